@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# scripts/setup.sh — installs the Debian packages cpose builds and tests with (only what is missing).
+# Usage: bash scripts/setup.sh   (as root, or with sudo available)
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config
+  libopencv-imgcodecs-dev libopencv-imgproc-dev
+  libdnnl-dev libhdf5-dev hdf5-tools
+  liblua5.4-dev lua5.4
+  libcjson-dev libyajl-dev libyaml-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev
+  nginx-light zip bzip2 xz-utils
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present"

@@ -1,0 +1,115 @@
+/* tests/test_core_util.c — status messages, counted allocation, argument table parsing, atomic
+ * writes, sha256 and the image shim. */
+#include "alloc.h"
+#include "args.h"
+#include "fsutil.h"
+#include "image.h"
+#include "testlib.h"
+
+static void test_args(void)
+{
+    struct cpose_args a;
+    cpose_args_init(&a);
+    char *argv[] = {"imgsz=320", "conf=0.5", "save_txt=True", "classes=[0, 2]"};
+    CHECK(cpose_args_parse(&a, 4, argv, NULL, 0, NULL) == CPOSE_OK);
+    CHECK(cpose_args_int(&a, "imgsz", 0) == 320);
+    CHECK_NEAR(cpose_args_float(&a, "conf", 0.25), 0.5, 0);
+    CHECK(cpose_args_bool(&a, "save_txt") == 1);
+    CHECK(cpose_args_bool(&a, "save_conf") == 0);
+    CHECK(cpose_args_int(&a, "max_det", 0) == 300);          /* Ultralytics default */
+    CHECK_NEAR(cpose_args_float(&a, "iou", 0), 0.7, 1e-12);
+    CHECK(cpose_args_is_none(&a, "line_width"));
+    int64_t cls[4];
+    CHECK(cpose_args_int_list(&a, "classes", cls, 4) == 2 && cls[0] == 0 && cls[1] == 2);
+
+    char *bad_key[] = {"imgszz=320"};
+    CHECK(cpose_args_parse(&a, 1, bad_key, NULL, 0, NULL) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "did you mean 'imgsz'");
+    char *bad_val[] = {"epochs=ten"};
+    CHECK(cpose_args_parse(&a, 1, bad_val, NULL, 0, NULL) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "epochs takes an integer");
+    char *bad_bool[] = {"save=maybe"};
+    CHECK(cpose_args_parse(&a, 1, bad_bool, NULL, 0, NULL) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "True or False");
+    char *none[] = {"conf=None"};
+    CHECK(cpose_args_parse(&a, 1, none, NULL, 0, NULL) == CPOSE_OK);
+    CHECK_NEAR(cpose_args_float(&a, "conf", 0.25), 0.25, 0);
+    cpose_args_free(&a);
+}
+
+static void test_alloc(void)
+{
+    size_t before = cpose_alloc_used();
+    char *p = cpose_malloc(1000);
+    CHECK(cpose_alloc_used() == before + 1000);
+    p = cpose_realloc(p, 3000);
+    CHECK(cpose_alloc_used() == before + 3000);
+    cpose_free(p);
+    CHECK(cpose_alloc_used() == before);
+    cpose_free(NULL);
+    struct cpose_vec v = CPOSE_VEC_INIT(int);
+    for (int i = 0; i < 100; i++) cpose_vec_push(&v, &i);
+    CHECK(v.len == 100 && CPOSE_VEC_AT(&v, int, 99) == 99);
+    cpose_vec_free(&v);
+}
+
+static void test_files(void)
+{
+    const char *dir = tl_tmpdir("util");
+    char *sub = cpose_path_join(dir, "a/b/c");
+    CHECK(cpose_mkdirs(sub) == CPOSE_OK && cpose_path_is_dir(sub));
+    char *f = cpose_path_join(sub, "x.txt");
+    CHECK(cpose_write_file_atomic(f, "abc", 3) == CPOSE_OK);
+    char hex[65];
+    CHECK(cpose_sha256_file(f, hex) == CPOSE_OK);
+    /* sha256("abc") from FIPS 180-2 appendix B.1 */
+    CHECK(strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") == 0);
+    char *stem = cpose_path_stem("/a/b/000000000036.jpg");
+    CHECK(strcmp(stem, "000000000036") == 0);
+    CHECK(strcmp(cpose_path_ext("x/y.tar.gz"), ".gz") == 0);
+    char *r1 = cpose_increment_run_dir(dir, "predict", 0), *r2 = cpose_increment_run_dir(dir, "predict", 0);
+    CHECK(r1 && r2 && strcmp(cpose_path_basename(r2), "predict2") == 0);
+    char *missing = cpose_path_join(dir, "nope.txt");
+    char *buf;
+    CHECK(cpose_read_file(missing, &buf, NULL) == CPOSE_EIO);
+    CHECK_CONTAINS(cpose_errmsg(), "nope.txt");
+    cpose_remove_tree(dir);
+    CHECK(!cpose_path_is_dir(dir));
+    cpose_free(sub); cpose_free(f); cpose_free(stem); cpose_free(r1); cpose_free(r2); cpose_free(missing);
+}
+
+static void test_image(void)
+{
+    const char *dir = tl_tmpdir("img");
+    struct cpose_image img, back, lb;
+    CHECK(cpose_image_new(&img, 64, 32, 3, 0) == CPOSE_OK);
+    uint8_t red[3] = {0, 0, 255};
+    cpose_draw_rect(&img, 8, 8, 20, 20, red, -1);
+    char *png = cpose_path_join(dir, "a.png");
+    CHECK(cpose_image_write(png, &img, 0) == CPOSE_OK);
+    CHECK(cpose_image_read(png, &back) == CPOSE_OK);
+    CHECK(back.w == 64 && back.h == 32 && back.data[(14 * 64 + 14) * 3 + 2] == 255);
+    /* letterbox 64×32 into 128×128: r = 2, unpadded 128×64, pads 32 top and bottom */
+    struct cpose_letterbox info;
+    CHECK(cpose_image_letterbox(&back, 128, 128, 0, 32, 1, &lb, &info) == CPOSE_OK);
+    CHECK(lb.w == 128 && lb.h == 128 && info.top == 32 && info.left == 0);
+    CHECK_NEAR(info.ratio, 2.0, 1e-12);
+    CHECK(lb.data[0] == 114);
+    char *bad = cpose_path_join(dir, "bad.jpg");
+    cpose_write_file_atomic(bad, "not an image", 12);
+    struct cpose_image x;
+    CHECK(cpose_image_read(bad, &x) != CPOSE_OK);
+    CHECK_CONTAINS(cpose_errmsg(), "bad.jpg");
+    cpose_image_free(&img); cpose_image_free(&back); cpose_image_free(&lb);
+    cpose_free(png); cpose_free(bad);
+    cpose_remove_tree(dir);
+}
+
+int main(void)
+{
+    test_args();
+    test_alloc();
+    test_files();
+    test_image();
+    return tl_finish();
+}

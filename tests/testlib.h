@@ -1,0 +1,91 @@
+/* tests/testlib.h — a tiny test harness for the ctest programs: checks that count and report with
+ * file:line, fixture lookup that skips (exit 77) when ../shared/fixtures is absent, temp folders,
+ * and a closing "N passed, N failed" line. Header-only; include once per test program. */
+#ifndef CPOSE_TESTLIB_H
+#define CPOSE_TESTLIB_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static __attribute__((unused)) int tl_passed, tl_failed;
+
+#define CHECK(cond)                                                                               \
+    do {                                                                                          \
+        if (cond) tl_passed++;                                                                    \
+        else { tl_failed++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); }     \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                                      \
+    do {                                                                                          \
+        if (cond) tl_passed++;                                                                    \
+        else {                                                                                    \
+            tl_failed++;                                                                          \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                       \
+            fprintf(stderr, __VA_ARGS__);                                                         \
+            fputc('\n', stderr);                                                                  \
+        }                                                                                         \
+    } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                                     \
+    do {                                                                                          \
+        double tl_a = (double)(a), tl_b = (double)(b);                                            \
+        if (fabs(tl_a - tl_b) <= (tol)) tl_passed++;                                              \
+        else {                                                                                    \
+            tl_failed++;                                                                          \
+            fprintf(stderr, "FAIL %s:%d: %s = %.10g, %s = %.10g (|diff| %.3g > %g)\n", __FILE__,  \
+                    __LINE__, #a, tl_a, #b, tl_b, fabs(tl_a - tl_b), (double)(tol));             \
+        }                                                                                         \
+    } while (0)
+
+/* Checks that a substring occurs in a message (for error-message tests). */
+#define CHECK_CONTAINS(hay, needle)                                                               \
+    CHECK_MSG((hay) && strstr((hay), (needle)) != NULL, "'%s' does not contain '%s'", (hay) ? (hay) : "(null)", (needle))
+
+/* The fixtures folder (../shared/fixtures beside the source tree), or NULL. */
+static __attribute__((unused)) const char *tl_fixtures(void)
+{
+    static char path[4096];
+    const char *env = getenv("CPOSE_FIXTURES");
+    if (env && *env) return access(env, R_OK) == 0 ? env : NULL;
+    const char *src = getenv("CPOSE_SOURCE_DIR");
+    snprintf(path, sizeof path, "%s/../shared/fixtures", src ? src : CPOSE_SOURCE_DIR);
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* Path of a fixture file; exits 77 (ctest: skipped) with a message when fixtures are absent. */
+static __attribute__((unused)) const char *tl_fixture(const char *rel)
+{
+    static char buf[8][4096];
+    static int slot;
+    const char *root = tl_fixtures();
+    if (!root) {
+        printf("SKIP: ../shared/fixtures not found (fixture tests need the shared folder beside the checkout)\n");
+        exit(77);
+    }
+    char *p = buf[slot++ % 8];
+    snprintf(p, 4096, "%s/%s", root, rel);
+    return p;
+}
+
+/* A fresh temporary folder (removed by the OS's tmp cleaning; tests name what they create). */
+static __attribute__((unused)) const char *tl_tmpdir(const char *tag)
+{
+    static char buf[8][256];
+    static int slot;
+    char *p = buf[slot++ % 8];
+    snprintf(p, 256, "/tmp/cpose-test-%s-XXXXXX", tag);
+    if (!mkdtemp(p)) { perror("mkdtemp"); exit(1); }
+    return p;
+}
+
+/* Prints the closing line and returns the exit code for main(). */
+static __attribute__((unused)) int tl_finish(void)
+{
+    printf("%d passed, %d failed\n", tl_passed, tl_failed);
+    return tl_failed ? 1 : (tl_passed ? 0 : 1);
+}
+
+#endif
