@@ -1,0 +1,95 @@
+/* core/predict_write.c — predict outputs: YOLO-format txt labels per image and the run's
+ * COCO-results predictions.json (through cJSON), both written atomically. */
+#include "predict.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "fsutil.h"
+
+int cpose_pred_write_txt(const char *path, const struct cpose_pred_result *r, int save_conf)
+{
+    if (r->n == 0) return CPOSE_OK;
+    struct cpose_atomic_file f;
+    int rc = cpose_atomic_open(&f, path);
+    if (rc) return rc;
+    float W = (float)r->orig_w, H = (float)r->orig_h;
+    for (int64_t i = 0; i < r->n; i++) {
+        const float *b = r->boxes + 4 * i;
+        fprintf(f.fp, "%d %g %g %g %g", r->classes[i], (double)((b[0] + b[2]) / 2 / W),
+                (double)((b[1] + b[3]) / 2 / H), (double)((b[2] - b[0]) / W), (double)((b[3] - b[1]) / H));
+        for (int k = 0; k < r->nkpt; k++) {
+            const float *p = r->kpts + ((size_t)i * r->nkpt + k) * r->kdim;
+            fprintf(f.fp, " %g %g", (double)(p[0] / W), (double)(p[1] / H));
+            if (r->kdim == 3) fprintf(f.fp, " %g", (double)p[2]);
+        }
+        if (save_conf) fprintf(f.fp, " %g", (double)r->scores[i]);
+        fputc('\n', f.fp);
+    }
+    return cpose_atomic_commit(&f);
+}
+
+struct cpose_pred_json {
+    cJSON *root;
+};
+
+struct cpose_pred_json *cpose_pred_json_new(void)
+{
+    struct cpose_pred_json *j = cpose_calloc(1, sizeof *j);
+    j->root = cJSON_CreateArray();
+    CPOSE_ASSERT(j->root);
+    return j;
+}
+
+/* Python's round(x, digits) for the magnitudes seen here: correctly rounded decimal text. */
+static double round_to(double x, int digits)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", digits, x);
+    double v = strtod(buf, NULL);
+    return v == 0.0 ? 0.0 : v; /* no "-0.0" */
+}
+
+void cpose_pred_json_add(struct cpose_pred_json *j, const struct cpose_pred_result *r)
+{
+    char *stem = cpose_path_stem(r->path ? r->path : "");
+    int numeric = stem[0] != 0;
+    for (const char *c = stem; *c; c++)
+        if (!isdigit((unsigned char)*c)) numeric = 0;
+    for (int64_t i = 0; i < r->n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (numeric) cJSON_AddNumberToObject(o, "image_id", (double)strtoll(stem, NULL, 10));
+        else cJSON_AddStringToObject(o, "image_id", stem);
+        cJSON_AddNumberToObject(o, "category_id", r->classes[i]);
+        const float *b = r->boxes + 4 * i;
+        double bb[4] = {round_to(b[0], 3), round_to(b[1], 3), round_to((double)b[2] - b[0], 3),
+                        round_to((double)b[3] - b[1], 3)};
+        cJSON_AddItemToObject(o, "bbox", cJSON_CreateDoubleArray(bb, 4));
+        int nk = r->nkpt * r->kdim;
+        cJSON *kp = cJSON_AddArrayToObject(o, "keypoints");
+        for (int k = 0; k < nk; k++) cJSON_AddItemToArray(kp, cJSON_CreateNumber(r->kpts[(size_t)i * nk + k]));
+        cJSON_AddNumberToObject(o, "score", round_to(r->scores[i], 5));
+        cJSON_AddItemToArray(j->root, o);
+    }
+    cpose_free(stem);
+}
+
+int cpose_pred_json_write(const struct cpose_pred_json *j, const char *path)
+{
+    char *text = cJSON_PrintUnformatted(j->root);
+    if (!text) return cpose_err(CPOSE_ENOMEM, "cannot format %s", path);
+    int rc = cpose_write_file_atomic(path, text, strlen(text));
+    cJSON_free(text);
+    return rc;
+}
+
+void cpose_pred_json_free(struct cpose_pred_json *j)
+{
+    if (!j) return;
+    cJSON_Delete(j->root);
+    cpose_free(j);
+}
