@@ -99,4 +99,48 @@ CPOSE_API void cpose_pred_json_add(struct cpose_pred_json *j, const struct cpose
 CPOSE_API int cpose_pred_json_write(const struct cpose_pred_json *j, const char *path);
 CPOSE_API void cpose_pred_json_free(struct cpose_pred_json *j); /* NULL-safe */
 
+/* ---- running predict over a source ---------------------------------------------------------- */
+
+/* What predict needs from a model: an eval forward and its metadata. core/predict_model.c builds
+ * one from a struct cpose_model; anything with the same output layout (exported models) can too. */
+struct cpose_predict_backend {
+    void *ctx;
+    /* input [B, 3, H, W] float32 RGB [0,1] → pred [B, 4 + nc + nkpt·kdim, A] (caller-allocated) */
+    int (*forward)(void *ctx, const float *input, int64_t B, int64_t H, int64_t W, float *pred);
+    int64_t (*num_anchors)(void *ctx, int64_t H, int64_t W);
+    int nc, nkpt, kdim;
+    int stride;            /* max stride: letterbox pads to multiples of it */
+    char *const *names;    /* class names (nc entries), borrowed */
+    int n_names;
+};
+
+/* Run-wide summary filled by cpose_predict_run. */
+struct cpose_predict_summary {
+    int64_t n_images;      /* images processed */
+    int64_t n_failed;      /* images that could not be read (reported by name, skipped) */
+    int64_t n_detections;
+    double ms_pre, ms_inf, ms_post; /* totals over processed images */
+    char *save_dir;        /* run folder when anything was saved, else NULL (owned; see _free) */
+};
+CPOSE_API void cpose_predict_summary_free(struct cpose_predict_summary *s); /* NULL-safe */
+
+/* Called once per processed image with its result (and the original image, before annotation);
+ * a nonzero return stops the run with that status. Borrowed pointers, valid during the call. */
+typedef int (*cpose_predict_cb)(void *ud, const struct cpose_pred_result *r, const struct cpose_image *img);
+
+/* Runs predict over args' source= with Ultralytics' arguments: imgsz, conf (None → 0.25), iou,
+ * max_det, classes, agnostic_nms, save (annotated images), save_txt/save_conf (labels/<stem>.txt),
+ * save_json (predictions.json; also written whenever save or save_txt is on), show_labels,
+ * show_conf, show_boxes, line_width, project/name/exist_ok (runs/pose/predict, predict2, ...),
+ * verbose (per-image lines and the speed line on stdout). Unreadable images are reported by name
+ * and skipped. Returns CPOSE_OK when at least one image was processed; CPOSE_EINVAL/CPOSE_EIO
+ * for a bad source or when every image failed. summary may be NULL; cb may be NULL. */
+CPOSE_API int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_args *a,
+                                cpose_predict_cb cb, void *ud, struct cpose_predict_summary *summary);
+
+/* One image through the backend: preprocess, forward, NMS (opts), scale back. r->path is left to
+ * the caller; r's arrays are replaced. Timing fields are filled. */
+CPOSE_API int cpose_predict_image(const struct cpose_predict_backend *b, const struct cpose_image *img, int imgsz,
+                                  const struct cpose_nms_opts *opts, struct cpose_pred_result *r);
+
 #endif
