@@ -143,4 +143,13 @@ CPOSE_API int cpose_predict_run(const struct cpose_predict_backend *b, const str
 CPOSE_API int cpose_predict_image(const struct cpose_predict_backend *b, const struct cpose_image *img, int imgsz,
                                   const struct cpose_nms_opts *opts, struct cpose_pred_result *r);
 
+/* ---- on a struct cpose_model (core/model.h) ------------------------------------------------- */
+
+struct cpose_model;
+/* Fills b to run m (borrowed: m must outlive b's use). */
+CPOSE_API void cpose_predict_backend_from_model(struct cpose_model *m, struct cpose_predict_backend *b);
+/* cpose_predict_run on a model: what `cpose predict` and the Lua binding call. */
+CPOSE_API int cpose_predict_run_model(struct cpose_model *m, const struct cpose_args *a, cpose_predict_cb cb,
+                                      void *ud, struct cpose_predict_summary *summary);
+
 #endif
