@@ -55,7 +55,7 @@ static int add_dir(struct cpose_vec *files, const char *dir)
         push_str(&names, cpose_path_join(dir, e->d_name));
     }
     closedir(d);
-    qsort(names.data, names.len, sizeof(char *), str_cmp);
+    if (names.len) qsort(names.data, names.len, sizeof(char *), str_cmp);
     for (size_t i = 0; i < names.len; i++) cpose_vec_push(files, &CPOSE_VEC_AT(&names, char *, i));
     cpose_vec_free(&names);
     return CPOSE_OK;
@@ -70,7 +70,7 @@ static int add_glob(struct cpose_vec *files, const char *pattern)
     struct cpose_vec names = CPOSE_VEC_INIT(char *);
     for (size_t i = 0; i < g.gl_pathc; i++) push_str(&names, cpose_strdup(g.gl_pathv[i]));
     globfree(&g);
-    qsort(names.data, names.len, sizeof(char *), str_cmp);
+    if (names.len) qsort(names.data, names.len, sizeof(char *), str_cmp);
     for (size_t i = 0; i < names.len; i++) cpose_vec_push(files, &CPOSE_VEC_AT(&names, char *, i));
     cpose_vec_free(&names);
     return CPOSE_OK;
@@ -146,7 +146,7 @@ static int add_txt_list(struct cpose_sources *s, struct cpose_vec *files, const 
         line = nl ? nl + 1 : NULL;
     }
     cpose_free(text);
-    qsort(lines.data, lines.len, sizeof(char *), str_cmp);
+    if (lines.len) qsort(lines.data, lines.len, sizeof(char *), str_cmp);
     char *dir = cpose_path_dirname(list);
     for (size_t i = 0; i < lines.len && rc == CPOSE_OK; i++) {
         rc = add_entry(s, files, CPOSE_VEC_AT(&lines, char *, i), dir);
