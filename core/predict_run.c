@@ -127,6 +127,10 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
     int save_json = cpose_args_bool(a, "save_json") || save_img || save_txt;
 
     if ((rc = read_opts(b, a, &nms, &ann)) != CPOSE_OK) goto fail;
+    static const char *const unsupported[] = {"show", "save_crop", "save_frames", "augment", "visualize", "half"};
+    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
+        if (cpose_args_bool(a, unsupported[i]))
+            cpose_warn("%s=True is not supported by cpose predict and is ignored", unsupported[i]);
     int stride = b->stride > 0 ? b->stride : 32;
     if (imgsz < stride || imgsz % stride) {
         int fixed = imgsz < stride ? stride : (imgsz + stride - 1) / stride * stride;
