@@ -89,6 +89,12 @@ CPOSE_API void cpose_pred_result_summary(const struct cpose_pred_result *r, char
  * file is not written (Ultralytics writes nothing) and CPOSE_OK is returned. */
 CPOSE_API int cpose_pred_write_txt(const char *path, const struct cpose_pred_result *r, int save_conf);
 
+/* Ultralytics' save_crop: each detection's box grown by ×1.02 + 10 px, truncated to integers,
+ * clipped, cut from img (the original, unannotated) and saved as dir/crops/<class name>/<stem>.jpg
+ * (then <stem>2.jpg, <stem>3.jpg ... for further crops). */
+CPOSE_API int cpose_pred_save_crops(const char *dir, const struct cpose_pred_result *r, const struct cpose_image *img,
+                                    char *const *names, int n_names);
+
 /* COCO results rows for a whole run: image_id = file stem as an integer when it is all digits,
  * else the stem string; category_id = class; bbox [x, y, w, h] (top-left, original pixels,
  * rounded to 3 decimals); keypoints nkpt·kdim values; score rounded to 5 decimals. */
@@ -130,7 +136,8 @@ typedef int (*cpose_predict_cb)(void *ud, const struct cpose_pred_result *r, con
 
 /* Runs predict over args' source= with Ultralytics' arguments: imgsz, conf (None → 0.25), iou,
  * max_det, classes, agnostic_nms, save (annotated images), save_txt/save_conf (labels/<stem>.txt),
- * save_json (predictions.json; also written whenever save or save_txt is on), show_labels,
+ * save_crop (crops/<name>/<stem>.jpg), save_json (predictions.json; also written whenever save,
+ * save_txt or save_crop is on), show_labels,
  * show_conf, show_boxes, line_width, project/name/exist_ok (runs/pose/predict, predict2, ...),
  * verbose (per-image lines and the speed line on stdout). Unreadable images are reported by name
  * and skipped. Returns CPOSE_OK when at least one image was processed; CPOSE_EINVAL/CPOSE_EIO

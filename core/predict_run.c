@@ -83,10 +83,11 @@ static int read_opts(const struct cpose_predict_backend *b, const struct cpose_a
 
 /* Saves one result's outputs into the run folder. */
 static int save_outputs(const struct cpose_predict_backend *b, const char *dir, const struct cpose_pred_result *r,
-                        const struct cpose_image *img, int save_img, int save_txt, int save_conf,
+                        const struct cpose_image *img, int save_img, int save_txt, int save_conf, int save_crop,
                         const struct cpose_annotate_opts *ann)
 {
     int rc = CPOSE_OK;
+    if (save_crop && (rc = cpose_pred_save_crops(dir, r, img, b->names, b->n_names)) != CPOSE_OK) return rc;
     if (save_img) {
         struct cpose_image out = {0};
         if ((rc = cpose_image_new(&out, img->w, img->h, img->c, 0)) != CPOSE_OK) return rc;
@@ -123,11 +124,11 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
     int imgsz = (int)cpose_args_int(a, "imgsz", 640);
     int verbose = cpose_args_bool(a, "verbose");
     int save_img = cpose_args_bool(a, "save"), save_txt = cpose_args_bool(a, "save_txt");
-    int save_conf = cpose_args_bool(a, "save_conf");
-    int save_json = cpose_args_bool(a, "save_json") || save_img || save_txt;
+    int save_conf = cpose_args_bool(a, "save_conf"), save_crop = cpose_args_bool(a, "save_crop");
+    int save_json = cpose_args_bool(a, "save_json") || save_img || save_txt || save_crop;
 
     if ((rc = read_opts(b, a, &nms, &ann)) != CPOSE_OK) goto fail;
-    static const char *const unsupported[] = {"show", "save_crop", "save_frames", "augment", "visualize", "half"};
+    static const char *const unsupported[] = {"show", "save_frames", "augment", "visualize", "half"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose predict and is ignored", unsupported[i]);
@@ -171,7 +172,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
         cpose_free(r.path);
         r.path = cpose_strdup(path);
         rc = cpose_predict_image(b, &img, imgsz, &nms, &r);
-        if (rc == CPOSE_OK && sum->save_dir) rc = save_outputs(b, sum->save_dir, &r, &img, save_img, save_txt, save_conf, &ann);
+        if (rc == CPOSE_OK && sum->save_dir) rc = save_outputs(b, sum->save_dir, &r, &img, save_img, save_txt, save_conf, save_crop, &ann);
         if (rc == CPOSE_OK && json) cpose_pred_json_add(json, &r);
         if (rc == CPOSE_OK && cb) rc = cb(ud, &r, &img);
         cpose_image_free(&img);

@@ -93,3 +93,50 @@ void cpose_pred_json_free(struct cpose_pred_json *j)
     cJSON_Delete(j->root);
     cpose_free(j);
 }
+
+/* Ultralytics' increment_path for a file: "a/x.jpg", then "a/x2.jpg", "a/x3.jpg", ... */
+static char *next_free_file(const char *dir, const char *stem, const char *ext)
+{
+    char *p = cpose_asprintf("%s/%s%s", dir, stem, ext);
+    for (int i = 2; cpose_path_is_file(p); i++) {
+        cpose_free(p);
+        p = cpose_asprintf("%s/%s%d%s", dir, stem, i, ext);
+    }
+    return p;
+}
+
+int cpose_pred_save_crops(const char *dir, const struct cpose_pred_result *r, const struct cpose_image *img,
+                          char *const *names, int n_names)
+{
+    char *stem = cpose_path_stem(r->path ? r->path : "image");
+    int rc = CPOSE_OK;
+    for (int64_t i = 0; i < r->n && rc == CPOSE_OK; i++) {
+        const float *b = r->boxes + 4 * i;
+        float cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
+        float w = (b[2] - b[0]) * 1.02f + 10, h = (b[3] - b[1]) * 1.02f + 10;
+        int64_t x1 = (int64_t)(cx - w / 2), y1 = (int64_t)(cy - h / 2), x2 = (int64_t)(cx + w / 2), y2 = (int64_t)(cy + h / 2);
+        x1 = x1 < 0 ? 0 : (x1 > img->w ? img->w : x1);
+        x2 = x2 < 0 ? 0 : (x2 > img->w ? img->w : x2);
+        y1 = y1 < 0 ? 0 : (y1 > img->h ? img->h : y1);
+        y2 = y2 < 0 ? 0 : (y2 > img->h ? img->h : y2);
+        if (x2 <= x1 || y2 <= y1) continue; /* nothing to save */
+        char idbuf[24];
+        int c = r->classes[i];
+        const char *name = names && c >= 0 && c < n_names ? names[c] : (snprintf(idbuf, sizeof idbuf, "%d", c), idbuf);
+        char *sub = cpose_asprintf("%s/crops/%s", dir, name);
+        if ((rc = cpose_mkdirs(sub)) == CPOSE_OK) {
+            struct cpose_image crop = {0};
+            rc = cpose_image_new(&crop, (int)(x2 - x1), (int)(y2 - y1), img->c, 0);
+            for (int64_t y = y1; rc == CPOSE_OK && y < y2; y++)
+                memcpy(crop.data + (size_t)(y - y1) * crop.w * img->c, img->data + ((size_t)y * img->w + x1) * img->c,
+                       (size_t)crop.w * img->c);
+            char *p = next_free_file(sub, stem, ".jpg");
+            if (rc == CPOSE_OK) rc = cpose_image_write(p, &crop, 0);
+            cpose_free(p);
+            cpose_image_free(&crop);
+        }
+        cpose_free(sub);
+    }
+    cpose_free(stem);
+    return rc;
+}

@@ -317,8 +317,34 @@ static void test_annotate(void)
     cpose_pred_result_free(&r);
 }
 
+/* Box [20, 10, 60, 50] → centre (40, 30), size 40·1.02 + 10 = 50.8 → [14.6, 4.6, 65.4, 55.4] → 14, 4, 65, 55. */
+static void test_crops(void)
+{
+    const char *d = tl_tmpdir("predcrop");
+    struct cpose_image img = {0};
+    CHECK(cpose_image_new(&img, 200, 100, 3, 0) == CPOSE_OK);
+    for (int y = 0; y < 100; y++)
+        for (int x = 0; x < 200; x++) img.data[(y * 200 + x) * 3 + 1] = (uint8_t)x; /* green = column */
+    struct cpose_pred_result r;
+    make_result(&r, "/a/pic.png");
+    char *names[1] = {"person"};
+    CHECK(cpose_pred_save_crops(d, &r, &img, names, 1) == CPOSE_OK);
+    CHECK(cpose_pred_save_crops(d, &r, &img, names, 1) == CPOSE_OK);
+    char *p1 = cpose_asprintf("%s/crops/person/pic.jpg", d), *p2 = cpose_asprintf("%s/crops/person/pic2.jpg", d);
+    struct cpose_image c = {0};
+    CHECK(cpose_image_read(p1, &c) == CPOSE_OK && c.w == 51 && c.h == 51);
+    if (c.data) CHECK(abs((int)c.data[1] - 14) <= 3 && abs((int)c.data[(50) * 3 + 1] - 64) <= 3); /* JPEG */
+    CHECK(cpose_path_is_file(p2));
+    cpose_image_free(&c);
+    cpose_image_free(&img);
+    cpose_pred_result_free(&r);
+    cpose_free(p1);
+    cpose_free(p2);
+}
+
 int main(void)
 {
+    test_crops();
     test_scale();
     test_sources();
     test_writers();
