@@ -54,6 +54,14 @@ CPOSE_API void cpose_scale_boxes(int in_w, int in_h, int orig_w, int orig_h, flo
 CPOSE_API void cpose_scale_coords(int in_w, int in_h, int orig_w, int orig_h, float *pts, int64_t n_points,
                                   int kdim);
 
+/* The same with an explicit ratio_pad (Ultralytics' val path: gain and pad come from the
+ * dataset's letterbox, e.g. gain 1, pad (left, top) = (16, 96)); boxes and points use the given
+ * pad as is. */
+CPOSE_API void cpose_scale_boxes_rp(double gain, double pad_x, double pad_y, int orig_w, int orig_h, float *rows,
+                                    int64_t n, int64_t row_stride);
+CPOSE_API void cpose_scale_coords_rp(double gain, double pad_x, double pad_y, int orig_w, int orig_h, float *pts,
+                                     int64_t n_points, int kdim);
+
 /* ---- results ---------------------------------------------------------------------------------- */
 
 struct cpose_pred_result {

@@ -36,9 +36,15 @@ void cpose_scale_boxes(int in_w, int in_h, int orig_w, int orig_h, float *rows, 
 {
     double gain = letterbox_gain(in_w, in_h, orig_w, orig_h);
     /* Python's round() is half-to-even: nearbyint in the default rounding mode. */
-    float pad_x = (float)nearbyint((in_w - orig_w * gain) / 2.0 - 0.1);
-    float pad_y = (float)nearbyint((in_h - orig_h * gain) / 2.0 - 0.1);
-    float g = (float)gain;
+    double pad_x = nearbyint((in_w - orig_w * gain) / 2.0 - 0.1);
+    double pad_y = nearbyint((in_h - orig_h * gain) / 2.0 - 0.1);
+    cpose_scale_boxes_rp(gain, pad_x, pad_y, orig_w, orig_h, rows, n, row_stride);
+}
+
+void cpose_scale_boxes_rp(double gain, double pad_x_d, double pad_y_d, int orig_w, int orig_h, float *rows, int64_t n,
+                          int64_t row_stride)
+{
+    float g = (float)gain, pad_x = (float)pad_x_d, pad_y = (float)pad_y_d;
     for (int64_t i = 0; i < n; i++) {
         float *b = rows + i * row_stride;
         b[0] = clampf((b[0] - pad_x) / g, 0.0f, (float)orig_w);
@@ -51,8 +57,14 @@ void cpose_scale_boxes(int in_w, int in_h, int orig_w, int orig_h, float *rows, 
 void cpose_scale_coords(int in_w, int in_h, int orig_w, int orig_h, float *pts, int64_t n_points, int kdim)
 {
     double gain = letterbox_gain(in_w, in_h, orig_w, orig_h);
-    float pad_x = (float)((in_w - orig_w * gain) / 2.0), pad_y = (float)((in_h - orig_h * gain) / 2.0);
-    float g = (float)gain;
+    cpose_scale_coords_rp(gain, (in_w - orig_w * gain) / 2.0, (in_h - orig_h * gain) / 2.0, orig_w, orig_h, pts,
+                          n_points, kdim);
+}
+
+void cpose_scale_coords_rp(double gain, double pad_x_d, double pad_y_d, int orig_w, int orig_h, float *pts,
+                           int64_t n_points, int kdim)
+{
+    float g = (float)gain, pad_x = (float)pad_x_d, pad_y = (float)pad_y_d;
     for (int64_t i = 0; i < n_points; i++) {
         float *p = pts + i * kdim;
         p[0] = clampf((p[0] - pad_x) / g, 0.0f, (float)orig_w);

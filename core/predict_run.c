@@ -164,7 +164,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
         const char *path = src.paths[i];
         struct cpose_image img = {0};
         if ((rc = cpose_image_read(path, &img)) != CPOSE_OK) {
-            cpose_warn("image %zu/%zu %s: cannot be read, skipped (%s)", i + 1, src.n, path, cpose_errmsg());
+            cpose_warn("image %zu/%zu %s: skipped, %s", i + 1, src.n, path, cpose_errmsg());
             sum->n_failed++;
             rc = CPOSE_OK;
             continue;
