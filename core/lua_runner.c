@@ -1,0 +1,232 @@
+/* core/lua_runner.c — `cpose run job.lua key=value ...`: runs a Lua job under lua_pcall with a
+ * traceback, hands it its arguments, and writes the job record (run.json) however the job ends. */
+#include "alloc.h"
+#include "cli.h"
+#include "jobrec.h"
+#include "log.h"
+#include "lua_cpose.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+/* The message handler (as lua.c's): turns any error value into a string and appends a traceback. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
+        else msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Builds the `arg` table: [0] = script, [1..] = words, [key] = value for key=value words. */
+static void push_arg_table(lua_State *L, const char *script, int argc, char **argv)
+{
+    lua_createtable(L, argc, 4);
+    lua_pushstring(L, script);
+    lua_rawseti(L, -2, 0);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i + 1);
+        const char *eq = strchr(argv[i], '=');
+        if (eq && eq != argv[i]) {
+            lua_pushlstring(L, argv[i], (size_t)(eq - argv[i]));
+            lua_pushstring(L, eq + 1);
+            lua_rawset(L, -3);
+        }
+    }
+}
+
+/* ---- the script's return value → JSON (run under lua_pcall: __tostring may raise) ---- */
+
+static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth);
+
+static void attach(cJSON *parent, const char *key, cJSON *item)
+{
+    if (cJSON_IsArray(parent)) cJSON_AddItemToArray(parent, item);
+    else cJSON_AddItemToObject(parent, key, item);
+}
+
+static int is_sequence(lua_State *L, int idx, lua_Integer *n)
+{
+    *n = (lua_Integer)lua_rawlen(L, idx);
+    if (*n == 0) return 0;
+    lua_Integer count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        count++;
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > *n) {
+            lua_pop(L, 1);
+            return 0;
+        }
+    }
+    return count == *n;
+}
+
+static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 8, "result too deep");
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: attach(parent, key, cJSON_CreateNull()); return;
+    case LUA_TBOOLEAN: attach(parent, key, cJSON_CreateBool(lua_toboolean(L, idx))); return;
+    case LUA_TNUMBER: {
+        double v = lua_tonumber(L, idx);
+        attach(parent, key, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
+        return;
+    }
+    case LUA_TSTRING: attach(parent, key, cJSON_CreateString(lua_tostring(L, idx))); return;
+    case LUA_TTABLE:
+        if (depth < 32) {
+            lua_Integer n;
+            if (is_sequence(L, idx, &n)) {
+                cJSON *arr = cJSON_CreateArray();
+                attach(parent, key, arr);
+                for (lua_Integer i = 1; i <= n; i++) {
+                    lua_rawgeti(L, idx, i);
+                    to_json(L, -1, arr, NULL, depth + 1);
+                    lua_pop(L, 1);
+                }
+            } else {
+                cJSON *obj = cJSON_CreateObject();
+                attach(parent, key, obj);
+                lua_pushnil(L);
+                while (lua_next(L, idx)) {
+                    lua_pushvalue(L, -2);
+                    const char *k = luaL_tolstring(L, -1, NULL);
+                    to_json(L, -3, obj, k, depth + 1);
+                    lua_pop(L, 3);
+                }
+            }
+            return;
+        }
+        /* too deep (or cyclic) → text */
+        __attribute__((fallthrough));
+    default: {
+        const char *s = luaL_tolstring(L, idx, NULL);
+        attach(parent, key, cJSON_CreateString(s));
+        lua_pop(L, 1);
+    }
+    }
+}
+
+/* lua_CFunction: (value, lightuserdata cJSON *holder array) → appends the value to the holder. */
+static int convert_result(lua_State *L)
+{
+    cJSON *holder = lua_touserdata(L, 2);
+    to_json(L, 1, holder, NULL, 0);
+    return 0;
+}
+
+/* ---- the job ---- */
+
+struct runner_opts {
+    int threads;
+    long long seed;
+    char save_dir[4096];
+};
+
+/* Reads the runner's own keys (threads, seed, save_dir, verbose) from the words, checking their
+ * values against args.def; other key=value words belong to the script. */
+static int runner_opts(int argc, char **argv, struct runner_opts *o)
+{
+    static const char *keys[] = {"threads", "seed", "save_dir", "verbose"};
+    struct cpose_args a;
+    cpose_args_init(&a);
+    int rc = CPOSE_OK;
+    for (int i = 0; i < argc && rc == CPOSE_OK; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq) continue;
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (strlen(keys[k]) == (size_t)(eq - argv[i]) && strncmp(argv[i], keys[k], (size_t)(eq - argv[i])) == 0)
+                rc = cpose_args_set(&a, keys[k], eq + 1);
+    }
+    if (rc == CPOSE_OK) {
+        cpose_cli_apply_threads(&a);
+        if (cpose_args_given(&a, "verbose") && !cpose_args_bool(&a, "verbose")) cpose_log_set_level(CPOSE_LOG_WARN);
+        o->threads = omp_get_max_threads();
+        o->seed = (long long)cpose_args_int(&a, "seed", 0);
+        snprintf(o->save_dir, sizeof o->save_dir, "%s", cpose_args_str(&a, "save_dir"));
+    }
+    cpose_args_free(&a);
+    return rc;
+}
+
+int cpose_lua_run_job(const char *script, int argc, char **argv)
+{
+    struct runner_opts o;
+    int rc = runner_opts(argc, argv, &o);
+    if (rc) return rc;
+    if ((rc = cpose_jobrec_begin(script, argc, argv, o.save_dir, o.threads, o.seed)) != CPOSE_OK)
+        return cpose_err_context(rc, "cannot run '%s'", script);
+
+    char *error = NULL;
+    lua_State *L = cpose_lua_newstate();
+    if (!L) {
+        error = cpose_strdup("cannot create a Lua state (out of memory)");
+        goto done;
+    }
+    /* math.randomseed(seed): a job's own randomness follows seed= like the rest of cpose */
+    lua_getglobal(L, "math");
+    lua_getfield(L, -1, "randomseed");
+    lua_pushinteger(L, (lua_Integer)o.seed);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+
+    push_arg_table(L, script, argc, argv);
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "arg");
+    int argt = lua_gettop(L);
+    lua_pushcfunction(L, msghandler);
+    int handler = lua_gettop(L);
+    int status = luaL_loadfile(L, script);
+    if (status == LUA_OK) {
+        lua_pushvalue(L, argt);
+        status = lua_pcall(L, 1, 1, handler);
+    }
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        error = cpose_strdup(msg ? msg : "(error object is not a string)");
+    } else if (!lua_isnil(L, -1)) {
+        cJSON *holder = cJSON_CreateArray();
+        lua_pushcfunction(L, convert_result);
+        lua_insert(L, -2);
+        lua_pushlightuserdata(L, holder);
+        if (lua_pcall(L, 2, 0, handler) != LUA_OK) {
+            cpose_warn("run.json: the job's result could not be recorded: %s", lua_tostring(L, -1));
+        } else {
+            cJSON *res = cJSON_DetachItemFromArray(holder, 0);
+            cpose_jobrec_set_result(res);
+        }
+        cJSON_Delete(holder);
+    }
+    lua_close(L); /* collects userdata: uncommitted job files are aborted before the record is written */
+
+done:;
+    char path[4096];
+    int wrc = cpose_jobrec_end(error, path, sizeof path);
+    if (wrc != CPOSE_OK) cpose_warn("run.json not written: %s", cpose_errmsg());
+    else cpose_debug("job record: %s", path);
+    if (error) {
+        rc = cpose_err(CPOSE_EINVAL, "%s", error);
+        cpose_free(error);
+        return rc;
+    }
+    return wrc;
+}
+
+int cpose_mode_run(int argc, char **argv)
+{
+    if (argc < 1 || strchr(argv[0], '=')) {
+        fprintf(stderr, "cpose run: give a Lua job script first: cpose run job.lua [key=value ...]\n");
+        return 2;
+    }
+    if (cpose_lua_run_job(argv[0], argc - 1, argv + 1) != CPOSE_OK) return cpose_cli_fail("run");
+    return 0;
+}
