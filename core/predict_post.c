@@ -11,6 +11,7 @@ int cpose_predict_preprocess(const struct cpose_image *img, int imgsz, int strid
 {
     *chw = NULL;
     if (imgsz <= 0) return cpose_err(CPOSE_EINVAL, "imgsz=%d must be positive", imgsz);
+    if (img->c != 3) return cpose_err(CPOSE_EINVAL, "predict needs a 3-channel BGR image, got %d channels", img->c);
     if (stride <= 0) stride = 32;
     struct cpose_image lb = {0};
     struct cpose_letterbox info;

@@ -65,6 +65,13 @@ static void test_scale(void)
 
 static void test_preprocess(void)
 {
+    struct cpose_image gray = {0};
+    float *none = NULL;
+    int gw = 0, gh = 0;
+    CHECK(cpose_image_new(&gray, 8, 8, 1, 0) == CPOSE_OK);
+    CHECK(cpose_predict_preprocess(&gray, 640, 32, &none, &gw, &gh) == CPOSE_EINVAL && none == NULL);
+    CHECK_CONTAINS(cpose_errmsg(), "3-channel");
+    cpose_image_free(&gray);
     /* Hand-computed network input sizes (w×h) for the four coco8-pose val images. */
     const char *names[4] = {"000000000110.jpg", "000000000113.jpg", "000000000136.jpg", "000000000151.jpg"};
     const int want[4][2] = {{640, 480}, {416, 640}, {640, 480}, {480, 640}};
