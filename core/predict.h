@@ -105,7 +105,8 @@ CPOSE_API int cpose_pred_save_crops(const char *dir, const struct cpose_pred_res
 
 /* COCO results rows for a whole run: image_id = file stem as an integer when it is all digits,
  * else the stem string; category_id = class; bbox [x, y, w, h] (top-left, original pixels,
- * rounded to 3 decimals); keypoints nkpt·kdim values; score rounded to 5 decimals. */
+ * rounded to 3 decimals); keypoints nkpt·kdim values; score rounded to 5 decimals. Rows stream to
+ * a temporary file as they are added (memory stays flat on COCO-sized runs). */
 struct cpose_pred_json;
 CPOSE_API struct cpose_pred_json *cpose_pred_json_new(void);
 CPOSE_API void cpose_pred_json_add(struct cpose_pred_json *j, const struct cpose_pred_result *r);

@@ -2,7 +2,6 @@
  * COCO-results predictions.json (through cJSON), both written atomically. */
 #include "predict.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -33,15 +32,19 @@ int cpose_pred_write_txt(const char *path, const struct cpose_pred_result *r, in
     return cpose_atomic_commit(&f);
 }
 
+/* Rows are streamed to an anonymous temporary file as they come (a COCO-sized run has millions
+ * of numbers: no in-memory tree), then copied into the destination atomically. */
 struct cpose_pred_json {
-    cJSON *root;
+    FILE *tmp;
+    int64_t rows;
+    int failed;
 };
 
 struct cpose_pred_json *cpose_pred_json_new(void)
 {
     struct cpose_pred_json *j = cpose_calloc(1, sizeof *j);
-    j->root = cJSON_CreateArray();
-    CPOSE_ASSERT(j->root);
+    j->tmp = tmpfile();
+    if (!j->tmp) j->failed = 1;
     return j;
 }
 
@@ -54,43 +57,91 @@ static double round_to(double x, int digits)
     return v == 0.0 ? 0.0 : v; /* no "-0.0" */
 }
 
+/* Shortest of %.15g/%.16g/%.17g that reads back as the same double (like Python's repr). */
+static void put_num(FILE *f, double v)
+{
+    char buf[40];
+    if (!isfinite(v)) {
+        fputs("null", f);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, f);
+}
+
+static void put_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+        else if (*c < 0x20) fprintf(f, "\\u%04x", *c);
+        else fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
 void cpose_pred_json_add(struct cpose_pred_json *j, const struct cpose_pred_result *r)
 {
+    if (j->failed) return;
     char *stem = cpose_path_stem(r->path ? r->path : "");
-    int numeric = stem[0] != 0;
+    int numeric = stem[0] != 0 && strlen(stem) < 19;
     for (const char *c = stem; *c; c++)
         if (!isdigit((unsigned char)*c)) numeric = 0;
+    FILE *f = j->tmp;
     for (int64_t i = 0; i < r->n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        if (numeric) cJSON_AddNumberToObject(o, "image_id", (double)strtoll(stem, NULL, 10));
-        else cJSON_AddStringToObject(o, "image_id", stem);
-        cJSON_AddNumberToObject(o, "category_id", r->classes[i]);
+        fputs(j->rows++ ? ", {\"image_id\": " : "{\"image_id\": ", f);
+        if (numeric) fprintf(f, "%lld", strtoll(stem, NULL, 10));
+        else put_json_string(f, stem);
+        fprintf(f, ", \"category_id\": %d, \"bbox\": [", r->classes[i]);
         const float *b = r->boxes + 4 * i;
         double bb[4] = {round_to(b[0], 3), round_to(b[1], 3), round_to((double)b[2] - b[0], 3),
                         round_to((double)b[3] - b[1], 3)};
-        cJSON_AddItemToObject(o, "bbox", cJSON_CreateDoubleArray(bb, 4));
+        for (int k = 0; k < 4; k++) {
+            if (k) fputs(", ", f);
+            put_num(f, bb[k]);
+        }
+        fputs("], \"keypoints\": [", f);
         int nk = r->nkpt * r->kdim;
-        cJSON *kp = cJSON_AddArrayToObject(o, "keypoints");
-        for (int k = 0; k < nk; k++) cJSON_AddItemToArray(kp, cJSON_CreateNumber(r->kpts[(size_t)i * nk + k]));
-        cJSON_AddNumberToObject(o, "score", round_to(r->scores[i], 5));
-        cJSON_AddItemToArray(j->root, o);
+        for (int k = 0; k < nk; k++) {
+            if (k) fputs(", ", f);
+            put_num(f, r->kpts[(size_t)i * nk + k]);
+        }
+        fputs("], \"score\": ", f);
+        put_num(f, round_to(r->scores[i], 5));
+        fputc('}', f);
     }
+    if (ferror(f)) j->failed = 1;
     cpose_free(stem);
 }
 
 int cpose_pred_json_write(const struct cpose_pred_json *j, const char *path)
 {
-    char *text = cJSON_PrintUnformatted(j->root);
-    if (!text) return cpose_err(CPOSE_ENOMEM, "cannot format %s", path);
-    int rc = cpose_write_file_atomic(path, text, strlen(text));
-    cJSON_free(text);
-    return rc;
+    if (j->failed || fflush(j->tmp) != 0) return cpose_err(CPOSE_EIO, "cannot write %s: temporary file failed", path);
+    struct cpose_atomic_file af;
+    int rc = cpose_atomic_open(&af, path);
+    if (rc) return rc;
+    fputc('[', af.fp);
+    rewind(j->tmp);
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, j->tmp)) > 0)
+        if (fwrite(buf, 1, n, af.fp) != n) break;
+    fseek(j->tmp, 0, SEEK_END);
+    fputs("]\n", af.fp);
+    if (ferror(af.fp) || ferror(j->tmp)) {
+        cpose_atomic_abort(&af);
+        return cpose_err(CPOSE_EIO, "write failed on %s", path);
+    }
+    return cpose_atomic_commit(&af);
 }
 
 void cpose_pred_json_free(struct cpose_pred_json *j)
 {
     if (!j) return;
-    cJSON_Delete(j->root);
+    if (j->tmp) fclose(j->tmp);
     cpose_free(j);
 }
 

@@ -225,6 +225,10 @@ static void test_writers(void)
     r2.boxes[2] = 60.0004f;
     cpose_pred_json_add(j, &r2);
     cpose_pred_json_add(j, &z);
+    struct cpose_pred_result r3;
+    make_result(&r3, "x/we\"ird\\.jpg");
+    cpose_pred_json_add(j, &r3);
+    cpose_pred_result_free(&r3);
     char *js = cpose_path_join(d, "predictions.json");
     CHECK(cpose_pred_json_write(j, js) == CPOSE_OK);
     cpose_pred_json_free(j);
@@ -232,8 +236,10 @@ static void test_writers(void)
     size_t len = 0;
     CHECK(cpose_read_file(js, &text, &len) == CPOSE_OK);
     cJSON *root = text ? cJSON_Parse(text) : NULL;
-    CHECK(root && cJSON_IsArray(root) && cJSON_GetArraySize(root) == 2);
-    if (root && cJSON_GetArraySize(root) == 2) {
+    CHECK(root && cJSON_IsArray(root) && cJSON_GetArraySize(root) == 3);
+    if (root && cJSON_GetArraySize(root) == 3) {
+        cJSON *id3 = cJSON_GetObjectItem(cJSON_GetArrayItem(root, 2), "image_id");
+        CHECK(cJSON_IsString(id3) && strcmp(id3->valuestring, "we\"ird\\") == 0);
         cJSON *a = cJSON_GetArrayItem(root, 0), *b = cJSON_GetArrayItem(root, 1);
         cJSON *id = cJSON_GetObjectItem(a, "image_id");
         CHECK(cJSON_IsNumber(id) && id->valuedouble == 110);
