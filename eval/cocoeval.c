@@ -1,5 +1,6 @@
 /* eval/cocoeval.c — pycocotools-exact COCO evaluation: loadRes, per-image IoU/OKS and matching
  * (evaluateImg), accumulation into precision/recall tables. Summaries are in cocoeval_summary.c. */
+#pragma GCC optimize("fp-contract=off") /* numpy-identical rounding: no FMA fusion */
 #include "cocoeval.h"
 
 #include <math.h>
