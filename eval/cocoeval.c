@@ -425,12 +425,10 @@ static int cmp_acc(const void *x, const void *y)
     return (a->slot > b->slot) - (a->slot < b->slot); /* slots are in image, then rank order */
 }
 
-/* accumulate() for one category k. */
-static void accumulate_cat(struct ev_ctx *c, struct cpose_cocoeval *out, int k, struct acc_item *items, double *rc,
-                           double *pr)
+/* Gathers category k's kept results (image order, then rank) into items and sorts them by score
+ * (stable: ties keep that order, as np.argsort(kind='mergesort') on the concatenation). */
+static void gather_cat(const struct ev_ctx *c, int k, struct acc_item *items)
 {
-    const struct cpose_cocoeval_params *p = c->p;
-    int T = c->T, R = p->n_rec, K = c->n_cat, A = c->A, M = c->M;
     size_t n = 0;
     for (int i = 0; i < c->n_img; i++) {
         int pair = i * c->n_cat + k;
@@ -442,41 +440,77 @@ static void accumulate_cat(struct ev_ctx *c, struct cpose_cocoeval *out, int k, 
         }
     }
     qsort(items, n, sizeof *items, cmp_acc);
-    for (int a = 0; a < A; a++) {
-        long npig = 0;
-        for (int i = 0; i < c->n_img; i++) npig += c->npig[(size_t)(i * c->n_cat + k) * A + a];
-        if (npig == 0) continue;
-        for (int m = 0; m < M; m++) {
-            int maxdet = p->max_dets[m];
-            for (int t = 0; t < T; t++) {
-                const uint8_t *code = c->code + ((size_t)a * T + t) * c->n_slots;
-                double tp = 0, fp = 0;
-                size_t nd = 0;
-                for (size_t i = 0; i < n; i++) {
-                    if (items[i].rank >= maxdet) continue;
-                    uint8_t cd = code[items[i].slot];
-                    if (cd == 1) tp += 1;
-                    else if (cd == 0) fp += 1;
-                    rc[nd] = tp / (double)npig;
-                    pr[nd] = tp / (fp + tp + NP_SPACING1);
-                    rc[n + nd] = items[i].score; /* scores of the kept results, after rc */
-                    nd++;
-                }
-                size_t ridx = (((size_t)t * K + k) * A + a) * M + m;
-                out->recall[ridx] = nd ? rc[nd - 1] : 0;
-                for (size_t i = nd - (nd > 0); i > 0; i--)
-                    if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-                size_t pi = 0;
-                for (int r = 0; r < R; r++) {
-                    double thr = out->rec_thrs[r];
-                    while (pi < nd && rc[pi] < thr) pi++;
-                    size_t pidx = ((((size_t)t * R + r) * K + k) * A + a) * M + m;
-                    out->precision[pidx] = pi < nd ? pr[pi] : 0;
-                    out->scores[pidx] = pi < nd ? rc[n + pi] : 0;
-                }
-            }
-        }
+}
+
+/* accumulate() for category k, area a, maxDets index m, threshold t over its n sorted items. */
+static void accumulate_one(const struct ev_ctx *c, struct cpose_cocoeval *out, int k, int a, int m, int t,
+                           const struct acc_item *items, size_t n, long npig, double *rc, double *pr, double *sc)
+{
+    const struct cpose_cocoeval_params *p = c->p;
+    int T = c->T, R = p->n_rec, K = c->n_cat, A = c->A, M = c->M, maxdet = p->max_dets[m];
+    const uint8_t *code = c->code + ((size_t)a * T + t) * c->n_slots;
+    double tp = 0, fp = 0;
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].rank >= maxdet) continue;
+        uint8_t cd = code[items[i].slot];
+        if (cd == 1) tp += 1;
+        else if (cd == 0) fp += 1;
+        rc[nd] = tp / (double)npig;
+        pr[nd] = tp / (fp + tp + NP_SPACING1);
+        sc[nd] = items[i].score;
+        nd++;
     }
+    out->recall[(((size_t)t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
+    for (size_t i = nd - (nd > 0); i > 0; i--)
+        if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
+    size_t pi = 0;
+    for (int r = 0; r < R; r++) {
+        double thr = out->rec_thrs[r];
+        while (pi < nd && rc[pi] < thr) pi++; /* searchsorted(rc, thr, side='left') */
+        size_t pidx = ((((size_t)t * R + r) * K + k) * A + a) * M + m;
+        out->precision[pidx] = pi < nd ? pr[pi] : 0;
+        out->scores[pidx] = pi < nd ? sc[pi] : 0;
+    }
+}
+
+/* accumulate(): per-category sorts, then every (category, area, maxDets, threshold) in parallel. */
+static void accumulate(struct ev_ctx *c, struct cpose_cocoeval *out)
+{
+    int K = c->n_cat, A = c->A, M = c->M, T = c->T;
+    size_t *cat_off = cpose_calloc((size_t)K + 1, sizeof *cat_off), maxn = 0;
+    for (int k = 0; k < K; k++) {
+        size_t n = 0;
+        for (int i = 0; i < c->n_img; i++) {
+            int pair = i * K + k;
+            n += c->slot_off[pair + 1] - c->slot_off[pair];
+        }
+        cat_off[k + 1] = cat_off[k] + n;
+        if (n > maxn) maxn = n;
+    }
+    struct acc_item *items = cpose_malloc((cat_off[K] + 1) * sizeof *items);
+    long *npig = cpose_calloc((size_t)K * A + 1, sizeof *npig);
+    for (int k = 0; k < K; k++)
+        for (int a = 0; a < A; a++)
+            for (int i = 0; i < c->n_img; i++) npig[k * A + a] += c->npig[(size_t)(i * K + k) * A + a];
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int k = 0; k < K; k++) gather_cat(c, k, items + cat_off[k]);
+    long n_jobs = (long)K * A * M * T;
+#pragma omp parallel
+    {
+        double *rc = cpose_malloc((3 * maxn + 3) * sizeof(double)), *pr = rc + maxn + 1, *sc = pr + maxn + 1;
+#pragma omp for schedule(dynamic, 1)
+        for (long j = 0; j < n_jobs; j++) {
+            int t = (int)(j % T), m = (int)(j / T % M), a = (int)(j / T / M % A), k = (int)(j / T / M / A);
+            if (npig[k * A + a] == 0) continue; /* stays -1 */
+            accumulate_one(c, out, k, a, m, t, items + cat_off[k], cat_off[k + 1] - cat_off[k], npig[k * A + a], rc,
+                           pr, sc);
+        }
+        cpose_free(rc);
+    }
+    cpose_free(items);
+    cpose_free(npig);
+    cpose_free(cat_off);
 }
 
 int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
@@ -578,16 +612,7 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
     out->recall = cpose_malloc((TKAM ? TKAM : 1) * sizeof(double));
     for (size_t i = 0; i < TRKAM; i++) out->precision[i] = out->scores[i] = -1;
     for (size_t i = 0; i < TKAM; i++) out->recall[i] = -1;
-#pragma omp parallel
-    {
-        struct acc_item *items = cpose_malloc((ns ? ns : 1) * sizeof *items);
-        double *rcb = cpose_malloc((2 * ns + 2) * sizeof(double)), *prb = cpose_malloc((ns + 1) * sizeof(double));
-#pragma omp for schedule(dynamic, 1)
-        for (int k = 0; k < c.n_cat; k++) accumulate_cat(&c, out, k, items, rcb, prb);
-        cpose_free(items);
-        cpose_free(rcb);
-        cpose_free(prb);
-    }
+    accumulate(&c, out);
     cpose_cocoeval_compute_stats(out);
 
 fail:
