@@ -1,6 +1,8 @@
 /* tests/test_cocoeval_cases.c — hand-computed COCOeval cases on in-memory COCO structs: a perfect
  * detection, a duplicate, a crowd region, a num_keypoints 0 person, results without bbox, an image
  * without GT, score ties, and one OKS value worked out by hand. */
+#include <omp.h>
+
 #include "alloc.h"
 #include "eval/cocoeval.h"
 #include "testlib.h"
@@ -226,6 +228,72 @@ static void test_no_gt_and_ties(void)
     cpose_coco_free(&dt);
 }
 
+/* Two categories are evaluated separately and averaged; a result whose category is not in the GT
+ * categories is not evaluated. */
+static void test_categories(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 1, 0);
+    coco_init(&dt, 0, 1);
+    gt.n_categories = 2;
+    gt.categories = cpose_realloc(gt.categories, 2 * sizeof *gt.categories);
+    memset(&gt.categories[1], 0, sizeof gt.categories[1]);
+    gt.categories[1].id = 2;
+    const double far[4] = {300, 300, 100, 100};
+    coco_add(&gt, 1, box100, 10000, -1, NULL);
+    coco_add(&gt, 1, far, 10000, -1, NULL)->category_id = 2;
+    coco_add(&dt, 1, box100, -1, 0.9, NULL);                     /* cat 1: perfect */
+    coco_add(&dt, 1, box100, -1, 0.8, NULL)->category_id = 2;    /* cat 2: false positive first */
+    coco_add(&dt, 1, far, -1, 0.7, NULL)->category_id = 2;       /* cat 2: then the true one */
+    coco_add(&dt, 1, box100, -1, 0.99, NULL)->category_id = 3;   /* not a GT category: not evaluated */
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    CHECK(e.n_cat == 2);
+    CHECK_NEAR(e.stats[0], (1.0 + 0.5) / 2, 1e-12);
+    CHECK_NEAR(e.stats[6], (1.0 + 0.0) / 2, 1e-12); /* AR@1: category 2's top result is the false one */
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
+/* The same random problem gives bit-identical tables with 1 and 2 threads. */
+static void test_threads(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 60, 0);
+    coco_init(&dt, 0, 1);
+    cpose_free(dt.anns);
+    cpose_free(gt.anns);
+    gt.anns = cpose_calloc(200, sizeof *gt.anns);
+    dt.anns = cpose_calloc(3000, sizeof *dt.anns);
+    unsigned s = 12345;
+#define RND() ((s = s * 1103515245u + 12345u) >> 8 & 0xffff) / 65536.0
+    for (int i = 0; i < 60; i++) {
+        int ng = (int)(RND() * 4);
+        for (int j = 0; j < ng; j++) {
+            double b[4] = {RND() * 400, RND() * 300, 10 + RND() * 150, 10 + RND() * 200};
+            coco_add(&gt, i + 1, b, b[2] * b[3] * 0.7, -1, NULL)->iscrowd = RND() < 0.05;
+        }
+        int nd = (int)(RND() * 45);
+        for (int j = 0; j < nd; j++) {
+            double b[4] = {RND() * 400, RND() * 300, 10 + RND() * 150, 10 + RND() * 200};
+            coco_add(&dt, i + 1, b, -1, (int)(RND() * 20) / 20.0, NULL); /* many tied scores */
+        }
+    }
+#undef RND
+    omp_set_num_threads(1);
+    struct cpose_cocoeval e1 = run(&gt, &dt, CPOSE_IOU_BBOX);
+    omp_set_num_threads(2);
+    struct cpose_cocoeval e2 = run(&gt, &dt, CPOSE_IOU_BBOX);
+    size_t n = (size_t)10 * 101 * 1 * 4 * 3;
+    CHECK(memcmp(e1.precision, e2.precision, n * sizeof(double)) == 0);
+    CHECK(memcmp(e1.stats, e2.stats, sizeof e1.stats) == 0);
+    CHECK(e1.stats[0] > 0 && e1.stats[0] < 1);
+    cpose_cocoeval_free(&e1);
+    cpose_cocoeval_free(&e2);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 static void test_sum(void)
 {
     double a[300];
@@ -244,6 +312,8 @@ int main(void)
     test_kpts_zero_person();
     test_no_bbox();
     test_no_gt_and_ties();
+    test_categories();
+    test_threads();
     test_sum();
     return tl_finish();
 }
