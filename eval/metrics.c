@@ -34,6 +34,100 @@ static void torch_linspace_f32(float start, float end, int steps, float *out)
         out[i] = i < half ? start + step * (float)i : end - step * (float)(steps - i - 1);
 }
 
+/* numpy's default argsort (kind='quicksort') for float32 as numpy 1.x runs it: introsort with
+ * median-of-3 partitioning, insertion sort below 16 elements, heapsort past the depth limit.
+ * Ties come out in whatever order that algorithm leaves them, which Ultralytics' results inherit
+ * (e.g. the many predictions whose float32 confidence saturates at 1.0). */
+static int np_less(float a, float b) { return a < b || (b != b && a == a); }
+
+static void np_aheapsort(const float *v, int *tosort, long n)
+{
+    int *a = tosort - 1, tmp;
+    long i, j, l;
+    for (l = n >> 1; l > 0; --l) {
+        tmp = a[l];
+        for (i = l, j = l << 1; j <= n;) {
+            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j += 1;
+            if (np_less(v[tmp], v[a[j]])) { a[i] = a[j]; i = j; j += j; }
+            else break;
+        }
+        a[i] = tmp;
+    }
+    for (; n > 1;) {
+        tmp = a[n];
+        a[n] = a[1];
+        n -= 1;
+        for (i = 1, j = 2; j <= n;) {
+            if (j < n && np_less(v[a[j]], v[a[j + 1]])) j++;
+            if (np_less(v[tmp], v[a[j]])) { a[i] = a[j]; i = j; j += j; }
+            else break;
+        }
+        a[i] = tmp;
+    }
+}
+
+#define NP_SMALL_QUICKSORT 15
+#define NP_QS_STACK 128
+#define ISWAP(a, b) do { int t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+static void np_argsort_f32(const float *v, int *tosort, long num)
+{
+    for (long i = 0; i < num; i++) tosort[i] = (int)i;
+    if (num < 2) return;
+    int *pl = tosort, *pr = tosort + num - 1, *stack[NP_QS_STACK], **sptr = stack, *pm, *pi, *pj, *pk, vi;
+    int depth[NP_QS_STACK], *psdepth = depth, cdepth = 0;
+    for (unsigned long u = (unsigned long)num; u >>= 1;) cdepth++;
+    cdepth *= 2;
+    float vp;
+    for (;;) {
+        if (cdepth < 0) {
+            np_aheapsort(v, pl, pr - pl + 1);
+            goto stack_pop;
+        }
+        while ((pr - pl) > NP_SMALL_QUICKSORT) {
+            pm = pl + ((pr - pl) >> 1);
+            if (np_less(v[*pm], v[*pl])) ISWAP(*pm, *pl);
+            if (np_less(v[*pr], v[*pm])) ISWAP(*pr, *pm);
+            if (np_less(v[*pm], v[*pl])) ISWAP(*pm, *pl);
+            vp = v[*pm];
+            pi = pl;
+            pj = pr - 1;
+            ISWAP(*pm, *pj);
+            for (;;) {
+                do ++pi; while (np_less(v[*pi], vp));
+                do --pj; while (np_less(vp, v[*pj]));
+                if (pi >= pj) break;
+                ISWAP(*pi, *pj);
+            }
+            pk = pr - 1;
+            ISWAP(*pi, *pk);
+            if (pi - pl < pr - pi) {
+                *sptr++ = pi + 1;
+                *sptr++ = pr;
+                pr = pi - 1;
+            } else {
+                *sptr++ = pl;
+                *sptr++ = pi - 1;
+                pl = pi + 1;
+            }
+            *psdepth++ = --cdepth;
+        }
+        for (pi = pl + 1; pi <= pr; ++pi) {
+            vi = *pi;
+            vp = v[vi];
+            pj = pi;
+            pk = pi - 1;
+            while (pj > pl && np_less(vp, v[*pk])) *pj-- = *pk--;
+            *pj = vi;
+        }
+    stack_pop:
+        if (sptr == stack) break;
+        pr = *(--sptr);
+        pl = *(--sptr);
+        cdepth = *(--psdepth);
+    }
+}
+
 struct cpose_valmetrics *cpose_valmetrics_new(int nc, int nkpt, const double *sigmas)
 {
     CPOSE_ASSERT(nc > 0 && nkpt >= 0 && nkpt <= CPOSE_COCOEVAL_MAX_KPTS);
@@ -65,14 +159,6 @@ struct match_pair {
     int idx; /* row-major index g * n_pred + p */
 };
 
-static int cmp_pair_desc(const void *a, const void *b)
-{
-    const struct match_pair *x = a, *y = b;
-    if (x->iou > y->iou) return -1;
-    if (x->iou < y->iou) return 1;
-    return (x->idx < y->idx) - (x->idx > y->idx); /* argsort()[::-1]: equal values, later index first */
-}
-
 void cpose_match_predictions(const int *pred_cls, int n_pred, const int *gt_cls, int n_gt, const float *iou,
                              const float *thr, int n_thr, uint8_t *correct)
 {
@@ -89,7 +175,18 @@ void cpose_match_predictions(const int *pred_cls, int n_pred, const int *gt_cls,
                 if (v >= thr[t]) { pairs[m].iou = v; pairs[m].idx = g * n_pred + p; m++; }
             }
         if (!m) continue;
-        qsort(pairs, m, sizeof *pairs, cmp_pair_desc);
+        if (m > 1) { /* matches[iou.argsort()[::-1]] */
+            float *vals = cpose_malloc(m * sizeof *vals);
+            int *ord = cpose_malloc(m * sizeof *ord);
+            struct match_pair *tmp = cpose_malloc(m * sizeof *tmp);
+            for (size_t i = 0; i < m; i++) vals[i] = pairs[i].iou;
+            np_argsort_f32(vals, ord, (long)m);
+            for (size_t i = 0; i < m; i++) tmp[i] = pairs[ord[m - 1 - i]];
+            memcpy(pairs, tmp, m * sizeof *pairs);
+            cpose_free(vals);
+            cpose_free(ord);
+            cpose_free(tmp);
+        }
         /* unique on predictions (first = highest IoU), then unique on GT in prediction order */
         for (int p = 0; p < n_pred; p++) best[p] = -1;
         for (int g = 0; g < n_gt; g++) taken[g] = 0;
@@ -238,14 +335,6 @@ double cpose_compute_ap(const double *recall, const double *precision, int n, do
 static double np_mean(const double *a, size_t n)
 {
     return n ? cpose_np_sum(a, n) / (double)n : NAN;
-}
-
-static int cmp_stat_conf(const void *a, const void *b)
-{
-    const struct pred_stat *x = *(const struct pred_stat *const *)a, *y = *(const struct pred_stat *const *)b;
-    if (x->conf > y->conf) return -1;
-    if (x->conf < y->conf) return 1;
-    return (x > y) - (x < y); /* stable: file order */
 }
 
 static void metric_free(struct cpose_det_metric *m)
@@ -416,9 +505,15 @@ int cpose_valmetrics_finalize(struct cpose_valmetrics *vm, struct cpose_val_resu
         metric_empty(out, &out->pose);
         return CPOSE_OK;
     }
+    /* i = np.argsort(-conf) on the float32 confidences, in the order the images were added */
     struct pred_stat **sorted = cpose_malloc((n + 1) * sizeof *sorted);
-    for (size_t i = 0; i < n; i++) sorted[i] = &ps[i];
-    qsort(sorted, n, sizeof *sorted, cmp_stat_conf);
+    float *negc = cpose_malloc((n + 1) * sizeof *negc);
+    int *ord = cpose_malloc((n + 1) * sizeof *ord);
+    for (size_t i = 0; i < n; i++) negc[i] = -ps[i].conf;
+    np_argsort_f32(negc, ord, (long)n);
+    for (size_t i = 0; i < n; i++) sorted[i] = &ps[ord[i]];
+    cpose_free(negc);
+    cpose_free(ord);
     ap_per_class(out, sorted, n, 0, &out->box);
     ap_per_class(out, sorted, n, 1, &out->pose);
     cpose_free(sorted);

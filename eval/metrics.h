@@ -8,7 +8,9 @@
  * computes them. finalize runs ap_per_class: predictions sorted by confidence, per-class tp/fp
  * cumulative sums, compute_ap (precision envelope, 101-point interpolation, trapezoid), P and R read
  * at the confidence that maximises the smoothed mean F1 (x = linspace(0, 1, 1000)).
- * Differences: the confidence sort is stable (numpy's default quicksort orders ties arbitrarily). */
+ * Sorts (confidence in ap_per_class, IoU in match_predictions) emulate numpy 1.x's default argsort
+ * (introsort) so tied values come out in the order Ultralytics gets; the caller adds images in the
+ * order Ultralytics would run them (rect val batches sort images by aspect ratio). */
 #ifndef CPOSE_METRICS_H
 #define CPOSE_METRICS_H
 
