@@ -5,10 +5,10 @@
 #include "jobrec.h"
 #include "log.h"
 #include "lua_cpose.h"
+#include "lua_impl.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
-#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -42,85 +42,11 @@ static void push_arg_table(lua_State *L, const char *script, int argc, char **ar
     }
 }
 
-/* ---- the script's return value → JSON (run under lua_pcall: __tostring may raise) ---- */
-
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth);
-
-static void attach(cJSON *parent, const char *key, cJSON *item)
-{
-    if (cJSON_IsArray(parent)) cJSON_AddItemToArray(parent, item);
-    else cJSON_AddItemToObject(parent, key, item);
-}
-
-static int is_sequence(lua_State *L, int idx, lua_Integer *n)
-{
-    *n = (lua_Integer)lua_rawlen(L, idx);
-    if (*n == 0) return 0;
-    lua_Integer count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        count++;
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > *n) {
-            lua_pop(L, 1);
-            return 0;
-        }
-    }
-    return count == *n;
-}
-
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
-{
-    idx = lua_absindex(L, idx);
-    luaL_checkstack(L, 8, "result too deep");
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: attach(parent, key, cJSON_CreateNull()); return;
-    case LUA_TBOOLEAN: attach(parent, key, cJSON_CreateBool(lua_toboolean(L, idx))); return;
-    case LUA_TNUMBER: {
-        double v = lua_tonumber(L, idx);
-        attach(parent, key, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-        return;
-    }
-    case LUA_TSTRING: attach(parent, key, cJSON_CreateString(lua_tostring(L, idx))); return;
-    case LUA_TTABLE:
-        if (depth < 32) {
-            lua_Integer n;
-            if (is_sequence(L, idx, &n)) {
-                cJSON *arr = cJSON_CreateArray();
-                attach(parent, key, arr);
-                for (lua_Integer i = 1; i <= n; i++) {
-                    lua_rawgeti(L, idx, i);
-                    to_json(L, -1, arr, NULL, depth + 1);
-                    lua_pop(L, 1);
-                }
-            } else {
-                cJSON *obj = cJSON_CreateObject();
-                attach(parent, key, obj);
-                lua_pushnil(L);
-                while (lua_next(L, idx)) {
-                    lua_pushvalue(L, -2);
-                    const char *k = luaL_tolstring(L, -1, NULL);
-                    to_json(L, -3, obj, k, depth + 1);
-                    lua_pop(L, 3);
-                }
-            }
-            return;
-        }
-        /* too deep (or cyclic) → text */
-        __attribute__((fallthrough));
-    default: {
-        const char *s = luaL_tolstring(L, idx, NULL);
-        attach(parent, key, cJSON_CreateString(s));
-        lua_pop(L, 1);
-    }
-    }
-}
-
 /* lua_CFunction: (value, lightuserdata cJSON *holder array) → appends the value to the holder. */
 static int convert_result(lua_State *L)
 {
     cJSON *holder = lua_touserdata(L, 2);
-    to_json(L, 1, holder, NULL, 0);
+    cpose_lua_to_json(L, 1, holder);
     return 0;
 }
 

@@ -275,8 +275,78 @@ static void test_run_job_failure(void)
     cJSON_Delete(j);
 }
 
+/* Stand-ins for library functions bound through struct cpose_lua_argfn: they compute from their
+ * arguments, so the expected Lua values are known here. */
+static int run_good(const struct cpose_args *a, cJSON **result)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON *box = cJSON_AddObjectToObject(r, "box");
+    cJSON_AddNumberToObject(box, "map", cpose_args_float(a, "conf", 0) * 2);
+    cJSON *pose = cJSON_AddObjectToObject(r, "pose");
+    double maps[] = {0.25, 0.5};
+    cJSON_AddItemToObject(pose, "maps", cJSON_CreateDoubleArray(maps, 2));
+    cJSON_AddNumberToObject(r, "images", (double)cpose_args_int(a, "batch", 0));
+    cJSON_AddStringToObject(r, "name", cpose_args_str(a, "name"));
+    cJSON_AddNullToObject(r, "nothing");
+    *result = r;
+    return CPOSE_OK;
+}
+
+static int run_bad(const struct cpose_args *a, cJSON **result)
+{
+    *result = cJSON_CreateObject(); /* a partial result: the binding must free it */
+    return cpose_err(CPOSE_EIO, "cannot read '%s': No such file or directory", cpose_args_str(a, "data"));
+}
+
+static const struct cpose_lua_argfn test_fns[] = {
+    {"good", run_good, "-"}, {"bad", run_bad, "-"}, {"later", NULL, "the test part, tests/"}, {NULL, NULL, NULL},
+};
+
+static void test_argfn_binding(void)
+{
+    const char *tmp = tl_tmpdir("argfn");
+    char script[512], save[512], rec[600];
+    snprintf(script, sizeof script, "%s/s.lua", tmp);
+    snprintf(save, sizeof save, "%s/job", tmp);
+    snprintf(rec, sizeof rec, "%s/run.json", save);
+    write_text(script, "");
+    CHECK(cpose_jobrec_begin(script, 0, NULL, save, 1, 0) == CPOSE_OK);
+
+    lua_State *L = cpose_lua_newstate();
+    lua_newtable(L);
+    cpose_lua_setargfns(L, -1, "t.", test_fns);
+    lua_setglobal(L, "t");
+    const char *err = run_lua(L,
+        "local r = t.good{conf = 0.25, batch = 8, name = 'exp'}\n"
+        "assert(r.box.map == 0.5, 'map ' .. tostring(r.box.map))\n"
+        "assert(#r.pose.maps == 2 and r.pose.maps[1] == 0.25 and r.pose.maps[2] == 0.5, 'maps')\n"
+        "assert(r.images == 8 and math.type(r.images) == 'integer', 'integer')\n"
+        "assert(r.name == 'exp' and r.nothing == nil, 'name')\n"
+        "assert(t.good().box.map == 0, 'no arguments')\n");
+    CHECK_MSG(err == NULL, "%s", err);
+    err = run_lua(L, "t.bad{data = 'missing.yaml'}");
+    CHECK_CONTAINS(err, "t.bad: cannot read 'missing.yaml': No such file or directory");
+    err = run_lua(L, "t.later{conf = 0.5}");
+    CHECK_CONTAINS(err, "t.later is not available in this build (needs the test part, tests/)");
+    err = run_lua(L, "t.later{confx = 0.5}");
+    CHECK_CONTAINS(err, "t.later: 'confx' is not a valid argument; did you mean 'conf'?");
+    err = run_lua(L, "t.good{threads = 'two'}");
+    CHECK_CONTAINS(err, "threads takes an integer");
+    lua_close(L);
+
+    CHECK(cpose_jobrec_end(NULL, NULL, 0) == CPOSE_OK);
+    cJSON *j = load_json(rec);
+    const cJSON *calls = j ? cJSON_GetObjectItem(j, "calls") : NULL;
+    CHECK(cJSON_GetArraySize(calls) == 3); /* good, good, bad: unavailable and refused calls never ran */
+    CHECK(jstr(cJSON_GetArrayItem(calls, 0), "name") && strcmp(jstr(cJSON_GetArrayItem(calls, 0), "name"), "t.good") == 0);
+    CHECK(jstr(cJSON_GetArrayItem(calls, 0), "status") && strcmp(jstr(cJSON_GetArrayItem(calls, 0), "status"), "ok") == 0);
+    CHECK(jstr(cJSON_GetArrayItem(calls, 2), "status") && strcmp(jstr(cJSON_GetArrayItem(calls, 2), "status"), "i/o error") == 0);
+    cJSON_Delete(j);
+}
+
 int main(void)
 {
+    test_argfn_binding();
     test_jobrec_record();
     test_jobrec_folder_rule();
     test_lua_args_text();
