@@ -1,0 +1,106 @@
+/* tests/test_coco_json.c — the streaming COCO reader: ground truth and results documents,
+ * skipped keys, and the error messages for malformed JSON and wrongly typed keys. */
+#include "alloc.h"
+#include "coco_json.h"
+#include "testlib.h"
+
+static int parse(const char *text, struct cpose_coco *c) { return cpose_coco_parse("t.json", text, strlen(text), c); }
+
+static void test_gt(void)
+{
+    const char *doc =
+        "{\"info\": {\"year\": 2017, \"x\": [1, [2, {\"a\": 3}]]},"
+        " \"images\": [{\"id\": 785, \"file_name\": \"000000000785.jpg\", \"width\": 640, \"height\": 425}],"
+        " \"annotations\": [{\"segmentation\": [[1.5, 2, 3, 4]], \"num_keypoints\": 2, \"area\": 27789.11,"
+        "   \"iscrowd\": 0, \"keypoints\": [367, 81, 2, 0, 0, 0, 1.5e2, 90.25, 1], \"image_id\": 785,"
+        "   \"bbox\": [280.79, 44.73, 218.7, 346.68], \"category_id\": 1, \"id\": 442619},"
+        "  {\"segmentation\": {\"counts\": [1, 2], \"size\": [3, 4]}, \"iscrowd\": true, \"image_id\": 785,"
+        "   \"category_id\": 1, \"id\": 7, \"bbox\": [0, 0, 1, 1], \"area\": 1}],"
+        " \"categories\": [{\"supercategory\": \"person\", \"id\": 1, \"name\": \"person\","
+        "   \"keypoints\": [\"nose\", \"left_eye\"], \"skeleton\": [[1, 2]]}]}";
+    struct cpose_coco c;
+    CHECK(parse(doc, &c) == CPOSE_OK);
+    CHECK(!c.is_results);
+    CHECK(c.n_images == 1 && c.images[0].id == 785 && c.images[0].width == 640 && c.images[0].height == 425);
+    CHECK(c.n_images == 1 && strcmp(c.images[0].file_name, "000000000785.jpg") == 0);
+    CHECK(c.n_anns == 2);
+    if (c.n_anns == 2) {
+        const struct cpose_coco_ann *a = &c.anns[0];
+        CHECK(a->id == 442619 && a->image_id == 785 && a->category_id == 1 && a->num_keypoints == 2);
+        CHECK(a->has_bbox && a->bbox[0] == 280.79 && a->bbox[3] == 346.68);
+        CHECK(a->has_area && a->area == 27789.11);
+        CHECK(a->n_kpt_values == 9 && cpose_coco_kpts(&c, a)[6] == 150.0 && cpose_coco_kpts(&c, a)[7] == 90.25);
+        CHECK(c.anns[1].iscrowd == 1 && c.anns[1].num_keypoints == -1 && !c.anns[1].has_keypoints);
+        CHECK(a->byte_offset > 0 && doc[a->byte_offset] == '{');
+    }
+    CHECK(c.n_categories == 1 && strcmp(c.categories[0].name, "person") == 0 && c.categories[0].n_keypoint_names == 2);
+    cpose_coco_free(&c);
+}
+
+static void test_results(void)
+{
+    struct cpose_coco c;
+    CHECK(parse("[{\"image_id\": 1, \"category_id\": 1, \"keypoints\": [1, 2, 0.5], \"score\": 0.9},"
+                " {\"image_id\": 2, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": 0.25}]", &c) == CPOSE_OK);
+    CHECK(c.is_results && c.n_anns == 2);
+    CHECK(c.n_anns == 2 && c.anns[0].has_score && c.anns[0].score == 0.9 && !c.anns[0].has_bbox);
+    CHECK(c.n_anns == 2 && c.anns[1].has_bbox && c.anns[1].bbox[2] == 3 && !c.anns[1].has_keypoints);
+    cpose_coco_free(&c);
+    CHECK(parse("[]", &c) == CPOSE_OK && c.is_results && c.n_anns == 0);
+    cpose_coco_free(&c);
+}
+
+static void test_errors(void)
+{
+    struct cpose_coco c;
+    CHECK(parse("{\"images\": [{\"id\": 1,, }]}", &c) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "malformed JSON at byte offset 21");
+    CHECK(parse("{\"annotations\": [{\"id\": 5, \"bbox\": \"x\"}]}", &c) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "annotation id 5: key 'bbox'");
+    CHECK(parse("{\"annotations\": [{\"id\": 6, \"bbox\": [1, 2, 3]}]}", &c) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "4 numbers");
+    CHECK(parse("{\"images\": [", &c) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "ends too early");
+    CHECK(cpose_coco_load("/nonexistent/x.json", &c) == CPOSE_EIO);
+    CHECK_CONTAINS(cpose_errmsg(), "/nonexistent/x.json");
+}
+
+static void test_fixture(void)
+{
+    struct cpose_coco gt, dt;
+    CHECK(cpose_coco_load(tl_fixture("cocoeval/gt.json"), &gt) == CPOSE_OK);
+    CHECK(gt.n_images == 4 && gt.n_anns == 14);   /* fixtures/README: 4 images, 14 people */
+    CHECK(cpose_coco_load(tl_fixture("cocoeval/dt.json"), &dt) == CPOSE_OK);
+    CHECK(dt.is_results && dt.n_anns == 14);
+    for (size_t i = 0; i < gt.n_anns; i++) CHECK(gt.anns[i].n_kpt_values == 51);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
+/* Numbers must equal strtod's correctly rounded result (what Python's float() gives). */
+static void test_number_rounding(void)
+{
+    const char *texts[] = {"0.1", "280.79", "-44.73", "346.68", "0.3333333333333333", "123456789012345678",
+                           "9007199254740993", "1e-7", "2.5E+3", "0.000001", "-0", "27789.11", "1.7976931348623157e308",
+                           "4.9e-324", "0.30000000000000004", "12345.678901234567"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "[{\"image_id\": 1, \"score\": %s}]", texts[i]);
+        struct cpose_coco c;
+        CHECK(parse(doc, &c) == CPOSE_OK);
+        double want = strtod(texts[i], NULL);
+        CHECK_MSG(c.n_anns == 1 && memcmp(&c.anns[0].score, &want, sizeof want) == 0, "%s parsed as %.17g", texts[i],
+                  c.n_anns ? c.anns[0].score : 0.0);
+        cpose_coco_free(&c);
+    }
+}
+
+int main(void)
+{
+    test_number_rounding();
+    test_gt();
+    test_results();
+    test_errors();
+    test_fixture();
+    return tl_finish();
+}
