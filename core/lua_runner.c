@@ -10,6 +10,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include <omp.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The message handler (as lua.c's): turns any error value into a string and appends a traceback. */
@@ -48,6 +50,100 @@ static int convert_result(lua_State *L)
     cJSON *holder = lua_touserdata(L, 2);
     cpose_lua_to_json(L, 1, holder);
     return 0;
+}
+
+/* ---- what a job reads, how it exits, and Ctrl-C ---- */
+
+/* package.searchers[2] wrapper: Lua modules the job requires are inputs (the searcher returns
+ * the loader and the file name). Upvalue 1 = the original searcher. */
+static int recording_searcher(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 1, 2);
+    if (lua_isfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING) cpose_jobrec_input(lua_tostring(L, -1));
+    return 2;
+}
+
+/* dofile/loadfile wrapper: records a named file as an input, then calls the original (upvalue 1). */
+static int recording_loader(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING) cpose_jobrec_input(lua_tostring(L, 1));
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* os.exit(code) in a job: closes the state (uncommitted job files are aborted), writes run.json
+ * (status ok for 0/true, else failed with "os.exit(N)") and ends the process with the code, as
+ * the standard os.exit does. */
+static int job_exit(lua_State *L)
+{
+    int code;
+    if (lua_isboolean(L, 1)) code = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+    else code = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+    lua_close(L);
+    char msg[64];
+    snprintf(msg, sizeof msg, "the job called os.exit(%d)", code);
+    if (cpose_jobrec_end(code == 0 ? NULL : msg, NULL, 0) != CPOSE_OK)
+        cpose_warn("run.json not written: %s", cpose_errmsg());
+    fflush(NULL);
+    exit(code);
+}
+
+static void install_job_hooks(lua_State *L)
+{
+    lua_getglobal(L, "os");
+    lua_pushcfunction(L, job_exit);
+    lua_setfield(L, -2, "exit");
+    lua_pop(L, 1);
+    static const char *loaders[] = {"dofile", "loadfile"};
+    for (int i = 0; i < 2; i++) {
+        lua_getglobal(L, loaders[i]);
+        lua_pushcclosure(L, recording_loader, 1);
+        lua_setglobal(L, loaders[i]);
+    }
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchers");
+    lua_rawgeti(L, -1, 2);
+    lua_pushcclosure(L, recording_searcher, 1);
+    lua_rawseti(L, -2, 2);
+    lua_pop(L, 2);
+}
+
+/* SIGINT/SIGTERM while the script runs: like lua.c, a hook raises "interrupted" at the next Lua
+ * step, so the job ends through the normal failure path (files aborted, run.json written). A
+ * second signal acts as usual (default action). */
+static lua_State *volatile running_state;
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted (signal)");
+}
+
+static void on_signal(int sig)
+{
+    signal(sig, SIG_DFL);
+    if (running_state) lua_sethook(running_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void catch_signals(lua_State *L)
+{
+    running_state = L;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+}
+
+static void release_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    running_state = NULL;
 }
 
 /* ---- the job ---- */
@@ -105,6 +201,7 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
     lua_call(L, 1, 0);
     lua_pop(L, 1);
 
+    install_job_hooks(L);
     push_arg_table(L, script, argc, argv);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "arg");
@@ -114,7 +211,9 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
     int status = luaL_loadfile(L, script);
     if (status == LUA_OK) {
         lua_pushvalue(L, argt);
+        catch_signals(L);
         status = lua_pcall(L, 1, 1, handler);
+        release_signals();
     }
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);

@@ -104,5 +104,51 @@ echo 'error({code = 3})' > tbl.lua
 "$CPOSE" run tbl.lua save_dir=tbl >/dev/null 2>err.txt
 check "plain error object" grep -q "error object is a table value" err.txt
 
+# --- os.exit: the record is still written, uncommitted files aborted, the code kept ---
+cat > ex.lua <<'LUA'
+local cpose = require "cpose"
+local f = cpose.job.open(cpose.job.dir() .. "/unfinished.txt")
+f:write("partial")
+os.exit(3)
+LUA
+"$CPOSE" run ex.lua save_dir=ex >/dev/null 2>&1
+check "os.exit code kept" [ $? -eq 3 ]
+check "os.exit recorded" grep -q '"error":.*os.exit(3)' ex/run.json
+check "os.exit aborted the open file" [ ! -e ex/unfinished.txt ]
+echo 'os.exit(true)' > ok.lua
+"$CPOSE" run ok.lua save_dir=okx >/dev/null 2>&1
+check "os.exit(true) → 0" [ $? -eq 0 ]
+check "os.exit(true) status ok" [ "$(field okx/run.json status)" = ok ]
+
+# --- required Lua modules and dofile'd files are inputs ---
+mkdir -p lib
+echo 'return {x = 1}' > lib/helper.lua
+echo 'return 2' > extra.lua
+cat > req.lua <<'LUA'
+package.path = "lib/?.lua;" .. package.path
+assert(require("helper").x == 1)
+assert(dofile("extra.lua") == 2)
+LUA
+"$CPOSE" run req.lua save_dir=req >/dev/null 2>&1
+check "required module listed with its sha256" grep -q "$(sha256sum lib/helper.lua | cut -d' ' -f1)" req/run.json
+check "dofile'd file listed with its sha256" grep -q "$(sha256sum extra.lua | cut -d' ' -f1)" req/run.json
+
+# --- Ctrl-C: the job fails through the normal path (record written, open files aborted) ---
+cat > loop.lua <<'LUA'
+local cpose = require "cpose"
+local f = cpose.job.open(cpose.job.dir() .. "/never.txt")
+f:write("x")
+print("looping"); io.stdout:flush()
+while true do end
+LUA
+"$CPOSE" run loop.lua save_dir=intr >loop.out 2>loop.err &
+pid=$!
+for _ in $(seq 50); do grep -q looping loop.out 2>/dev/null && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+check "interrupted job exits 1" [ $? -eq 1 ]
+check "interruption recorded" grep -q '"error":.*interrupted' intr/run.json
+check "interrupted job left no file" [ -z "$(ls intr | grep -v '^run.json$')" ]
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -5,7 +5,6 @@ local T = require "check"
 local cpose = require "cpose"
 
 local calls = {
-  convert_coco = {json_dir = "annotations/", save_dir = "out/"},
   download = {url = "https://example.com/a.zip", dir = "d/"},
   extract = {file = "a.zip", dir = "d/"},
   synth = {save_dir = "s/", train = 8},
