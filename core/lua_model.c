@@ -50,7 +50,7 @@ static int l_yolo(lua_State *L)
 /* The methods that run a library part, one entry each. run(m, a, &result) returns enum
  * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
  * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
- * argument sets `positional` (model:predict("bus.jpg", {...}) as in Ultralytics). */
+ * argument sets `positional` where Ultralytics has one (model.predict("bus.jpg", conf=0.3)). */
 struct model_method {
     const char *name;
     int (*run)(struct lua_model *m, const struct cpose_args *a, cJSON **result);
@@ -60,9 +60,9 @@ struct model_method {
 
 static const struct model_method methods[] = {
     {"predict", NULL, "the predictor, core/predict.h", "source"},
-    {"val", NULL, "the validator, eval/ and core/model.h", "data"},
-    {"train", NULL, "the trainer, core/train", "data"},
-    {"export", NULL, "the exporter plugins, plugins/", "format"},
+    {"val", NULL, "the validator, eval/ and core/model.h", NULL},
+    {"train", NULL, "the trainer, core/train", NULL},
+    {"export", NULL, "the exporter plugins, plugins/", NULL},
     {"info", NULL, "the engine, core/model.h", NULL},
     {NULL, NULL, NULL, NULL},
 };
