@@ -236,8 +236,8 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
 done:;
     char path[4096];
     int wrc = cpose_jobrec_end(error, path, sizeof path);
-    if (wrc != CPOSE_OK) cpose_warn("run.json not written: %s", cpose_errmsg());
-    else cpose_debug("job record: %s", path);
+    if (wrc != CPOSE_OK && error) cpose_warn("run.json not written: %s", cpose_errmsg()); /* else reported below */
+    else if (wrc == CPOSE_OK) cpose_debug("job record: %s", path);
     if (error) {
         rc = cpose_err(CPOSE_EINVAL, "%s", error);
         cpose_free(error);

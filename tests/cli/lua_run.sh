@@ -150,5 +150,11 @@ check "interrupted job exits 1" [ $? -eq 1 ]
 check "interruption recorded" grep -q '"error":.*interrupted' intr/run.json
 check "interrupted job left no file" [ -z "$(ls intr | grep -v '^run.json$')" ]
 
+# --- a job folder that cannot be created: the job fails, saying why ---
+echo 'return 1' > one.lua
+"$CPOSE" run one.lua save_dir=/proc/cpose-no-such-folder >/dev/null 2>err.txt
+check "unwritable record exits 1" [ $? -eq 1 ]
+check "unwritable record explained" grep -q "cannot create the job folder for run.json" err.txt
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]
