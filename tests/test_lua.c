@@ -233,6 +233,12 @@ static void test_lua_release(void)
     err = run_lua(L, "models = nil; collectgarbage('restart'); collectgarbage(); collectgarbage()");
     CHECK_MSG(err == NULL, "%s", err);
     CHECK(cpose_lua_live_objects() == base);
+    /* outside `cpose run` the job API is inert, and says so where it must */
+    err = run_lua(L, "assert(cpose.job.active() == false); cpose.job.input('x'); cpose.job.metric('m', 1)\n"
+                     "local ok, e = pcall(cpose.job.dir); assert(not ok); error(e)");
+    CHECK_CONTAINS(err, "cpose.job.dir: no job is running");
+    err = run_lua(L, "cpose.job.metric('m', 'high')");
+    CHECK_CONTAINS(err, "bad argument #2 to 'metric' (number expected, got string)");
     /* lua_close releases the rest */
     err = run_lua(L, "keep = cpose.YOLO('a.yaml'); local t = os.tmpname(); keepf = cpose.job.open(t .. '.out'); os.remove(t)");
     CHECK_MSG(err == NULL, "%s", err);
