@@ -115,7 +115,9 @@ int cpose_mode_benchmark(int argc, char **argv)
     cpose_cli_apply_threads(&a);
     if ((rc = load_model("benchmark", &a, &m)) != CPOSE_OK) goto done;
     const struct cpose_model_info *info = cpose_model_get_info(m);
-    int64_t S = cpose_args_int(&a, "imgsz", 640), B = cpose_args_int(&a, "batch", 1);
+    int64_t S = cpose_args_int(&a, "imgsz", 640);
+    /* batch defaults to 16 for training; a latency benchmark means 1 unless given */
+    int64_t B = cpose_args_given(&a, "batch") ? cpose_args_int(&a, "batch", 1) : 1;
     int runs = (int)cpose_args_int(&a, "runs", 50), warm = (int)cpose_args_int(&a, "warmup", 5);
     if (S % info->max_stride || S <= 0 || B < 1 || runs < 1 || warm < 0) {
         rc = cpose_err(CPOSE_EINVAL, "imgsz=%lld must be a multiple of %d; batch, runs ≥ 1; warmup ≥ 0", (long long)S,

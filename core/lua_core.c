@@ -4,10 +4,11 @@
 #include <omp.h>
 #include <stdlib.h>
 
-/* cpose.info() → {version, threads, cores, lua, openmp}: what this build runs with. */
+/* cpose.info() → {version, threads, cores, lua, openmp, available = {["cpose.eval"] = false, ...}}:
+ * what this build runs with and which parts it has. */
 static int l_info(lua_State *L)
 {
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     lua_pushstring(L, CPOSE_VERSION);
     lua_setfield(L, -2, "version");
     lua_pushinteger(L, omp_get_max_threads());
@@ -18,6 +19,8 @@ static int l_info(lua_State *L)
     lua_setfield(L, -2, "lua");
     lua_pushinteger(L, _OPENMP);
     lua_setfield(L, -2, "openmp");
+    cpose_lua_push_available(L);
+    lua_setfield(L, -2, "available");
     return 1;
 }
 

@@ -1,11 +1,23 @@
 /* core/lua_cpose.h — the embedded Lua 5.4: the `cpose` module (require "cpose") and the job runner
  * behind `cpose run job.lua key=value ...`.
  *
- * The module mirrors the Ultralytics Python API (cpose.YOLO(...) → model:predict{...}, :val{...},
- * :train{...}, :export{...}; cpose.convert_coco{}, download{}, extract{}, synth{}, eval{},
- * report{}; cpose.info(), cpose.version, cpose.args{}; cpose.job.* for the job record). Argument
- * tables are checked against core/args.def, the table the CLI uses. No global is set: scripts say
- * `local cpose = require "cpose"`. */
+ * The module mirrors the Ultralytics Python API:
+ *
+ *     local cpose = require "cpose"                  -- no global is set
+ *     local model = cpose.YOLO("yolov8n-pose.yaml")  -- userdata cpose.Model (__gc/__close)
+ *     local r = model:predict{source = "images/", conf = 0.25}
+ *     local m = model:val{data = "coco8-pose.yaml"}  -- m.box.map, m.pose.map50, m.pose.maps ...
+ *     local d = cpose.convert_coco{json_dir = "annotations/", save_dir = "coco-pose"}
+ *     return {pose_map = m.pose.map}                 -- stored as "result" in run.json
+ *
+ * Every argument table is checked against core/args.def, the table the CLI uses (same names and
+ * defaults; Lua booleans/numbers/strings/arrays become the CLI's text forms). An unknown key
+ * raises "<function>: 'confx' is not a valid argument; did you mean 'conf'?"; a library failure
+ * raises "<function>: <the C message>"; a part this build lacks raises "cpose.X is not available
+ * in this build (needs <part>)". cpose.info() → {version, threads, cores, lua, openmp,
+ * available = {[name] = bool}}; cpose.args{...} → the typed argument set after defaults;
+ * cpose.job.{active, dir, input, output, output_dir, metric, open} → the job record (see
+ * core/jobrec.h; open() gives an atomic file writer). How to bind a part: core/lua_impl.h. */
 #ifndef CPOSE_LUA_CPOSE_H
 #define CPOSE_LUA_CPOSE_H
 

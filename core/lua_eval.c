@@ -1,26 +1,17 @@
-/* core/lua_eval.c — evaluation and reports in Lua: cpose.eval{} (COCOeval on gt/pred JSON) and
- * cpose.report{}. Bound to eval/ and reports/ as they land; until then each checks its arguments
- * against args.def and raises "not available in this build". */
+/* core/lua_eval.c — evaluation and reports in Lua: cpose.eval{} (COCOeval on gt/pred JSON → stats
+ * table) and cpose.report{}. One entry per function (core/lua_impl.h: struct cpose_lua_argfn);
+ * run = NULL until eval/ and reports/ provide them. */
 #include "lua_impl.h"
 
-static int l_eval(lua_State *L)
-{
-    cpose_lua_checkargs(L, 1, "cpose.eval");
-    return cpose_lua_unavailable(L, "cpose.eval", "COCOeval, eval/");
-}
-
-static int l_report(lua_State *L)
-{
-    cpose_lua_checkargs(L, 1, "cpose.report");
-    return cpose_lua_unavailable(L, "cpose.report", "the report writers, reports/");
-}
-
-static const luaL_Reg funcs[] = {{"eval", l_eval}, {"report", l_report}, {NULL, NULL}};
+static const struct cpose_lua_argfn funcs[] = {
+    {"eval", NULL, "COCOeval, eval/"},
+    {"report", NULL, "the report writers, reports/"},
+    {NULL, NULL, NULL},
+};
 
 int cpose_lua_open_eval(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
-    luaL_setfuncs(L, funcs, 0);
+    cpose_lua_setargfns(L, 1, "cpose.", funcs);
     return 0;
 }

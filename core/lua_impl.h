@@ -14,6 +14,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <cjson/cJSON.h>
 #include "args.h"
 
 #define CPOSE_LUA_ARGS "cpose.Args"
@@ -40,9 +41,37 @@ int cpose_lua_fail(lua_State *L, const char *fname);
 int cpose_lua_unavailable(lua_State *L, const char *fname, const char *needs);
 
 /* Creates (once) the metatable tname with the metamethods in metameth and __index = a table of
- * meth (unless metameth has its own __index, which then receives the methods table as upvalue 1).
- * Leaves nothing on the stack. */
+ * meth (the shape of liolib's createmeta). Leaves nothing on the stack. */
 void cpose_lua_newclass(lua_State *L, const char *tname, const luaL_Reg *meth, const luaL_Reg *metameth);
+
+/* An argument-table library function, bound by one table entry: cpose.<name>{key = value}.
+ * run(a, &result) returns enum cpose_status; on CPOSE_OK *result (NULL = nothing) is a cJSON tree
+ * owned by the caller, which the binding returns to Lua as tables. run = NULL: not in this build.
+ * Binding a library function = a small adapter with this signature + one entry. */
+struct cpose_lua_argfn {
+    const char *name;                                          /* "convert_coco" */
+    int (*run)(const struct cpose_args *a, cJSON **result);    /* NULL: not available */
+    const char *needs;                                         /* "the COCO converter, datasets/" */
+};
+/* Sets table[idx][name] for each entry (list ends with name NULL) to a function that checks the
+ * argument table ("<prefix><name>: ..." errors), applies threads=, runs the entry timed in the
+ * job record, and returns its result as Lua values, or raises the C message (after the C side
+ * has returned and released what it held). Also marks availability (cpose.info().available). */
+void cpose_lua_setargfns(lua_State *L, int idx, const char *prefix, const struct cpose_lua_argfn *fns);
+
+/* Records whether fullname ("cpose.Model:predict") is available in this build. */
+void cpose_lua_mark_available(lua_State *L, const char *fullname, int available);
+/* Pushes a new table {fullname = true|false} of everything marked. */
+void cpose_lua_push_available(lua_State *L);
+
+/* Pushes take (ownership passes; NULL → nil) as Lua values: objects → tables, arrays → sequences,
+ * integral numbers → integers. Frees take even when raising (memory error). */
+void cpose_lua_push_json(lua_State *L, cJSON *take);
+/* Appends the Lua value at idx to the cJSON array holder: tables with keys 1..n → arrays, other
+ * tables → objects (keys via tostring), non-finite numbers → null, functions/userdata → their
+ * tostring text; nesting deeper than 32 → text. May raise (a __tostring that errors): call under
+ * lua_pcall; holder owns whatever was attached. */
+void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder);
 
 /* Live-object accounting for cpose userdata (see cpose_lua_live_objects). */
 void cpose_lua_object_created(void);

@@ -1,8 +1,9 @@
 /* core/lua_model.c — cpose.YOLO(model) and the "cpose.Model" userdata with the Ultralytics methods
- * predict/val/train/export. The engine, predictor, validator, trainer and exporters are bound
- * here as they land; until then each method checks its arguments against args.def and raises
- * "not available in this build". */
+ * predict/val/train/export/info. The engine, predictor, validator, trainer and exporters are
+ * bound here as they land (one entry in methods[] each); until then each method checks its
+ * arguments against args.def and raises "not available in this build". */
 #include "alloc.h"
+#include "cli.h"
 #include "fsutil.h"
 #include "jobrec.h"
 #include "lua_impl.h"
@@ -46,42 +47,49 @@ static int l_yolo(lua_State *L)
     return 1;
 }
 
-/* The method bodies: arguments first (a typo is reported in every build), then the part. */
-static int m_predict(lua_State *L)
+/* The methods that run a library part, one entry each. run(m, a, &result) returns enum
+ * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
+ * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
+ * argument sets `positional` where Ultralytics has one (model.predict("bus.jpg", conf=0.3)). */
+struct model_method {
+    const char *name;
+    int (*run)(struct lua_model *m, const struct cpose_args *a, cJSON **result);
+    const char *needs;
+    const char *positional;
+};
+
+static const struct model_method methods[] = {
+    {"predict", NULL, "the predictor, core/predict.h", "source"},
+    {"val", NULL, "the validator, eval/ and core/model.h", NULL},
+    {"train", NULL, "the trainer, core/train", NULL},
+    {"export", NULL, "the exporter plugins, plugins/", NULL},
+    {"info", NULL, "the engine, core/model.h", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+/* The closure behind each method: upvalue 1 = its entry, 2 = "cpose.Model:<name>". Arguments are
+ * checked first, so a typo is reported in every build. */
+static int method_call(lua_State *L)
 {
-    check_model(L);
+    const struct model_method *mm = lua_touserdata(L, lua_upvalueindex(1));
+    const char *full = lua_tostring(L, lua_upvalueindex(2));
+    struct lua_model *m = check_model(L);
     int t = 2;
-    if (lua_type(L, 2) == LUA_TSTRING) t = 3; /* model:predict("img.jpg" [, {...}]) as Ultralytics */
-    struct cpose_args *a = cpose_lua_checkargs(L, t, "cpose.Model:predict");
-    if (t == 3 && cpose_args_set(a, "source", lua_tostring(L, 2)) != CPOSE_OK) return cpose_lua_fail(L, "cpose.Model:predict");
-    return cpose_lua_unavailable(L, "cpose.Model:predict", "the predictor, core/predict.h");
-}
-
-static int m_val(lua_State *L)
-{
-    check_model(L);
-    cpose_lua_checkargs(L, 2, "cpose.Model:val");
-    return cpose_lua_unavailable(L, "cpose.Model:val", "the validator, eval/ and core/model.h");
-}
-
-static int m_train(lua_State *L)
-{
-    check_model(L);
-    cpose_lua_checkargs(L, 2, "cpose.Model:train");
-    return cpose_lua_unavailable(L, "cpose.Model:train", "the trainer, core/train");
-}
-
-static int m_export(lua_State *L)
-{
-    check_model(L);
-    cpose_lua_checkargs(L, 2, "cpose.Model:export");
-    return cpose_lua_unavailable(L, "cpose.Model:export", "the exporter plugins, plugins/");
-}
-
-static int m_info(lua_State *L)
-{
-    check_model(L);
-    return cpose_lua_unavailable(L, "cpose.Model:info", "the engine, core/model.h");
+    if (mm->positional && lua_type(L, 2) == LUA_TSTRING) t = 3;
+    struct cpose_args *a = cpose_lua_checkargs(L, t, full);
+    if (t == 3 && cpose_args_set(a, mm->positional, lua_tostring(L, 2)) != CPOSE_OK) return cpose_lua_fail(L, full);
+    if (!mm->run) return cpose_lua_unavailable(L, full, mm->needs);
+    cpose_cli_apply_threads(a);
+    cJSON *result = NULL;
+    int token = cpose_jobrec_call_begin(full);
+    int rc = mm->run(m, a, &result);
+    cpose_jobrec_call_end(token, rc);
+    if (rc != CPOSE_OK) {
+        cJSON_Delete(result);
+        return cpose_lua_fail(L, full);
+    }
+    cpose_lua_push_json(L, result);
+    return 1;
 }
 
 /* model:close() releases now (as <close> and the collector do). */
@@ -119,18 +127,26 @@ static int mm_index(lua_State *L)
 }
 
 static const luaL_Reg funcs[] = {{"YOLO", l_yolo}, {NULL, NULL}};
-static const luaL_Reg meth[] = {
-    {"predict", m_predict}, {"val", m_val}, {"train", m_train}, {"export", m_export},
-    {"info", m_info},       {"close", m_close}, {NULL, NULL},
-};
-static const luaL_Reg metameth[] = {
-    {"__gc", mm_gc}, {"__close", mm_gc}, {"__tostring", mm_tostring}, {"__index", mm_index}, {NULL, NULL},
-};
+static const luaL_Reg meth[] = {{"close", m_close}, {NULL, NULL}};
+static const luaL_Reg metameth[] = {{"__gc", mm_gc}, {"__close", mm_gc}, {"__tostring", mm_tostring}, {NULL, NULL}};
 
 int cpose_lua_open_model(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    cpose_lua_newclass(L, CPOSE_LUA_MODEL, meth, metameth);
+    if (luaL_newmetatable(L, CPOSE_LUA_MODEL)) {
+        luaL_setfuncs(L, metameth, 0);
+        lua_newtable(L);
+        luaL_setfuncs(L, meth, 0);
+        for (const struct model_method *mm = methods; mm->name; mm++) {
+            lua_pushlightuserdata(L, (void *)mm);
+            const char *full = lua_pushfstring(L, "cpose.Model:%s", mm->name);
+            cpose_lua_mark_available(L, full, mm->run != NULL);
+            lua_pushcclosure(L, method_call, 2);
+            lua_setfield(L, -2, mm->name);
+        }
+        lua_pushcclosure(L, mm_index, 1); /* the methods table as upvalue 1 */
+        lua_setfield(L, -2, "__index");
+    }
     lua_settop(L, 1);
     luaL_setfuncs(L, funcs, 0);
     return 0;

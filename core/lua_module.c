@@ -159,22 +159,10 @@ int cpose_lua_unavailable(lua_State *L, const char *fname, const char *needs)
 
 void cpose_lua_newclass(lua_State *L, const char *tname, const luaL_Reg *meth, const luaL_Reg *metameth)
 {
-    if (!luaL_newmetatable(L, tname)) {
-        lua_pop(L, 1);
-        return;
-    }
-    int has_index = 0;
-    for (const luaL_Reg *r = metameth; r->name; r++) has_index |= strcmp(r->name, "__index") == 0;
-    luaL_setfuncs(L, metameth, 0);
-    lua_newtable(L);
-    luaL_setfuncs(L, meth, 0);
-    if (has_index) {
-        lua_getfield(L, -2, "__index");
-        lua_pushvalue(L, -2);
-        lua_pushcclosure(L, lua_tocfunction(L, -2), 1);
-        lua_setfield(L, -4, "__index");
-        lua_pop(L, 2);
-    } else {
+    if (luaL_newmetatable(L, tname)) {
+        luaL_setfuncs(L, metameth, 0);
+        lua_newtable(L);
+        luaL_setfuncs(L, meth, 0);
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);

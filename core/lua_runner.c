@@ -5,11 +5,13 @@
 #include "jobrec.h"
 #include "log.h"
 #include "lua_cpose.h"
+#include "lua_impl.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
-#include <math.h>
 #include <omp.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The message handler (as lua.c's): turns any error value into a string and appends a traceback. */
@@ -42,86 +44,106 @@ static void push_arg_table(lua_State *L, const char *script, int argc, char **ar
     }
 }
 
-/* ---- the script's return value → JSON (run under lua_pcall: __tostring may raise) ---- */
-
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth);
-
-static void attach(cJSON *parent, const char *key, cJSON *item)
-{
-    if (cJSON_IsArray(parent)) cJSON_AddItemToArray(parent, item);
-    else cJSON_AddItemToObject(parent, key, item);
-}
-
-static int is_sequence(lua_State *L, int idx, lua_Integer *n)
-{
-    *n = (lua_Integer)lua_rawlen(L, idx);
-    if (*n == 0) return 0;
-    lua_Integer count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        count++;
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > *n) {
-            lua_pop(L, 1);
-            return 0;
-        }
-    }
-    return count == *n;
-}
-
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
-{
-    idx = lua_absindex(L, idx);
-    luaL_checkstack(L, 8, "result too deep");
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL: attach(parent, key, cJSON_CreateNull()); return;
-    case LUA_TBOOLEAN: attach(parent, key, cJSON_CreateBool(lua_toboolean(L, idx))); return;
-    case LUA_TNUMBER: {
-        double v = lua_tonumber(L, idx);
-        attach(parent, key, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-        return;
-    }
-    case LUA_TSTRING: attach(parent, key, cJSON_CreateString(lua_tostring(L, idx))); return;
-    case LUA_TTABLE:
-        if (depth < 32) {
-            lua_Integer n;
-            if (is_sequence(L, idx, &n)) {
-                cJSON *arr = cJSON_CreateArray();
-                attach(parent, key, arr);
-                for (lua_Integer i = 1; i <= n; i++) {
-                    lua_rawgeti(L, idx, i);
-                    to_json(L, -1, arr, NULL, depth + 1);
-                    lua_pop(L, 1);
-                }
-            } else {
-                cJSON *obj = cJSON_CreateObject();
-                attach(parent, key, obj);
-                lua_pushnil(L);
-                while (lua_next(L, idx)) {
-                    lua_pushvalue(L, -2);
-                    const char *k = luaL_tolstring(L, -1, NULL);
-                    to_json(L, -3, obj, k, depth + 1);
-                    lua_pop(L, 3);
-                }
-            }
-            return;
-        }
-        /* too deep (or cyclic) → text */
-        __attribute__((fallthrough));
-    default: {
-        const char *s = luaL_tolstring(L, idx, NULL);
-        attach(parent, key, cJSON_CreateString(s));
-        lua_pop(L, 1);
-    }
-    }
-}
-
 /* lua_CFunction: (value, lightuserdata cJSON *holder array) → appends the value to the holder. */
 static int convert_result(lua_State *L)
 {
     cJSON *holder = lua_touserdata(L, 2);
-    to_json(L, 1, holder, NULL, 0);
+    cpose_lua_to_json(L, 1, holder);
     return 0;
+}
+
+/* ---- what a job reads, how it exits, and Ctrl-C ---- */
+
+/* package.searchers[2] wrapper: Lua modules the job requires are inputs (the searcher returns
+ * the loader and the file name). Upvalue 1 = the original searcher. */
+static int recording_searcher(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 1, 2);
+    if (lua_isfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING) cpose_jobrec_input(lua_tostring(L, -1));
+    return 2;
+}
+
+/* dofile/loadfile wrapper: records a named file as an input, then calls the original (upvalue 1). */
+static int recording_loader(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING) cpose_jobrec_input(lua_tostring(L, 1));
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* os.exit(code) in a job: closes the state (uncommitted job files are aborted), writes run.json
+ * (status ok for 0/true, else failed with "os.exit(N)") and ends the process with the code, as
+ * the standard os.exit does. */
+static int job_exit(lua_State *L)
+{
+    int code;
+    if (lua_isboolean(L, 1)) code = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+    else code = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+    lua_close(L);
+    char msg[64];
+    snprintf(msg, sizeof msg, "the job called os.exit(%d)", code);
+    if (cpose_jobrec_end(code == 0 ? NULL : msg, NULL, 0) != CPOSE_OK)
+        cpose_warn("run.json not written: %s", cpose_errmsg());
+    fflush(NULL);
+    exit(code);
+}
+
+static void install_job_hooks(lua_State *L)
+{
+    lua_getglobal(L, "os");
+    lua_pushcfunction(L, job_exit);
+    lua_setfield(L, -2, "exit");
+    lua_pop(L, 1);
+    static const char *loaders[] = {"dofile", "loadfile"};
+    for (int i = 0; i < 2; i++) {
+        lua_getglobal(L, loaders[i]);
+        lua_pushcclosure(L, recording_loader, 1);
+        lua_setglobal(L, loaders[i]);
+    }
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchers");
+    lua_rawgeti(L, -1, 2);
+    lua_pushcclosure(L, recording_searcher, 1);
+    lua_rawseti(L, -2, 2);
+    lua_pop(L, 2);
+}
+
+/* SIGINT/SIGTERM while the script runs: like lua.c, a hook raises "interrupted" at the next Lua
+ * step, so the job ends through the normal failure path (files aborted, run.json written). A
+ * second signal acts as usual (default action). */
+static lua_State *volatile running_state;
+
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted (signal)");
+}
+
+static void on_signal(int sig)
+{
+    signal(sig, SIG_DFL);
+    if (running_state) lua_sethook(running_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void catch_signals(lua_State *L)
+{
+    running_state = L;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+}
+
+static void release_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    running_state = NULL;
 }
 
 /* ---- the job ---- */
@@ -179,6 +201,7 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
     lua_call(L, 1, 0);
     lua_pop(L, 1);
 
+    install_job_hooks(L);
     push_arg_table(L, script, argc, argv);
     lua_pushvalue(L, -1);
     lua_setglobal(L, "arg");
@@ -188,7 +211,9 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
     int status = luaL_loadfile(L, script);
     if (status == LUA_OK) {
         lua_pushvalue(L, argt);
+        catch_signals(L);
         status = lua_pcall(L, 1, 1, handler);
+        release_signals();
     }
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
@@ -211,8 +236,8 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
 done:;
     char path[4096];
     int wrc = cpose_jobrec_end(error, path, sizeof path);
-    if (wrc != CPOSE_OK) cpose_warn("run.json not written: %s", cpose_errmsg());
-    else cpose_debug("job record: %s", path);
+    if (wrc != CPOSE_OK && error) cpose_warn("run.json not written: %s", cpose_errmsg()); /* else reported below */
+    else if (wrc == CPOSE_OK) cpose_debug("job record: %s", path);
     if (error) {
         rc = cpose_err(CPOSE_EINVAL, "%s", error);
         cpose_free(error);

@@ -95,12 +95,24 @@ static int b_conv2d(struct builder *b, int in, const char *prefix, int c1, int c
     return cpose_graph_add(b->g, CPOSE_OP_conv2d, &in, 1, p, prefix);
 }
 
-/* Ultralytics Conv: Conv2d(bias=False) + BatchNorm2d(eps 1e-3, momentum 0.03) + SiLU. */
-static int b_conv(struct builder *b, int in, const char *prefix, int c1, int c2, int k, int s)
+/* Ultralytics Conv: Conv2d(bias=False) + BatchNorm2d(eps 1e-3, momentum 0.03) + SiLU. The params
+ * are registered first (conv_params), the nodes later (conv_nodes), because the state_dict order
+ * (module attribute order: C2f's cv1, cv2, then m) differs from the data-flow order. */
+struct conv_pre {
+    char prefix[96];
+    struct cpose_conv2d_params *conv;
+    struct cpose_batchnorm_params *bn;
+};
+
+static struct conv_pre conv_params(struct builder *b, const char *prefix, int c1, int c2, int k, int s)
 {
-    char name[160], pn[160];
-    snprintf(name, sizeof name, "%s.conv", prefix);
-    int x = b_conv2d(b, in, name, c1, c2, k, s, 0);
+    struct conv_pre r;
+    char pn[160];
+    snprintf(r.prefix, sizeof r.prefix, "%s", prefix);
+    struct cpose_conv2d_params *p = cpose_calloc(1, sizeof *p);
+    p->cin = c1, p->cout = c2, p->k = k, p->stride = s, p->pad = k / 2;
+    snprintf(pn, sizeof pn, "%s.conv.weight", prefix);
+    p->weight = add_param(b->m, pn, CPOSE_PARAM_WEIGHT, 4, c2, c1, k, k)->data;
     struct cpose_batchnorm_params *bn = cpose_calloc(1, sizeof *bn);
     bn->c = c2, bn->eps = 1e-3f, bn->momentum = 0.03f;
     snprintf(pn, sizeof pn, "%s.bn.weight", prefix);
@@ -113,12 +125,25 @@ static int b_conv(struct builder *b, int in, const char *prefix, int c1, int c2,
     bn->var = add_param(b->m, pn, CPOSE_PARAM_BUFFER, 1, c2, 0, 0, 0)->data;
     snprintf(pn, sizeof pn, "%s.bn.num_batches_tracked", prefix);
     bn->nbt = add_param(b->m, pn, CPOSE_PARAM_COUNTER, 0, 0, 0, 0, 0)->data;
-    snprintf(name, sizeof name, "%s.bn", prefix);
-    x = cpose_graph_add(b->g, CPOSE_OP_batchnorm, &x, 1, bn, name);
-    snprintf(name, sizeof name, "%s.act", prefix);
-    x = cpose_graph_add(b->g, CPOSE_OP_silu, &x, 1, NULL, name);
+    r.conv = p, r.bn = bn;
     b->m->n_modules += 3, b->m->n_conv_modules++;
-    return x;
+    return r;
+}
+
+static int conv_nodes(struct builder *b, int in, struct conv_pre pre)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s.conv", pre.prefix);
+    int x = cpose_graph_add(b->g, CPOSE_OP_conv2d, &in, 1, pre.conv, name);
+    snprintf(name, sizeof name, "%s.bn", pre.prefix);
+    x = cpose_graph_add(b->g, CPOSE_OP_batchnorm, &x, 1, pre.bn, name);
+    snprintf(name, sizeof name, "%s.act", pre.prefix);
+    return cpose_graph_add(b->g, CPOSE_OP_silu, &x, 1, NULL, name);
+}
+
+static int b_conv(struct builder *b, int in, const char *prefix, int c1, int c2, int k, int s)
+{
+    return conv_nodes(b, in, conv_params(b, prefix, c1, c2, k, s));
 }
 
 static int b_slice(struct builder *b, int in, const char *prefix, int start, int len)
@@ -153,6 +178,8 @@ static int b_c2f(struct builder *b, int in, const char *prefix, int c1, int c2, 
     int c = (int)(c2 * 0.5);
     snprintf(name, sizeof name, "%s.cv1", prefix);
     int y = b_conv(b, in, name, c1, 2 * c, 1, 1);
+    snprintf(name, sizeof name, "%s.cv2", prefix);
+    struct conv_pre cv2 = conv_params(b, name, (2 + n) * c, c2, 1, 1);
     snprintf(name, sizeof name, "%s.split", prefix);
     int cur = b_slice(b, y, name, c, c);
     int parts[8] = {y};
@@ -164,8 +191,7 @@ static int b_c2f(struct builder *b, int in, const char *prefix, int c1, int c2, 
     }
     snprintf(name, sizeof name, "%s.cat", prefix);
     int x = cpose_graph_add(b->g, CPOSE_OP_concat, parts, n + 1, NULL, name);
-    snprintf(name, sizeof name, "%s.cv2", prefix);
-    x = b_conv(b, x, name, (2 + n) * c, c2, 1, 1);
+    x = conv_nodes(b, x, cv2);
     b->m->n_modules += 2;
     return x;
 }
@@ -177,6 +203,8 @@ static int b_c2(struct builder *b, int in, const char *prefix, int c1, int c2, i
     int c = (int)(c2 * 0.5);
     snprintf(name, sizeof name, "%s.cv1", prefix);
     int y = b_conv(b, in, name, c1, 2 * c, 1, 1);
+    snprintf(name, sizeof name, "%s.cv2", prefix);
+    struct conv_pre cv2 = conv_params(b, name, 2 * c, c2, 1, 1);
     snprintf(name, sizeof name, "%s.split0", prefix);
     int a = b_slice(b, y, name, 0, c);
     snprintf(name, sizeof name, "%s.split1", prefix);
@@ -188,8 +216,7 @@ static int b_c2(struct builder *b, int in, const char *prefix, int c1, int c2, i
     int parts[2] = {a, bb};
     snprintf(name, sizeof name, "%s.cat", prefix);
     int x = cpose_graph_add(b->g, CPOSE_OP_concat, parts, 2, NULL, name);
-    snprintf(name, sizeof name, "%s.cv2", prefix);
-    x = b_conv(b, x, name, 2 * c, c2, 1, 1);
+    x = conv_nodes(b, x, cv2);
     b->m->n_modules += 2;
     return x;
 }
@@ -201,6 +228,8 @@ static int b_sppf(struct builder *b, int in, const char *prefix, int c1, int c2,
     snprintf(name, sizeof name, "%s.cv1", prefix);
     int parts[4];
     parts[0] = b_conv(b, in, name, c1, c_, 1, 1);
+    snprintf(name, sizeof name, "%s.cv2", prefix);
+    struct conv_pre cv2 = conv_params(b, name, c_ * 4, c2, 1, 1);
     for (int i = 1; i < 4; i++) {
         struct cpose_maxpool2d_params *p = cpose_calloc(1, sizeof *p);
         p->k = k, p->stride = 1, p->pad = k / 2;
@@ -209,8 +238,7 @@ static int b_sppf(struct builder *b, int in, const char *prefix, int c1, int c2,
     }
     snprintf(name, sizeof name, "%s.cat", prefix);
     int x = cpose_graph_add(b->g, CPOSE_OP_concat, parts, 4, NULL, name);
-    snprintf(name, sizeof name, "%s.cv2", prefix);
-    x = b_conv(b, x, name, c_ * 4, c2, 1, 1);
+    x = conv_nodes(b, x, cv2);
     b->m->n_modules += 2;
     return x;
 }

@@ -328,8 +328,11 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     struct cbuf yb = {0};
     char *labels_dir = NULL, *yaml_path = NULL;
     struct conv_ctx cx = {0};
+    double t_load = cpose_now();
     int rc = cpose_coco_load(json_path, &c);
     if (rc != CPOSE_OK) return rc;
+    t_load = cpose_now() - t_load;
+    double t_write = cpose_now();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);
     if (cpose_path_is_dir(labels_dir)) {
@@ -475,8 +478,8 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
         st->n_lines += lines;
         st->n_skipped += skipped;
     }
-    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s", json_path, files, lines,
-               skipped, sub);
+    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s, write %.2f s)",
+               json_path, files, lines, skipped, sub, t_load, cpose_now() - t_write);
 fail:
     if (ord)
         for (size_t i = 0; i < n_used; i++) cpose_free((void *)ord[i].path);

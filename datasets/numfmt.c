@@ -38,9 +38,9 @@ int cpose_fmt_g(char *out, double v)
     if (v > 0 && v < 999999.0 && v == (double)(long)v) return put_uint(out, (unsigned long long)v);
     double a = fabs(v);
     if (!isfinite(v) || a < 1e-4 || a >= 999999.0) return snprintf(out, CPOSE_NUMFMT_MAX, "%g", v);
-    int x = (int)floor(log10(a));
-    if (x < -4) x = -4;
-    if (x > 5) x = 5;
+    static const double bounds[] = {1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5};
+    int x = -4; /* first guess of the decimal exponent; the loop below corrects it */
+    while (x < 5 && a >= bounds[x + 4]) x++;
     long double m = 0;
     for (int iter = 0; iter < 3; iter++) {
         m = (long double)a * cpose_p10l[5 - x];
