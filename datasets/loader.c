@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "dataset.h"
+#include "download.h"
 #include "image.h"
 #include "labels.h"
 #include "log.h"
@@ -120,6 +121,10 @@ int cpose_loader_open(const char *data, const char *split, int imgsz, int batch,
     if (s < 0) return cpose_err(CPOSE_EINVAL, "loader: split=%s: use train, val or test", split);
     struct cpose_dataset d;
     if ((rc = cpose_dataset_load(data, &d)) != CPOSE_OK) return rc;
+    if ((rc = cpose_dataset_ensure(&d, 1)) != CPOSE_OK) {
+        cpose_dataset_free(&d);
+        return rc;
+    }
     char **files = NULL;
     size_t n = 0;
     if ((rc = cpose_dataset_images(&d, (enum cpose_split)s, &files, &n)) != CPOSE_OK) {
