@@ -240,16 +240,37 @@ static int set_number(struct parser *p, double v, int integral)
     return 1;
 }
 
+/* Decimal text → double, correctly rounded like Python's float(): an exact fast path (Clinger's)
+ * when the digits fit 2^53 and the power of ten is exact (|k| ≤ 22), strtod otherwise. */
+static double parse_json_number(const char *s, size_t n)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0;
+    int neg = 0;
+    if (i < n && s[i] == '-') { neg = 1; i++; }
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) m = m * 10 + (uint64_t)(s[i] - '0');
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++, frac++) m = m * 10 + (uint64_t)(s[i] - '0');
+    if (i == n && digits <= 15 && frac <= 22) {
+        double v = frac ? (double)m / pow10[frac] : (double)m;
+        return neg ? -v : v;
+    }
+    char buf[64];
+    if (n >= sizeof buf) n = sizeof buf - 1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    return strtod(buf, NULL);
+}
+
 static int on_number(void *ctx, const char *s, size_t n)
 {
     struct parser *p = ctx;
     if (p->skip) return 1;
     if (p->st == ST_ITEM && p->field == F_OTHER) return 1;
-    char buf[64];
-    if (n >= sizeof buf) n = sizeof buf - 1;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    return set_number(p, strtod(buf, NULL), 1);
+    return set_number(p, parse_json_number(s, n), 1);
 }
 
 static int on_boolean(void *ctx, int b)

@@ -77,8 +77,27 @@ static void test_fixture(void)
     cpose_coco_free(&dt);
 }
 
+/* Numbers must equal strtod's correctly rounded result (what Python's float() gives). */
+static void test_number_rounding(void)
+{
+    const char *texts[] = {"0.1", "280.79", "-44.73", "346.68", "0.3333333333333333", "123456789012345678",
+                           "9007199254740993", "1e-7", "2.5E+3", "0.000001", "-0", "27789.11", "1.7976931348623157e308",
+                           "4.9e-324", "0.30000000000000004", "12345.678901234567"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "[{\"image_id\": 1, \"score\": %s}]", texts[i]);
+        struct cpose_coco c;
+        CHECK(parse(doc, &c) == CPOSE_OK);
+        double want = strtod(texts[i], NULL);
+        CHECK_MSG(c.n_anns == 1 && memcmp(&c.anns[0].score, &want, sizeof want) == 0, "%s parsed as %.17g", texts[i],
+                  c.n_anns ? c.anns[0].score : 0.0);
+        cpose_coco_free(&c);
+    }
+}
+
 int main(void)
 {
+    test_number_rounding();
     test_gt();
     test_results();
     test_errors();

@@ -1,0 +1,23 @@
+/* core/exec.h — the executor: runs a graph forward on a batch, with buffers reused by liveness.
+ *
+ * Activations are channels-last inside (cpose_tensor.nhwc = 1); the input is given NCHW and
+ * converted. Buffers are owned by the executor and stay valid until the next run or free. */
+#ifndef CPOSE_EXEC_H
+#define CPOSE_EXEC_H
+
+#include "graph.h"
+
+struct cpose_exec;
+
+/* Creates an executor for g (borrowed: g must outlive it). keep (optional, size = node count):
+ * nonzero marks nodes whose outputs must survive the run (besides g->output). */
+CPOSE_API int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out);
+CPOSE_API void cpose_exec_free(struct cpose_exec *e);  /* NULL-safe */
+/* Runs the graph on input [B, C, H, W] float32 NCHW. train selects batchnorm's batch statistics.
+ * Errors name the failing node. */
+CPOSE_API int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W,
+                             int train);
+/* The output tensor of node id after a run (valid for kept nodes and the output). */
+CPOSE_API const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id);
+
+#endif

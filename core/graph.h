@@ -1,0 +1,126 @@
+/* core/graph.h — the graph IR: op descriptors (one per file in core/ops/, listed in ops.def), op
+ * parameter structs, nodes and graphs.
+ *
+ * A graph is a list of nodes in topological order; node 0 is the input (op `input`). Each node
+ * names its op, its input node ids, an op-specific params struct (owned by the node) and a name
+ * (the Ultralytics module path, e.g. "model.2.cv1.conv"). Parameters (weights) are borrowed from
+ * the model's parameter table, or owned by the node after fusion. */
+#ifndef CPOSE_GRAPH_H
+#define CPOSE_GRAPH_H
+
+#include "alloc.h"
+#include "tensor.h"
+
+enum cpose_op_id {
+#define CPOSE_OP(name) CPOSE_OP_##name,
+#include "ops/ops.def"
+#undef CPOSE_OP
+    CPOSE_OP_COUNT
+};
+
+/* Per-run state the ops see. */
+struct cpose_op_ctx {
+    int train;  /* 1: batchnorm uses batch statistics and updates running ones */
+};
+
+/* An op: shape inference, forward, backward (NULL until training lands).
+ * shape: fills out->ndim/dims/nhwc from the inputs (data untouched); errors print both shapes.
+ * forward: computes out (already allocated to the inferred shape) from in[0..n_in-1]. params is
+ * the node's params struct (mutable: kernels cache primitives, batchnorm updates statistics). */
+struct cpose_op_def {
+    const char *name;
+    int n_inputs;  /* -1 = variadic (≥ 1) */
+    int (*shape)(const struct cpose_tensor *const *in, int n_in, const void *params, struct cpose_tensor *out);
+    int (*forward)(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                   struct cpose_tensor *out, void *params);
+    int (*backward)(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                    const struct cpose_tensor *out, const struct cpose_tensor *grad_out,
+                    struct cpose_tensor *const *grad_in, void *params);
+    size_t params_size;                 /* sizeof the params struct (0: none), for copies */
+    void (*free_params)(void *params);  /* releases what params owns besides itself (or NULL) */
+};
+
+#define CPOSE_OP(name) CPOSE_API extern const struct cpose_op_def cpose_op_##name;
+#include "ops/ops.def"
+#undef CPOSE_OP
+
+/* The registry, indexed by enum cpose_op_id. */
+CPOSE_API const struct cpose_op_def *cpose_op_get(int id);
+
+enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
+
+struct cpose_conv_kernel;  /* core/kernels.h */
+
+/* conv2d: in [N,Cin,H,W] → [N,Cout,Ho,Wo], square kernel k, stride, symmetric pad, groups 1.
+ * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). */
+struct cpose_conv2d_params {
+    int cin, cout, k, stride, pad, act;
+    const float *weight, *bias;  /* borrowed (or own_* after fusion) */
+    float *own_w, *own_b;        /* owned copies (fused weights) or NULL */
+    uint64_t weights_version;    /* bump when weight data changes so kernels re-pack it */
+    struct cpose_conv_kernel *kern;  /* cached primitive, owned */
+};
+/* batchnorm: per-channel over N,H,W. Eval: (x − mean)/sqrt(var + eps)·weight + bias. Train: batch
+ * statistics (biased variance to normalise, unbiased to update running_var with momentum). */
+struct cpose_batchnorm_params {
+    int c;
+    float eps, momentum;
+    float *weight, *bias, *mean, *var, *nbt;  /* borrowed; nbt = num_batches_tracked (may be NULL) */
+};
+/* slice: channels [start, start+len) of a 4-D tensor. */
+struct cpose_slice_params { int start, len; };
+/* maxpool2d: k×k window, stride, pad (padding never wins: -inf). */
+struct cpose_maxpool2d_params { int k, stride, pad; };
+/* upsample: nearest, integer scale on H and W. */
+struct cpose_upsample_params { int scale; };
+/* reshape: plain (row-major) tensors only; dims with one -1 allowed. */
+struct cpose_reshape_params { int ndim; int64_t dims[CPOSE_MAX_DIMS]; };
+/* transpose: plain tensors; out dim i = in dim perm[i]. */
+struct cpose_transpose_params { int ndim; int perm[CPOSE_MAX_DIMS]; };
+/* softmax: plain tensors, along axis. */
+struct cpose_softmax_params { int axis; };
+/* pose_head: inputs are nl level tensors [N, 4·reg_max + nc, H, W] then nl keypoint tensors
+ * [N, nk·kdim, H, W]; output plain [N, 4 + nc + nk·kdim, A] (A = Σ H·W, levels in order, anchors
+ * row-major): DFL-decoded xywh boxes in pixels, sigmoid scores, decoded keypoints (REFERENCE.md). */
+struct cpose_pose_head_params {
+    int nl, nc, nk, kdim, reg_max;
+    int strides[4];
+};
+
+/* A node of the graph. */
+struct cpose_node {
+    int op;          /* enum cpose_op_id */
+    int n_in;
+    int in[8];       /* input node ids (< this node's id) */
+    void *params;    /* owned; op-specific struct above (or NULL) */
+    char *name;      /* owned */
+};
+
+struct cpose_graph {
+    struct cpose_vec nodes;  /* struct cpose_node */
+    int output;              /* id of the output node */
+};
+
+CPOSE_API struct cpose_graph *cpose_graph_new(void);
+/* Frees the graph, its nodes, their params (and cached kernels). NULL-safe. */
+CPOSE_API void cpose_graph_free(struct cpose_graph *g);
+/* Appends a node; takes ownership of params (cpose_malloc'ed) and copies name. Returns its id. */
+CPOSE_API int cpose_graph_add(struct cpose_graph *g, int op, const int *in, int n_in, void *take_params,
+                              const char *name);
+static inline struct cpose_node *cpose_graph_node(const struct cpose_graph *g, int id)
+{
+    return &CPOSE_VEC_AT(&g->nodes, struct cpose_node, id);
+}
+static inline int cpose_graph_size(const struct cpose_graph *g) { return (int)g->nodes.len; }
+
+/* Folds every batchnorm that is the only consumer of a conv2d into that conv, and a silu that is
+ * the only consumer of such a conv (or of its folded batchnorm) into the conv epilogue. Returns a
+ * new graph (caller frees) whose fused convs own their weights; other params are copied (their
+ * borrowed weight pointers still point into the model's parameter table). map_out (optional, size g's node count) receives
+ * each old node's id in the new graph. */
+CPOSE_API int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out);
+
+/* Helpers shared by op files. */
+int cpose_op_same_shape(const char *op, const struct cpose_tensor *a, const struct cpose_tensor *b);
+
+#endif

@@ -1,0 +1,76 @@
+/* core/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
+ * One entry per function (core/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
+ * shared argument table to the library call; run = NULL until datasets/ provides the part, which
+ * makes the call raise "not available in this build" after checking its arguments. */
+#include "alloc.h"
+#include "datasets/convert.h"
+#include "fsutil.h"
+#include "jobrec.h"
+#include "lua_impl.h"
+
+#include <glob.h>
+#include <string.h>
+
+/* Lists every JSON file in json_dir as a job input (what cpose_convert_coco reads). */
+static void record_json_inputs(const char *json_dir)
+{
+    if (!cpose_jobrec_active()) return;
+    char *pattern = cpose_path_join(json_dir, "*.json");
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++) cpose_jobrec_input(g.gl_pathv[i]);
+    globfree(&g);
+    cpose_free(pattern);
+}
+
+/* cpose.convert_coco{json_dir, save_dir = "new_dir", use_keypoints, cls91to80, style, exist_ok}
+ * → {json, images, lines, skipped, save_dir, yaml}: the `cpose convert` mode's arguments and
+ * defaults; the written dataset YAML is listed as a job output and save_dir as its folder. */
+static int run_convert_coco(const struct cpose_args *a, cJSON **result)
+{
+    struct cpose_convert_opts o = {
+        .json_dir = cpose_args_str(a, "json_dir"),
+        .save_dir = cpose_args_str(a, "save_dir"),
+        .use_keypoints = cpose_args_bool(a, "use_keypoints"),
+        .cls91to80 = cpose_args_bool(a, "cls91to80"),
+        .exist_ok = cpose_args_bool(a, "exist_ok"),
+    };
+    const char *style = cpose_args_str(a, "style");
+    if (strcmp(style, "json2yolo") == 0) o.style = CPOSE_CONVERT_JSON2YOLO;
+    else if (strcmp(style, "ultralytics") == 0) o.style = CPOSE_CONVERT_ULTRALYTICS;
+    else return cpose_err(CPOSE_EINVAL, "style=%s: use style=json2yolo or style=ultralytics", style);
+    if (!*o.json_dir) return cpose_err(CPOSE_EINVAL, "json_dir is required: the folder holding the COCO *.json files");
+    if (!*o.save_dir) o.save_dir = "new_dir";
+    record_json_inputs(o.json_dir);
+    struct cpose_convert_stats st;
+    int rc = cpose_convert_coco(&o, &st);
+    if (rc != CPOSE_OK) return rc;
+    char *yaml = cpose_path_join(o.save_dir, "dataset.yaml");
+    cpose_jobrec_output_dir(o.save_dir);
+    cpose_jobrec_output(yaml);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "json", st.n_json);
+    cJSON_AddNumberToObject(r, "images", (double)st.n_images_written);
+    cJSON_AddNumberToObject(r, "lines", (double)st.n_lines);
+    cJSON_AddNumberToObject(r, "skipped", (double)st.n_skipped);
+    cJSON_AddStringToObject(r, "save_dir", o.save_dir);
+    cJSON_AddStringToObject(r, "yaml", yaml);
+    cpose_free(yaml);
+    *result = r;
+    return CPOSE_OK;
+}
+
+static const struct cpose_lua_argfn funcs[] = {
+    {"convert_coco", run_convert_coco, "the COCO converter, datasets/convert.h"},
+    {"download", NULL, "the downloader, datasets/"},
+    {"extract", NULL, "the archive extractor, datasets/"},
+    {"synth", NULL, "the synthetic dataset generator, datasets/"},
+    {NULL, NULL, NULL},
+};
+
+int cpose_lua_open_data(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    cpose_lua_setargfns(L, 1, "cpose.", funcs);
+    return 0;
+}

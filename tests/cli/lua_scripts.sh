@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# tests/cli/lua_scripts.sh — the job scripts in scripts/*.lua run end to end on the fixtures:
+# scripts/convert_coco.lua reproduces JSON2YOLO's labels and records its input's sha256.
+set -u
+CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
+SRC=${CPOSE_SOURCE_DIR:?CPOSE_SOURCE_DIR not set}
+FIX=${CPOSE_FIXTURES:-$SRC/../shared/fixtures}
+[ -f "$FIX/json2yolo/in/test_coco.json" ] || { echo "SKIP: ../shared/fixtures not found"; exit 77; }
+tmp=$(mktemp -d /tmp/cpose-test-luascripts-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+check() {
+    local what=$1; shift
+    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
+}
+
+"$CPOSE" run "$SRC/scripts/convert_coco.lua" json_dir="$FIX/json2yolo/in" save_dir="$tmp/coco" >"$tmp/out.txt" 2>&1
+check "convert_coco.lua exits 0" [ $? -eq 0 ]
+check "labels equal JSON2YOLO's" diff -r "$FIX/json2yolo/out/labels" "$tmp/coco/labels"
+check "names YAML equals JSON2YOLO's" cmp "$FIX/json2yolo/out/test_coco.yaml" "$tmp/coco/test_coco.yaml"
+check "run.json beside the labels" [ -f "$tmp/coco/run.json" ]
+check "input JSON hashed" grep -q "$(sha256sum "$FIX/json2yolo/in/test_coco.json" | cut -d' ' -f1)" "$tmp/coco/run.json"
+check "summary printed" grep -q "label files" "$tmp/out.txt"
+
+"$CPOSE" run "$SRC/scripts/convert_coco.lua" save_dir="$tmp/none" >"$tmp/out.txt" 2>"$tmp/err.txt"
+check "missing json_dir exits 1" [ $? -eq 1 ]
+check "missing json_dir explained" grep -q "give json_dir=" "$tmp/err.txt"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,95 @@
+/* tests/test_parity.c — the eval forward against Ultralytics' outputs on the parity fixture
+ * (parity_seed0_bncal.h5 with yolov8n-pose-seed0-bncal.h5): pred, pred_fused, raw head outputs. */
+#include "alloc.h"
+#include "h5io.h"
+#include "model.h"
+#include "testlib.h"
+
+#include <math.h>
+
+struct maxdiff { double box, score, kxy, kv, all; };
+
+static struct maxdiff compare_pred(const float *a, const float *b, int64_t A)
+{
+    struct maxdiff d = {0};
+    for (int r = 0; r < 56; r++)
+        for (int64_t i = 0; i < A; i++) {
+            double e = fabs((double)a[r * A + i] - b[r * A + i]);
+            double *slot = r < 4 ? &d.box : r == 4 ? &d.score : (r - 5) % 3 == 2 ? &d.kv : &d.kxy;
+            if (e > *slot) *slot = e;
+            if (e > d.all) d.all = e;
+        }
+    return d;
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - b[i]);
+        if (e > m || isnan(e)) m = isnan(e) ? INFINITY : e;
+    }
+    return m;
+}
+
+static void check_pred(const char *what, const float *got, const float *ref, int64_t A)
+{
+    struct maxdiff d = compare_pred(got, ref, A);
+    printf("%s: max |diff| box %.3g px, score %.3g, kpt xy %.3g px, kpt v %.3g\n", what, d.box, d.score, d.kxy, d.kv);
+    CHECK_MSG(d.box <= 1e-2, "%s box %.3g", what, d.box);
+    CHECK_MSG(d.score <= 1e-4, "%s score %.3g", what, d.score);
+    CHECK_MSG(d.kxy <= 1e-2, "%s kpt xy %.3g", what, d.kxy);
+    CHECK_MSG(d.kv <= 1e-4, "%s kpt v %.3g", what, d.kv);
+}
+
+int main(void)
+{
+    const char *wpath = tl_fixture("ultralytics/yolov8n-pose-seed0-bncal.h5");
+    const char *ppath = tl_fixture("ultralytics/parity_seed0_bncal.h5");
+    struct cpose_model *m = NULL;
+    struct cpose_h5 *f = NULL;
+    float *input = NULL, *pred = NULL, *pred_fused = NULL, *kraw = NULL, *got = NULL;
+    int nd;
+    int64_t d[CPOSE_H5_MAX_DIMS];
+    CHECK(cpose_model_load(wpath, NULL, &m) == CPOSE_OK);
+    CHECK(cpose_h5_open(ppath, &f) == CPOSE_OK);
+    if (!m || !f) return tl_finish();
+    CHECK(cpose_h5_read_f32(f, "input", &input, &nd, d) == CPOSE_OK);
+    CHECK(cpose_h5_read_f32(f, "pred", &pred, NULL, NULL) == CPOSE_OK);
+    CHECK(cpose_h5_read_f32(f, "pred_fused", &pred_fused, NULL, NULL) == CPOSE_OK);
+    CHECK(cpose_h5_read_f32(f, "kpt_raw", &kraw, NULL, NULL) == CPOSE_OK);
+    int64_t A = cpose_model_num_anchors(m, 640, 640);
+    CHECK(A == 8400);
+    got = malloc(sizeof(float) * 65 * 80 * 80 > sizeof(float) * 56 * A ? sizeof(float) * 65 * 80 * 80 : sizeof(float) * 56 * A);
+
+    /* unfused reference path */
+    CHECK(cpose_model_predict_unfused(m, input, 1, 640, 640, got) == CPOSE_OK);
+    check_pred("unfused vs pred", got, pred, A);
+    /* fused (default) path */
+    CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
+    check_pred("fused vs pred", got, pred, A);
+    check_pred("fused vs pred_fused", got, pred_fused, A);
+    /* raw head outputs of the fused run */
+    for (int l = 0; l < 3; l++) {
+        char name[32];
+        float *ref = NULL;
+        int64_t rd[CPOSE_H5_MAX_DIMS];
+        snprintf(name, sizeof name, "level%d_raw", l);
+        CHECK(cpose_h5_read_f32(f, name, &ref, &nd, rd) == CPOSE_OK);
+        CHECK(cpose_model_level_raw(m, l, got) == CPOSE_OK);
+        size_t n = (size_t)rd[0] * rd[1] * rd[2] * rd[3];
+        double e = max_abs_diff(got, ref, n);
+        printf("%s: max |diff| %.3g\n", name, e);
+        CHECK_MSG(e <= 1e-3, "%s %.3g", name, e);
+        cpose_free(ref);
+    }
+    CHECK(cpose_model_kpt_raw(m, got) == CPOSE_OK);
+    double e = max_abs_diff(got, kraw, (size_t)51 * A);
+    printf("kpt_raw: max |diff| %.3g\n", e);
+    CHECK_MSG(e <= 1e-3, "kpt_raw %.3g", e);
+
+    cpose_free(input), cpose_free(pred), cpose_free(pred_fused), cpose_free(kraw), free(got);
+    cpose_h5_close(f);
+    cpose_model_free(m);
+    return tl_finish();
+}
