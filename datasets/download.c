@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "log.h"
+#include "synth.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -228,9 +230,40 @@ done:
     return rc;
 }
 
+/* "synth: train=64 val=16 imgsz=320 seed=0" — the generator instead of a URL (cpose's extension). */
+static int synth_download(const struct cpose_dataset *d, const char *spec)
+{
+    struct cpose_synth_opts o = {d->path, 64, 16, 320, 0, 1};
+    char *s = cpose_strdup(spec + 6), *save = NULL;
+    int rc = CPOSE_OK;
+    for (char *tok = strtok_r(s, " \t,", &save); tok && rc == CPOSE_OK; tok = strtok_r(NULL, " \t,", &save)) {
+        char *eq = strchr(tok, '=');
+        char *end = NULL;
+        long long v = eq ? strtoll(eq + 1, &end, 10) : 0;
+        if (!eq || end == eq + 1 || *end || v < 0) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: download: '%s': expected synth: train=N val=N imgsz=N seed=N", d->yaml_path, spec);
+            break;
+        }
+        *eq = 0;
+        if (strcmp(tok, "train") == 0) o.n_train = (int)v;
+        else if (strcmp(tok, "val") == 0) o.n_val = (int)v;
+        else if (strcmp(tok, "imgsz") == 0) o.imgsz = (int)v;
+        else if (strcmp(tok, "seed") == 0) o.seed = (uint64_t)v;
+        else rc = cpose_err(CPOSE_EINVAL, "%s: download: unknown synth key '%s' (train, val, imgsz, seed)", d->yaml_path, tok);
+    }
+    cpose_free(s);
+    if (rc == CPOSE_OK) rc = cpose_synth_generate(&o);
+    return rc;
+}
+
 int cpose_dataset_download(const struct cpose_dataset *d)
 {
     for (int i = 0; i < d->n_download; i++) {
+        if (strncmp(d->download[i], "synth:", 6) == 0) {
+            int rc = synth_download(d, d->download[i]);
+            if (rc) return rc;
+            continue;
+        }
         struct cpose_download_opts o = {.url = d->download[i], .dir = d->download_dir[i], .size = -1, .retries = 3,
                                         .timeout = 30, .backoff = 1};
         char *path = NULL;

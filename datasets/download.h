@@ -31,7 +31,8 @@ CPOSE_API int cpose_download(const struct cpose_download_opts *opts, char **out_
 
 struct cpose_dataset;
 /* Runs a dataset's `download:` entries: each URL into its folder, archives extracted there and
- * deleted afterwards (as Ultralytics does). */
+ * deleted afterwards (as Ultralytics does). An entry "synth: train=N val=N imgsz=N seed=N" runs the
+ * synthetic generator into the dataset root instead (cpose's embedded dataset). */
 CPOSE_API int cpose_dataset_download(const struct cpose_dataset *d);
 /* Ultralytics' check: when a val path is missing, download if the YAML says how (autodownload),
  * else CPOSE_EIO naming the missing path. */
