@@ -419,8 +419,21 @@ int cpose_labels_scan(char *const *im_files, size_t n, const struct cpose_scan_o
         }
     }
     struct verify_result *res = cpose_calloc(n, sizeof *res);
+    struct cpose_progress prog;
+    int show = n >= 1000; /* small sets print only the summary line */
+    long done = 0;
+    char desc[4200];
+    snprintf(desc, sizeof desc, "%sScanning %s...", o->prefix ? o->prefix : "", labels_dir);
+    if (show) cpose_progress_begin(&prog, desc, (int64_t)n, "it");
 #pragma omp parallel for schedule(dynamic, 8)
-    for (size_t i = 0; i < n; i++) verify_one(im_files[i], o, &res[i]);
+    for (size_t i = 0; i < n; i++) {
+        verify_one(im_files[i], o, &res[i]);
+        if (show) {
+#pragma omp critical(cpose_scan_progress)
+            cpose_progress_update(&prog, ++done);
+        }
+    }
+    if (show) cpose_progress_end(&prog);
     out->K = o->K;
     out->ndim = o->ndim;
     out->items = cpose_calloc(n, sizeof *out->items);
