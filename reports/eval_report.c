@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "fsutil.h"
+#include "svg.h"
 
 double cpose_cocoeval_pr_point(const struct cpose_cocoeval *e, int t, int i)
 {
@@ -175,74 +176,34 @@ int cpose_eval_report_write_markdown(const struct cpose_eval_report *r, const ch
 
 /* ---- HTML ---- */
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-static const char *const palette[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-/* An SVG precision-recall chart: one polyline per IoU threshold (area all, last maxDets). */
+/* An SVG precision-recall chart: one curve per IoU threshold (area all, last maxDets). */
 static void svg_pr(FILE *f, const struct cpose_cocoeval *e, const char *title)
 {
-    const int W = 520, H = 380, L = 50, T0 = 30, PW = 340, PH = 300;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H,
-            W, H);
-    fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"14\">", L);
-    html_escape(f, title);
-    fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", L, T0,
-            PW, PH);
-    for (int g = 0; g <= 10; g += 2) {
-        double v = g / 10.0;
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f</text>\n", L - 4,
-                T0 + PH - (int)(v * PH) + 3, v);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.1f</text>\n",
-                L + (int)(v * PW), T0 + PH + 14, v);
+    int T = e->params.n_iou, R = e->params.n_rec;
+    struct cpose_svg_series s[CPOSE_COCOEVAL_MAX_THRS];
+    double *y = cpose_malloc((size_t)T * R * sizeof *y);
+    char labels[CPOSE_COCOEVAL_MAX_THRS][48];
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < R; i++) y[(size_t)t * R + i] = cpose_cocoeval_pr_point(e, t, i);
+        snprintf(labels[t], sizeof labels[t], "IoU %.2f: %.3f", e->params.iou_thrs[t],
+                 cpose_cocoeval_ap_at(e, t, 0, e->params.n_max_dets - 1));
+        s[t] = (struct cpose_svg_series){e->rec_thrs, y + (size_t)t * R, R, labels[t]};
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">recall</text>\n", L + PW / 2,
-            T0 + PH + 30);
-    fprintf(f, "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" "
-               "text-anchor=\"middle\">precision</text>\n",
-            T0 + PH / 2, T0 + PH / 2);
-    for (int t = 0; t < e->params.n_iou; t++) {
-        const char *col = palette[t % 10];
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
-        int any = 0;
-        for (int i = 0; i < e->params.n_rec; i++) {
-            double pr = cpose_cocoeval_pr_point(e, t, i);
-            if (pr < 0) continue;
-            fprintf(f, "%s%.1f,%.1f", any ? " " : "", L + e->rec_thrs[i] * PW, T0 + PH - pr * PH);
-            any = 1;
-        }
-        fprintf(f, "\"/>\n");
-        double ap = cpose_cocoeval_ap_at(e, t, 0, e->params.n_max_dets - 1);
-        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>", L + PW + 12,
-                T0 + 8 + 16 * t, L + PW + 30, T0 + 8 + 16 * t, col);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">IoU %.2f: %.3f</text>\n", L + PW + 34,
-                T0 + 12 + 16 * t, e->params.iou_thrs[t], ap);
-    }
-    fprintf(f, "</svg>\n");
+    cpose_svg_chart(f, title, "recall", "precision", s, T);
+    cpose_free(y);
 }
+
 
 static void html_eval(FILE *f, const char *title, const struct cpose_cocoeval *e)
 {
     if (!e) return;
     char line[160];
     fprintf(f, "<h2>");
-    html_escape(f, title);
+    cpose_html_escape(f, title);
     fprintf(f, "</h2>\n<pre>");
     for (int i = 0; i < e->n_stats; i++) {
         cpose_cocoeval_summary_line(e, i, line, sizeof line);
-        html_escape(f, line);
+        cpose_html_escape(f, line);
         fputc('\n', f);
     }
     fprintf(f, "</pre>\n<div class=\"row\">\n");
@@ -254,7 +215,7 @@ static void html_eval(FILE *f, const char *title, const struct cpose_cocoeval *e
     fprintf(f, "</table>\n<table><tr><th>area</th><th>AP</th><th>AR</th></tr>\n");
     for (int a = 0; a < e->params.n_area; a++) {
         fprintf(f, "<tr><td>");
-        html_escape(f, e->params.area_lbl[a]);
+        cpose_html_escape(f, e->params.area_lbl[a]);
         fprintf(f, "</td><td>%.3f</td><td>%.3f</td></tr>\n", ap_area(e, a), cpose_cocoeval_ar_area(e, a));
     }
     fprintf(f, "</table>\n</div>\n");
@@ -270,8 +231,8 @@ static char *build_html(const struct cpose_eval_report *r)
                "table{border-collapse:collapse;margin:0 1em;vertical-align:top}td,th{border:1px solid #ccc;"
                "padding:2px 8px;text-align:right}.row{display:flex;align-items:flex-start}</style>\n"
                "</head>\n<body>\n<h1>COCO evaluation</h1>\n<ul>\n");
-    if (r->gt_path) { fprintf(f, "<li>ground truth: <code>"); html_escape(f, r->gt_path); fprintf(f, "</code></li>\n"); }
-    if (r->pred_path) { fprintf(f, "<li>predictions: <code>"); html_escape(f, r->pred_path); fprintf(f, "</code></li>\n"); }
+    if (r->gt_path) { fprintf(f, "<li>ground truth: <code>"); cpose_html_escape(f, r->gt_path); fprintf(f, "</code></li>\n"); }
+    if (r->pred_path) { fprintf(f, "<li>predictions: <code>"); cpose_html_escape(f, r->pred_path); fprintf(f, "</code></li>\n"); }
     if (r->seconds > 0) fprintf(f, "<li>evaluation time: %.3f s</li>\n", r->seconds);
     fprintf(f, "</ul>\n");
     html_eval(f, "Keypoints (OKS)", r->keypoints);
