@@ -90,6 +90,21 @@ static void test_perfect(void)
     cpose_coco_free(&dt);
 }
 
+/* No results at all: 0 where the area range has GT, -1 where it has none. */
+static void test_empty_results(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 2, 0);
+    coco_init(&dt, 0, 1);
+    coco_add(&gt, 1, box100, 10000, -1, NULL);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    const double want[12] = {0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1, 0};
+    for (int i = 0; i < 12; i++) CHECK_NEAR(e.stats[i], want[i], 0);
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 /* A worse duplicate ranked first (IoU 0.62): matched at t = .50, .55, .60, a false positive above. */
 static void test_duplicate(void)
 {
@@ -346,6 +361,7 @@ static void test_sum(void)
 int main(void)
 {
     test_perfect();
+    test_empty_results();
     test_duplicate();
     test_crowd();
     test_kpts_zero_person();
