@@ -105,6 +105,31 @@ static void test_empty_results(void)
     cpose_coco_free(&dt);
 }
 
+/* Degenerate inputs: no images or no categories give all -1, not a crash. */
+static void test_degenerate(void)
+{
+    struct cpose_coco gt, dt;
+    memset(&gt, 0, sizeof gt);
+    memset(&dt, 0, sizeof dt);
+    dt.is_results = 1;
+    for (int t = 0; t < 2; t++) {
+        struct cpose_cocoeval e = run(&gt, &dt, t ? CPOSE_IOU_KEYPOINTS : CPOSE_IOU_BBOX);
+        CHECK(e.n_stats == (t ? 10 : 12));
+        for (int i = 0; i < e.n_stats; i++) CHECK_NEAR(e.stats[i], -1, 0);
+        cpose_cocoeval_free(&e);
+    }
+    coco_init(&gt, 1, 0);
+    gt.n_categories = 0;
+    coco_add(&gt, 1, box100, 10000, -1, NULL);
+    coco_init(&dt, 0, 1);
+    coco_add(&dt, 1, box100, -1, 0.5, NULL);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    CHECK_NEAR(e.stats[0], -1, 0);
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 /* A worse duplicate ranked first (IoU 0.62): matched at t = .50, .55, .60, a false positive above. */
 static void test_duplicate(void)
 {
@@ -362,6 +387,7 @@ int main(void)
 {
     test_perfect();
     test_empty_results();
+    test_degenerate();
     test_duplicate();
     test_crowd();
     test_kpts_zero_person();
