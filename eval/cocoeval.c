@@ -562,6 +562,7 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
 
     if ((rc = prepare_dets(&c, gt, dt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
     if ((rc = prepare_gts(&c, gt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
+    for (size_t i = 0; i < c.n_dets; i++) out->n_dt_other_cat += c.dets[i].cat < 0;
 
     /* buckets per (image, category) */
     size_t nk = c.n_dets > c.n_gts ? c.n_dets : c.n_gts;
