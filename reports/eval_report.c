@@ -56,6 +56,34 @@ static double ap_area(const struct cpose_cocoeval *e, int a)
     return s;
 }
 
+/* AP of category index k (area all, last maxDets) over all thresholds (t < 0) or at threshold t;
+ * -1 when the category has no GT. */
+static double ap_cat(const struct cpose_cocoeval *e, int k, int t_only)
+{
+    const struct cpose_cocoeval_params *p = &e->params;
+    int T = p->n_iou, R = p->n_rec, K = e->n_cat, A = p->n_area, M = p->n_max_dets, m = M - 1;
+    double *v = cpose_malloc(((size_t)T * R + 1) * sizeof *v);
+    size_t n = 0;
+    for (int t = 0; t < T; t++) {
+        if (t_only >= 0 && t != t_only) continue;
+        for (int r = 0; r < R; r++) {
+            double x = e->precision[((((size_t)t * R + r) * K + k) * A + 0) * M + m];
+            if (x > -1) v[n++] = x;
+        }
+    }
+    double ap = n ? cpose_np_sum(v, n) / (double)n : -1;
+    cpose_free(v);
+    return ap;
+}
+
+/* Index of IoU threshold value x in the parameters, or -1. */
+static int thr_index(const struct cpose_cocoeval *e, double x)
+{
+    for (int t = 0; t < e->params.n_iou; t++)
+        if (e->params.iou_thrs[t] == x) return t;
+    return -1;
+}
+
 static void add_eval_json(cJSON *root, const char *name, const struct cpose_cocoeval *e)
 {
     if (!e) return;
@@ -83,6 +111,18 @@ static void add_eval_json(cJSON *root, const char *name, const struct cpose_coco
     }
     snprintf(key, sizeof key, "%s_per_area", name);
     cJSON_AddItemToObject(root, key, areas);
+    cJSON *cats = cJSON_CreateArray();
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    for (int k = 0; k < e->n_cat; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "category_id", (double)e->cat_ids[k]);
+        cJSON_AddNumberToObject(o, "ap", ap_cat(e, k, -1));
+        cJSON_AddNumberToObject(o, "ap50", t50 >= 0 ? ap_cat(e, k, t50) : -1);
+        cJSON_AddNumberToObject(o, "ap75", t75 >= 0 ? ap_cat(e, k, t75) : -1);
+        cJSON_AddItemToArray(cats, o);
+    }
+    snprintf(key, sizeof key, "%s_per_category", name);
+    cJSON_AddItemToObject(root, key, cats);
 }
 
 char *cpose_eval_report_json(const struct cpose_eval_report *r)
@@ -144,6 +184,15 @@ static void md_eval(FILE *f, const char *title, const struct cpose_cocoeval *e)
         md_fmt(a, sizeof a, ap_area(e, ar));
         md_fmt(b, sizeof b, cpose_cocoeval_ar_area(e, ar));
         fprintf(f, "| %s | %s | %s |\n", e->params.area_lbl[ar], a, b);
+    }
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    fprintf(f, "\n| category | AP | AP50 | AP75 |\n|---|---|---|---|\n");
+    for (int k = 0; k < e->n_cat; k++) {
+        char c[32];
+        md_fmt(a, sizeof a, ap_cat(e, k, -1));
+        md_fmt(b, sizeof b, t50 >= 0 ? ap_cat(e, k, t50) : -1);
+        md_fmt(c, sizeof c, t75 >= 0 ? ap_cat(e, k, t75) : -1);
+        fprintf(f, "| %lld | %s | %s | %s |\n", (long long)e->cat_ids[k], a, b, c);
     }
     fprintf(f, "\n");
 }
@@ -218,6 +267,11 @@ static void html_eval(FILE *f, const char *title, const struct cpose_cocoeval *e
         cpose_html_escape(f, e->params.area_lbl[a]);
         fprintf(f, "</td><td>%.3f</td><td>%.3f</td></tr>\n", ap_area(e, a), cpose_cocoeval_ar_area(e, a));
     }
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    fprintf(f, "</table>\n<table><tr><th>category</th><th>AP</th><th>AP50</th><th>AP75</th></tr>\n");
+    for (int k = 0; k < e->n_cat; k++)
+        fprintf(f, "<tr><td>%lld</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n", (long long)e->cat_ids[k],
+                ap_cat(e, k, -1), t50 >= 0 ? ap_cat(e, k, t50) : -1, t75 >= 0 ? ap_cat(e, k, t75) : -1);
     fprintf(f, "</table>\n</div>\n");
 }
 

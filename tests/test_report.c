@@ -74,6 +74,12 @@ static void test_eval_report(void)
         cJSON *area = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "bbox_per_area"), "small");
         CHECK(area && fabs(cJSON_GetObjectItem(area, "ap")->valuedouble - 0.5049504950495048) < 1e-12);
         CHECK(area && fabs(cJSON_GetObjectItem(area, "ar")->valuedouble - 0.5) < 1e-12);
+        /* one category: its AP is the overall AP (stats 0, 1, 2) */
+        cJSON *cat = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "keypoints_per_category"), 0);
+        CHECK(cat && cJSON_GetObjectItem(cat, "category_id")->valueint == 1);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap")->valuedouble - 0.4328277827782778) < 1e-12);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap50")->valuedouble - 0.5866336633663366) < 1e-12);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap75")->valuedouble - 0.471947194719472) < 1e-12);
         cJSON_Delete(j);
     }
     cpose_free(buf);
@@ -83,6 +89,7 @@ static void test_eval_report(void)
     CHECK(cpose_read_file(path, &buf, &len) == CPOSE_OK);
     CHECK_CONTAINS(buf, " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets= 20 ] = 0.433");
     CHECK_CONTAINS(buf, "| small | 0.505 | 0.500 |");
+    CHECK_CONTAINS(buf, "| 1 | 0.591 | 0.688 | 0.688 |");
     cpose_free(buf);
     cpose_free(path);
 
