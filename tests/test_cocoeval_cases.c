@@ -241,6 +241,14 @@ static void test_no_bbox(void)
     e = run(&gt, &dt, CPOSE_IOU_KEYPOINTS);
     CHECK_NEAR(e.stats[3], 1, 1e-12);
     cpose_cocoeval_free(&e);
+    /* bbox evaluation of keypoint-only results: the box is the keypoint extent */
+    gt.anns[0].bbox[2] = gt.anns[0].bbox[3] = 40; /* = the extent of k */
+    e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    int r, c;
+    const double *m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    CHECK(r == 2 && c == 1);
+    if (m) CHECK_NEAR(m[1], 1.0, 1e-15);
+    cpose_cocoeval_free(&e);
     cpose_coco_free(&gt);
     cpose_coco_free(&dt);
 }
