@@ -294,6 +294,45 @@ static void test_threads(void)
     cpose_coco_free(&dt);
 }
 
+/* Five keypoints: sigmas default to 1/5 each, or come from the parameters. */
+static void test_five_keypoints(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 1, 0);
+    coco_init(&dt, 0, 1);
+    double gk[15], dk[15];
+    for (int j = 0; j < 5; j++) { gk[3 * j] = 10 + 15 * j; gk[3 * j + 1] = 20 + 10 * j; gk[3 * j + 2] = 2; }
+    memcpy(dk, gk, sizeof dk);
+    dk[3] += 30; /* keypoint 1 is 30 px off */
+    struct cpose_coco_ann *g = coco_add(&gt, 1, box100, 10000, -1, NULL), *d = coco_add(&dt, 1, NULL, -1, 0.9, NULL);
+    memcpy(gt.kpt_values, gk, sizeof gk);
+    g->kpt_offset = 0; g->n_kpt_values = 15; g->has_keypoints = 1; g->num_keypoints = 5;
+    memcpy(dt.kpt_values, dk, sizeof dk);
+    d->kpt_offset = 0; d->n_kpt_values = 15; d->has_keypoints = 1;
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_KEYPOINTS);
+    int r, c;
+    const double *m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    CHECK(r == 1 && c == 1 && e.params.n_kpt == 5);
+    /* σ = 1/5: e = 900 / 0.4² / 10000 / 2 = 0.28125 */
+    if (m) CHECK_NEAR(m[0], (4 + exp(-0.28125)) / 5, 1e-12);
+    cpose_cocoeval_free(&e);
+    struct cpose_cocoeval_params p;
+    cpose_cocoeval_default_params(&p, CPOSE_IOU_KEYPOINTS);
+    p.sigmas_set = 1;
+    for (int j = 0; j < 5; j++) p.sigmas[j] = 0.5; /* e = 900 / 1 / 10000 / 2 = 0.045 */
+    CHECK(cpose_cocoeval_run(&gt, &dt, &p, &e) == CPOSE_OK);
+    m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    if (m) CHECK_NEAR(m[0], (4 + exp(-0.045)) / 5, 1e-12);
+    cpose_cocoeval_free(&e);
+    /* a result with 17 keypoints against 5-keypoint GT is refused, naming the counts */
+    d->n_kpt_values = 51;
+    cpose_cocoeval_default_params(&p, CPOSE_IOU_KEYPOINTS);
+    CHECK(cpose_cocoeval_run(&gt, &dt, &p, &e) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "51 keypoint values; 15 expected");
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 static void test_sum(void)
 {
     double a[300];
@@ -314,6 +353,7 @@ int main(void)
     test_no_gt_and_ties();
     test_categories();
     test_threads();
+    test_five_keypoints();
     test_sum();
     return tl_finish();
 }

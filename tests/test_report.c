@@ -3,6 +3,8 @@
 #include <cjson/cJSON.h>
 
 #include "alloc.h"
+#include "args.h"
+#include "eval/eval_run.h"
 #include "fsutil.h"
 #include "reports/eval_report.h"
 #include "reports/results_csv.h"
@@ -143,8 +145,39 @@ static void test_results_csv(void)
     cpose_remove_tree(dir);
 }
 
+/* The argument-driven entry points the Lua module binds (cpose.eval{}, cpose.report{}). */
+static void test_args_entry(void)
+{
+    struct cpose_args a;
+    cpose_args_init(&a);
+    CHECK(cpose_args_set(&a, "gt", tl_fixture("cocoeval/gt.json")) == CPOSE_OK);
+    CHECK(cpose_args_set(&a, "pred", tl_fixture("cocoeval/dt_real_det_bbox.json")) == CPOSE_OK);
+    CHECK(cpose_args_set(&a, "iou_type", "bbox") == CPOSE_OK);
+    cJSON *res = NULL;
+    CHECK(cpose_eval_args(&a, &res) == CPOSE_OK);
+    cJSON *b = res ? cJSON_GetObjectItem(res, "bbox") : NULL;
+    CHECK(b && cJSON_GetArraySize(b) == 12);
+    if (b) CHECK_NEAR(cJSON_GetArrayItem(b, 0)->valuedouble, 0.7891214003991492, 1e-12);
+    CHECK(res && !cJSON_GetObjectItem(res, "keypoints"));
+    cJSON_Delete(res);
+    res = NULL;
+    CHECK(cpose_report_args(&a, &res) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "report= is required");
+    const char *dir = tl_tmpdir("report-args");
+    CHECK(cpose_args_set(&a, "report", dir) == CPOSE_OK);
+    CHECK(cpose_report_args(&a, &res) == CPOSE_OK);
+    CHECK(res && cJSON_GetArraySize(cJSON_GetObjectItem(res, "files")) == 3);
+    char *p = cpose_path_join(dir, "report.html");
+    CHECK(cpose_path_is_file(p));
+    cpose_free(p);
+    cJSON_Delete(res);
+    cpose_remove_tree(dir);
+    cpose_args_free(&a);
+}
+
 int main(void)
 {
+    test_args_entry();
     test_results_csv();
     test_eval_report();
     return tl_finish();
