@@ -1,10 +1,11 @@
 /* core/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
  * One entry per function (core/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
- * shared argument table to the library call (convert_coco, synth bound); run = NULL until datasets/
+ * shared argument table to the library call (convert_coco, extract, synth bound); run = NULL until datasets/
  * provides the part, which makes the call raise "not available in this build" after checking its
  * arguments. */
 #include "alloc.h"
 #include "datasets/convert.h"
+#include "datasets/extract.h"
 #include "datasets/synth.h"
 #include "fsutil.h"
 #include "jobrec.h"
@@ -99,10 +100,32 @@ static int run_synth(const struct cpose_args *a, cJSON **result)
     return CPOSE_OK;
 }
 
+/* cpose.extract{file = ARCHIVE, dir = DEST (default: the archive's folder)} → {file, dir, entries}
+ * (zip/tar.*; unsafe entries refused before anything reaches dir). The archive is a job input. */
+static int run_extract(const struct cpose_args *a, cJSON **result)
+{
+    const char *file = cpose_args_str(a, "file");
+    if (!*file) return cpose_err(CPOSE_EINVAL, "file= is required (a .zip, .tar, .tar.gz, .tar.xz or .tar.bz2 archive)");
+    char *dir = *cpose_args_str(a, "dir") ? cpose_strdup(cpose_args_str(a, "dir")) : cpose_path_dirname(file);
+    cpose_jobrec_input(file);
+    long n = 0;
+    int rc = cpose_extract(file, dir, &n);
+    if (rc == CPOSE_OK) {
+        cpose_jobrec_output_dir(dir);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "file", file);
+        cJSON_AddStringToObject(r, "dir", dir);
+        cJSON_AddNumberToObject(r, "entries", (double)n);
+        *result = r;
+    }
+    cpose_free(dir);
+    return rc;
+}
+
 static const struct cpose_lua_argfn funcs[] = {
     {"convert_coco", run_convert_coco, "the COCO converter, datasets/convert.h"},
     {"download", NULL, "the downloader, datasets/"},
-    {"extract", NULL, "the archive extractor, datasets/"},
+    {"extract", run_extract, "the archive extractor, datasets/extract.h"},
     {"synth", run_synth, "the synthetic dataset generator, datasets/synth.h"},
     {NULL, NULL, NULL},
 };

@@ -255,18 +255,18 @@ static void test_run_job_failure(void)
     snprintf(save, sizeof save, "%s/out", tmp);
     snprintf(word, sizeof word, "save_dir=%s", save);
     write_text(script, "local cpose = require 'cpose'\n"
-                       "local function f() return cpose.report{json = 'x'} end\n"
+                       "local function f() return cpose.eval{gt = 'missing-gt.json', pred = 'x.json'} end\n"
                        "f()\n");
     char *words[] = {word};
     int rc = cpose_lua_run_job(script, 1, words);
     CHECK(rc == CPOSE_EINVAL);
-    CHECK_CONTAINS(cpose_errmsg(), "fails.lua:2: cpose.report is not available in this build");
+    CHECK_CONTAINS(cpose_errmsg(), "fails.lua:2: cpose.eval: ");
     CHECK_CONTAINS(cpose_errmsg(), "stack traceback");
     CHECK_CONTAINS(cpose_errmsg(), "fails.lua:3: in main chunk");
     snprintf(rec, sizeof rec, "%s/run.json", save);
     cJSON *j = load_json(rec);
     CHECK(j && jstr(j, "status") && strcmp(jstr(j, "status"), "failed") == 0);
-    CHECK(j && jstr(j, "error") && strstr(jstr(j, "error"), "cpose.report is not available"));
+    CHECK(j && jstr(j, "error") && strstr(jstr(j, "error"), "missing-gt.json"));
     cJSON_Delete(j);
     CHECK(!cpose_jobrec_active());
 

@@ -31,6 +31,13 @@ end
 local k = cpose.eval{gt = F .. "gt.json", pred = F .. "dt.json"}
 T.ok(k.keypoints and not k.bbox, "iou_type defaults to keypoints")
 
+-- cpose.report: the same evaluation written as a report folder
+local rep = cpose.report{gt = F .. "gt.json", pred = F .. "dt.json", report = dir .. "/report2"}
+T.eq(rep.report, dir .. "/report2", "report folder")
+T.eq(#rep.files, 3, "three report files")
+for i = 1, 10 do T.ok(math.abs(rep.keypoints[i] - ref.keypoints.stats[i]) < 1e-9, "report stat " .. i) end
+T.raises({"cpose.report", "report= is required"}, cpose.report, {gt = F .. "gt.json", pred = F .. "dt.json"})
+
 T.raises({"cpose.eval", "gt= and pred= are required"}, cpose.eval, {gt = F .. "gt.json"})
 T.raises({"cpose.eval", "iou_type=segm"}, cpose.eval, {gt = F .. "gt.json", pred = F .. "dt.json", iou_type = "segm"})
 T.raises({"cpose.eval", "not a results file"}, cpose.eval, {gt = F .. "gt.json", pred = F .. "gt.json"})
