@@ -125,6 +125,7 @@ static void test_jobrec_record(void)
     CHECK(cJSON_GetObjectItem(call, "seconds")->valuedouble >= 0);
     CHECK(jstr(j, "result") && strcmp(jstr(j, "result"), "fine") == 0);
     CHECK(cJSON_GetObjectItem(j, "seconds")->valuedouble >= 0);
+    CHECK(cJSON_GetObjectItem(j, "peak_rss_bytes")->valuedouble > 1e6); /* any process holds > 1 MB */
     cJSON_Delete(j);
 }
 
