@@ -16,7 +16,7 @@
 
 struct cpose_model;
 
-#define CPOSE_VAL_MAX_FILES 8
+#define CPOSE_VAL_MAX_FILES 16
 
 /* What a val run produced. Everything is owned by the summary (cpose_val_summary_free). */
 struct cpose_val_summary {

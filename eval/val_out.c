@@ -202,7 +202,7 @@ static int write_md(const struct cpose_val_summary *s, char *const *names, int n
     return cpose_atomic_commit(&af);
 }
 
-int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir,
+int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir, int plots,
                             struct cpose_val_summary *files_to)
 {
     const struct cpose_val_results *r = &s->metrics;
@@ -247,12 +247,16 @@ int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *name
     rc = cpose_write_file_atomic(pj, txt, strlen(txt));
     free(txt);
     if (rc == CPOSE_OK) rc = write_md(s, names, nc, pm);
+    char *ph = plots ? cpose_path_join(dir, "val.html") : NULL;
+    if (rc == CPOSE_OK && ph) rc = cpose_val_write_html(s, names, nc, ph);
     if (rc == CPOSE_OK) {
         cpose_val_add_file(files_to, pj);
         cpose_val_add_file(files_to, pm);
+        if (ph) cpose_val_add_file(files_to, ph);
     }
     cpose_free(pj);
     cpose_free(pm);
+    cpose_free(ph);
     return rc;
 }
 

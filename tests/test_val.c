@@ -196,17 +196,28 @@ static void test_synth(struct cpose_model *m, const char *tmp)
         CHECK_MSG(strcmp(s.save_dir, dir) == 0, "%s", s.save_dir);
         CHECK(s.n_images == 3);
         CHECK(s.coco_ran == 1 && s.anno_json && strcmp(s.anno_json, gt) == 0);
-        const char *files[] = {"predictions.json", "metrics.json", "report.md", "report.html", "val.json", "val.md"};
-        for (int i = 0; i < 6; i++) {
+        const char *files[] = {"predictions.json", "metrics.json", "report.md", "report.html", "val.json", "val.md",
+                               "val.html"};
+        for (int i = 0; i < 7; i++) {
             char *p = cpose_path_join(dir, files[i]);
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
             cpose_free(p);
         }
-        for (int i = 1; i < 6; i++) {
+        for (int i = 1; i < 7; i++) {
             char *p = cpose_path_join(report, files[i]);
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
             cpose_free(p);
         }
+        CHECK(s.n_files == 13);
+        char *html = cpose_path_join(dir, "val.html"), *text = NULL;
+        size_t len = 0;
+        CHECK(cpose_read_file(html, &text, &len) == CPOSE_OK);
+        if (text) {
+            CHECK_CONTAINS(text, "<polyline");
+            CHECK_CONTAINS(text, "Pose precision-recall");
+        }
+        cpose_free(text);
+        cpose_free(html);
         /* predictions carry the GT's category id (person = 1), so COCOeval sees them */
         char *pj = cpose_path_join(dir, "predictions.json");
         cJSON *pr = load_json(pj);
