@@ -248,6 +248,16 @@ done:;
 
 int cpose_mode_run(int argc, char **argv)
 {
+    if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+        printf("usage: cpose run job.lua [word ...] [key=value ...]\n"
+               "  runs the Lua job with `arg` = {[0] = job.lua, words..., key = value} (also its `...`);\n"
+               "  `local cpose = require \"cpose\"` gives the module (core/lua_cpose.h).\n"
+               "  runner keys: threads=N  seed=N (also math.randomseed)  save_dir=DIR  verbose=False\n"
+               "  writes run.json (script and input sha256, arguments, calls, outputs, metrics, result)\n"
+               "  into save_dir, else the first output folder the job creates, else runs/jobs/<name>N.\n"
+               "  A failing job exits 1 with the error and the Lua traceback (also in run.json).\n");
+        return 0;
+    }
     if (argc < 1 || strchr(argv[0], '=')) {
         fprintf(stderr, "cpose run: give a Lua job script first: cpose run job.lua [key=value ...]\n");
         return 2;
