@@ -22,7 +22,7 @@ check "run.json beside the labels" [ -f "$tmp/coco/run.json" ]
 check "input JSON hashed" grep -q "$(sha256sum "$FIX/json2yolo/in/test_coco.json" | cut -d' ' -f1)" "$tmp/coco/run.json"
 check "summary printed" grep -q "label files" "$tmp/out.txt"
 
-"$CPOSE" run "$SRC/scripts/convert_coco.lua" save_dir="$tmp/none" >"$tmp/out.txt" 2>"$tmp/err.txt"
+(cd "$tmp" && "$CPOSE" run convert_coco.lua save_dir="$tmp/none")  >"$tmp/out.txt" 2>"$tmp/err.txt"
 check "missing json_dir exits 1" [ $? -eq 1 ]
 check "missing json_dir explained" grep -q "give json_dir=" "$tmp/err.txt"
 
