@@ -293,15 +293,17 @@ struct model_method {
     const char *needs;
     const char *positional;
     int takes_callback;
+    const char *api_key, *api_value; /* a default the Python API differs from the CLI in */
 };
 
 static const struct model_method methods[] = {
-    {"predict", run_predict, "the predictor, core/predict.h", "source", 1},
-    {"val", run_val, "the validator, eval/val.h", NULL, 0},
-    {"train", NULL, "the trainer, core/train", NULL, 0},
-    {"export", NULL, "the exporter plugins, plugins/", NULL, 0},
-    {"info", run_info, "the engine, core/model.h", NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    /* model.predict() saves nothing unless asked (Ultralytics: save=is_cli) */
+    {"predict", run_predict, "the predictor, core/predict.h", "source", 1, "save", "False"},
+    {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL},
+    {"train", NULL, "the trainer, core/train", NULL, 0, NULL, NULL},
+    {"export", NULL, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
+    {"info", run_info, "the engine, core/model.h", NULL, 0, NULL, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 
 /* The closure behind each method: upvalue 1 = its entry, 2 = "cpose.Model:<name>". Arguments are
@@ -314,12 +316,17 @@ static int method_call(lua_State *L)
     int t = 2;
     if (mm->positional && lua_type(L, 2) == LUA_TSTRING) t = 3;
     struct method_ctx c = {L, 0, NULL, 0};
-    if (lua_type(L, t + 1) == LUA_TFUNCTION) {
-        if (!mm->takes_callback) return luaL_error(L, "%s takes no callback function", full);
+    int args_idx = t;
+    if (lua_type(L, t) == LUA_TFUNCTION) { /* model:predict("bus.jpg", function(r) ... end) */
+        c.callback = t;
+        args_idx = lua_gettop(L) + 1;       /* none: no argument table */
+    } else if (lua_type(L, t + 1) == LUA_TFUNCTION) {
         c.callback = t + 1;
     }
-    struct cpose_args *a = cpose_lua_checkargs(L, t, full);
+    if (c.callback && !mm->takes_callback) return luaL_error(L, "%s takes no callback function", full);
+    struct cpose_args *a = cpose_lua_checkargs(L, args_idx, full);
     if (t == 3 && cpose_args_set(a, mm->positional, lua_tostring(L, 2)) != CPOSE_OK) return cpose_lua_fail(L, full);
+    if (mm->api_key && !cpose_args_given(a, mm->api_key)) cpose_args_set(a, mm->api_key, mm->api_value);
     if (!mm->run) return cpose_lua_unavailable(L, full, mm->needs);
     cpose_cli_apply_threads(a);
     cJSON *result = NULL;

@@ -61,6 +61,12 @@ T.eq(r.images, 4, "callback: count returned")
 T.eq(#seen, 4, "callback: every result")
 T.eq(seen[3].path, res[3].path, "callback: same order")
 T.eq(#seen[3].scores, #res[3].scores, "callback: same detections")
+local n = 0
+T.eq(model:predict(src .. "/000000000113.jpg", function(res) n = n + #res.scores end).images, 1, "positional + callback")
+T.ok(n > 0, "positional + callback: detections")
+-- as Ultralytics' Python API, model:predict saves nothing unless save = true (the CLI saves)
+local saved = io.open("runs/pose/predict/000000000113.jpg", "rb")
+T.eq(saved, nil, "nothing saved by default")
 local calls = 0
 local err = T.raises({"cpose.Model:predict", "the callback failed", "stop here", "stack traceback"}, function()
   return model:predict({source = src, imgsz = 320, save = false, verbose = false}, function()
