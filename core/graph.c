@@ -20,13 +20,13 @@ const struct cpose_op_def *cpose_op_get(int id)
 
 int cpose_op_same_shape(const char *op, const struct cpose_tensor *a, const struct cpose_tensor *b)
 {
-    int same = a->ndim == b->ndim && a->nhwc == b->nhwc;
+    int same = a->ndim == b->ndim && a->layout == b->layout;
     for (int i = 0; same && i < a->ndim; i++) same = a->dims[i] == b->dims[i];
     if (!same) {
         char sa[96], sb[96];
-        return cpose_err(CPOSE_ESHAPE, "%s: input shapes differ: %s%s vs %s%s", op,
-                         cpose_shape_str(a->dims, a->ndim, sa, sizeof sa), a->nhwc ? " (NHWC)" : "",
-                         cpose_shape_str(b->dims, b->ndim, sb, sizeof sb), b->nhwc ? " (NHWC)" : "");
+        return cpose_err(CPOSE_ESHAPE, "%s: input shapes differ: %s %s vs %s %s", op,
+                         cpose_shape_str(a->dims, a->ndim, sa, sizeof sa), cpose_layout_name(a->layout),
+                         cpose_shape_str(b->dims, b->ndim, sb, sizeof sb), cpose_layout_name(b->layout));
     }
     return CPOSE_OK;
 }

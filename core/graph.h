@@ -24,7 +24,7 @@ struct cpose_op_ctx {
 };
 
 /* An op: shape inference, forward, backward (NULL until training lands).
- * shape: fills out->ndim/dims/nhwc from the inputs (data untouched); errors print both shapes.
+ * shape: fills out->ndim/dims/layout from the inputs (data untouched); errors print both shapes.
  * forward: computes out (already allocated to the inferred shape) from in[0..n_in-1]. params is
  * the node's params struct (mutable: kernels cache primitives, batchnorm updates statistics). */
 struct cpose_op_def {
@@ -55,6 +55,7 @@ struct cpose_conv_kernel;  /* core/kernels.h */
  * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). */
 struct cpose_conv2d_params {
     int cin, cout, k, stride, pad, act;
+    int out_layout;              /* layout of the output (0: the input's); set by the runtime */
     const float *weight, *bias;  /* borrowed (or own_* after fusion) */
     float *own_w, *own_b;        /* owned copies (fused weights) or NULL */
     uint64_t weights_version;    /* bump when weight data changes so kernels re-pack it */

@@ -65,7 +65,7 @@ static void test_layout_ops(void)
     CHECK(run_op(&cpose_op_concat, in, 2, &ty, NULL, 0) == CPOSE_OK);
     CHECK(ty.dims[1] == 3);
     check_vals("concat nhwc", y, (float[]){1, 3, 5, 2, 4, 6}, 6, 0);
-    ta.nhwc = tb.nhwc = 0;  /* same data read as NCHW: a = {1,2}, b = c0 {3,5}, c1 {4,6} */
+    ta.layout = tb.layout = CPOSE_LAYOUT_PLAIN;  /* same data read as NCHW: a = {1,2}, b = c0 {3,5}, c1 {4,6} */
     CHECK(run_op(&cpose_op_concat, in, 2, &ty, NULL, 0) == CPOSE_OK);
     check_vals("concat nchw", y, (float[]){1, 2, 3, 5, 4, 6}, 6, 0);
     /* slice channels [1,3) of a [1,3,1,2] NHWC tensor {1,3,5, 2,4,6} */
@@ -97,7 +97,7 @@ static void test_layout_ops(void)
     in[0] = &tu;
     CHECK(run_op(&cpose_op_upsample, in, 1, &ty, &up, 0) == CPOSE_OK);
     check_vals("upsample", y, (float[]){1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, 16, 0);
-    tu.nhwc = 1;
+    tu.layout = CPOSE_LAYOUT_NHWC;
     CHECK(run_op(&cpose_op_upsample, in, 1, &ty, &up, 0) == CPOSE_OK);
     check_vals("upsample nhwc", y, (float[]){1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, 16, 0);
 }

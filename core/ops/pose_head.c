@@ -23,7 +23,7 @@ static int head_shape(const struct cpose_tensor *const *in, int n_in, const void
         }
         A += b->dims[2] * b->dims[3];
     }
-    out->ndim = 3, out->nhwc = 0;
+    out->ndim = 3, out->layout = 0;
     out->dims[0] = in[0]->dims[0], out->dims[1] = 4 + p->nc + p->nk * p->kdim, out->dims[2] = A;
     return CPOSE_OK;
 }
@@ -46,10 +46,8 @@ static int head_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *con
             for (int64_t q = 0; q < HW; q++) {
                 float v[4 + 1024], kv[3 * 64];
                 /* gather the anchor's channels whatever the layout */
-                for (int64_t c = 0; c < CB; c++)
-                    v[c] = bt->nhwc ? bt->data[(n * HW + q) * CB + c] : bt->data[(n * CB + c) * HW + q];
-                for (int c = 0; c < nkd; c++)
-                    kv[c] = kt->nhwc ? kt->data[(n * HW + q) * nkd + c] : kt->data[(n * nkd + c) * HW + q];
+                for (int64_t c = 0; c < CB; c++) v[c] = bt->data[cpose_tensor_off(bt, n, c, q / W, q % W)];
+                for (int c = 0; c < nkd; c++) kv[c] = kt->data[cpose_tensor_off(kt, n, c, q / W, q % W)];
                 float ax = (float)(q % W) + 0.5f, ay = (float)(q / W) + 0.5f;
                 float d[4];
                 for (int side = 0; side < 4; side++) {
