@@ -90,7 +90,7 @@ static void *copy_params(const struct cpose_node *n)
     return p;
 }
 
-int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+static int graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out, int fold)
 {
     int n = cpose_graph_size(g);
     int *uses = cpose_calloc(n, sizeof(int)), *sole = cpose_malloc(n * sizeof(int));
@@ -109,7 +109,9 @@ int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int 
         if (nd->op == CPOSE_OP_conv2d) {
             struct cpose_conv2d_params *c = copy_params(nd);
             int last = i;
-            if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE) {
+            if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE && !fold) {
+                last = sole[i];
+            } else if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE) {
                 const struct cpose_batchnorm_params *bn = cpose_graph_node(g, sole[i])->params;
                 size_t per = (size_t)c->cin * c->k * c->k;
                 float *w = cpose_malloc((size_t)c->cout * per * sizeof(float));
@@ -148,4 +150,14 @@ int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int 
     cpose_free(uses), cpose_free(sole), cpose_free(map);
     *out = f;
     return CPOSE_OK;
+}
+
+int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+{
+    return graph_fuse(g, out, map_out, 1);
+}
+
+int cpose_graph_fuse_structure(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+{
+    return graph_fuse(g, out, map_out, 0);
 }

@@ -121,6 +121,9 @@ static inline int cpose_graph_size(const struct cpose_graph *g) { return (int)g-
  * each old node's id in the new graph. */
 CPOSE_API int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out);
 
+/* The fused graph's structure only (shapes, FLOPs): the convs keep the unfolded weights. */
+CPOSE_API int cpose_graph_fuse_structure(const struct cpose_graph *g, struct cpose_graph **out, int *map_out);
+
 /* Helpers shared by op files. */
 int cpose_op_same_shape(const char *op, const struct cpose_tensor *a, const struct cpose_tensor *b);
 

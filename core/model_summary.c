@@ -74,7 +74,7 @@ int cpose_model_summary(const struct cpose_model *m, int fused, int imgsz, struc
     const struct cpose_graph *g = m->graph;
     struct cpose_graph *fg = NULL;
     if (fused) {
-        if ((rc = cpose_graph_fuse(m->graph, &fg, NULL)) != CPOSE_OK) return rc;
+        if ((rc = cpose_graph_fuse_structure(m->graph, &fg, NULL)) != CPOSE_OK) return rc;
         g = fg;
     }
     /* Ultralytics profiles a max-stride square and scales by area; the walk at imgsz is the same
