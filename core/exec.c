@@ -115,11 +115,16 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
         } else if ((rc = d->shape(in, nd->n_in, nd->params, o)) != CPOSE_OK) {
             return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
         }
+        if (nd->op == CPOSE_OP_input && e->input_layout == CPOSE_LAYOUT_PLAIN) {
+            /* the caller's NCHW batch is read in place (ops never write their inputs) */
+            e->buf_of[i] = -1;
+            o->data = (float *)input;
+            continue;
+        }
         e->buf_of[i] = acquire(e, (size_t)cpose_tensor_size(o));
         o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).data;
         if (nd->op == CPOSE_OP_input) {
-            if (e->input_layout == CPOSE_LAYOUT_PLAIN) memcpy(o->data, input, B * C * H * W * sizeof(float));
-            else cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
+            cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
         } else {
             double t0 = e->profile ? cpose_now() : 0;
             if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
@@ -129,9 +134,9 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
         /* release inputs whose last consumer this was */
         for (int j = 0; j < nd->n_in; j++) {
             int s = nd->in[j];
-            if (e->last_use[s] == i) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[s]).busy = 0;
+            if (e->last_use[s] == i && e->buf_of[s] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[s]).busy = 0;
         }
-        if (e->last_use[i] == i) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).busy = 0;
+        if (e->last_use[i] == i && e->buf_of[i] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).busy = 0;
     }
     return rc;
 }
