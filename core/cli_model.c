@@ -152,6 +152,16 @@ int cpose_mode_benchmark(int argc, char **argv)
            (long long)S, (long long)B, omp_get_max_threads(), runs, med, t[0], t[runs - 1]);
     printf("peak RSS %.1f MiB, %.2f GFLOPs per image (fused), %.1f GFLOP/s achieved\n",
            cpose_peak_rss_bytes() / 1048576.0, sum.gflops, sum.gflops * B / (med / 1e3));
+    /* a busy machine makes spinning OpenMP threads wait on descheduled ones: say so */
+    double load = 0;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &load) != 1) load = 0;
+        fclose(lf);
+    }
+    if (load > omp_get_num_procs() + 0.5)
+        cpose_warn("the machine is busy (load average %.1f on %d cores): timings are unreliable; "
+                   "OMP_WAIT_POLICY=passive is faster under contention", load, omp_get_num_procs());
 done:
     cpose_free(x), cpose_free(pred), cpose_free(t);
     cpose_model_free(m);

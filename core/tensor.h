@@ -15,6 +15,9 @@
 #include "status.h"
 
 #define CPOSE_MAX_DIMS 6
+/* Loops with less work than this (elements touched) run on one thread: a parallel region's fork
+ * and barrier cost more than they save, most of all on a busy machine. */
+#define CPOSE_PAR_MIN 65536
 
 enum cpose_layout { CPOSE_LAYOUT_PLAIN = 0, CPOSE_LAYOUT_NHWC = 1, CPOSE_LAYOUT_BLK8 = 8, CPOSE_LAYOUT_BLK16 = 16 };
 

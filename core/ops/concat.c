@@ -28,7 +28,7 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
     int b = cpose_layout_block(out->layout), aligned = 1;
     for (int i = 0; i < n_in - 1; i++) aligned &= b && in[i]->dims[1] % b == 0;
     if (out->layout == CPOSE_LAYOUT_NHWC) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * HW * C >= CPOSE_PAR_MIN)
         for (int64_t q = 0; q < N * HW; q++) {
             float *d = out->data + q * C;
             for (int i = 0; i < n_in; i++) {

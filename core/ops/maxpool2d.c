@@ -29,7 +29,7 @@ static int maxpool_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *
     if (x->layout == CPOSE_LAYOUT_PLAIN) G = N * C, V = 1;
     else if (x->layout == CPOSE_LAYOUT_NHWC) G = N, V = C;
     else V = x->layout, G = N * cpose_tensor_cpad(x) / V;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (G * Ho * Wo * V * p->k * p->k >= CPOSE_PAR_MIN)
     for (int64_t g = 0; g < G; g++)
         for (int64_t i = 0; i < Ho; i++) {
             const float *xp = x->data + g * H * W * V;

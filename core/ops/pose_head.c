@@ -59,7 +59,7 @@ static int head_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *con
         const struct cpose_tensor *bt = in[l], *kt = in[p->nl + l];
         int64_t H = bt->dims[2], W = bt->dims[3], HW = H * W;
         float s = (float)p->strides[l];
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (N * HW * NO * 4 >= CPOSE_PAR_MIN)
         for (int64_t n = 0; n < N; n++)
             for (int64_t q = 0; q < HW; q++) {
                 float v[4 + 1024], kv[3 * 64];

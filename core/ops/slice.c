@@ -25,7 +25,7 @@ static int slice_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *co
     int64_t N = x->dims[0], C = x->dims[1], HW = x->dims[2] * x->dims[3];
     int b = cpose_layout_block(x->layout);
     if (x->layout == CPOSE_LAYOUT_NHWC) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * HW * p->len >= CPOSE_PAR_MIN)
         for (int64_t q = 0; q < N * HW; q++)
             memcpy(out->data + q * p->len, x->data + q * C + p->start, p->len * sizeof(float));
     } else if (x->layout == CPOSE_LAYOUT_PLAIN) {
