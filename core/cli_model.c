@@ -4,6 +4,7 @@
 #include "h5io.h"
 #include "log.h"
 #include "model.h"
+#include "omp_policy.h"
 #include "tensor.h"
 
 #include <math.h>
@@ -47,6 +48,7 @@ int cpose_mode_forward(int argc, char **argv)
     float *x = NULL, *buf = NULL;
     int rc = CPOSE_OK, nd;
     int64_t d[CPOSE_H5_MAX_DIMS];
+    cpose_omp_prefer_passive();
     if (cpose_cli_parse("forward", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     const char *nms = cpose_args_str(&a, "nms");
@@ -111,6 +113,7 @@ int cpose_mode_benchmark(int argc, char **argv)
     float *x = NULL, *pred = NULL;
     double *t = NULL;
     int rc = CPOSE_OK;
+    cpose_omp_prefer_passive();
     if (cpose_cli_parse("benchmark", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     if ((rc = load_model("benchmark", &a, &m)) != CPOSE_OK) goto done;
@@ -160,8 +163,8 @@ int cpose_mode_benchmark(int argc, char **argv)
         fclose(lf);
     }
     if (load > omp_get_num_procs() + 0.5)
-        cpose_warn("the machine is busy (load average %.1f on %d cores): timings are unreliable; "
-                   "OMP_WAIT_POLICY=passive is faster under contention", load, omp_get_num_procs());
+        cpose_warn("the machine is busy (load average %.1f on %d cores): timings are unreliable%s", load,
+                   omp_get_num_procs(), getenv("OMP_WAIT_POLICY") ? "" : "; OMP_WAIT_POLICY=passive is faster under contention");
 done:
     cpose_free(x), cpose_free(pred), cpose_free(t);
     cpose_model_free(m);
