@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void cpose_omp_prefer_passive(void)
+void cpose_omp_prefer_passive(const char *mode)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || getenv("CPOSE_NO_REEXEC")) return;
     /* the original command line, NUL-separated */
@@ -28,6 +28,11 @@ void cpose_omp_prefer_passive(void)
     int argc = 0;
     for (size_t i = 0; i < n && argc < 1023; i += strlen(buf + i) + 1) argv[argc++] = buf + i;
     argv[argc] = NULL;
+    /* only when this process is `cpose [pose] MODE ...` (not a host that called a mode function) */
+    int k = argc > 1 && !strcmp(argv[1], "pose") ? 2 : 1;
+    const char *word = k < argc ? argv[k] : "";
+    if (!strncmp(word, "mode=", 5)) word += 5;
+    if (strcmp(word, mode)) return;
     setenv("OMP_WAIT_POLICY", "passive", 1);
     setenv("CPOSE_NO_REEXEC", "1", 1);
     fflush(NULL);

@@ -4,9 +4,10 @@
 
 #include "status.h"
 
-/* When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set, re-executes the current process with
- * OMP_WAIT_POLICY=passive (once; CPOSE_NO_REEXEC=1 disables it). Call it first thing in main()
- * or in a mode, before any output. Returns only when no re-exec happened. */
-CPOSE_API void cpose_omp_prefer_passive(void);
+/* When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set and this process's command line is
+ * `cpose [pose] <mode> ...`, re-executes it with OMP_WAIT_POLICY=passive (once;
+ * CPOSE_NO_REEXEC=1 disables it). Call it first thing in a mode, before any output. Returns
+ * only when no re-exec happened. */
+CPOSE_API void cpose_omp_prefer_passive(const char *mode);
 
 #endif
