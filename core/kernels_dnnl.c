@@ -1,6 +1,7 @@
 /* core/kernels_dnnl.c — convolution on oneDNN 2.6 primitives (C API): format_tag any weights
  * (blocked, reordered once), channels-last activations, bias and swish (SiLU) as post-op. */
 #include "kernels.h"
+#include "log.h"
 
 #include <dnnl.h>
 #include <dnnl_debug.h>
@@ -16,6 +17,7 @@ struct cpose_conv_kernel {
     dnnl_primitive_t prim;
     dnnl_memory_t src, wts, bias, dst;
     void *wbuf;  /* packed weights (owned) */
+    char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
 };
 
 static dnnl_engine_t g_engine;
@@ -106,6 +108,17 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
         DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
     }
     DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, g_engine, NULL));
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+        snprintf(k->impl, sizeof k->impl, "%s", impl);
+    if (!strncmp(k->impl, "ref", 3)) {
+        /* a reference kernel is 100× slower: say which conv and layouts, so it can be fixed */
+        static int warned;
+        if (!warned++)
+            cpose_warn("oneDNN runs conv %dx%d %d→%d (%s → %s) on its reference kernel '%s' (slow); "
+                       "CPOSE_LAYOUT=nhwc|blk8|blk16 selects another activation layout", p->k, p->k, p->cin, p->cout,
+                       cpose_layout_name(in->layout), cpose_layout_name(out->layout), k->impl);
+    }
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     size_t wbytes = dnnl_memory_desc_get_size(wq);
     if (posix_memalign(&k->wbuf, 64, wbytes ? wbytes : 64) != 0) {
@@ -135,6 +148,8 @@ fail:
     cpose_conv_kernel_free(k);
     return rc;
 }
+
+const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->impl : ""; }
 
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, struct cpose_tensor *out)
 {

@@ -2,7 +2,9 @@
  * (parity_seed0_bncal.h5 with yolov8n-pose-seed0-bncal.h5): pred, pred_fused, raw head outputs. */
 #include "alloc.h"
 #include "h5io.h"
+#include "kernels.h"
 #include "model.h"
+#include "model_impl.h"
 #include "testlib.h"
 
 #include <math.h>
@@ -70,6 +72,19 @@ int main(void)
     CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
     check_pred("fused vs pred", got, pred, A);
     check_pred("fused vs pred_fused", got, pred_fused, A);
+    /* every conv runs an optimised oneDNN kernel (a "ref" one is the 100× slow trap) */
+    {
+        int nref = 0, nconv = 0;
+        for (int i = 0; i < cpose_graph_size(m->fused); i++) {
+            struct cpose_node *nd = cpose_graph_node(m->fused, i);
+            if (nd->op != CPOSE_OP_conv2d) continue;
+            const char *impl = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)nd->params)->kern);
+            nconv++;
+            if (!*impl || !strncmp(impl, "ref", 3)) nref++, fprintf(stderr, "conv %s runs '%s'\n", nd->name, impl);
+        }
+        CHECK(nconv == 72);
+        CHECK_MSG(nref == 0, "%d of %d convs on a reference kernel", nref, nconv);
+    }
     /* raw head outputs of the fused run */
     for (int l = 0; l < 3; l++) {
         char name[32];
