@@ -4,7 +4,22 @@
  * A graph is a list of nodes in topological order; node 0 is the input (op `input`). Each node
  * names its op, its input node ids, an op-specific params struct (owned by the node) and a name
  * (the Ultralytics module path, e.g. "model.2.cv1.conv"). Parameters (weights) are borrowed from
- * the model's parameter table, or owned by the node after fusion. */
+ * the model's parameter table, or owned by the node after fusion.
+ *
+ * Example (what the builder emits for one Ultralytics Conv, then runs):
+ *
+ *     struct cpose_graph *g = cpose_graph_new();
+ *     int x = cpose_graph_add(g, CPOSE_OP_input, NULL, 0, NULL, "input");
+ *     x = cpose_graph_add(g, CPOSE_OP_conv2d, &x, 1, conv_params, "model.0.conv");
+ *     x = cpose_graph_add(g, CPOSE_OP_batchnorm, &x, 1, bn_params, "model.0.bn");
+ *     g->output = cpose_graph_add(g, CPOSE_OP_silu, &x, 1, NULL, "model.0.act");
+ *     cpose_graph_fuse(g, &fused, NULL);            // input → conv2d(BN folded, SiLU epilogue)
+ *     cpose_exec_new(fused, NULL, &e);              // core/exec.h
+ *     cpose_exec_run(e, image_nchw, 1, 3, 640, 640, 0);
+ *
+ * Adding an op: core/ops/<name>.c defining cpose_op_<name> (shape, forward, backward slot), one
+ * line in core/ops/ops.def, a params struct here if it has parameters, a case in tests/test_ops.c.
+ * Ops must accept the layouts the executor feeds them (core/tensor.h): plain, NHWC and blocked. */
 #ifndef CPOSE_GRAPH_H
 #define CPOSE_GRAPH_H
 
