@@ -117,6 +117,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_body(404, b"")
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    def handle_error(self, request, client_address): pass  # cut/stalled clients are expected
 S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
 "$PY" "$T/server.py" "$PPORT" "$T/www/data.bin" &
