@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -18,6 +19,14 @@
 #include "fsutil.h"
 #include "log.h"
 #include "numfmt.h"
+
+/* Process CPU time (all threads), for the timing line. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 int cpose_coco91_to_80(int64_t category_id)
 {
@@ -328,11 +337,12 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     struct cbuf yb = {0};
     char *labels_dir = NULL, *yaml_path = NULL;
     struct conv_ctx cx = {0};
-    double t_load = cpose_now();
+    double t_load = cpose_now(), c_load = cpu_seconds();
     int rc = cpose_coco_load(json_path, &c);
     if (rc != CPOSE_OK) return rc;
     t_load = cpose_now() - t_load;
-    double t_write = cpose_now();
+    c_load = cpu_seconds() - c_load;
+    double t_write = cpose_now(), c_write = cpu_seconds();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);
     if (cpose_path_is_dir(labels_dir)) {
@@ -478,8 +488,9 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
         st->n_lines += lines;
         st->n_skipped += skipped;
     }
-    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s, write %.2f s)",
-               json_path, files, lines, skipped, sub, t_load, cpose_now() - t_write);
+    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s wall %.2f s CPU, "
+               "write %.2f s wall %.2f s CPU)",
+               json_path, files, lines, skipped, sub, t_load, c_load, cpose_now() - t_write, cpu_seconds() - c_write);
 fail:
     if (ord)
         for (size_t i = 0; i < n_used; i++) cpose_free((void *)ord[i].path);
