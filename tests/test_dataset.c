@@ -128,6 +128,12 @@ static void test_yaml(void)
     unsetenv("CPOSE_DATASETS_DIR");
     cpose_free(root);
 
+    /* Ultralytics' Python download scripts are ignored with a warning, not run */
+    y = yaml_in(tmp, "script.yaml", "train: a\nval: a\nnames: [x]\ndownload: |\n  from pathlib import Path\n  print(1)\n");
+    CHECK(cpose_dataset_load(y, &d) == CPOSE_OK && d.n_download == 0);
+    cpose_dataset_free(&d);
+    cpose_free(y);
+
     /* errors, each naming the file/line/key */
     struct {
         const char *text, *needle;
