@@ -312,7 +312,9 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     out->ms_pre = t_pre * k, out->ms_inf = t_inf * k, out->ms_post = t_post * k;
     cpose_info("Speed: %.1fms preprocess, %.1fms inference, 0.0ms loss, %.1fms postprocess per image", out->ms_pre,
                out->ms_inf, out->ms_post);
-    if (c.json) {
+    if (c.json && out->n_predictions == 0)
+        cpose_warn("no detections at conf=%g: predictions.json not written (as Ultralytics)", c.nms.conf);
+    if (c.json && out->n_predictions > 0) {
         pred_path = cpose_path_join(out->save_dir, "predictions.json");
         cpose_info("Saving %s...", pred_path);
         if ((rc = cpose_pred_json_write(c.json, pred_path)) != CPOSE_OK) goto fail;

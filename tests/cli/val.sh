@@ -34,6 +34,16 @@ check "no temporary files left" '[ -z "$(ls runs/pose/val | grep -i tmp)" ]'
 out=$("$CPOSE_BIN" val model="$W" data="$T/syn/synth-pose.yaml" imgsz=160 2>&1)
 check "second run: val2" 'grep -qx "Results saved to runs/pose/val2" <<<"$out"'
 
+# coco8-pose: the row Ultralytics 8.1.47 printed (fixtures/ultralytics/val-coco8-pose/README.md)
+C8="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose"
+printf 'path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\nnames:\n  0: person\n' "$C8" >"$T/c8.yaml"
+out=$("$CPOSE_BIN" val model="$W" data="$T/c8.yaml" batch=4 imgsz=640 name=c8 2>/dev/null)
+check "coco8-pose all row" 'grep -qxF "                   all          4         14    0.00955      0.429    0.00599    0.00334          0          0          0          0" <<<"$out"'
+check "coco8-pose saved" 'grep -qx "Results saved to runs/pose/c8" <<<"$out"'
+
+out=$("$CPOSE_BIN" val model="$W" data="$T/syn/synth-pose.yaml" conf=1 save_json=True name=none 2>&1)
+check "no detections: no predictions.json" '[ ! -e runs/pose/none/predictions.json ] && grep -q "predictions.json not written" <<<"$out"'
+
 out=$("$CPOSE_BIN" val model="$W" data="$T/syn/synth-pose.yaml" split=test 2>&1)
 rc=$?
 check "missing split: exit 1" '[ $rc = 1 ]'
