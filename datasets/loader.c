@@ -10,7 +10,10 @@
 
 #include "alloc.h"
 #include "dataset.h"
+#include "download.h"
 #include "image.h"
+#include "imghdr.h"
+#include "fsutil.h"
 #include "labels.h"
 #include "log.h"
 
@@ -120,6 +123,10 @@ int cpose_loader_open(const char *data, const char *split, int imgsz, int batch,
     if (s < 0) return cpose_err(CPOSE_EINVAL, "loader: split=%s: use train, val or test", split);
     struct cpose_dataset d;
     if ((rc = cpose_dataset_load(data, &d)) != CPOSE_OK) return rc;
+    if ((rc = cpose_dataset_ensure(&d, 1)) != CPOSE_OK) {
+        cpose_dataset_free(&d);
+        return rc;
+    }
     char **files = NULL;
     size_t n = 0;
     if ((rc = cpose_dataset_images(&d, (enum cpose_split)s, &files, &n)) != CPOSE_OK) {
@@ -167,6 +174,19 @@ int cpose_loader_open(const char *data, const char *split, int imgsz, int batch,
     return CPOSE_OK;
 }
 
+/* Image size from the JPEG/PNG header, decoding other formats. */
+static int file_size_wh(const char *path, int *w, int *h)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = cpose_read_file(path, &data, &len);
+    if (rc) return rc;
+    rc = cpose_image_header_size((const uint8_t *)data, len, w, h);
+    cpose_free(data);
+    if (rc == CPOSE_ENOTSUP) return cpose_image_size(path, w, h);
+    return rc ? cpose_err_context(rc, "%s", path) : CPOSE_OK;
+}
+
 int cpose_loader_open_files(char *const *files, size_t n, int imgsz, int batch, int stride, int rect, double pad,
                             struct cpose_loader **out)
 {
@@ -189,7 +209,7 @@ int cpose_loader_open_files(char *const *files, size_t n, int imgsz, int batch, 
         char msg[512] = "";
 #pragma omp parallel for schedule(dynamic, 4)
         for (size_t i = 0; i < n; i++)
-            if (cpose_image_size(L->files[i], &L->w0[i], &L->h0[i]) != CPOSE_OK) {
+            if (file_size_wh(L->files[i], &L->w0[i], &L->h0[i]) != CPOSE_OK) {
 #pragma omp critical(cpose_loader_err)
                 if (first_bad < 0 || (int)i < first_bad) {
                     first_bad = (int)i;

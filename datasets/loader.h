@@ -44,7 +44,7 @@ struct cpose_loader;
  * the images, verifies them and their labels (cpose_labels_scan, with cache; corrupt ones are
  * skipped), and plans batches. rect: Ultralytics' rectangular batches (images sorted by h/w,
  * shapes = ceil(imgsz·shape/stride + pad)·stride); otherwise every batch is imgsz × imgsz.
- * stride is at least 32 as Ultralytics uses max(model stride, 32). */
+ * Pass stride = max(model stride, 32) as Ultralytics does. */
 CPOSE_API int cpose_loader_open(const char *data, const char *split, int imgsz, int batch, int stride, int rect,
                                 double pad, struct cpose_loader **out);
 /* Same over plain image files (no labels; sizes read from the images when rect is set). */

@@ -213,13 +213,17 @@ static int prepare_dets(struct ev_ctx *c, const struct cpose_coco *gt, const str
                              (long long)a->byte_offset);
         d->score = a->score;
         d->kpts = a->n_kpt_values ? cpose_coco_kpts(dt, a) : NULL;
-        if (c->p->iou_type == CPOSE_IOU_KEYPOINTS || !bbox_branch) {
+        if (c->p->iou_type == CPOSE_IOU_KEYPOINTS) {
             if (!a->has_keypoints || a->n_kpt_values != 3 * c->nkpt)
                 return cpose_err(CPOSE_EINVAL,
                                  "%s: result %zu (byte %lld) has %d keypoint values; %d expected (%d keypoints "
                                  "× x, y, score)",
                                  dpath, i, (long long)a->byte_offset, a->has_keypoints ? a->n_kpt_values : 0,
                                  3 * c->nkpt, c->nkpt);
+        } else if (!bbox_branch && (!a->has_keypoints || a->n_kpt_values < 3 || a->n_kpt_values % 3)) {
+            return cpose_err(CPOSE_EINVAL,
+                             "%s: result %zu (byte %lld) has neither a bbox nor keypoints (x, y, score triplets)",
+                             dpath, i, (long long)a->byte_offset);
         }
         if (bbox_branch) {
             if (!a->has_bbox)
@@ -231,7 +235,7 @@ static int prepare_dets(struct ev_ctx *c, const struct cpose_coco *gt, const str
             d->area = a->bbox[2] * a->bbox[3];
         } else {
             double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
-            for (int k = 0; k < c->nkpt; k++) {
+            for (int k = 0; k < a->n_kpt_values / 3; k++) {
                 double x = d->kpts[3 * k], y = d->kpts[3 * k + 1];
                 x0 = fmin(x0, x); x1 = fmax(x1, x);
                 y0 = fmin(y0, y); y1 = fmax(y1, y);
@@ -562,6 +566,7 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
 
     if ((rc = prepare_dets(&c, gt, dt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
     if ((rc = prepare_gts(&c, gt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
+    for (size_t i = 0; i < c.n_dets; i++) out->n_dt_other_cat += c.dets[i].cat < 0;
 
     /* buckets per (image, category) */
     size_t nk = c.n_dets > c.n_gts ? c.n_dets : c.n_gts;

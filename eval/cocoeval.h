@@ -64,6 +64,7 @@ struct cpose_cocoeval {
     double rec_thrs[256];
     int n_stats;
     double stats[12];
+    size_t n_dt_other_cat;        /* results whose category_id is not a GT category (not evaluated) */
     /* Per (image, category) IoU/OKS matrix as pycocotools' self.ious: rows = results sorted by score
      * and cut at maxDets[-1], columns = GT in file order. ious_off[i*n_cat+k] indexes ious_data;
      * ious_rows/ious_cols give the shape (0×0 when pycocotools has []). */

@@ -19,6 +19,10 @@ static int eval_one(const struct cpose_coco *gt, const struct cpose_coco *dt, en
     int rc = cpose_cocoeval_run(gt, dt, &p, out);
     *secs += cpose_now() - t0;
     if (rc != CPOSE_OK) return rc;
+    if (out->n_dt_other_cat)
+        cpose_warn("%zu of %zu results have a category_id that is not a category of the ground truth; they are "
+                   "not evaluated (as pycocotools does). Ultralytics writes category_id 0 for a 1-class model: "
+                   "map it to the GT id (COCO person = 1)", out->n_dt_other_cat, dt->n_anns);
     if (summary) {
         fprintf(summary, "Evaluate annotation type *%s*\n", t == CPOSE_IOU_KEYPOINTS ? "keypoints" : "bbox");
         cpose_cocoeval_print_summary(out, summary);

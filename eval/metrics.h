@@ -72,7 +72,9 @@ CPOSE_API int cpose_valmetrics_finalize(struct cpose_valmetrics *vm, struct cpos
 CPOSE_API void cpose_val_results_free(struct cpose_val_results *r); /* NULL-safe */
 
 /* The `yolo val` table: header, the "all" row, and per-class rows when nc > 1 (names may be NULL:
- * the class id is printed). Exactly Ultralytics' "%22s" + "%11s"/"%11i"/"%11.3g" columns. */
+ * the class id is printed). Exactly Ultralytics' "%22s" + "%11s"/"%11i"/"%11.3g" columns. Ultralytics
+ * prints the per-class rows only when verbose and not during training: a caller that wants the
+ * training form prints cpose_val_header and cpose_val_row(r, -1, ...) itself. */
 CPOSE_API void cpose_val_print(const struct cpose_val_results *r, const char *const *names, FILE *fp);
 CPOSE_API void cpose_val_header(char *buf, size_t n);
 CPOSE_API void cpose_val_row(const struct cpose_val_results *r, int ap_index, const char *name, char *buf, size_t n);

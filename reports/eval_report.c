@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "fsutil.h"
+#include "svg.h"
 
 double cpose_cocoeval_pr_point(const struct cpose_cocoeval *e, int t, int i)
 {
@@ -55,6 +56,34 @@ static double ap_area(const struct cpose_cocoeval *e, int a)
     return s;
 }
 
+/* AP of category index k (area all, last maxDets) over all thresholds (t < 0) or at threshold t;
+ * -1 when the category has no GT. */
+static double ap_cat(const struct cpose_cocoeval *e, int k, int t_only)
+{
+    const struct cpose_cocoeval_params *p = &e->params;
+    int T = p->n_iou, R = p->n_rec, K = e->n_cat, A = p->n_area, M = p->n_max_dets, m = M - 1;
+    double *v = cpose_malloc(((size_t)T * R + 1) * sizeof *v);
+    size_t n = 0;
+    for (int t = 0; t < T; t++) {
+        if (t_only >= 0 && t != t_only) continue;
+        for (int r = 0; r < R; r++) {
+            double x = e->precision[((((size_t)t * R + r) * K + k) * A + 0) * M + m];
+            if (x > -1) v[n++] = x;
+        }
+    }
+    double ap = n ? cpose_np_sum(v, n) / (double)n : -1;
+    cpose_free(v);
+    return ap;
+}
+
+/* Index of IoU threshold value x in the parameters, or -1. */
+static int thr_index(const struct cpose_cocoeval *e, double x)
+{
+    for (int t = 0; t < e->params.n_iou; t++)
+        if (e->params.iou_thrs[t] == x) return t;
+    return -1;
+}
+
 static void add_eval_json(cJSON *root, const char *name, const struct cpose_cocoeval *e)
 {
     if (!e) return;
@@ -82,6 +111,18 @@ static void add_eval_json(cJSON *root, const char *name, const struct cpose_coco
     }
     snprintf(key, sizeof key, "%s_per_area", name);
     cJSON_AddItemToObject(root, key, areas);
+    cJSON *cats = cJSON_CreateArray();
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    for (int k = 0; k < e->n_cat; k++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "category_id", (double)e->cat_ids[k]);
+        cJSON_AddNumberToObject(o, "ap", ap_cat(e, k, -1));
+        cJSON_AddNumberToObject(o, "ap50", t50 >= 0 ? ap_cat(e, k, t50) : -1);
+        cJSON_AddNumberToObject(o, "ap75", t75 >= 0 ? ap_cat(e, k, t75) : -1);
+        cJSON_AddItemToArray(cats, o);
+    }
+    snprintf(key, sizeof key, "%s_per_category", name);
+    cJSON_AddItemToObject(root, key, cats);
 }
 
 char *cpose_eval_report_json(const struct cpose_eval_report *r)
@@ -144,6 +185,15 @@ static void md_eval(FILE *f, const char *title, const struct cpose_cocoeval *e)
         md_fmt(b, sizeof b, cpose_cocoeval_ar_area(e, ar));
         fprintf(f, "| %s | %s | %s |\n", e->params.area_lbl[ar], a, b);
     }
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    fprintf(f, "\n| category | AP | AP50 | AP75 |\n|---|---|---|---|\n");
+    for (int k = 0; k < e->n_cat; k++) {
+        char c[32];
+        md_fmt(a, sizeof a, ap_cat(e, k, -1));
+        md_fmt(b, sizeof b, t50 >= 0 ? ap_cat(e, k, t50) : -1);
+        md_fmt(c, sizeof c, t75 >= 0 ? ap_cat(e, k, t75) : -1);
+        fprintf(f, "| %lld | %s | %s | %s |\n", (long long)e->cat_ids[k], a, b, c);
+    }
     fprintf(f, "\n");
 }
 
@@ -175,74 +225,34 @@ int cpose_eval_report_write_markdown(const struct cpose_eval_report *r, const ch
 
 /* ---- HTML ---- */
 
-static void html_escape(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
-static const char *const palette[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-/* An SVG precision-recall chart: one polyline per IoU threshold (area all, last maxDets). */
+/* An SVG precision-recall chart: one curve per IoU threshold (area all, last maxDets). */
 static void svg_pr(FILE *f, const struct cpose_cocoeval *e, const char *title)
 {
-    const int W = 520, H = 380, L = 50, T0 = 30, PW = 340, PH = 300;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H,
-            W, H);
-    fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"14\">", L);
-    html_escape(f, title);
-    fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>\n", L, T0,
-            PW, PH);
-    for (int g = 0; g <= 10; g += 2) {
-        double v = g / 10.0;
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%.1f</text>\n", L - 4,
-                T0 + PH - (int)(v * PH) + 3, v);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.1f</text>\n",
-                L + (int)(v * PW), T0 + PH + 14, v);
+    int T = e->params.n_iou, R = e->params.n_rec;
+    struct cpose_svg_series s[CPOSE_COCOEVAL_MAX_THRS];
+    double *y = cpose_malloc((size_t)T * R * sizeof *y);
+    char labels[CPOSE_COCOEVAL_MAX_THRS][48];
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < R; i++) y[(size_t)t * R + i] = cpose_cocoeval_pr_point(e, t, i);
+        snprintf(labels[t], sizeof labels[t], "IoU %.2f: %.3f", e->params.iou_thrs[t],
+                 cpose_cocoeval_ap_at(e, t, 0, e->params.n_max_dets - 1));
+        s[t] = (struct cpose_svg_series){e->rec_thrs, y + (size_t)t * R, R, labels[t]};
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">recall</text>\n", L + PW / 2,
-            T0 + PH + 30);
-    fprintf(f, "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" "
-               "text-anchor=\"middle\">precision</text>\n",
-            T0 + PH / 2, T0 + PH / 2);
-    for (int t = 0; t < e->params.n_iou; t++) {
-        const char *col = palette[t % 10];
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", col);
-        int any = 0;
-        for (int i = 0; i < e->params.n_rec; i++) {
-            double pr = cpose_cocoeval_pr_point(e, t, i);
-            if (pr < 0) continue;
-            fprintf(f, "%s%.1f,%.1f", any ? " " : "", L + e->rec_thrs[i] * PW, T0 + PH - pr * PH);
-            any = 1;
-        }
-        fprintf(f, "\"/>\n");
-        double ap = cpose_cocoeval_ap_at(e, t, 0, e->params.n_max_dets - 1);
-        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>", L + PW + 12,
-                T0 + 8 + 16 * t, L + PW + 30, T0 + 8 + 16 * t, col);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">IoU %.2f: %.3f</text>\n", L + PW + 34,
-                T0 + 12 + 16 * t, e->params.iou_thrs[t], ap);
-    }
-    fprintf(f, "</svg>\n");
+    cpose_svg_chart(f, title, "recall", "precision", s, T);
+    cpose_free(y);
 }
+
 
 static void html_eval(FILE *f, const char *title, const struct cpose_cocoeval *e)
 {
     if (!e) return;
     char line[160];
     fprintf(f, "<h2>");
-    html_escape(f, title);
+    cpose_html_escape(f, title);
     fprintf(f, "</h2>\n<pre>");
     for (int i = 0; i < e->n_stats; i++) {
         cpose_cocoeval_summary_line(e, i, line, sizeof line);
-        html_escape(f, line);
+        cpose_html_escape(f, line);
         fputc('\n', f);
     }
     fprintf(f, "</pre>\n<div class=\"row\">\n");
@@ -254,9 +264,14 @@ static void html_eval(FILE *f, const char *title, const struct cpose_cocoeval *e
     fprintf(f, "</table>\n<table><tr><th>area</th><th>AP</th><th>AR</th></tr>\n");
     for (int a = 0; a < e->params.n_area; a++) {
         fprintf(f, "<tr><td>");
-        html_escape(f, e->params.area_lbl[a]);
+        cpose_html_escape(f, e->params.area_lbl[a]);
         fprintf(f, "</td><td>%.3f</td><td>%.3f</td></tr>\n", ap_area(e, a), cpose_cocoeval_ar_area(e, a));
     }
+    int t50 = thr_index(e, .5), t75 = thr_index(e, .75);
+    fprintf(f, "</table>\n<table><tr><th>category</th><th>AP</th><th>AP50</th><th>AP75</th></tr>\n");
+    for (int k = 0; k < e->n_cat; k++)
+        fprintf(f, "<tr><td>%lld</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n", (long long)e->cat_ids[k],
+                ap_cat(e, k, -1), t50 >= 0 ? ap_cat(e, k, t50) : -1, t75 >= 0 ? ap_cat(e, k, t75) : -1);
     fprintf(f, "</table>\n</div>\n");
 }
 
@@ -270,8 +285,8 @@ static char *build_html(const struct cpose_eval_report *r)
                "table{border-collapse:collapse;margin:0 1em;vertical-align:top}td,th{border:1px solid #ccc;"
                "padding:2px 8px;text-align:right}.row{display:flex;align-items:flex-start}</style>\n"
                "</head>\n<body>\n<h1>COCO evaluation</h1>\n<ul>\n");
-    if (r->gt_path) { fprintf(f, "<li>ground truth: <code>"); html_escape(f, r->gt_path); fprintf(f, "</code></li>\n"); }
-    if (r->pred_path) { fprintf(f, "<li>predictions: <code>"); html_escape(f, r->pred_path); fprintf(f, "</code></li>\n"); }
+    if (r->gt_path) { fprintf(f, "<li>ground truth: <code>"); cpose_html_escape(f, r->gt_path); fprintf(f, "</code></li>\n"); }
+    if (r->pred_path) { fprintf(f, "<li>predictions: <code>"); cpose_html_escape(f, r->pred_path); fprintf(f, "</code></li>\n"); }
     if (r->seconds > 0) fprintf(f, "<li>evaluation time: %.3f s</li>\n", r->seconds);
     fprintf(f, "</ul>\n");
     html_eval(f, "Keypoints (OKS)", r->keypoints);

@@ -1,6 +1,6 @@
 /* reports/eval_report.h — what people and machines read after a COCO evaluation: a stats JSON, a
  * Markdown summary and a self-contained HTML page (inline SVG precision-recall curves per IoU
- * threshold for keypoints and boxes, AP-by-threshold table, per-area AP/AR breakdown).
+ * threshold for keypoints and boxes, AP-by-threshold table, per-area AP/AR and per-category AP).
  * Every file is written atomically (temporary name, then rename). */
 #ifndef CPOSE_EVAL_REPORT_H
 #define CPOSE_EVAL_REPORT_H
@@ -18,7 +18,8 @@ struct cpose_eval_report {
 
 /* The stats JSON: {"gt", "pred", "keypoints": [10 stats], "bbox": [12 stats], "iou_thrs": [...],
  * "keypoints_ap_per_iou": [...], "bbox_ap_per_iou": [...], "keypoints_summary": [lines],
- * "bbox_summary": [lines], "keypoints_per_area": {label: {"ap", "ar"}}, "bbox_per_area": ...}.
+ * "bbox_summary": [lines], "keypoints_per_area": {label: {"ap", "ar"}}, "bbox_per_area": ...,
+ * "keypoints_per_category": [{"category_id", "ap", "ap50", "ap75"}], "bbox_per_category": ...}.
  * Returns a cpose_malloc'ed string (caller frees). */
 CPOSE_API char *cpose_eval_report_json(const struct cpose_eval_report *r);
 /* Writes the stats JSON to path. CPOSE_EIO with the path on failure. */

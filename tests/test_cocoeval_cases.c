@@ -90,6 +90,46 @@ static void test_perfect(void)
     cpose_coco_free(&dt);
 }
 
+/* No results at all: 0 where the area range has GT, -1 where it has none. */
+static void test_empty_results(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 2, 0);
+    coco_init(&dt, 0, 1);
+    coco_add(&gt, 1, box100, 10000, -1, NULL);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    const double want[12] = {0, 0, 0, -1, -1, 0, 0, 0, 0, -1, -1, 0};
+    for (int i = 0; i < 12; i++) CHECK_NEAR(e.stats[i], want[i], 0);
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
+/* Degenerate inputs: no images or no categories give all -1, not a crash. */
+static void test_degenerate(void)
+{
+    struct cpose_coco gt, dt;
+    memset(&gt, 0, sizeof gt);
+    memset(&dt, 0, sizeof dt);
+    dt.is_results = 1;
+    for (int t = 0; t < 2; t++) {
+        struct cpose_cocoeval e = run(&gt, &dt, t ? CPOSE_IOU_KEYPOINTS : CPOSE_IOU_BBOX);
+        CHECK(e.n_stats == (t ? 10 : 12));
+        for (int i = 0; i < e.n_stats; i++) CHECK_NEAR(e.stats[i], -1, 0);
+        cpose_cocoeval_free(&e);
+    }
+    coco_init(&gt, 1, 0);
+    gt.n_categories = 0;
+    coco_add(&gt, 1, box100, 10000, -1, NULL);
+    coco_init(&dt, 0, 1);
+    coco_add(&dt, 1, box100, -1, 0.5, NULL);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    CHECK_NEAR(e.stats[0], -1, 0);
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 /* A worse duplicate ranked first (IoU 0.62): matched at t = .50, .55, .60, a false positive above. */
 static void test_duplicate(void)
 {
@@ -200,6 +240,14 @@ static void test_no_bbox(void)
     person_kpts(dt.kpt_values, 500, 500, 200, 200, 1);
     e = run(&gt, &dt, CPOSE_IOU_KEYPOINTS);
     CHECK_NEAR(e.stats[3], 1, 1e-12);
+    cpose_cocoeval_free(&e);
+    /* bbox evaluation of keypoint-only results: the box is the keypoint extent */
+    gt.anns[0].bbox[2] = gt.anns[0].bbox[3] = 40; /* = the extent of k */
+    e = run(&gt, &dt, CPOSE_IOU_BBOX);
+    int r, c;
+    const double *m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    CHECK(r == 2 && c == 1);
+    if (m) CHECK_NEAR(m[1], 1.0, 1e-15);
     cpose_cocoeval_free(&e);
     cpose_coco_free(&gt);
     cpose_coco_free(&dt);
@@ -346,6 +394,8 @@ static void test_sum(void)
 int main(void)
 {
     test_perfect();
+    test_empty_results();
+    test_degenerate();
     test_duplicate();
     test_crowd();
     test_kpts_zero_person();

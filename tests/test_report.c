@@ -8,6 +8,7 @@
 #include "fsutil.h"
 #include "reports/eval_report.h"
 #include "reports/results_csv.h"
+#include "reports/val_report.h"
 #include "testlib.h"
 
 /* Tag balance of an HTML/SVG document: every element closed in order (void and self-closed tags
@@ -73,6 +74,12 @@ static void test_eval_report(void)
         cJSON *area = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "bbox_per_area"), "small");
         CHECK(area && fabs(cJSON_GetObjectItem(area, "ap")->valuedouble - 0.5049504950495048) < 1e-12);
         CHECK(area && fabs(cJSON_GetObjectItem(area, "ar")->valuedouble - 0.5) < 1e-12);
+        /* one category: its AP is the overall AP (stats 0, 1, 2) */
+        cJSON *cat = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "keypoints_per_category"), 0);
+        CHECK(cat && cJSON_GetObjectItem(cat, "category_id")->valueint == 1);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap")->valuedouble - 0.4328277827782778) < 1e-12);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap50")->valuedouble - 0.5866336633663366) < 1e-12);
+        CHECK(cat && fabs(cJSON_GetObjectItem(cat, "ap75")->valuedouble - 0.471947194719472) < 1e-12);
         cJSON_Delete(j);
     }
     cpose_free(buf);
@@ -82,6 +89,7 @@ static void test_eval_report(void)
     CHECK(cpose_read_file(path, &buf, &len) == CPOSE_OK);
     CHECK_CONTAINS(buf, " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets= 20 ] = 0.433");
     CHECK_CONTAINS(buf, "| small | 0.505 | 0.500 |");
+    CHECK_CONTAINS(buf, "| 1 | 0.591 | 0.688 | 0.688 |");
     cpose_free(buf);
     cpose_free(path);
 
@@ -175,8 +183,58 @@ static void test_args_entry(void)
     cpose_args_free(&a);
 }
 
+/* Val-metrics report on a hand case: one perfect box (class 0), one missed person (class 1). */
+static void test_val_report(void)
+{
+    struct cpose_valmetrics *vm = cpose_valmetrics_new(2, 17, NULL);
+    float gt_box[8] = {0, 0, 100, 100, 200, 200, 300, 300}, pb[4] = {0, 0, 100, 100}, conf[1] = {0.5f};
+    int gt_cls[2] = {0, 1}, pcls[1] = {0};
+    struct cpose_val_image im = {1, pb, conf, pcls, NULL, 2, gt_box, gt_cls, NULL};
+    CHECK(cpose_valmetrics_add(vm, &im) == CPOSE_OK);
+    struct cpose_val_results r;
+    CHECK(cpose_valmetrics_finalize(vm, &r) == CPOSE_OK);
+    const char *names[2] = {"person", "ghost"};
+    const char *dir = tl_tmpdir("valreport");
+    CHECK(cpose_val_report_write_dir(&r, names, dir) == CPOSE_OK);
+    /* class 0: AP = 1 − 0.01/2 (interp to the recall-1 sentinel at precision 0); class 1: 0 */
+    double ap0 = 1.0 - 0.01 / 2, map = ap0 / 2;
+    char *p = cpose_path_join(dir, "val_metrics.json"), *buf = NULL;
+    size_t len;
+    CHECK(cpose_read_file(p, &buf, &len) == CPOSE_OK);
+    cJSON *j = buf ? cJSON_Parse(buf) : NULL;
+    CHECK(j != NULL);
+    if (j) {
+        CHECK_NEAR(cJSON_GetObjectItem(j, "metrics/mAP50-95(B)")->valuedouble, map, 1e-12);
+        CHECK_NEAR(cJSON_GetObjectItem(j, "metrics/mAP50(P)")->valuedouble, map, 1e-12);
+        CHECK_NEAR(cJSON_GetObjectItem(j, "fitness")->valuedouble, 2 * (0.1 * map + 0.9 * map), 1e-12);
+        cJSON *pc = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "box"), "per_class");
+        CHECK(cJSON_GetArraySize(pc) == 2);
+        CHECK(strcmp(cJSON_GetObjectItem(cJSON_GetArrayItem(pc, 1), "name")->valuestring, "ghost") == 0);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "table")) == 4); /* header, all, 2 classes */
+        cJSON_Delete(j);
+    }
+    cpose_free(buf);
+    cpose_free(p);
+    p = cpose_path_join(dir, "val_report.html");
+    CHECK(cpose_read_file(p, &buf, &len) == CPOSE_OK);
+    int n_svg = 0, n_poly = 0;
+    CHECK(buf && html_problems(buf, &n_svg, &n_poly) == 0);
+    CHECK(n_svg == 4 && n_poly == 22);
+    cpose_free(buf);
+    cpose_free(p);
+    p = cpose_path_join(dir, "val_report.md");
+    CHECK(cpose_read_file(p, &buf, &len) == CPOSE_OK);
+    CHECK_CONTAINS(buf, "                 ghost          1          1          0          0          0          0");
+    cpose_free(buf);
+    cpose_free(p);
+    cpose_remove_tree(dir);
+    cpose_val_results_free(&r);
+    cpose_valmetrics_free(vm);
+}
+
 int main(void)
 {
+    test_val_report();
     test_args_entry();
     test_results_csv();
     test_eval_report();

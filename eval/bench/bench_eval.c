@@ -2,6 +2,7 @@
  * images, ~11,000 people with 17 keypoints, ~100,000 detections (~110 MB results JSON) in /tmp.
  *
  * usage: bench_eval [dir=/tmp/cpose-bench-eval] [images=5000] [threads=N] [repeat=1] [regen=0]
+ * Also times the Ultralytics-style val metrics (eval/metrics.h) on the same people and results.
  * Each iou type runs in its own child process, so the peak RSS printed is that evaluation's own
  * (loading both files + evaluating). Parsing goes through datasets/coco_json. */
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include "alloc.h"
 #include "datasets/coco_json.h"
 #include "eval/cocoeval.h"
+#include "eval/metrics.h"
 #include "fsutil.h"
 #include "log.h"
 
@@ -178,6 +180,68 @@ static int run(const char *dir, enum cpose_iou_type t, int repeat)
     return 0;
 }
 
+/* Ultralytics-style val metrics on the same problem: every result is a prediction (class 0), GT
+ * boxes become x1y1x2y2; times cpose_valmetrics_add over all images plus finalize. */
+static int run_val(const char *dir)
+{
+    char *gp = cpose_path_join(dir, "gt.json"), *dp = cpose_path_join(dir, "dt.json");
+    struct cpose_coco gt, dt;
+    if (cpose_coco_load(gp, &gt) != CPOSE_OK || cpose_coco_load(dp, &dt) != CPOSE_OK) {
+        fprintf(stderr, "bench_eval: %s\n", cpose_errmsg());
+        return 1;
+    }
+    int n_img = (int)gt.n_images;
+    size_t *gs = cpose_calloc((size_t)n_img + 2, sizeof *gs), *ds = cpose_calloc((size_t)n_img + 2, sizeof *ds);
+    for (size_t i = 0; i < gt.n_anns; i++) gs[gt.anns[i].image_id]++;
+    for (size_t i = 0; i < dt.n_anns; i++) ds[dt.anns[i].image_id]++;
+    size_t maxg = 0, maxd = 0;
+    for (int i = 0; i <= n_img; i++) { if (gs[i] > maxg) maxg = gs[i]; if (ds[i] > maxd) maxd = ds[i]; }
+    float *gb = cpose_malloc((maxg + 1) * 4 * sizeof(float)), *gk = cpose_malloc((maxg + 1) * 51 * sizeof(float));
+    float *pb = cpose_malloc((maxd + 1) * 4 * sizeof(float)), *pk = cpose_malloc((maxd + 1) * 51 * sizeof(float));
+    float *pc = cpose_malloc((maxd + 1) * sizeof(float));
+    int *gc = cpose_calloc(maxg + 1, sizeof(int)), *pcl = cpose_calloc(maxd + 1, sizeof(int));
+    struct cpose_valmetrics *vm = cpose_valmetrics_new(1, 17, NULL);
+    double t0 = cpose_now();
+    size_t gi = 0, di = 0; /* both files are written image by image */
+    for (int im = 1; im <= n_img; im++) {
+        int ng = 0, nd = 0;
+        for (; gi < gt.n_anns && gt.anns[gi].image_id == im; gi++, ng++) {
+            const struct cpose_coco_ann *a = &gt.anns[gi];
+            gb[4 * ng] = (float)a->bbox[0]; gb[4 * ng + 1] = (float)a->bbox[1];
+            gb[4 * ng + 2] = (float)(a->bbox[0] + a->bbox[2]); gb[4 * ng + 3] = (float)(a->bbox[1] + a->bbox[3]);
+            const double *k = cpose_coco_kpts(&gt, a);
+            for (int q = 0; q < 51; q++) gk[51 * ng + q] = (float)k[q];
+        }
+        for (; di < dt.n_anns && dt.anns[di].image_id == im; di++, nd++) {
+            const struct cpose_coco_ann *a = &dt.anns[di];
+            pb[4 * nd] = (float)a->bbox[0]; pb[4 * nd + 1] = (float)a->bbox[1];
+            pb[4 * nd + 2] = (float)(a->bbox[0] + a->bbox[2]); pb[4 * nd + 3] = (float)(a->bbox[1] + a->bbox[3]);
+            pc[nd] = (float)a->score;
+            const double *k = cpose_coco_kpts(&dt, a);
+            for (int q = 0; q < 51; q++) pk[51 * nd + q] = (float)k[q];
+        }
+        struct cpose_val_image vi = {nd, pb, pc, pcl, pk, ng, gb, gc, gk};
+        if (cpose_valmetrics_add(vm, &vi) != CPOSE_OK) { fprintf(stderr, "bench_eval: %s\n", cpose_errmsg()); return 1; }
+    }
+    double t_add = cpose_now() - t0;
+    struct cpose_val_results r;
+    t0 = cpose_now();
+    cpose_valmetrics_finalize(vm, &r);
+    double t_fin = cpose_now() - t0;
+    printf("val       add %d images %.3f s  finalize %.3f s  box mAP50-95 %.4f  pose mAP50-95 %.4f  peak RSS %.0f MB\n",
+           n_img, t_add, t_fin, r.box.map, r.pose.map, cpose_peak_rss_bytes() / 1048576.0);
+    cpose_val_results_free(&r);
+    cpose_valmetrics_free(vm);
+    cpose_free(gb); cpose_free(gk); cpose_free(pb); cpose_free(pk); cpose_free(pc); cpose_free(gc); cpose_free(pcl);
+    cpose_free(gs); cpose_free(ds);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+    cpose_free(gp);
+    cpose_free(dp);
+    fflush(stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = "/tmp/cpose-bench-eval";
@@ -203,9 +267,9 @@ int main(int argc, char **argv)
     printf("files: %s %.1f MB, %s %.1f MB\n", gp, file_size(gp) / 1048576.0, dp, file_size(dp) / 1048576.0);
     fflush(stdout);
     int rc = 0;
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < 3; t++) {
         pid_t pid = fork();
-        if (pid == 0) _exit(run(dir, t == 0 ? CPOSE_IOU_KEYPOINTS : CPOSE_IOU_BBOX, repeat));
+        if (pid == 0) _exit(t == 2 ? run_val(dir) : run(dir, t == 0 ? CPOSE_IOU_KEYPOINTS : CPOSE_IOU_BBOX, repeat));
         int st = 0;
         waitpid(pid, &st, 0);
         if (!WIFEXITED(st) || WEXITSTATUS(st)) rc = 1;

@@ -35,6 +35,11 @@ rc=$?
 check "malformed: exit 1" '[ $rc = 1 ]'
 check "malformed: names file" 'grep -q "broken.json" <<<"$out"'
 
+sed 's/"category_id": 1/"category_id": 0/g' "$F/dt.json" >"$T/cat0.json"
+out=$("$CPOSE_BIN" eval gt="$F/gt.json" pred="$T/cat0.json" 2>&1)
+check "category 0 results: warned" 'grep -q "14 of 14 results have a category_id that is not a category" <<<"$out"'
+check "category 0 results: AP 0" 'grep -qxF " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets= 20 ] = 0.000" <<<"$out"'
+
 out=$("$CPOSE_BIN" eval gt="$F/gt.json" pred="$F/dt.json" iou_type=segm 2>&1)
 check "bad iou_type" 'grep -q "use keypoints, bbox or both" <<<"$out"'
 out=$("$CPOSE_BIN" eval gt="$F/gt.json" json="$T/x.json" 2>&1)
