@@ -230,7 +230,6 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     c.kdim = c.mi->kdim;
     c.C = c.mi->n_outputs;
     int verbose = cpose_args_bool(a, "verbose"), save_json = cpose_args_bool(a, "save_json");
-    int plots = cpose_args_bool(a, "plots");
     static const char *const unsupported[] = {"augment", "half", "save_hybrid", "save_txt", "dnn"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
@@ -325,8 +324,8 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         out->anno_json = cpose_strdup(d.anno_json);
         if ((rc = cpose_val_coco_eval(&d, pred_path, out->save_dir, report, out)) != CPOSE_OK) goto fail;
     }
-    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, plots, out)) != CPOSE_OK) goto fail;
-    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, plots, out)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, out)) != CPOSE_OK) goto fail;
+    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, out)) != CPOSE_OK) goto fail;
     cpose_info("Results saved to %s", out->save_dir);
     goto fail;
 fail_prog:

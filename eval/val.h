@@ -37,7 +37,7 @@ struct cpose_val_summary {
 /* Validates m on args' data= split= with Ultralytics' val arguments: imgsz, batch, conf (None →
  * 0.001), iou, max_det, single_cls (agnostic NMS, one class), save_json (predictions.json),
  * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
- * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...), plots,
+ * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...),
  * report= (an extra folder for the report), verbose (per-class rows when nc > 1).
  * Prints the metric table, the speed line, pycocotools' summaries and "Results saved to" on stdout.
  * Errors (CPOSE_EINVAL/CPOSE_EIO) name the key or file: no data=, a missing split, a model/dataset

@@ -28,7 +28,7 @@ check "speed line" 'grep -qE "^Speed: [0-9.]+ms preprocess, [0-9.]+ms inference,
 check "COCOeval keypoints" 'grep -qF "Evaluate annotation type *keypoints*" <<<"$out"'
 check "COCOeval AP line" 'grep -qE "^ Average Precision  \(AP\) @\[ IoU=0.50:0.95 \| area=   all \| maxDets= 20 \] = " <<<"$out"'
 check "results saved" 'grep -qx "Results saved to runs/pose/val" <<<"$out"'
-check "run files" '[ -s runs/pose/val/predictions.json ] && [ -s runs/pose/val/val.json ] && [ -s runs/pose/val/report.html ]'
+check "run files" '[ -s runs/pose/val/predictions.json ] && [ -s runs/pose/val/val_metrics.json ] && [ -s runs/pose/val/val_report.html ] && [ -s runs/pose/val/report.html ]'
 check "no temporary files left" '[ -z "$(ls runs/pose/val | grep -i tmp)" ]'
 
 out=$("$CPOSE_BIN" val model="$W" data="$T/syn/synth-pose.yaml" imgsz=160 2>&1)
