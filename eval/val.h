@@ -46,6 +46,14 @@ struct cpose_val_summary {
 CPOSE_API int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
 CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
 
+/* The summary as the tree Lua's model:val() returns (Ultralytics' metrics object, flattened):
+ * {box = {map, map50, map75, maps = {per class id}, mp, mr}, pose = {...}, fitness, images,
+ *  instances, predictions, speed = {preprocess, inference, postprocess} (ms per image),
+ *  coco = {keypoints = {10 stats}, bbox = {12 stats}, anno_json} (only when COCOeval ran),
+ *  save_dir, files = {...}}. Owned by the caller (cJSON_Delete). Cannot fail. */
+struct cJSON;
+CPOSE_API struct cJSON *cpose_val_summary_json(const struct cpose_val_summary *s);
+
 /* COCO's 80→91 category ids (Ultralytics' coco80_to_coco91_class), for class maps. */
 CPOSE_API extern const int cpose_coco80_to_91[80];
 

@@ -1,5 +1,6 @@
 /* eval/val_out.c — what a val run writes and reads around the loop: the dataset's COCO GT and class
  * map, COCOeval of predictions.json, the report files, and the `cpose val` mode. */
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,44 @@ int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *name
         cpose_free(p);
     }
     return CPOSE_OK;
+}
+
+static cJSON *metric_tree(const struct cpose_det_metric *m, int nc)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "map", m->map);
+    cJSON_AddNumberToObject(o, "map50", m->map50);
+    cJSON_AddNumberToObject(o, "map75", m->map75);
+    cJSON_AddItemToObject(o, "maps", m->maps ? cJSON_CreateDoubleArray(m->maps, nc) : cJSON_CreateArray());
+    cJSON_AddNumberToObject(o, "mp", m->mp);
+    cJSON_AddNumberToObject(o, "mr", m->mr);
+    return o;
+}
+
+cJSON *cpose_val_summary_json(const struct cpose_val_summary *s)
+{
+    const struct cpose_val_results *r = &s->metrics;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "box", metric_tree(&r->box, r->nc));
+    cJSON_AddItemToObject(o, "pose", metric_tree(&r->pose, r->nc));
+    cJSON_AddNumberToObject(o, "fitness", cpose_val_fitness(r));
+    cJSON_AddNumberToObject(o, "images", (double)s->n_images);
+    cJSON_AddNumberToObject(o, "instances", (double)r->n_instances);
+    cJSON_AddNumberToObject(o, "predictions", (double)s->n_predictions);
+    cJSON *sp = cJSON_AddObjectToObject(o, "speed");
+    cJSON_AddNumberToObject(sp, "preprocess", s->ms_pre);
+    cJSON_AddNumberToObject(sp, "inference", s->ms_inf);
+    cJSON_AddNumberToObject(sp, "postprocess", s->ms_post);
+    if (s->coco_ran) {
+        cJSON *c = cJSON_AddObjectToObject(o, "coco");
+        cJSON_AddItemToObject(c, "keypoints", cJSON_CreateDoubleArray(s->coco_kpt, 10));
+        cJSON_AddItemToObject(c, "bbox", cJSON_CreateDoubleArray(s->coco_bbox, 12));
+        cJSON_AddStringToObject(c, "anno_json", s->anno_json ? s->anno_json : "");
+    }
+    if (s->save_dir) cJSON_AddStringToObject(o, "save_dir", s->save_dir);
+    cJSON *f = cJSON_AddArrayToObject(o, "files");
+    for (int i = 0; i < s->n_files; i++) cJSON_AddItemToArray(f, cJSON_CreateString(s->files[i]));
+    return o;
 }
 
 int cpose_mode_val(int argc, char **argv)

@@ -142,6 +142,17 @@ static void test_coco8(struct cpose_model *m, const char *tmp)
         cJSON *map50 = cJSON_GetObjectItem(v, "metrics/mAP50(B)");
         CHECK(map50 && fabs(map50->valuedouble - s.metrics.box.map50) < 1e-12);
         cJSON_Delete(v);
+        /* the tree Lua's model:val() returns */
+        cJSON *t = cpose_val_summary_json(&s);
+        cJSON *tb = cJSON_GetObjectItem(t, "box"), *tp = cJSON_GetObjectItem(t, "pose");
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "map50")->valuedouble, 0.00599, 0.000005);
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "map")->valuedouble, 0.00334, 0.000005);
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "mr")->valuedouble, 6.0 / 14, 0.0005);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(tb, "maps")) == 1);
+        CHECK(cJSON_GetObjectItem(tp, "map")->valuedouble == 0);
+        CHECK(cJSON_GetObjectItem(t, "images")->valuedouble == 4 && cJSON_GetObjectItem(t, "coco") == NULL);
+        CHECK(strcmp(cJSON_GetObjectItem(t, "save_dir")->valuestring, s.save_dir) == 0);
+        cJSON_Delete(t);
         cpose_free(pj);
         cpose_free(vj);
         cpose_free(dir);
