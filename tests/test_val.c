@@ -20,6 +20,7 @@
 #include "datasets/synth.h"
 #include "eval/eval_run.h"
 #include "eval/val.h"
+#include "eval/val_impl.h"
 
 static char *c8_yaml(const char *tmp)
 {
@@ -254,8 +255,50 @@ static void test_synth(struct cpose_model *m, const char *tmp)
     cpose_free(report);
 }
 
+/* Dataset facts without a model: Ultralytics' is_coco rule (…coco…/val2017.txt → COCO 80→91 ids),
+ * the conventional GT location, a GT with its own category ids, and identity otherwise. */
+static void test_data_facts(const char *tmp)
+{
+    char *root = cpose_path_join(tmp, "coco-mini");
+    char *ann = cpose_path_join(root, "annotations");
+    CHECK(cpose_mkdirs(ann) == CPOSE_OK);
+    char *list = cpose_path_join(root, "val2017.txt"), *gt = cpose_path_join(ann, "person_keypoints_val2017.json");
+    char *yaml = cpose_path_join(root, "coco-mini.yaml");
+    const char *gt_text = "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10}], \"annotations\": [], "
+                          "\"categories\": [{\"id\": 7, \"name\": \"a\"}, {\"id\": 3, \"name\": \"b\"}]}";
+    CHECK(cpose_write_file_atomic(list, "./images/val2017/1.jpg\n", 23) == CPOSE_OK);
+    CHECK(cpose_write_file_atomic(gt, gt_text, strlen(gt_text)) == CPOSE_OK);
+    char *y = cpose_asprintf("path: %s\ntrain: val2017.txt\nval: val2017.txt\nkpt_shape: [17, 3]\nnames:\n  0: a\n  1: b\n", root);
+    CHECK(cpose_write_file_atomic(yaml, y, strlen(y)) == CPOSE_OK);
+    struct cpose_val_data d;
+    CHECK(cpose_val_data_open(yaml, "val", NULL, 1, 2, &d) == CPOSE_OK);
+    CHECK(d.is_coco == 1 && d.anno_json && strcmp(d.anno_json, gt) == 0);
+    CHECK(d.class_map[0] == 1 && d.class_map[1] == 2); /* coco80_to_coco91_class */
+    cpose_val_data_free(&d);
+    /* no GT wanted (save_json off): none loaded */
+    CHECK(cpose_val_data_open(yaml, "val", NULL, 0, 2, &d) == CPOSE_OK);
+    CHECK(d.anno_json == NULL && d.class_map[1] == 2);
+    cpose_val_data_free(&d);
+    /* not COCO (the split is not val2017.txt): the GT's categories sorted by id */
+    char *y2 = cpose_asprintf("path: %s\ntrain: val2017.txt\nval: list.txt\nnames:\n  0: a\n  1: b\n", root);
+    char *yaml2 = cpose_path_join(tmp, "other.yaml");
+    CHECK(cpose_write_file_atomic(yaml2, y2, strlen(y2)) == CPOSE_OK);
+    CHECK(cpose_val_data_open(yaml2, "val", gt, 1, 2, &d) == CPOSE_OK);
+    CHECK(d.is_coco == 0 && d.class_map[0] == 3 && d.class_map[1] == 7);
+    cpose_val_data_free(&d);
+    /* GT category count differs from nc: identity */
+    CHECK(cpose_val_data_open(yaml2, "val", gt, 1, 3, &d) == CPOSE_OK);
+    CHECK(d.class_map[0] == 0 && d.class_map[2] == 2);
+    cpose_val_data_free(&d);
+    CHECK(cpose_val_data_open(yaml2, "val", list, 1, 2, &d) != CPOSE_OK); /* not JSON */
+    CHECK_CONTAINS(cpose_errmsg(), "val2017.txt");
+    cpose_free(y), cpose_free(y2), cpose_free(yaml), cpose_free(yaml2), cpose_free(gt), cpose_free(list);
+    cpose_free(ann), cpose_free(root);
+}
+
 int main(void)
 {
+    test_data_facts(tl_tmpdir("val-data"));
     const char *weights = tl_fixture("ultralytics/yolov8n-pose-seed0-bncal.h5");
     const char *tmp = tl_tmpdir("val");
     struct cpose_model *m = NULL;
