@@ -278,7 +278,10 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if ((rc = cpose_loader_next(L, &b)) != CPOSE_OK) goto fail_prog;
         if (b.n == 0) break;
         if (b.K != c.nkpt) {
-            rc = cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints", data, b.K, c.nkpt);
+            rc = b.K == 0 ? cpose_err(CPOSE_EINVAL, "%s has no kpt_shape: a pose dataset needs kpt_shape: [%d, %d]", data,
+                                      c.nkpt, c.kdim)
+                          : cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints", data,
+                                      b.K, c.nkpt);
             goto fail_prog;
         }
         double t1 = cpose_now();
