@@ -109,7 +109,9 @@ if coco and coco.keypoints then
 end
 print("train, export: not built yet in cpose; this job will train and export here once they are.")
 
-print(string.format("quickstart: done in %d s. dataset %s | labels %s | predictions %s | validation %s | record %s",
-  os.time() - t0, syn.save_dir, dir .. "/converted", dir .. "/predict", m.save_dir or (dir .. "/val"),
-  dir .. "/run.json"))
+print(string.format("quickstart: done in %d s", os.time() - t0))
+for _, row in ipairs{{"dataset", syn.save_dir}, {"labels", dir .. "/converted"}, {"predictions", dir .. "/predict"},
+                     {"validation", m.save_dir or (dir .. "/val")}, {"record", dir .. "/run.json"}} do
+  print(string.format("  %-12s %s", row[1], row[2]))
+end
 return {dataset = syn.yaml, model = source, box = m.box, pose = m.pose, cocoeval = coco}

@@ -21,7 +21,8 @@ check() {
 check "quickstart exits 0" [ $? -eq 0 ]
 for step in "[1/5] synth: 2 train + 4 val images" "[2/5] convert_coco: 6 label files" \
             "[3/5] verify: 6 converted label files match" "[4/5] predict ($W): 4 images" "[5/5] val: Box mAP50" \
-            "COCOeval keypoints AP" "train, export: not built yet" "record $T/qs/run.json"; do
+            "COCOeval keypoints AP" "train, export: not built yet" "  record       $T/qs/run.json" \
+            "  validation   $T/qs/val"; do
     check "printed: $step" grep -qF "$step" "$T/out"
 done
 check "converted labels: 2 + 4 files" [ "$(ls "$T"/qs/converted/labels/person_keypoints_{train,val}/*.txt | wc -l)" -eq 6 ]
