@@ -2,6 +2,7 @@
  * image listing and the images→labels mapping. */
 #define _GNU_SOURCE
 #include "dataset.h"
+#include "predict.h" /* cpose_is_image_path: the one list of image formats */
 
 #include <ctype.h>
 #include <dirent.h>
@@ -70,15 +71,7 @@ int cpose_split_from_name(const char *name)
     return -1;
 }
 
-int cpose_is_image_ext(const char *path)
-{
-    static const char *ext[] = {"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm"};
-    const char *e = cpose_path_ext(path);
-    if (!*e) return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
-        if (strcasecmp(e + 1, ext[i]) == 0) return 1;
-    return 0;
-}
+int cpose_is_image_ext(const char *path) { return cpose_is_image_path(path); }
 
 char *cpose_img2label_path(const char *img)
 {

@@ -95,9 +95,49 @@ static void test_number_rounding(void)
     }
 }
 
+/* Many random decimals of 1–19 significant digits, as Python and numpy write them, against strtod. */
+static void test_number_rounding_random(void)
+{
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    int bad = 0, total = 0;
+    char doc[128], text[64];
+    for (int t = 0; t < 20000; t++) {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+        int digits = 1 + (int)(state % 19), point = (int)((state >> 8) % (digits + 1));
+        char *p = text;
+        if ((state >> 20) & 1) *p++ = '-';
+        uint64_t r = state;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0) *p++ = '.';
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            *p++ = (char)('0' + (r >> 60) % 10);
+        }
+        if ((state >> 24) % 4 == 0) p += sprintf(p, "e%d", (int)((state >> 30) % 60) - 30);
+        *p = 0;
+        char *first = text + (text[0] == '-');
+        if (first[0] == '0' && first[1] >= '0' && first[1] <= '9') first[0] = '7'; /* JSON: no leading zeros */
+        snprintf(doc, sizeof doc, "[{\"score\": %s}]", text);
+        struct cpose_coco c;
+        if (parse(doc, &c) != CPOSE_OK) {
+            if (bad < 5) fprintf(stderr, "  %s: %s\n", text, cpose_errmsg());
+            bad++;
+            continue;
+        }
+        double want = strtod(text, NULL);
+        if (memcmp(&c.anns[0].score, &want, sizeof want) != 0) {
+            if (bad < 5) fprintf(stderr, "  %s: got %.17g want %.17g\n", text, c.anns[0].score, want);
+            bad++;
+        }
+        total++;
+        cpose_coco_free(&c);
+    }
+    CHECK_MSG(bad == 0, "%d of %d random decimals differ from strtod", bad, total);
+}
+
 int main(void)
 {
     test_number_rounding();
+    test_number_rounding_random();
     test_gt();
     test_results();
     test_errors();
