@@ -1,10 +1,11 @@
 /* core/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
  * One entry per function (core/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
- * shared argument table to the library call (convert_coco, extract, synth bound); run = NULL until datasets/
- * provides the part, which makes the call raise "not available in this build" after checking its
- * arguments. */
+ * shared argument table to the library call, which also reports what it read and wrote to the
+ * job record (core/jobrec.h). */
 #include "alloc.h"
 #include "datasets/convert.h"
+#include "datasets/dataset.h"
+#include "datasets/download.h"
 #include "datasets/extract.h"
 #include "datasets/synth.h"
 #include "fsutil.h"
@@ -122,9 +123,50 @@ static int run_extract(const struct cpose_args *a, cJSON **result)
     return rc;
 }
 
+/* cpose.download{url, dir = ".", file, sha256, size, retries = 3, timeout = 30} → {path}: resumable,
+ * retried, verified (datasets/download.h); or cpose.download{data = YAML} runs the dataset YAML's
+ * download: entries → {data}. The downloaded file is a job output. */
+static int run_download(const struct cpose_args *a, cJSON **result)
+{
+    const char *url = cpose_args_str(a, "url"), *data = cpose_args_str(a, "data");
+    if (!*url && *data) {
+        struct cpose_dataset d;
+        cpose_jobrec_input(data);
+        int rc = cpose_dataset_load(data, &d);
+        if (rc != CPOSE_OK) return rc;
+        rc = d.n_download ? cpose_dataset_download(&d) : cpose_err(CPOSE_EINVAL, "%s has no download: key", d.yaml_path);
+        cpose_dataset_free(&d);
+        if (rc != CPOSE_OK) return rc;
+        *result = cJSON_CreateObject();
+        cJSON_AddStringToObject(*result, "data", data);
+        return CPOSE_OK;
+    }
+    if (!*url) return cpose_err(CPOSE_EINVAL, "url= is required (or data= for a dataset YAML's download: entries)");
+    const char *dir = cpose_args_str(a, "dir"), *file = cpose_args_str(a, "file"), *sha = cpose_args_str(a, "sha256");
+    struct cpose_download_opts o = {
+        .url = url,
+        .dir = *dir ? dir : ".",
+        .file = *file ? file : NULL,
+        .sha256 = *sha ? sha : NULL,
+        .size = cpose_args_int(a, "size", -1),
+        .retries = (int)cpose_args_int(a, "retries", 3),
+        .timeout = cpose_args_float(a, "timeout", 30),
+        .backoff = 1.0,
+        .quiet = !cpose_args_bool(a, "verbose"),
+    };
+    char *path = NULL;
+    int rc = cpose_download(&o, &path);
+    if (rc != CPOSE_OK) return rc;
+    cpose_jobrec_output(path);
+    *result = cJSON_CreateObject();
+    cJSON_AddStringToObject(*result, "path", path);
+    cpose_free(path);
+    return CPOSE_OK;
+}
+
 static const struct cpose_lua_argfn funcs[] = {
     {"convert_coco", run_convert_coco, "the COCO converter, datasets/convert.h"},
-    {"download", NULL, "the downloader, datasets/"},
+    {"download", run_download, "the downloader, datasets/download.h"},
     {"extract", run_extract, "the archive extractor, datasets/extract.h"},
     {"synth", run_synth, "the synthetic dataset generator, datasets/synth.h"},
     {NULL, NULL, NULL},

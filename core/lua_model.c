@@ -1,7 +1,8 @@
 /* core/lua_model.c — cpose.YOLO(model) and the "cpose.Model" userdata with the Ultralytics methods
- * predict/val/train/export/info. The engine (core/model.h) and the predictor (core/predict.h) are
- * bound; the validator, trainer and exporters are bound here as they land (one entry in methods[]
- * each); until then those methods check their arguments and raise "not available in this build". */
+ * predict/val/train/export/info. The engine (core/model.h), the predictor (core/predict.h) and the
+ * validator (eval/val.h) are bound; the trainer and exporters are bound here as they land (one
+ * entry in methods[] each); until then those methods check their arguments and raise "not
+ * available in this build". */
 #include "alloc.h"
 #include "cli.h"
 #include "fsutil.h"
@@ -9,6 +10,8 @@
 #include "lua_impl.h"
 #include "model.h"
 #include "predict.h"
+#include "datasets/dataset.h"
+#include "eval/val.h"
 
 #include <string.h>
 
@@ -129,6 +132,100 @@ static int run_predict(struct lua_model *m, const struct cpose_args *a, cJSON **
     return CPOSE_OK;
 }
 
+/* {mp, mr, map50, map75, map, maps = {AP50-95 per class id, maps[c + 1] = class c}} */
+static cJSON *metric_json(const struct cpose_det_metric *d, int nc)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "mp", d->mp);
+    cJSON_AddNumberToObject(o, "mr", d->mr);
+    cJSON_AddNumberToObject(o, "map50", d->map50);
+    cJSON_AddNumberToObject(o, "map75", d->map75);
+    cJSON_AddNumberToObject(o, "map", d->map);
+    cJSON_AddItemToObject(o, "maps", d->maps ? cJSON_CreateDoubleArray(d->maps, nc) : cJSON_CreateArray());
+    return o;
+}
+
+/* Lists the images of the validated split and their label files as job inputs (hashed). */
+static void record_split_inputs(const struct cpose_args *a)
+{
+    if (!cpose_jobrec_active()) return;
+    struct cpose_dataset d;
+    int split = cpose_split_from_name(cpose_args_str(a, "split"));
+    if (split < 0 || cpose_dataset_load(cpose_args_str(a, "data"), &d) != CPOSE_OK) return;
+    char **files = NULL;
+    size_t n = 0;
+    if (cpose_dataset_images(&d, (enum cpose_split)split, &files, &n) == CPOSE_OK) {
+        for (size_t i = 0; i < n; i++) {
+            cpose_jobrec_input(files[i]);
+            char *label = cpose_img2label_path(files[i]);
+            if (label && cpose_path_is_file(label)) cpose_jobrec_input(label);
+            cpose_free(label);
+        }
+        cpose_strv_free(files, n);
+    }
+    cpose_dataset_free(&d);
+}
+
+/* model:val{data = ..., imgsz, batch, conf, iou, save_json, ...} → Ultralytics' metrics object as
+ * tables: {box = {...}, pose = {...}, seen, speed = {preprocess, inference, postprocess},
+ * save_dir, files, coco = {keypoints = {10}, bbox = {12}} when COCOeval ran}. The data YAML and
+ * the split's images and labels are job inputs, the run folder and its files outputs, and the metrics are recorded under
+ * Ultralytics' results_dict names (metrics/mAP50-95(P), ...). */
+static int run_val(struct lua_model *m, const struct cpose_args *a, cJSON **result)
+{
+    char *yaml = cpose_find_bundled(cpose_args_str(a, "data"));
+    if (yaml) cpose_jobrec_input(yaml);
+    cpose_free(yaml);
+    struct cpose_val_summary s;
+    memset(&s, 0, sizeof s);
+    int rc = cpose_val_run(m->model, a, &s);
+    if (rc != CPOSE_OK) {
+        cpose_val_summary_free(&s);
+        return rc;
+    }
+    record_split_inputs(a);
+    int nc = s.metrics.nc;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "box", metric_json(&s.metrics.box, nc));
+    cJSON_AddItemToObject(r, "pose", metric_json(&s.metrics.pose, nc));
+    cJSON_AddNumberToObject(r, "seen", s.metrics.seen);
+    cJSON *speed = cJSON_AddObjectToObject(r, "speed");
+    cJSON_AddNumberToObject(speed, "preprocess", s.ms_pre);
+    cJSON_AddNumberToObject(speed, "inference", s.ms_inf);
+    cJSON_AddNumberToObject(speed, "postprocess", s.ms_post);
+    if (s.save_dir) {
+        cJSON_AddStringToObject(r, "save_dir", s.save_dir);
+        cpose_jobrec_output_dir(s.save_dir);
+    }
+    cJSON *files = cJSON_AddArrayToObject(r, "files");
+    for (int i = 0; i < s.n_files; i++) {
+        cJSON_AddItemToArray(files, cJSON_CreateString(s.files[i]));
+        cpose_jobrec_output(s.files[i]);
+    }
+    if (s.coco_ran) {
+        cJSON *coco = cJSON_AddObjectToObject(r, "coco");
+        cJSON_AddItemToObject(coco, "keypoints", cJSON_CreateDoubleArray(s.coco_kpt, 10));
+        cJSON_AddItemToObject(coco, "bbox", cJSON_CreateDoubleArray(s.coco_bbox, 12));
+        if (s.anno_json) cpose_jobrec_input(s.anno_json);
+    }
+    static const char *tag[2] = {"B", "P"};
+    const struct cpose_det_metric *d[2] = {&s.metrics.box, &s.metrics.pose};
+    for (int t = 0; t < 2; t++) {
+        char name[48];
+        snprintf(name, sizeof name, "metrics/precision(%s)", tag[t]);
+        cpose_jobrec_metric(name, d[t]->mp);
+        snprintf(name, sizeof name, "metrics/recall(%s)", tag[t]);
+        cpose_jobrec_metric(name, d[t]->mr);
+        snprintf(name, sizeof name, "metrics/mAP50(%s)", tag[t]);
+        cpose_jobrec_metric(name, d[t]->map50);
+        snprintf(name, sizeof name, "metrics/mAP50-95(%s)", tag[t]);
+        cpose_jobrec_metric(name, d[t]->map);
+    }
+    cpose_val_summary_free(&s);
+    *result = r;
+    return CPOSE_OK;
+}
+
 /* The methods that run a library part, one entry each. run(m, a, &result) returns enum
  * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
  * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
@@ -142,7 +239,7 @@ struct model_method {
 
 static const struct model_method methods[] = {
     {"predict", run_predict, "the predictor, core/predict.h", "source"},
-    {"val", NULL, "the validation loop (dataset → predict → eval/metrics.h)", NULL},
+    {"val", run_val, "the validator, eval/val.h", NULL},
     {"train", NULL, "the trainer, core/train", NULL},
     {"export", NULL, "the exporter plugins, plugins/", NULL},
     {"info", run_info, "the engine, core/model.h", NULL},

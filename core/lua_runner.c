@@ -2,6 +2,7 @@
  * traceback, hands it its arguments, and writes the job record (run.json) however the job ends. */
 #include "alloc.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "jobrec.h"
 #include "log.h"
 #include "lua_cpose.h"
@@ -246,12 +247,40 @@ done:;
     return wrc;
 }
 
+/* The script to run: the path as given; else, for a bare name (no '/'), the job scripts shipped
+ * with cpose (the source tree's scripts/, then the install's share/cpose/scripts). Caller frees. */
+static char *find_script(const char *name)
+{
+    if (cpose_path_is_file(name) || strchr(name, '/')) return cpose_strdup(name);
+    const char *dirs[] = {CPOSE_SOURCE_DIR "/scripts", CPOSE_DATA_DIR "/scripts"};
+    for (int i = 0; i < 2; i++) {
+        char *p = cpose_path_join(dirs[i], name);
+        if (cpose_path_is_file(p)) return p;
+        cpose_free(p);
+    }
+    return cpose_strdup(name);
+}
+
 int cpose_mode_run(int argc, char **argv)
 {
+    if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+        printf("usage: cpose run job.lua [word ...] [key=value ...]\n"
+               "  job.lua: a path, or the name of a shipped job script (coco_eval.lua, convert_coco.lua,\n"
+               "  nightly_eval.lua: the scripts/ folder of the source tree or the install)\n"
+               "  runs the Lua job with `arg` = {[0] = job.lua, words..., key = value} (also its `...`);\n"
+               "  `local cpose = require \"cpose\"` gives the module (core/lua_cpose.h).\n"
+               "  runner keys: threads=N  seed=N (also math.randomseed)  save_dir=DIR  verbose=False\n"
+               "  writes run.json (script and input sha256, arguments, calls, outputs, metrics, result)\n"
+               "  into save_dir, else the first output folder the job creates, else runs/jobs/<name>N.\n"
+               "  A failing job exits 1 with the error and the Lua traceback (also in run.json).\n");
+        return 0;
+    }
     if (argc < 1 || strchr(argv[0], '=')) {
         fprintf(stderr, "cpose run: give a Lua job script first: cpose run job.lua [key=value ...]\n");
         return 2;
     }
-    if (cpose_lua_run_job(argv[0], argc - 1, argv + 1) != CPOSE_OK) return cpose_cli_fail("run");
-    return 0;
+    char *script = find_script(argv[0]);
+    int rc = cpose_lua_run_job(script, argc - 1, argv + 1);
+    cpose_free(script);
+    return rc != CPOSE_OK ? cpose_cli_fail("run") : 0;
 }

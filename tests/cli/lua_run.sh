@@ -156,5 +156,9 @@ echo 'return 1' > one.lua
 check "unwritable record exits 1" [ $? -eq 1 ]
 check "unwritable record explained" grep -q "cannot create the job folder for run.json" err.txt
 
+"$CPOSE" run --help >out.txt 2>&1
+check "run --help exits 0" [ $? -eq 0 ]
+check "run --help explains run.json" grep -q "run.json" out.txt
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

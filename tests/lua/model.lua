@@ -47,8 +47,6 @@ T.raises({"cpose.Model:predict", "no source given"}, function() return model:pre
 T.raises({"cpose.Model:predict", "no-such-folder"}, function() return model:predict("no-such-folder/", {save = false}) end)
 
 -- valid arguments reach the part, which this build does not have
-T.raises({"cpose.Model:val is not available in this build"}, function() return model:val{data = "coco8-pose.yaml"} end)
-T.raises({"cpose.Model:val is not available"}, function() return model:val() end)
 T.raises({"cpose.Model:train is not available in this build"}, function() return model:train{epochs = 1} end)
 T.raises({"cpose.Model:export is not available in this build"}, function() return model:export{format = "onnx"} end)
 
