@@ -80,7 +80,7 @@ local args = {data = yaml, save_json = true, anno_json = gt, project = job, name
 for _, k in ipairs{"imgsz", "batch", "conf", "iou", "max_det"} do
   if kw[k] then args[k] = kw[k] end
 end
-local m = jobs.val(model, kw.model, args)
+local m = jobs.val(model, args)
 local val_dir = m.save_dir or (job .. "/val")
 print(string.format("[4/5] val (%s): Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s", kw.model,
   m.box.map50, m.box.map, m.pose.map50, m.pose.map, val_dir))

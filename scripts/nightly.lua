@@ -68,7 +68,7 @@ for _, mpath in ipairs(models) do
       if kw[k] then args[k] = kw[k] end
     end
     print(string.format("nightly: %s on %s", mpath, data))
-    local m = jobs.val(model, mpath, args)
+    local m = jobs.val(model, args)
     local row = {model = mpath, data = data, images = m.images, save_dir = m.save_dir}
     for _, d in ipairs(METRICS) do
       row[d[1]] = row[d[1]] or {}

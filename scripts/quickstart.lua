@@ -91,7 +91,7 @@ print(string.format("[4/5] predict (%s): %d images, %d people at conf 0.25 → %
   dir .. "/predict"))
 
 -- 5. validate on the synthetic val split: Ultralytics metrics, predictions.json, COCOeval
-local m = jobs.val(model, source, {data = syn.yaml, imgsz = imgsz, batch = 8, save_json = true,
+local m = jobs.val(model, {data = syn.yaml, imgsz = imgsz, batch = 8, save_json = true,
                                    anno_json = syn.save_dir .. "/annotations/person_keypoints_val.json",
                                    project = dir, name = "val", plots = true})
 print(string.format("[5/5] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",

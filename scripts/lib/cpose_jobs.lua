@@ -1,6 +1,6 @@
 -- scripts/lib/cpose_jobs.lua — helpers shared by the job scripts (quickstart, coco-pose-val, nightly):
--- argument parsing for script-only keys, model validation through model:val (or the `cpose val`
--- mode when this build's Lua module lacks that binding), downloads and the dataset check.
+-- argument parsing for script-only keys, model:val with its result named like val.json, downloads,
+-- and the dataset check (the `cpose check` mode, run as a child process: it has no Lua binding yet).
 --   package.path = arg[0]:match("^(.*)/") .. "/lib/?.lua;" .. package.path
 --   local jobs = require "cpose_jobs"
 local cpose = require "cpose"
@@ -32,11 +32,6 @@ function M.number(kw, key, default, want)
   local n = tonumber(v)
   if not n then error(string.format("%s=%s: %s", key, v, want or "expected a number"), 0) end
   return n
-end
-
--- Is the Lua binding `fullname` ("cpose.Model:val", "cpose.download") built in?
-function M.has(fullname)
-  return cpose.info().available[fullname] == true
 end
 
 local function shell_quote(s)
@@ -73,46 +68,27 @@ function M.cli(mode, kv)
   if not ok then error(string.format("cpose %s failed (%s %s): %s", mode, how, tostring(code), cmd), 0) end
 end
 
--- model:val with args (a table of args.def keys; project/name decide the folder) → the metrics
--- {box = {p, r, map50, map75, map, maps}, pose = {...}, cocoeval = {keypoints = {10 stats},
--- bbox = {12}} when COCOeval ran, save_dir}. Uses the binding when built, else `cpose val` and its
--- val.json. `model` is the cpose.Model, `source` its file/YAML name (for the CLI).
-function M.val(model, source, args)
-  if M.has("cpose.Model:val") then
-    local r = model:val(args)
-    return r
-  end
-  local kv = {model = source}
-  for k, v in pairs(args) do kv[k] = v end
-  kv.exist_ok = kv.exist_ok == nil and true or kv.exist_ok
-  M.cli("val", kv)
-  local dir = (args.project or "runs/pose") .. "/" .. (args.name or "val")
-  local r = cpose.read_json(dir .. "/val.json")
-  r.save_dir = dir
-  cpose.job.output_dir(dir)
-  for _, f in ipairs{"val.json", "predictions.json", "metrics.json", "val.md", "val.html"} do
-    local h = io.open(dir .. "/" .. f)
-    if h then h:close(); cpose.job.output(dir .. "/" .. f) end
-  end
+-- model:val with args (args.def keys; project/name decide the folder) → the binding's result
+-- {box = {p, r, map50, map75, map, maps}, pose = {...}, seen, speed, save_dir, files, coco = {keypoints
+-- = {10 stats}, bbox = {12}} when COCOeval ran}, plus images (= seen) and cocoeval (= coco) as the
+-- run's val.json names them.
+function M.val(model, args)
+  local r = model:val(args)
+  r.images = r.images or r.seen
+  r.cocoeval = r.cocoeval or r.coco
   return r
 end
 
 -- Downloads url into dir (resume, retries; file name from the URL) → the local path.
 function M.download(url, dir)
   local name = url:match("([^/?#]+)[?#]?[^/]*$") or "download"
-  if M.has("cpose.download") then
-    cpose.download{url = url, dir = dir, file = name}
-  else
-    M.cli("download", {url = url, dir = dir, file = name})
-  end
-  local path = dir .. "/" .. name
-  cpose.job.input(path)
-  return path
+  local r = cpose.download{url = url, dir = dir, file = name}
+  cpose.job.input(r.path)
+  return r.path
 end
 
--- Verifies a dataset YAML (images, labels, duplicates; writes the label caches) like `cpose check`.
+-- Verifies a dataset YAML (images, labels, duplicates; writes the label caches): `cpose check`.
 function M.check(data)
-  if M.has("cpose.check") then return cpose.check{data = data} end
   M.cli("check", {data = data})
 end
 
