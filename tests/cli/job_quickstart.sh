@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# tests/cli/job_quickstart.sh — scripts/quickstart.lua end to end at a small size: synthetic data →
+# convert → verify → predict → val (+ COCOeval against the synthetic COCO JSON), with the bncal
+# weights and with a fresh yolov8n-pose.yaml; outputs where the job says; bad arguments refused.
+set -u
+CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
+SRC=${CPOSE_SOURCE_DIR:?CPOSE_SOURCE_DIR not set}
+FIX=${CPOSE_FIXTURES:-$SRC/../shared/fixtures}
+W=$FIX/ultralytics/yolov8n-pose-seed0-bncal.h5
+[ -r "$W" ] || { echo "SKIP: bncal weights fixture not found"; exit 77; }
+T=$(mktemp -d /tmp/cpose-test-job-quickstart-XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+cd "$T" || exit 1
+fails=0 passes=0
+check() {
+    local what=$1; shift
+    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
+}
+
+"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" train=2 val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
+check "quickstart exits 0" [ $? -eq 0 ]
+for step in "[1/5] synth: 2 train + 4 val images" "[2/5] convert_coco: 6 label files" \
+            "[3/5] verify: 6 converted label files match" "[4/5] predict ($W): 4 images" "[5/5] val: Box mAP50" \
+            "COCOeval keypoints AP" "train, export: not built yet" "  record       $T/qs/run.json" \
+            "  validation   $T/qs/val"; do
+    check "printed: $step" grep -qF "$step" "$T/out"
+done
+check "converted labels: 2 + 4 files" [ "$(ls "$T"/qs/converted/labels/person_keypoints_{train,val}/*.txt | wc -l)" -eq 6 ]
+check "annotated predictions: 4 images" [ "$(ls "$T"/qs/predict/*.jpg | wc -l)" -eq 4 ]
+for f in val/predictions.json val/val.json run.json synth-pose/synth-pose.yaml; do
+    check "wrote $f" [ -s "$T/qs/$f" ]
+done
+python3 - "$T/qs" <<'PY'
+import json, sys
+d = sys.argv[1]
+gt = json.load(open(d + "/synth-pose/annotations/person_keypoints_val.json"))
+ids = {im["id"] for im in gt["images"]}
+pred = json.load(open(d + "/val/predictions.json"))
+assert pred and {p["image_id"] for p in pred} <= ids, "prediction image ids not in the synthetic COCO JSON"
+assert all(len(p["keypoints"]) == 51 and len(p["bbox"]) == 4 for p in pred)
+v = json.load(open(d + "/val/val.json"))
+assert v["images"] == 4 and v["instances"] == len([a for a in gt["annotations"] if a["num_keypoints"] > 0]), v
+assert v["predictions"] == len(pred), (v["predictions"], len(pred))
+run = json.load(open(d + "/run.json"))
+assert run["status"] == "ok", run.get("error")
+for k in ("box_map50", "box_map50_95", "pose_map50", "pose_map50_95", "coco_keypoints_ap", "coco_bbox_ap"):
+    assert k in run["metrics"], k
+assert abs(run["metrics"]["box_map50"] - v["box"]["map50"]) < 1e-12
+PY
+check "predictions, val.json and run.json agree with the synthetic ground truth" [ $? -eq 0 ]
+
+# the README's default: no model= → a fresh yolov8n-pose.yaml
+"$CPOSE" run "$SRC/scripts/quickstart.lua" train=1 val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
+check "fresh model exits 0" [ $? -eq 0 ]
+check "fresh model named" grep -qF "[4/5] predict (yolov8n-pose.yaml): 1 images" "$T/out2"
+
+"$CPOSE" run "$SRC/scripts/quickstart.lua" train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
+check "train=abc exits 1" [ $? -eq 1 ]
+check "train=abc named" grep -qF "train=abc" "$T/out3"
+"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$T/missing.h5" train=1 val=1 imgsz=96 save_dir="$T/bad2" >"$T/out4" 2>&1
+check "missing weights exit 1" [ $? -eq 1 ]
+check "missing weights named" grep -qF "$T/missing.h5" "$T/out4"
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
