@@ -189,19 +189,6 @@ static int run_predict(struct lua_model *m, const struct cpose_args *a, struct m
     return CPOSE_OK;
 }
 
-/* {mp, mr, map50, map75, map, maps = {AP50-95 per class id, maps[c + 1] = class c}} */
-static cJSON *metric_json(const struct cpose_det_metric *d, int nc)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "mp", d->mp);
-    cJSON_AddNumberToObject(o, "mr", d->mr);
-    cJSON_AddNumberToObject(o, "map50", d->map50);
-    cJSON_AddNumberToObject(o, "map75", d->map75);
-    cJSON_AddNumberToObject(o, "map", d->map);
-    cJSON_AddItemToObject(o, "maps", d->maps ? cJSON_CreateDoubleArray(d->maps, nc) : cJSON_CreateArray());
-    return o;
-}
-
 /* Lists the images of the validated split and their label files as job inputs (hashed). */
 static void record_split_inputs(const struct cpose_args *a)
 {
@@ -224,10 +211,11 @@ static void record_split_inputs(const struct cpose_args *a)
 }
 
 /* model:val{data = ..., imgsz, batch, conf, iou, save_json, ...} → Ultralytics' metrics object as
- * tables: {box = {...}, pose = {...}, seen, speed = {preprocess, inference, postprocess},
- * save_dir, files, coco = {keypoints = {10}, bbox = {12}} when COCOeval ran}. The data YAML and
- * the split's images and labels are job inputs, the run folder and its files outputs, and the metrics are recorded under
- * Ultralytics' results_dict names (metrics/mAP50-95(P), ...). */
+ * tables (eval/val.h: cpose_val_summary_json): {box = {map, map50, map75, maps, mp, mr}, pose =
+ * {...}, fitness, images, instances, predictions, speed, coco (when COCOeval ran), save_dir, files}.
+ * The data YAML and the split's images and labels are job inputs, the run folder and its files
+ * outputs, and the metrics are recorded under Ultralytics' results_dict names
+ * (metrics/mAP50-95(P), ...). */
 static int run_val(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
 {
     char *yaml = cpose_find_bundled(cpose_args_str(a, "data"));
@@ -241,30 +229,9 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
         return rc;
     }
     record_split_inputs(a);
-    int nc = s.metrics.nc;
-    cJSON *r = cJSON_CreateObject();
-    cJSON_AddItemToObject(r, "box", metric_json(&s.metrics.box, nc));
-    cJSON_AddItemToObject(r, "pose", metric_json(&s.metrics.pose, nc));
-    cJSON_AddNumberToObject(r, "seen", s.metrics.seen);
-    cJSON *speed = cJSON_AddObjectToObject(r, "speed");
-    cJSON_AddNumberToObject(speed, "preprocess", s.ms_pre);
-    cJSON_AddNumberToObject(speed, "inference", s.ms_inf);
-    cJSON_AddNumberToObject(speed, "postprocess", s.ms_post);
-    if (s.save_dir) {
-        cJSON_AddStringToObject(r, "save_dir", s.save_dir);
-        cpose_jobrec_output_dir(s.save_dir);
-    }
-    cJSON *files = cJSON_AddArrayToObject(r, "files");
-    for (int i = 0; i < s.n_files; i++) {
-        cJSON_AddItemToArray(files, cJSON_CreateString(s.files[i]));
-        cpose_jobrec_output(s.files[i]);
-    }
-    if (s.coco_ran) {
-        cJSON *coco = cJSON_AddObjectToObject(r, "coco");
-        cJSON_AddItemToObject(coco, "keypoints", cJSON_CreateDoubleArray(s.coco_kpt, 10));
-        cJSON_AddItemToObject(coco, "bbox", cJSON_CreateDoubleArray(s.coco_bbox, 12));
-        if (s.anno_json) cpose_jobrec_input(s.anno_json);
-    }
+    if (s.save_dir) cpose_jobrec_output_dir(s.save_dir);
+    for (int i = 0; i < s.n_files; i++) cpose_jobrec_output(s.files[i]);
+    if (s.coco_ran && s.anno_json) cpose_jobrec_input(s.anno_json);
     static const char *tag[2] = {"B", "P"};
     const struct cpose_det_metric *d[2] = {&s.metrics.box, &s.metrics.pose};
     for (int t = 0; t < 2; t++) {
@@ -278,8 +245,8 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
         snprintf(name, sizeof name, "metrics/mAP50-95(%s)", tag[t]);
         cpose_jobrec_metric(name, d[t]->map);
     }
+    *result = cpose_val_summary_json(&s);
     cpose_val_summary_free(&s);
-    *result = r;
     return CPOSE_OK;
 }
 

@@ -253,8 +253,8 @@ int cpose_mode_run(int argc, char **argv)
 {
     if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
         printf("usage: cpose run job.lua [word ...] [key=value ...]\n"
-               "  job.lua: a path, or the name of a shipped job script (coco_eval.lua, convert_coco.lua,\n"
-               "  nightly_eval.lua: the scripts/ folder of the source tree or the install)\n"
+               "  job.lua: a path, or the name of a job script shipped in scripts/ (quickstart.lua,\n"
+               "  nightly.lua, coco_eval.lua, ...: the source tree's or the install's share/cpose/scripts)\n"
                "  runs the Lua job with `arg` = {[0] = job.lua, words..., key = value} (also its `...`);\n"
                "  `local cpose = require \"cpose\"` gives the module (core/lua_cpose.h).\n"
                "  runner keys: threads=N  seed=N (also math.randomseed)  save_dir=DIR  verbose=False\n"
