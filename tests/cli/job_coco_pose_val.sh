@@ -98,7 +98,25 @@ assert len(stats["keypoints"]) == 10 and len(stats["bbox"]) == 12
 PY
 check "predictions, val.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
 
-# a second run reuses the downloaded zips; a wrong URL names it
+# a rerun on the same dir with the server stopped: the kept zips are reused, labels rebuilt
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+cp -r "$T/coco-pose/labels/val2017" "$T/labels_first"
+"$CPOSE" run "$SRC/scripts/coco-pose-val.lua" model="$W" base_url="http://127.0.0.1:$PORT" dir="$T/coco-pose" \
+    batch=4 save_dir="$T/job_rerun" >"$T/out_rerun" 2>&1
+check "rerun without the server exits 0" [ $? -eq 0 ]
+check "rerun: same labels" diff -r "$T/labels_first" "$T/coco-pose/labels/val2017"
+check "rerun: 4 label files" [ "$(ls "$T"/coco-pose/labels/val2017/*.txt | wc -l)" -eq 4 ]
+python3 -c '
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), functools.partial(Quiet, directory=sys.argv[1]))
+s.serve_forever()' "$T/www" "$PORT" &
+srv=$!
+sleep 0.5
+
+# a wrong URL names it
 "$CPOSE" run "$SRC/scripts/coco-pose-val.lua" model="$W" base_url="http://127.0.0.1:$PORT" dir="$T/coco-pose2" \
     annotations_url="http://127.0.0.1:$PORT/nope/annotations_trainval2017.zip" save_dir="$T/job2" >"$T/out2" 2>&1
 check "missing annotations zip exits 1" [ $? -eq 1 ]
