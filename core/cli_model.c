@@ -4,6 +4,7 @@
 #include "h5io.h"
 #include "log.h"
 #include "model.h"
+#include "omp_policy.h"
 #include "tensor.h"
 
 #include <math.h>
@@ -47,6 +48,7 @@ int cpose_mode_forward(int argc, char **argv)
     float *x = NULL, *buf = NULL;
     int rc = CPOSE_OK, nd;
     int64_t d[CPOSE_H5_MAX_DIMS];
+    cpose_omp_prefer_passive("forward");
     if (cpose_cli_parse("forward", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     const char *nms = cpose_args_str(&a, "nms");
@@ -111,6 +113,7 @@ int cpose_mode_benchmark(int argc, char **argv)
     float *x = NULL, *pred = NULL;
     double *t = NULL;
     int rc = CPOSE_OK;
+    cpose_omp_prefer_passive("benchmark");
     if (cpose_cli_parse("benchmark", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     if ((rc = load_model("benchmark", &a, &m)) != CPOSE_OK) goto done;
@@ -152,6 +155,16 @@ int cpose_mode_benchmark(int argc, char **argv)
            (long long)S, (long long)B, omp_get_max_threads(), runs, med, t[0], t[runs - 1]);
     printf("peak RSS %.1f MiB, %.2f GFLOPs per image (fused), %.1f GFLOP/s achieved\n",
            cpose_peak_rss_bytes() / 1048576.0, sum.gflops, sum.gflops * B / (med / 1e3));
+    /* a busy machine makes spinning OpenMP threads wait on descheduled ones: say so */
+    double load = 0;
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fscanf(lf, "%lf", &load) != 1) load = 0;
+        fclose(lf);
+    }
+    if (load > omp_get_num_procs() + 0.5)
+        cpose_warn("the machine is busy (load average %.1f on %d cores): timings are unreliable%s", load,
+                   omp_get_num_procs(), getenv("OMP_WAIT_POLICY") ? "" : "; OMP_WAIT_POLICY=passive is faster under contention");
 done:
     cpose_free(x), cpose_free(pred), cpose_free(t);
     cpose_model_free(m);

@@ -1,6 +1,10 @@
 /* core/exec.c — graph executor: shape inference, liveness-based buffer reuse, op dispatch. */
 #include "exec.h"
 
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct exec_buf {
@@ -16,6 +20,10 @@ struct cpose_exec {
     int *buf_of;             /* per node: index into bufs */
     int *last_use;           /* per node: last consumer id (n = kept) */
     struct cpose_vec bufs;   /* struct exec_buf */
+    int input_layout;
+    int profile;             /* CPOSE_PROFILE set: time per op kind, printed by cpose_exec_free */
+    double op_ms[CPOSE_OP_COUNT];
+    int64_t op_calls[CPOSE_OP_COUNT];
 };
 
 int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out)
@@ -27,6 +35,8 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->buf_of = cpose_malloc(e->n * sizeof(int));
     e->last_use = cpose_malloc(e->n * sizeof(int));
     e->bufs.elem = sizeof(struct exec_buf);
+    e->input_layout = CPOSE_LAYOUT_NHWC;
+    e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
     for (int i = 0; i < e->n; i++) {
         e->last_use[i] = (keep && keep[i]) || i == g->output ? e->n : i;
         const struct cpose_node *nd = cpose_graph_node(g, i);
@@ -37,9 +47,22 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     return CPOSE_OK;
 }
 
+void cpose_exec_set_input_layout(struct cpose_exec *e, int layout)
+{
+    CPOSE_ASSERT(layout == CPOSE_LAYOUT_PLAIN || layout == CPOSE_LAYOUT_NHWC);
+    e->input_layout = layout;
+}
+
 void cpose_exec_free(struct cpose_exec *e)
 {
     if (!e) return;
+    if (e->profile) {
+        fprintf(stderr, "cpose profile (per op kind, all runs):\n");
+        for (int i = 0; i < CPOSE_OP_COUNT; i++)
+            if (e->op_calls[i])
+                fprintf(stderr, "  %-10s %6lld calls %10.2f ms\n", cpose_op_get(i)->name, (long long)e->op_calls[i],
+                        e->op_ms[i]);
+    }
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
@@ -88,23 +111,32 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
         const struct cpose_tensor *in[8];
         for (int j = 0; j < nd->n_in; j++) in[j] = &e->t[nd->in[j]];
         if (nd->op == CPOSE_OP_input) {
-            cpose_tensor_set4(o, B, C, H, W, 1);
+            cpose_tensor_set4(o, B, C, H, W, e->input_layout);
         } else if ((rc = d->shape(in, nd->n_in, nd->params, o)) != CPOSE_OK) {
             return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
         }
-        e->buf_of[i] = acquire(e, (size_t)cpose_tensor_numel(o));
+        if (nd->op == CPOSE_OP_input && e->input_layout == CPOSE_LAYOUT_PLAIN) {
+            /* the caller's NCHW batch is read in place (ops never write their inputs) */
+            e->buf_of[i] = -1;
+            o->data = (float *)input;
+            continue;
+        }
+        e->buf_of[i] = acquire(e, (size_t)cpose_tensor_size(o));
         o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).data;
         if (nd->op == CPOSE_OP_input) {
             cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
-        } else if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK) {
-            return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+        } else {
+            double t0 = e->profile ? cpose_now() : 0;
+            if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
+                return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+            if (e->profile) e->op_ms[nd->op] += (cpose_now() - t0) * 1e3, e->op_calls[nd->op]++;
         }
         /* release inputs whose last consumer this was */
         for (int j = 0; j < nd->n_in; j++) {
             int s = nd->in[j];
-            if (e->last_use[s] == i) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[s]).busy = 0;
+            if (e->last_use[s] == i && e->buf_of[s] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[s]).busy = 0;
         }
-        if (e->last_use[i] == i) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).busy = 0;
+        if (e->last_use[i] == i && e->buf_of[i] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).busy = 0;
     }
     return rc;
 }

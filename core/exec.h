@@ -13,8 +13,12 @@ struct cpose_exec;
  * nonzero marks nodes whose outputs must survive the run (besides g->output). */
 CPOSE_API int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out);
 CPOSE_API void cpose_exec_free(struct cpose_exec *e);  /* NULL-safe */
-/* Runs the graph on input [B, C, H, W] float32 NCHW. train selects batchnorm's batch statistics.
- * Errors name the failing node. */
+/* Layout the input node stores the NCHW input in (default NHWC). Blocked convolutions read a
+ * 3-channel image fastest from plain NCHW (from NHWC oneDNN falls back to a reference kernel). */
+CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
+/* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
+ * read in place, never written). train selects batchnorm's batch statistics. Errors name the
+ * failing node. */
 CPOSE_API int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W,
                              int train);
 /* The output tensor of node id after a run (valid for kept nodes and the output). */

@@ -20,13 +20,13 @@ const struct cpose_op_def *cpose_op_get(int id)
 
 int cpose_op_same_shape(const char *op, const struct cpose_tensor *a, const struct cpose_tensor *b)
 {
-    int same = a->ndim == b->ndim && a->nhwc == b->nhwc;
+    int same = a->ndim == b->ndim && a->layout == b->layout;
     for (int i = 0; same && i < a->ndim; i++) same = a->dims[i] == b->dims[i];
     if (!same) {
         char sa[96], sb[96];
-        return cpose_err(CPOSE_ESHAPE, "%s: input shapes differ: %s%s vs %s%s", op,
-                         cpose_shape_str(a->dims, a->ndim, sa, sizeof sa), a->nhwc ? " (NHWC)" : "",
-                         cpose_shape_str(b->dims, b->ndim, sb, sizeof sb), b->nhwc ? " (NHWC)" : "");
+        return cpose_err(CPOSE_ESHAPE, "%s: input shapes differ: %s %s vs %s %s", op,
+                         cpose_shape_str(a->dims, a->ndim, sa, sizeof sa), cpose_layout_name(a->layout),
+                         cpose_shape_str(b->dims, b->ndim, sb, sizeof sb), cpose_layout_name(b->layout));
     }
     return CPOSE_OK;
 }
@@ -90,7 +90,7 @@ static void *copy_params(const struct cpose_node *n)
     return p;
 }
 
-int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+static int graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out, int fold)
 {
     int n = cpose_graph_size(g);
     int *uses = cpose_calloc(n, sizeof(int)), *sole = cpose_malloc(n * sizeof(int));
@@ -109,7 +109,9 @@ int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int 
         if (nd->op == CPOSE_OP_conv2d) {
             struct cpose_conv2d_params *c = copy_params(nd);
             int last = i;
-            if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE) {
+            if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE && !fold) {
+                last = sole[i];
+            } else if (uses[i] == 1 && cpose_graph_node(g, sole[i])->op == CPOSE_OP_batchnorm && c->act == CPOSE_ACT_NONE) {
                 const struct cpose_batchnorm_params *bn = cpose_graph_node(g, sole[i])->params;
                 size_t per = (size_t)c->cin * c->k * c->k;
                 float *w = cpose_malloc((size_t)c->cout * per * sizeof(float));
@@ -148,4 +150,14 @@ int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int 
     cpose_free(uses), cpose_free(sole), cpose_free(map);
     *out = f;
     return CPOSE_OK;
+}
+
+int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+{
+    return graph_fuse(g, out, map_out, 1);
+}
+
+int cpose_graph_fuse_structure(const struct cpose_graph *g, struct cpose_graph **out, int *map_out)
+{
+    return graph_fuse(g, out, map_out, 0);
 }

@@ -4,7 +4,22 @@
  * A graph is a list of nodes in topological order; node 0 is the input (op `input`). Each node
  * names its op, its input node ids, an op-specific params struct (owned by the node) and a name
  * (the Ultralytics module path, e.g. "model.2.cv1.conv"). Parameters (weights) are borrowed from
- * the model's parameter table, or owned by the node after fusion. */
+ * the model's parameter table, or owned by the node after fusion.
+ *
+ * Example (what the builder emits for one Ultralytics Conv, then runs):
+ *
+ *     struct cpose_graph *g = cpose_graph_new();
+ *     int x = cpose_graph_add(g, CPOSE_OP_input, NULL, 0, NULL, "input");
+ *     x = cpose_graph_add(g, CPOSE_OP_conv2d, &x, 1, conv_params, "model.0.conv");
+ *     x = cpose_graph_add(g, CPOSE_OP_batchnorm, &x, 1, bn_params, "model.0.bn");
+ *     g->output = cpose_graph_add(g, CPOSE_OP_silu, &x, 1, NULL, "model.0.act");
+ *     cpose_graph_fuse(g, &fused, NULL);            // input → conv2d(BN folded, SiLU epilogue)
+ *     cpose_exec_new(fused, NULL, &e);              // core/exec.h
+ *     cpose_exec_run(e, image_nchw, 1, 3, 640, 640, 0);
+ *
+ * Adding an op: core/ops/<name>.c defining cpose_op_<name> (shape, forward, backward slot), one
+ * line in core/ops/ops.def, a params struct here if it has parameters, a case in tests/test_ops.c.
+ * Ops must accept the layouts the executor feeds them (core/tensor.h): plain, NHWC and blocked. */
 #ifndef CPOSE_GRAPH_H
 #define CPOSE_GRAPH_H
 
@@ -24,7 +39,7 @@ struct cpose_op_ctx {
 };
 
 /* An op: shape inference, forward, backward (NULL until training lands).
- * shape: fills out->ndim/dims/nhwc from the inputs (data untouched); errors print both shapes.
+ * shape: fills out->ndim/dims/layout from the inputs (data untouched); errors print both shapes.
  * forward: computes out (already allocated to the inferred shape) from in[0..n_in-1]. params is
  * the node's params struct (mutable: kernels cache primitives, batchnorm updates statistics). */
 struct cpose_op_def {
@@ -55,6 +70,7 @@ struct cpose_conv_kernel;  /* core/kernels.h */
  * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). */
 struct cpose_conv2d_params {
     int cin, cout, k, stride, pad, act;
+    int out_layout;              /* layout of the output (0: the input's); set by the runtime */
     const float *weight, *bias;  /* borrowed (or own_* after fusion) */
     float *own_w, *own_b;        /* owned copies (fused weights) or NULL */
     uint64_t weights_version;    /* bump when weight data changes so kernels re-pack it */
@@ -119,6 +135,9 @@ static inline int cpose_graph_size(const struct cpose_graph *g) { return (int)g-
  * borrowed weight pointers still point into the model's parameter table). map_out (optional, size g's node count) receives
  * each old node's id in the new graph. */
 CPOSE_API int cpose_graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out);
+
+/* The fused graph's structure only (shapes, FLOPs): the convs keep the unfolded weights. */
+CPOSE_API int cpose_graph_fuse_structure(const struct cpose_graph *g, struct cpose_graph **out, int *map_out);
 
 /* Helpers shared by op files. */
 int cpose_op_same_shape(const char *op, const struct cpose_tensor *a, const struct cpose_tensor *b);

@@ -13,5 +13,11 @@
 CPOSE_API int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in,
                                     struct cpose_tensor *out);
 CPOSE_API void cpose_conv_kernel_free(struct cpose_conv_kernel *k);  /* NULL-safe */
+/* The activation layout the kernels run fastest in on this machine: nChw16c with AVX-512, else
+ * nChw8c (env CPOSE_LAYOUT=nhwc|blk8|blk16 overrides, for benchmarks). */
+CPOSE_API int cpose_kernel_activation_layout(void);
+/* The oneDNN implementation a built kernel runs ("jit:avx2", "brg:avx512_core", "ref:any"; "" for
+ * NULL). A "ref" kernel also logs one warning when built. */
+CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
 
 #endif

@@ -1,20 +1,23 @@
 /* core/kernels_dnnl.c — convolution on oneDNN 2.6 primitives (C API): format_tag any weights
  * (blocked, reordered once), channels-last activations, bias and swish (SiLU) as post-op. */
 #include "kernels.h"
+#include "log.h"
 
 #include <dnnl.h>
 #include <dnnl_debug.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct cpose_conv_kernel {
     int64_t n, h, w;
-    int nhwc_in, nhwc_out;
+    int layout_in, layout_out;
     const float *wsrc, *bsrc;
     uint64_t wver;
     dnnl_primitive_t prim;
     dnnl_memory_t src, wts, bias, dst;
     void *wbuf;  /* packed weights (owned) */
+    char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
 };
 
 static dnnl_engine_t g_engine;
@@ -36,6 +39,27 @@ static void engine_init(void)
             goto fail;                                                                                    \
         }                                                                                                 \
     } while (0)
+
+static dnnl_format_tag_t layout_tag(int layout)
+{
+    switch (layout) {
+    case CPOSE_LAYOUT_NHWC: return dnnl_nhwc;
+    case CPOSE_LAYOUT_BLK8: return dnnl_nChw8c;
+    case CPOSE_LAYOUT_BLK16: return dnnl_nChw16c;
+    default: return dnnl_nchw;
+    }
+}
+
+int cpose_kernel_activation_layout(void)
+{
+    const char *env = getenv("CPOSE_LAYOUT");  /* override for benchmarks: nhwc, blk8, blk16 */
+    if (env && !strcmp(env, "nhwc")) return CPOSE_LAYOUT_NHWC;
+    if (env && !strcmp(env, "blk8")) return CPOSE_LAYOUT_BLK8;
+    if (env && !strcmp(env, "blk16")) return CPOSE_LAYOUT_BLK16;
+    /* the vector width of the machine: 16 floats with AVX-512, else 8 */
+    return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? CPOSE_LAYOUT_BLK16
+                                                                                                 : CPOSE_LAYOUT_BLK8;
+}
 
 void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
 {
@@ -60,7 +84,7 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t wplain = NULL;
     k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
-    k->nhwc_in = in->nhwc, k->nhwc_out = out->nhwc;
+    k->layout_in = in->layout, k->layout_out = out->layout;
     k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version;
 
     dnnl_memory_desc_t src_md, w_md, w_any, b_md, dst_md;
@@ -69,8 +93,8 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k};
     dnnl_dims_t bd = {p->cout};
     dnnl_dims_t strides = {p->stride, p->stride}, dil = {0, 0}, pad = {p->pad, p->pad};
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, dnnl_f32, in->nhwc ? dnnl_nhwc : dnnl_nchw));
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, dnnl_f32, out->nhwc ? dnnl_nhwc : dnnl_nchw));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, dnnl_f32, layout_tag(in->layout)));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, dnnl_f32, layout_tag(out->layout)));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
@@ -84,6 +108,17 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
         DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
     }
     DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, g_engine, NULL));
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+        snprintf(k->impl, sizeof k->impl, "%s", impl);
+    if (!strncmp(k->impl, "ref", 3)) {
+        /* a reference kernel is 100× slower: say which conv and layouts, so it can be fixed */
+        static int warned;
+        if (!warned++)
+            cpose_warn("oneDNN runs conv %dx%d %d→%d (%s → %s) on its reference kernel '%s' (slow); "
+                       "CPOSE_LAYOUT=nhwc|blk8|blk16 selects another activation layout", p->k, p->k, p->cin, p->cout,
+                       cpose_layout_name(in->layout), cpose_layout_name(out->layout), k->impl);
+    }
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     size_t wbytes = dnnl_memory_desc_get_size(wq);
     if (posix_memalign(&k->wbuf, 64, wbytes ? wbytes : 64) != 0) {
@@ -114,6 +149,8 @@ fail:
     return rc;
 }
 
+const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->impl : ""; }
+
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, struct cpose_tensor *out)
 {
     int rc = CPOSE_OK;
@@ -121,8 +158,8 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     if (g_init_status != dnnl_success)
         return cpose_err(CPOSE_EINVAL, "oneDNN: cannot create the CPU engine (%s)", dnnl_status2str(g_init_status));
     struct cpose_conv_kernel *k = p->kern;
-    if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->nhwc_in != in->nhwc ||
-              k->nhwc_out != out->nhwc || k->wsrc != p->weight || k->bsrc != p->bias || k->wver != p->weights_version)) {
+    if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
+              k->layout_out != out->layout || k->wsrc != p->weight || k->bsrc != p->bias || k->wver != p->weights_version)) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
     }

@@ -1,6 +1,7 @@
 /* core/model.c — the model object: loading (YAML or HDF5 weights), fresh initialisation, the
  * eval forward (fused and unfused), raw head outputs, and Ultralytics' summary figures. */
 #include "model_impl.h"
+#include "kernels.h"
 #include "fsutil.h"
 #include "log.h"
 
@@ -193,6 +194,13 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
     }
     struct cpose_exec **e = fused ? &m->exec_fused : &m->exec;
     if (!*e) {
+        /* every conv writes the kernels' preferred layout; the other ops follow their inputs */
+        const struct cpose_graph *g = fused ? m->fused : m->graph;
+        int layout = cpose_kernel_activation_layout();
+        for (int i = 0; i < cpose_graph_size(g); i++) {
+            struct cpose_node *nd = cpose_graph_node(g, i);
+            if (nd->op == CPOSE_OP_conv2d) ((struct cpose_conv2d_params *)nd->params)->out_layout = layout;
+        }
         if (fused) {
             char *fk = cpose_calloc(cpose_graph_size(m->fused), 1);
             for (int i = 0; i < n; i++)
@@ -204,6 +212,8 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
         }
     }
     cpose_free(keep);
+    cpose_exec_set_input_layout(*e, cpose_layout_block(cpose_kernel_activation_layout()) ? CPOSE_LAYOUT_PLAIN
+                                                                                        : CPOSE_LAYOUT_NHWC);
     rc = cpose_exec_run(*e, input, B, 3, H, W, 0);
     if (rc) return rc;
     m->last_fused = fused;
@@ -235,7 +245,7 @@ int cpose_model_level_raw(const struct cpose_model *m, int level, float *out)
     if (level < 0 || level >= m->info.n_levels) return cpose_err(CPOSE_EINVAL, "level %d out of range", level);
     const struct cpose_tensor *t = last_tensor(m, m->level_node[level]);
     if (!t) return cpose_err(CPOSE_EINVAL, "no forward has run yet");
-    cpose_nhwc_to_nchw(t->data, out, t->dims[0], t->dims[1], t->dims[2], t->dims[3]);
+    cpose_tensor_to_nchw(t, out);
     return CPOSE_OK;
 }
 
@@ -249,7 +259,8 @@ int cpose_model_kpt_raw(const struct cpose_model *m, float *out)
         int64_t B = t->dims[0], HW = t->dims[2] * t->dims[3];
         for (int64_t b = 0; b < B; b++)
             for (int64_t q = 0; q < HW; q++)
-                for (int c = 0; c < K; c++) out[(b * K + c) * A + a0 + q] = t->data[(b * HW + q) * K + c];
+                for (int c = 0; c < K; c++)
+                    out[(b * K + c) * A + a0 + q] = t->data[cpose_tensor_off(t, b, c, q / t->dims[3], q % t->dims[3])];
         a0 += HW;
     }
     return CPOSE_OK;

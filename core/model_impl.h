@@ -38,6 +38,7 @@ struct cpose_model {
     char *yaml_file;            /* resolved YAML path or name (owned) */
     char name[64];              /* "YOLOv8n-pose" */
     int64_t last_B, last_H, last_W;
+    int from_weights;           /* loaded from a weights file (summary: 0 gradients, as a stripped .pt) */
 };
 
 /* Builds m->graph, m->params, m->info from YAML text. yaml_name picks the scale (file name with a

@@ -69,12 +69,16 @@ int cpose_model_summary(const struct cpose_model *m, int fused, int imgsz, struc
             if (p->kind == CPOSE_PARAM_FROZEN) s->params += p->numel;
         }
     }
+    /* Ultralytics saves checkpoints with requires_grad off (strip_optimizer), so a model loaded
+     * from weights reports 0 gradients; a fresh YAML model reports its trainable parameters
+     * (fused: only the plain head Conv2d layers keep requires_grad). */
+    if (m->from_weights) s->gradients = 0;
     double f = 0;
     if (imgsz <= 0) imgsz = 640;
     const struct cpose_graph *g = m->graph;
     struct cpose_graph *fg = NULL;
     if (fused) {
-        if ((rc = cpose_graph_fuse(m->graph, &fg, NULL)) != CPOSE_OK) return rc;
+        if ((rc = cpose_graph_fuse_structure(m->graph, &fg, NULL)) != CPOSE_OK) return rc;
         g = fg;
     }
     /* Ultralytics profiles a max-stride square and scales by area; the walk at imgsz is the same

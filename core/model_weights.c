@@ -175,6 +175,7 @@ int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpos
             cpose_h5_free_strings(names, nn);
         }
     }
+    m->from_weights = 1;
     *out = m, m = NULL;
 fail:
     cpose_model_free(m);

@@ -96,9 +96,16 @@ static void begin_item(struct parser *p)
 
 static void end_item(struct parser *p)
 {
-    if (p->sec == SEC_IMAGES) cpose_vec_push(&p->images, &p->img);
-    else if (p->sec == SEC_CATS) cpose_vec_push(&p->cats, &p->cat);
-    else cpose_vec_push(&p->anns, &p->ann);
+    /* The vectors own the strings from here: clear the scratch item so they are freed once. */
+    if (p->sec == SEC_IMAGES) {
+        cpose_vec_push(&p->images, &p->img);
+        memset(&p->img, 0, sizeof p->img);
+    } else if (p->sec == SEC_CATS) {
+        cpose_vec_push(&p->cats, &p->cat);
+        memset(&p->cat, 0, sizeof p->cat);
+    } else {
+        cpose_vec_push(&p->anns, &p->ann);
+    }
     p->st = ST_LIST;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -18,6 +19,14 @@
 #include "fsutil.h"
 #include "log.h"
 #include "numfmt.h"
+
+/* Process CPU time (all threads), for the timing line. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 int cpose_coco91_to_80(int64_t category_id)
 {
@@ -278,9 +287,11 @@ static int image_rows(struct conv_ctx *cx, size_t img, struct cbuf *b, long long
     return CPOSE_OK;
 }
 
-static int write_all(const char *path, const char *data, size_t len)
+/* Writes a file; dirfd (or AT_FDCWD) is the open folder of path, name the part below it (so the
+ * kernel does not walk the whole path for each of 64k files). */
+static int write_all(int dirfd, const char *name, const char *path, const char *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) return cpose_err(CPOSE_EIO, "cannot write '%s': %s", path, strerror(errno));
     while (len) {
         ssize_t w = write(fd, data, len);
@@ -328,11 +339,12 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     struct cbuf yb = {0};
     char *labels_dir = NULL, *yaml_path = NULL;
     struct conv_ctx cx = {0};
-    double t_load = cpose_now();
+    double t_load = cpose_now(), c_load = cpu_seconds();
     int rc = cpose_coco_load(json_path, &c);
     if (rc != CPOSE_OK) return rc;
     t_load = cpose_now() - t_load;
-    double t_write = cpose_now();
+    c_load = cpu_seconds() - c_load;
+    double t_write = cpose_now(), c_write = cpu_seconds();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);
     if (cpose_path_is_dir(labels_dir)) {
@@ -447,6 +459,9 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
 #pragma omp parallel reduction(+ : skipped, lines, files)
     {
         struct cbuf b = {0};
+        int dirfd = -1;
+        size_t dir_len = 0;
+        const char *dir_of = NULL; /* the path whose folder dirfd holds */
 #pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < n_ord; i++) {
             if (i > 0 && strcmp(ord[i - 1].path, ord[i].path) == 0) continue; /* handled by the group head */
@@ -456,7 +471,18 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                 image_rows(&cx, ord[j].img, &b, &skipped, &lines);
                 j++;
             } while (j < n_ord && strcmp(ord[j].path, ord[i].path) == 0);
-            int r = write_all(ord[i].path, b.p ? b.p : "", b.n);
+            const char *path = ord[i].path, *slash = strrchr(path, '/');
+            size_t dl = (size_t)(slash - path);
+            if (!dir_of || dl != dir_len || strncmp(dir_of, path, dl) != 0) {
+                if (dirfd >= 0) close(dirfd);
+                char *dir = cpose_strndup(path, dl);
+                dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                cpose_free(dir);
+                dir_of = path;
+                dir_len = dl;
+            }
+            int r = dirfd >= 0 ? write_all(dirfd, slash + 1, path, b.p ? b.p : "", b.n)
+                               : write_all(AT_FDCWD, path, path, b.p ? b.p : "", b.n);
             if (r != CPOSE_OK) {
 #pragma omp critical(cpose_convert_err)
                 if (first_rc == CPOSE_OK) {
@@ -467,6 +493,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                 files++;
             }
         }
+        if (dirfd >= 0) close(dirfd);
         cpose_free(b.p);
     }
     if (first_rc != CPOSE_OK) {
@@ -478,8 +505,9 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
         st->n_lines += lines;
         st->n_skipped += skipped;
     }
-    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s, write %.2f s)",
-               json_path, files, lines, skipped, sub, t_load, cpose_now() - t_write);
+    cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s wall %.2f s CPU, "
+               "write %.2f s wall %.2f s CPU)",
+               json_path, files, lines, skipped, sub, t_load, c_load, cpose_now() - t_write, cpu_seconds() - c_write);
 fail:
     if (ord)
         for (size_t i = 0; i < n_used; i++) cpose_free((void *)ord[i].path);

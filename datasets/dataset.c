@@ -208,6 +208,15 @@ static int parse_names(struct yctx *y, yaml_node_t *n, struct cpose_dataset *d)
     return CPOSE_OK;
 }
 
+static int url_like(const char *u)
+{
+    static const char *schemes[] = {"http://", "https://", "ftp://", "file://", "synth:"};
+    if (strchr(u, '\n')) return 0;
+    for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++)
+        if (strncmp(u, schemes[i], strlen(schemes[i])) == 0) return 1;
+    return 0;
+}
+
 /* download: a URL, a list of URLs, or list items {url: U, dir: D} (D relative to the root). */
 static int parse_download(struct yctx *y, yaml_node_t *n, struct cpose_dataset *d, const char *parent_dir)
 {
@@ -228,15 +237,22 @@ static int parse_download(struct yctx *y, yaml_node_t *n, struct cpose_dataset *
             }
         }
         if (!url || !*url) return yerr(y, it, "download", "must be a URL or a list of URLs");
-        d->download[i] = cpose_strdup(url);
+        if (!url_like(url)) {
+            cpose_warn("%s:%d: download: entry is not a URL (Ultralytics' Python download scripts are not run by "
+                       "cpose); ignored",
+                       y->file, yline(it));
+            continue;
+        }
+        int k = d->n_download;
+        d->download[k] = cpose_strdup(url);
         if (!dir) {
-            d->download_dir[i] = cpose_strdup(parent_dir);
+            d->download_dir[k] = cpose_strdup(parent_dir);
         } else {
             char *tmp = dir[0] == '/' ? cpose_strdup(dir) : cpose_asprintf("%s/%s", d->path, dir);
-            d->download_dir[i] = cpose_path_normalize(tmp);
+            d->download_dir[k] = cpose_path_normalize(tmp);
             cpose_free(tmp);
         }
-        d->n_download = i + 1;
+        d->n_download = k + 1;
     }
     return CPOSE_OK;
 }

@@ -230,7 +230,6 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     c.kdim = c.mi->kdim;
     c.C = c.mi->n_outputs;
     int verbose = cpose_args_bool(a, "verbose"), save_json = cpose_args_bool(a, "save_json");
-    int plots = cpose_args_bool(a, "plots");
     static const char *const unsupported[] = {"augment", "half", "save_hybrid", "save_txt", "dnn"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
@@ -279,7 +278,10 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if ((rc = cpose_loader_next(L, &b)) != CPOSE_OK) goto fail_prog;
         if (b.n == 0) break;
         if (b.K != c.nkpt) {
-            rc = cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints", data, b.K, c.nkpt);
+            rc = b.K == 0 ? cpose_err(CPOSE_EINVAL, "%s has no kpt_shape: a pose dataset needs kpt_shape: [%d, %d]", data,
+                                      c.nkpt, c.kdim)
+                          : cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints", data,
+                                      b.K, c.nkpt);
             goto fail_prog;
         }
         double t1 = cpose_now();
@@ -312,7 +314,9 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     out->ms_pre = t_pre * k, out->ms_inf = t_inf * k, out->ms_post = t_post * k;
     cpose_info("Speed: %.1fms preprocess, %.1fms inference, 0.0ms loss, %.1fms postprocess per image", out->ms_pre,
                out->ms_inf, out->ms_post);
-    if (c.json) {
+    if (c.json && out->n_predictions == 0)
+        cpose_warn("no detections at conf=%g: predictions.json not written (as Ultralytics)", c.nms.conf);
+    if (c.json && out->n_predictions > 0) {
         pred_path = cpose_path_join(out->save_dir, "predictions.json");
         cpose_info("Saving %s...", pred_path);
         if ((rc = cpose_pred_json_write(c.json, pred_path)) != CPOSE_OK) goto fail;
@@ -323,8 +327,8 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         out->anno_json = cpose_strdup(d.anno_json);
         if ((rc = cpose_val_coco_eval(&d, pred_path, out->save_dir, report, out)) != CPOSE_OK) goto fail;
     }
-    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, plots, out)) != CPOSE_OK) goto fail;
-    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, plots, out)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, out)) != CPOSE_OK) goto fail;
+    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, out)) != CPOSE_OK) goto fail;
     cpose_info("Results saved to %s", out->save_dir);
     goto fail;
 fail_prog:

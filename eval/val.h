@@ -37,7 +37,7 @@ struct cpose_val_summary {
 /* Validates m on args' data= split= with Ultralytics' val arguments: imgsz, batch, conf (None →
  * 0.001), iou, max_det, single_cls (agnostic NMS, one class), save_json (predictions.json),
  * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
- * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...), plots,
+ * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...),
  * report= (an extra folder for the report), verbose (per-class rows when nc > 1).
  * Prints the metric table, the speed line, pycocotools' summaries and "Results saved to" on stdout.
  * Errors (CPOSE_EINVAL/CPOSE_EIO) name the key or file: no data=, a missing split, a model/dataset
@@ -45,6 +45,14 @@ struct cpose_val_summary {
  * (safe to free) otherwise. */
 CPOSE_API int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
 CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
+
+/* The summary as the tree Lua's model:val() returns (Ultralytics' metrics object, flattened):
+ * {box = {map, map50, map75, maps = {per class id}, mp, mr}, pose = {...}, fitness, images,
+ *  instances, predictions, speed = {preprocess, inference, postprocess} (ms per image),
+ *  coco = {keypoints = {10 stats}, bbox = {12 stats}, anno_json} (only when COCOeval ran),
+ *  save_dir, files = {...}}. Owned by the caller (cJSON_Delete). Cannot fail. */
+struct cJSON;
+CPOSE_API struct cJSON *cpose_val_summary_json(const struct cpose_val_summary *s);
 
 /* COCO's 80→91 category ids (Ultralytics' coco80_to_coco91_class), for class maps. */
 CPOSE_API extern const int cpose_coco80_to_91[80];

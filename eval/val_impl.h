@@ -29,12 +29,10 @@ void cpose_val_data_free(struct cpose_val_data *d);
 int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, const char *dir1, const char *dir2,
                         struct cpose_val_summary *s);
 
-/* Writes the Ultralytics metrics (val.json, val.md, and val.html with PR curves when plots) into dir;
- * adds the paths to files_to->files. */
-int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir, int plots,
+/* Writes the Ultralytics metrics report (reports/val_report.h: val_metrics.json, val_report.md,
+ * val_report.html) into dir; adds the paths to files_to->files. */
+int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir,
                             struct cpose_val_summary *files_to);
-/* val.html (eval/val_html.c). */
-int cpose_val_write_html(const struct cpose_val_summary *s, char *const *names, int nc, const char *path);
 
 /* Adds a file to s->files (copy). */
 void cpose_val_add_file(struct cpose_val_summary *s, const char *path);

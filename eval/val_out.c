@@ -1,5 +1,5 @@
 /* eval/val_out.c — what a val run writes and reads around the loop: the dataset's COCO GT and class
- * map, COCOeval of predictions.json, the metrics JSON/Markdown, and the `cpose val` mode. */
+ * map, COCOeval of predictions.json, the report files, and the `cpose val` mode. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "log.h"
 #include "model.h"
 #include "reports/eval_report.h"
+#include "reports/val_report.h"
 #include "val_impl.h"
 
 static int ends_with(const char *s, const char *suf)
@@ -149,115 +150,57 @@ fail:
     return rc;
 }
 
-static cJSON *metric_json(const struct cpose_det_metric *m, int nc)
+int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir,
+                            struct cpose_val_summary *files_to)
+{
+    (void)nc;
+    int rc = cpose_val_report_write_dir(&s->metrics, (const char *const *)names, dir);
+    if (rc) return rc;
+    const char *files[3] = {"val_metrics.json", "val_report.md", "val_report.html"};
+    for (int i = 0; i < 3; i++) {
+        char *p = cpose_path_join(dir, files[i]);
+        cpose_val_add_file(files_to, p);
+        cpose_free(p);
+    }
+    return CPOSE_OK;
+}
+
+static cJSON *metric_tree(const struct cpose_det_metric *m, int nc)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "p", m->mp);
-    cJSON_AddNumberToObject(o, "r", m->mr);
+    cJSON_AddNumberToObject(o, "map", m->map);
     cJSON_AddNumberToObject(o, "map50", m->map50);
     cJSON_AddNumberToObject(o, "map75", m->map75);
-    cJSON_AddNumberToObject(o, "map", m->map);
-    cJSON *maps = cJSON_AddArrayToObject(o, "maps");
-    for (int i = 0; i < nc && m->maps; i++) cJSON_AddItemToArray(maps, cJSON_CreateNumber(m->maps[i]));
+    cJSON_AddItemToObject(o, "maps", m->maps ? cJSON_CreateDoubleArray(m->maps, nc) : cJSON_CreateArray());
+    cJSON_AddNumberToObject(o, "mp", m->mp);
+    cJSON_AddNumberToObject(o, "mr", m->mr);
     return o;
 }
 
-static void md_row(FILE *f, const char *name, int64_t images, int64_t inst, const double *v)
-{
-    fprintf(f, "| %s | %lld | %lld |", name, (long long)images, (long long)inst);
-    for (int i = 0; i < 8; i++) fprintf(f, " %.3g |", v[i]);
-    fputc('\n', f);
-}
-
-/* val.md: the metric table as Markdown, plus the speed and the COCOeval summaries when run. */
-static int write_md(const struct cpose_val_summary *s, char *const *names, int nc, const char *path)
+cJSON *cpose_val_summary_json(const struct cpose_val_summary *s)
 {
     const struct cpose_val_results *r = &s->metrics;
-    struct cpose_atomic_file af;
-    int rc = cpose_atomic_open(&af, path);
-    if (rc) return rc;
-    FILE *f = af.fp;
-    fprintf(f, "# cpose val\n\n| Class | Images | Instances | Box(P | R | mAP50 | mAP50-95) | Pose(P | R | mAP50 | "
-               "mAP50-95) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    double all[8] = {r->box.mp, r->box.mr, r->box.map50, r->box.map, r->pose.mp, r->pose.mr, r->pose.map50, r->pose.map};
-    int64_t ni = 0;
-    for (int i = 0; i < r->nc; i++) ni += r->nt_per_class[i];
-    md_row(f, "all", r->seen, ni, all);
-    for (int i = 0; r->nc > 1 && i < r->box.n_ap_class; i++) {
-        int c = r->box.ap_class[i];
-        double v[8] = {r->box.p[i], r->box.r[i], r->box.ap50[i], r->box.ap[i],
-                       r->pose.p[i], r->pose.r[i], r->pose.ap50[i], r->pose.ap[i]};
-        char id[32];
-        snprintf(id, sizeof id, "%d", c);
-        md_row(f, names && c < nc ? names[c] : id, r->seen, r->nt_per_class[c], v);
-    }
-    fprintf(f, "\nSpeed: %.1f ms preprocess, %.1f ms inference, %.1f ms postprocess per image.\n", s->ms_pre, s->ms_inf,
-            s->ms_post);
-    if (s->coco_ran) fprintf(f, "\nCOCOeval (%s): keypoints AP %.4f, AP50 %.4f; bbox AP %.4f, AP50 %.4f.\n",
-                             s->anno_json, s->coco_kpt[0], s->coco_kpt[1], s->coco_bbox[0], s->coco_bbox[1]);
-    if (ferror(f)) {
-        cpose_atomic_abort(&af);
-        return cpose_err(CPOSE_EIO, "cannot write %s", path);
-    }
-    return cpose_atomic_commit(&af);
-}
-
-int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir, int plots,
-                            struct cpose_val_summary *files_to)
-{
-    const struct cpose_val_results *r = &s->metrics;
-    int rc = cpose_mkdirs(dir);
-    if (rc) return rc;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "images", (double)r->seen);
+    cJSON_AddItemToObject(o, "box", metric_tree(&r->box, r->nc));
+    cJSON_AddItemToObject(o, "pose", metric_tree(&r->pose, r->nc));
+    cJSON_AddNumberToObject(o, "fitness", cpose_val_fitness(r));
+    cJSON_AddNumberToObject(o, "images", (double)s->n_images);
     cJSON_AddNumberToObject(o, "instances", (double)r->n_instances);
     cJSON_AddNumberToObject(o, "predictions", (double)s->n_predictions);
-    cJSON_AddItemToObject(o, "box", metric_json(&r->box, r->nc));
-    cJSON_AddItemToObject(o, "pose", metric_json(&r->pose, r->nc));
-    cJSON *pc = cJSON_AddArrayToObject(o, "per_class");
-    for (int i = 0; i < r->box.n_ap_class; i++) {
-        int c = r->box.ap_class[i];
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e, "class", c);
-        if (names && c < nc) cJSON_AddStringToObject(e, "name", names[c]);
-        cJSON_AddNumberToObject(e, "instances", (double)r->nt_per_class[c]);
-        const struct cpose_det_metric *ms[2] = {&r->box, &r->pose};
-        for (int t = 0; t < 2; t++) {
-            cJSON *x = cJSON_AddObjectToObject(e, t ? "pose" : "box");
-            cJSON_AddNumberToObject(x, "p", ms[t]->p[i]);
-            cJSON_AddNumberToObject(x, "r", ms[t]->r[i]);
-            cJSON_AddNumberToObject(x, "map50", ms[t]->ap50[i]);
-            cJSON_AddNumberToObject(x, "map", ms[t]->ap[i]);
-        }
-        cJSON_AddItemToArray(pc, e);
-    }
-    cJSON *sp = cJSON_AddObjectToObject(o, "speed_ms");
+    cJSON *sp = cJSON_AddObjectToObject(o, "speed");
     cJSON_AddNumberToObject(sp, "preprocess", s->ms_pre);
     cJSON_AddNumberToObject(sp, "inference", s->ms_inf);
     cJSON_AddNumberToObject(sp, "postprocess", s->ms_post);
     if (s->coco_ran) {
-        cJSON *co = cJSON_AddObjectToObject(o, "cocoeval");
-        cJSON_AddStringToObject(co, "anno_json", s->anno_json);
-        cJSON_AddItemToObject(co, "keypoints", cJSON_CreateDoubleArray(s->coco_kpt, 10));
-        cJSON_AddItemToObject(co, "bbox", cJSON_CreateDoubleArray(s->coco_bbox, 12));
+        cJSON *c = cJSON_AddObjectToObject(o, "coco");
+        cJSON_AddItemToObject(c, "keypoints", cJSON_CreateDoubleArray(s->coco_kpt, 10));
+        cJSON_AddItemToObject(c, "bbox", cJSON_CreateDoubleArray(s->coco_bbox, 12));
+        cJSON_AddStringToObject(c, "anno_json", s->anno_json ? s->anno_json : "");
     }
-    char *txt = cJSON_Print(o);
-    cJSON_Delete(o);
-    char *pj = cpose_path_join(dir, "val.json"), *pm = cpose_path_join(dir, "val.md");
-    rc = cpose_write_file_atomic(pj, txt, strlen(txt));
-    free(txt);
-    if (rc == CPOSE_OK) rc = write_md(s, names, nc, pm);
-    char *ph = plots ? cpose_path_join(dir, "val.html") : NULL;
-    if (rc == CPOSE_OK && ph) rc = cpose_val_write_html(s, names, nc, ph);
-    if (rc == CPOSE_OK) {
-        cpose_val_add_file(files_to, pj);
-        cpose_val_add_file(files_to, pm);
-        if (ph) cpose_val_add_file(files_to, ph);
-    }
-    cpose_free(pj);
-    cpose_free(pm);
-    cpose_free(ph);
-    return rc;
+    if (s->save_dir) cJSON_AddStringToObject(o, "save_dir", s->save_dir);
+    cJSON *f = cJSON_AddArrayToObject(o, "files");
+    for (int i = 0; i < s->n_files; i++) cJSON_AddItemToArray(f, cJSON_CreateString(s->files[i]));
+    return o;
 }
 
 int cpose_mode_val(int argc, char **argv)

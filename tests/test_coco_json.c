@@ -59,6 +59,9 @@ static void test_errors(void)
     CHECK_CONTAINS(cpose_errmsg(), "annotation id 5: key 'bbox'");
     CHECK(parse("{\"annotations\": [{\"id\": 6, \"bbox\": [1, 2, 3]}]}", &c) == CPOSE_EINVAL);
     CHECK_CONTAINS(cpose_errmsg(), "4 numbers");
+    /* an error after complete image and category objects frees their names once (ASan checks) */
+    CHECK(parse("{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\"}], \"categories\": [{\"id\": 1, \"name\": \"person\"}], x", &c) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "malformed JSON");
     CHECK(parse("{\"images\": [", &c) == CPOSE_EINVAL);
     CHECK_CONTAINS(cpose_errmsg(), "ends too early");
     CHECK(cpose_coco_load("/nonexistent/x.json", &c) == CPOSE_EIO);

@@ -80,6 +80,12 @@ static void test_yaml(void)
     write_text(img, "not really a jpeg");
     y = yaml_in(root, "list.txt", "./images/a/x.jpg\n./images/a/notes.md\n");
     cpose_free(y);
+    y = yaml_in(root, "l.yaml", "train: [list.txt, images/a]\nval: images/a\nnames: [cat, dog]\n");
+    CHECK(cpose_dataset_load(y, &d) == CPOSE_OK && d.n_splits[CPOSE_SPLIT_TRAIN] == 2);
+    CHECK(cpose_dataset_images(&d, CPOSE_SPLIT_TRAIN, &files, &n) == CPOSE_OK && n == 2); /* listed twice */
+    cpose_strv_free(files, n);
+    cpose_dataset_free(&d);
+    cpose_free(y);
     y = yaml_in(root, "d.yaml", "train: list.txt\nval: ../images/a\nnames: [cat, dog]\n");
     CHECK(cpose_dataset_load(y, &d) == CPOSE_OK);
     CHECK(d.nc == 2 && strcmp(d.names[1], "dog") == 0 && d.kpt_shape[0] == 0);
@@ -121,6 +127,12 @@ static void test_yaml(void)
     cpose_dataset_free(&d);
     unsetenv("CPOSE_DATASETS_DIR");
     cpose_free(root);
+
+    /* Ultralytics' Python download scripts are ignored with a warning, not run */
+    y = yaml_in(tmp, "script.yaml", "train: a\nval: a\nnames: [x]\ndownload: |\n  from pathlib import Path\n  print(1)\n");
+    CHECK(cpose_dataset_load(y, &d) == CPOSE_OK && d.n_download == 0);
+    cpose_dataset_free(&d);
+    cpose_free(y);
 
     /* errors, each naming the file/line/key */
     struct {

@@ -238,8 +238,32 @@ static void check_weights_io(void)
     cpose_remove_tree(dir);
 }
 
+/* The four-level p6 head runs: strides 8..64, A = Σ (128/s)², finite outputs, boxes near anchors. */
+static void check_p6_forward(void)
+{
+    struct cpose_model *m = NULL;
+    CHECK(cpose_model_load("yolov8n-pose-p6.yaml", NULL, &m) == CPOSE_OK);
+    if (!m) return;
+    const struct cpose_model_info *info = cpose_model_get_info(m);
+    CHECK(info->n_levels == 4 && info->strides[3] == 64 && info->max_stride == 64);
+    int64_t A = cpose_model_num_anchors(m, 128, 128);
+    CHECK(A == 16 * 16 + 8 * 8 + 4 * 4 + 2 * 2);
+    float *in = calloc(3 * 128 * 128, sizeof(float)), *pred = malloc(sizeof(float) * 56 * A);
+    for (int i = 0; i < 3 * 128 * 128; i++) in[i] = (float)(i % 255) / 255.0f;
+    CHECK(cpose_model_predict(m, in, 1, 128, 128, pred) == CPOSE_OK);
+    int finite = 1;
+    for (int64_t i = 0; i < 56 * A; i++) finite &= isfinite(pred[i]);
+    CHECK(finite);
+    /* the last anchor is the P6 cell (1,1) at stride 64: its box centre lies within ±16 bins·64 px */
+    CHECK(fabsf(pred[A - 1] - 96.0f) <= 16 * 64);
+    CHECK(cpose_model_predict(m, in, 1, 96, 128, pred) == CPOSE_ESHAPE);
+    free(in), free(pred);
+    cpose_model_free(m);
+}
+
 int main(void)
 {
+    check_p6_forward();
     check_counts();
     check_fresh_init();
     check_weights_io();

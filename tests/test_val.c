@@ -20,6 +20,7 @@
 #include "datasets/synth.h"
 #include "eval/eval_run.h"
 #include "eval/val.h"
+#include "eval/val_impl.h"
 
 static char *c8_yaml(const char *tmp)
 {
@@ -135,13 +136,24 @@ static void test_coco8(struct cpose_model *m, const char *tmp)
         CHECK(s.coco_ran == 0 && s.anno_json == NULL); /* coco8-pose ships no COCO JSON */
         char *dir = cpose_path_join(project, "val");
         CHECK_MSG(strcmp(s.save_dir, dir) == 0, "%s", s.save_dir);
-        char *pj = cpose_path_join(dir, "predictions.json"), *vj = cpose_path_join(dir, "val.json");
+        char *pj = cpose_path_join(dir, "predictions.json"), *vj = cpose_path_join(dir, "val_metrics.json");
         CHECK(cpose_path_is_file(pj) && cpose_path_is_file(vj));
         compare_predictions(pj);
         cJSON *v = load_json(vj);
-        cJSON *box = cJSON_GetObjectItem(v, "box");
-        CHECK(box && fabs(cJSON_GetObjectItem(box, "map50")->valuedouble - s.metrics.box.map50) < 1e-12);
+        cJSON *map50 = cJSON_GetObjectItem(v, "metrics/mAP50(B)");
+        CHECK(map50 && fabs(map50->valuedouble - s.metrics.box.map50) < 1e-12);
         cJSON_Delete(v);
+        /* the tree Lua's model:val() returns */
+        cJSON *t = cpose_val_summary_json(&s);
+        cJSON *tb = cJSON_GetObjectItem(t, "box"), *tp = cJSON_GetObjectItem(t, "pose");
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "map50")->valuedouble, 0.00599, 0.000005);
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "map")->valuedouble, 0.00334, 0.000005);
+        CHECK_NEAR(cJSON_GetObjectItem(tb, "mr")->valuedouble, 6.0 / 14, 0.0005);
+        CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(tb, "maps")) == 1);
+        CHECK(cJSON_GetObjectItem(tp, "map")->valuedouble == 0);
+        CHECK(cJSON_GetObjectItem(t, "images")->valuedouble == 4 && cJSON_GetObjectItem(t, "coco") == NULL);
+        CHECK(strcmp(cJSON_GetObjectItem(t, "save_dir")->valuestring, s.save_dir) == 0);
+        cJSON_Delete(t);
         cpose_free(pj);
         cpose_free(vj);
         cpose_free(dir);
@@ -196,8 +208,8 @@ static void test_synth(struct cpose_model *m, const char *tmp)
         CHECK_MSG(strcmp(s.save_dir, dir) == 0, "%s", s.save_dir);
         CHECK(s.n_images == 3);
         CHECK(s.coco_ran == 1 && s.anno_json && strcmp(s.anno_json, gt) == 0);
-        const char *files[] = {"predictions.json", "metrics.json", "report.md", "report.html", "val.json", "val.md",
-                               "val.html"};
+        const char *files[] = {"predictions.json", "metrics.json", "report.md", "report.html", "val_metrics.json",
+                               "val_report.md", "val_report.html"};
         for (int i = 0; i < 7; i++) {
             char *p = cpose_path_join(dir, files[i]);
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
@@ -209,15 +221,7 @@ static void test_synth(struct cpose_model *m, const char *tmp)
             cpose_free(p);
         }
         CHECK(s.n_files == 13);
-        char *html = cpose_path_join(dir, "val.html"), *text = NULL;
-        size_t len = 0;
-        CHECK(cpose_read_file(html, &text, &len) == CPOSE_OK);
-        if (text) {
-            CHECK_CONTAINS(text, "<polyline");
-            CHECK_CONTAINS(text, "Pose precision-recall");
-        }
-        cpose_free(text);
-        cpose_free(html);
+
         /* predictions carry the GT's category id (person = 1), so COCOeval sees them */
         char *pj = cpose_path_join(dir, "predictions.json");
         cJSON *pr = load_json(pj);
@@ -251,8 +255,50 @@ static void test_synth(struct cpose_model *m, const char *tmp)
     cpose_free(report);
 }
 
+/* Dataset facts without a model: Ultralytics' is_coco rule (…coco…/val2017.txt → COCO 80→91 ids),
+ * the conventional GT location, a GT with its own category ids, and identity otherwise. */
+static void test_data_facts(const char *tmp)
+{
+    char *root = cpose_path_join(tmp, "coco-mini");
+    char *ann = cpose_path_join(root, "annotations");
+    CHECK(cpose_mkdirs(ann) == CPOSE_OK);
+    char *list = cpose_path_join(root, "val2017.txt"), *gt = cpose_path_join(ann, "person_keypoints_val2017.json");
+    char *yaml = cpose_path_join(root, "coco-mini.yaml");
+    const char *gt_text = "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10}], \"annotations\": [], "
+                          "\"categories\": [{\"id\": 7, \"name\": \"a\"}, {\"id\": 3, \"name\": \"b\"}]}";
+    CHECK(cpose_write_file_atomic(list, "./images/val2017/1.jpg\n", 23) == CPOSE_OK);
+    CHECK(cpose_write_file_atomic(gt, gt_text, strlen(gt_text)) == CPOSE_OK);
+    char *y = cpose_asprintf("path: %s\ntrain: val2017.txt\nval: val2017.txt\nkpt_shape: [17, 3]\nnames:\n  0: a\n  1: b\n", root);
+    CHECK(cpose_write_file_atomic(yaml, y, strlen(y)) == CPOSE_OK);
+    struct cpose_val_data d;
+    CHECK(cpose_val_data_open(yaml, "val", NULL, 1, 2, &d) == CPOSE_OK);
+    CHECK(d.is_coco == 1 && d.anno_json && strcmp(d.anno_json, gt) == 0);
+    CHECK(d.class_map[0] == 1 && d.class_map[1] == 2); /* coco80_to_coco91_class */
+    cpose_val_data_free(&d);
+    /* no GT wanted (save_json off): none loaded */
+    CHECK(cpose_val_data_open(yaml, "val", NULL, 0, 2, &d) == CPOSE_OK);
+    CHECK(d.anno_json == NULL && d.class_map[1] == 2);
+    cpose_val_data_free(&d);
+    /* not COCO (the split is not val2017.txt): the GT's categories sorted by id */
+    char *y2 = cpose_asprintf("path: %s\ntrain: val2017.txt\nval: list.txt\nnames:\n  0: a\n  1: b\n", root);
+    char *yaml2 = cpose_path_join(tmp, "other.yaml");
+    CHECK(cpose_write_file_atomic(yaml2, y2, strlen(y2)) == CPOSE_OK);
+    CHECK(cpose_val_data_open(yaml2, "val", gt, 1, 2, &d) == CPOSE_OK);
+    CHECK(d.is_coco == 0 && d.class_map[0] == 3 && d.class_map[1] == 7);
+    cpose_val_data_free(&d);
+    /* GT category count differs from nc: identity */
+    CHECK(cpose_val_data_open(yaml2, "val", gt, 1, 3, &d) == CPOSE_OK);
+    CHECK(d.class_map[0] == 0 && d.class_map[2] == 2);
+    cpose_val_data_free(&d);
+    CHECK(cpose_val_data_open(yaml2, "val", list, 1, 2, &d) != CPOSE_OK); /* not JSON */
+    CHECK_CONTAINS(cpose_errmsg(), "val2017.txt");
+    cpose_free(y), cpose_free(y2), cpose_free(yaml), cpose_free(yaml2), cpose_free(gt), cpose_free(list);
+    cpose_free(ann), cpose_free(root);
+}
+
 int main(void)
 {
+    test_data_facts(tl_tmpdir("val-data"));
     const char *weights = tl_fixture("ultralytics/yolov8n-pose-seed0-bncal.h5");
     const char *tmp = tl_tmpdir("val");
     struct cpose_model *m = NULL;

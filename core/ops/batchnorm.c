@@ -17,11 +17,10 @@ static int bn_shape(const struct cpose_tensor *const *in, int n_in, const void *
     return CPOSE_OK;
 }
 
-/* Element (n, c, p) offset in either layout; p indexes H·W. */
+/* Element (n, c, p) offset in any layout; p indexes H·W. */
 static inline int64_t off(const struct cpose_tensor *t, int64_t n, int64_t c, int64_t p)
 {
-    int64_t C = t->dims[1], HW = t->dims[2] * t->dims[3];
-    return t->nhwc ? (n * HW + p) * C + c : (n * C + c) * HW + p;
+    return cpose_tensor_off(t, n, c, p / t->dims[3], p % t->dims[3]);
 }
 
 static int bn_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
@@ -58,6 +57,7 @@ static int bn_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const
             }
     }
     if (ctx && ctx->train && p->nbt) p->nbt[0] += 1;
+    cpose_tensor_zero_pad(out);
     return CPOSE_OK;
 }
 

@@ -9,7 +9,7 @@ static int concat_shape(const struct cpose_tensor *const *in, int n_in, const vo
     for (int i = 0; i < n_in; i++) {
         const struct cpose_tensor *t = in[i];
         if (t->ndim != 4 || t->dims[0] != in[0]->dims[0] || t->dims[2] != in[0]->dims[2] ||
-            t->dims[3] != in[0]->dims[3] || t->nhwc != in[0]->nhwc) {
+            t->dims[3] != in[0]->dims[3] || t->layout != in[0]->layout) {
             char a[96], b[96];
             return cpose_err(CPOSE_ESHAPE, "concat: input %d %s does not match input 0 %s outside dim 1", i,
                              cpose_shape_str(t->dims, t->ndim, a, sizeof a),
@@ -17,7 +17,7 @@ static int concat_shape(const struct cpose_tensor *const *in, int n_in, const vo
         }
         c += t->dims[1];
     }
-    cpose_tensor_set4(out, in[0]->dims[0], c, in[0]->dims[2], in[0]->dims[3], in[0]->nhwc);
+    cpose_tensor_set4(out, in[0]->dims[0], c, in[0]->dims[2], in[0]->dims[3], in[0]->layout);
     return CPOSE_OK;
 }
 
@@ -25,8 +25,10 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
                           struct cpose_tensor *out, void *params)
 {
     int64_t N = out->dims[0], C = out->dims[1], HW = out->dims[2] * out->dims[3];
-    if (out->nhwc) {
-#pragma omp parallel for schedule(static)
+    int b = cpose_layout_block(out->layout), aligned = 1;
+    for (int i = 0; i < n_in - 1; i++) aligned &= b && in[i]->dims[1] % b == 0;
+    if (out->layout == CPOSE_LAYOUT_NHWC) {
+#pragma omp parallel for schedule(static) if (N * HW * C >= CPOSE_PAR_MIN)
         for (int64_t q = 0; q < N * HW; q++) {
             float *d = out->data + q * C;
             for (int i = 0; i < n_in; i++) {
@@ -35,14 +37,31 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
                 d += ci;
             }
         }
-    } else {
+    } else if (out->layout == CPOSE_LAYOUT_PLAIN || aligned) {
+        /* per image, each input is one contiguous run (blocked: whole channel blocks, the last
+         * input's zero padding included) */
+        int64_t per_out = cpose_tensor_size(out) / N;
         for (int64_t n = 0; n < N; n++) {
-            float *d = out->data + n * C * HW;
+            float *d = out->data + n * per_out;
             for (int i = 0; i < n_in; i++) {
-                int64_t sz = in[i]->dims[1] * HW;
+                int64_t sz = cpose_tensor_size(in[i]) / N;
                 memcpy(d, in[i]->data + n * sz, sz * sizeof(float));
                 d += sz;
             }
+        }
+    } else {
+        int64_t H = out->dims[2], W = out->dims[3];
+        memset(out->data, 0, cpose_tensor_size(out) * sizeof(float));
+        int64_t c0 = 0;
+        for (int i = 0; i < n_in; i++) {
+            const struct cpose_tensor *t = in[i];
+#pragma omp parallel for collapse(2) schedule(static)
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t c = 0; c < t->dims[1]; c++)
+                    for (int64_t h = 0; h < H; h++)
+                        for (int64_t w = 0; w < W; w++)
+                            out->data[cpose_tensor_off(out, n, c0 + c, h, w)] = t->data[cpose_tensor_off(t, n, c, h, w)];
+            c0 += t->dims[1];
         }
     }
     return CPOSE_OK;

@@ -15,7 +15,7 @@ static int conv2d_shape(const struct cpose_tensor *const *in, int n_in, const vo
     int64_t wo = (x->dims[3] + 2 * p->pad - p->k) / p->stride + 1;
     if (ho <= 0 || wo <= 0) return cpose_err(CPOSE_ESHAPE, "conv2d: input %lldx%lld too small for kernel %d",
                                              (long long)x->dims[2], (long long)x->dims[3], p->k);
-    cpose_tensor_set4(out, x->dims[0], p->cout, ho, wo, x->nhwc);
+    cpose_tensor_set4(out, x->dims[0], p->cout, ho, wo, p->out_layout ? p->out_layout : x->layout);
     return CPOSE_OK;
 }
 

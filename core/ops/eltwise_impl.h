@@ -34,8 +34,8 @@ static inline int cpose_eltwise_binary_shape_named(const char *op, const struct 
     {                                                                                                   \
         const float *A = in[0]->data, *B = in[1]->data;                                                 \
         float *Y = out->data;                                                                           \
-        int64_t n = cpose_tensor_numel(out);                                                            \
-        _Pragma("omp parallel for simd schedule(static)") for (int64_t i = 0; i < n; i++)              \
+        int64_t n = cpose_tensor_size(out); /* padding too: stays finite */                                                            \
+        _Pragma("omp parallel for simd schedule(static) if (n >= CPOSE_PAR_MIN)") for (int64_t i = 0; i < n; i++)              \
         {                                                                                               \
             float a = A[i], b = B[i];                                                                   \
             Y[i] = (expr);                                                                              \

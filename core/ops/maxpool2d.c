@@ -11,10 +11,11 @@ static int maxpool_shape(const struct cpose_tensor *const *in, int n_in, const v
     int64_t ho = (x->dims[2] + 2 * p->pad - p->k) / p->stride + 1;
     int64_t wo = (x->dims[3] + 2 * p->pad - p->k) / p->stride + 1;
     if (ho <= 0 || wo <= 0) return cpose_err(CPOSE_ESHAPE, "maxpool2d: input too small for window %d", p->k);
-    cpose_tensor_set4(out, x->dims[0], x->dims[1], ho, wo, x->nhwc);
+    cpose_tensor_set4(out, x->dims[0], x->dims[1], ho, wo, x->layout);
     return CPOSE_OK;
 }
 
+/* Max over one window of one (image, channel-group) plane; strides in floats. */
 static int maxpool_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
                            struct cpose_tensor *out, void *params)
 {
@@ -22,29 +23,32 @@ static int maxpool_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *
     const struct cpose_tensor *x = in[0];
     int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3];
     int64_t Ho = out->dims[2], Wo = out->dims[3];
-    /* strides of (c, h, w) in memory for either layout */
-    int64_t sc = x->nhwc ? 1 : H * W, sh = x->nhwc ? W * C : W, sw = x->nhwc ? C : 1;
-    int64_t oc = x->nhwc ? 1 : Ho * Wo, oh = x->nhwc ? Wo * C : Wo, ow = x->nhwc ? C : 1;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t n = 0; n < N; n++)
+    /* every layout is: planes (g) × pixels × lanes (v): plain: g = N·C, v = 1; NHWC: g = N,
+     * v = C; blocked: g = N·Cp/b, v = b. The window max runs over pixels, vectorised on lanes. */
+    int64_t G, V;
+    if (x->layout == CPOSE_LAYOUT_PLAIN) G = N * C, V = 1;
+    else if (x->layout == CPOSE_LAYOUT_NHWC) G = N, V = C;
+    else V = x->layout, G = N * cpose_tensor_cpad(x) / V;
+#pragma omp parallel for collapse(2) schedule(static) if (G * Ho * Wo * V * p->k * p->k >= CPOSE_PAR_MIN)
+    for (int64_t g = 0; g < G; g++)
         for (int64_t i = 0; i < Ho; i++) {
-            const float *xb = x->data + n * C * H * W;
-            float *yb = out->data + n * C * Ho * Wo;
-            for (int64_t j = 0; j < Wo; j++)
-                for (int64_t c = 0; c < C; c++) {
-                    float m = -FLT_MAX;
-                    for (int a = 0; a < p->k; a++) {
-                        int64_t h = i * p->stride - p->pad + a;
-                        if (h < 0 || h >= H) continue;
-                        for (int b = 0; b < p->k; b++) {
-                            int64_t w = j * p->stride - p->pad + b;
-                            if (w < 0 || w >= W) continue;
-                            float v = xb[c * sc + h * sh + w * sw];
-                            if (v > m) m = v;
-                        }
+            const float *xp = x->data + g * H * W * V;
+            float *yp = out->data + (g * Ho + i) * Wo * V;
+            int64_t h0 = i * p->stride - p->pad, h1 = h0 + p->k;
+            if (h0 < 0) h0 = 0;
+            if (h1 > H) h1 = H;
+            for (int64_t j = 0; j < Wo; j++) {
+                int64_t w0 = j * p->stride - p->pad, w1 = w0 + p->k;
+                if (w0 < 0) w0 = 0;
+                if (w1 > W) w1 = W;
+                float *y = yp + j * V;
+                for (int64_t v = 0; v < V; v++) y[v] = -FLT_MAX;
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) {
+                        const float *s = xp + (h * W + w) * V;
+                        for (int64_t v = 0; v < V; v++) y[v] = s[v] > y[v] ? s[v] : y[v];
                     }
-                    yb[c * oc + i * oh + j * ow] = m;
-                }
+            }
         }
     return CPOSE_OK;
 }

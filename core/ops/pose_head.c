@@ -23,33 +23,49 @@ static int head_shape(const struct cpose_tensor *const *in, int n_in, const void
         }
         A += b->dims[2] * b->dims[3];
     }
-    out->ndim = 3, out->nhwc = 0;
+    out->ndim = 3, out->layout = 0;
     out->dims[0] = in[0]->dims[0], out->dims[1] = 4 + p->nc + p->nk * p->kdim, out->dims[2] = A;
     return CPOSE_OK;
 }
 
 static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+/* Copies the C channels of pixel q of image n into v, whatever the layout. */
+static inline void gather(const struct cpose_tensor *t, int64_t n, int64_t q, float *v)
+{
+    int64_t C = t->dims[1], HW = t->dims[2] * t->dims[3];
+    int b = cpose_layout_block(t->layout);
+    if (b) {
+        const float *base = t->data + n * cpose_tensor_cpad(t) * HW + q * b;
+        for (int64_t c0 = 0; c0 < C; c0 += b) {
+            const float *blk = base + c0 * HW;
+            for (int64_t l = 0; l < b && c0 + l < C; l++) v[c0 + l] = blk[l];
+        }
+    } else if (t->layout == CPOSE_LAYOUT_NHWC) {
+        for (int64_t c = 0; c < C; c++) v[c] = t->data[(n * HW + q) * C + c];
+    } else {
+        for (int64_t c = 0; c < C; c++) v[c] = t->data[(n * C + c) * HW + q];
+    }
+}
+
 static int head_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
                         struct cpose_tensor *out, void *params)
 {
     const struct cpose_pose_head_params *p = params;
     int64_t N = out->dims[0], NO = out->dims[1], A = out->dims[2];
-    int R = p->reg_max, nkd = p->nk * p->kdim;
+    int R = p->reg_max;
     int64_t a0 = 0;
     for (int l = 0; l < p->nl; l++) {
         const struct cpose_tensor *bt = in[l], *kt = in[p->nl + l];
-        int64_t H = bt->dims[2], W = bt->dims[3], HW = H * W, CB = bt->dims[1];
+        int64_t H = bt->dims[2], W = bt->dims[3], HW = H * W;
         float s = (float)p->strides[l];
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (N * HW * NO * 4 >= CPOSE_PAR_MIN)
         for (int64_t n = 0; n < N; n++)
             for (int64_t q = 0; q < HW; q++) {
                 float v[4 + 1024], kv[3 * 64];
                 /* gather the anchor's channels whatever the layout */
-                for (int64_t c = 0; c < CB; c++)
-                    v[c] = bt->nhwc ? bt->data[(n * HW + q) * CB + c] : bt->data[(n * CB + c) * HW + q];
-                for (int c = 0; c < nkd; c++)
-                    kv[c] = kt->nhwc ? kt->data[(n * HW + q) * nkd + c] : kt->data[(n * nkd + c) * HW + q];
+                gather(bt, n, q, v);
+                gather(kt, n, q, kv);
                 float ax = (float)(q % W) + 0.5f, ay = (float)(q / W) + 0.5f;
                 float d[4];
                 for (int side = 0; side < 4; side++) {

@@ -8,14 +8,14 @@ static int reshape_shape(const struct cpose_tensor *const *in, int n_in, const v
     const struct cpose_reshape_params *p = params;
     const struct cpose_tensor *x = in[0];
     char a[96], b[96];
-    if (x->nhwc) return cpose_err(CPOSE_ESHAPE, "reshape: input must be plain (row-major), not NHWC");
+    if (x->ndim == 4 && x->layout) return cpose_err(CPOSE_ESHAPE, "reshape: input must be plain (row-major), not NHWC");
     int64_t known = 1, n = cpose_tensor_numel(x);
     int infer = -1;
     for (int i = 0; i < p->ndim; i++) {
         if (p->dims[i] == -1 && infer < 0) infer = i;
         else known *= p->dims[i];
     }
-    out->ndim = p->ndim, out->nhwc = 0;
+    out->ndim = p->ndim, out->layout = 0;
     memcpy(out->dims, p->dims, sizeof p->dims);
     if (infer >= 0 && known > 0) out->dims[infer] = n / known;
     if (cpose_tensor_numel(out) != n || known <= 0)

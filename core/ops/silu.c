@@ -8,8 +8,8 @@ static int silu_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *con
 {
     const float *x = in[0]->data;
     float *y = out->data;
-    int64_t n = cpose_tensor_numel(out);
-#pragma omp parallel for schedule(static)
+    int64_t n = cpose_tensor_size(out);
+#pragma omp parallel for schedule(static) if (n >= CPOSE_PAR_MIN)
     for (int64_t i = 0; i < n; i++) y[i] = x[i] / (1.0f + expf(-x[i]));
     return CPOSE_OK;
 }

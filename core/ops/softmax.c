@@ -6,9 +6,9 @@
 static int softmax_shape(const struct cpose_tensor *const *in, int n_in, const void *params, struct cpose_tensor *out)
 {
     const struct cpose_softmax_params *p = params;
-    if (in[0]->nhwc || p->axis < 0 || p->axis >= in[0]->ndim)
+    if ((in[0]->ndim == 4 && in[0]->layout) || p->axis < 0 || p->axis >= in[0]->ndim)
         return cpose_err(CPOSE_ESHAPE, "softmax: axis %d invalid for a %d-D %s tensor", p->axis, in[0]->ndim,
-                         in[0]->nhwc ? "NHWC" : "plain");
+                         in[0]->layout ? cpose_layout_name(in[0]->layout) : "plain");
     *out = *in[0];
     out->data = NULL;
     return CPOSE_OK;

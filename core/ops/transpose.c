@@ -5,9 +5,9 @@ static int transpose_shape(const struct cpose_tensor *const *in, int n_in, const
 {
     const struct cpose_transpose_params *p = params;
     const struct cpose_tensor *x = in[0];
-    if (x->nhwc || p->ndim != x->ndim)
+    if ((x->ndim == 4 && x->layout) || p->ndim != x->ndim)
         return cpose_err(CPOSE_ESHAPE, "transpose: permutation of %d axes for a %d-D %s tensor", p->ndim, x->ndim,
-                         x->nhwc ? "NHWC" : "plain");
+                         x->layout ? cpose_layout_name(x->layout) : "plain");
     int seen = 0;
     for (int i = 0; i < p->ndim; i++) {
         if (p->perm[i] < 0 || p->perm[i] >= x->ndim || (seen >> p->perm[i]) & 1)
@@ -15,7 +15,7 @@ static int transpose_shape(const struct cpose_tensor *const *in, int n_in, const
         seen |= 1 << p->perm[i];
         out->dims[i] = x->dims[p->perm[i]];
     }
-    out->ndim = x->ndim, out->nhwc = 0;
+    out->ndim = x->ndim, out->layout = 0;
     return CPOSE_OK;
 }
 

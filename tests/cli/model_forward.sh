@@ -20,4 +20,7 @@ echo "$out" | grep -q "none.h5" && echo "ok: missing input named" || { echo "FAI
 [ ! -e "$tmp/o3.h5" ] || { echo "FAIL: output written on error"; fail=1; }
 out=$("$CPOSE_BIN" forward model="$FIX/yolov8n-pose-seed0-bncal.h5" cfg=yolov8s-pose.yaml input="$FIX/parity_seed0_bncal.h5" output="$tmp/o4.h5" 2>&1) && fail=1
 echo "$out" | grep -q "model.0.conv.weight: file \[16, 3, 3, 3\], model \[32, 3, 3, 3\]" && echo "ok: wrong cfg refused" || { echo "FAIL: $out"; fail=1; }
+out=$("$CPOSE_BIN" info model="$FIX/yolov8n-pose-seed0-bncal.h5" fuse=True verbose=False 2>&1)
+echo "$out" | grep -q "YOLOv8n-pose summary (fused): 187 layers, 3289964 parameters, 0 gradients, 9.2 GFLOPs" \
+    && echo "ok: info on weights" || { echo "FAIL: $out"; fail=1; }
 exit $fail

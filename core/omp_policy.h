@@ -1,0 +1,13 @@
+/* core/omp_policy.h — the OpenMP wait policy cpose runs with (see core/omp_policy.c). */
+#ifndef CPOSE_OMP_POLICY_H
+#define CPOSE_OMP_POLICY_H
+
+#include "status.h"
+
+/* When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set and this process's command line is
+ * `cpose [pose] <mode> ...`, re-executes it with OMP_WAIT_POLICY=passive (once;
+ * CPOSE_NO_REEXEC=1 disables it). Call it first thing in a mode, before any output. Returns
+ * only when no re-exec happened. */
+CPOSE_API void cpose_omp_prefer_passive(const char *mode);
+
+#endif
