@@ -84,11 +84,14 @@ T, gtp = sys.argv[1], sys.argv[2]
 ids = {im["id"] for im in json.load(open(gtp))["images"]}
 pred = json.load(open(T + "/job/val/predictions.json"))
 assert pred and {p["image_id"] for p in pred} <= ids
-v = json.load(open(T + "/job/val/val.json"))
-assert v["images"] == 4 and v["cocoeval"]["anno_json"].endswith("person_keypoints_val2017.json"), v
+v = json.load(open(T + "/job/val/val_metrics.json"))
+assert v["images"] == 4 and v["instances"] == 12, v
 run = json.load(open(T + "/job/run.json"))
 assert run["status"] == "ok", run.get("error")
 inputs = {i["path"]: i["sha256"] for i in run["inputs"]}
+gt_sha = hashlib.sha256(open(gtp, "rb").read()).hexdigest()
+assert [h for p, h in inputs.items() if p == T + "/coco-pose/annotations/person_keypoints_val2017.json"] == [gt_sha], \
+    "COCOeval's GT (the extracted person_keypoints_val2017.json) not recorded as an input"
 for z in ("zips/val2017.zip", "annotations/annotations_trainval2017.zip"):
     want = hashlib.sha256(open(T + "/www/" + z, "rb").read()).hexdigest()
     got = [h for p, h in inputs.items() if p.endswith("/zips/" + z.split("/")[1])]
@@ -96,7 +99,7 @@ for z in ("zips/val2017.zip", "annotations/annotations_trainval2017.zip"):
 stats = json.load(open(T + "/job/stats.json"))
 assert len(stats["keypoints"]) == 10 and len(stats["bbox"]) == 12
 PY
-check "predictions, val.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
+check "predictions, val_metrics.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
 
 # a rerun on the same dir with the server stopped: the kept zips are reused, labels rebuilt
 kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null

@@ -41,7 +41,7 @@ md = open(os.path.join(d, "nightly.md")).read().splitlines()
 table = [l for l in md if l.startswith("| /")]
 assert len(table) == 4, table
 for r, line in zip(rows, table):
-    v = json.load(open(os.path.join(r["save_dir"], "val.json")))   # what `val` itself wrote
+    v = json.load(open(os.path.join(r["save_dir"], "val_metrics.json")))   # what `val` itself wrote
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[0] == r["model"] and cells[1] == r["data"], cells
     want = [v["box"]["map50"], v["box"]["map"], v["pose"]["map50"], v["pose"]["map"]]
