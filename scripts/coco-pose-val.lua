@@ -49,6 +49,7 @@ if not exists(gt) then
   error(annotations_zip .. ": no annotations/person_keypoints_val2017.json in the archive (is annotations_url= "
         .. "annotations_trainval2017.zip?)", 0)
 end
+cpose.job.input(gt) -- the ground truth of COCOeval: its sha256 goes into run.json
 print(string.format("[2/5] extracted %d + %d entries: images %s/images/val2017, annotations %s", ximg.entries,
   xann.entries, root, gt))
 

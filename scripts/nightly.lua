@@ -7,6 +7,9 @@
 -- Writes <reports>/<date>/nightly.json, nightly.md and the val run folders under <date>/runs/. The
 -- previous report is previous= or else the newest dated folder before <date> holding nightly.json.
 -- Drops (previous − current > threshold, absolute) are listed, and the job then fails (exit 1).
+-- nightly.json: {date, threshold, previous (path; absent on the first night), compared (pairs found in
+-- the previous report), results = [{model, data, images, save_dir, box = {map50, map}, pose = {...},
+-- previous = {box_map50, ...}}], n_drops, drops = [{model, data, metric, previous, current, drop}]}.
 local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
@@ -109,7 +112,8 @@ end
 
 -- the dated report: JSON for machines, Markdown for people
 cpose.write_json(day_dir .. "/nightly.json", {date = date, threshold = threshold, previous = prev_path,
-  compared = compared, results = rows, drops = drops, cpose_version = cpose.info().version})
+  compared = compared, results = rows, n_drops = #drops, drops = #drops > 0 and drops or nil,
+  cpose_version = cpose.info().version})
 local md = {string.format("# Nightly evaluation %s\n", date),
             string.format("cpose %s; previous report: %s; threshold %g (absolute).\n", cpose.info().version,
                           prev_path or "none", threshold),

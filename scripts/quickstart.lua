@@ -92,12 +92,12 @@ print(string.format("[4/5] predict (%s): %d images, %d people at conf 0.25 → %
 
 -- 5. validate on the synthetic val split: Ultralytics metrics, predictions.json, COCOeval
 local m = jobs.val(model, {data = syn.yaml, imgsz = imgsz, batch = 8, save_json = true,
-                                   anno_json = syn.save_dir .. "/annotations/person_keypoints_val.json",
-                                   project = dir, name = "val", plots = true})
+                          anno_json = syn.save_dir .. "/annotations/person_keypoints_val.json",
+                          project = dir, name = "val", plots = true})
 print(string.format("[5/5] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",
   m.box.map50, m.box.map, m.pose.map50, m.pose.map, m.save_dir or (dir .. "/val")))
 for _, kind in ipairs{"box", "pose"} do
-  cpose.job.metric(kind .. "_map50", m.box and m[kind].map50)
+  cpose.job.metric(kind .. "_map50", m[kind].map50)
   cpose.job.metric(kind .. "_map50_95", m[kind].map)
 end
 local coco = m.cocoeval

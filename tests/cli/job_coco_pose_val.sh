@@ -84,11 +84,16 @@ T, gtp = sys.argv[1], sys.argv[2]
 ids = {im["id"] for im in json.load(open(gtp))["images"]}
 pred = json.load(open(T + "/job/val/predictions.json"))
 assert pred and {p["image_id"] for p in pred} <= ids
-v = json.load(open(T + "/job/val/val.json"))
-assert v["images"] == 4 and v["cocoeval"]["anno_json"].endswith("person_keypoints_val2017.json"), v
+v = json.load(open(T + "/job/val/val_metrics.json"))
+assert v["images"] == 4 and v["instances"] == 12, v
 run = json.load(open(T + "/job/run.json"))
 assert run["status"] == "ok", run.get("error")
 inputs = {i["path"]: i["sha256"] for i in run["inputs"]}
+import zipfile
+with zipfile.ZipFile(T + "/www/annotations/annotations_trainval2017.zip") as z:
+    gt_sha = hashlib.sha256(z.read("annotations/person_keypoints_val2017.json")).hexdigest()
+assert [h for p, h in inputs.items() if p == T + "/coco-pose/annotations/person_keypoints_val2017.json"] == [gt_sha], \
+    "COCOeval's GT (the extracted person_keypoints_val2017.json) not recorded as an input"
 for z in ("zips/val2017.zip", "annotations/annotations_trainval2017.zip"):
     want = hashlib.sha256(open(T + "/www/" + z, "rb").read()).hexdigest()
     got = [h for p, h in inputs.items() if p.endswith("/zips/" + z.split("/")[1])]
@@ -96,9 +101,27 @@ for z in ("zips/val2017.zip", "annotations/annotations_trainval2017.zip"):
 stats = json.load(open(T + "/job/stats.json"))
 assert len(stats["keypoints"]) == 10 and len(stats["bbox"]) == 12
 PY
-check "predictions, val.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
+check "predictions, val_metrics.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
 
-# a second run reuses the downloaded zips; a wrong URL names it
+# a rerun on the same dir with the server stopped: the kept zips are reused, labels rebuilt
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+cp -r "$T/coco-pose/labels/val2017" "$T/labels_first"
+"$CPOSE" run "$SRC/scripts/coco-pose-val.lua" model="$W" base_url="http://127.0.0.1:$PORT" dir="$T/coco-pose" \
+    batch=4 save_dir="$T/job_rerun" >"$T/out_rerun" 2>&1
+check "rerun without the server exits 0" [ $? -eq 0 ]
+check "rerun: same labels" diff -r "$T/labels_first" "$T/coco-pose/labels/val2017"
+check "rerun: 4 label files" [ "$(ls "$T"/coco-pose/labels/val2017/*.txt | wc -l)" -eq 4 ]
+python3 -c '
+import functools, http.server, sys
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), functools.partial(Quiet, directory=sys.argv[1]))
+s.serve_forever()' "$T/www" "$PORT" &
+srv=$!
+sleep 0.5
+
+# a wrong URL names it
 "$CPOSE" run "$SRC/scripts/coco-pose-val.lua" model="$W" base_url="http://127.0.0.1:$PORT" dir="$T/coco-pose2" \
     annotations_url="http://127.0.0.1:$PORT/nope/annotations_trainval2017.zip" save_dir="$T/job2" >"$T/out2" 2>&1
 check "missing annotations zip exits 1" [ $? -eq 1 ]

@@ -41,7 +41,7 @@ md = open(os.path.join(d, "nightly.md")).read().splitlines()
 table = [l for l in md if l.startswith("| /")]
 assert len(table) == 4, table
 for r, line in zip(rows, table):
-    v = json.load(open(os.path.join(r["save_dir"], "val.json")))   # what `val` itself wrote
+    v = json.load(open(os.path.join(r["save_dir"], "val_metrics.json")))   # what `val` itself wrote
     cells = [c.strip() for c in line.strip("|").split("|")]
     assert cells[0] == r["model"] and cells[1] == r["data"], cells
     want = [v["box"]["map50"], v["box"]["map"], v["pose"]["map50"], v["pose"]["map"]]
@@ -69,6 +69,14 @@ check "the drop is listed in the error" grep -q "1 metric(s) dropped by more tha
 check "the drop names model, data and metric" grep -q "yolov8n-pose-seed0-bncal.h5 on $T/syn2/synth-pose.yaml: Box mAP50" "$T/out2"
 check "the drop is in the Markdown report" grep -q "Box mAP50 .* (−0.0500)" "$R/2026-01-02/nightly.md"
 check "run.json says failed" grep -q '"status":\s*"failed"' "$T/job2/run.json"
+python3 - "$R/2026-01-02/nightly.json" "$T/doctored/nightly.json" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))
+assert rep["previous"] == sys.argv[2] and rep["compared"] == 2 and rep["n_drops"] == 1, rep
+d = rep["drops"][0]
+assert d["metric"] == "Box mAP50" and abs(d["drop"] - 0.05) < 1e-9 and d["data"].endswith("syn2/synth-pose.yaml"), d
+PY
+check "nightly.json lists the drop" [ $? -eq 0 ]
 
 # night 3: previous = the newest earlier dated folder (2026-01-02, equal metrics; the second
 # checkpoint is no longer listed) → exit 0
