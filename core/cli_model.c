@@ -4,6 +4,7 @@
 #include "h5io.h"
 #include "log.h"
 #include "model.h"
+#include "nms.h"
 #include "omp_policy.h"
 #include "tensor.h"
 
@@ -40,6 +41,35 @@ int cpose_mode_info(int argc, char **argv)
     return rc ? cpose_cli_fail("info") : 0;
 }
 
+/* Writes the NMS rows of each image of pred [B, C, A] as `nms_<val|predict>_conf<c>_iou<i>` (the
+ * fixture's names; `_b<k>` appended when B > 1): [n, 6 + nkpt·kdim] rows x1 y1 x2 y2 conf cls kpts. */
+static int write_nms_rows(struct cpose_h5 *out, const struct cpose_args *a, const char *which,
+                          const struct cpose_model_info *info, const float *pred, int64_t B, int64_t A)
+{
+    struct cpose_nms_opts o;
+    if (!strcmp(which, "val")) cpose_nms_opts_val(&o, info->nc);
+    else cpose_nms_opts_predict(&o, info->nc);
+    o.conf = cpose_args_float(a, "conf", o.conf);
+    o.iou = cpose_args_float(a, "iou", o.iou);
+    o.max_det = (int)cpose_args_int(a, "max_det", o.max_det);
+    o.agnostic = cpose_args_bool(a, "agnostic_nms");
+    int64_t C = info->n_outputs, width = 6 + C - 4 - info->nc;
+    for (int64_t b = 0; b < B; b++) {
+        float *rows = NULL;
+        int64_t n = 0;
+        int rc = cpose_nms(pred + b * C * A, C, A, &o, &rows, &n);
+        char name[96];
+        int len = snprintf(name, sizeof name, "nms_%s_conf%g_iou%g", which, o.conf, o.iou);
+        if (B > 1) snprintf(name + len, sizeof name - (size_t)len, "_b%lld", (long long)b);
+        int64_t d[2] = {n, width};
+        float empty = 0;
+        if (rc == CPOSE_OK) rc = cpose_h5_write_f32(out, name, rows ? rows : &empty, 2, d);
+        cpose_free(rows);
+        if (rc) return rc;
+    }
+    return CPOSE_OK;
+}
+
 int cpose_mode_forward(int argc, char **argv)
 {
     struct cpose_args a;
@@ -52,8 +82,9 @@ int cpose_mode_forward(int argc, char **argv)
     if (cpose_cli_parse("forward", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     const char *nms = cpose_args_str(&a, "nms");
-    if (cpose_args_given(&a, "nms") && strcmp(nms, "False") && strcmp(nms, "false")) {
-        rc = cpose_err(CPOSE_ENOTSUP, "nms=%s: NMS rows are not wired into forward yet (run without nms=)", nms);
+    int want_nms = *nms && cpose_parse_bool(nms) != 0;
+    if (want_nms && strcmp(nms, "val") && strcmp(nms, "predict")) {
+        rc = cpose_err(CPOSE_EINVAL, "nms=%s: forward takes nms=val (conf 0.001, multi-label) or nms=predict (conf 0.25)", nms);
         goto done;
     }
     if (cpose_args_is_none(&a, "input") || cpose_args_is_none(&a, "output")) {
@@ -77,6 +108,7 @@ int cpose_mode_forward(int argc, char **argv)
     if ((rc = cpose_h5_create(cpose_args_str(&a, "output"), &out)) != CPOSE_OK) goto done;
     int64_t pd[3] = {B, info->n_outputs, A};
     if ((rc = cpose_h5_write_f32(out, "pred", buf, 3, pd)) != CPOSE_OK) goto done;
+    if (want_nms && (rc = write_nms_rows(out, &a, nms, info, buf, B, A)) != CPOSE_OK) goto done;
     for (int l = 0; l < info->n_levels; l++) {
         int64_t s = info->strides[l], ld[4] = {B, 4 * 16 + info->nc, H / s, W / s};
         char name[32];
