@@ -1,6 +1,7 @@
 /* core/cli.c — `cpose` mode dispatch, `version` and `help`, and the shared argument helpers. */
 #include "cli.h"
 #include "log.h"
+#include "omp_policy.h"
 
 #include <omp.h>
 #include <string.h>
@@ -81,7 +82,11 @@ int cpose_cli_main(int argc, char **argv)
     if (!strcmp(mode, "-h") || !strcmp(mode, "--help")) mode = "help";
     if (!strcmp(mode, "-v") || !strcmp(mode, "--version")) mode = "version";
     for (size_t i = 0; i < N_MODES; i++)
-        if (strcmp(modes[i].name, mode) == 0) return modes[i].fn(argc - k - 1, argv + k + 1);
+        if (strcmp(modes[i].name, mode) == 0) {
+            /* compute modes: OpenMP workers sleep instead of spinning (core/omp_policy.h says why) */
+            if (strcmp(mode, "help") && strcmp(mode, "version")) cpose_omp_prefer_passive(mode);
+            return modes[i].fn(argc - k - 1, argv + k + 1);
+        }
     fprintf(stderr, "cpose: '%s' is not a mode; did you mean '%s'? (cpose help lists the modes)\n", mode,
             nearest_mode(mode));
     return 2;

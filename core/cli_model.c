@@ -5,7 +5,6 @@
 #include "log.h"
 #include "model.h"
 #include "nms.h"
-#include "omp_policy.h"
 #include "tensor.h"
 
 #include <math.h>
@@ -78,7 +77,6 @@ int cpose_mode_forward(int argc, char **argv)
     float *x = NULL, *buf = NULL;
     int rc = CPOSE_OK, nd;
     int64_t d[CPOSE_H5_MAX_DIMS];
-    cpose_omp_prefer_passive("forward");
     if (cpose_cli_parse("forward", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     const char *nms = cpose_args_str(&a, "nms");
@@ -145,7 +143,6 @@ int cpose_mode_benchmark(int argc, char **argv)
     float *x = NULL, *pred = NULL;
     double *t = NULL;
     int rc = CPOSE_OK;
-    cpose_omp_prefer_passive("benchmark");
     if (cpose_cli_parse("benchmark", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     if ((rc = load_model("benchmark", &a, &m)) != CPOSE_OK) goto done;

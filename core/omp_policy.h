@@ -6,7 +6,8 @@
 
 /* When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set and this process's command line is
  * `cpose [pose] <mode> ...`, re-executes it with OMP_WAIT_POLICY=passive (once;
- * CPOSE_NO_REEXEC=1 disables it). Call it first thing in a mode, before any output. Returns
+ * CPOSE_NO_REEXEC=1 disables it). cpose_cli_main calls it for every mode but help and version,
+ * before any output. Returns
  * only when no re-exec happened. */
 CPOSE_API void cpose_omp_prefer_passive(const char *mode);
 
