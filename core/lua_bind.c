@@ -31,6 +31,17 @@ void cpose_lua_push_available(lua_State *L)
     lua_remove(L, -2);
 }
 
+int cpose_lua_traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
+        else msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
 /* ---- JSON → Lua ---- */
 
 static void push_json(lua_State *L, const cJSON *j, int depth)

@@ -68,13 +68,17 @@ void cpose_lua_mark_available(lua_State *L, const char *fullname, int available)
 void cpose_lua_push_available(lua_State *L);
 
 /* Pushes take (ownership passes; NULL → nil) as Lua values: objects → tables, arrays → sequences,
- * integral numbers → integers. Frees take even when raising (memory error). */
+ * integral numbers → integers. take is parked in a collectable box first, so a memory error while
+ * converting frees it (only a failure to allocate that box itself would leak it). */
 void cpose_lua_push_json(lua_State *L, cJSON *take);
 /* Appends the Lua value at idx to the cJSON array holder: tables with keys 1..n → arrays, other
  * tables → objects (keys via tostring), non-finite numbers → null, functions/userdata → their
  * tostring text; nesting deeper than 32 → text. May raise (a __tostring that errors): call under
  * lua_pcall; holder owns whatever was attached. */
 void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder);
+
+/* Message handler for lua_pcall (as lua.c's): the error as text plus a stack traceback. */
+int cpose_lua_traceback(lua_State *L);
 
 /* Live-object accounting for cpose userdata (see cpose_lua_live_objects). */
 void cpose_lua_object_created(void);

@@ -19,12 +19,23 @@
 struct lua_model {
     char *source; /* model YAML name or weights path */
     struct cpose_model *model;
+    int busy;     /* a method is running (its callback may not use or close the model) */
+};
+
+/* What a method call passes to its run function besides the arguments: the state and the stack
+ * index of a Lua callback (0: none; only predict takes one). */
+struct method_ctx {
+    lua_State *L;
+    int callback;
+    cJSON *list;   /* results collected when there is no callback */
+    long n;        /* results delivered */
 };
 
 static struct lua_model *check_model(lua_State *L)
 {
     struct lua_model *m = luaL_checkudata(L, 1, CPOSE_LUA_MODEL);
     if (!m->source) luaL_argerror(L, 1, "the cpose.Model is closed");
+    if (m->busy) luaL_argerror(L, 1, "the cpose.Model is busy (a callback cannot use the model that calls it)");
     return m;
 }
 
@@ -65,7 +76,7 @@ static int l_yolo(lua_State *L)
 
 /* model:info{fuse = false, imgsz = 640} → {name, layers, params, gradients, gflops} as Ultralytics'
  * model.info() reports them. */
-static int run_info(struct lua_model *m, const struct cpose_args *a, cJSON **result)
+static int run_info(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
 {
     struct cpose_model_summary s;
     int rc = cpose_model_summary(m->model, cpose_args_bool(a, "fuse"), (int)cpose_args_int(a, "imgsz", 640), &s);
@@ -80,13 +91,49 @@ static int run_info(struct lua_model *m, const struct cpose_args *a, cJSON **res
     return CPOSE_OK;
 }
 
+/* Under lua_pcall: (callback, light userdata cJSON *take) → callback(result as tables). */
+static int call_callback(lua_State *L)
+{
+    cJSON *take = lua_touserdata(L, 2);
+    lua_settop(L, 1);
+    cpose_lua_push_json(L, take);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+/* Hands one result to the Lua callback without letting a Lua error unwind through the predictor:
+ * the call runs under lua_pcall, and an error becomes a status that stops the run (the predictor
+ * cleans up and returns it; the binding raises it afterwards). Pushes only non-allocating values
+ * outside the protected call. */
+static int deliver(struct method_ctx *c, cJSON *take)
+{
+    lua_State *L = c->L;
+    if (!lua_checkstack(L, 4)) {
+        cJSON_Delete(take);
+        return cpose_err(CPOSE_ENOMEM, "Lua stack overflow while calling the predict callback");
+    }
+    lua_pushcfunction(L, cpose_lua_traceback);
+    int handler = lua_gettop(L);
+    lua_pushcfunction(L, call_callback);
+    lua_pushvalue(L, c->callback);
+    lua_pushlightuserdata(L, take);
+    if (lua_pcall(L, 2, 0, handler) != LUA_OK) {
+        int rc = cpose_err(CPOSE_EINVAL, "the callback failed: %s", lua_tostring(L, -1));
+        lua_settop(L, handler - 1);
+        return rc;
+    }
+    lua_settop(L, handler - 1);
+    return CPOSE_OK;
+}
+
 /* One predict result → {path, orig_shape = {h, w}, boxes = {{x1, y1, x2, y2}, ...} (original
  * pixels), scores, classes, keypoints = {{{x, y, conf} × nkpt}, ...}, speed = {preprocess,
- * inference, postprocess} (ms)}; appended to the list in ud. The image is a job input. */
+ * inference, postprocess} (ms)}; appended to the list, or handed to the callback, of the method_ctx
+ * in ud. The image is a job input. */
 static int collect_result(void *ud, const struct cpose_pred_result *r, const struct cpose_image *img)
 {
     (void)img;
-    cJSON *list = ud;
+    struct method_ctx *c = ud;
     cpose_jobrec_input(r->path);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "path", r->path);
@@ -108,41 +155,38 @@ static int collect_result(void *ud, const struct cpose_pred_result *r, const str
     cJSON_AddNumberToObject(speed, "preprocess", r->ms_pre);
     cJSON_AddNumberToObject(speed, "inference", r->ms_inf);
     cJSON_AddNumberToObject(speed, "postprocess", r->ms_post);
-    cJSON_AddItemToArray(list, o);
+    c->n++;
+    if (c->callback) return deliver(c, o);
+    cJSON_AddItemToArray(c->list, o);
     return CPOSE_OK;
 }
 
 /* model:predict{source = ..., conf, iou, imgsz, save, ...} → a list of results (collect_result),
- * in source order, as `cpose predict` computes them; a saving run's folder becomes a job output. */
-static int run_predict(struct lua_model *m, const struct cpose_args *a, cJSON **result)
+ * in source order, as `cpose predict` computes them; a saving run's folder becomes a job output.
+ * With a callback, model:predict({...}, function(r) ... end), each result goes to the callback as
+ * soon as it is ready (nothing accumulates: for large sources) and the call returns {images = n}. */
+static int run_predict(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
 {
     if (cpose_args_is_none(a, "source"))
         return cpose_err(CPOSE_EINVAL, "no source given: pass source=<image, folder, glob, .txt list or http(s) URL>");
-    cJSON *list = cJSON_CreateArray();
+    c->list = cJSON_CreateArray();
     struct cpose_predict_summary s;
     memset(&s, 0, sizeof s);
-    int rc = cpose_predict_run_model(m->model, a, collect_result, list, &s);
+    int rc = cpose_predict_run_model(m->model, a, collect_result, c, &s);
     if (rc == CPOSE_OK && s.save_dir) cpose_jobrec_output_dir(s.save_dir);
     cpose_predict_summary_free(&s);
     if (rc != CPOSE_OK) {
-        cJSON_Delete(list);
+        cJSON_Delete(c->list);
         return rc;
     }
-    *result = list;
+    if (c->callback) {
+        cJSON_Delete(c->list);
+        *result = cJSON_CreateObject();
+        cJSON_AddNumberToObject(*result, "images", (double)c->n);
+    } else {
+        *result = c->list;
+    }
     return CPOSE_OK;
-}
-
-/* {mp, mr, map50, map75, map, maps = {AP50-95 per class id, maps[c + 1] = class c}} */
-static cJSON *metric_json(const struct cpose_det_metric *d, int nc)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "mp", d->mp);
-    cJSON_AddNumberToObject(o, "mr", d->mr);
-    cJSON_AddNumberToObject(o, "map50", d->map50);
-    cJSON_AddNumberToObject(o, "map75", d->map75);
-    cJSON_AddNumberToObject(o, "map", d->map);
-    cJSON_AddItemToObject(o, "maps", d->maps ? cJSON_CreateDoubleArray(d->maps, nc) : cJSON_CreateArray());
-    return o;
 }
 
 /* Lists the images of the validated split and their label files as job inputs (hashed). */
@@ -167,11 +211,12 @@ static void record_split_inputs(const struct cpose_args *a)
 }
 
 /* model:val{data = ..., imgsz, batch, conf, iou, save_json, ...} → Ultralytics' metrics object as
- * tables: {box = {...}, pose = {...}, seen, speed = {preprocess, inference, postprocess},
- * save_dir, files, coco = {keypoints = {10}, bbox = {12}} when COCOeval ran}. The data YAML and
- * the split's images and labels are job inputs, the run folder and its files outputs, and the metrics are recorded under
- * Ultralytics' results_dict names (metrics/mAP50-95(P), ...). */
-static int run_val(struct lua_model *m, const struct cpose_args *a, cJSON **result)
+ * tables (eval/val.h: cpose_val_summary_json): {box = {map, map50, map75, maps, mp, mr}, pose =
+ * {...}, fitness, images, instances, predictions, speed, coco (when COCOeval ran), save_dir, files}.
+ * The data YAML and the split's images and labels are job inputs, the run folder and its files
+ * outputs, and the metrics are recorded under Ultralytics' results_dict names
+ * (metrics/mAP50-95(P), ...). */
+static int run_val(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
 {
     char *yaml = cpose_find_bundled(cpose_args_str(a, "data"));
     if (yaml) cpose_jobrec_input(yaml);
@@ -184,30 +229,9 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, cJSON **resu
         return rc;
     }
     record_split_inputs(a);
-    int nc = s.metrics.nc;
-    cJSON *r = cJSON_CreateObject();
-    cJSON_AddItemToObject(r, "box", metric_json(&s.metrics.box, nc));
-    cJSON_AddItemToObject(r, "pose", metric_json(&s.metrics.pose, nc));
-    cJSON_AddNumberToObject(r, "seen", s.metrics.seen);
-    cJSON *speed = cJSON_AddObjectToObject(r, "speed");
-    cJSON_AddNumberToObject(speed, "preprocess", s.ms_pre);
-    cJSON_AddNumberToObject(speed, "inference", s.ms_inf);
-    cJSON_AddNumberToObject(speed, "postprocess", s.ms_post);
-    if (s.save_dir) {
-        cJSON_AddStringToObject(r, "save_dir", s.save_dir);
-        cpose_jobrec_output_dir(s.save_dir);
-    }
-    cJSON *files = cJSON_AddArrayToObject(r, "files");
-    for (int i = 0; i < s.n_files; i++) {
-        cJSON_AddItemToArray(files, cJSON_CreateString(s.files[i]));
-        cpose_jobrec_output(s.files[i]);
-    }
-    if (s.coco_ran) {
-        cJSON *coco = cJSON_AddObjectToObject(r, "coco");
-        cJSON_AddItemToObject(coco, "keypoints", cJSON_CreateDoubleArray(s.coco_kpt, 10));
-        cJSON_AddItemToObject(coco, "bbox", cJSON_CreateDoubleArray(s.coco_bbox, 12));
-        if (s.anno_json) cpose_jobrec_input(s.anno_json);
-    }
+    if (s.save_dir) cpose_jobrec_output_dir(s.save_dir);
+    for (int i = 0; i < s.n_files; i++) cpose_jobrec_output(s.files[i]);
+    if (s.coco_ran && s.anno_json) cpose_jobrec_input(s.anno_json);
     static const char *tag[2] = {"B", "P"};
     const struct cpose_det_metric *d[2] = {&s.metrics.box, &s.metrics.pose};
     for (int t = 0; t < 2; t++) {
@@ -221,29 +245,32 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, cJSON **resu
         snprintf(name, sizeof name, "metrics/mAP50-95(%s)", tag[t]);
         cpose_jobrec_metric(name, d[t]->map);
     }
+    *result = cpose_val_summary_json(&s);
     cpose_val_summary_free(&s);
-    *result = r;
     return CPOSE_OK;
 }
 
-/* The methods that run a library part, one entry each. run(m, a, &result) returns enum
+/* The methods that run a library part, one entry each. run(m, a, ctx, &result) returns enum
  * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
  * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
  * argument sets `positional` where Ultralytics has one (model.predict("bus.jpg", conf=0.3)). */
 struct model_method {
     const char *name;
-    int (*run)(struct lua_model *m, const struct cpose_args *a, cJSON **result);
+    int (*run)(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result);
     const char *needs;
     const char *positional;
+    int takes_callback;
+    const char *api_key, *api_value; /* a default the Python API differs from the CLI in */
 };
 
 static const struct model_method methods[] = {
-    {"predict", run_predict, "the predictor, core/predict.h", "source"},
-    {"val", run_val, "the validator, eval/val.h", NULL},
-    {"train", NULL, "the trainer, core/train", NULL},
-    {"export", NULL, "the exporter plugins, plugins/", NULL},
-    {"info", run_info, "the engine, core/model.h", NULL},
-    {NULL, NULL, NULL, NULL},
+    /* model.predict() saves nothing unless asked (Ultralytics: save=is_cli) */
+    {"predict", run_predict, "the predictor, core/predict.h", "source", 1, "save", "False"},
+    {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL},
+    {"train", NULL, "the trainer, core/train", NULL, 0, NULL, NULL},
+    {"export", NULL, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
+    {"info", run_info, "the engine, core/model.h", NULL, 0, NULL, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 
 /* The closure behind each method: upvalue 1 = its entry, 2 = "cpose.Model:<name>". Arguments are
@@ -255,13 +282,25 @@ static int method_call(lua_State *L)
     struct lua_model *m = check_model(L);
     int t = 2;
     if (mm->positional && lua_type(L, 2) == LUA_TSTRING) t = 3;
-    struct cpose_args *a = cpose_lua_checkargs(L, t, full);
+    struct method_ctx c = {L, 0, NULL, 0};
+    int args_idx = t;
+    if (lua_type(L, t) == LUA_TFUNCTION) { /* model:predict("bus.jpg", function(r) ... end) */
+        c.callback = t;
+        args_idx = lua_gettop(L) + 1;       /* none: no argument table */
+    } else if (lua_type(L, t + 1) == LUA_TFUNCTION) {
+        c.callback = t + 1;
+    }
+    if (c.callback && !mm->takes_callback) return luaL_error(L, "%s takes no callback function", full);
+    struct cpose_args *a = cpose_lua_checkargs(L, args_idx, full);
     if (t == 3 && cpose_args_set(a, mm->positional, lua_tostring(L, 2)) != CPOSE_OK) return cpose_lua_fail(L, full);
+    if (mm->api_key && !cpose_args_given(a, mm->api_key)) cpose_args_set(a, mm->api_key, mm->api_value);
     if (!mm->run) return cpose_lua_unavailable(L, full, mm->needs);
     cpose_cli_apply_threads(a);
     cJSON *result = NULL;
     int token = cpose_jobrec_call_begin(full);
-    int rc = mm->run(m, a, &result);
+    m->busy = 1;
+    int rc = mm->run(m, a, &c, &result);
+    m->busy = 0;
     cpose_jobrec_call_end(token, rc);
     if (rc != CPOSE_OK) {
         cJSON_Delete(result);
@@ -274,7 +313,9 @@ static int method_call(lua_State *L)
 /* model:close() releases now (as <close> and the collector do). */
 static int m_close(lua_State *L)
 {
-    release(luaL_checkudata(L, 1, CPOSE_LUA_MODEL));
+    struct lua_model *m = luaL_checkudata(L, 1, CPOSE_LUA_MODEL);
+    if (m->busy) luaL_argerror(L, 1, "the cpose.Model is busy (a callback cannot close the model that calls it)");
+    release(m);
     return 0;
 }
 
@@ -324,7 +365,7 @@ static int mm_index(lua_State *L)
 
 static const luaL_Reg funcs[] = {{"YOLO", l_yolo}, {NULL, NULL}};
 static const luaL_Reg meth[] = {{"close", m_close}, {NULL, NULL}};
-static const luaL_Reg metameth[] = {{"__gc", mm_gc}, {"__close", mm_gc}, {"__tostring", mm_tostring}, {NULL, NULL}};
+static const luaL_Reg metameth[] = {{"__gc", mm_gc}, {"__close", m_close}, {"__tostring", mm_tostring}, {NULL, NULL}};
 
 int cpose_lua_open_model(lua_State *L)
 {

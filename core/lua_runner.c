@@ -15,18 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The message handler (as lua.c's): turns any error value into a string and appends a traceback. */
-static int msghandler(lua_State *L)
-{
-    const char *msg = lua_tostring(L, 1);
-    if (!msg) {
-        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);
-        else msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    }
-    luaL_traceback(L, L, msg, 1);
-    return 1;
-}
-
 /* Builds the `arg` table: [0] = script, [1..] = words, [key] = value for key=value words. */
 static void push_arg_table(lua_State *L, const char *script, int argc, char **argv)
 {
@@ -207,7 +195,7 @@ int cpose_lua_run_job(const char *script, int argc, char **argv)
     lua_pushvalue(L, -1);
     lua_setglobal(L, "arg");
     int argt = lua_gettop(L);
-    lua_pushcfunction(L, msghandler);
+    lua_pushcfunction(L, cpose_lua_traceback);
     int handler = lua_gettop(L);
     int status = luaL_loadfile(L, script);
     if (status == LUA_OK) {
@@ -265,8 +253,8 @@ int cpose_mode_run(int argc, char **argv)
 {
     if (argc >= 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
         printf("usage: cpose run job.lua [word ...] [key=value ...]\n"
-               "  job.lua: a path, or the name of a shipped job script (coco_eval.lua, convert_coco.lua,\n"
-               "  nightly_eval.lua: the scripts/ folder of the source tree or the install)\n"
+               "  job.lua: a path, or the name of a job script shipped in scripts/ (quickstart.lua,\n"
+               "  nightly.lua, coco_eval.lua, ...: the source tree's or the install's share/cpose/scripts)\n"
                "  runs the Lua job with `arg` = {[0] = job.lua, words..., key = value} (also its `...`);\n"
                "  `local cpose = require \"cpose\"` gives the module (core/lua_cpose.h).\n"
                "  runner keys: threads=N  seed=N (also math.randomseed)  save_dir=DIR  verbose=False\n"

@@ -51,4 +51,38 @@ local one = model:predict(src .. "/000000000113.jpg", {imgsz = 320, conf = 0.001
 T.eq(#one, 1, "one image")
 T.eq(#one[1].scores, #res[2].scores, "same detections as in the folder run")
 T.eq(one[1].scores[1], res[2].scores[1], "same top score")
+-- with a callback: each result as it comes, nothing accumulated; the callback's errors stop the
+-- run and come back with their traceback; the model cannot be used or closed from its callback
+local seen = {}
+local r = model:predict({source = src, imgsz = 320, conf = 0.001, save = false, verbose = false}, function(res)
+  seen[#seen + 1] = res
+end)
+T.eq(r.images, 4, "callback: count returned")
+T.eq(#seen, 4, "callback: every result")
+T.eq(seen[3].path, res[3].path, "callback: same order")
+T.eq(#seen[3].scores, #res[3].scores, "callback: same detections")
+local n = 0
+T.eq(model:predict(src .. "/000000000113.jpg", {imgsz = 320, conf = 0.001, verbose = false},
+                  function(res) n = n + #res.scores end).images, 1, "positional + table + callback")
+T.ok(n > 0, "positional + callback: detections")
+-- as Ultralytics' Python API, model:predict saves nothing unless save = true (the CLI saves)
+local saved = io.open("runs/pose/predict/000000000113.jpg", "rb")
+T.eq(saved, nil, "nothing saved by default")
+local calls = 0
+local err = T.raises({"cpose.Model:predict", "the callback failed", "stop here", "stack traceback"}, function()
+  return model:predict({source = src, imgsz = 320, verbose = false}, function()
+    calls = calls + 1
+    error("stop here")
+  end)
+end)
+T.eq(calls, 1, "the run stopped at the first error")
+T.raises({"busy"}, function()
+  return model:predict({source = src .. "/000000000113.jpg", imgsz = 320, verbose = false}, function() model:close() end)
+end)
+T.raises({"busy"}, function()
+  return model:predict({source = src .. "/000000000113.jpg", imgsz = 320, verbose = false}, function() model:info() end)
+end)
+T.eq(model.closed, false, "still usable after the refused close")
+T.eq(model:info().params, 3295470, "and works")
+T.raises({"cpose.Model:val takes no callback"}, function() return model:val({data = "x.yaml"}, print) end)
 return T.finish()

@@ -17,7 +17,8 @@ local model <close> = cpose.YOLO(root .. "/ultralytics/yolov8n-pose-seed0-bncal.
 local m = model:val{data = yaml, imgsz = 640, batch = 4, plots = false, project = dir, name = "val", exist_ok = true,
                     verbose = false}
 -- Ultralytics: all 4 14 | Box 0.00955 0.429 0.00599 0.00334 | Pose 0 0 0 0 (printed to 3 significant digits)
-T.eq(m.seen, 4, "images")
+T.eq(m.images, 4, "images")
+T.eq(m.instances, 14, "instances")
 T.ok(math.abs(m.box.mp - 0.00955) < 5e-6, "box P " .. m.box.mp)
 T.ok(math.abs(m.box.mr - 0.429) < 5e-4, "box R " .. m.box.mr)
 T.ok(math.abs(m.box.map50 - 0.00599) < 5e-6, "box mAP50 " .. m.box.map50)
@@ -28,6 +29,9 @@ T.eq(m.pose.map, 0, "pose mAP50-95")
 T.eq(#m.box.maps, 1, "maps per class")
 T.eq(m.box.maps[1], m.box.map, "maps[1] is class 0")
 T.ok(m.speed.inference > 0, "speed")
+-- Ultralytics' PoseMetrics.fitness: Σ over box and pose of 0.1·mAP50 + 0.9·mAP50-95
+local fit = 0.1 * m.box.map50 + 0.9 * m.box.map + 0.1 * m.pose.map50 + 0.9 * m.pose.map
+T.ok(math.abs(m.fitness - fit) < 1e-12, "fitness " .. m.fitness)
 T.eq(m.save_dir, dir .. "/val", "save_dir")
 T.ok(#m.files > 0, "files written")
 
