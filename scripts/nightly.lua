@@ -15,7 +15,8 @@ local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs()
+local kw = jobs.kwargs{"models", "data", "threshold", "reports", "date", "previous", "imgsz", "batch", "conf", "iou",
+                       "split"}
 local models, datasets = jobs.split_list(kw.models), jobs.split_list(kw.data)
 if #models == 0 or #datasets == 0 then
   error("give models=<checkpoint[,checkpoint...]> and data=<dataset YAML[,YAML...]>, e.g. cpose run " .. arg[0]

@@ -98,6 +98,8 @@ check "the good pair still evaluated" grep -qE "^\| $W1 \| $T/syn1/synth-pose.ya
 run models="$W1" data="$T/syn1/synth-pose.yaml" threshold=abc save_dir="$T/job4" >"$T/out4" 2>&1
 check "bad threshold exits 1" [ $? -eq 1 ]
 check "bad threshold named" grep -q "threshold=abc" "$T/out4"
+run models="$W1" data="$T/syn1/synth-pose.yaml" treshold=0.02 save_dir="$T/job7" >"$T/out7" 2>&1
+check "misspelt threshold refused" grep -qF "'treshold' is not an argument; did you mean 'threshold'?" "$T/out7"
 run data="$T/syn1/synth-pose.yaml" save_dir="$T/job5" >"$T/out5" 2>&1
 check "missing models= explained" grep -q "give models=" "$T/out5"
 
