@@ -1,6 +1,7 @@
 // scripts/bench_ort.js — ONNX Runtime (onnxruntime-node, CPU) latency of an ONNX model: median,
 // min and max over `runs` timed runs after `warmup`, 2 intra-op threads, all graph optimisations.
 // usage: node bench_ort.js MODEL.onnx IMGSZ RUNS WARMUP THREADS   (prints "ort median X ms (min Y, max Z)")
+// env ORT_ALLOW_SPINNING=0|1 sets session.intra_op.allow_spinning (default: ORT's, spinning).
 const ort = require('onnxruntime-node');
 
 async function main() {
@@ -11,6 +12,9 @@ async function main() {
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
+        // ORT_ALLOW_SPINNING=0 makes idle intra-op threads sleep, like cpose's OMP_WAIT_POLICY=passive
+        ...(process.env.ORT_ALLOW_SPINNING !== undefined
+            ? {extra: {session: {intra_op: {allow_spinning: process.env.ORT_ALLOW_SPINNING}}}} : {}),
     });
     const data = new Float32Array(3 * S * S);
     let s = 12345n;

@@ -4,6 +4,8 @@
 # onnxruntime-node with npm into a cache folder outside the repository (ONNXRUNTIME_NODE_INSTALL=skip: no GPU binaries are fetched; the CPU
 # provider ships in the package), then prints both medians and the ratio cpose / ORT.
 # usage: scripts/bench_ort.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=50] [WARMUP=5] [THREADS=2] [ROUNDS=3]
+# (ORT_ALLOW_SPINNING=0 in the environment stops ORT's threads spinning; cpose sleeps by default:
+# core/omp_policy.c)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CPOSE_BIN=${1:-$here/../build/cpose}

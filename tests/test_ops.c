@@ -301,9 +301,10 @@ static void test_layouts(void)
 static void test_conv_blocked(void)
 {
     uint64_t seed = 5;
-    static const struct { int C, O, H, W, k, s, in_layout; } cases[] = {
-        {3, 16, 10, 12, 3, 2, CPOSE_LAYOUT_PLAIN}, {16, 51, 6, 5, 3, 1, CPOSE_LAYOUT_BLK8}, {51, 51, 4, 4, 3, 1, CPOSE_LAYOUT_BLK8},
-        {24, 8, 7, 7, 1, 1, CPOSE_LAYOUT_BLK8},
+    static const struct { int C, O, H, W, k, s, in_layout, out_layout; } cases[] = {
+        {3, 16, 10, 12, 3, 2, CPOSE_LAYOUT_PLAIN, CPOSE_LAYOUT_BLK8}, {16, 51, 6, 5, 3, 1, CPOSE_LAYOUT_BLK8, CPOSE_LAYOUT_BLK8},
+        {51, 51, 4, 4, 3, 1, CPOSE_LAYOUT_BLK8, CPOSE_LAYOUT_BLK8}, {24, 8, 7, 7, 1, 1, CPOSE_LAYOUT_BLK8, CPOSE_LAYOUT_BLK8},
+        {3, 16, 8, 8, 3, 2, CPOSE_LAYOUT_PLAIN, CPOSE_LAYOUT_BLK16}, {20, 51, 4, 6, 3, 1, CPOSE_LAYOUT_BLK16, CPOSE_LAYOUT_BLK16},
     };
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         int C = cases[ci].C, O = cases[ci].O, H = cases[ci].H, W = cases[ci].W, k = cases[ci].k, s = cases[ci].s, p = k / 2;
@@ -315,7 +316,7 @@ static void test_conv_blocked(void)
         for (int i = 0; i < O; i++) b[i] = frand(&seed);
         conv_ref(x, w, b, yr, 1, C, H, W, O, k, s, p, 1);
         struct cpose_conv2d_params cp = {.cin = C, .cout = O, .k = k, .stride = s, .pad = p, .act = CPOSE_ACT_SILU,
-                                         .weight = w, .bias = b, .out_layout = CPOSE_LAYOUT_BLK8};
+                                         .weight = w, .bias = b, .out_layout = cases[ci].out_layout};
         struct cpose_tensor xin = t4(x, 1, C, H, W, 0);
         /* run_in_layout stores the input in one layout; the first case keeps the image plain */
         CHECK_MSG(run_in_layout(&cpose_op_conv2d, &xin, 1, &cp, cases[ci].in_layout, y) == CPOSE_OK, "%s", cpose_errmsg());
