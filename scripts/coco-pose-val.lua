@@ -10,7 +10,8 @@ local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs()
+local kw = jobs.kwargs{"model", "dir", "imgsz", "batch", "conf", "iou", "max_det", "base_url", "images_url",
+                         "annotations_url"}
 if not kw.model then
   error("give model=<weights .h5/.pt or model YAML>, e.g. cpose run " .. arg[0] .. " model=yolov8n-pose.h5", 0)
 end

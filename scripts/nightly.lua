@@ -6,15 +6,17 @@
 --       [imgsz=640] [batch=16] [conf=] [iou=0.7]
 -- Writes <reports>/<date>/nightly.json, nightly.md and the val run folders under <date>/runs/. The
 -- previous report is previous= or else the newest dated folder before <date> holding nightly.json.
--- Drops (previous − current > threshold, absolute) are listed, and the job then fails (exit 1).
+-- Drops (previous − current > threshold, absolute) and evaluations that failed (a missing checkpoint
+-- or dataset: the other pairs still run) are listed, and the job then fails (exit 1).
 -- nightly.json: {date, threshold, previous (path; absent on the first night), compared (pairs found in
 -- the previous report), results = [{model, data, images, save_dir, box = {map50, map}, pose = {...},
--- previous = {box_map50, ...}}], n_drops, drops = [{model, data, metric, previous, current, drop}]}.
+-- previous = {box_map50, ...}} or {model, data, error}], n_failed, n_drops, drops = [{model, data, metric, previous, current, drop}]}.
 local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs()
+local kw = jobs.kwargs{"models", "data", "threshold", "reports", "date", "previous", "imgsz", "batch", "conf", "iou",
+                       "split"}
 local models, datasets = jobs.split_list(kw.models), jobs.split_list(kw.data)
 if #models == 0 or #datasets == 0 then
   error("give models=<checkpoint[,checkpoint...]> and data=<dataset YAML[,YAML...]>, e.g. cpose run " .. arg[0]
@@ -58,10 +60,11 @@ local function find_previous()
   return best and (root .. "/" .. best .. "/nightly.json") or nil
 end
 
--- evaluate every model × dataset
-local rows, used = {}, {}
+-- evaluate every model × dataset; a model or dataset that fails is recorded (row.error) and the
+-- others still run
+local rows, used, failures = {}, {}, {}
 for _, mpath in ipairs(models) do
-  local model <close> = cpose.YOLO(mpath)
+  local loaded, model = pcall(cpose.YOLO, mpath)
   for _, data in ipairs(datasets) do
     local name = stem(mpath) .. "_" .. stem(data)
     if used[name] then name = name .. "_" .. (#rows + 1) end -- same stems (x/data.yaml, y/data.yaml)
@@ -71,15 +74,24 @@ for _, mpath in ipairs(models) do
       if kw[k] then args[k] = kw[k] end
     end
     print(string.format("nightly: %s on %s", mpath, data))
-    local m = jobs.val(model, args)
-    local row = {model = mpath, data = data, images = m.images, save_dir = m.save_dir}
-    for _, d in ipairs(METRICS) do
-      row[d[1]] = row[d[1]] or {}
-      row[d[1]][d[2]] = m[d[1]][d[2]]
-      cpose.job.metric(name .. "/" .. d[1] .. "_" .. d[2], m[d[1]][d[2]])
+    local row = {model = mpath, data = data}
+    local ok, m = loaded, model
+    if loaded then ok, m = pcall(jobs.val, model, args) end
+    if ok then
+      row.images, row.save_dir = m.images, m.save_dir
+      for _, d in ipairs(METRICS) do
+        row[d[1]] = row[d[1]] or {}
+        row[d[1]][d[2]] = m[d[1]][d[2]]
+        cpose.job.metric(name .. "/" .. d[1] .. "_" .. d[2], m[d[1]][d[2]])
+      end
+    else
+      row.error = tostring(m):gsub("^[^:\n]*%.lua:%d+: ", "") -- the message, not where the script caught it
+      failures[#failures + 1] = row
+      print("nightly: FAILED: " .. row.error)
     end
     rows[#rows + 1] = row
   end
+  if loaded then model:close() end
 end
 
 -- compare with the previous report
@@ -91,7 +103,7 @@ if prev_path then
   local old = {}
   for _, r in ipairs(prev.results or {}) do old[r.model .. "\0" .. r.data] = r end
   for _, r in ipairs(rows) do
-    local o = old[r.model .. "\0" .. r.data]
+    local o = not r.error and old[r.model .. "\0" .. r.data]
     if o then
       compared = compared + 1
       for _, d in ipairs(METRICS) do
@@ -113,6 +125,7 @@ end
 -- the dated report: JSON for machines, Markdown for people
 cpose.write_json(day_dir .. "/nightly.json", {date = date, threshold = threshold, previous = prev_path,
   compared = compared, results = rows, n_drops = #drops, drops = #drops > 0 and drops or nil,
+  n_failed = #failures,
   cpose_version = cpose.info().version})
 local md = {string.format("# Nightly evaluation %s\n", date),
             string.format("cpose %s; previous report: %s; threshold %g (absolute).\n", cpose.info().version,
@@ -121,7 +134,11 @@ local md = {string.format("# Nightly evaluation %s\n", date),
             "|---|---|---:|---:|---:|---:|---:|"}
 for _, r in ipairs(rows) do
   local cells = {r.model, r.data, tostring(r.images or "")}
-  for _, d in ipairs(METRICS) do
+  if r.error then
+    cells[#cells + 1] = "failed: " .. r.error:gsub("[|\n]", " ")
+    for _ = 2, #METRICS do cells[#cells + 1] = "" end
+  end
+  for _, d in ipairs(r.error and {} or METRICS) do
     local cell = string.format("%.4f", r[d[1]][d[2]])
     local was = r.previous and r.previous[d[1] .. "_" .. d[2]]
     if was then cell = cell .. string.format(" (%+.4f)", r[d[1]][d[2]] - was) end
@@ -142,18 +159,26 @@ else
                                 d.current, d.drop)
   end
 end
+if #failures > 0 then
+  md[#md + 1] = "\n## Failed evaluations\n"
+  for _, f in ipairs(failures) do md[#md + 1] = string.format("- %s on %s: %s", f.model, f.data, f.error) end
+end
 jobs.write_file(day_dir .. "/nightly.md", table.concat(md, "\n") .. "\n")
 
 print(table.concat(md, "\n", 3))
 print("nightly: report " .. day_dir .. "/nightly.md and nightly.json")
 cpose.job.metric("drops", #drops)
-if #drops > 0 then
+cpose.job.metric("failed", #failures)
+if #drops > 0 or #failures > 0 then
   local lines = {}
   for _, d in ipairs(drops) do
     lines[#lines + 1] = string.format("  %s on %s: %s %.4f → %.4f (−%.4f)", d.model, d.data, d.metric, d.previous,
                                       d.current, d.drop)
   end
-  error(string.format("nightly: %d metric(s) dropped by more than %g since %s:\n%s", #drops, threshold, prev_path,
-                      table.concat(lines, "\n")), 0)
+  for _, f in ipairs(failures) do
+    lines[#lines + 1] = string.format("  %s on %s: failed: %s", f.model, f.data, f.error)
+  end
+  error(string.format("nightly: %d metric(s) dropped by more than %g since %s, %d evaluation(s) failed:\n%s", #drops,
+                      threshold, prev_path or "-", #failures, table.concat(lines, "\n")), 0)
 end
-return {date = date, previous = prev_path, compared = compared, drops = 0}
+return {date = date, previous = prev_path, compared = compared, drops = 0, failed = 0}

@@ -9,7 +9,7 @@ local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs()
+local kw = jobs.kwargs{"model", "train", "val", "imgsz"}
 local n_train = math.tointeger(jobs.number(kw, "train", 64, "the number of synthetic train images (e.g. train=64)"))
 local n_val = math.tointeger(jobs.number(kw, "val", 16, "the number of synthetic val images (e.g. val=16)"))
 local imgsz = math.tointeger(jobs.number(kw, "imgsz", 320, "an image size in pixels (e.g. imgsz=320)"))

@@ -6,11 +6,51 @@
 local cpose = require "cpose"
 local M = {}
 
--- The key=value words of the job (arg.key), as a plain table of strings.
-function M.kwargs()
+local RUNNER_KEYS = {"threads", "seed", "save_dir", "verbose"} -- read by `cpose run` itself
+
+local function distance(a, b) -- Levenshtein, for "did you mean"
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = {[0] = i}
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+-- The key=value words of the job (arg.key), as a plain table of strings. With `allowed` (a list of
+-- the script's keys; the runner's threads/seed/save_dir/verbose are always allowed) an unknown key
+-- raises "<script>: 'treshold' is not an argument; did you mean 'threshold'? (arguments: ...)":
+-- `cpose run` passes script words through unchecked, so each script checks its own.
+function M.kwargs(allowed)
   local kw = {}
   for k, v in pairs(arg) do
     if type(k) == "string" then kw[k] = v end
+  end
+  if allowed then
+    local ok = {}
+    for _, k in ipairs(allowed) do ok[k] = true end
+    for _, k in ipairs(RUNNER_KEYS) do ok[k] = true end
+    local keys = {}
+    for k in pairs(kw) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      if not ok[k] then
+        local best, bd = nil, math.huge
+        for _, c in ipairs(allowed) do
+          local d = distance(k, c)
+          if d < bd then best, bd = c, d end
+        end
+        local hint = (best and bd <= math.max(2, #k // 3)) and ("; did you mean '" .. best .. "'?") or ""
+        local script = (arg[0] or "job"):match("([^/]+)$")
+        error(string.format("%s: '%s' is not an argument%s (arguments: %s)", script, k, hint,
+                            table.concat(allowed, " ")), 0)
+      end
+    end
   end
   return kw
 end

@@ -86,9 +86,20 @@ check "equal metrics exit 0" [ $? -eq 0 ]
 check "previous found by date" grep -q "previous report: $R/2026-01-02/nightly.json" "$R/2026-01-03/nightly.md"
 check "2 pairs compared" grep -q "(2 pairs compared)" "$R/2026-01-03/nightly.md"
 
+# a missing dataset and a missing checkpoint: the other pair still runs, the failures are listed, exit 1
+run models="$W1,$T/missing.h5" data="$T/syn1/synth-pose.yaml,$T/missing.yaml" date=2026-01-04 \
+    save_dir="$T/job6" >"$T/out6" 2>&1
+check "failed evaluations exit 1" [ $? -eq 1 ]
+check "3 failures counted" grep -q "3 evaluation(s) failed" "$T/out6"
+check "missing dataset named" grep -q "$T/missing.yaml" "$R/2026-01-04/nightly.md"
+check "missing checkpoint named" grep -q "$T/missing.h5 on $T/syn1/synth-pose.yaml: .*missing.h5" "$R/2026-01-04/nightly.md"
+check "the good pair still evaluated" grep -qE "^\| $W1 \| $T/syn1/synth-pose.yaml \| 2 \| [0-9.]+ \(\+0.0000\)" "$R/2026-01-04/nightly.md"
+
 run models="$W1" data="$T/syn1/synth-pose.yaml" threshold=abc save_dir="$T/job4" >"$T/out4" 2>&1
 check "bad threshold exits 1" [ $? -eq 1 ]
 check "bad threshold named" grep -q "threshold=abc" "$T/out4"
+run models="$W1" data="$T/syn1/synth-pose.yaml" treshold=0.02 save_dir="$T/job7" >"$T/out7" 2>&1
+check "misspelt threshold refused" grep -qF "'treshold' is not an argument; did you mean 'threshold'?" "$T/out7"
 run data="$T/syn1/synth-pose.yaml" save_dir="$T/job5" >"$T/out5" 2>&1
 check "missing models= explained" grep -q "give models=" "$T/out5"
 

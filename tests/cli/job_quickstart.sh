@@ -56,6 +56,9 @@ check "fresh model named" grep -qF "[4/5] predict (yolov8n-pose.yaml): 1 images"
 "$CPOSE" run "$SRC/scripts/quickstart.lua" train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
 check "train=abc exits 1" [ $? -eq 1 ]
 check "train=abc named" grep -qF "train=abc" "$T/out3"
+"$CPOSE" run "$SRC/scripts/quickstart.lua" trian=2 save_dir="$T/bad3" >"$T/out5" 2>&1
+check "misspelt key exits 1" [ $? -eq 1 ]
+check "misspelt key: nearest named" grep -qF "quickstart.lua: 'trian' is not an argument; did you mean 'train'?" "$T/out5"
 "$CPOSE" run "$SRC/scripts/quickstart.lua" model="$T/missing.h5" train=1 val=1 imgsz=96 save_dir="$T/bad2" >"$T/out4" 2>&1
 check "missing weights exit 1" [ $? -eq 1 ]
 check "missing weights named" grep -qF "$T/missing.h5" "$T/out4"
