@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "datasets/coco_json.h"
+#include "core/fsutil.h"
 #include "eval/cocoeval.h"
 #include "log.h"
 #include "reports/eval_report.h"
@@ -64,8 +65,14 @@ int cpose_eval_files(const struct cpose_args *a, FILE *summary, cJSON **result)
     if (do_k && (rc = eval_one(&gt, &dt, CPOSE_IOU_KEYPOINTS, &ek, &secs, summary)) != CPOSE_OK) goto fail;
     if (do_b && (rc = eval_one(&gt, &dt, CPOSE_IOU_BBOX, &eb, &secs, summary)) != CPOSE_OK) goto fail;
     struct cpose_eval_report rep = {gt_path, pred_path, do_k ? &ek : NULL, do_b ? &eb : NULL, secs};
-    if (*json && (rc = cpose_eval_report_write_json(&rep, json)) != CPOSE_OK) goto fail;
+    /* the report folder first: json= may point inside it */
     if (*report && (rc = cpose_eval_report_write_dir(&rep, report)) != CPOSE_OK) goto fail;
+    if (*json) {
+        char *dir = cpose_path_dirname(json);
+        rc = cpose_mkdirs(dir);
+        cpose_free(dir);
+        if (rc || (rc = cpose_eval_report_write_json(&rep, json)) != CPOSE_OK) goto fail;
+    }
     if (*report) cpose_info("report written to %s (metrics.json, report.md, report.html)", report);
     if (result) {
         char *txt = cpose_eval_report_json(&rep);

@@ -45,4 +45,6 @@ check "bad iou_type" 'grep -q "use keypoints, bbox or both" <<<"$out"'
 out=$("$CPOSE_BIN" eval gt="$F/gt.json" json="$T/x.json" 2>&1)
 check "missing pred" 'grep -q "pred= are required" <<<"$out"'
 check "nothing written on error" '[ ! -e "$T/x.json" ]'
+"$CPOSE_BIN" eval gt="$F/gt.json" pred="$F/dt.json" report="$T/rep" json="$T/rep/sub/stats.json" verbose=False >/dev/null 2>&1
+check "json= inside report=" '[ -s "$T/rep/sub/stats.json" ] && [ -s "$T/rep/report.html" ]'
 exit $fail
