@@ -83,8 +83,8 @@ int cpose_cli_main(int argc, char **argv)
     if (!strcmp(mode, "-v") || !strcmp(mode, "--version")) mode = "version";
     for (size_t i = 0; i < N_MODES; i++)
         if (strcmp(modes[i].name, mode) == 0) {
-            /* compute modes: OpenMP workers sleep instead of spinning (core/omp_policy.h says why) */
-            if (strcmp(mode, "help") && strcmp(mode, "version")) cpose_omp_prefer_passive(mode);
+            /* compute modes: OpenMP workers spin only briefly before sleeping (core/omp_policy.c says why) */
+            if (strcmp(mode, "help") && strcmp(mode, "version")) cpose_omp_bound_spinning(mode);
             return modes[i].fn(argc - k - 1, argv + k + 1);
         }
     fprintf(stderr, "cpose: '%s' is not a mode; did you mean '%s'? (cpose help lists the modes)\n", mode,

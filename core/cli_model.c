@@ -193,7 +193,7 @@ int cpose_mode_benchmark(int argc, char **argv)
     }
     if (load > omp_get_num_procs() + 0.5)
         cpose_warn("the machine is busy (load average %.1f on %d cores): timings are unreliable%s", load,
-                   omp_get_num_procs(), getenv("OMP_WAIT_POLICY") ? "" : "; OMP_WAIT_POLICY=passive is faster under contention");
+                   omp_get_num_procs(), getenv("OMP_WAIT_POLICY") ? "" : "; OMP_WAIT_POLICY=passive can be faster under contention");
 done:
     cpose_free(x), cpose_free(pred), cpose_free(t);
     cpose_model_free(m);

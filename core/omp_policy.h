@@ -5,10 +5,9 @@
 #include "status.h"
 
 /* When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set and this process's command line is
- * `cpose [pose] <mode> ...`, re-executes it with OMP_WAIT_POLICY=passive (once;
- * CPOSE_NO_REEXEC=1 disables it). cpose_cli_main calls it for every mode but help and version,
- * before any output. Returns
- * only when no re-exec happened. */
-CPOSE_API void cpose_omp_prefer_passive(const char *mode);
+ * `cpose [pose] <mode> ...`, re-executes it once with GOMP_SPINCOUNT=100000 (bounded spinning;
+ * CPOSE_NO_REEXEC=1 disables the re-exec). cpose_cli_main calls it for every mode but help and
+ * version, before any output. Returns only when no re-exec happened. */
+CPOSE_API void cpose_omp_bound_spinning(const char *mode);
 
 #endif
