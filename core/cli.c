@@ -83,8 +83,12 @@ int cpose_cli_main(int argc, char **argv)
     if (!strcmp(mode, "-v") || !strcmp(mode, "--version")) mode = "version";
     for (size_t i = 0; i < N_MODES; i++)
         if (strcmp(modes[i].name, mode) == 0) {
-            /* compute modes: OpenMP workers spin only briefly before sleeping (core/omp_policy.c says why) */
-            if (strcmp(mode, "help") && strcmp(mode, "version")) cpose_omp_bound_spinning(mode);
+            /* modes that run the network (≈100 small parallel regions per forward): OpenMP workers
+             * spin only briefly before sleeping (core/omp_policy.c says why). Other modes skip the
+             * re-exec, which costs a second process start (≈0.15 s with this many shared libraries). */
+            static const char *const model_modes[] = {"forward", "benchmark", "predict", "val", "run", "train", NULL};
+            for (int j = 0; model_modes[j]; j++)
+                if (!strcmp(mode, model_modes[j])) cpose_omp_bound_spinning(mode);
             return modes[i].fn(argc - k - 1, argv + k + 1);
         }
     fprintf(stderr, "cpose: '%s' is not a mode; did you mean '%s'? (cpose help lists the modes)\n", mode,
