@@ -10,17 +10,6 @@
 #include "loader.h"
 #include "testlib.h"
 
-static char *c8_yaml(const char *tmp)
-{
-    char *p = cpose_path_join(tmp, "c8.yaml");
-    char *t = cpose_asprintf("path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n"
-                             "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n",
-                             tl_fixture("coco8-pose"));
-    CHECK(cpose_write_file_atomic(p, t, strlen(t)) == CPOSE_OK);
-    cpose_free(t);
-    return p;
-}
-
 int main(void)
 {
     int w, h;
@@ -34,7 +23,7 @@ int main(void)
     CHECK(w == 640 && h == 479);
 
     const char *tmp = tl_tmpdir("loader");
-    char *yaml = c8_yaml(tmp);
+    char *yaml = tl_coco8_yaml(tmp);
     setenv("CPOSE_DATASETS_DIR", tmp, 1);
     struct cpose_loader *L = NULL;
     /* val sizes (w×h): 110 640×480, 113 416×640, 136 500×374, 151 480×640 → sorted by h/w:
@@ -111,6 +100,6 @@ int main(void)
     CHECK_CONTAINS(cpose_errmsg(), "split=valid");
     CHECK(cpose_loader_open(yaml, "test", 640, 2, 32, 1, 0.5, &L) == CPOSE_EINVAL);
     CHECK_CONTAINS(cpose_errmsg(), "no 'test' split");
-    cpose_free(yaml);
+    free(yaml);
     return tl_finish();
 }

@@ -22,17 +22,6 @@
 #include "eval/val.h"
 #include "eval/val_impl.h"
 
-static char *c8_yaml(const char *tmp)
-{
-    char *p = cpose_path_join(tmp, "c8.yaml");
-    char *t = cpose_asprintf("path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n"
-                             "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n",
-                             tl_fixture("coco8-pose"));
-    CHECK(cpose_write_file_atomic(p, t, strlen(t)) == CPOSE_OK);
-    cpose_free(t);
-    return p;
-}
-
 static cJSON *load_json(const char *path)
 {
     char *text = NULL;
@@ -115,7 +104,7 @@ done:
 
 static void test_coco8(struct cpose_model *m, const char *tmp)
 {
-    char *yaml = c8_yaml(tmp), *project = cpose_path_join(tmp, "runs");
+    char *yaml = tl_coco8_yaml(tmp), *project = cpose_path_join(tmp, "runs");
     struct cpose_args a;
     cpose_args_init(&a);
     CHECK(cpose_args_set(&a, "data", yaml) == CPOSE_OK);
@@ -181,7 +170,7 @@ static void test_coco8(struct cpose_model *m, const char *tmp)
     CHECK(s.save_dir == NULL);
     cpose_args_free(&e);
     cpose_args_free(&a);
-    cpose_free(yaml);
+    free(yaml);
     cpose_free(project);
 }
 

@@ -81,6 +81,22 @@ static __attribute__((unused)) const char *tl_tmpdir(const char *tag)
     return p;
 }
 
+/* Writes <dir>/c8.yaml: a dataset YAML for the coco8-pose fixture (read in place; skips when the
+ * fixtures are absent). Returns a malloc'ed path (caller frees with free()). */
+static __attribute__((unused)) char *tl_coco8_yaml(const char *dir)
+{
+    const char *root = tl_fixture("coco8-pose");
+    size_t n = strlen(dir) + 16;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/c8.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    if (!fp) { perror(path); exit(1); }
+    fprintf(fp, "path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n"
+                "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n", root);
+    fclose(fp);
+    return path;
+}
+
 /* Prints the closing line and returns the exit code for main(). */
 static __attribute__((unused)) int tl_finish(void)
 {
