@@ -189,12 +189,17 @@ static int argfn_call(lua_State *L)
     cJSON *result = NULL;
     int token = cpose_jobrec_call_begin(full);
     int rc = fn->run(a, &result);
+    return cpose_lua_finish_call(L, full, token, rc, result);
+}
+
+int cpose_lua_finish_call(lua_State *L, const char *fname, int token, int rc, cJSON *take_result)
+{
     cpose_jobrec_call_end(token, rc);
     if (rc != CPOSE_OK) {
-        cJSON_Delete(result);
-        return cpose_lua_fail(L, full);
+        cJSON_Delete(take_result);
+        return cpose_lua_fail(L, fname);
     }
-    cpose_lua_push_json(L, result);
+    cpose_lua_push_json(L, take_result);
     return 1;
 }
 

@@ -71,6 +71,9 @@ void cpose_lua_push_available(lua_State *L);
  * integral numbers → integers. take is parked in a collectable box first, so a memory error while
  * converting frees it (only a failure to allocate that box itself would leak it). */
 void cpose_lua_push_json(lua_State *L, cJSON *take);
+/* Ends a bound call: closes its job-record entry (token from cpose_jobrec_call_begin), then
+ * raises the recorded C error when rc failed (freeing take_result) or pushes take_result. */
+int cpose_lua_finish_call(lua_State *L, const char *fname, int token, int rc, cJSON *take_result);
 /* Appends the Lua value at idx to the cJSON array holder: tables with keys 1..n → arrays, other
  * tables → objects (keys via tostring), non-finite numbers → null, functions/userdata → their
  * tostring text; nesting deeper than 32 → text. May raise (a __tostring that errors): call under

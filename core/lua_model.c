@@ -301,13 +301,7 @@ static int method_call(lua_State *L)
     m->busy = 1;
     int rc = mm->run(m, a, &c, &result);
     m->busy = 0;
-    cpose_jobrec_call_end(token, rc);
-    if (rc != CPOSE_OK) {
-        cJSON_Delete(result);
-        return cpose_lua_fail(L, full);
-    }
-    cpose_lua_push_json(L, result);
-    return 1;
+    return cpose_lua_finish_call(L, full, token, rc, result);
 }
 
 /* model:close() releases now (as <close> and the collector do). */
