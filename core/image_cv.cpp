@@ -78,7 +78,10 @@ extern "C" int cpose_image_read(const char *path, struct cpose_image *out)
     }
     rc = cpose_image_decode(data, len, out);
     cpose_free(data);
-    if (rc) return cpose_err(rc, "cannot read image '%s': %s", path, cpose_errmsg());
+    if (rc) {
+        std::string reason = cpose_errmsg(); /* copy: cpose_err formats into the same buffer */
+        return cpose_err(rc, "cannot read image '%s': %s", path, reason.c_str());
+    }
     return CPOSE_OK;
 }
 

@@ -268,6 +268,7 @@ int cpose_jobrec_end(const char *error, char *out_path, size_t n)
     cJSON_AddStringToObject(root, "started", t0);
     cJSON_AddStringToObject(root, "ended", t1);
     cJSON_AddNumberToObject(root, "seconds", cpose_now() - r->t0);
+    cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)cpose_peak_rss_bytes());
     cJSON_AddItemToObject(root, "calls", r->calls);
     cJSON_AddItemToObject(root, "inputs", r->inputs);
     cJSON_AddItemToObject(root, "outputs", hashed_outputs(r->outputs));

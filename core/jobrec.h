@@ -16,7 +16,7 @@
  *
  * run.json layout (JSON object): cpose_version, script {path, sha256}, argv [words], args {k: v},
  * threads, seed, status ("ok" | "failed"), error (message + traceback, failed jobs only),
- * started / ended (UTC ISO-8601), seconds, calls [{name, start, seconds, status}] (start in
+ * started / ended (UTC ISO-8601), seconds, peak_rss_bytes (the process's), calls [{name, start, seconds, status}] (start in
  * seconds since the job started), inputs [{path, sha256}], outputs [{path, sha256}] (sha256 null
  * when the file no longer exists), metrics {name: number}, result (what the script returned). */
 #ifndef CPOSE_JOBREC_H

@@ -1,8 +1,13 @@
-/* core/lua_core.c — cpose.version, cpose.info() and cpose.args{}: the build and the argument table. */
+/* core/lua_core.c — cpose.version, cpose.info(), cpose.args{} (the build and the argument table) and
+ * cpose.read_json / cpose.write_json for the small JSON documents jobs exchange (metrics, stats). */
+#include "alloc.h"
+#include "fsutil.h"
+#include "jobrec.h"
 #include "lua_impl.h"
 
 #include <omp.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* cpose.info() → {version, threads, cores, lua, openmp, available = {["cpose.eval"] = false, ...}}:
  * what this build runs with and which parts it has. */
@@ -63,9 +68,68 @@ static int l_args(lua_State *L)
     return 1;
 }
 
+/* cpose.read_json(path) → the document as Lua values (objects → tables, arrays → sequences,
+ * null → nil). For small documents (cJSON holds the whole tree). The file is a job input. */
+static int l_read_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char *text = NULL;
+    size_t len = 0;
+    if (cpose_read_file(path, &text, &len) != CPOSE_OK) return cpose_lua_fail(L, "cpose.read_json");
+    cJSON *doc = cJSON_ParseWithOpts(text, NULL, 1);
+    if (!doc) {
+        const char *at = cJSON_GetErrorPtr();
+        long off = at && at >= text && at <= text + len ? (long)(at - text) : -1;
+        cpose_err(CPOSE_EINVAL, "'%s' is not valid JSON (at byte %ld)", path, off);
+        cpose_free(text);
+        return cpose_lua_fail(L, "cpose.read_json");
+    }
+    cpose_free(text);
+    cpose_jobrec_input(path);
+    cpose_lua_push_json(L, doc);
+    return 1;
+}
+
+/* lua_CFunction run under lua_pcall: (value, holder) → the value appended to the cJSON holder. */
+static int convert_value(lua_State *L)
+{
+    cpose_lua_to_json(L, 1, lua_touserdata(L, 2));
+    return 0;
+}
+
+/* cpose.write_json(path, value) writes value as pretty JSON atomically (never half a file) and
+ * lists it as a job output. Tables with keys 1..n become arrays; see cpose_lua_to_json. */
+static int l_write_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checkany(L, 2);
+    cJSON *holder = cJSON_CreateArray();
+    lua_pushcfunction(L, convert_value);
+    lua_pushvalue(L, 2);
+    lua_pushlightuserdata(L, holder);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        cJSON_Delete(holder);
+        return lua_error(L);
+    }
+    char *text = cJSON_Print(cJSON_GetArrayItem(holder, 0));
+    cJSON_Delete(holder);
+    char *dir = cpose_path_dirname(path);
+    int rc = cpose_mkdirs(dir);
+    cpose_free(dir);
+    if (rc == CPOSE_OK) {
+        rc = cpose_write_file_atomic(path, text, strlen(text));
+    }
+    free(text); /* cJSON allocates with malloc */
+    if (rc != CPOSE_OK) return cpose_lua_fail(L, "cpose.write_json");
+    cpose_jobrec_output(path);
+    return 0;
+}
+
 static const luaL_Reg funcs[] = {
     {"info", l_info},
     {"args", l_args},
+    {"read_json", l_read_json},
+    {"write_json", l_write_json},
     {NULL, NULL},
 };
 

@@ -1,14 +1,18 @@
 /* core/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
  * One entry per function (core/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
- * shared argument table to the library call; run = NULL until datasets/ provides the part, which
- * makes the call raise "not available in this build" after checking its arguments. */
+ * shared argument table to the library call (convert_coco, extract, synth bound); run = NULL until datasets/
+ * provides the part, which makes the call raise "not available in this build" after checking its
+ * arguments. */
 #include "alloc.h"
 #include "datasets/convert.h"
+#include "datasets/extract.h"
+#include "datasets/synth.h"
 #include "fsutil.h"
 #include "jobrec.h"
 #include "lua_impl.h"
 
 #include <glob.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lists every JSON file in json_dir as a job input (what cpose_convert_coco reads). */
@@ -60,11 +64,69 @@ static int run_convert_coco(const struct cpose_args *a, cJSON **result)
     return CPOSE_OK;
 }
 
+/* cpose.synth{save_dir = "datasets/synth-pose", train = 64, val = 16, imgsz = 320, seed = 0,
+ * exist_ok} → {save_dir, yaml, train, val}: the `cpose synth` mode's arguments and defaults (val is
+ * the number of val images here). save_dir becomes the job's output folder, the YAML an output. */
+static int run_synth(const struct cpose_args *a, cJSON **result)
+{
+    struct cpose_synth_opts o = {
+        .save_dir = cpose_args_str(a, "save_dir"),
+        .n_train = (int)cpose_args_int(a, "train", 64),
+        .n_val = 16,
+        .imgsz = cpose_args_given(a, "imgsz") ? (int)cpose_args_int(a, "imgsz", 320) : 320,
+        .seed = (uint64_t)cpose_args_int(a, "seed", 0),
+        .exist_ok = cpose_args_bool(a, "exist_ok"),
+    };
+    if (!*o.save_dir) o.save_dir = "datasets/synth-pose";
+    if (cpose_args_given(a, "val")) {
+        const char *v = cpose_args_str(a, "val");
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end || n < 0) return cpose_err(CPOSE_EINVAL, "val=%s: synth takes the number of val images (e.g. val=16)", v);
+        o.n_val = (int)n;
+    }
+    int rc = cpose_synth_generate(&o);
+    if (rc != CPOSE_OK) return rc;
+    char *yaml = cpose_path_join(o.save_dir, "synth-pose.yaml");
+    cpose_jobrec_output_dir(o.save_dir);
+    cpose_jobrec_output(yaml);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "save_dir", o.save_dir);
+    cJSON_AddStringToObject(r, "yaml", yaml);
+    cJSON_AddNumberToObject(r, "train", o.n_train);
+    cJSON_AddNumberToObject(r, "val", o.n_val);
+    cpose_free(yaml);
+    *result = r;
+    return CPOSE_OK;
+}
+
+/* cpose.extract{file = ARCHIVE, dir = DEST (default: the archive's folder)} → {file, dir, entries}
+ * (zip/tar.*; unsafe entries refused before anything reaches dir). The archive is a job input. */
+static int run_extract(const struct cpose_args *a, cJSON **result)
+{
+    const char *file = cpose_args_str(a, "file");
+    if (!*file) return cpose_err(CPOSE_EINVAL, "file= is required (a .zip, .tar, .tar.gz, .tar.xz or .tar.bz2 archive)");
+    char *dir = *cpose_args_str(a, "dir") ? cpose_strdup(cpose_args_str(a, "dir")) : cpose_path_dirname(file);
+    cpose_jobrec_input(file);
+    long n = 0;
+    int rc = cpose_extract(file, dir, &n);
+    if (rc == CPOSE_OK) {
+        cpose_jobrec_output_dir(dir);
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "file", file);
+        cJSON_AddStringToObject(r, "dir", dir);
+        cJSON_AddNumberToObject(r, "entries", (double)n);
+        *result = r;
+    }
+    cpose_free(dir);
+    return rc;
+}
+
 static const struct cpose_lua_argfn funcs[] = {
     {"convert_coco", run_convert_coco, "the COCO converter, datasets/convert.h"},
     {"download", NULL, "the downloader, datasets/"},
-    {"extract", NULL, "the archive extractor, datasets/"},
-    {"synth", NULL, "the synthetic dataset generator, datasets/"},
+    {"extract", run_extract, "the archive extractor, datasets/extract.h"},
+    {"synth", run_synth, "the synthetic dataset generator, datasets/synth.h"},
     {NULL, NULL, NULL},
 };
 

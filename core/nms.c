@@ -2,6 +2,7 @@
  * torchvision-style greedy suppression). */
 #include "nms.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -38,46 +39,56 @@ static int order_cmp(const void *pa, const void *pb)
     return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
-int64_t cpose_nms_boxes(const float *boxes, const float *scores, int64_t n, double iou, int64_t *keep)
+/* Greedy NMS stopping after max_keep kept boxes: later boxes cannot change earlier decisions,
+ * so the first max_keep are exactly those a full pass would keep first. */
+static int64_t nms_boxes_limit(const float *boxes, const float *scores, int64_t n, double iou, int64_t *keep,
+                               int64_t max_keep)
 {
-    if (n <= 0) return 0;
+    if (n <= 0 || max_keep <= 0) return 0;
     struct nms_order *ord = cpose_malloc((size_t)n * sizeof *ord);
-    float *areas = cpose_malloc((size_t)n * sizeof *areas);
-    unsigned char *suppressed = cpose_calloc((size_t)n, 1);
-    for (int64_t i = 0; i < n; i++) {
-        ord[i].score = scores[i];
-        ord[i].idx = i;
-        const float *b = boxes + 4 * i;
-        areas[i] = (b[2] - b[0]) * (b[3] - b[1]);
-    }
+    for (int64_t i = 0; i < n; i++) ord[i].score = scores[i], ord[i].idx = i;
     qsort(ord, (size_t)n, sizeof *ord, order_cmp);
+    /* Boxes in score order, one array per coordinate, so the inner loop is contiguous and
+     * branch-free (the compiler vectorises it). */
+    float *x1 = cpose_malloc((size_t)n * 5 * sizeof(float)), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *ar = y2 + n;
+    unsigned char *sup = cpose_calloc((size_t)n, 1);
+    for (int64_t k = 0; k < n; k++) {
+        const float *b = boxes + 4 * ord[k].idx;
+        x1[k] = b[0], y1[k] = b[1], x2[k] = b[2], y2[k] = b[3];
+        ar[k] = (b[2] - b[0]) * (b[3] - b[1]);
+    }
+    /* (double)ovr > iou  ⟺  ovr > thr, thr the largest float not above iou (torchvision compares
+     * the float IoU with the double threshold). */
+    float thr = (float)iou;
+    if ((double)thr > iou) thr = nextafterf(thr, -INFINITY);
     int64_t nk = 0;
     for (int64_t oi = 0; oi < n; oi++) {
-        int64_t i = ord[oi].idx;
-        if (suppressed[i]) continue;
-        keep[nk++] = i;
-        const float *bi = boxes + 4 * i;
-        float ia = areas[i];
-        for (int64_t oj = oi + 1; oj < n; oj++) {
-            int64_t j = ord[oj].idx;
-            if (suppressed[j]) continue;
-            const float *bj = boxes + 4 * j;
-            float xx1 = bi[0] > bj[0] ? bi[0] : bj[0];
-            float yy1 = bi[1] > bj[1] ? bi[1] : bj[1];
-            float xx2 = bi[2] < bj[2] ? bi[2] : bj[2];
-            float yy2 = bi[3] < bj[3] ? bi[3] : bj[3];
+        if (sup[oi]) continue;
+        keep[nk++] = ord[oi].idx;
+        if (nk == max_keep) break;
+        const float bx1 = x1[oi], by1 = y1[oi], bx2 = x2[oi], by2 = y2[oi], ba = ar[oi];
+        for (int64_t j = oi + 1; j < n; j++) {
+            float xx1 = bx1 > x1[j] ? bx1 : x1[j];
+            float yy1 = by1 > y1[j] ? by1 : y1[j];
+            float xx2 = bx2 < x2[j] ? bx2 : x2[j];
+            float yy2 = by2 < y2[j] ? by2 : y2[j];
             float w = xx2 - xx1, h = yy2 - yy1;
-            if (w < 0.0f) w = 0.0f;
-            if (h < 0.0f) h = 0.0f;
+            w = w > 0.0f ? w : 0.0f;
+            h = h > 0.0f ? h : 0.0f;
             float inter = w * h;
-            float ovr = inter / (ia + areas[j] - inter);
-            if ((double)ovr > iou) suppressed[j] = 1;
+            float ovr = inter / (ba + ar[j] - inter);
+            sup[j] |= (unsigned char)(ovr > thr);
         }
     }
     cpose_free(ord);
-    cpose_free(areas);
-    cpose_free(suppressed);
+    cpose_free(x1);
+    cpose_free(sup);
     return nk;
+}
+
+int64_t cpose_nms_boxes(const float *boxes, const float *scores, int64_t n, double iou, int64_t *keep)
+{
+    return nms_boxes_limit(boxes, scores, n, iou, keep, n);
 }
 
 static int class_allowed(const struct cpose_nms_opts *o, int cls)
@@ -168,8 +179,7 @@ int cpose_nms(const float *pred, int64_t C, int64_t A, const struct cpose_nms_op
         for (int k = 0; k < 4; k++) boxes[4 * i + k] = r[k] + off;
         scores[i] = r[4];
     }
-    int64_t nk = cpose_nms_boxes(boxes, scores, n, o->iou, keep);
-    if (nk > o->max_det) nk = o->max_det;
+    int64_t nk = nms_boxes_limit(boxes, scores, n, o->iou, keep, o->max_det);
     float *out = cpose_malloc((size_t)nk * rw * sizeof *out);
     for (int64_t i = 0; i < nk; i++) memcpy(out + i * rw, x + keep[i] * rw, (size_t)rw * sizeof *out);
     cpose_free(boxes);

@@ -30,7 +30,8 @@ CPOSE_API int cpose_is_image_path(const char *path);
 
 /* Expands source: an http(s) URL (downloaded with libcurl into a temporary folder), a .txt file
  * (one source per line, sorted; relative lines resolved against the working directory, then the
- * list's folder), a glob pattern (sorted), a folder (its files, sorted), or an image file. Only
+ * list's folder), a glob pattern (sorted; a "**" folder segment recurses as in Python's glob),
+ * a folder (its files, sorted), or an image file. Only
  * files with an image extension are kept. Errors (CPOSE_EINVAL/CPOSE_EIO) name the missing path
  * or failed URL; a source that yields no image is CPOSE_EINVAL. Free with cpose_sources_free. */
 CPOSE_API int cpose_sources_open(const char *source, struct cpose_sources *out);

@@ -219,7 +219,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
                     cpose_free(stem);
                     cpose_free(name);
                 }
-                cpose_info("%lld label%s saved to %s/labels", (long long)nl, nl == 1 ? "" : "s", sum->save_dir);
+                cpose_info("%lld label%s saved to %s/labels", (long long)nl, nl > 1 ? "s" : "", sum->save_dir);
             }
         }
     }

@@ -61,19 +61,64 @@ static int add_dir(struct cpose_vec *files, const char *dir)
     return CPOSE_OK;
 }
 
-static int add_glob(struct cpose_vec *files, const char *pattern)
+/* Appends glob(3) matches of pattern to names (unsorted). */
+static int glob_into(struct cpose_vec *names, const char *pattern)
 {
     glob_t g;
     int grc = glob(pattern, GLOB_NOSORT, NULL, &g);
     if (grc == GLOB_NOMATCH) return CPOSE_OK;
     if (grc != 0) return cpose_err(CPOSE_EIO, "glob '%s' failed", pattern);
-    struct cpose_vec names = CPOSE_VEC_INIT(char *);
-    for (size_t i = 0; i < g.gl_pathc; i++) push_str(&names, cpose_strdup(g.gl_pathv[i]));
+    for (size_t i = 0; i < g.gl_pathc; i++) push_str(names, cpose_strdup(g.gl_pathv[i]));
     globfree(&g);
-    if (names.len) qsort(names.data, names.len, sizeof(char *), str_cmp);
-    for (size_t i = 0; i < names.len; i++) cpose_vec_push(files, &CPOSE_VEC_AT(&names, char *, i));
-    cpose_vec_free(&names);
     return CPOSE_OK;
+}
+
+/* Python's recursive "**": `rest` is matched in dir and in every non-hidden folder below it. */
+static int glob_recursive(struct cpose_vec *names, const char *dir, const char *rest, int depth)
+{
+    char *pat = cpose_path_join(dir, rest);
+    int rc = glob_into(names, pat);
+    cpose_free(pat);
+    if (rc || depth > 64) return rc;
+    DIR *d = opendir(dir);
+    if (!d) return CPOSE_OK;
+    struct dirent *e;
+    while (rc == CPOSE_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char *sub = cpose_path_join(dir, e->d_name);
+        if (cpose_path_is_dir(sub)) rc = glob_recursive(names, sub, rest, depth + 1);
+        cpose_free(sub);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* A glob (with Python's recursive "**" folder segments) expanded and sorted. */
+static int add_glob(struct cpose_vec *files, const char *pattern)
+{
+    struct cpose_vec names = CPOSE_VEC_INIT(char *);
+    int rc;
+    const char *star2 = strstr(pattern, "/**/");
+    if (star2) {
+        /* the folders before "**" may themselves be a pattern */
+        char *head = cpose_strndup(pattern, (size_t)(star2 - pattern));
+        struct cpose_vec bases = CPOSE_VEC_INIT(char *);
+        rc = strpbrk(head, "*?[") ? glob_into(&bases, head) : (push_str(&bases, cpose_strdup(head)), CPOSE_OK);
+        for (size_t i = 0; i < bases.len; i++) {
+            char *b = CPOSE_VEC_AT(&bases, char *, i);
+            if (rc == CPOSE_OK && cpose_path_is_dir(b)) rc = glob_recursive(&names, b, star2 + 4, 0);
+            cpose_free(b);
+        }
+        cpose_vec_free(&bases);
+        cpose_free(head);
+    } else rc = glob_into(&names, pattern);
+    if (rc == CPOSE_OK && names.len) qsort(names.data, names.len, sizeof(char *), str_cmp);
+    for (size_t i = 0; i < names.len; i++) {
+        if (rc == CPOSE_OK) cpose_vec_push(files, &CPOSE_VEC_AT(&names, char *, i));
+        else cpose_free(CPOSE_VEC_AT(&names, char *, i));
+    }
+    cpose_vec_free(&names);
+    return rc;
 }
 
 static int add_url(struct cpose_sources *s, struct cpose_vec *files, const char *url)

@@ -9,10 +9,13 @@ static _Thread_local char err_loc[512];
 
 int cpose_err_at(int rc, const char *file, int line, const char *func, const char *fmt, ...)
 {
+    /* Format into a scratch buffer first: an argument may be cpose_errmsg() itself. */
+    char tmp[sizeof err_msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(err_msg, tmp, sizeof err_msg);
     const char *base = strrchr(file, '/');
     snprintf(err_loc, sizeof err_loc, "%s:%d (%s)", base ? base + 1 : file, line, func);
     return rc;

@@ -257,7 +257,7 @@ static int image_rows(struct conv_ctx *cx, size_t img, struct cbuf *b, long long
         int nvals = cx->o->use_keypoints ? a->n_kpt_values : 0;
         cbuf_reserve(b, (size_t)(5 + nvals) * (CPOSE_NUMFMT_MAX + 1) + 2);
         char *p = b->p + b->n;
-        p += snprintf(p, 16, "%d", cls);
+        p += cpose_fmt_g(p, (double)cls);
         for (int j = 0; j < 4; j++) {
             *p++ = ' ';
             p += g ? cpose_fmt_g(p, box[j]) : cpose_fmt_f6(p, box[j]);

@@ -16,6 +16,7 @@
 #include "dataset.h"
 #include "fsutil.h"
 #include "image.h"
+#include "imghdr.h"
 #include "log.h"
 
 void cpose_labels_free(struct cpose_label_set *s)
@@ -149,16 +150,20 @@ static void verify_one(const char *im_file, const struct cpose_scan_opts *o, str
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: truncated JPEG (no FFD9 end marker)", im_file);
         goto done;
     }
-    int drc = len ? cpose_image_decode(data, len, &im) : cpose_err(CPOSE_EINVAL, "empty file");
+    /* sizes from the header (JPEG/PNG) as Ultralytics reads them with PIL; other formats are decoded */
+    int drc = len ? cpose_image_header_size((const uint8_t *)data, len, &w, &h) : cpose_err(CPOSE_EINVAL, "empty file");
+    if (drc == CPOSE_ENOTSUP) {
+        drc = cpose_image_decode(data, len, &im);
+        w = im.w;
+        h = im.h;
+        cpose_image_free(&im);
+    }
     cpose_free(data);
     if (drc != CPOSE_OK) {
         res->nc = 1;
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: unreadable image (%s)", im_file, cpose_errmsg());
         goto done;
     }
-    w = im.w;
-    h = im.h;
-    cpose_image_free(&im);
     if (w < 10 || h < 10) {
         res->nc = 1;
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: image size (%d, %d) <10 pixels", im_file, h, w);
@@ -414,8 +419,21 @@ int cpose_labels_scan(char *const *im_files, size_t n, const struct cpose_scan_o
         }
     }
     struct verify_result *res = cpose_calloc(n, sizeof *res);
+    struct cpose_progress prog;
+    int show = n >= 1000; /* small sets print only the summary line */
+    long done = 0;
+    char desc[4200];
+    snprintf(desc, sizeof desc, "%sScanning %s...", o->prefix ? o->prefix : "", labels_dir);
+    if (show) cpose_progress_begin(&prog, desc, (int64_t)n, "it");
 #pragma omp parallel for schedule(dynamic, 8)
-    for (size_t i = 0; i < n; i++) verify_one(im_files[i], o, &res[i]);
+    for (size_t i = 0; i < n; i++) {
+        verify_one(im_files[i], o, &res[i]);
+        if (show) {
+#pragma omp critical(cpose_scan_progress)
+            cpose_progress_update(&prog, ++done);
+        }
+    }
+    if (show) cpose_progress_end(&prog);
     out->K = o->K;
     out->ndim = o->ndim;
     out->items = cpose_calloc(n, sizeof *out->items);

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "dataset.h"
+#include "download.h"
 #include "labels.h"
 #include "log.h"
 
@@ -21,6 +22,11 @@ int cpose_mode_check(int argc, char **argv)
         return cpose_cli_fail("check");
     }
     if ((rc = cpose_dataset_load(data, &d)) != CPOSE_OK) {
+        cpose_args_free(&a);
+        return cpose_cli_fail("check");
+    }
+    if ((rc = cpose_dataset_ensure(&d, 1)) != CPOSE_OK) {
+        cpose_dataset_free(&d);
         cpose_args_free(&a);
         return cpose_cli_fail("check");
     }

@@ -51,7 +51,7 @@ int cpose_fmt_g(char *out, double v)
     if (m < 99999.5L || m >= 999999.5L || near_tie(m) || fabsl(m - 99999.5L) < 1e-6L ||
         fabsl(m - 999999.5L) < 1e-6L)
         return snprintf(out, CPOSE_NUMFMT_MAX, "%g", v);
-    long digits = (long)llroundl(m); /* 6 significant digits, 100000..999999 */
+    long digits = (long)(m + 0.5L); /* 6 significant digits, 100000..999999 (no tie: checked above) */
     char d[6];
     for (int i = 5; i >= 0; i--) {
         d[i] = (char)('0' + digits % 10);
@@ -83,7 +83,7 @@ int cpose_fmt_f6(char *out, double v)
     if (!isfinite(v) || a >= 1e12) return snprintf(out, CPOSE_NUMFMT_MAX, "%.6f", v);
     long double m = (long double)a * 1e6L;
     if (near_tie(m)) return snprintf(out, CPOSE_NUMFMT_MAX, "%.6f", v);
-    unsigned long long q = (unsigned long long)llroundl(m);
+    unsigned long long q = (unsigned long long)(m + 0.5L); /* m ≥ 0, not near a tie */
     int n = 0;
     if (signbit(v)) out[n++] = '-';
     n += put_uint(out + n, q / 1000000ULL);

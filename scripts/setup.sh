@@ -10,7 +10,7 @@ PKGS=(
   liblua5.4-dev lua5.4
   libcjson-dev libyajl-dev libyaml-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
-  nginx-light zip bzip2 xz-utils
+  nginx-light zip unzip bzip2 xz-utils python3
 )
 
 missing=()

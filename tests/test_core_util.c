@@ -100,6 +100,11 @@ static void test_image(void)
     struct cpose_image x;
     CHECK(cpose_image_read(bad, &x) != CPOSE_OK);
     CHECK_CONTAINS(cpose_errmsg(), "bad.jpg");
+    CHECK_CONTAINS(cpose_errmsg(), "not a decodable image");
+    /* a message may quote the previous one */
+    cpose_err(CPOSE_EINVAL, "inner reason");
+    cpose_err(CPOSE_EINVAL, "outer: %s", cpose_errmsg());
+    CHECK(strcmp(cpose_errmsg(), "outer: inner reason") == 0);
     cpose_image_free(&img); cpose_image_free(&back); cpose_image_free(&lb);
     cpose_free(png); cpose_free(bad);
     cpose_remove_tree(dir);

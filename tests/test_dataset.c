@@ -9,6 +9,7 @@
 #include "dataset.h"
 #include "fsutil.h"
 #include "image.h"
+#include "imghdr.h"
 #include "labels.h"
 #include "testlib.h"
 
@@ -305,8 +306,40 @@ static void test_scan_crafted(void)
     cpose_strv_free(files, n);
 }
 
+static void test_header(void)
+{
+    /* SOI, APP1 Exif (big-endian TIFF, IFD0 with Orientation = 6), SOF0 30×20, EOI */
+    static const uint8_t jpg[] = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8,
+                                  0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0,
+                                  0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 20, 0x00, 30, 1, 1, 0x11, 0,
+                                  0xFF, 0xD9};
+    int w = 0, h = 0;
+    CHECK(cpose_image_header_size(jpg, sizeof jpg, &w, &h) == CPOSE_OK && w == 20 && h == 30); /* rotated 90° */
+    uint8_t plain[sizeof jpg];
+    memcpy(plain, jpg, sizeof jpg);
+    plain[31] = 1; /* orientation 1: as stored */
+    CHECK(cpose_image_header_size(plain, sizeof plain, &w, &h) == CPOSE_OK && w == 30 && h == 20);
+    CHECK(cpose_image_header_size(jpg, 46, &w, &h) == CPOSE_EINVAL); /* cut inside the frame header */
+    CHECK(cpose_image_header_size((const uint8_t *)"GIF89a......", 12, &w, &h) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "not a JPEG");
+    /* a PNG written by OpenCV */
+    const char *tmp = tl_tmpdir("hdr");
+    char *p = cpose_path_join(tmp, "x.png");
+    struct cpose_image im;
+    cpose_image_new(&im, 37, 23, 3, 9);
+    CHECK(cpose_image_write(p, &im, 0) == CPOSE_OK);
+    cpose_image_free(&im);
+    char *data = NULL;
+    size_t n = 0;
+    CHECK(cpose_read_file(p, &data, &n) == CPOSE_OK);
+    CHECK(cpose_image_header_size((const uint8_t *)data, n, &w, &h) == CPOSE_OK && w == 37 && h == 23);
+    cpose_free(data);
+    cpose_free(p);
+}
+
 int main(void)
 {
+    test_header();
     test_mapping();
     test_parse();
     test_yaml();

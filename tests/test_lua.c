@@ -125,6 +125,7 @@ static void test_jobrec_record(void)
     CHECK(cJSON_GetObjectItem(call, "seconds")->valuedouble >= 0);
     CHECK(jstr(j, "result") && strcmp(jstr(j, "result"), "fine") == 0);
     CHECK(cJSON_GetObjectItem(j, "seconds")->valuedouble >= 0);
+    CHECK(cJSON_GetObjectItem(j, "peak_rss_bytes")->valuedouble > 1e6); /* any process holds > 1 MB */
     cJSON_Delete(j);
 }
 
@@ -221,11 +222,11 @@ static void test_lua_release(void)
     CHECK_MSG(err == NULL, "%s", err);
     CHECK(cpose_lua_live_objects() == base + 3);
     /* <close> releases at scope exit while the collector is stopped */
-    err = run_lua(L, "do local m <close> = cpose.YOLO('yolov8s-pose.yaml'); assert(not m.closed) end");
+    err = run_lua(L, "do local m <close> = cpose.YOLO('yolov8n-pose.yaml'); assert(not m.closed) end");
     CHECK_MSG(err == NULL, "%s", err);
     CHECK(cpose_lua_live_objects() == base + 3);
     /* also when the scope is left by an error */
-    err = run_lua(L, "local ok = pcall(function() local m <close> = cpose.YOLO('x.yaml'); error('x') end)\n"
+    err = run_lua(L, "local ok = pcall(function() local m <close> = cpose.YOLO('yolov8n-pose.yaml'); error('x') end)\n"
                      "assert(not ok)");
     CHECK_MSG(err == NULL, "%s", err);
     CHECK(cpose_lua_live_objects() == base + 3);
@@ -240,7 +241,7 @@ static void test_lua_release(void)
     err = run_lua(L, "cpose.job.metric('m', 'high')");
     CHECK_CONTAINS(err, "bad argument #2 to 'metric' (number expected, got string)");
     /* lua_close releases the rest */
-    err = run_lua(L, "keep = cpose.YOLO('a.yaml'); local t = os.tmpname(); keepf = cpose.job.open(t .. '.out'); os.remove(t)");
+    err = run_lua(L, "keep = cpose.YOLO('yolov8n-pose.yaml'); local t = os.tmpname(); keepf = cpose.job.open(t .. '.out'); os.remove(t)");
     CHECK_MSG(err == NULL, "%s", err);
     CHECK(cpose_lua_live_objects() == base + 2);
     lua_close(L);
@@ -255,18 +256,18 @@ static void test_run_job_failure(void)
     snprintf(save, sizeof save, "%s/out", tmp);
     snprintf(word, sizeof word, "save_dir=%s", save);
     write_text(script, "local cpose = require 'cpose'\n"
-                       "local function f() return cpose.download{url = 'x'} end\n"
+                       "local function f() return cpose.eval{gt = 'missing-gt.json', pred = 'x.json'} end\n"
                        "f()\n");
     char *words[] = {word};
     int rc = cpose_lua_run_job(script, 1, words);
     CHECK(rc == CPOSE_EINVAL);
-    CHECK_CONTAINS(cpose_errmsg(), "fails.lua:2: cpose.download is not available in this build");
+    CHECK_CONTAINS(cpose_errmsg(), "fails.lua:2: cpose.eval: ");
     CHECK_CONTAINS(cpose_errmsg(), "stack traceback");
     CHECK_CONTAINS(cpose_errmsg(), "fails.lua:3: in main chunk");
     snprintf(rec, sizeof rec, "%s/run.json", save);
     cJSON *j = load_json(rec);
     CHECK(j && jstr(j, "status") && strcmp(jstr(j, "status"), "failed") == 0);
-    CHECK(j && jstr(j, "error") && strstr(jstr(j, "error"), "cpose.download is not available"));
+    CHECK(j && jstr(j, "error") && strstr(jstr(j, "error"), "missing-gt.json"));
     cJSON_Delete(j);
     CHECK(!cpose_jobrec_active());
 

@@ -182,8 +182,25 @@ static void test_extra_and_ties(void)
     cpose_free(p);
 }
 
+/* IoU exactly at the threshold is kept (strict >), just above is suppressed; via cpose_nms_boxes. */
+static void test_threshold_edge(void)
+{
+    const float boxes[] = {0, 0, 4, 1, 0, 0, 2, 1, 10, 10, 11, 11}; /* IoU(0,1) = 2/4 = 0.5 exactly */
+    const float scores[] = {0.9f, 0.8f, 0.7f};
+    int64_t keep[3];
+    CHECK(cpose_nms_boxes(boxes, scores, 3, 0.5, keep) == 3);
+    CHECK(cpose_nms_boxes(boxes, scores, 3, 0.4999999, keep) == 2);
+    CHECK(keep[0] == 0 && keep[1] == 2);
+    /* 0.5 + 1e-9 is not a float: the float IoU 0.5 is still not above it. */
+    CHECK(cpose_nms_boxes(boxes, scores, 3, 0.500000001, keep) == 3);
+    const float tied[] = {0.5f, 0.5f, 0.5f};
+    CHECK(cpose_nms_boxes(boxes, tied, 3, 0.3, keep) == 2);
+    CHECK(keep[0] == 0 && keep[1] == 2); /* ties in index order */
+}
+
 int main(void)
 {
+    test_threshold_edge();
     test_hand();
     test_extra_and_ties();
     test_parity();

@@ -123,6 +123,26 @@ static void test_sources(void)
     cpose_sources_free(&s);
     cpose_free(pat);
 
+    /* Recursive glob: "**" matches zero or more folders (not hidden ones). */
+    char *deep = cpose_path_join(sub, "deeper");
+    mkdir(deep, 0755);
+    touch(deep, "f.jpg");
+    char *hid = cpose_path_join(d, ".hid");
+    mkdir(hid, 0755);
+    touch(hid, "g.jpg");
+    pat = cpose_asprintf("%s/**/*.jpg", d);
+    CHECK(cpose_sources_open(pat, &s) == CPOSE_OK);
+    CHECK_MSG(s.n == 3, "%zu files", s.n);
+    if (s.n == 3) {
+        CHECK(strcmp(cpose_path_basename(s.paths[0]), "b.jpg") == 0);
+        CHECK(strcmp(cpose_path_basename(s.paths[1]), "f.jpg") == 0 && strstr(s.paths[1], "/sub/deeper/"));
+        CHECK(strcmp(cpose_path_basename(s.paths[2]), "e.jpg") == 0);
+    }
+    cpose_sources_free(&s);
+    cpose_free(pat);
+    cpose_free(deep);
+    cpose_free(hid);
+
     /* A single file, and a .txt list: lines sorted, relative lines resolved against its folder. */
     char *one = cpose_path_join(d, "a.png");
     CHECK(cpose_sources_open(one, &s) == CPOSE_OK);

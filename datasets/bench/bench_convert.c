@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,8 +107,12 @@ int main(int argc, char **argv)
     int rc = cpose_convert_coco(&o, &cs);
     double dt = cpose_now() - t0;
     if (rc != CPOSE_OK) return fprintf(stderr, "convert: %s\n", cpose_errmsg()), 1;
-    printf("bench_convert: %.1f MB JSON, %lld label files, %lld rows: %.2f s wall, peak RSS %.0f MB\n",
-           st.st_size / 1e6, cs.n_images_written, cs.n_lines, dt, cpose_peak_rss_bytes() / 1e6);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    printf("bench_convert: %.1f MB JSON, %lld label files, %lld rows: %.2f s wall, %.2f s CPU (user+sys, whole "
+           "process), peak RSS %.0f MB\n",
+           st.st_size / 1e6, cs.n_images_written, cs.n_lines, dt, cpu, cpose_peak_rss_bytes() / 1e6);
     cpose_free(ann);
     cpose_free(json);
     cpose_free(out);

@@ -5,13 +5,7 @@ package.path = arg[0]:match("^(.*)/") .. "/helpers/?.lua;" .. package.path
 local T = require "check"
 local cpose = require "cpose"
 
-local root = os.getenv("CPOSE_FIXTURES") or ((os.getenv("CPOSE_SOURCE_DIR") or ".") .. "/../shared/fixtures")
-local probe = io.open(root .. "/json2yolo/in/test_coco.json", "rb")
-if not probe then
-  print("SKIP: ../shared/fixtures not found")
-  os.exit(77)
-end
-probe:close()
+local root = require "fixtures"
 
 local function read(p)
   local f = assert(io.open(p, "rb"))

@@ -1,5 +1,6 @@
--- tests/lua/model.lua — cpose.YOLO and the cpose.Model userdata: argument checks in every method,
--- the not-available errors of parts not in this build, __close/__tostring/__index.
+-- tests/lua/model.lua — cpose.YOLO and the cpose.Model userdata: loading, model:info() against
+-- Ultralytics' published figures, argument checks in every method, the not-available errors of
+-- parts not in this build, __close/__tostring/__index.
 package.path = arg[0]:match("^(.*)/") .. "/helpers/?.lua;" .. package.path
 local T = require "check"
 local cpose = require "cpose"
@@ -11,6 +12,27 @@ T.eq(model.task, "pose", "model.task")
 T.eq(model.source, "yolov8n-pose.yaml", "model.source")
 T.eq(model.closed, false, "open")
 T.eq(model.nonexistent, nil, "unknown field is nil")
+T.eq(model.nc, 1, "one class")
+T.eq(model.names[0], "person", "names[0]")
+T.eq(model.kpt_shape[1], 17, "kpt_shape[1]")
+T.eq(model.kpt_shape[2], 3, "kpt_shape[2]")
+T.eq(model.stride, 32, "max stride")
+
+-- YOLOv8n-pose summary as Ultralytics prints it (REFERENCE.md): 3,295,470 parameters, gradients =
+-- params - 16 (frozen DFL), 9.2960 GFLOPs at 640; fused 3,289,964 / 9.1802
+local info = model:info()
+T.eq(info.name, "YOLOv8n-pose", "info.name")
+T.eq(info.params, 3295470, "params")
+T.eq(info.gradients, 3295470 - 16, "gradients")
+T.ok(math.abs(info.gflops - 9.2960) < 5e-4, "GFLOPs " .. info.gflops)
+local fused = model:info{fuse = true}
+T.eq(fused.params, 3289964, "fused params")
+T.ok(math.abs(fused.gflops - 9.1802) < 5e-4, "fused GFLOPs " .. fused.gflops)
+T.eq(cpose.YOLO("yolov8s-pose.yaml"):info().params, 11626046, "the scale comes from the file name")
+
+-- loading errors carry the loader's message
+T.raises({"cpose.YOLO", "no-such-weights.h5"}, cpose.YOLO, "no-such-weights.h5")
+T.raises({"cpose.YOLO", "'cgf'", "'cfg'"}, cpose.YOLO, "yolov8n-pose.yaml", {cgf = "x.yaml"})
 
 -- argument errors come first, in every method, and name the nearest valid key
 T.raises({"cpose.Model:predict", "'confx'", "'conf'"}, function() return model:predict{confx = 0.5} end)
@@ -20,16 +42,15 @@ T.raises({"cpose.Model:export", "'fromat'", "'format'"}, function() return model
 T.raises({"cpose.Model:predict", "conf", "number"}, function() return model:predict{conf = "x"} end)
 T.raises({"cpose.Model:predict", "expected a table"}, function() return model:predict(42) end)
 
+-- predict's own errors (the results are checked in tests/lua/predict.lua)
+T.raises({"cpose.Model:predict", "no source given"}, function() return model:predict{conf = 0.25} end)
+T.raises({"cpose.Model:predict", "no-such-folder"}, function() return model:predict("no-such-folder/", {save = false}) end)
+
 -- valid arguments reach the part, which this build does not have
-T.raises({"cpose.Model:predict is not available in this build", "needs"}, function()
-  return model:predict{source = "images/", conf = 0.25}
-end)
-T.raises({"cpose.Model:predict is not available"}, function() return model:predict("bus.jpg", {conf = 0.3}) end)
 T.raises({"cpose.Model:val is not available in this build"}, function() return model:val{data = "coco8-pose.yaml"} end)
 T.raises({"cpose.Model:val is not available"}, function() return model:val() end)
 T.raises({"cpose.Model:train is not available in this build"}, function() return model:train{epochs = 1} end)
 T.raises({"cpose.Model:export is not available in this build"}, function() return model:export{format = "onnx"} end)
-T.raises({"cpose.Model:info is not available"}, function() return model:info() end)
 
 -- misuse
 T.raises({"bad argument #1 to 'cpose.YOLO'", "string expected"}, cpose.YOLO, {})
@@ -39,7 +60,7 @@ T.raises({"cpose.Model expected"}, model.predict, "not a model", {})
 -- __close releases at scope exit; the closed model refuses use
 local kept
 do
-  local m <close> = cpose.YOLO("yolov8s-pose.yaml")
+  local m <close> = cpose.YOLO("yolov8n-pose.yaml")
   kept = m
   T.eq(kept.closed, false, "open inside the scope")
 end

@@ -6,10 +6,6 @@ local cpose = require "cpose"
 
 local calls = {
   download = {url = "https://example.com/a.zip", dir = "d/"},
-  extract = {file = "a.zip", dir = "d/"},
-  synth = {save_dir = "s/", train = 8},
-  eval = {gt = "gt.json", pred = "pred.json"},
-  report = {json = "stats.json"},
 }
 for name, args in pairs(calls) do
   T.eq(type(cpose[name]), "function", "cpose." .. name .. " exists")

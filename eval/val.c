@@ -1,0 +1,343 @@
+/* eval/val.c — the val loop: loader batches → eval forward → NMS → predictions and labels scaled to
+ * the original image with ratio_pad (PoseValidator._prepare_batch/_prepare_pred) → metrics and
+ * predictions.json; then the table, the speed line, COCOeval and the reports. */
+#include "val.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "datasets/dataset.h"
+#include "datasets/loader.h"
+#include "fsutil.h"
+#include "log.h"
+#include "model.h"
+#include "nms.h"
+#include "predict.h"
+#include "val_impl.h"
+
+/* Everything one run holds; freed in one place. */
+struct val_ctx {
+    struct cpose_model *m;
+    const struct cpose_model_info *mi;
+    int nc, nkpt, kdim, single_cls;
+    int64_t C;                      /* model output rows: 4 + nc + nkpt·kdim */
+    struct cpose_nms_opts nms;
+    struct cpose_valmetrics *vm;
+    struct cpose_pred_json *json;
+    const int *class_map;
+    /* per-image scratch, grown as needed */
+    float *pb, *pc, *pk, *gb, *gk;
+    int *pcl, *gcl;
+    size_t cap_p, cap_g;
+};
+
+const int cpose_coco80_to_91[80] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                    22, 23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
+                                    46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65,
+                                    67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85, 86, 87, 88, 89, 90};
+
+void cpose_val_add_file(struct cpose_val_summary *s, const char *path)
+{
+    if (s->n_files < CPOSE_VAL_MAX_FILES) s->files[s->n_files++] = cpose_strdup(path);
+}
+
+void cpose_val_summary_free(struct cpose_val_summary *s)
+{
+    if (!s) return;
+    cpose_val_results_free(&s->metrics);
+    cpose_free(s->anno_json);
+    cpose_free(s->save_dir);
+    for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static void grow(struct val_ctx *c, size_t np, size_t ng)
+{
+    size_t K = (size_t)c->nkpt * 3;
+    if (np + 1 > c->cap_p) {
+        c->cap_p = np + 64;
+        c->pb = cpose_realloc(c->pb, c->cap_p * 4 * sizeof(float));
+        c->pc = cpose_realloc(c->pc, c->cap_p * sizeof(float));
+        c->pk = cpose_realloc(c->pk, c->cap_p * (K + 1) * sizeof(float));
+        c->pcl = cpose_realloc(c->pcl, c->cap_p * sizeof(int));
+    }
+    if (ng + 1 > c->cap_g) {
+        c->cap_g = ng + 64;
+        c->gb = cpose_realloc(c->gb, c->cap_g * 4 * sizeof(float));
+        c->gk = cpose_realloc(c->gk, c->cap_g * (K + 1) * sizeof(float));
+        c->gcl = cpose_realloc(c->gcl, c->cap_g * sizeof(int));
+    }
+}
+
+/* One image: NMS on its slice of the batch output, predictions and labels to original pixels, metrics,
+ * JSON rows. pred is [C, A] for this image; the batch image is b->W × b->H. */
+static int val_image(struct val_ctx *c, const float *pred, int64_t A, const struct cpose_batch *b,
+                     const struct cpose_batch_item *it, int64_t *n_pred)
+{
+    float *rows = NULL;
+    int64_t n = 0;
+    int rc = cpose_nms(pred, c->C, A, &c->nms, &rows, &n);
+    if (rc) return cpose_err_context(rc, "%s", it->im_file);
+    *n_pred = n;
+    const int64_t RW = 6 + (int64_t)c->nkpt * c->kdim;
+    int ng = it->n_labels, K = c->nkpt;
+    grow(c, (size_t)n, (size_t)ng);
+    /* Ultralytics' ratio_pad: gain = resized_h / ori_h, pad = the letterbox's integer (left, top) */
+    double gain = it->ratio_h;
+    double px = it->pad_left, py = it->pad_top;
+    if (n) {
+        if (c->single_cls)
+            for (int64_t i = 0; i < n; i++) rows[i * RW + 5] = 0;
+        cpose_scale_boxes_rp(gain, px, py, it->ori_w, it->ori_h, rows, n, RW);
+        for (int64_t i = 0; i < n; i++) {
+            float *r = rows + i * RW;
+            if (K) cpose_scale_coords_rp(gain, px, py, it->ori_w, it->ori_h, r + 6, K, c->kdim);
+            memcpy(c->pb + 4 * i, r, 4 * sizeof(float));
+            c->pc[i] = r[4];
+            c->pcl[i] = (int)r[5];
+            for (int k = 0; k < K; k++) {
+                c->pk[(i * K + k) * 3] = r[6 + k * c->kdim];
+                c->pk[(i * K + k) * 3 + 1] = r[6 + k * c->kdim + 1];
+                c->pk[(i * K + k) * 3 + 2] = c->kdim > 2 ? r[6 + k * c->kdim + 2] : 1.0f;
+            }
+        }
+    }
+    /* labels: normalised xywh in the batch frame → xyxy pixels (float32, as torch) → original image */
+    float W = (float)b->W, H = (float)b->H;
+    for (int j = 0; j < ng; j++) {
+        const float *bb = it->bboxes + 4 * j;
+        float dw = bb[2] / 2.0f, dh = bb[3] / 2.0f;
+        c->gb[4 * j] = (bb[0] - dw) * W;
+        c->gb[4 * j + 1] = (bb[1] - dh) * H;
+        c->gb[4 * j + 2] = (bb[0] + dw) * W;
+        c->gb[4 * j + 3] = (bb[1] + dh) * H;
+        c->gcl[j] = c->single_cls ? 0 : (int)it->cls[j];
+        for (int k = 0; k < K; k++) {
+            const float *s = it->kpts + ((size_t)j * K + k) * 3;
+            float *d = c->gk + ((size_t)j * K + k) * 3;
+            d[0] = s[0] * W;
+            d[1] = s[1] * H;
+            d[2] = s[2];
+        }
+    }
+    if (ng) {
+        cpose_scale_boxes_rp(gain, px, py, it->ori_w, it->ori_h, c->gb, ng, 4);
+        if (K) cpose_scale_coords_rp(gain, px, py, it->ori_w, it->ori_h, c->gk, (int64_t)ng * K, 3);
+    }
+    struct cpose_val_image vi = {(int)n, c->pb, c->pc, c->pcl, K ? c->pk : NULL, ng, c->gb, c->gcl, K ? c->gk : NULL};
+    if ((rc = cpose_valmetrics_add(c->vm, &vi)) != CPOSE_OK) {
+        rc = cpose_err_context(rc, "%s", it->im_file);
+        goto fail;
+    }
+    if (c->json && n) {
+        /* predictions.json rows: boxes and keypoints as scaled (unrounded), classes through the map */
+        struct cpose_pred_result r;
+        memset(&r, 0, sizeof r);
+        r.path = (char *)it->im_file;
+        r.orig_w = it->ori_w;
+        r.orig_h = it->ori_h;
+        r.n = n;
+        r.nkpt = K;
+        r.kdim = c->kdim;
+        r.boxes = c->pb;
+        r.scores = c->pc;
+        int *cls = cpose_malloc((size_t)n * sizeof *cls);
+        float *kp = cpose_malloc(((size_t)n * K * c->kdim + 1) * sizeof *kp);
+        for (int64_t i = 0; i < n; i++) {
+            cls[i] = c->class_map ? c->class_map[c->pcl[i]] : c->pcl[i];
+            memcpy(kp + i * K * c->kdim, rows + i * RW + 6, (size_t)K * c->kdim * sizeof *kp);
+        }
+        r.classes = cls;
+        r.kpts = kp;
+        cpose_pred_json_add(c->json, &r);
+        cpose_free(cls);
+        cpose_free(kp);
+    }
+fail:
+    cpose_free(rows);
+    return rc;
+}
+
+/* Reads and checks the NMS arguments (conf None → 0.001; errors name the key). */
+static int read_nms(const struct cpose_args *a, int nc, int single_cls, struct cpose_nms_opts *o)
+{
+    cpose_nms_opts_val(o, nc);
+    o->conf = cpose_args_float(a, "conf", 0.001);
+    o->iou = cpose_args_float(a, "iou", 0.7);
+    o->max_det = (int)cpose_args_int(a, "max_det", 300);
+    o->agnostic = single_cls;
+    o->nc = nc;
+    if (!(o->conf >= 0 && o->conf <= 1)) return cpose_err(CPOSE_EINVAL, "conf=%g must be within [0, 1]", o->conf);
+    if (!(o->iou >= 0 && o->iou <= 1)) return cpose_err(CPOSE_EINVAL, "iou=%g must be within [0, 1]", o->iou);
+    if (o->max_det < 1) return cpose_err(CPOSE_EINVAL, "max_det=%d must be at least 1", o->max_det);
+    return CPOSE_OK;
+}
+
+/* Prints the table as `yolo val` does: header, "all", per-class rows (verbose, nc > 1). */
+static void print_table(const struct cpose_val_results *r, char *const *names, int n_names, int verbose)
+{
+    char line[512], idbuf[32];
+    cpose_val_header(line, sizeof line);
+    cpose_info("%s", line);
+    cpose_val_row(r, -1, NULL, line, sizeof line);
+    cpose_info("%s", line);
+    if (r->n_instances == 0)
+        cpose_warn("no labels found in pose set, can not compute metrics without labels");
+    if (verbose && r->nc > 1)
+        for (int i = 0; i < r->box.n_ap_class; i++) {
+            int cl = r->box.ap_class[i];
+            snprintf(idbuf, sizeof idbuf, "%d", cl);
+            cpose_val_row(r, i, names && cl < n_names ? names[cl] : idbuf, line, sizeof line);
+            cpose_info("%s", line);
+        }
+}
+
+static int check_imgsz(int *imgsz, int stride)
+{
+    if (*imgsz < 1) return cpose_err(CPOSE_EINVAL, "imgsz=%d must be positive", *imgsz);
+    if (*imgsz % stride) {
+        int fixed = (*imgsz + stride - 1) / stride * stride;
+        cpose_warn("imgsz=%d must be a multiple of max stride %d, updating to %d", *imgsz, stride, fixed);
+        *imgsz = fixed;
+    }
+    return CPOSE_OK;
+}
+
+int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
+{
+    struct val_ctx c;
+    struct cpose_val_data d;
+    struct cpose_loader *L = NULL;
+    struct cpose_batch b;
+    float *pred = NULL;
+    size_t pred_cap = 0;
+    char *pred_path = NULL;
+    memset(&c, 0, sizeof c);
+    memset(&d, 0, sizeof d);
+    memset(out, 0, sizeof *out);
+    int rc = CPOSE_OK;
+    const char *data = cpose_args_str(a, "data"), *split = cpose_args_str(a, "split");
+    if (cpose_args_is_none(a, "data"))
+        return cpose_err(CPOSE_EINVAL, "no dataset given: pass data=<dataset YAML> (e.g. data=coco8-pose.yaml)");
+    if (cpose_split_from_name(split) < 0)
+        return cpose_err(CPOSE_EINVAL, "split=%s: use val, test or train", split);
+    c.m = m;
+    c.mi = cpose_model_get_info(m);
+    c.single_cls = cpose_args_bool(a, "single_cls");
+    c.nc = c.mi->nc;
+    c.nkpt = c.mi->nkpt;
+    c.kdim = c.mi->kdim;
+    c.C = c.mi->n_outputs;
+    int verbose = cpose_args_bool(a, "verbose"), save_json = cpose_args_bool(a, "save_json");
+    int plots = cpose_args_bool(a, "plots");
+    static const char *const unsupported[] = {"augment", "half", "save_hybrid", "save_txt", "dnn"};
+    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
+        if (cpose_args_bool(a, unsupported[i]))
+            cpose_warn("%s=True is not supported by cpose val and is ignored", unsupported[i]);
+    int stride = c.mi->max_stride > 32 ? c.mi->max_stride : 32;
+    int imgsz = (int)cpose_args_int(a, "imgsz", 640), batch = (int)cpose_args_int(a, "batch", 16);
+    if ((rc = check_imgsz(&imgsz, stride)) != CPOSE_OK) return rc;
+    if (batch < 1) return cpose_err(CPOSE_EINVAL, "batch=%d must be at least 1", batch);
+    if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;
+
+    if ((rc = cpose_loader_open(data, split, imgsz, batch, stride, 1, 0.5, &L)) != CPOSE_OK) goto fail;
+    int data_nc = 0;
+    char *const *names = cpose_loader_names(L, &data_nc);
+    if (!c.single_cls && data_nc != c.nc) {
+        rc = cpose_err(CPOSE_EINVAL, "%s has %d class%s but the model has %d: pass a matching data= or single_cls=True",
+                       data, data_nc, data_nc == 1 ? "" : "es", c.nc);
+        goto fail;
+    }
+    int eval_nc = c.single_cls ? 1 : c.nc;
+    const char *anno = cpose_args_is_none(a, "anno_json") ? NULL : cpose_args_str(a, "anno_json");
+    if ((rc = cpose_val_data_open(data, split, anno, save_json, eval_nc, &d)) != CPOSE_OK) goto fail;
+    c.class_map = d.class_map;
+
+    const char *project = cpose_args_is_none(a, "project") ? "runs/pose" : cpose_args_str(a, "project");
+    const char *name = cpose_args_is_none(a, "name") ? "val" : cpose_args_str(a, "name");
+    out->save_dir = cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
+    if (!out->save_dir) {
+        rc = cpose_err_context(CPOSE_EIO, "val run folder");
+        goto fail;
+    }
+    if (save_json) c.json = cpose_pred_json_new();
+    double sig1[256];
+    const double *sigmas = NULL;
+    if (c.nkpt == 17 && c.kdim != 3) { /* Ultralytics uses OKS_SIGMA only for kpt_shape [17, 3] */
+        for (int k = 0; k < 17; k++) sig1[k] = 1.0 / 17;
+        sigmas = sig1;
+    }
+    c.vm = cpose_valmetrics_new(eval_nc, c.nkpt, sigmas);
+
+    struct cpose_progress prog;
+    cpose_progress_begin(&prog, "val", cpose_loader_n_batches(L), "batch");
+    double t_pre = 0, t_inf = 0, t_post = 0;
+    int last_h = 0, last_w = 0;
+    for (;;) {
+        double t0 = cpose_now();
+        if ((rc = cpose_loader_next(L, &b)) != CPOSE_OK) goto fail_prog;
+        if (b.n == 0) break;
+        if (b.K != c.nkpt) {
+            rc = cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints", data, b.K, c.nkpt);
+            goto fail_prog;
+        }
+        double t1 = cpose_now();
+        int64_t A = cpose_model_num_anchors(m, b.H, b.W);
+        size_t need = (size_t)b.n * c.C * A;
+        if (need > pred_cap) {
+            cpose_free(pred);
+            pred = cpose_malloc(need * sizeof *pred);
+            pred_cap = need;
+        }
+        if ((rc = cpose_model_predict(m, b.images, b.n, b.H, b.W, pred)) != CPOSE_OK) goto fail_prog;
+        double t2 = cpose_now();
+        for (int i = 0; i < b.n; i++) {
+            int64_t np = 0;
+            if ((rc = val_image(&c, pred + (size_t)i * c.C * A, A, &b, &b.items[i], &np)) != CPOSE_OK) goto fail_prog;
+            out->n_predictions += np;
+        }
+        double t3 = cpose_now();
+        t_pre += t1 - t0, t_inf += t2 - t1, t_post += t3 - t2;
+        out->n_images += b.n;
+        last_h = b.H, last_w = b.W;
+        cpose_progress_update(&prog, b.index + 1);
+    }
+    cpose_progress_end(&prog);
+    (void)last_h, (void)last_w;
+
+    if ((rc = cpose_valmetrics_finalize(c.vm, &out->metrics)) != CPOSE_OK) goto fail;
+    print_table(&out->metrics, names, data_nc, verbose);
+    double k = out->n_images ? 1e3 / (double)out->n_images : 0;
+    out->ms_pre = t_pre * k, out->ms_inf = t_inf * k, out->ms_post = t_post * k;
+    cpose_info("Speed: %.1fms preprocess, %.1fms inference, 0.0ms loss, %.1fms postprocess per image", out->ms_pre,
+               out->ms_inf, out->ms_post);
+    if (c.json) {
+        pred_path = cpose_path_join(out->save_dir, "predictions.json");
+        cpose_info("Saving %s...", pred_path);
+        if ((rc = cpose_pred_json_write(c.json, pred_path)) != CPOSE_OK) goto fail;
+        cpose_val_add_file(out, pred_path);
+    }
+    const char *report = cpose_args_is_none(a, "report") ? NULL : cpose_args_str(a, "report");
+    if (c.json && d.anno_json && out->n_predictions > 0) {
+        out->anno_json = cpose_strdup(d.anno_json);
+        if ((rc = cpose_val_coco_eval(&d, pred_path, out->save_dir, report, out)) != CPOSE_OK) goto fail;
+    }
+    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, plots, out)) != CPOSE_OK) goto fail;
+    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, plots, out)) != CPOSE_OK) goto fail;
+    cpose_info("Results saved to %s", out->save_dir);
+    goto fail;
+fail_prog:
+    cpose_progress_end(&prog);
+fail:
+    if (rc) cpose_val_summary_free(out);
+    cpose_free(pred_path);
+    cpose_free(pred);
+    cpose_free(c.pb), cpose_free(c.pc), cpose_free(c.pk), cpose_free(c.pcl);
+    cpose_free(c.gb), cpose_free(c.gk), cpose_free(c.gcl);
+    cpose_valmetrics_free(c.vm);
+    cpose_pred_json_free(c.json);
+    cpose_val_data_free(&d);
+    cpose_loader_free(L);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* eval/val.h — `cpose val`: a pose model over a dataset split as Ultralytics' PoseValidator runs it
+ * (rect batches, eval forward, NMS at val settings, scale back with ratio_pad, Ultralytics metrics,
+ * predictions.json, COCOeval when the split's COCO keypoints JSON is known, reports).
+ *
+ *   struct cpose_val_summary s;
+ *   if (cpose_val_run(model, &args, &s) == CPOSE_OK) printf("%g\n", s.metrics.pose.map);
+ *   cpose_val_summary_free(&s);
+ */
+#ifndef CPOSE_VAL_H
+#define CPOSE_VAL_H
+
+#include <stdint.h>
+#include "args.h"
+#include "eval/metrics.h"
+#include "status.h"
+
+struct cpose_model;
+
+#define CPOSE_VAL_MAX_FILES 16
+
+/* What a val run produced. Everything is owned by the summary (cpose_val_summary_free). */
+struct cpose_val_summary {
+    struct cpose_val_results metrics; /* Ultralytics metrics: metrics.box / metrics.pose (mp, mr, map50,
+                                       * map75, map, maps[nc] per class id, per-class arrays), seen, nc */
+    int64_t n_images;                 /* images evaluated (corrupt ones were skipped by the scan) */
+    int64_t n_predictions;            /* detections after NMS, all images */
+    double ms_pre, ms_inf, ms_post;   /* milliseconds per image: load+letterbox, forward, NMS+matching */
+    int coco_ran;                     /* 1 when COCOeval ran on predictions.json */
+    double coco_kpt[10];              /* pycocotools summarize() stats, keypoints (when coco_ran) */
+    double coco_bbox[12];             /* and bbox */
+    char *anno_json;                  /* the COCO GT file used, or NULL */
+    char *save_dir;                   /* the run folder (runs/pose/val, val2, ...) */
+    int n_files;                      /* files written into save_dir / report=, absolute paths */
+    char *files[CPOSE_VAL_MAX_FILES];
+};
+
+/* Validates m on args' data= split= with Ultralytics' val arguments: imgsz, batch, conf (None →
+ * 0.001), iou, max_det, single_cls (agnostic NMS, one class), save_json (predictions.json),
+ * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
+ * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...), plots,
+ * report= (an extra folder for the report), verbose (per-class rows when nc > 1).
+ * Prints the metric table, the speed line, pycocotools' summaries and "Results saved to" on stdout.
+ * Errors (CPOSE_EINVAL/CPOSE_EIO) name the key or file: no data=, a missing split, a model/dataset
+ * class or keypoint mismatch, an unreadable anno_json. *out is filled on CPOSE_OK and empty
+ * (safe to free) otherwise. */
+CPOSE_API int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
+CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
+
+/* COCO's 80→91 category ids (Ultralytics' coco80_to_coco91_class), for class maps. */
+CPOSE_API extern const int cpose_coco80_to_91[80];
+
+#endif

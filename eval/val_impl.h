@@ -1,0 +1,42 @@
+/* eval/val_impl.h — internals shared by the val loop (eval/val.c) and its outputs (eval/val_out.c). */
+#ifndef CPOSE_VAL_IMPL_H
+#define CPOSE_VAL_IMPL_H
+
+#include "datasets/coco_json.h"
+#include "eval/val.h"
+
+/* The dataset facts val needs beyond the loader: the root, whether it is COCO (Ultralytics' is_coco:
+ * the split is a ".../val2017.txt" file under a path containing "coco"), and the COCO GT JSON. */
+struct cpose_val_data {
+    char *root;          /* dataset root (absolute) */
+    int is_coco;
+    char *anno_json;     /* COCO keypoints GT for COCOeval, or NULL */
+    struct cpose_coco gt; /* loaded when anno_json is set */
+    int *class_map;      /* nc entries: class id → category_id in predictions.json */
+    int nc;
+};
+
+/* Resolves root, is_coco, anno_json (anno= argument, or the conventional locations, only when
+ * want_anno) and the class map (COCO 80→91 when is_coco; the GT file's sorted category ids when it
+ * has exactly nc categories; else identity). An anno_json that was named but is missing or
+ * unreadable is an error; a conventional one that is absent is not. */
+int cpose_val_data_open(const char *data, const char *split, const char *anno, int want_anno, int nc,
+                        struct cpose_val_data *out);
+void cpose_val_data_free(struct cpose_val_data *d);
+
+/* COCOeval (keypoints then bbox) of pred_path against d->gt; prints pycocotools' summaries; fills
+ * s->coco_*; writes the eval report (metrics.json, report.md, report.html) into each non-NULL dir. */
+int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, const char *dir1, const char *dir2,
+                        struct cpose_val_summary *s);
+
+/* Writes the Ultralytics metrics (val.json, val.md, and val.html with PR curves when plots) into dir;
+ * adds the paths to files_to->files. */
+int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir, int plots,
+                            struct cpose_val_summary *files_to);
+/* val.html (eval/val_html.c). */
+int cpose_val_write_html(const struct cpose_val_summary *s, char *const *names, int nc, const char *path);
+
+/* Adds a file to s->files (copy). */
+void cpose_val_add_file(struct cpose_val_summary *s, const char *path);
+
+#endif
