@@ -16,11 +16,7 @@ srv=
 cleanup() { [ -n "$srv" ] && kill "$srv" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; }
 trap cleanup EXIT
 cd "$T" || exit 1
-fails=0 passes=0
-check() {
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 
 # the stand-in archives, laid out like the official ones
 mkdir -p www/zips www/annotations

@@ -13,11 +13,7 @@ W2=$FIX/ultralytics/yolov8n-pose-seed0.h5
 T=$(mktemp -d /tmp/cpose-test-job-nightly-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1
-fails=0 passes=0
-check() {
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 for s in 1 2; do
     "$CPOSE" synth save_dir="$T/syn$s" train=1 val=2 imgsz=160 seed=$s >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 done

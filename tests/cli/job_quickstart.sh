@@ -11,11 +11,7 @@ W=$FIX/ultralytics/yolov8n-pose-seed0-bncal.h5
 T=$(mktemp -d /tmp/cpose-test-job-quickstart-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1
-fails=0 passes=0
-check() {
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 
 "$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" train=2 val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
 check "quickstart exits 0" [ $? -eq 0 ]

@@ -7,11 +7,7 @@ set -u
 SRC=${CPOSE_SOURCE_DIR:?CPOSE_SOURCE_DIR not set}
 T=$(mktemp -d /tmp/cpose-test-job-quickstart-sh-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fails=0 passes=0
-check() {
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 # a fresh clone's files: the tracked tree (plus uncommitted edits), no build folders
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | grep -zv '^build' | xargs -0 cp --parents -t "$T") 2>/dev/null \
     || { echo "SKIP: cannot copy the source tree (not a git checkout?)"; exit 77; }

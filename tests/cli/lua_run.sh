@@ -6,11 +6,7 @@ CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
 tmp=$(mktemp -d /tmp/cpose-test-luarun-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-fails=0 passes=0
-check() { # check "what" command...
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 # jq-free JSON look-ups on cJSON's pretty print: "key":<tab>value
 field() { grep -E "^\s*\"$2\":" "$1" | head -1 | sed -E 's/^[^:]*:\s*//; s/,$//; s/^"//; s/"$//'; }
 

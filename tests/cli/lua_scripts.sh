@@ -8,11 +8,7 @@ FIX=${CPOSE_FIXTURES:-$SRC/../shared/fixtures}
 [ -f "$FIX/json2yolo/in/test_coco.json" ] || { echo "SKIP: ../shared/fixtures not found"; exit 77; }
 tmp=$(mktemp -d /tmp/cpose-test-luascripts-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 passes=0
-check() {
-    local what=$1; shift
-    if "$@"; then passes=$((passes + 1)); else fails=$((fails + 1)); echo "FAIL: $what" >&2; fi
-}
+. "$(dirname "$0")/../helpers/check.sh"
 
 "$CPOSE" run "$SRC/scripts/convert_coco.lua" json_dir="$FIX/json2yolo/in" save_dir="$tmp/coco" >"$tmp/out.txt" 2>&1
 check "convert_coco.lua exits 0" [ $? -eq 0 ]
