@@ -101,6 +101,7 @@ struct cpose_softmax_params { int axis; };
 struct cpose_pose_head_params {
     int nl, nc, nk, kdim, reg_max;
     int strides[4];
+    int portable;  /* 1: never the AVX2 path (tests compare both); 0: AVX2 when the CPU has it */
 };
 
 /* A node of the graph. */
