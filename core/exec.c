@@ -17,10 +17,19 @@ struct cpose_exec {
     const struct cpose_graph *g;
     int n;
     struct cpose_tensor *t;  /* per node */
-    int *buf_of;             /* per node: index into bufs */
+    int *buf_of;             /* per root node: index into bufs (-1: none, or the caller's input) */
     int *last_use;           /* per node: last consumer id (n = kept) */
     struct cpose_vec bufs;   /* struct exec_buf */
     int input_layout;
+    int views;               /* 1: concat/slice views allowed (default; CPOSE_VIEWS=0 or set_views turns off) */
+    /* the storage plan of the current run (remade every run: it is a few µs):
+     * link/link_c: node stored inside node link[i] at channel offset link_c[i] (-1: its own);
+     * root/roff: the node owning the storage and the offset in floats; first/last: the node ids
+     * between which a root's storage is in use; rel: per node, the first root released after it,
+     * chained through rel_next; view: the node is a slice view (no forward). */
+    int *link, *link_c, *root, *first, *last, *rel, *rel_next;
+    int64_t *roff;
+    char *view;
     int profile;             /* CPOSE_PROFILE set: time per op kind, printed by cpose_exec_free */
     double op_ms[CPOSE_OP_COUNT];
     int64_t op_calls[CPOSE_OP_COUNT];
@@ -36,6 +45,13 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->last_use = cpose_malloc(e->n * sizeof(int));
     e->bufs.elem = sizeof(struct exec_buf);
     e->input_layout = CPOSE_LAYOUT_NHWC;
+    const char *views = getenv("CPOSE_VIEWS");
+    e->views = !(views && !strcmp(views, "0"));
+    int *ints = cpose_malloc(7 * (size_t)e->n * sizeof(int));
+    e->link = ints, e->link_c = ints + e->n, e->root = ints + 2 * e->n, e->first = ints + 3 * e->n;
+    e->last = ints + 4 * e->n, e->rel = ints + 5 * e->n, e->rel_next = ints + 6 * e->n;
+    e->roff = cpose_malloc(e->n * sizeof(int64_t));
+    e->view = cpose_malloc(e->n);
     e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
     for (int i = 0; i < e->n; i++) {
         e->last_use[i] = (keep && keep[i]) || i == g->output ? e->n : i;
@@ -53,6 +69,8 @@ void cpose_exec_set_input_layout(struct cpose_exec *e, int layout)
     e->input_layout = layout;
 }
 
+void cpose_exec_set_views(struct cpose_exec *e, int on) { e->views = on != 0; }
+
 void cpose_exec_free(struct cpose_exec *e)
 {
     if (!e) return;
@@ -66,6 +84,7 @@ void cpose_exec_free(struct cpose_exec *e)
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
+    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view);
     cpose_free(e);
 }
 
@@ -99,10 +118,98 @@ static int acquire(struct cpose_exec *e, size_t n)
     return best;
 }
 
+/* The node owning i's storage, and i's channel offset in it. */
+static int resolve(const struct cpose_exec *e, int i, int64_t *ch)
+{
+    int64_t c = 0;
+    while (e->link[i] >= 0) c += e->link_c[i], i = e->link[i];
+    *ch = c;
+    return i;
+}
+
+/* Whether root r (stored alone so far) can move into concat node c at channel offset p: same
+ * blocked single-image shape, inside c's channels (a partial last block only at c's end), and
+ * every input slot of c that its channels cover is a view of r at the matching offset. */
+static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
+{
+    const struct cpose_tensor *tr = &e->t[r], *tc = &e->t[c];
+    const struct cpose_node *nc = cpose_graph_node(e->g, c);
+    int64_t b = cpose_layout_block(tc->layout), Cr = tr->dims[1], Cc = tc->dims[1];
+    if (cpose_graph_node(e->g, r)->op == CPOSE_OP_input || tr->ndim != 4 || tr->layout != tc->layout ||
+        tr->dims[0] != 1 || tr->dims[2] != tc->dims[2] || tr->dims[3] != tc->dims[3])
+        return 0;
+    if (p < 0 || p % b || p + Cr > Cc || (Cr % b && p + Cr != Cc)) return 0;
+    int64_t o = 0;
+    for (int k = 0; k < nc->n_in; k++) {
+        int64_t ck = e->t[nc->in[k]].dims[1], rk;
+        if (o < p + Cr && p < o + ck && (resolve(e, nc->in[k], &rk) != r || o - rk != p)) return 0;
+        o += ck;
+    }
+    return 1;
+}
+
+/* Decides which nodes live inside another's storage (single-image blocked tensors only, where a
+ * channel range starting at a block boundary is one dense run): a slice starting at a block
+ * boundary is a view of its input; the inputs of a concat whose slots start at block boundaries
+ * are written in place into its output (through their roots, so C2f's cv1 output, its split
+ * view and the bottleneck outputs all land in the C2f concat). */
+static void plan_views(struct cpose_exec *e)
+{
+    for (int i = 0; i < e->n; i++) e->link[i] = -1, e->link_c[i] = 0, e->view[i] = 0;
+    for (int i = 0; e->views && i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(e->g, i);
+        const struct cpose_tensor *o = &e->t[i];
+        int64_t b = cpose_layout_block(o->layout);
+        if (!b || o->ndim != 4 || o->dims[0] != 1) continue;
+        if (nd->op == CPOSE_OP_slice) {
+            const struct cpose_slice_params *sp = nd->params;
+            const struct cpose_tensor *x = &e->t[nd->in[0]];
+            if (x->layout == o->layout && sp->start % b == 0 && (sp->len % b == 0 || sp->start + sp->len == x->dims[1]))
+                e->link[i] = nd->in[0], e->link_c[i] = sp->start, e->view[i] = 1;
+        } else if (nd->op == CPOSE_OP_concat) {
+            int64_t off = 0;
+            int aligned = 1;
+            for (int k = 0; k < nd->n_in; k++) {
+                aligned &= off % b == 0;
+                off += e->t[nd->in[k]].dims[1];
+            }
+            off = 0;
+            for (int k = 0; aligned && k < nd->n_in; k++) {
+                int64_t rk;
+                int r = resolve(e, nd->in[k], &rk);
+                if (r != i && can_link(e, r, i, off - rk)) e->link[r] = i, e->link_c[r] = off - rk;
+                off += e->t[nd->in[k]].dims[1];
+            }
+        }
+    }
+    /* roots, offsets, and each root's span of use */
+    for (int i = 0; i < e->n; i++) e->first[i] = -1, e->last[i] = -1, e->rel[i] = -1, e->buf_of[i] = -1;
+    for (int i = 0; i < e->n; i++) {
+        int64_t ch;
+        int r = e->root[i] = resolve(e, i, &ch);
+        e->roff[i] = ch * e->t[i].dims[2] * e->t[i].dims[3];  /* only nonzero for 4-D views */
+        if (e->first[r] < 0) e->first[r] = i;
+        if (e->last_use[i] > e->last[r]) e->last[r] = e->last_use[i];
+    }
+    for (int r = 0; r < e->n; r++)
+        if (e->first[r] >= 0 && e->last[r] < e->n) e->rel_next[r] = e->rel[e->last[r]], e->rel[e->last[r]] = r;
+}
+
 int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
 {
     int rc = CPOSE_OK;
     struct cpose_op_ctx ctx = {.train = train};
+    /* shapes first: the storage plan needs all of them */
+    for (int i = 0; i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(e->g, i);
+        const struct cpose_op_def *d = cpose_op_get(nd->op);
+        const struct cpose_tensor *in[8];
+        for (int j = 0; j < nd->n_in; j++) in[j] = &e->t[nd->in[j]];
+        if (nd->op == CPOSE_OP_input) cpose_tensor_set4(&e->t[i], B, C, H, W, e->input_layout);
+        else if ((rc = d->shape(in, nd->n_in, nd->params, &e->t[i])) != CPOSE_OK)
+            return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+    }
+    plan_views(e);
     for (size_t i = 0; i < e->bufs.len; i++) CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).busy = 0;
     for (int i = 0; i < e->n; i++) {
         const struct cpose_node *nd = cpose_graph_node(e->g, i);
@@ -110,33 +217,25 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
         struct cpose_tensor *o = &e->t[i];
         const struct cpose_tensor *in[8];
         for (int j = 0; j < nd->n_in; j++) in[j] = &e->t[nd->in[j]];
-        if (nd->op == CPOSE_OP_input) {
-            cpose_tensor_set4(o, B, C, H, W, e->input_layout);
-        } else if ((rc = d->shape(in, nd->n_in, nd->params, o)) != CPOSE_OK) {
-            return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
-        }
+        int r = e->root[i];
         if (nd->op == CPOSE_OP_input && e->input_layout == CPOSE_LAYOUT_PLAIN) {
             /* the caller's NCHW batch is read in place (ops never write their inputs) */
-            e->buf_of[i] = -1;
             o->data = (float *)input;
-            continue;
-        }
-        e->buf_of[i] = acquire(e, (size_t)cpose_tensor_size(o));
-        o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).data;
-        if (nd->op == CPOSE_OP_input) {
-            cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
         } else {
-            double t0 = e->profile ? cpose_now() : 0;
-            if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
-                return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
-            if (e->profile) e->op_ms[nd->op] += (cpose_now() - t0) * 1e3, e->op_calls[nd->op]++;
+            if (e->first[r] == i) e->buf_of[r] = acquire(e, (size_t)cpose_tensor_size(&e->t[r]));
+            o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[r]).data + e->roff[i];
+            if (nd->op == CPOSE_OP_input) {
+                cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
+            } else if (!e->view[i]) {
+                double t0 = e->profile ? cpose_now() : 0;
+                if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
+                    return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+                if (e->profile) e->op_ms[nd->op] += (cpose_now() - t0) * 1e3, e->op_calls[nd->op]++;
+            }
         }
-        /* release inputs whose last consumer this was */
-        for (int j = 0; j < nd->n_in; j++) {
-            int s = nd->in[j];
-            if (e->last_use[s] == i && e->buf_of[s] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[s]).busy = 0;
-        }
-        if (e->last_use[i] == i && e->buf_of[i] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[i]).busy = 0;
+        /* release the storage whose last reader this was */
+        for (int k = e->rel[i]; k >= 0; k = e->rel_next[k])
+            if (e->buf_of[k] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[k]).busy = 0;
     }
     return rc;
 }

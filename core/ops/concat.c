@@ -1,4 +1,5 @@
-/* core/ops/concat.c — concatenation of 4-D tensors along channels (dim 1), either layout. */
+/* core/ops/concat.c — concatenation of 4-D tensors along channels (dim 1), any layout; an input
+ * the executor already placed in its slot of the output (a view) is not copied. */
 #include "graph.h"
 
 #include <string.h>
@@ -45,7 +46,8 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
             float *d = out->data + n * per_out;
             for (int i = 0; i < n_in; i++) {
                 int64_t sz = cpose_tensor_size(in[i]) / N;
-                memcpy(d, in[i]->data + n * sz, sz * sizeof(float));
+                /* the executor may have had the input written in place (core/exec.c) */
+                if (d != in[i]->data + n * sz) memcpy(d, in[i]->data + n * sz, sz * sizeof(float));
                 d += sz;
             }
         }
