@@ -1,6 +1,7 @@
 /* core/exec.c — graph executor: shape inference, liveness-based buffer reuse, op dispatch. */
 #include "exec.h"
 
+#include "kernels.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -30,7 +31,9 @@ struct cpose_exec {
     int *link, *link_c, *root, *first, *last, *rel, *rel_next;
     int64_t *roff;
     char *view;
-    int profile;             /* CPOSE_PROFILE set: time per op kind, printed by cpose_exec_free */
+    int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
+    double *node_ms;         /* per node, all runs (profile only) */
+    int64_t runs;
     double op_ms[CPOSE_OP_COUNT];
     int64_t op_calls[CPOSE_OP_COUNT];
 };
@@ -53,6 +56,7 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->roff = cpose_malloc(e->n * sizeof(int64_t));
     e->view = cpose_malloc(e->n);
     e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
+    e->node_ms = cpose_calloc(e->n, sizeof(double));
     for (int i = 0; i < e->n; i++) {
         e->last_use[i] = (keep && keep[i]) || i == g->output ? e->n : i;
         const struct cpose_node *nd = cpose_graph_node(g, i);
@@ -74,13 +78,31 @@ void cpose_exec_set_views(struct cpose_exec *e, int on) { e->views = on != 0; }
 void cpose_exec_free(struct cpose_exec *e)
 {
     if (!e) return;
-    if (e->profile) {
+    if (e->profile && e->runs) {
+        if (!strcmp(getenv("CPOSE_PROFILE"), "layers") && e->runs > 1) {
+            fprintf(stderr, "cpose profile (per node, ms per run, runs 2..%lld):\n", (long long)e->runs);
+            for (int i = 0; i < e->n; i++) {
+                const struct cpose_node *nd = cpose_graph_node(e->g, i);
+                const struct cpose_tensor *t = &e->t[i];
+                char sh[96], what[80] = "";
+                if (nd->op == CPOSE_OP_conv2d) {
+                    const struct cpose_conv2d_params *p = nd->params;
+                    double gf = 2.0 * cpose_tensor_numel(t) * p->cin * p->k * p->k * 1e-9;
+                    snprintf(what, sizeof what, "k%d s%d %d→%d %s %.1f GFLOP/s", p->k, p->stride, p->cin, p->cout,
+                             cpose_conv_kernel_impl(p->kern), e->node_ms[i] > 0 ? gf / (e->node_ms[i] / (e->runs - 1) * 1e-3) : 0.0);
+                }
+                fprintf(stderr, "  %3d %-9s %-22s %-20s %-8s %8.3f %s\n", i, cpose_op_get(nd->op)->name, nd->name,
+                        cpose_shape_str(t->dims, t->ndim, sh, sizeof sh), t->ndim == 4 ? cpose_layout_name(t->layout) : "",
+                        e->node_ms[i] / (e->runs - 1), what);
+            }
+        }
         fprintf(stderr, "cpose profile (per op kind, all runs):\n");
         for (int i = 0; i < CPOSE_OP_COUNT; i++)
             if (e->op_calls[i])
                 fprintf(stderr, "  %-10s %6lld calls %10.2f ms\n", cpose_op_get(i)->name, (long long)e->op_calls[i],
                         e->op_ms[i]);
     }
+    cpose_free(e->node_ms);
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
@@ -210,6 +232,7 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
             return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
     }
     plan_views(e);
+    e->runs++;
     for (size_t i = 0; i < e->bufs.len; i++) CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).busy = 0;
     for (int i = 0; i < e->n; i++) {
         const struct cpose_node *nd = cpose_graph_node(e->g, i);
@@ -230,7 +253,11 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
                 double t0 = e->profile ? cpose_now() : 0;
                 if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
                     return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
-                if (e->profile) e->op_ms[nd->op] += (cpose_now() - t0) * 1e3, e->op_calls[nd->op]++;
+                if (e->profile) {
+                    double ms = (cpose_now() - t0) * 1e3;
+                    e->op_ms[nd->op] += ms, e->op_calls[nd->op]++;
+                    if (e->runs > 1) e->node_ms[i] += ms;  /* the first run builds the kernels */
+                }
             }
         }
         /* release the storage whose last reader this was */

@@ -90,6 +90,26 @@ static void *copy_params(const struct cpose_node *n)
     return p;
 }
 
+/* add(a, b) of the original graph g where one input maps to a conv of the new graph f that only
+ * this add reads (used: original use counts) and the other input comes earlier in f: that conv
+ * takes the other input as its residual. Returns the conv's id in f, or -1. */
+static int residual_conv(const struct cpose_graph *g, struct cpose_graph *f, const struct cpose_node *add, const int *map,
+                         const int *used)
+{
+    for (int j = 0; j < 2; j++) {
+        int a = add->in[j], x = add->in[1 - j];
+        if (used[a] != 1 || a == x) continue;
+        struct cpose_node *c = cpose_graph_node(f, map[a]);
+        if (c->op != CPOSE_OP_conv2d || c->n_in != 1 || map[x] >= map[a]) continue;
+        /* the conv's own node is the last one of f (the add follows its whole fused chain) */
+        if (map[a] != cpose_graph_size(f) - 1) continue;
+        c->in[c->n_in++] = map[x];
+        return map[a];
+    }
+    (void)g;
+    return -1;
+}
+
 static int graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int *map_out, int fold)
 {
     int n = cpose_graph_size(g);
@@ -101,8 +121,10 @@ static int graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int
         for (int j = 0; j < nd->n_in; j++) uses[nd->in[j]]++, sole[nd->in[j]] = i;
     }
     if (g->output >= 0) uses[g->output]++;
+    int *used = cpose_malloc(n * sizeof(int));
+    memcpy(used, uses, n * sizeof(int));
     struct cpose_graph *f = cpose_graph_new();
-    for (int i = 0; i < n; i++) {
+    for (int i = 0, id_res; i < n; i++) {
         const struct cpose_node *nd = cpose_graph_node(g, i);
         int in[8];
         for (int j = 0; j < nd->n_in; j++) in[j] = map[nd->in[j]];
@@ -143,11 +165,15 @@ static int graph_fuse(const struct cpose_graph *g, struct cpose_graph **out, int
             continue;
         }
         if (uses[i] == -1) continue;
+        if (fold && nd->op == CPOSE_OP_add && nd->n_in == 2 && (id_res = residual_conv(g, f, nd, map, used)) >= 0) {
+            map[i] = id_res;
+            continue;
+        }
         map[i] = cpose_graph_add(f, nd->op, in, nd->n_in, copy_params(nd), nd->name);
     }
     f->output = g->output >= 0 ? map[g->output] : -1;
     if (map_out) memcpy(map_out, map, n * sizeof(int));
-    cpose_free(uses), cpose_free(sole), cpose_free(map);
+    cpose_free(uses), cpose_free(sole), cpose_free(map), cpose_free(used);
     *out = f;
     return CPOSE_OK;
 }

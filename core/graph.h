@@ -67,7 +67,9 @@ enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 struct cpose_conv_kernel;  /* core/kernels.h */
 
 /* conv2d: in [N,Cin,H,W] → [N,Cout,Ho,Wo], square kernel k, stride, symmetric pad, groups 1.
- * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). */
+ * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). With a
+ * second input (inference fusion of a Bottleneck shortcut), y = act(conv(in0) + bias) + in1, in1
+ * of the output's shape. */
 struct cpose_conv2d_params {
     int cin, cout, k, stride, pad, act;
     int out_layout;              /* layout of the output (0: the input's); set by the runtime */
@@ -130,8 +132,9 @@ static inline struct cpose_node *cpose_graph_node(const struct cpose_graph *g, i
 }
 static inline int cpose_graph_size(const struct cpose_graph *g) { return (int)g->nodes.len; }
 
-/* Folds every batchnorm that is the only consumer of a conv2d into that conv, and a silu that is
- * the only consumer of such a conv (or of its folded batchnorm) into the conv epilogue. Returns a
+/* Folds every batchnorm that is the only consumer of a conv2d into that conv, a silu that is
+ * the only consumer of such a conv (or of its folded batchnorm) into the conv epilogue, and an add
+ * that is the only consumer of such a conv into it as a second input (the residual). Returns a
  * new graph (caller frees) whose fused convs own their weights; other params are copied (their
  * borrowed weight pointers still point into the model's parameter table). map_out (optional, size g's node count) receives
  * each old node's id in the new graph. */

@@ -8,10 +8,11 @@
 
 #include "graph.h"
 
-/* out = act(conv(in, weight) + bias). Shapes must already agree (conv2d's shape function).
+/* out = act(conv(in, weight) + bias) [+ res]. res (optional, NULL: none) has out's dims, any
+ * layout, and may not overlap out. Shapes must already agree (conv2d's shape function).
  * Errors: CPOSE_EINVAL with oneDNN's status name. */
 CPOSE_API int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in,
-                                    struct cpose_tensor *out);
+                                    const struct cpose_tensor *res, struct cpose_tensor *out);
 CPOSE_API void cpose_conv_kernel_free(struct cpose_conv_kernel *k);  /* NULL-safe */
 /* The activation layout the kernels run fastest in on this machine: nChw16c with AVX-512, else
  * nChw8c (env CPOSE_LAYOUT=nhwc|blk8|blk16 overrides, for benchmarks). */

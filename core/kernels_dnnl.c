@@ -11,11 +11,12 @@
 
 struct cpose_conv_kernel {
     int64_t n, h, w;
-    int layout_in, layout_out;
+    int layout_in, layout_out, layout_res;  /* layout_res: -1 without a residual */
     const float *wsrc, *bsrc;
     uint64_t wver;
     dnnl_primitive_t prim;
-    dnnl_memory_t src, wts, bias, dst;
+    dnnl_memory_t src, wts, bias, dst, res;
+    int res_arg;  /* the residual's execution argument (its post-op index) */
     void *wbuf;  /* packed weights (owned) */
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
 };
@@ -69,12 +70,13 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     if (k->wts) dnnl_memory_destroy(k->wts);
     if (k->bias) dnnl_memory_destroy(k->bias);
     if (k->dst) dnnl_memory_destroy(k->dst);
+    if (k->res) dnnl_memory_destroy(k->res);
     free(k->wbuf);
     cpose_free(k);
 }
 
-static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *out,
-                        struct cpose_conv_kernel **kout)
+static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
+                        const struct cpose_tensor *out, struct cpose_conv_kernel **kout)
 {
     int rc = CPOSE_OK;
     struct cpose_conv_kernel *k = cpose_calloc(1, sizeof *k);
@@ -84,10 +86,10 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t wplain = NULL;
     k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
-    k->layout_in = in->layout, k->layout_out = out->layout;
+    k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
     k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version;
 
-    dnnl_memory_desc_t src_md, w_md, w_any, b_md, dst_md;
+    dnnl_memory_desc_t src_md, w_md, w_any, b_md, dst_md, res_md;
     dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
     dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
     dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k};
@@ -102,9 +104,16 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
                                                         &w_any, p->bias ? &b_md : NULL, &dst_md, strides, dil, pad, pad));
     DNNL_TRY(dnnl_primitive_attr_create(&attr));
-    if (p->act == CPOSE_ACT_SILU) {
+    if (p->act == CPOSE_ACT_SILU || res) {
         DNNL_TRY(dnnl_post_ops_create(&po));
-        DNNL_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f));
+        if (p->act == CPOSE_ACT_SILU) DNNL_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f));
+        if (res) {
+            /* the residual as a binary post-op after the activation (a sum post-op would have to come
+             * first, and needs the residual copied into the destination) */
+            DNNL_TRY(dnnl_memory_desc_init_by_tag(&res_md, 4, dd, dnnl_f32, layout_tag(res->layout)));
+            k->res_arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(dnnl_post_ops_len(po)) | DNNL_ARG_SRC_1;
+            DNNL_TRY(dnnl_post_ops_append_binary(po, dnnl_binary_add, &res_md));
+        }
         DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
     }
     DNNL_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, g_engine, NULL));
@@ -136,6 +145,7 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     DNNL_TRY(dnnl_memory_create(&k->src, &src_md, g_engine, DNNL_MEMORY_NONE));
     DNNL_TRY(dnnl_memory_create(&k->dst, &dst_md, g_engine, DNNL_MEMORY_NONE));
     if (p->bias) DNNL_TRY(dnnl_memory_create(&k->bias, &b_md, g_engine, (void *)p->bias));
+    if (res) DNNL_TRY(dnnl_memory_create(&k->res, &res_md, g_engine, DNNL_MEMORY_NONE));
     *kout = k;
     k = NULL;
 fail:
@@ -151,7 +161,8 @@ fail:
 
 const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->impl : ""; }
 
-int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, struct cpose_tensor *out)
+int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
+                          struct cpose_tensor *out)
 {
     int rc = CPOSE_OK;
     pthread_once(&g_once, engine_init);
@@ -159,19 +170,24 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         return cpose_err(CPOSE_EINVAL, "oneDNN: cannot create the CPU engine (%s)", dnnl_status2str(g_init_status));
     struct cpose_conv_kernel *k = p->kern;
     if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
-              k->layout_out != out->layout || k->wsrc != p->weight || k->bsrc != p->bias || k->wver != p->weights_version)) {
+              k->layout_out != out->layout || k->layout_res != (res ? res->layout : -1) || k->wsrc != p->weight ||
+              k->bsrc != p->bias || k->wver != p->weights_version)) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
     }
     if (!k) {
-        if ((rc = kernel_build(p, in, out, &p->kern)) != CPOSE_OK) return rc;
+        if ((rc = kernel_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
         k = p->kern;
     }
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));
     DNNL_TRY(dnnl_memory_set_data_handle(k->dst, out->data));
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, k->src}, {DNNL_ARG_WEIGHTS, k->wts}, {DNNL_ARG_DST, k->dst}};
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->src}, {DNNL_ARG_WEIGHTS, k->wts}, {DNNL_ARG_DST, k->dst}};
     int na = 3;
     if (k->bias) args[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, k->bias};
+    if (res) {
+        DNNL_TRY(dnnl_memory_set_data_handle(k->res, res->data));
+        args[na++] = (dnnl_exec_arg_t){k->res_arg, k->res};
+    }
     DNNL_TRY(dnnl_primitive_execute(k->prim, g_stream, na, args));
     DNNL_TRY(dnnl_stream_wait(g_stream));
 fail:

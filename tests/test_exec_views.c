@@ -1,7 +1,8 @@
 /* tests/test_exec_views.c — the executor's views (concat inputs written in place, slices as views)
  * give exactly the values of the copy path, on a graph with YOLOv8's patterns (C2f with a
  * shortcut, SPPF, upsample + concat, a head concat with a padded tail, unaligned and conflicting
- * concats), in nChw8c and nChw16c; and the views are really taken (storage addresses). */
+ * concats), in nChw8c and nChw16c; and the views are really taken (storage addresses). Also the
+ * shortcut add folded into its conv as a residual input. */
 #include "exec.h"
 #include "graph.h"
 #include "kernels.h"
@@ -198,8 +199,38 @@ static void test_layout(int layout, int H, int W)
     for (int i = 0; i < n_weights; i++) free(weights[i]);
 }
 
+/* The inference fusion folds the shortcut add into its conv (a residual input): same values. */
+static void test_residual(int layout, int H, int W)
+{
+    struct ids d;
+    n_weights = 0;
+    struct cpose_graph *g = build(layout, &d), *f = NULL;
+    int n = cpose_graph_size(g), *map = malloc(n * sizeof(int));
+    CHECK(cpose_graph_fuse(g, &f, map) == CPOSE_OK);
+    CHECK_MSG(cpose_graph_size(f) == n - 1, "fused graph has %d nodes, want %d", cpose_graph_size(f), n - 1);
+    const struct cpose_node *c = cpose_graph_node(f, map[d.m0]);
+    CHECK(c->op == CPOSE_OP_conv2d && c->n_in == 2 && c->in[1] == map[d.split]);
+    uint64_t seed = 5;
+    float *img = malloc(sizeof(float) * 3 * H * W);
+    for (int i = 0; i < 3 * H * W; i++) img[i] = frand(&seed);
+    float **a = calloc(n, sizeof *a), **b = calloc(cpose_graph_size(f), sizeof *b);
+    struct cpose_exec *ea = run(g, img, 1, H, W, 0, 0, a), *eb = run(f, img, 1, H, W, 1, 0, b);
+    const struct cpose_tensor *o = cpose_exec_tensor(ea, g->output);
+    double err = 0;
+    for (int64_t i = 0; i < cpose_tensor_numel(o); i++) err = fmax(err, fabs(a[g->output][i] - b[f->output][i]));
+    CHECK_MSG(err <= 1e-6, "%s residual fusion: max |diff| %g", cpose_layout_name(layout), err);
+    for (int i = 0; i < n; i++) free(a[i]);
+    for (int i = 0; i < cpose_graph_size(f); i++) free(b[i]);
+    cpose_exec_free(ea), cpose_exec_free(eb);
+    free(a), free(b), free(img), free(map);
+    cpose_graph_free(f), cpose_graph_free(g);
+    for (int i = 0; i < n_weights; i++) free(weights[i]);
+}
+
 int main(void)
 {
+    test_residual(CPOSE_LAYOUT_BLK8, 12, 12);
+    test_residual(CPOSE_LAYOUT_NHWC, 10, 6);
     test_layout(CPOSE_LAYOUT_BLK8, 12, 12);
     test_layout(CPOSE_LAYOUT_BLK8, 10, 6);
     test_layout(CPOSE_LAYOUT_BLK16, 10, 6);

@@ -1,4 +1,5 @@
-/* core/ops/conv2d.c — 2-D convolution (+ bias, + fused SiLU epilogue) on the oneDNN kernel. */
+/* core/ops/conv2d.c — 2-D convolution (+ bias, + fused SiLU epilogue, + optional fused residual
+ * input) on the oneDNN kernel. */
 #include "graph.h"
 #include "kernels.h"
 
@@ -16,13 +17,22 @@ static int conv2d_shape(const struct cpose_tensor *const *in, int n_in, const vo
     if (ho <= 0 || wo <= 0) return cpose_err(CPOSE_ESHAPE, "conv2d: input %lldx%lld too small for kernel %d",
                                              (long long)x->dims[2], (long long)x->dims[3], p->k);
     cpose_tensor_set4(out, x->dims[0], p->cout, ho, wo, p->out_layout ? p->out_layout : x->layout);
+    if (n_in == 2) {
+        const struct cpose_tensor *r = in[1];
+        if (r->ndim != 4 || r->dims[0] != out->dims[0] || r->dims[1] != out->dims[1] || r->dims[2] != ho ||
+            r->dims[3] != wo) {
+            char s[96], o[96];
+            return cpose_err(CPOSE_ESHAPE, "conv2d: residual input %s does not match the output %s",
+                             cpose_shape_str(r->dims, r->ndim, s, sizeof s), cpose_shape_str(out->dims, 4, o, sizeof o));
+        }
+    }
     return CPOSE_OK;
 }
 
 static int conv2d_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
                           struct cpose_tensor *out, void *params)
 {
-    return cpose_conv_kernel_run(params, in[0], out);
+    return cpose_conv_kernel_run(params, in[0], n_in == 2 ? in[1] : NULL, out);
 }
 
 static void conv2d_free(void *params)
@@ -34,6 +44,6 @@ static void conv2d_free(void *params)
 }
 
 const struct cpose_op_def cpose_op_conv2d = {
-    .name = "conv2d", .n_inputs = 1, .shape = conv2d_shape, .forward = conv2d_forward, .backward = NULL,
+    .name = "conv2d", .n_inputs = -1, .shape = conv2d_shape, .forward = conv2d_forward, .backward = NULL,
     .params_size = sizeof(struct cpose_conv2d_params), .free_params = conv2d_free,
 };
