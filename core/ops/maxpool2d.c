@@ -2,6 +2,7 @@
 #include "graph.h"
 
 #include <float.h>
+#include <string.h>
 
 static int maxpool_shape(const struct cpose_tensor *const *in, int n_in, const void *params, struct cpose_tensor *out)
 {
@@ -29,6 +30,32 @@ static int maxpool_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *
     if (x->layout == CPOSE_LAYOUT_PLAIN) G = N * C, V = 1;
     else if (x->layout == CPOSE_LAYOUT_NHWC) G = N, V = C;
     else V = x->layout, G = N * cpose_tensor_cpad(x) / V;
+    if (p->stride == 1 && Wo == W && V <= 64) {
+        /* separable: the max over the window's rows into a row buffer, then over its columns
+         * (2k instead of k² comparisons per output), each a contiguous vectorisable loop */
+#pragma omp parallel for collapse(2) schedule(static) if (G * Ho * W * V * 2 * p->k >= CPOSE_PAR_MIN)
+        for (int64_t g = 0; g < G; g++)
+            for (int64_t i = 0; i < Ho; i++) {
+                float row[(W + 2 * p->pad) * V];
+                const float *xp = x->data + g * H * W * V;
+                float *yr = out->data + (g * Ho + i) * W * V, *rv = row + p->pad * V;
+                int64_t h0 = i - p->pad, h1 = h0 + p->k;
+                if (h0 < 0) h0 = 0;
+                if (h1 > H) h1 = H;
+                for (int64_t j = 0; j < p->pad * V; j++) row[j] = rv[W * V + j] = -FLT_MAX;
+                memcpy(rv, xp + h0 * W * V, W * V * sizeof(float));
+                for (int64_t h = h0 + 1; h < h1; h++) {
+                    const float *s = xp + h * W * V;
+                    for (int64_t j = 0; j < W * V; j++) rv[j] = s[j] > rv[j] ? s[j] : rv[j];
+                }
+                for (int64_t j = 0; j < W * V; j++) {
+                    float m = row[j];
+                    for (int t = 1; t < p->k; t++) m = row[j + t * V] > m ? row[j + t * V] : m;
+                    yr[j] = m;
+                }
+            }
+        return CPOSE_OK;
+    }
 #pragma omp parallel for collapse(2) schedule(static) if (G * Ho * Wo * V * p->k * p->k >= CPOSE_PAR_MIN)
     for (int64_t g = 0; g < G; g++)
         for (int64_t i = 0; i < Ho; i++) {
