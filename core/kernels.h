@@ -21,4 +21,22 @@ CPOSE_API int cpose_kernel_activation_layout(void);
  * NULL). A "ref" kernel also logs one warning when built. */
 CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
 
+/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/kernels_wino.c),
+ * used by cpose_conv_kernel_run when enabled and cpose_wino_applies (AVX2+FMA CPU, ≥ 16 channels
+ * in and out). Off by default: env CPOSE_WINOGRAD=1 (or cpose_wino_set_enabled, before the kernels
+ * are built) turns it on. It is 1.4–1.8× faster than oneDNN's direct kernel on those convs and
+ * per layer as accurate (max error vs a double conv 1–2e-6 against oneDNN's 1–5e-6), but its
+ * rounding differs, which moves one coco8-pose row of test_predict_e2e past that test's 1e-4
+ * score tolerance against Ultralytics. prepare transforms p's weights (errors: CPOSE_ENOMEM); run
+ * computes out = act(conv(in) + bias) [+ res] like the oneDNN kernel. */
+struct cpose_wino;
+CPOSE_API int cpose_wino_enabled(void);
+CPOSE_API void cpose_wino_set_enabled(int on);
+CPOSE_API int cpose_wino_applies(const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                                 const struct cpose_tensor *res, const struct cpose_tensor *out);
+CPOSE_API int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **out);
+CPOSE_API int cpose_wino_run(const struct cpose_wino *w, const struct cpose_conv2d_params *p,
+                             const struct cpose_tensor *in, const struct cpose_tensor *res, struct cpose_tensor *out);
+CPOSE_API void cpose_wino_free(struct cpose_wino *w);  /* NULL-safe */
+
 #endif

@@ -19,6 +19,7 @@ struct cpose_conv_kernel {
     int res_arg;  /* the residual's execution argument (its post-op index) */
     void *wbuf;  /* packed weights (owned) */
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
+    struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
 };
 
 static dnnl_engine_t g_engine;
@@ -72,6 +73,7 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     if (k->dst) dnnl_memory_destroy(k->dst);
     if (k->res) dnnl_memory_destroy(k->res);
     free(k->wbuf);
+    cpose_wino_free(k->wino);
     cpose_free(k);
 }
 
@@ -146,6 +148,10 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     DNNL_TRY(dnnl_memory_create(&k->dst, &dst_md, g_engine, DNNL_MEMORY_NONE));
     if (p->bias) DNNL_TRY(dnnl_memory_create(&k->bias, &b_md, g_engine, (void *)p->bias));
     if (res) DNNL_TRY(dnnl_memory_create(&k->res, &res_md, g_engine, DNNL_MEMORY_NONE));
+    if (cpose_wino_enabled() && cpose_wino_applies(p, in, res, out)) {
+        if ((rc = cpose_wino_prepare(p, &k->wino)) != CPOSE_OK) goto fail;
+        snprintf(k->impl, sizeof k->impl, "winograd2x3:avx2");
+    }
     *kout = k;
     k = NULL;
 fail:
@@ -179,6 +185,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         if ((rc = kernel_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
         k = p->kern;
     }
+    if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));
     DNNL_TRY(dnnl_memory_set_data_handle(k->dst, out->data));
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->src}, {DNNL_ARG_WEIGHTS, k->wts}, {DNNL_ARG_DST, k->dst}};
