@@ -105,5 +105,6 @@ int main(void)
     run_case(1, 24, 40, 1, 1, CPOSE_ACT_SILU, 1, 4);   /* a single pixel */
     run_case(1, 128, 64, 13, 6, CPOSE_ACT_SILU, 0, 5);
     run_case(1, 32, 32, 40, 41, CPOSE_ACT_SILU, 1, 6); /* many chunks */
+    run_case(1, 256, 64, 21, 21, CPOSE_ACT_SILU, 0, 7); /* the 672 P5 head conv: a 1-tile last chunk */
     return tl_finish();
 }
