@@ -31,6 +31,8 @@ static int upsample_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor 
             float *yr = out->data + (g * Ho + i) * Wo * V;
             if (V == 1) {
                 for (int64_t j = 0; j < Wo; j++) yr[j] = xr[j / s];
+            } else if (V == 8) {  /* nChw8c: a fixed-size copy the compiler inlines */
+                for (int64_t j = 0; j < Wo; j++) memcpy(yr + j * 8, xr + (j / s) * 8, 8 * sizeof(float));
             } else {
                 for (int64_t j = 0; j < Wo; j++) memcpy(yr + j * V, xr + (j / s) * V, V * sizeof(float));
             }
