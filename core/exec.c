@@ -1,4 +1,5 @@
-/* core/exec.c — graph executor: shape inference, liveness-based buffer reuse, op dispatch. */
+/* core/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
+ * inputs written in place, slices as views), op dispatch, profiling (CPOSE_PROFILE=1|layers). */
 #include "exec.h"
 
 #include "kernels.h"

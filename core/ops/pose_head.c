@@ -10,9 +10,6 @@
 #include <math.h>
 
 #include "simd_avx2.h"
-#ifdef CPOSE_X86
-#define HEAD_X86 1
-#endif
 
 static int head_shape(const struct cpose_tensor *const *in, int n_in, const void *params, struct cpose_tensor *out)
 {
@@ -98,14 +95,10 @@ static void decode_scalar(const struct cpose_pose_head_params *p, const struct c
     }
 }
 
-#ifdef HEAD_X86
-#define AVX2_FN CPOSE_AVX2_FN
-#define exp8 cpose_exp8
-#define sigmoid8 cpose_sigmoid8
-
+#ifdef CPOSE_X86
 /* Loads 8 rows of 8 floats (row i at p + i·stride) and transposes: v[c] = (p[0·stride + c], ...,
  * p[7·stride + c]), i.e. channel c over 8 consecutive pixels. */
-static AVX2_FN inline void tile8(const float *p, int64_t stride, __m256 v[8])
+static CPOSE_AVX2_FN inline void tile8(const float *p, int64_t stride, __m256 v[8])
 {
     __m256 r0 = _mm256_loadu_ps(p), r1 = _mm256_loadu_ps(p + stride), r2 = _mm256_loadu_ps(p + 2 * stride),
            r3 = _mm256_loadu_ps(p + 3 * stride), r4 = _mm256_loadu_ps(p + 4 * stride),
@@ -137,7 +130,7 @@ static inline const float *blk_at(const struct cpose_tensor *t, int64_t n, int64
 
 /* Decodes the 8 anchors q0..q0+7 of image n (all inside the level); same formulas as
  * decode_scalar. Needs blocked inputs (block 8 or 16) and reg_max a multiple of 8, ≤ 32. */
-static AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct cpose_tensor *bt,
+static CPOSE_AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct cpose_tensor *bt,
                             const struct cpose_tensor *kt, int64_t n, int64_t q0, float s, float *ob, int64_t A)
 {
     int R = p->reg_max;
@@ -155,7 +148,7 @@ static AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct
         for (int r = 1; r < R; r++) m = _mm256_max_ps(m, lg[r]);
         __m256 se = _mm256_setzero_ps(), sx = _mm256_setzero_ps();
         for (int r = 0; r < R; r++) {
-            __m256 e = exp8(_mm256_sub_ps(lg[r], m));
+            __m256 e = cpose_exp8(_mm256_sub_ps(lg[r], m));
             se = _mm256_add_ps(se, e);
             sx = _mm256_fmadd_ps(e, _mm256_set1_ps((float)r), sx);
         }
@@ -172,7 +165,7 @@ static AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct
     for (int c0 = 0; c0 < p->nc; c0 += 8) {
         /* channels past nc in the last tile are block padding (allocated, zero): read, not stored */
         tile8(blk_at(bt, n, 4 * R + c0, q0), bb, t);
-        for (int j = 0; j < 8 && c0 + j < p->nc; j++) _mm256_storeu_ps(o + (4 + c0 + j) * A, sigmoid8(t[j]));
+        for (int j = 0; j < 8 && c0 + j < p->nc; j++) _mm256_storeu_ps(o + (4 + c0 + j) * A, cpose_sigmoid8(t[j]));
     }
     int K = p->nk * p->kdim;
     float *ok = o + (4 + p->nc) * A;
@@ -183,22 +176,20 @@ static AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct
             int c = c0 + j, f = c % p->kdim;
             __m256 y = f == 0   ? _mm256_mul_ps(_mm256_fmadd_ps(t[j], two, gx), vs)
                        : f == 1 ? _mm256_mul_ps(_mm256_fmadd_ps(t[j], two, gy), vs)
-                                : sigmoid8(t[j]);
+                                : cpose_sigmoid8(t[j]);
             _mm256_storeu_ps(ok + c * A, y);
         }
     }
 }
-
-static int have_avx2(void) { return cpose_have_avx2(); }
 #endif
 
 /* Whether the 8-anchor vector path applies to level tensors bt, kt. */
 static int vector_ok(const struct cpose_pose_head_params *p, const struct cpose_tensor *bt, const struct cpose_tensor *kt)
 {
-#ifdef HEAD_X86
+#ifdef CPOSE_X86
     int blk = (bt->layout == CPOSE_LAYOUT_BLK8 || bt->layout == CPOSE_LAYOUT_BLK16) &&
               (kt->layout == CPOSE_LAYOUT_BLK8 || kt->layout == CPOSE_LAYOUT_BLK16);
-    return !p->portable && blk && p->reg_max % 8 == 0 && p->reg_max <= 32 && have_avx2();
+    return !p->portable && blk && p->reg_max % 8 == 0 && p->reg_max <= 32 && cpose_have_avx2();
 #else
     return 0;
 #endif
@@ -229,7 +220,7 @@ static int head_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *con
         const struct cpose_tensor *bt = in[l], *kt = in[p->nl + l];
         int64_t HW = bt->dims[2] * bt->dims[3], q0 = (g - start[l]) * 8, q1 = q0 + 8 < HW ? q0 + 8 : HW;
         float s = (float)p->strides[l], *ob = out->data + n * NO * A + a0[l];
-#ifdef HEAD_X86
+#ifdef CPOSE_X86
         if (vec[l] && q1 - q0 == 8) {
             decode8(p, bt, kt, n, q0, s, ob, A);
             continue;
