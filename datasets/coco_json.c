@@ -126,7 +126,8 @@ static int on_start_array(void *ctx)
     case ST_ITEM:
         if (p->field == F_BBOX || p->field == F_KEYPOINTS) {
             p->st = ST_NUMS;
-            p->n_nums = 0;
+            p->n_nums = p->preloaded_nums; /* numbers a driver already pushed (then this list is "[]") */
+            p->preloaded_nums = 0;
             return 1;
         }
         if (p->field != F_OTHER) return fail_type(p, field_name(p->field), "a number or string, not a list");
@@ -166,8 +167,9 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t n)
 {
     struct coco_parser *p = ctx;
     p->n_keys++;
-    p->last_key_is_segmentation =
-        !p->skip && p->st == ST_ITEM && p->sec == SEC_ANNS && n == 12 && memcmp(k, "segmentation", 12) == 0;
+    int in_ann = !p->skip && p->st == ST_ITEM && p->sec == SEC_ANNS;
+    p->last_key_is_segmentation = in_ann && n == 12 && memcmp(k, "segmentation", 12) == 0;
+    p->last_key_is_keypoints = in_ann && n == 9 && memcmp(k, "keypoints", 9) == 0;
     if (p->skip) return 1;
     if (p->st == ST_TOP) {
         p->pending_sec = (n == 6 && !memcmp(k, "images", 6)) ? SEC_IMAGES
@@ -233,7 +235,7 @@ static int set_number(struct coco_parser *p, double v, int integral)
  *   rounded result unless it sits exactly on a 53-bit midpoint (then fall back to strtod).
  * - anything else: strtod. This matters: Python writes 17-digit floats, and strtod on them was
  *   45 % of reading a results file. */
-static double parse_json_number(const char *s, size_t n)
+double cpose_coco_number(const char *s, size_t n)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -288,7 +290,7 @@ static int on_number(void *ctx, const char *s, size_t n)
     struct coco_parser *p = ctx;
     if (p->skip) return 1;
     if (p->st == ST_ITEM && p->field == F_OTHER) return 1;
-    return set_number(p, parse_json_number(s, n), 1);
+    return set_number(p, cpose_coco_number(s, n), 1);
 }
 
 static int on_boolean(void *ctx, int b)

@@ -32,11 +32,16 @@ struct coco_parser {
     int top_is_list;         /* the document is a results list */
     uint64_t n_keys;         /* map keys seen so far (the drivers use it to confirm a key they found) */
     int last_key_is_segmentation; /* the last key was "segmentation" directly in an annotation */
+    int last_key_is_keypoints;    /* the last key was "keypoints" directly in an annotation */
+    int preloaded_nums;      /* values a driver pushed to kpts for the list about to be fed as "[]" */
     struct cpose_vec images, anns, cats, kpts;
     struct cpose_coco_image img;
     struct cpose_coco_ann ann;
     struct cpose_coco_category cat;
 };
+
+/* Decimal JSON number text (validated by the caller) → the double Python's float() gives. */
+double cpose_coco_number(const char *s, size_t n);
 
 /* Sets up an empty parser (its yajl handle included) for the file named path (messages only). */
 void cpose_coco_parser_init(struct coco_parser *p, const char *path);

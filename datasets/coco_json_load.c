@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,63 @@ enum {
 
 static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Length of the number at s, written as RFC 8259 allows: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * and followed by something that cannot continue it; 0 when there is none. */
+static size_t json_number_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    if (i >= n || !is_digit(s[i])) return 0;
+    if (s[i] == '0') i++;
+    else
+        while (i < n && is_digit(s[i])) i++;
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !is_digit(s[i])) return 0;
+        while (i < n && is_digit(s[i])) i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+        if (i >= n || !is_digit(s[i])) return 0;
+        while (i < n && is_digit(s[i])) i++;
+    }
+    return i;
+}
+
+/* Length of the flat JSON array of numbers at s ('[' ws (number (ws ',' ws number)*)? ws ']'), its
+ * values pushed to p->kpts and counted in *count; 0 (and nothing pushed) for anything else. */
+static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count)
+{
+    size_t kpts0 = p->kpts.len, i = 1;
+    int k = 0;
+    if (n == 0 || s[0] != '[') return 0;
+    while (i < n && is_ws(s[i])) i++;
+    if (i < n && s[i] == ']') {
+        *count = 0;
+        return i + 1;
+    }
+    while (i < n) {
+        size_t len = json_number_len(s + i, n - i);
+        if (!len) break;
+        double v = cpose_coco_number(s + i, len);
+        cpose_vec_push(&p->kpts, &v);
+        k++;
+        i += len;
+        while (i < n && is_ws(s[i])) i++;
+        if (i < n && s[i] == ',') {
+            i++;
+            while (i < n && is_ws(s[i])) i++;
+            continue;
+        }
+        if (i < n && s[i] == ']') {
+            *count = k;
+            return i + 1;
+        }
+        break;
+    }
+    p->kpts.len = kpts0;
+    return 0;
+}
 
 /* Length of the JSON value at s if it is an array whose elements are numbers or such arrays, written
  * exactly as RFC 8259 allows (a COCO polygon list); 0 for anything else, which yajl then reads. */
@@ -50,21 +108,9 @@ static size_t number_array_len(const char *s, size_t n)
         } else if (c == ']') {
             if (want != WANT_VALUE_OR_CLOSE) return 0;
         } else {
-            /* number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-            if (c == '-') i++;
-            if (i >= n || !is_digit(s[i])) return 0;
-            if (s[i] == '0') i++;
-            else
-                while (i < n && is_digit(s[i])) i++;
-            if (i < n && s[i] == '.') {
-                if (++i >= n || !is_digit(s[i])) return 0;
-                while (i < n && is_digit(s[i])) i++;
-            }
-            if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-                if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
-                if (i >= n || !is_digit(s[i])) return 0;
-                while (i < n && is_digit(s[i])) i++;
-            }
+            size_t len = json_number_len(s + i, n - i);
+            if (!len) return 0;
+            i += len;
             want = WANT_COMMA_OR_CLOSE;
             continue;
         }
@@ -76,19 +122,30 @@ static size_t number_array_len(const char *s, size_t n)
     return 0;
 }
 
-/* Feeds buf[begin, end) (file offsets) to p. With skip_seg, each `"segmentation":` that yajl confirms
- * as a key directly in an annotation is followed by a strict scan of its value; a polygon list is
- * then fed as "[]" (the reader never stores segmentation) and its bytes are not tokenised. */
-static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size_t end, int skip_seg)
+/* Next occurrence of key (with its quotes) in buf[from, end), or SIZE_MAX. */
+static size_t find_key(const char *buf, size_t from, size_t end, const char *key, size_t key_len)
 {
-    static const char key[] = "\"segmentation\"";
-    const size_t key_len = sizeof key - 1;
-    size_t pos = begin;
+    const char *hit = from < end ? memmem(buf + from, end - from, key, key_len) : NULL;
+    return hit ? (size_t)(hit - buf) : SIZE_MAX;
+}
+
+/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":` or `"keypoints":`
+ * that yajl confirms as a key directly in an annotation is followed by a strict scan of its value:
+ * a polygon list is fed as "[]" (the reader never stores segmentation) and a flat keypoint list is
+ * converted here and fed as "[]" with its values preloaded, so yajl does not tokenise those bytes.
+ * Values of any other shape go through yajl, which reads them (or reports them) as usual. */
+static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size_t end, int fast)
+{
+    static const char seg_key[] = "\"segmentation\"", kpt_key[] = "\"keypoints\"";
+    size_t pos = begin, next_seg = 0, next_kpt = 0; /* next hits; 0 = look again (begin may be 0) */
     int rc;
-    while (skip_seg && pos < end) {
-        const char *hit = memmem(buf + pos, end - pos, key, key_len);
-        if (!hit) break;
-        size_t k = (size_t)(hit - buf), colon = k + key_len;
+    while (fast && pos < end) {
+        if (next_seg < pos || next_seg == 0) next_seg = find_key(buf, pos, end, seg_key, sizeof seg_key - 1);
+        if (next_kpt < pos || next_kpt == 0) next_kpt = find_key(buf, pos, end, kpt_key, sizeof kpt_key - 1);
+        size_t k = next_seg < next_kpt ? next_seg : next_kpt;
+        if (k == SIZE_MAX) break;
+        int is_kpt = k == next_kpt;
+        size_t colon = k + (is_kpt ? sizeof kpt_key : sizeof seg_key) - 1;
         while (colon < end && is_ws(buf[colon])) colon++;
         if (colon >= end || buf[colon] != ':') { /* not a key after all: let yajl see it */
             if ((rc = cpose_coco_parser_feed(p, buf + pos, colon - pos, (int64_t)pos)) != CPOSE_OK) return rc;
@@ -99,14 +156,17 @@ static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size
         uint64_t keys_before = p->n_keys;
         if ((rc = cpose_coco_parser_feed(p, buf + k, colon + 1 - k, (int64_t)k)) != CPOSE_OK) return rc;
         pos = colon + 1;
-        /* Exactly one key event, and it was "segmentation" in an annotation: the quote really
-         * opened a key (inside a string, the quote would have closed that string instead). */
-        if (p->n_keys != keys_before + 1 || !p->last_key_is_segmentation) continue;
+        /* Exactly one key event, and it was this key in an annotation: the quote really opened a
+         * key (inside a string, the quote would have closed that string instead). */
+        if (p->n_keys != keys_before + 1 || !(is_kpt ? p->last_key_is_keypoints : p->last_key_is_segmentation))
+            continue;
         size_t v = pos;
         while (v < end && is_ws(buf[v])) v++;
-        size_t len = number_array_len(buf + v, end - v);
+        int count = 0;
+        size_t len = is_kpt ? flat_number_list(p, buf + v, end - v, &count) : number_array_len(buf + v, end - v);
         if (len < 2) continue;
         if ((rc = cpose_coco_parser_feed(p, buf + pos, v - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        p->preloaded_nums = count;
         if ((rc = cpose_coco_parser_feed(p, "[]", 2, (int64_t)(v + len - 2))) != CPOSE_OK) return rc;
         pos = v + len;
     }

@@ -247,10 +247,27 @@ static void test_polygon_errors(void)
     CHECK(check_variants(ok, strlen(ok), "valid exotic polygon") == CPOSE_OK);
 }
 
+static void test_keypoint_lists(void)
+{
+    /* keypoint lists are converted outside yajl when flat; every shape must end as the plain path ends */
+    static const struct { const char *list; int ok; } cases[] = {
+        {"[]", 1}, {"[ 1 , 2.5 ,\n0 ]", 1}, {"[-0, 1e400, 0.1e-330, 12345678901234567890]", 1},
+        {"[1, null]", 0}, {"[[1]]", 0}, {"\"x\"", 0}, {"[1,2,]", 0}, {"[1 2]", 0}, {"[01]", 0}, {"[1.e5]", 0},
+        {"{\"a\": 1}", 0}, {"[1", 0}, {"[true]", 1} /* booleans in a number list are ignored by the reader */};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "{\"annotations\": [{\"id\": 1, \"keypoints\" : %s, \"bbox\": [1, 2, 3, 4]}, {\"id\": 2}]}",
+                 cases[i].list);
+        int rc = check_variants(doc, strlen(doc), cases[i].list);
+        CHECK_MSG((rc == CPOSE_OK) == cases[i].ok, "keypoints %s: rc %d", cases[i].list, rc);
+    }
+}
+
 int main(void)
 {
     test_valid_documents();
     test_corrupted_documents();
     test_polygon_errors();
+    test_keypoint_lists();
     return tl_finish();
 }
