@@ -2,45 +2,21 @@
  * keeps images, annotations, categories and keypoint numbers, and skips everything else (notably
  * `segmentation` polygons) without storing it. */
 #include "coco_json.h"
+#include "coco_json_impl.h"
 #include "alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
-enum section { SEC_NONE, SEC_IMAGES, SEC_ANNS, SEC_CATS };
-enum state { ST_START, ST_TOP, ST_LIST, ST_ITEM, ST_NUMS, ST_DONE };
-enum field {
-    F_OTHER, F_ID, F_IMAGE_ID, F_CATEGORY_ID, F_ISCROWD, F_NUM_KEYPOINTS, F_AREA, F_BBOX, F_SCORE, F_KEYPOINTS,
-    F_FILE_NAME, F_WIDTH, F_HEIGHT, F_NAME, F_SUPERCATEGORY
-};
+static int64_t offset(struct coco_parser *p) { return p->base + (int64_t)yajl_get_bytes_consumed(p->h); }
 
-struct parser {
-    const char *path;
-    yajl_handle h;
-    int64_t base;            /* bytes fed before the current chunk */
-    enum state st;
-    enum section sec, pending_sec;
-    enum field field;
-    int skip;                /* depth of containers being skipped */
-    int n_nums;              /* values seen in the current bbox/keypoints array */
-    int rc;                  /* first error recorded by a callback */
-    int top_is_list;         /* the document is a results list */
-    struct cpose_vec images, anns, cats, kpts;
-    struct cpose_coco_image img;
-    struct cpose_coco_ann ann;
-    struct cpose_coco_category cat;
-};
-
-static int64_t offset(struct parser *p) { return p->base + (int64_t)yajl_get_bytes_consumed(p->h); }
-
-static const char *item_kind(struct parser *p)
+static const char *item_kind(struct coco_parser *p)
 {
     return p->sec == SEC_IMAGES ? "image" : p->sec == SEC_CATS ? "category" : "annotation";
 }
 
-static int fail_type(struct parser *p, const char *key, const char *want)
+static int fail_type(struct coco_parser *p, const char *key, const char *want)
 {
     int64_t id = p->sec == SEC_IMAGES ? p->img.id : p->sec == SEC_CATS ? p->cat.id : p->ann.id;
     int has = p->sec == SEC_IMAGES ? p->img.has_id : p->sec == SEC_CATS ? 1 : p->ann.has_id;
@@ -51,14 +27,14 @@ static int fail_type(struct parser *p, const char *key, const char *want)
     return 0;
 }
 
-static const char *field_name(enum field f)
+static const char *field_name(enum coco_field f)
 {
     static const char *names[] = {"?", "id", "image_id", "category_id", "iscrowd", "num_keypoints", "area", "bbox",
                                   "score", "keypoints", "file_name", "width", "height", "name", "supercategory"};
     return names[f];
 }
 
-static enum field lookup_field(const unsigned char *k, size_t n)
+static enum coco_field lookup_field(const unsigned char *k, size_t n)
 {
 #define IS(s) (n == sizeof(s) - 1 && memcmp(k, s, n) == 0)
     if (IS("id")) return F_ID;
@@ -79,7 +55,7 @@ static enum field lookup_field(const unsigned char *k, size_t n)
 #undef IS
 }
 
-static void begin_item(struct parser *p)
+static void begin_item(struct coco_parser *p)
 {
     int64_t off = offset(p);
     if (p->sec == SEC_IMAGES) memset(&p->img, 0, sizeof p->img);
@@ -94,7 +70,7 @@ static void begin_item(struct parser *p)
     p->st = ST_ITEM;
 }
 
-static void end_item(struct parser *p)
+static void end_item(struct coco_parser *p)
 {
     /* The vectors own the strings from here: clear the scratch item so they are freed once. */
     if (p->sec == SEC_IMAGES) {
@@ -111,7 +87,7 @@ static void end_item(struct parser *p)
 
 static int on_start_map(void *ctx)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) { p->skip++; return 1; }
     switch (p->st) {
     case ST_START: p->st = ST_TOP; return 1;
@@ -129,7 +105,7 @@ static int on_start_map(void *ctx)
 
 static int on_end_map(void *ctx)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) { p->skip--; return 1; }
     if (p->st == ST_ITEM) end_item(p);
     else if (p->st == ST_TOP) p->st = ST_DONE;
@@ -138,7 +114,7 @@ static int on_end_map(void *ctx)
 
 static int on_start_array(void *ctx)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) { p->skip++; return 1; }
     switch (p->st) {
     case ST_START: p->st = ST_LIST; p->sec = SEC_ANNS; p->top_is_list = 1; return 1; /* results file */
@@ -150,7 +126,8 @@ static int on_start_array(void *ctx)
     case ST_ITEM:
         if (p->field == F_BBOX || p->field == F_KEYPOINTS) {
             p->st = ST_NUMS;
-            p->n_nums = 0;
+            p->n_nums = p->preloaded_nums; /* numbers a driver already pushed (then this list is "[]") */
+            p->preloaded_nums = 0;
             return 1;
         }
         if (p->field != F_OTHER) return fail_type(p, field_name(p->field), "a number or string, not a list");
@@ -165,7 +142,7 @@ static int on_start_array(void *ctx)
 
 static int on_end_array(void *ctx)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) { p->skip--; return 1; }
     if (p->st == ST_NUMS) {
         if (p->sec == SEC_ANNS && p->field == F_BBOX) {
@@ -188,7 +165,11 @@ static int on_end_array(void *ctx)
 
 static int on_map_key(void *ctx, const unsigned char *k, size_t n)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
+    p->n_keys++;
+    int in_ann = !p->skip && p->st == ST_ITEM && p->sec == SEC_ANNS;
+    p->last_key_is_segmentation = in_ann && n == 12 && memcmp(k, "segmentation", 12) == 0;
+    p->last_key_is_keypoints = in_ann && n == 9 && memcmp(k, "keypoints", 9) == 0;
     if (p->skip) return 1;
     if (p->st == ST_TOP) {
         p->pending_sec = (n == 6 && !memcmp(k, "images", 6)) ? SEC_IMAGES
@@ -201,7 +182,7 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t n)
     return 1;
 }
 
-static int set_number(struct parser *p, double v, int integral)
+static int set_number(struct coco_parser *p, double v, int integral)
 {
     if (p->st == ST_NUMS) {
         if (p->sec == SEC_ANNS && p->field == F_BBOX) {
@@ -254,7 +235,7 @@ static int set_number(struct parser *p, double v, int integral)
  *   rounded result unless it sits exactly on a 53-bit midpoint (then fall back to strtod).
  * - anything else: strtod. This matters: Python writes 17-digit floats, and strtod on them was
  *   45 % of reading a results file. */
-static double parse_json_number(const char *s, size_t n)
+double cpose_coco_number(const char *s, size_t n)
 {
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -306,15 +287,15 @@ static double parse_json_number(const char *s, size_t n)
 
 static int on_number(void *ctx, const char *s, size_t n)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) return 1;
     if (p->st == ST_ITEM && p->field == F_OTHER) return 1;
-    return set_number(p, parse_json_number(s, n), 1);
+    return set_number(p, cpose_coco_number(s, n), 1);
 }
 
 static int on_boolean(void *ctx, int b)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip || p->st != ST_ITEM) return 1;
     if (p->sec == SEC_ANNS && p->field == F_ISCROWD) return set_number(p, b, 1);
     return 1;
@@ -322,7 +303,7 @@ static int on_boolean(void *ctx, int b)
 
 static int on_null(void *ctx)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (!p->skip && p->st == ST_NUMS) return fail_type(p, field_name(p->field), "a list of numbers (found null)");
     if (!p->skip && p->st == ST_ITEM) p->field = F_OTHER; /* null = absent */
     return 1;
@@ -330,7 +311,7 @@ static int on_null(void *ctx)
 
 static int on_string(void *ctx, const unsigned char *s, size_t n)
 {
-    struct parser *p = ctx;
+    struct coco_parser *p = ctx;
     if (p->skip) return 1;
     if (p->st == ST_NUMS) {
         if (p->sec == SEC_CATS && p->field == F_KEYPOINTS) { p->n_nums++; return 1; }
@@ -358,7 +339,7 @@ static const yajl_callbacks callbacks = {
     on_end_array,
 };
 
-static void free_partial(struct parser *p)
+static void free_partial(struct coco_parser *p)
 {
     for (size_t i = 0; i < p->images.len; i++) cpose_free(CPOSE_VEC_AT(&p->images, struct cpose_coco_image, i).file_name);
     for (size_t i = 0; i < p->cats.len; i++) {
@@ -372,9 +353,11 @@ static void free_partial(struct parser *p)
     cpose_vec_free(&p->anns);
     cpose_vec_free(&p->cats);
     cpose_vec_free(&p->kpts);
+    memset(&p->img, 0, sizeof p->img);
+    memset(&p->cat, 0, sizeof p->cat);
 }
 
-static int syntax_error(struct parser *p, const unsigned char *chunk, size_t len)
+static int syntax_error(struct coco_parser *p, const unsigned char *chunk, size_t len)
 {
     /* yajl counts the offending byte as consumed: report the offset of that byte (0-based). */
     int64_t off = offset(p);
@@ -390,7 +373,7 @@ static int syntax_error(struct parser *p, const unsigned char *chunk, size_t len
     return rc;
 }
 
-static void parser_init(struct parser *p, const char *path)
+void cpose_coco_parser_init(struct coco_parser *p, const char *path)
 {
     memset(p, 0, sizeof *p);
     p->path = path;
@@ -401,67 +384,46 @@ static void parser_init(struct parser *p, const char *path)
     p->h = yajl_alloc(&callbacks, NULL, p);
 }
 
-static int feed(struct parser *p, const char *buf, size_t len)
+int cpose_coco_parser_feed(struct coco_parser *p, const char *buf, size_t len, int64_t file_off)
 {
+    p->base = file_off;
     yajl_status st = yajl_parse(p->h, (const unsigned char *)buf, len);
     if (st == yajl_status_ok) {
-        p->base += (int64_t)len;
+        p->base = file_off + (int64_t)len;
         return CPOSE_OK;
     }
     if (st == yajl_status_client_canceled) return p->rc ? p->rc : cpose_err(CPOSE_EINVAL, "%s: parse cancelled", p->path);
     return syntax_error(p, (const unsigned char *)buf, len);
 }
 
-static int finish(struct parser *p, struct cpose_coco *out)
+int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out)
 {
     int rc = CPOSE_OK;
+    memset(out, 0, sizeof *out);
     if (yajl_complete_parse(p->h) != yajl_status_ok)
         rc = cpose_err(CPOSE_EINVAL, "%s: JSON ends too early at byte offset %lld (truncated file?)", p->path,
                        (long long)p->base);
     else if (p->st == ST_START)
         rc = cpose_err(CPOSE_EINVAL, "%s: the JSON is neither a COCO object nor a results list", p->path);
     if (rc) return rc;
-    memset(out, 0, sizeof *out);
     out->path = cpose_strdup(p->path);
     out->images = p->images.data, out->n_images = p->images.len;
     out->anns = p->anns.data, out->n_anns = p->anns.len;
     out->categories = p->cats.data, out->n_categories = p->cats.len;
     out->kpt_values = p->kpts.data, out->n_kpt_values = p->kpts.len;
     out->is_results = p->top_is_list;
+    memset(&p->images, 0, sizeof p->images);
+    memset(&p->anns, 0, sizeof p->anns);
+    memset(&p->cats, 0, sizeof p->cats);
+    memset(&p->kpts, 0, sizeof p->kpts);
     return CPOSE_OK;
 }
 
-int cpose_coco_parse(const char *path, const char *buf, size_t len, struct cpose_coco *out)
+void cpose_coco_parser_free(struct coco_parser *p)
 {
-    struct parser p;
-    memset(out, 0, sizeof *out);
-    parser_init(&p, path);
-    int rc = feed(&p, buf, len);
-    if (rc == CPOSE_OK) rc = finish(&p, out);
-    yajl_free(p.h);
-    if (rc) free_partial(&p);
-    return rc;
-}
-
-int cpose_coco_load(const char *path, struct cpose_coco *out)
-{
-    memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return cpose_err(CPOSE_EIO, "cannot open '%s': %s", path, strerror(errno));
-    struct parser p;
-    parser_init(&p, path);
-    enum { CHUNK = 1 << 20 };
-    char *buf = cpose_malloc(CHUNK);
-    int rc = CPOSE_OK;
-    size_t n;
-    while (rc == CPOSE_OK && (n = fread(buf, 1, CHUNK, fp)) > 0) rc = feed(&p, buf, n);
-    if (rc == CPOSE_OK && ferror(fp)) rc = cpose_err(CPOSE_EIO, "read error on '%s'", path);
-    if (rc == CPOSE_OK) rc = finish(&p, out);
-    fclose(fp);
-    cpose_free(buf);
-    yajl_free(p.h);
-    if (rc) free_partial(&p);
-    return rc;
+    if (p->h) yajl_free(p->h);
+    p->h = NULL;
+    free_partial(p);
 }
 
 void cpose_coco_free(struct cpose_coco *c)

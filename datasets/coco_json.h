@@ -1,9 +1,10 @@
-/* datasets/coco_json.h — a streaming reader (yajl) for COCO JSON: ground-truth files
- * ({images, annotations, categories}) and results files ([{image_id, category_id, bbox, keypoints,
- * score}, ...]). Holds what conversion and evaluation need; `segmentation` and unknown keys are
- * skipped without being stored, so a 200 MB person_keypoints file costs only its numbers.
+/* datasets/coco_json.h — a COCO JSON reader on yajl for ground-truth files ({images, annotations,
+ * categories}) and results files ([{image_id, category_id, bbox, keypoints, score}, ...]). Holds what
+ * conversion and evaluation need; `segmentation` and unknown keys are skipped without being stored,
+ * so a 200 MB person_keypoints file costs its mapped bytes plus its numbers. Large files are parsed on several threads
+ * (coco_json_load.c); the result is the same as a single sequential pass.
  *
- * Numbers are parsed with strtod from yajl's number text (exact as Python's float()). Malformed
+ * Numbers are parsed exactly (as Python's float() and strtod would). Malformed
  * JSON is CPOSE_EINVAL with the file name and byte offset; a value of the wrong type for a known
  * key (e.g. "bbox": "x") is CPOSE_EINVAL naming the key, the annotation id and the offset. Which
  * keys are *required* is the consumer's rule: the reader records presence in has_* flags. */

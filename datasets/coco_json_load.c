@@ -1,0 +1,400 @@
+/* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
+ * for pipes, and for files and memory a single pass that (1) hands `segmentation` polygons past yajl
+ * after checking them with a strict number-array scan, and (2) splits a large annotations array at
+ * object boundaries so that its pieces are parsed on several threads. Both shortcuts are only taken
+ * when yajl itself confirms the position they rely on, so the result and every error message equal
+ * those of feeding the whole file to yajl. */
+#define _GNU_SOURCE /* memmem */
+#include "coco_json.h"
+#include "coco_json_impl.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum {
+    PARALLEL_MIN_BYTES = 8 << 20,  /* below this one thread parses the whole document */
+    MAX_CHUNKS = 64,
+    MAX_SKIP_DEPTH = 64,
+};
+
+static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Length of the number at s, written as RFC 8259 allows: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * and followed by something that cannot continue it; 0 when there is none. */
+static size_t json_number_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    if (i >= n || !is_digit(s[i])) return 0;
+    if (s[i] == '0') i++;
+    else
+        while (i < n && is_digit(s[i])) i++;
+    if (i < n && s[i] == '.') {
+        if (++i >= n || !is_digit(s[i])) return 0;
+        while (i < n && is_digit(s[i])) i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
+        if (i >= n || !is_digit(s[i])) return 0;
+        while (i < n && is_digit(s[i])) i++;
+    }
+    return i;
+}
+
+/* Length of the flat JSON array of numbers at s ('[' ws (number (ws ',' ws number)*)? ws ']'), its
+ * values pushed to p->kpts and counted in *count; 0 (and nothing pushed) for anything else. */
+static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count)
+{
+    size_t kpts0 = p->kpts.len, i = 1;
+    int k = 0;
+    if (n == 0 || s[0] != '[') return 0;
+    while (i < n && is_ws(s[i])) i++;
+    if (i < n && s[i] == ']') {
+        *count = 0;
+        return i + 1;
+    }
+    while (i < n) {
+        size_t len = json_number_len(s + i, n - i);
+        if (!len) break;
+        double v = cpose_coco_number(s + i, len);
+        cpose_vec_push(&p->kpts, &v);
+        k++;
+        i += len;
+        while (i < n && is_ws(s[i])) i++;
+        if (i < n && s[i] == ',') {
+            i++;
+            while (i < n && is_ws(s[i])) i++;
+            continue;
+        }
+        if (i < n && s[i] == ']') {
+            *count = k;
+            return i + 1;
+        }
+        break;
+    }
+    p->kpts.len = kpts0;
+    return 0;
+}
+
+/* Length of the JSON value at s if it is an array whose elements are numbers or such arrays, written
+ * exactly as RFC 8259 allows (a COCO polygon list); 0 for anything else, which yajl then reads. */
+static size_t number_array_len(const char *s, size_t n)
+{
+    enum { WANT_VALUE_OR_CLOSE, WANT_VALUE, WANT_COMMA_OR_CLOSE } want = WANT_VALUE_OR_CLOSE;
+    if (n == 0 || s[0] != '[') return 0;
+    size_t i = 1;
+    int depth = 1;
+    while (i < n) {
+        char c = s[i];
+        if (is_ws(c)) { i++; continue; }
+        if (want == WANT_COMMA_OR_CLOSE) {
+            if (c == ',') { want = WANT_VALUE; i++; continue; }
+            if (c != ']') return 0;
+        } else if (c == '[') {
+            if (++depth > MAX_SKIP_DEPTH) return 0;
+            want = WANT_VALUE_OR_CLOSE;
+            i++;
+            continue;
+        } else if (c == ']') {
+            if (want != WANT_VALUE_OR_CLOSE) return 0;
+        } else {
+            size_t len = json_number_len(s + i, n - i);
+            if (!len) return 0;
+            i += len;
+            want = WANT_COMMA_OR_CLOSE;
+            continue;
+        }
+        /* c == ']' closing an array */
+        i++;
+        if (--depth == 0) return i;
+        want = WANT_COMMA_OR_CLOSE;
+    }
+    return 0;
+}
+
+/* Next occurrence of key (with its quotes) in buf[from, end), or SIZE_MAX. */
+static size_t find_key(const char *buf, size_t from, size_t end, const char *key, size_t key_len)
+{
+    const char *hit = from < end ? memmem(buf + from, end - from, key, key_len) : NULL;
+    return hit ? (size_t)(hit - buf) : SIZE_MAX;
+}
+
+/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":` or `"keypoints":`
+ * that yajl confirms as a key directly in an annotation is followed by a strict scan of its value:
+ * a polygon list is fed as "[]" (the reader never stores segmentation) and a flat keypoint list is
+ * converted here and fed as "[]" with its values preloaded, so yajl does not tokenise those bytes.
+ * Values of any other shape go through yajl, which reads them (or reports them) as usual. */
+static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size_t end, int fast)
+{
+    static const char seg_key[] = "\"segmentation\"", kpt_key[] = "\"keypoints\"";
+    size_t pos = begin, next_seg = 0, next_kpt = 0; /* next hits; 0 = look again (begin may be 0) */
+    int rc;
+    while (fast && pos < end) {
+        if (next_seg < pos || next_seg == 0) next_seg = find_key(buf, pos, end, seg_key, sizeof seg_key - 1);
+        if (next_kpt < pos || next_kpt == 0) next_kpt = find_key(buf, pos, end, kpt_key, sizeof kpt_key - 1);
+        size_t k = next_seg < next_kpt ? next_seg : next_kpt;
+        if (k == SIZE_MAX) break;
+        int is_kpt = k == next_kpt;
+        size_t colon = k + (is_kpt ? sizeof kpt_key : sizeof seg_key) - 1;
+        while (colon < end && is_ws(buf[colon])) colon++;
+        if (colon >= end || buf[colon] != ':') { /* not a key after all: let yajl see it */
+            if ((rc = cpose_coco_parser_feed(p, buf + pos, colon - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+            pos = colon;
+            continue;
+        }
+        if ((rc = cpose_coco_parser_feed(p, buf + pos, k - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        uint64_t keys_before = p->n_keys;
+        if ((rc = cpose_coco_parser_feed(p, buf + k, colon + 1 - k, (int64_t)k)) != CPOSE_OK) return rc;
+        pos = colon + 1;
+        /* Exactly one key event, and it was this key in an annotation: the quote really opened a
+         * key (inside a string, the quote would have closed that string instead). */
+        if (p->n_keys != keys_before + 1 || !(is_kpt ? p->last_key_is_keypoints : p->last_key_is_segmentation))
+            continue;
+        size_t v = pos;
+        while (v < end && is_ws(buf[v])) v++;
+        int count = 0;
+        size_t len = is_kpt ? flat_number_list(p, buf + v, end - v, &count) : number_array_len(buf + v, end - v);
+        if (len < 2) continue;
+        if ((rc = cpose_coco_parser_feed(p, buf + pos, v - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        p->preloaded_nums = count;
+        if ((rc = cpose_coco_parser_feed(p, "[]", 2, (int64_t)(v + len - 2))) != CPOSE_OK) return rc;
+        pos = v + len;
+    }
+    if (pos < end) return cpose_coco_parser_feed(p, buf + pos, end - pos, (int64_t)pos);
+    return CPOSE_OK;
+}
+
+/* One piece of the document for one parser: [begin, close) is parsed, then the annotation's closing
+ * brace at `close` is fed alone and must end an annotation, then [close+1, next) (a comma and white
+ * space) must produce no event. The last piece has close = len and is finished instead. */
+struct piece {
+    size_t begin, close, next;
+    int last;
+    struct coco_parser p;
+    int rc;
+    int boundary_ok;
+    char msg[1024];
+};
+
+static const char ANN_PREFIX[] = "{\"annotations\":[";
+
+static void parse_piece(struct piece *pc, const char *path, const char *buf, int first, int skip_seg,
+                        struct cpose_coco *out_if_last)
+{
+    struct coco_parser *p = &pc->p;
+    cpose_coco_parser_init(p, path);
+    int rc = CPOSE_OK;
+    if (!first) /* stand-in for what precedes the piece: inside the top-level annotations list */
+        rc = cpose_coco_parser_feed(p, ANN_PREFIX, sizeof ANN_PREFIX - 1,
+                                    (int64_t)pc->begin - (int64_t)(sizeof ANN_PREFIX - 1));
+    if (rc == CPOSE_OK) rc = feed_range(p, buf, pc->begin, pc->close, skip_seg);
+    if (rc == CPOSE_OK && pc->last) {
+        rc = cpose_coco_parser_finish(p, out_if_last);
+        pc->boundary_ok = 1;
+    } else if (rc == CPOSE_OK) {
+        size_t n_before = p->anns.len;
+        rc = cpose_coco_parser_feed(p, buf + pc->close, 1, (int64_t)pc->close);
+        pc->boundary_ok = rc == CPOSE_OK && p->anns.len == n_before + 1 && p->st == ST_LIST && p->sec == SEC_ANNS &&
+                          !p->skip && !p->top_is_list;
+        if (pc->boundary_ok) {
+            uint64_t keys = p->n_keys;
+            rc = cpose_coco_parser_feed(p, buf + pc->close + 1, pc->next - pc->close - 1, (int64_t)pc->close + 1);
+            pc->boundary_ok = rc == CPOSE_OK && p->n_keys == keys && p->anns.len == n_before + 1 && p->st == ST_LIST;
+        }
+        if (rc != CPOSE_OK) pc->boundary_ok = 0;
+    }
+    pc->rc = rc;
+    if (rc != CPOSE_OK) snprintf(pc->msg, sizeof pc->msg, "%s", cpose_errmsg());
+}
+
+/* Boundary after `from`: the first `}` ws* `,` ws* `{`; sets *close to the brace and *next to the
+ * `{`. Returns 0 when there is none before len. */
+static int find_boundary(const char *buf, size_t len, size_t from, size_t *close, size_t *next)
+{
+    while (from < len) {
+        const char *b = memchr(buf + from, '}', len - from);
+        if (!b) return 0;
+        size_t i = (size_t)(b - buf) + 1;
+        while (i < len && is_ws(buf[i])) i++;
+        if (i < len && buf[i] == ',') {
+            i++;
+            while (i < len && is_ws(buf[i])) i++;
+            if (i < len && buf[i] == '{') {
+                *close = (size_t)(b - buf);
+                *next = i;
+                return 1;
+            }
+        }
+        from = (size_t)(b - buf) + 1;
+    }
+    return 0;
+}
+
+/* Splits [0, len) into up to n pieces of similar size whose inner boundaries lie between two objects
+ * after the first "annotations" key. Returns the number of pieces (1: no split). */
+static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs)
+{
+    size_t i = 0;
+    while (i < len && is_ws(buf[i])) i++;
+    const char *ann = i < len && buf[i] == '{' ? memmem(buf, len, "\"annotations\"", 13) : NULL;
+    int k = 0;
+    pcs[0].begin = 0;
+    if (ann && n > 1) {
+        size_t from = (size_t)(ann - buf);
+        for (int j = 1; j < n; j++) {
+            size_t target = len / (size_t)n * (size_t)j, close, next;
+            if (target < from) target = from;
+            if (!find_boundary(buf, len, target, &close, &next)) break;
+            pcs[k].close = close;
+            pcs[k].next = next;
+            pcs[k].last = 0;
+            pcs[++k].begin = next;
+            from = next;
+        }
+    }
+    pcs[k].close = pcs[k].next = len;
+    pcs[k].last = 1;
+    return k + 1;
+}
+
+/* Appends the vectors of `from` to `to`, keypoint offsets shifted; `from` is left empty. */
+static void append_parser(struct coco_parser *to, struct coco_parser *from)
+{
+    size_t kbase = to->kpts.len;
+    cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
+    if (from->kpts.len) memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));
+    to->kpts.len += from->kpts.len;
+    cpose_vec_free(&from->kpts);
+    struct cpose_vec *pairs[3][2] = {{&to->images, &from->images}, {&to->anns, &from->anns}, {&to->cats, &from->cats}};
+    for (int v = 0; v < 3; v++) {
+        struct cpose_vec *t = pairs[v][0], *f = pairs[v][1];
+        size_t at = t->len;
+        cpose_vec_reserve(t, t->len + f->len);
+        if (f->len) memcpy((char *)t->data + at * t->elem, f->data, f->len * f->elem);
+        t->len += f->len;
+        if (v == 1)
+            for (size_t a = at; a < t->len; a++) CPOSE_VEC_AT(t, struct cpose_coco_ann, a).kpt_offset += kbase;
+        f->len = 0; /* the strings moved with the elements */
+        cpose_vec_free(f);
+    }
+}
+
+static int parse_sequential(const char *path, const char *buf, size_t len, int skip_seg, struct cpose_coco *out)
+{
+    struct coco_parser p;
+    cpose_coco_parser_init(&p, path);
+    int rc = feed_range(&p, buf, 0, len, skip_seg);
+    if (rc == CPOSE_OK) rc = cpose_coco_parser_finish(&p, out);
+    cpose_coco_parser_free(&p);
+    return rc;
+}
+
+int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_chunks, int skip_seg,
+                          struct cpose_coco *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n_chunks > MAX_CHUNKS) n_chunks = MAX_CHUNKS;
+    struct piece *pcs = cpose_calloc((size_t)(n_chunks > 1 ? n_chunks : 1), sizeof *pcs);
+    int n = n_chunks > 1 ? plan_pieces(buf, len, n_chunks, pcs) : 1;
+    if (n == 1) {
+        cpose_free(pcs);
+        return parse_sequential(path, buf, len, skip_seg, out);
+    }
+    struct cpose_coco last_out;
+    memset(&last_out, 0, sizeof last_out);
+#pragma omp parallel for num_threads(n) schedule(static, 1)
+    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, skip_seg, &last_out);
+
+    /* In file order: the first piece that failed reports its error (its start was confirmed by the
+     * piece before); a boundary yajl did not confirm sends the whole document down the plain path. */
+    int rc = CPOSE_OK, replan = 0;
+    for (int j = 0; j < n && rc == CPOSE_OK && !replan; j++) {
+        if (pcs[j].rc != CPOSE_OK) rc = cpose_err(pcs[j].rc, "%s", pcs[j].msg);
+        else if (!pcs[j].boundary_ok) replan = 1;
+    }
+    if (rc == CPOSE_OK && !replan) {
+        /* The last piece's vectors are in last_out; hand them back to its parser to merge in order. */
+        struct coco_parser *lp = &pcs[n - 1].p;
+        lp->images = (struct cpose_vec){last_out.images, last_out.n_images, last_out.n_images, sizeof(struct cpose_coco_image)};
+        lp->anns = (struct cpose_vec){last_out.anns, last_out.n_anns, last_out.n_anns, sizeof(struct cpose_coco_ann)};
+        lp->cats = (struct cpose_vec){last_out.categories, last_out.n_categories, last_out.n_categories,
+                                      sizeof(struct cpose_coco_category)};
+        lp->kpts = (struct cpose_vec){last_out.kpt_values, last_out.n_kpt_values, last_out.n_kpt_values, sizeof(double)};
+        for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
+        struct coco_parser *p0 = &pcs[0].p;
+        out->path = last_out.path;
+        out->images = p0->images.data, out->n_images = p0->images.len;
+        out->anns = p0->anns.data, out->n_anns = p0->anns.len;
+        out->categories = p0->cats.data, out->n_categories = p0->cats.len;
+        out->kpt_values = p0->kpts.data, out->n_kpt_values = p0->kpts.len;
+        memset(&p0->images, 0, sizeof p0->images);
+        memset(&p0->anns, 0, sizeof p0->anns);
+        memset(&p0->cats, 0, sizeof p0->cats);
+        memset(&p0->kpts, 0, sizeof p0->kpts);
+    } else {
+        cpose_coco_free(&last_out);
+    }
+    for (int j = 0; j < n; j++) cpose_coco_parser_free(&pcs[j].p);
+    cpose_free(pcs);
+    if (replan) return parse_sequential(path, buf, len, skip_seg, out);
+    return rc;
+}
+
+int cpose_coco_parse(const char *path, const char *buf, size_t len, struct cpose_coco *out)
+{
+    int n = len >= PARALLEL_MIN_BYTES ? omp_get_max_threads() : 1;
+    return cpose_coco_parse_opts(path, buf, len, n, 1, out);
+}
+
+/* Pipes and other unmappable inputs: 1 MiB chunks straight to yajl. */
+static int load_stream(const char *path, int fd, struct cpose_coco *out)
+{
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return cpose_err(CPOSE_EIO, "cannot read '%s': %s", path, strerror(errno));
+    }
+    struct coco_parser p;
+    cpose_coco_parser_init(&p, path);
+    enum { CHUNK = 1 << 20 };
+    char *buf = cpose_malloc(CHUNK);
+    int rc = CPOSE_OK;
+    size_t n;
+    int64_t off = 0;
+    while (rc == CPOSE_OK && (n = fread(buf, 1, CHUNK, fp)) > 0) {
+        rc = cpose_coco_parser_feed(&p, buf, n, off);
+        off += (int64_t)n;
+    }
+    if (rc == CPOSE_OK && ferror(fp)) rc = cpose_err(CPOSE_EIO, "read error on '%s'", path);
+    if (rc == CPOSE_OK) rc = cpose_coco_parser_finish(&p, out);
+    fclose(fp);
+    cpose_free(buf);
+    cpose_coco_parser_free(&p);
+    return rc;
+}
+
+int cpose_coco_load(const char *path, struct cpose_coco *out)
+{
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cpose_err(CPOSE_EIO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) return load_stream(path, fd, out);
+    size_t len = (size_t)sb.st_size;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) return load_stream(path, fd, out);
+    close(fd);
+    int rc = cpose_coco_parse(path, map, len, out);
+    munmap(map, len);
+    return rc;
+}
