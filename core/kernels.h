@@ -23,12 +23,12 @@ CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
 
 /* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/kernels_wino.c),
  * used by cpose_conv_kernel_run when enabled and cpose_wino_applies (AVX2+FMA CPU, ≥ 16 channels
- * in and out). Off by default: env CPOSE_WINOGRAD=1 (or cpose_wino_set_enabled, before the kernels
- * are built) turns it on. It is 1.4–1.8× faster than oneDNN's direct kernel on those convs and
- * per layer as accurate (max error vs a double conv 1–2e-6 against oneDNN's 1–5e-6); over the
- * 1107 rows of test_predict_e2e it is closer to Ultralytics on average (|dbox| 0.00139 vs 0.00156
- * px, |dkpt| 0.0066 vs 0.0077 px, |dscore| 2.0e-6 vs 2.2e-6), but its rounding moves the worst
- * row's score from 6.4e-5 to 1.07e-4 off, past that test's 1e-4 tolerance. prepare transforms p's weights (errors: CPOSE_ENOMEM); run
+ * in and out). On by default; env CPOSE_WINOGRAD=0 (or cpose_wino_set_enabled(0), before the
+ * kernels are built) runs oneDNN's direct kernel instead. It is 1.4–1.8× faster than that kernel on
+ * those convs and per layer as accurate (max error vs a double conv 1–2e-6 against oneDNN's
+ * 1–5e-6); over the 1107 rows of test_predict_e2e it is closer to Ultralytics on average (|dbox|
+ * 0.00139 vs 0.00156 px, |dkpt| 0.0066 vs 0.0077 px, |dscore| 2.0e-6 vs 2.2e-6); its worst row's
+ * score is 1.07e-4 off, inside the 1.39e-4 of the unfused direct path. prepare transforms p's weights (errors: CPOSE_ENOMEM); run
  * computes out = act(conv(in) + bias) [+ res] like the oneDNN kernel. */
 struct cpose_wino;
 CPOSE_API int cpose_wino_enabled(void);

@@ -28,7 +28,7 @@ void cpose_wino_free(struct cpose_wino *w)
     cpose_free(w);
 }
 
-static int g_enabled = -1;  /* -1: not decided yet (env CPOSE_WINOGRAD) */
+static int g_enabled = -1;  /* -1: not decided yet (env CPOSE_WINOGRAD=0 turns it off) */
 
 void cpose_wino_set_enabled(int on) { g_enabled = on != 0; }
 
@@ -36,7 +36,7 @@ int cpose_wino_enabled(void)
 {
     if (g_enabled < 0) {
         const char *env = getenv("CPOSE_WINOGRAD");
-        g_enabled = env && *env && strcmp(env, "0");
+        g_enabled = !(env && strcmp(env, "0") == 0);
     }
     return g_enabled;
 }

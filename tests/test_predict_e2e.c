@@ -2,9 +2,13 @@
  * images that need no resize (110, 113, 151) go through the letterbox Ultralytics' val used
  * (672×672, no scale-up), the bncal model, NMS at val settings and scale-back with the val
  * ratio_pad, and must reproduce `yolo val`'s predictions.json rows (count, order, boxes,
- * keypoints, scores). Tolerances: 0.25 px and 1e-4 in score — the forward and the JPEG decoder
+ * keypoints, scores), through the fused graph and through the unfused one (conv, BN, SiLU in
+ * PyTorch's order). Tolerances: 0.25 px and 2e-4 in score — the forward and the JPEG decoder
  * differ slightly from PyTorch/cv2 (measured worst 0.21 px); a pad, gain or ordering error is
- * whole pixels or more. Also cpose_predict_run through the library API with a callback. */
+ * whole pixels or more. The score bound is fp32's noise floor on this random-weight model, not a
+ * choice: the unfused direct (oneDNN) path, closest to PyTorch's arithmetic, is 1.39e-4 off on
+ * one row of 000000000136.jpg, the fused paths 6.4e-5 (direct) and 1.07e-4 (Winograd), worst of
+ * 1107 rows. Also cpose_predict_run through the library API with a callback. */
 #include "testlib.h"
 
 #include <cjson/cJSON.h>
@@ -21,7 +25,7 @@ struct img_case {
     double gain;            /* ratio_pad gain: resized h / original h */
 };
 
-static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_case *c)
+static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_case *c, int unfused)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "coco8-pose/images/val/%s", c->name);
@@ -40,7 +44,8 @@ static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_ca
     int64_t A = cpose_model_num_anchors(m, 672, 672);
     CHECK(A == 84 * 84 + 42 * 42 + 21 * 21);
     float *pred = cpose_malloc((size_t)56 * A * sizeof(float));
-    CHECK(cpose_model_predict(m, chw, 1, 672, 672, pred) == CPOSE_OK);
+    CHECK((unfused ? cpose_model_predict_unfused(m, chw, 1, 672, 672, pred)
+                   : cpose_model_predict(m, chw, 1, 672, 672, pred)) == CPOSE_OK);
     struct cpose_nms_opts o;
     cpose_nms_opts_val(&o, 1);
     float *rows = NULL;
@@ -73,7 +78,7 @@ static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_ca
             for (int q = 0; q < 51; q++)
                 if (q % 3 != 2) wk = fmax(wk, fabs(r[6 + q] - cJSON_GetArrayItem(kp, q)->valuedouble));
             double ws = fabs(r[4] - cJSON_GetObjectItem(refs[j], "score")->valuedouble);
-            if (wb <= 0.25 && wk <= 0.25 && ws <= 1e-4) {
+            if (wb <= 0.25 && wk <= 0.25 && ws <= 2e-4) {
                 ok = 1;
                 swapped += off != 0;
                 worst_box = fmax(worst_box, wb), worst_kpt = fmax(worst_kpt, wk), worst_score = fmax(worst_score, ws);
@@ -85,8 +90,8 @@ static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_ca
     CHECK_MSG(n == k, "%s: %lld rows, Ultralytics %d", c->name, (long long)n, k);
     CHECK_MSG(matched == k, "%s: %d of %d rows match", c->name, matched, k);
     CHECK_MSG(swapped <= 4, "%s: %d rows out of place", c->name, swapped);
-    printf("%s: %lld rows (Ultralytics %d), %d match (%d with a neighbour); worst |dbox| %.3g px, |dkpt| %.3g px, "
-           "|dscore| %.3g\n", c->name, (long long)n, k, matched, swapped, worst_box, worst_kpt, worst_score);
+    printf("%s%s: %lld rows (Ultralytics %d), %d match (%d with a neighbour); worst |dbox| %.3g px, |dkpt| %.3g px, "
+           "|dscore| %.3g\n", unfused ? "(unfused) " : "", c->name, (long long)n, k, matched, swapped, worst_box, worst_kpt, worst_score);
     cpose_free(rows);
     cpose_free(pred);
     cpose_free(chw);
@@ -136,7 +141,8 @@ int main(void)
         {"000000000136.jpg", 136, 16, 96, 300, 640, 479, 479.0 / 374.0},
         {"000000000151.jpg", 151, 96, 16, 300, 0, 0, 1.0},
     };
-    for (int i = 0; i < 4; i++) compare_image(m, ref, &cases[i]);
+    for (int unfused = 0; unfused <= 1; unfused++)
+        for (int i = 0; i < 4; i++) compare_image(m, ref, &cases[i], unfused);
     cJSON_Delete(ref);
     cpose_free(text);
 
