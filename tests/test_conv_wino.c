@@ -5,6 +5,7 @@
 #include "kernels.h"
 #include "simd_avx2.h"
 #include "testlib.h"
+#include "tl_tensor.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,19 +15,6 @@ static float frand(uint64_t *s)
 {
     *s = *s * 6364136223846793005ull + 1442695040888963407ull;
     return (float)((*s >> 33) & 0xffffff) / 16777215.0f * 2 - 1;
-}
-
-/* NCHW data into a fresh nChw8c buffer (zero padding). */
-static struct cpose_tensor blk(const float *src, int N, int C, int H, int W)
-{
-    struct cpose_tensor t = {0};
-    cpose_tensor_set4(&t, N, C, H, W, CPOSE_LAYOUT_BLK8);
-    t.data = calloc(cpose_tensor_size(&t), sizeof(float));
-    for (int n = 0; n < N; n++)
-        for (int c = 0; c < C; c++)
-            for (int h = 0; h < H; h++)
-                for (int w = 0; w < W; w++) t.data[cpose_tensor_off(&t, n, c, h, w)] = src[((n * C + c) * H + h) * W + w];
-    return t;
 }
 
 static void run_case(int N, int C, int O, int H, int W, int act, int with_res, uint64_t seed)
@@ -56,7 +44,8 @@ static void run_case(int N, int C, int O, int H, int W, int act, int with_res, u
                 }
     struct cpose_conv2d_params p = {.cin = C, .cout = O, .k = 3, .stride = 1, .pad = 1, .act = act,
                                     .out_layout = CPOSE_LAYOUT_BLK8, .weight = wt, .bias = b};
-    struct cpose_tensor tx = blk(x, N, C, H, W), tr = blk(r, N, O, H, W), ty = {0};
+    struct cpose_tensor tx = tl_tensor_from_nchw(x, N, C, H, W, CPOSE_LAYOUT_BLK8);
+    struct cpose_tensor tr = tl_tensor_from_nchw(r, N, O, H, W, CPOSE_LAYOUT_BLK8), ty = {0};
     cpose_tensor_set4(&ty, N, O, H, W, CPOSE_LAYOUT_BLK8);
     ty.data = malloc(sizeof(float) * cpose_tensor_size(&ty));
     for (int via_kernel = 0; via_kernel < 2; via_kernel++) {

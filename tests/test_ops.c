@@ -4,6 +4,7 @@
 #include "graph.h"
 #include "kernels.h"
 #include "testlib.h"
+#include "tl_tensor.h"
 
 #include <math.h>
 #include <string.h>
@@ -213,19 +214,6 @@ static void test_conv(void)
     }
 }
 
-/* Stores NCHW data src into a fresh buffer in `layout` (zero padding); returns the tensor. */
-static struct cpose_tensor to_layout(const float *src, int64_t N, int64_t C, int64_t H, int64_t W, int layout)
-{
-    struct cpose_tensor t = {0};
-    cpose_tensor_set4(&t, N, C, H, W, layout);
-    t.data = calloc(cpose_tensor_size(&t), sizeof(float));
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t h = 0; h < H; h++)
-                for (int64_t w = 0; w < W; w++) t.data[cpose_tensor_off(&t, n, c, h, w)] = src[((n * C + c) * H + h) * W + w];
-    return t;
-}
-
 /* Runs op on inputs stored in `layout`, returns the NCHW result in y and checks padding is zero. */
 static int run_in_layout(const struct cpose_op_def *d, const struct cpose_tensor *nchw_in, int n_in, void *params,
                          int layout, float *y)
@@ -234,7 +222,7 @@ static int run_in_layout(const struct cpose_op_def *d, const struct cpose_tensor
     const struct cpose_tensor *in[4];
     for (int i = 0; i < n_in; i++) {
         const struct cpose_tensor *s = nchw_in + i;
-        tin[i] = to_layout(s->data, s->dims[0], s->dims[1], s->dims[2], s->dims[3], layout);
+        tin[i] = tl_tensor_from_nchw(s->data, s->dims[0], s->dims[1], s->dims[2], s->dims[3], layout);
         in[i] = &tin[i];
     }
     int rc = d->shape(in, n_in, params, &out);

@@ -3,6 +3,7 @@
  * ones, with grids whose pixel counts are and are not multiples of 8. */
 #include "graph.h"
 #include "testlib.h"
+#include "tl_tensor.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,19 +57,6 @@ static void ref_level(const float *box, const float *kpt, int H, int W, int R, i
     }
 }
 
-/* NCHW data of one image batch into a fresh tensor of `layout` (padding zero). */
-static struct cpose_tensor stored(const float *src, int N, int C, int H, int W, int layout)
-{
-    struct cpose_tensor t = {0};
-    cpose_tensor_set4(&t, N, C, H, W, layout);
-    t.data = calloc(cpose_tensor_size(&t), sizeof(float));
-    for (int n = 0; n < N; n++)
-        for (int c = 0; c < C; c++)
-            for (int h = 0; h < H; h++)
-                for (int w = 0; w < W; w++) t.data[cpose_tensor_off(&t, n, c, h, w)] = src[((n * C + c) * H + h) * W + w];
-    return t;
-}
-
 static void run_case(int N, int nl, const int (*hw)[2], int nc, int nk, int kdim, uint64_t seed)
 {
     enum { R = 16 };
@@ -99,8 +87,8 @@ static void run_case(int N, int nl, const int (*hw)[2], int nc, int nk, int kdim
             struct cpose_tensor t[8], out = {.data = got};
             const struct cpose_tensor *in[8];
             for (int l = 0; l < nl; l++) {
-                t[l] = stored(box[l], N, CB, hw[l][0], hw[l][1], layouts[li]);
-                t[nl + l] = stored(kpt[l], N, CK, hw[l][0], hw[l][1], layouts[li]);
+                t[l] = tl_tensor_from_nchw(box[l], N, CB, hw[l][0], hw[l][1], layouts[li]);
+                t[nl + l] = tl_tensor_from_nchw(kpt[l], N, CK, hw[l][0], hw[l][1], layouts[li]);
                 in[l] = &t[l], in[nl + l] = &t[nl + l];
             }
             struct cpose_pose_head_params p = {.nl = nl, .nc = nc, .nk = nk, .kdim = kdim, .reg_max = R,
