@@ -22,11 +22,12 @@ import json, resource, sys, time
 t = time.perf_counter()
 with open(sys.argv[1], "rb") as f:
     d = json.load(f)
-print("%.3f %.0f" % (time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-print("python " + sys.version.split()[0], file=sys.stderr)
+print("%.3f %.0f %s" % (time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                       sys.version.split()[0]))
 ' "$json")
-    p_s+=("${py% *}"); p_mb+=("${py#* }")
-    echo "round $r: cpose convert ${c_s[-1]} s, ${c_mb[-1]} MB | $(cat "$WORK/python-version") json.load ${p_s[-1]} s, ${p_mb[-1]} MB"
+    read -r s mb ver <<< "$py"
+    p_s+=("$s"); p_mb+=("$mb")
+    echo "round $r: cpose convert ${c_s[-1]} s, ${c_mb[-1]} MB | python $ver json.load $s s, $mb MB"
 done
 cs=$(median "${c_s[@]}"); cm=$(median "${c_mb[@]}"); ps=$(median "${p_s[@]}"); pm=$(median "${p_mb[@]}")
 awk -v cs="$cs" -v cm="$cm" -v ps="$ps" -v pm="$pm" -v n="$(nproc)" 'BEGIN {
