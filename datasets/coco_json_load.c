@@ -64,10 +64,22 @@ static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, i
         return i + 1;
     }
     while (i < n) {
-        size_t len = json_number_len(s + i, n - i);
-        if (!len) break;
-        double v = cpose_coco_number(s + i, len);
-        cpose_vec_push(&p->kpts, &v);
+        /* small non-negative integers (most keypoint values) directly; anything else by the rules */
+        size_t d = i;
+        uint64_t m = 0;
+        while (d < n && d - i < 15 && is_digit(s[d])) m = m * 10 + (uint64_t)(s[d++] - '0');
+        size_t len;
+        double v;
+        if (d > i && d < n && (s[d] == ',' || s[d] == ']' || is_ws(s[d])) && (s[i] != '0' || d == i + 1)) {
+            len = d - i;
+            v = (double)m;
+        } else {
+            len = json_number_len(s + i, n - i);
+            if (!len) break;
+            v = cpose_coco_number(s + i, len);
+        }
+        if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
+        ((double *)p->kpts.data)[p->kpts.len++] = v;
         k++;
         i += len;
         while (i < n && is_ws(s[i])) i++;
