@@ -1,9 +1,9 @@
 /* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
- * for pipes, and for files and memory a single pass that (1) hands `segmentation` polygons past yajl
- * after checking them with a strict number-array scan, and (2) splits a large annotations array at
- * object boundaries so that its pieces are parsed on several threads. Both shortcuts are only taken
- * when yajl itself confirms the position they rely on, so the result and every error message equal
- * those of feeding the whole file to yajl. */
+ * for pipes, and for files and memory a single pass with three shortcuts: `segmentation` polygons
+ * are handed past yajl after a strict number-array scan, flat `keypoints` lists are converted here,
+ * and a large annotations array (or results list) is split at object boundaries so that its pieces
+ * are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
+ * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
 #define _GNU_SOURCE /* memmem */
 #include "coco_json.h"
 #include "coco_json_impl.h"
@@ -198,17 +198,19 @@ struct piece {
     char msg[1024];
 };
 
-static const char ANN_PREFIX[] = "{\"annotations\":[";
+/* What stands in for the text before a piece: inside the annotations list of a ground-truth object,
+ * or inside a results list. */
+static const char GT_PREFIX[] = "{\"annotations\":[", RESULTS_PREFIX[] = "[";
 
-static void parse_piece(struct piece *pc, const char *path, const char *buf, int first, int skip_seg,
-                        struct cpose_coco *out_if_last)
+static void parse_piece(struct piece *pc, const char *path, const char *buf, int first, int is_results,
+                        int skip_seg, struct cpose_coco *out_if_last)
 {
+    const char *prefix = is_results ? RESULTS_PREFIX : GT_PREFIX;
     struct coco_parser *p = &pc->p;
     cpose_coco_parser_init(p, path);
     int rc = CPOSE_OK;
     if (!first) /* stand-in for what precedes the piece: inside the top-level annotations list */
-        rc = cpose_coco_parser_feed(p, ANN_PREFIX, sizeof ANN_PREFIX - 1,
-                                    (int64_t)pc->begin - (int64_t)(sizeof ANN_PREFIX - 1));
+        rc = cpose_coco_parser_feed(p, prefix, strlen(prefix), (int64_t)pc->begin - (int64_t)strlen(prefix));
     if (rc == CPOSE_OK) rc = feed_range(p, buf, pc->begin, pc->close, skip_seg);
     if (rc == CPOSE_OK && pc->last) {
         rc = cpose_coco_parser_finish(p, out_if_last);
@@ -217,7 +219,7 @@ static void parse_piece(struct piece *pc, const char *path, const char *buf, int
         size_t n_before = p->anns.len;
         rc = cpose_coco_parser_feed(p, buf + pc->close, 1, (int64_t)pc->close);
         pc->boundary_ok = rc == CPOSE_OK && p->anns.len == n_before + 1 && p->st == ST_LIST && p->sec == SEC_ANNS &&
-                          !p->skip && !p->top_is_list;
+                          !p->skip && p->top_is_list == is_results;
         if (pc->boundary_ok) {
             uint64_t keys = p->n_keys;
             rc = cpose_coco_parser_feed(p, buf + pc->close + 1, pc->next - pc->close - 1, (int64_t)pc->close + 1);
@@ -253,12 +255,14 @@ static int find_boundary(const char *buf, size_t len, size_t from, size_t *close
 }
 
 /* Splits [0, len) into up to n pieces of similar size whose inner boundaries lie between two objects
- * after the first "annotations" key. Returns the number of pieces (1: no split). */
-static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs)
+ * after the first "annotations" key (ground truth) or in the top-level list (results: *is_results
+ * set). Returns the number of pieces (1: no split). */
+static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs, int *is_results)
 {
     size_t i = 0;
     while (i < len && is_ws(buf[i])) i++;
-    const char *ann = i < len && buf[i] == '{' ? memmem(buf, len, "\"annotations\"", 13) : NULL;
+    *is_results = i < len && buf[i] == '[';
+    const char *ann = i >= len ? NULL : *is_results ? buf + i : buf[i] == '{' ? memmem(buf, len, "\"annotations\"", 13) : NULL;
     int k = 0;
     pcs[0].begin = 0;
     if (ann && n > 1) {
@@ -317,7 +321,8 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
     memset(out, 0, sizeof *out);
     if (n_chunks > MAX_CHUNKS) n_chunks = MAX_CHUNKS;
     struct piece *pcs = cpose_calloc((size_t)(n_chunks > 1 ? n_chunks : 1), sizeof *pcs);
-    int n = n_chunks > 1 ? plan_pieces(buf, len, n_chunks, pcs) : 1;
+    int is_results = 0;
+    int n = n_chunks > 1 ? plan_pieces(buf, len, n_chunks, pcs, &is_results) : 1;
     if (n == 1) {
         cpose_free(pcs);
         return parse_sequential(path, buf, len, skip_seg, out);
@@ -325,7 +330,7 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
     struct cpose_coco last_out;
     memset(&last_out, 0, sizeof last_out);
 #pragma omp parallel for num_threads(n) schedule(static, 1)
-    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, skip_seg, &last_out);
+    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, &last_out);
 
     /* In file order: the first piece that failed reports its error (its start was confirmed by the
      * piece before); a boundary yajl did not confirm sends the whole document down the plain path. */
@@ -345,6 +350,7 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
         for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
         struct coco_parser *p0 = &pcs[0].p;
         out->path = last_out.path;
+        out->is_results = last_out.is_results;
         out->images = p0->images.data, out->n_images = p0->images.len;
         out->anns = p0->anns.data, out->n_anns = p0->anns.len;
         out->categories = p0->cats.data, out->n_categories = p0->cats.len;

@@ -1,7 +1,7 @@
 /* tests/test_coco_json_split.c — the COCO reader's shortcuts (segmentation polygons handed past yajl,
  * the annotations array parsed in pieces on several threads) against the plain path that feeds every
  * byte to yajl on one thread: on random documents full of traps (strings holding `},{` and
- * `"segmentation":`, RLE objects, odd white space, sections in any order) every variant must give the
+ * `"segmentation":`, RLE objects, odd white space, sections in any order, results lists) every variant must give the
  * same images, annotations, categories and keypoints; on corrupted copies, the same error message. */
 #include "alloc.h"
 #include "coco_json.h"
@@ -116,6 +116,7 @@ static void annotation(struct sb *b, int64_t id, int n_images)
     put(b, "%s}", ws());
 }
 
+/* layout 0-2: ground truth with the sections in different orders; 3: a results list. */
 static char *document(int n_images, int n_anns, int layout)
 {
     struct sb b = {0};
@@ -126,12 +127,17 @@ static char *document(int n_images, int n_anns, int layout)
         put(&images, "%s{\"id\": %d, \"file_name\": \"%s%d.jpg\", \"width\": %d, \"height\": 480}", i > 1 ? "," : "",
             i, rnd(3) ? "img" : "},{\\\"segmentation\\\":[", i, 320 + (int)rnd(400));
     put(&images, "]");
-    put(&anns, "\"annotations\":%s[%s", ws(), ws());
+    put(&anns, "%s[%s", layout == 3 ? "" : "\"annotations\":", ws());
     for (int a = 0; a < n_anns; a++) {
         if (a) put(&anns, "%s,%s", ws(), ws());
         annotation(&anns, 1000 + a, n_images);
     }
     put(&anns, "%s]", ws());
+    if (layout == 3) { /* a results list */
+        cpose_free(b.p);
+        cpose_free(images.p);
+        return anns.p;
+    }
     const char *cats = "\"categories\": [{\"id\": 1, \"name\": \"person\", \"keypoints\": [\"nose\", \"eye\", \"ear\"]}]";
     if (layout == 0) put(&b, "%s, %s, %s}", images.p, anns.p, cats);
     else if (layout == 1) put(&b, "%s,%s,%s}", cats, anns.p, images.p);
@@ -200,7 +206,7 @@ static int check_variants(const char *text, size_t len, const char *what)
 static void test_valid_documents(void)
 {
     for (int d = 0; d < 60; d++) {
-        char *doc = document(1 + (int)rnd(6), (int)rnd(40), d % 3);
+        char *doc = document(1 + (int)rnd(6), (int)rnd(40), d % 4);
         char what[64];
         snprintf(what, sizeof what, "document %d", d);
         CHECK_MSG(check_variants(doc, strlen(doc), what) == CPOSE_OK, "%s should parse: %s", what, cpose_errmsg());
@@ -213,7 +219,7 @@ static void test_corrupted_documents(void)
     static const char junk[] = {'x', ',', ']', '}', '"', '.', '-', 'e', ' ', '['};
     int n_bad = 0;
     for (int d = 0; d < 60; d++) {
-        char *doc = document(1 + (int)rnd(4), 5 + (int)rnd(30), d % 3);
+        char *doc = document(1 + (int)rnd(4), 5 + (int)rnd(30), d % 4);
         size_t len = strlen(doc);
         for (int k = 0; k < 8; k++) {
             char *bad = cpose_strdup(doc);
