@@ -1,6 +1,7 @@
 /* core/args.c — the argument table (from args.def), key=value parsing, typed accessors. */
 #include "args.h"
 #include "alloc.h"
+#include "fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -216,4 +217,11 @@ int cpose_args_int_list(const struct cpose_args *a, const char *key, int64_t *ou
         p = end;
     }
     return n;
+}
+
+char *cpose_args_run_dir(const struct cpose_args *a, const char *default_name)
+{
+    const char *project = cpose_args_is_none(a, "project") ? "runs/pose" : cpose_args_str(a, "project");
+    const char *name = cpose_args_is_none(a, "name") ? default_name : cpose_args_str(a, "name");
+    return cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
 }

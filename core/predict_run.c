@@ -144,9 +144,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
     }
     if ((rc = cpose_sources_open(cpose_args_str(a, "source"), &src)) != CPOSE_OK) goto fail;
     if (save_json) {
-        const char *project = cpose_args_is_none(a, "project") ? "runs/pose" : cpose_args_str(a, "project");
-        const char *name = cpose_args_is_none(a, "name") ? "predict" : cpose_args_str(a, "name");
-        sum->save_dir = cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
+        sum->save_dir = cpose_args_run_dir(a, "predict");
         if (!sum->save_dir) {
             rc = cpose_err_context(CPOSE_EIO, "predict run folder");
             goto fail;

@@ -396,16 +396,19 @@ int cpose_coco_parser_feed(struct coco_parser *p, const char *buf, size_t len, i
     return syntax_error(p, (const unsigned char *)buf, len);
 }
 
-int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out)
+int cpose_coco_parser_complete(struct coco_parser *p)
 {
-    int rc = CPOSE_OK;
-    memset(out, 0, sizeof *out);
     if (yajl_complete_parse(p->h) != yajl_status_ok)
-        rc = cpose_err(CPOSE_EINVAL, "%s: JSON ends too early at byte offset %lld (truncated file?)", p->path,
-                       (long long)p->base);
-    else if (p->st == ST_START)
-        rc = cpose_err(CPOSE_EINVAL, "%s: the JSON is neither a COCO object nor a results list", p->path);
-    if (rc) return rc;
+        return cpose_err(CPOSE_EINVAL, "%s: JSON ends too early at byte offset %lld (truncated file?)", p->path,
+                         (long long)p->base);
+    if (p->st == ST_START)
+        return cpose_err(CPOSE_EINVAL, "%s: the JSON is neither a COCO object nor a results list", p->path);
+    return CPOSE_OK;
+}
+
+void cpose_coco_parser_take(struct coco_parser *p, struct cpose_coco *out)
+{
+    memset(out, 0, sizeof *out);
     out->path = cpose_strdup(p->path);
     out->images = p->images.data, out->n_images = p->images.len;
     out->anns = p->anns.data, out->n_anns = p->anns.len;
@@ -416,7 +419,14 @@ int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out)
     memset(&p->anns, 0, sizeof p->anns);
     memset(&p->cats, 0, sizeof p->cats);
     memset(&p->kpts, 0, sizeof p->kpts);
-    return CPOSE_OK;
+}
+
+int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = cpose_coco_parser_complete(p);
+    if (rc == CPOSE_OK) cpose_coco_parser_take(p, out);
+    return rc;
 }
 
 void cpose_coco_parser_free(struct coco_parser *p)

@@ -49,7 +49,11 @@ void cpose_coco_parser_init(struct coco_parser *p, const char *path);
  * the bytes are synthetic stand-ins); CPOSE_EINVAL with the message recorded on malformed JSON or a
  * wrongly typed key. */
 int cpose_coco_parser_feed(struct coco_parser *p, const char *buf, size_t len, int64_t file_off);
-/* Ends the document and moves what was read into *out (the parser's vectors then belong to out). */
+/* Ends the document: CPOSE_EINVAL when it is truncated or neither an object nor a list. */
+int cpose_coco_parser_complete(struct coco_parser *p);
+/* Moves what was read into *out (the parser's vectors then belong to out). */
+void cpose_coco_parser_take(struct coco_parser *p, struct cpose_coco *out);
+/* complete, then take. */
 int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out);
 /* Frees what the parser still owns (after finish: only the yajl handle). */
 void cpose_coco_parser_free(struct coco_parser *p);

@@ -188,7 +188,7 @@ static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size
 
 /* One piece of the document for one parser: [begin, close) is parsed, then the annotation's closing
  * brace at `close` is fed alone and must end an annotation, then [close+1, next) (a comma and white
- * space) must produce no event. The last piece has close = len and is finished instead. */
+ * space) must produce no event. The last piece has close = len and ends the document instead. */
 struct piece {
     size_t begin, close, next;
     int last;
@@ -203,7 +203,7 @@ struct piece {
 static const char GT_PREFIX[] = "{\"annotations\":[", RESULTS_PREFIX[] = "[";
 
 static void parse_piece(struct piece *pc, const char *path, const char *buf, int first, int is_results,
-                        int skip_seg, struct cpose_coco *out_if_last)
+                        int skip_seg)
 {
     const char *prefix = is_results ? RESULTS_PREFIX : GT_PREFIX;
     struct coco_parser *p = &pc->p;
@@ -213,7 +213,7 @@ static void parse_piece(struct piece *pc, const char *path, const char *buf, int
         rc = cpose_coco_parser_feed(p, prefix, strlen(prefix), (int64_t)pc->begin - (int64_t)strlen(prefix));
     if (rc == CPOSE_OK) rc = feed_range(p, buf, pc->begin, pc->close, skip_seg);
     if (rc == CPOSE_OK && pc->last) {
-        rc = cpose_coco_parser_finish(p, out_if_last);
+        rc = cpose_coco_parser_complete(p);
         pc->boundary_ok = 1;
     } else if (rc == CPOSE_OK) {
         size_t n_before = p->anns.len;
@@ -327,10 +327,8 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
         cpose_free(pcs);
         return parse_sequential(path, buf, len, skip_seg, out);
     }
-    struct cpose_coco last_out;
-    memset(&last_out, 0, sizeof last_out);
 #pragma omp parallel for num_threads(n) schedule(static, 1)
-    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, &last_out);
+    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg);
 
     /* In file order: the first piece that failed reports its error (its start was confirmed by the
      * piece before); a boundary yajl did not confirm sends the whole document down the plain path. */
@@ -340,27 +338,8 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
         else if (!pcs[j].boundary_ok) replan = 1;
     }
     if (rc == CPOSE_OK && !replan) {
-        /* The last piece's vectors are in last_out; hand them back to its parser to merge in order. */
-        struct coco_parser *lp = &pcs[n - 1].p;
-        lp->images = (struct cpose_vec){last_out.images, last_out.n_images, last_out.n_images, sizeof(struct cpose_coco_image)};
-        lp->anns = (struct cpose_vec){last_out.anns, last_out.n_anns, last_out.n_anns, sizeof(struct cpose_coco_ann)};
-        lp->cats = (struct cpose_vec){last_out.categories, last_out.n_categories, last_out.n_categories,
-                                      sizeof(struct cpose_coco_category)};
-        lp->kpts = (struct cpose_vec){last_out.kpt_values, last_out.n_kpt_values, last_out.n_kpt_values, sizeof(double)};
         for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
-        struct coco_parser *p0 = &pcs[0].p;
-        out->path = last_out.path;
-        out->is_results = last_out.is_results;
-        out->images = p0->images.data, out->n_images = p0->images.len;
-        out->anns = p0->anns.data, out->n_anns = p0->anns.len;
-        out->categories = p0->cats.data, out->n_categories = p0->cats.len;
-        out->kpt_values = p0->kpts.data, out->n_kpt_values = p0->kpts.len;
-        memset(&p0->images, 0, sizeof p0->images);
-        memset(&p0->anns, 0, sizeof p0->anns);
-        memset(&p0->cats, 0, sizeof p0->cats);
-        memset(&p0->kpts, 0, sizeof p0->kpts);
-    } else {
-        cpose_coco_free(&last_out);
+        cpose_coco_parser_take(&pcs[0].p, out);
     }
     for (int j = 0; j < n; j++) cpose_coco_parser_free(&pcs[j].p);
     cpose_free(pcs);

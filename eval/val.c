@@ -253,9 +253,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     if ((rc = cpose_val_data_open(data, split, anno, save_json, eval_nc, &d)) != CPOSE_OK) goto fail;
     c.class_map = d.class_map;
 
-    const char *project = cpose_args_is_none(a, "project") ? "runs/pose" : cpose_args_str(a, "project");
-    const char *name = cpose_args_is_none(a, "name") ? "val" : cpose_args_str(a, "name");
-    out->save_dir = cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
+    out->save_dir = cpose_args_run_dir(a, "val");
     if (!out->save_dir) {
         rc = cpose_err_context(CPOSE_EIO, "val run folder");
         goto fail;
