@@ -10,6 +10,7 @@ PKGS=(
   liblua5.4-dev lua5.4
   libcjson-dev libyajl-dev libyaml-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   nginx-light zip unzip bzip2 xz-utils python3
 )
 
