@@ -389,7 +389,7 @@ static void print_summary(const struct cpose_scan_opts *o, const char *labels_di
 {
     const char *pre = o->prefix ? o->prefix : "";
     if (s->from_cache)
-        cpose_info("%sScanning %s.cache... %ld images, %ld backgrounds, %ld corrupt", pre, labels_dir, s->nf,
+        cpose_info("%sScanning %s" CPOSE_LABEL_CACHE_SUFFIX "... %ld images, %ld backgrounds, %ld corrupt", pre, labels_dir, s->nf,
                    s->nm + s->ne, s->nc);
     else
         cpose_info("%sScanning %s... %ld images, %ld backgrounds, %ld corrupt", pre, labels_dir, s->nf, s->nm + s->ne,
@@ -407,7 +407,7 @@ int cpose_labels_scan(char *const *im_files, size_t n, const struct cpose_scan_o
     char *lb0 = cpose_img2label_path(im_files[0]);
     char *labels_dir = cpose_path_dirname(lb0);
     cpose_free(lb0);
-    char *cache_path = o->cache_path ? cpose_strdup(o->cache_path) : cpose_asprintf("%s.cache", labels_dir);
+    char *cache_path = o->cache_path ? cpose_strdup(o->cache_path) : cpose_asprintf("%s" CPOSE_LABEL_CACHE_SUFFIX, labels_dir);
     char hex[65];
     if (o->use_cache) {
         scan_hash(im_files, n, o, hex);

@@ -26,11 +26,16 @@ struct cpose_label_set {
     int from_cache;                 /* 1 when read from a valid cache file */
 };
 
+/* The label cache's suffix, appended to the labels folder: labels/val → labels/val.cpose.cache.
+ * Ultralytics keeps its own cache (a pickled numpy dict) at labels/val.cache; cpose never reads
+ * nor writes that name, so both tools can scan the same dataset side by side. */
+#define CPOSE_LABEL_CACHE_SUFFIX ".cpose.cache"
+
 struct cpose_scan_opts {
     int nc;               /* number of classes (class ids must be < nc) */
     int K, ndim;          /* kpt_shape; K = 0 for box-only labels */
     const char *prefix;   /* "train: " etc. for the summary line, may be NULL */
-    int use_cache;        /* read/write <labels dir>.cache (skipped with a warning when not writable) */
+    int use_cache;        /* read/write <labels dir>.cpose.cache (skipped with a warning when not writable) */
     const char *cache_path; /* override the cache location (NULL: beside the labels folder) */
 };
 

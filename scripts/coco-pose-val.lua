@@ -59,7 +59,7 @@ local pose_json_dir = root .. "/annotations/person_keypoints"
 run("mkdir -p " .. q(pose_json_dir) .. " && cp " .. q(gt) .. " " .. q(pose_json_dir .. "/"))
 local conv = cpose.convert_coco{json_dir = pose_json_dir, save_dir = root .. "/converted", style = "ultralytics",
                                 exist_ok = true}
-run("rm -rf " .. q(root .. "/labels/val2017") .. " " .. q(root .. "/labels/val2017.cache") .. " && mkdir -p "
+run("rm -rf " .. q(root .. "/labels/val2017") .. " " .. q(root .. "/labels/val2017.cpose.cache") .. " && mkdir -p "
     .. q(root .. "/labels") .. " && mv " .. q(root .. "/converted/labels/person_keypoints_val2017") .. " "
     .. q(root .. "/labels/val2017"))
 local yaml = root .. "/coco-pose.yaml"

@@ -273,6 +273,16 @@ static void test_scan_crafted(void)
     snprintf(p, sizeof p, "%s/images/s/h_garbage.jpg", tmp);
     write_text(p, "garbage, not an image \xff\xd9"); /* ends like a JPEG, decodes as nothing */
 
+    /* Ultralytics' own cache beside ours: labels/s.cache, an .npy file holding a pickled dict (np.save,
+     * then renamed). cpose must neither read it nor write over it. */
+    static const char ul_cache[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '|O', 'fortran_order': False, 'shape': (), }"
+                                   "          \n\x80\x04\x95\x20\x00\x00\x00\x00\x00\x00\x00}\x94(\x8c\x04hash\x94.";
+    char ul_path[4096];
+    snprintf(ul_path, sizeof ul_path, "%s/labels/s.cache", tmp);
+    FILE *ul = fopen(ul_path, "wb");
+    CHECK(ul && fwrite(ul_cache, 1, sizeof ul_cache - 1, ul) == sizeof ul_cache - 1);
+    if (ul) fclose(ul);
+
     snprintf(p, sizeof p, "%s/images", tmp);
     size_t n = 0;
     char **files = list_of(p, &n);
@@ -295,7 +305,7 @@ static void test_scan_crafted(void)
         CHECK_MSG(found, "no message containing '%s'", needles[k]);
     }
     cpose_labels_free(&s);
-    snprintf(p, sizeof p, "%s/labels/s.cache", tmp);
+    snprintf(p, sizeof p, "%s/labels/s.cpose.cache", tmp);
     CHECK(cpose_path_is_file(p));
     /* a changed label file invalidates the cache */
     CHECK(cpose_labels_scan(files, n, &o, &s) == CPOSE_OK && s.from_cache);
@@ -305,16 +315,22 @@ static void test_scan_crafted(void)
     CHECK(cpose_labels_scan(files, n, &o, &s) == CPOSE_OK && !s.from_cache && s.nc == 4 && s.nf == 4);
     cpose_labels_free(&s);
     /* a read-only labels parent: no cache, a warning */
-    snprintf(p, sizeof p, "%s/labels/s.cache", tmp);
+    snprintf(p, sizeof p, "%s/labels/s.cpose.cache", tmp);
     unlink(p);
     snprintf(p, sizeof p, "%s/labels", tmp);
     chmod(p, 0555);
     CHECK(cpose_labels_scan(files, n, &o, &s) == CPOSE_OK && !s.from_cache);
     cpose_labels_free(&s);
-    snprintf(p, sizeof p, "%s/labels/s.cache", tmp);
+    snprintf(p, sizeof p, "%s/labels/s.cpose.cache", tmp);
     CHECK(!cpose_path_is_file(p));
     snprintf(p, sizeof p, "%s/labels", tmp);
     chmod(p, 0755);
+    /* Ultralytics' cache came through four scans byte for byte */
+    char *ul_back = NULL;
+    size_t ul_len = 0;
+    CHECK(cpose_read_file(ul_path, &ul_back, &ul_len) == CPOSE_OK && ul_len == sizeof ul_cache - 1 &&
+          memcmp(ul_back, ul_cache, ul_len) == 0);
+    cpose_free(ul_back);
     cpose_strv_free(files, n);
 }
 
@@ -354,8 +370,8 @@ int main(void)
     test_header();
     test_mapping();
     test_parse();
-    test_yaml();
-    test_scan_coco8();
     test_scan_crafted();
+    test_yaml();        /* these two need ../shared/fixtures (exit 77 without) */
+    test_scan_coco8();
     return tl_finish();
 }

@@ -63,6 +63,10 @@ static __attribute__((unused)) const char *tl_fixture(const char *rel)
     const char *root = tl_fixtures();
     if (!root) {
         printf("SKIP: ../shared/fixtures not found (fixture tests need the shared folder beside the checkout)\n");
+        if (tl_failed) { /* a failure in the parts that ran must not hide behind the skip */
+            printf("%d passed, %d failed before the fixture parts\n", tl_passed, tl_failed);
+            exit(1);
+        }
         exit(77);
     }
     char *p = buf[slot++ % 8];

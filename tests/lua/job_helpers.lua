@@ -34,7 +34,7 @@ local dir = cpose.job.dir()
 jobs.cli("synth", {save_dir = dir .. "/syn", train = 1, val = 1, imgsz = 64, exist_ok = "True"})
 T.ok(io.open(dir .. "/syn/synth-pose.yaml") ~= nil, "child cpose synth wrote its dataset")
 jobs.check(dir .. "/syn/synth-pose.yaml")
-T.ok(io.open(dir .. "/syn/labels/val.cache") ~= nil, "check wrote the label cache")
+T.ok(io.open(dir .. "/syn/labels/val.cpose.cache") ~= nil, "check wrote the label cache")
 T.raises({"cpose check failed", "no-such.yaml"}, jobs.check, dir .. "/no-such.yaml")
 
 jobs.write_file(dir .. "/note.txt", "hello\n")
