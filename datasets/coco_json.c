@@ -146,8 +146,9 @@ static int on_end_array(void *ctx)
     if (p->skip) { p->skip--; return 1; }
     if (p->st == ST_NUMS) {
         if (p->sec == SEC_ANNS && p->field == F_BBOX) {
-            if (p->n_nums != 4) return fail_type(p, "bbox", "a list of 4 numbers [x, y, w, h]");
-            p->ann.has_bbox = 1;
+            if (p->n_nums == 0) p->ann.bbox_empty = 1; /* the consumer decides (JSON2YOLO: as missing) */
+            else if (p->n_nums != 4) return fail_type(p, "bbox", "a list of 4 numbers [x, y, w, h]");
+            else p->ann.has_bbox = 1;
         } else if (p->sec == SEC_ANNS && p->field == F_KEYPOINTS) {
             p->ann.has_keypoints = 1;
             p->ann.n_kpt_values = p->n_nums;
@@ -176,6 +177,10 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t n)
                          : (n == 11 && !memcmp(k, "annotations", 11)) ? SEC_ANNS
                          : (n == 10 && !memcmp(k, "categories", 10)) ? SEC_CATS
                                                                      : SEC_NONE;
+        p->top_keys |= p->pending_sec == SEC_IMAGES ? COCO_KEY_IMAGES
+                       : p->pending_sec == SEC_ANNS ? COCO_KEY_ANNS
+                       : p->pending_sec == SEC_CATS ? COCO_KEY_CATS
+                                                    : 0;
     } else if (p->st == ST_ITEM) {
         p->field = lookup_field(k, n);
     }
@@ -415,6 +420,9 @@ void cpose_coco_parser_take(struct coco_parser *p, struct cpose_coco *out)
     out->categories = p->cats.data, out->n_categories = p->cats.len;
     out->kpt_values = p->kpts.data, out->n_kpt_values = p->kpts.len;
     out->is_results = p->top_is_list;
+    out->has_images = !!(p->top_keys & COCO_KEY_IMAGES);
+    out->has_annotations = !!(p->top_keys & COCO_KEY_ANNS);
+    out->has_categories = !!(p->top_keys & COCO_KEY_CATS);
     memset(&p->images, 0, sizeof p->images);
     memset(&p->anns, 0, sizeof p->anns);
     memset(&p->cats, 0, sizeof p->cats);

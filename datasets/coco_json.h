@@ -33,7 +33,8 @@ struct cpose_coco_ann {
     size_t kpt_offset;        /* index into cpose_coco.kpt_values */
     int n_kpt_values;         /* 3·K values (x, y, v) as in the file; 0 when absent */
     unsigned has_id : 1, has_image_id : 1, has_category_id : 1, has_bbox : 1, has_area : 1, has_score : 1,
-        has_keypoints : 1, has_iscrowd : 1;
+        has_keypoints : 1, has_iscrowd : 1,
+        bbox_empty : 1;       /* "bbox": [] (has_bbox stays 0: JSON2YOLO treats it as missing) */
     int64_t byte_offset;      /* where the object starts in the file (for error messages) */
 };
 
@@ -54,6 +55,7 @@ struct cpose_coco {
     double *kpt_values;       /* all keypoint numbers, ann->kpt_offset indexes here */
     size_t n_kpt_values;
     int is_results;           /* 1 when the file was a top-level array (results format) */
+    int has_images, has_annotations, has_categories; /* top-level keys present (ground-truth object) */
 };
 
 /* Reads a COCO file: a top-level object (ground truth; "images", "annotations", "categories" read,

@@ -11,6 +11,7 @@
 #include "datasets/coco_json.h"
 
 enum coco_section { SEC_NONE, SEC_IMAGES, SEC_ANNS, SEC_CATS };
+enum { COCO_KEY_IMAGES = 1, COCO_KEY_ANNS = 2, COCO_KEY_CATS = 4 };
 /* ST_LIST is only ever the array directly under a top-level key (or the top-level results list);
  * everything nested deeper than an item's own fields is skipped with the `skip` depth counter. */
 enum coco_state { ST_START, ST_TOP, ST_LIST, ST_ITEM, ST_NUMS, ST_DONE };
@@ -30,6 +31,7 @@ struct coco_parser {
     int n_nums;              /* values seen in the current bbox/keypoints array */
     int rc;                  /* first error recorded by a callback */
     int top_is_list;         /* the document is a results list */
+    unsigned top_keys;       /* COCO_KEY_* bits: top-level keys seen */
     uint64_t n_keys;         /* map keys seen so far (the drivers use it to confirm a key they found) */
     int last_key_is_segmentation; /* the last key was "segmentation" directly in an annotation */
     int last_key_is_keypoints;    /* the last key was "keypoints" directly in an annotation */

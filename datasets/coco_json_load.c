@@ -286,6 +286,7 @@ static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs, in
 /* Appends the vectors of `from` to `to`, keypoint offsets shifted; `from` is left empty. */
 static void append_parser(struct coco_parser *to, struct coco_parser *from)
 {
+    to->top_keys |= from->top_keys;
     size_t kbase = to->kpts.len;
     cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
     if (from->kpts.len) memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));

@@ -111,8 +111,9 @@ static int cmp_name_ent(const void *a, const void *b)
     return x->order - y->order;
 }
 
-/* "names:\n  0: person\n" — classes sorted, the last category wins for a repeated class. */
-static void names_block(const struct cpose_coco *c, int cls91to80, struct cbuf *b)
+/* "names:\n  0: person\n" — classes sorted, the last category wins for a repeated class. Returns the
+ * number of categories that have a class. */
+static size_t names_block(const struct cpose_coco *c, int cls91to80, struct cbuf *b)
 {
     struct name_ent *e = cpose_calloc(c->n_categories + 1, sizeof *e);
     size_t n = 0;
@@ -145,6 +146,7 @@ static void names_block(const struct cpose_coco *c, int cls91to80, struct cbuf *
         b->p[b->n++] = '\n';
     }
     cpose_free(e);
+    return n;
 }
 
 struct img_key {
@@ -157,6 +159,15 @@ static int cmp_img_key(const void *a, const void *b)
     const struct img_key *x = a, *y = b;
     if (x->id != y->id) return x->id < y->id ? -1 : 1;
     return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* JSON2YOLO's image key: the id printed with "%g" (6 significant digits, so ids from 1,000,000 on
+ * share keys, e.g. 1000001 and 1000002 are both "1e+06"), read back as a number. */
+static int64_t json2yolo_id_key(int64_t id)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", (double)id);
+    return (int64_t)strtod(buf, NULL);
 }
 
 /* Index of the image with this id (the last one in the file when ids repeat, as a Python dict
@@ -289,9 +300,9 @@ static int image_rows(struct conv_ctx *cx, size_t img, struct cbuf *b, long long
 
 /* Writes a file; dirfd (or AT_FDCWD) is the open folder of path, name the part below it (so the
  * kernel does not walk the whole path for each of 64k files). */
-static int write_all(int dirfd, const char *name, const char *path, const char *data, size_t len)
+static int write_all(int dirfd, const char *name, const char *path, const char *data, size_t len, int append)
 {
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0666);
     if (fd < 0) return cpose_err(CPOSE_EIO, "cannot write '%s': %s", path, strerror(errno));
     while (len) {
         ssize_t w = write(fd, data, len);
@@ -321,9 +332,11 @@ static int cmp_ord(const void *a, const void *b)
     return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
 }
 
-/* Label path for an image: labels_dir/file_name with its extension replaced by .txt. */
-static char *label_path(const char *labels_dir, const char *file_name)
+/* Label path for an image: labels_dir/file_name with its extension replaced by .txt (an absolute
+ * file_name keeps only its base name when base_of_absolute, as JSON2YOLO does). */
+static char *label_path(const char *labels_dir, const char *file_name, int base_of_absolute)
 {
+    if (base_of_absolute && file_name[0] == '/') file_name = cpose_path_basename(file_name);
     const char *ext = cpose_path_ext(file_name);
     size_t stem_len = strlen(file_name) - strlen(ext);
     return cpose_asprintf("%s/%.*s.txt", labels_dir, (int)stem_len, file_name);
@@ -339,6 +352,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     struct cbuf yb = {0};
     char *labels_dir = NULL, *yaml_path = NULL;
     struct conv_ctx cx = {0};
+    int j2y = o->style == CPOSE_CONVERT_JSON2YOLO, checks = o->strict || !j2y;
     double t_load = cpose_now(), c_load = cpu_seconds();
     int rc = cpose_coco_load(json_path, &c);
     if (rc != CPOSE_OK) return rc;
@@ -347,21 +361,33 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     double t_write = cpose_now(), c_write = cpu_seconds();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);
-    if (cpose_path_is_dir(labels_dir)) {
+    /* json2yolo: a second JSON file with the same labels folder appends to it, as JSON2YOLO's "a" mode */
+    if (cpose_path_is_dir(labels_dir) && checks) {
         rc = cpose_err(CPOSE_EINVAL, "%s: labels folder '%s' already written by another JSON file in %s", json_path,
                        labels_dir, o->json_dir);
         goto fail;
     }
     if ((rc = cpose_mkdirs(labels_dir)) != CPOSE_OK) goto fail;
+    if (c.is_results || !c.has_images || !c.has_annotations) {
+        if (checks) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: no images: a COCO file needs the keys 'images' and 'annotations'%s",
+                           json_path, j2y ? " (strict=False skips such files, as JSON2YOLO does)" : "");
+            goto fail;
+        }
+        cpose_warn("%s: no images: expected COCO keys 'images' and 'annotations'; skipped, as JSON2YOLO does "
+                   "(labels/%s/ stays empty)", json_path, sub);
+        goto fail; /* rc is CPOSE_OK: only the cleanup */
+    }
+    if (c.n_images == 0) cpose_warn("%s: no images: its 'images' list is empty", json_path);
 
-    /* names YAML as JSON2YOLO writes it */
-    names_block(&c, o->cls91to80, &yb);
+    /* names YAML as JSON2YOLO writes it (which writes none when no category has a class) */
+    size_t n_names = names_block(&c, o->cls91to80, &yb);
     yaml_path = cpose_asprintf("%s/%s.yaml", o->save_dir, stem);
-    if ((rc = cpose_write_file_atomic(yaml_path, yb.p, yb.n)) != CPOSE_OK) goto fail;
+    if ((n_names > 0 || !j2y) && (rc = cpose_write_file_atomic(yaml_path, yb.p, yb.n)) != CPOSE_OK) goto fail;
 
     keys = cpose_malloc((c.n_images + 1) * sizeof *keys);
     for (size_t i = 0; i < c.n_images; i++) {
-        keys[i].id = c.images[i].id;
+        keys[i].id = j2y ? json2yolo_id_key(c.images[i].id) : c.images[i].id;
         keys[i].idx = i;
     }
     qsort(keys, c.n_images, sizeof *keys, cmp_img_key);
@@ -378,7 +404,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                            (long long)a->id, (long long)a->byte_offset);
             goto fail;
         }
-        long img = find_image(keys, c.n_images, a->image_id);
+        long img = find_image(keys, c.n_images, j2y ? json2yolo_id_key(a->image_id) : a->image_id);
         if (img < 0) {
             rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) refers to image_id %lld, which is not in 'images'",
                            json_path, (long long)a->id, (long long)a->byte_offset, (long long)a->image_id);
@@ -391,14 +417,25 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                            !im->file_name ? "'file_name'" : "a positive 'width' and 'height'");
             goto fail;
         }
-        if (o->use_keypoints && !a->has_keypoints && !a->iscrowd) {
-            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has no 'keypoints' (use_keypoints=True)",
-                           json_path, (long long)a->id, (long long)a->byte_offset);
+        const char *relax = j2y ? " (strict=False converts it as JSON2YOLO does)" : "";
+        if (checks && o->use_keypoints && !a->has_keypoints && !a->iscrowd) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has no 'keypoints' (use_keypoints=True)%s",
+                           json_path, (long long)a->id, (long long)a->byte_offset, relax);
             goto fail;
         }
-        if (!a->has_bbox && !a->has_keypoints && !a->iscrowd) {
-            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has neither 'bbox' nor 'keypoints'",
-                           json_path, (long long)a->id, (long long)a->byte_offset);
+        if (checks && !a->has_bbox && !a->has_keypoints && !a->iscrowd) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has neither 'bbox' nor 'keypoints'%s",
+                           json_path, (long long)a->id, (long long)a->byte_offset, relax);
+            goto fail;
+        }
+        if (checks && a->bbox_empty && !a->iscrowd) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has an empty 'bbox' []%s", json_path,
+                           (long long)a->id, (long long)a->byte_offset, relax);
+            goto fail;
+        }
+        if (a->n_kpt_values % 3 && !a->iscrowd) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has %d keypoint values, not (x, y, v) triplets",
+                           json_path, (long long)a->id, (long long)a->byte_offset, a->n_kpt_values);
             goto fail;
         }
         if (o->cls91to80 && a->has_category_id && a->category_id > 91) {
@@ -425,7 +462,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     size_t n_ord = 0;
     for (size_t i = 0; i < c.n_images; i++)
         if (first_seen[i] != (size_t)-1) {
-            ord[n_ord].path = label_path(labels_dir, c.images[i].file_name);
+            ord[n_ord].path = label_path(labels_dir, c.images[i].file_name, j2y);
             ord[n_ord].img = i;
             ord[n_ord].first_seen = first_seen[i];
             n_ord++;
@@ -481,8 +518,8 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                 dir_of = path;
                 dir_len = dl;
             }
-            int r = dirfd >= 0 ? write_all(dirfd, slash + 1, path, b.p ? b.p : "", b.n)
-                               : write_all(AT_FDCWD, path, path, b.p ? b.p : "", b.n);
+            int r = dirfd >= 0 ? write_all(dirfd, slash + 1, path, b.p ? b.p : "", b.n, j2y)
+                               : write_all(AT_FDCWD, path, path, b.p ? b.p : "", b.n, j2y);
             if (r != CPOSE_OK) {
 #pragma omp critical(cpose_convert_err)
                 if (first_rc == CPOSE_OK) {
@@ -636,7 +673,9 @@ int cpose_convert_coco(const struct cpose_convert_opts *final_o, struct cpose_co
         if (rc != CPOSE_OK) goto fail;
         if (st) st->n_json++;
     }
-    if ((rc = write_dataset_yaml(o, final_o->save_dir, jsons, n, kpt_k)) != CPOSE_OK) goto fail;
+    /* JSON2YOLO writes no dataset YAML: only the Ultralytics style adds one */
+    if (o->style == CPOSE_CONVERT_ULTRALYTICS && (rc = write_dataset_yaml(o, final_o->save_dir, jsons, n, kpt_k)) != CPOSE_OK)
+        goto fail;
     if (cpose_path_is_dir(final_o->save_dir) && (rc = cpose_remove_tree(final_o->save_dir)) != CPOSE_OK) goto fail;
     if (rename(tmp_dir, final_o->save_dir) != 0) {
         rc = cpose_err(CPOSE_EIO, "cannot rename '%s' to '%s': %s", tmp_dir, final_o->save_dir, strerror(errno));

@@ -3,7 +3,9 @@
  * formatting against libc's printf, and the error messages for malformed input. */
 /* cpose-layer: datasets */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <ftw.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -39,8 +41,8 @@ static int count_entry(const char *path, const struct stat *st, int flag, struct
     return 0;
 }
 
-/* Every file of expect/ equals the same file in got/, and got/ holds exactly one more file
- * (dataset.yaml, which JSON2YOLO does not write). */
+/* Every file of expect/ equals the same file in got/, and got/ holds no other file (no dataset.yaml:
+ * JSON2YOLO writes none). */
 static void compare_tree(const char *expect, const char *got)
 {
     g_expect_root = expect;
@@ -51,12 +53,20 @@ static void compare_tree(const char *expect, const char *got)
     CHECK(n_expect > 0);
     g_files = 0;
     nftw(got, count_entry, 16, FTW_PHYS);
-    CHECK_MSG(g_files == n_expect + 1, "%s holds %d files, expected %d", got, g_files, n_expect + 1);
+    CHECK_MSG(g_files == n_expect, "%s holds %d files, expected %d", got, g_files, n_expect);
+}
+
+static int run_opts(const char *json_dir, const char *save_dir, int cls91to80, enum cpose_convert_style style,
+                    int exist_ok, int strict)
+{
+    struct cpose_convert_opts o = {json_dir, save_dir, 1, cls91to80, exist_ok, style, strict};
+    struct cpose_convert_stats st;
+    return cpose_convert_coco(&o, &st);
 }
 
 static int run(const char *json_dir, const char *save_dir, int cls91to80, enum cpose_convert_style style, int exist_ok)
 {
-    struct cpose_convert_opts o = {json_dir, save_dir, 1, cls91to80, exist_ok, style};
+    struct cpose_convert_opts o = {json_dir, save_dir, 1, cls91to80, exist_ok, style, 0};
     struct cpose_convert_stats st;
     return cpose_convert_coco(&o, &st);
 }
@@ -79,21 +89,22 @@ static void test_fixtures(void)
     compare_tree(tl_fixture("json2yolo/edgecase/out_cls91to80"), out);
     cpose_free(out);
 
-    /* the dataset YAML for the result */
-    out = cpose_path_join(tmp, "edge/dataset.yaml");
     char *y = NULL;
     size_t n = 0;
-    CHECK(cpose_read_file(out, &y, &n) == CPOSE_OK);
+
+    /* Ultralytics style: %.6f, people without keypoints left out (expected values from Python's '%.6f') */
+    out = cpose_path_join(tmp, "ultra");
+    CHECK(run(tl_fixture("json2yolo/edgecase/in"), out, 0, CPOSE_CONVERT_ULTRALYTICS, 0) == CPOSE_OK);
+    /* the dataset YAML for the result (Ultralytics style only) */
+    char *dy = cpose_path_join(out, "dataset.yaml");
+    CHECK(cpose_read_file(dy, &y, &n) == CPOSE_OK);
     CHECK_CONTAINS(y, "train: images/person_keypoints_probe\n");
     CHECK_CONTAINS(y, "kpt_shape: [17, 3]\n");
     CHECK_CONTAINS(y, "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\n");
     CHECK_CONTAINS(y, "names:\n  0: person\n");
     cpose_free(y);
-    cpose_free(out);
-
-    /* Ultralytics style: %.6f, people without keypoints left out (expected values from Python's '%.6f') */
-    out = cpose_path_join(tmp, "ultra");
-    CHECK(run(tl_fixture("json2yolo/edgecase/in"), out, 0, CPOSE_CONVERT_ULTRALYTICS, 0) == CPOSE_OK);
+    y = NULL;
+    cpose_free(dy);
     char *a_txt = cpose_path_join(out, "labels/person_keypoints_probe/a.txt");
     CHECK(cpose_read_file(a_txt, &y, &n) == CPOSE_OK);
     const char *zeros = " 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000"
@@ -115,6 +126,157 @@ static void test_fixtures(void)
 static void write_text(const char *path, const char *text)
 {
     CHECK(cpose_write_file_atomic(path, text, strlen(text)) == CPOSE_OK);
+}
+
+/* --- JSON2YOLO's branches, one case each (style=json2yolo, strict=False) -----------------------
+ * The expected rows are written by hand from JSON2YOLO's rules (general_json2yolo.py,
+ * convert_coco_json with --use-keypoints; datasets/README.md lists the branches): class =
+ * category_id − 1; box [x, y, w, h] → x + w/2, y + h/2, w, h divided by the image width/height;
+ * keypoints x/W, y/H, v; every number printed with %g. Images are 100×50 unless said otherwise. */
+
+struct want_file {
+    const char *rel;  /* path below the output folder */
+    const char *text; /* exact content */
+};
+
+/* Writes each (name, text) JSON into a fresh folder, converts it (json2yolo, keypoints on), and
+ * checks that the output holds exactly the wanted files with the wanted bytes. Returns what the
+ * converter printed on stderr (malloc'ed) for warning checks. */
+static char *convert_case(const char *tag, const char *const *jsons, int n_json, const struct want_file *want,
+                          int n_want)
+{
+    const char *tmp = tl_tmpdir(tag);
+    char *in = cpose_path_join(tmp, "in"), *out = cpose_path_join(tmp, "out"), *err = cpose_path_join(tmp, "stderr");
+    cpose_mkdirs(in);
+    for (int i = 0; i < n_json; i++) {
+        char *p = cpose_path_join(in, jsons[2 * i]);
+        write_text(p, jsons[2 * i + 1]);
+        cpose_free(p);
+    }
+    fflush(stderr);
+    int saved = dup(2), fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    int rc = run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(fd);
+    close(saved);
+    char *log = NULL;
+    size_t n = 0;
+    cpose_read_file(err, &log, &n);
+    CHECK_MSG(rc == CPOSE_OK, "%s: convert failed: %s", tag, cpose_errmsg());
+    for (int i = 0; i < n_want; i++) {
+        char *p = cpose_path_join(out, want[i].rel), *got = NULL;
+        size_t len = 0;
+        int ok = cpose_read_file(p, &got, &len) == CPOSE_OK;
+        CHECK_MSG(ok && strcmp(got, want[i].text) == 0, "%s: %s is\n%s\nwanted\n%s", tag, want[i].rel,
+                  ok ? got : "(missing)", want[i].text);
+        cpose_free(got);
+        cpose_free(p);
+    }
+    g_files = 0;
+    nftw(out, count_entry, 16, FTW_PHYS);
+    CHECK_MSG(g_files == n_want, "%s: %d files written, wanted %d", tag, g_files, n_want);
+    cpose_free(in);
+    cpose_free(out);
+    cpose_free(err);
+    return log;
+}
+
+#define IMG(id, name) "{\"id\": " #id ", \"file_name\": \"" name "\", \"width\": 100, \"height\": 50}"
+#define PERSON "\"categories\": [{\"id\": 1, \"name\": \"person\"}]"
+
+static void test_json2yolo_branches(void)
+{
+    /* per annotation: kept; iscrowd 1 / true skipped; no category_id skipped; w ≤ 0 skipped; an exact
+     * [cls, box] duplicate skipped; num_keypoints 0 kept with zero keypoints; no iscrowd key = not crowd */
+    const char *skips[] = {"k.json", "{\"images\": [" IMG(1, "a.jpg") "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"iscrowd\": 0, \"bbox\": [10, 10, 20, 10], \"keypoints\": [20, 15, 2, 0, 0, 0]},"
+        "{\"id\": 2, \"image_id\": 1, \"category_id\": 1, \"iscrowd\": 1, \"bbox\": [1, 1, 20, 10], \"keypoints\": [20, 15, 2, 0, 0, 0]},"
+        "{\"id\": 3, \"image_id\": 1, \"category_id\": 1, \"iscrowd\": true, \"bbox\": [2, 2, 20, 10], \"keypoints\": [20, 15, 2, 0, 0, 0]},"
+        "{\"id\": 4, \"image_id\": 1, \"iscrowd\": 0, \"bbox\": [3, 3, 20, 10], \"keypoints\": [20, 15, 2, 0, 0, 0]},"
+        "{\"id\": 5, \"image_id\": 1, \"category_id\": 1, \"bbox\": [10, 10, 0, 5], \"keypoints\": [20, 15, 2, 0, 0, 0]},"
+        "{\"id\": 6, \"image_id\": 1, \"category_id\": 1, \"bbox\": [10, 10, 20, 10], \"keypoints\": [1, 1, 2, 2, 2, 2]},"
+        "{\"id\": 7, \"image_id\": 1, \"category_id\": 1, \"num_keypoints\": 0, \"bbox\": [0, 0, 50, 25], \"keypoints\": [0, 0, 0, 0, 0, 0]}"
+        "], " PERSON "}"};
+    const struct want_file w_skips[] = {{"k.yaml", "names:\n  0: person\n"},
+                                        {"labels/k/a.txt", "0 0.2 0.3 0.2 0.2 0.2 0.3 2 0 0 0\n"
+                                                           "0 0.25 0.25 0.5 0.5 0 0 0 0 0 0\n"}};
+    cpose_free(convert_case("j2y-skips", skips, 1, w_skips, 2));
+
+    /* the box: missing, null or [] → around the keypoints with v > 0; none visible or no keypoints →
+     * skipped; keypoints missing or [] → a box-only row */
+    const char *boxes[] = {"k.json", "{\"images\": [" IMG(2, "b.jpg") "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 2, \"category_id\": 1, \"keypoints\": [10, 10, 2, 30, 20, 1, 90, 45, 0]},"
+        "{\"id\": 2, \"image_id\": 2, \"category_id\": 1, \"bbox\": null, \"keypoints\": [50, 25, 2, 70, 35, 2, 0, 0, 0]},"
+        "{\"id\": 3, \"image_id\": 2, \"category_id\": 1, \"bbox\": [], \"keypoints\": [20, 10, 1, 40, 30, 1, 0, 0, 0]},"
+        "{\"id\": 4, \"image_id\": 2, \"category_id\": 1, \"keypoints\": [20, 10, 0, 40, 30, 0, 0, 0, 0]},"
+        "{\"id\": 5, \"image_id\": 2, \"category_id\": 1},"
+        "{\"id\": 6, \"image_id\": 2, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 7, \"image_id\": 2, \"category_id\": 1, \"bbox\": [80, 40, 20, 10], \"keypoints\": []}"
+        "], " PERSON "}"};
+    const struct want_file w_boxes[] = {{"k.yaml", "names:\n  0: person\n"},
+                                        {"labels/k/b.txt", "0 0.2 0.3 0.2 0.2 0.1 0.2 2 0.3 0.4 1 0.9 0.9 0\n"
+                                                           "0 0.6 0.6 0.2 0.2 0.5 0.5 2 0.7 0.7 2 0 0 0\n"
+                                                           "0 0.3 0.4 0.2 0.4 0.2 0.2 1 0.4 0.6 1 0 0 0\n"
+                                                           "0 0.05 0.1 0.1 0.2\n"
+                                                           "0 0.9 0.9 0.2 0.2\n"}};
+    cpose_free(convert_case("j2y-boxes", boxes, 1, w_boxes, 2));
+
+    /* per image: all annotations skipped → an empty file; no annotation → no file; sub-folders kept;
+     * an absolute file_name → its base name; no extension → ".txt" appended; two images with one
+     * file_name → one file, rows in the order the images were first annotated; a repeated image id →
+     * the last image with it */
+    const char *images[] = {"k.json", "{\"images\": [" IMG(3, "c.jpg") ", " IMG(4, "d.jpg") ", " IMG(5, "sub/e.png") ", "
+        IMG(6, "/data/abs/f.jpg") ", " IMG(7, "noext") ", " IMG(8, "g.jpg") ", "
+        "{\"id\": 9, \"file_name\": \"g.jpg\", \"width\": 200, \"height\": 100}, " IMG(10, "h.jpg") ", " IMG(10, "h2.jpg")
+        "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 9, \"category_id\": 1, \"bbox\": [0, 0, 100, 50]},"
+        "{\"id\": 2, \"image_id\": 8, \"category_id\": 1, \"bbox\": [0, 0, 100, 50]},"
+        "{\"id\": 3, \"image_id\": 3, \"category_id\": 1, \"iscrowd\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 4, \"image_id\": 5, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 5, \"image_id\": 6, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 6, \"image_id\": 7, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 7, \"image_id\": 10, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]}"
+        "], " PERSON "}"};
+    const struct want_file w_images[] = {{"k.yaml", "names:\n  0: person\n"},
+                                         {"labels/k/g.txt", "0 0.25 0.25 0.5 0.5\n0 0.5 0.5 1 1\n"},
+                                         {"labels/k/c.txt", ""},
+                                         {"labels/k/sub/e.txt", "0 0.05 0.1 0.1 0.2\n"},
+                                         {"labels/k/f.txt", "0 0.05 0.1 0.1 0.2\n"},
+                                         {"labels/k/noext.txt", "0 0.05 0.1 0.1 0.2\n"},
+                                         {"labels/k/h2.txt", "0 0.05 0.1 0.1 0.2\n"}};
+    cpose_free(convert_case("j2y-images", images, 1, w_images, 7));
+
+    /* ids: category_id 0 → class −1 (and names key −1); image ids match as "%g" text, so 1000001 and
+     * 1000002 are one key "1e+06" and the last such image takes both annotations */
+    const char *ids[] = {"k.json", "{\"images\": [" IMG(1000001, "p.jpg") ", " IMG(1000002, "q.jpg") "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 1000001, \"category_id\": 0, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 2, \"image_id\": 1000002, \"category_id\": 1, \"bbox\": [0, 0, 20, 10]}"
+        "], \"categories\": [{\"id\": 1, \"name\": \"person\"}, {\"id\": 0, \"name\": \"zero\"}]}"};
+    const struct want_file w_ids[] = {{"k.yaml", "names:\n  -1: zero\n  0: person\n"},
+                                      {"labels/k/q.txt", "-1 0.05 0.1 0.1 0.2\n0 0.1 0.1 0.2 0.2\n"}};
+    cpose_free(convert_case("j2y-ids", ids, 1, w_ids, 2));
+
+    /* per file: `{}` and a results list are skipped with a warning (no names YAML, an empty labels
+     * folder); no categories → no names YAML; instances_m.json and m.json share labels/m/ and append
+     * (files in sorted order); "instances_" leaves the folder name only */
+    const char *files[] = {"empty.json", "{}",
+                           "results.json", "[{\"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 1, 1], \"score\": 0.5}]",
+                           "nocats.json", "{\"images\": [" IMG(1, "x.jpg") "], \"annotations\": ["
+                           "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]}]}",
+                           "instances_m.json", "{\"images\": [" IMG(1, "x.jpg") "], \"annotations\": ["
+                           "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]}], " PERSON "}",
+                           "m.json", "{\"images\": [" IMG(1, "x.jpg") "], \"annotations\": ["
+                           "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 20, 10]}], " PERSON "}"};
+    const struct want_file w_files[] = {{"labels/nocats/x.txt", "0 0.05 0.1 0.1 0.2\n"},
+                                        {"instances_m.yaml", "names:\n  0: person\n"},
+                                        {"m.yaml", "names:\n  0: person\n"},
+                                        {"labels/m/x.txt", "0 0.05 0.1 0.1 0.2\n0 0.1 0.1 0.2 0.2\n"}};
+    char *log = convert_case("j2y-files", files, 5, w_files, 4);
+    CHECK_CONTAINS(log, "empty.json: no images");
+    CHECK_CONTAINS(log, "results.json: no images");
+    cpose_free(log);
 }
 
 static void test_errors(void)
@@ -145,11 +307,31 @@ static void test_errors(void)
     CHECK_CONTAINS(cpose_errmsg(), "annotation id 78");
     CHECK_CONTAINS(cpose_errmsg(), "image_id 2");
 
+    /* strict=True: what JSON2YOLO converts by guessing is refused, naming the annotation */
     write_text(js, "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10, \"file_name\": \"a.jpg\"}],"
                    " \"annotations\": [{\"id\": 79, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 1, 2, 2]}]}");
-    CHECK(run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0) == CPOSE_EINVAL);
+    CHECK(run_opts(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0, 1) == CPOSE_EINVAL);
     CHECK_CONTAINS(cpose_errmsg(), "annotation id 79");
     CHECK_CONTAINS(cpose_errmsg(), "'keypoints'");
+    CHECK(run(in, out, 0, CPOSE_CONVERT_ULTRALYTICS, 0) == CPOSE_EINVAL); /* Ultralytics style keeps its checks */
+    write_text(js, "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10, \"file_name\": \"a.jpg\"}],"
+                   " \"annotations\": [{\"id\": 80, \"image_id\": 1, \"category_id\": 1, \"bbox\": [], \"keypoints\": [1, 1, 2]}]}");
+    CHECK(run_opts(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0, 1) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "annotation id 80");
+    CHECK_CONTAINS(cpose_errmsg(), "empty 'bbox'");
+    write_text(js, "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10, \"file_name\": \"a.jpg\"}],"
+                   " \"annotations\": [{\"id\": 81, \"image_id\": 1, \"category_id\": 1}]}");
+    CHECK(run_opts(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0, 1) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "annotation id 81");
+    write_text(js, "{}");
+    CHECK(run_opts(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0, 1) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "no images");
+    CHECK(!cpose_path_is_dir(out));
+    /* in every style: keypoints that are not triplets (JSON2YOLO stops with an exception) */
+    write_text(js, "{\"images\": [{\"id\": 1, \"width\": 10, \"height\": 10, \"file_name\": \"a.jpg\"}],"
+                   " \"annotations\": [{\"id\": 82, \"image_id\": 1, \"category_id\": 1, \"keypoints\": [1, 1, 2, 3]}]}");
+    CHECK(run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 0) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "4 keypoint values");
 
     /* a non-empty output folder is kept without exist_ok */
     cpose_mkdirs(out);
@@ -234,6 +416,7 @@ int main(void)
     test_numfmt();
     test_table();
     test_errors();
-    test_fixtures();
+    test_json2yolo_branches();
+    test_fixtures(); /* needs ../shared/fixtures (exit 77 without) */
     return tl_finish();
 }

@@ -287,6 +287,63 @@ static void test_writers(void)
     cpose_pred_result_free(&r2);
 }
 
+/* Ultralytics' Results zero x and y of keypoints under 0.5 confidence: the txt row and the JSON row
+ * of one detection with confidences 0.9, 0.4, 0.5 (kept: not below), 0.49999997 (zeroed). The
+ * expected row is written out by that rule: `0 0 conf` for the hidden points. */
+static void test_hide_low_conf(void)
+{
+    const char *d = tl_tmpdir("predkc");
+    struct cpose_pred_result r;
+    memset(&r, 0, sizeof r);
+    r.path = cpose_strdup("/x/7.jpg");
+    r.orig_w = 200, r.orig_h = 100, r.n = 1, r.nkpt = 4, r.kdim = 3;
+    r.boxes = cpose_malloc(4 * sizeof(float));
+    r.scores = cpose_malloc(sizeof(float));
+    r.classes = cpose_malloc(sizeof(int));
+    r.kpts = cpose_malloc(12 * sizeof(float));
+    const float box[4] = {20, 10, 60, 50}, kp[12] = {50, 20, 0.9f, 80, 40, 0.4f, 100, 50, 0.5f, 150, 75, 0.49999997f};
+    memcpy(r.boxes, box, sizeof box);
+    memcpy(r.kpts, kp, sizeof kp);
+    r.scores[0] = 0.75f;
+    r.classes[0] = 0;
+    cpose_pred_result_hide_low_conf_kpts(&r);
+    const float want[12] = {50, 20, 0.9f, 0, 0, 0.4f, 100, 50, 0.5f, 0, 0, 0.49999997f};
+    CHECK(memcmp(r.kpts, want, sizeof want) == 0);
+
+    char *txt = cpose_path_join(d, "7.txt");
+    CHECK(cpose_pred_write_txt(txt, &r, 1) == CPOSE_OK);
+    char *text = NULL;
+    size_t len = 0;
+    CHECK(cpose_read_file(txt, &text, &len) == CPOSE_OK);
+    CHECK_MSG(text && strcmp(text, "0 0.2 0.3 0.2 0.4 0.25 0.2 0.9 0 0 0.4 0.5 0.5 0.5 0 0 0.5 0.75\n") == 0, "row '%s'",
+              text ? text : "(null)");
+    cpose_free(text);
+
+    struct cpose_pred_json *j = cpose_pred_json_new();
+    cpose_pred_json_add(j, &r);
+    char *js = cpose_path_join(d, "predictions.json");
+    CHECK(cpose_pred_json_write(j, js) == CPOSE_OK);
+    cpose_pred_json_free(j);
+    text = NULL;
+    CHECK(cpose_read_file(js, &text, &len) == CPOSE_OK);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    cJSON *k = cJSON_GetObjectItem(cJSON_GetArrayItem(root, 0), "keypoints");
+    CHECK(cJSON_GetArraySize(k) == 12);
+    for (int i = 0; i < 12 && cJSON_GetArraySize(k) == 12; i++)
+        CHECK_MSG(cJSON_GetArrayItem(k, i)->valuedouble == (double)want[i], "keypoints[%d] = %.17g, want %.17g", i,
+                  cJSON_GetArrayItem(k, i)->valuedouble, (double)want[i]);
+    cJSON_Delete(root);
+    cpose_free(text);
+    /* two-value keypoints carry no confidence: nothing hidden */
+    r.kdim = 2;
+    memcpy(r.kpts, kp, 8 * sizeof(float));
+    cpose_pred_result_hide_low_conf_kpts(&r);
+    CHECK(memcmp(r.kpts, kp, 8 * sizeof(float)) == 0);
+    cpose_free(txt);
+    cpose_free(js);
+    cpose_pred_result_free(&r);
+}
+
 static void test_summary(void)
 {
     struct cpose_pred_result r = {0};
@@ -382,6 +439,7 @@ int main(void)
     test_scale();
     test_sources();
     test_writers();
+    test_hide_low_conf();
     test_summary();
     test_annotate();
     test_preprocess();

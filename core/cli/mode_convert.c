@@ -16,6 +16,7 @@ int cpose_mode_convert(int argc, char **argv)
         .use_keypoints = cpose_args_bool(&a, "use_keypoints"),
         .cls91to80 = cpose_args_bool(&a, "cls91to80"),
         .exist_ok = cpose_args_bool(&a, "exist_ok"),
+        .strict = cpose_args_bool(&a, "strict"),
     };
     const char *style = cpose_args_str(&a, "style");
     int rc;
@@ -34,8 +35,11 @@ int cpose_mode_convert(int argc, char **argv)
         cpose_args_free(&a);
         return cpose_cli_fail("convert");
     }
-    cpose_info("convert: %d JSON file(s), %lld label files, %lld rows in %.2f s → %s (dataset YAML: %s/dataset.yaml)",
-               st.n_json, st.n_images_written, st.n_lines, cpose_now() - t0, o.save_dir, o.save_dir);
+    cpose_info("convert: %d JSON file(s), %lld label files, %lld rows in %.2f s → %s%s%s%s", st.n_json,
+               st.n_images_written, st.n_lines, cpose_now() - t0, o.save_dir,
+               o.style == CPOSE_CONVERT_ULTRALYTICS ? " (dataset YAML: " : "",
+               o.style == CPOSE_CONVERT_ULTRALYTICS ? o.save_dir : "",
+               o.style == CPOSE_CONVERT_ULTRALYTICS ? "/dataset.yaml)" : "");
     cpose_args_free(&a);
     return 0;
 }

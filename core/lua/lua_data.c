@@ -28,8 +28,8 @@ static void record_json_inputs(const char *json_dir)
     cpose_free(pattern);
 }
 
-/* cpose.convert_coco{json_dir, save_dir = "new_dir", use_keypoints, cls91to80, style, exist_ok}
- * → {json, images, lines, skipped, save_dir, yaml}: the `cpose convert` mode's arguments and
+/* cpose.convert_coco{json_dir, save_dir = "new_dir", use_keypoints, cls91to80, style, exist_ok, strict}
+ * → {json, images, lines, skipped, save_dir, yaml (style=ultralytics only)}: the `cpose convert` mode's arguments and
  * defaults; the written dataset YAML is listed as a job output and save_dir as its folder. */
 static int run_convert_coco(const struct cpose_args *a, cJSON **result)
 {
@@ -39,6 +39,7 @@ static int run_convert_coco(const struct cpose_args *a, cJSON **result)
         .use_keypoints = cpose_args_bool(a, "use_keypoints"),
         .cls91to80 = cpose_args_bool(a, "cls91to80"),
         .exist_ok = cpose_args_bool(a, "exist_ok"),
+        .strict = cpose_args_bool(a, "strict"),
     };
     const char *style = cpose_args_str(a, "style");
     if (strcmp(style, "json2yolo") == 0) o.style = CPOSE_CONVERT_JSON2YOLO;
@@ -50,16 +51,17 @@ static int run_convert_coco(const struct cpose_args *a, cJSON **result)
     struct cpose_convert_stats st;
     int rc = cpose_convert_coco(&o, &st);
     if (rc != CPOSE_OK) return rc;
-    char *yaml = cpose_path_join(o.save_dir, "dataset.yaml");
+    /* the dataset YAML: style=ultralytics only (JSON2YOLO writes none) */
+    char *yaml = o.style == CPOSE_CONVERT_ULTRALYTICS ? cpose_path_join(o.save_dir, "dataset.yaml") : NULL;
     cpose_jobrec_output_dir(o.save_dir);
-    cpose_jobrec_output(yaml);
+    if (yaml) cpose_jobrec_output(yaml);
     cJSON *r = cJSON_CreateObject();
     cJSON_AddNumberToObject(r, "json", st.n_json);
     cJSON_AddNumberToObject(r, "images", (double)st.n_images_written);
     cJSON_AddNumberToObject(r, "lines", (double)st.n_lines);
     cJSON_AddNumberToObject(r, "skipped", (double)st.n_skipped);
     cJSON_AddStringToObject(r, "save_dir", o.save_dir);
-    cJSON_AddStringToObject(r, "yaml", yaml);
+    if (yaml) cJSON_AddStringToObject(r, "yaml", yaml);
     cpose_free(yaml);
     *result = r;
     return CPOSE_OK;

@@ -85,6 +85,15 @@ CPOSE_API void cpose_pred_result_from_rows(struct cpose_pred_result *r, const fl
                                            int kdim);
 CPOSE_API void cpose_pred_result_free(struct cpose_pred_result *r); /* NULL-safe, idempotent */
 
+/* The threshold under which Ultralytics' Results treat a keypoint as not visible. */
+#define CPOSE_KPT_VISIBLE_CONF 0.5f
+
+/* Ultralytics' Keypoints (the predict Results): a keypoint whose confidence is below
+ * CPOSE_KPT_VISIBLE_CONF gets x = y = 0, its confidence kept. Applied by cpose_predict_image, so
+ * predict's txt rows, predictions.json and the Lua results carry `0 0 conf` for such points; val's
+ * predictions.json keeps the raw coordinates, as Ultralytics' val does. No-op unless kdim is 3. */
+CPOSE_API void cpose_pred_result_hide_low_conf_kpts(struct cpose_pred_result *r);
+
 /* "2 persons, " / "1 person, " / "(no detections), " as Ultralytics' Results.verbose() prints
  * (classes in ascending order), written into buf (always NUL-terminated). */
 CPOSE_API void cpose_pred_result_summary(const struct cpose_pred_result *r, char *const *names, int n_names,

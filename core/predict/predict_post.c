@@ -73,6 +73,15 @@ void cpose_scale_coords_rp(double gain, double pad_x_d, double pad_y_d, int orig
     }
 }
 
+void cpose_pred_result_hide_low_conf_kpts(struct cpose_pred_result *r)
+{
+    if (r->kdim != 3 || !r->kpts) return;
+    for (int64_t i = 0; i < r->n * r->nkpt; i++) {
+        float *p = r->kpts + i * 3;
+        if (p[2] < CPOSE_KPT_VISIBLE_CONF) p[0] = p[1] = 0.0f;
+    }
+}
+
 static void result_free_arrays(struct cpose_pred_result *r)
 {
     cpose_free(r->boxes);

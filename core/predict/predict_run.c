@@ -43,6 +43,7 @@ int cpose_predict_image(const struct cpose_predict_backend *b, const struct cpos
     r->in_w = in_w;
     r->in_h = in_h;
     cpose_pred_result_from_rows(r, rows, n, b->nkpt, b->kdim);
+    cpose_pred_result_hide_low_conf_kpts(r); /* as Ultralytics' Results: `0 0 conf` below 0.5 */
     double t3 = cpose_now();
     r->ms_pre = (t1 - t0) * 1e3;
     r->ms_inf = (t2 - t1) * 1e3;
