@@ -341,6 +341,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
 fail_prog:
     cpose_progress_end(&prog);
 fail:
+    if (rc && out->save_dir) cpose_remove_dir_if_no_files(out->save_dir); /* no empty run folder left */
     if (rc) cpose_val_summary_free(out);
     cpose_free(pred_path);
     cpose_free(pred);

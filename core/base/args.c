@@ -2,6 +2,7 @@
 #include "core/base/args.h"
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
+#include "core/base/settings.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -97,6 +98,14 @@ static int parse_float(const char *s, double *out)
 static int check_value(const struct cpose_arg_def *d, const char *value)
 {
     if (is_none(value)) return CPOSE_OK;
+    /* this build has no CUDA: Ultralytics refuses a GPU device it cannot find, and so does cpose */
+    if (strcmp(d->name, "device") == 0 && strcasecmp(value, "cpu") != 0)
+        return cpose_err(CPOSE_EINVAL,
+                         "device=%s is not available: this cpose build runs on the CPU only (no CUDA); use device=cpu "
+                         "or leave device out", value);
+    if (strcmp(d->name, "task") == 0 && strcmp(value, "pose") != 0)
+        return cpose_err(CPOSE_EINVAL, "task=%s: cpose is pose-only (Ultralytics' detect, segment, classify and obb "
+                         "tasks are not part of it); use task=pose or leave task out", value);
     int64_t i;
     double f;
     switch (d->type) {
@@ -221,7 +230,13 @@ int cpose_args_int_list(const struct cpose_args *a, const char *key, int64_t *ou
 
 char *cpose_args_run_dir(const struct cpose_args *a, const char *default_name)
 {
-    const char *project = cpose_args_is_none(a, "project") ? "runs/pose" : cpose_args_str(a, "project");
+    /* the default project is <runs_dir>/pose, runs_dir from the user settings (default "runs") */
+    char *runs = cpose_args_is_none(a, "project") ? cpose_settings_get(CPOSE_SETTINGS_RUNS_DIR) : NULL;
+    char *def_project = runs ? cpose_asprintf("%s/pose", runs) : NULL;
+    const char *project = def_project ? def_project : cpose_args_str(a, "project");
     const char *name = cpose_args_is_none(a, "name") ? default_name : cpose_args_str(a, "name");
-    return cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
+    char *dir = cpose_increment_run_dir(project, name, cpose_args_bool(a, "exist_ok"));
+    cpose_free(def_project);
+    cpose_free(runs);
+    return dir;
 }

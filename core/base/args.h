@@ -60,7 +60,8 @@ CPOSE_API int cpose_args_bool(const struct cpose_args *a, const char *key);
 CPOSE_API int cpose_args_int_list(const struct cpose_args *a, const char *key, int64_t *out, int max);
 /* Parses a boolean spelling (True/False/true/false/1/0/yes/no); -1 when not a boolean. */
 CPOSE_API int cpose_parse_bool(const char *s);
-/* The run folder Ultralytics uses for a mode: project (default runs/pose) / name (default
+/* The run folder Ultralytics uses for a mode: project (default <runs_dir>/pose, runs_dir from the user
+ * settings, core/base/settings.h: "runs" unless changed) / name (default
  * default_name), then name2, name3, ... unless exist_ok; created. Returns the path (caller frees)
  * or NULL with a message (cpose_increment_run_dir). */
 CPOSE_API char *cpose_args_run_dir(const struct cpose_args *a, const char *default_name);

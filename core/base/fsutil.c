@@ -94,6 +94,19 @@ int cpose_remove_tree(const char *path)
     return CPOSE_OK;
 }
 
+static int count_non_dir(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)p, (void)st, (void)ftw;
+    return flag == FTW_D || flag == FTW_DP ? 0 : 1; /* anything but a folder stops the walk */
+}
+
+int cpose_remove_dir_if_no_files(const char *path)
+{
+    if (!path || !cpose_path_is_dir(path)) return 0;
+    if (nftw(path, count_non_dir, 32, FTW_PHYS) != 0) return 0;
+    return cpose_remove_tree(path) == CPOSE_OK;
+}
+
 int cpose_read_file(const char *path, char **out, size_t *len)
 {
     FILE *fp = fopen(path, "rb");

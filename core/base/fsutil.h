@@ -24,6 +24,9 @@ CPOSE_API int cpose_path_is_file(const char *path);
 CPOSE_API int cpose_mkdirs(const char *path);
 /* rm -rf (used only on folders cpose created, e.g. temporary extraction folders). */
 CPOSE_API int cpose_remove_tree(const char *path);
+/* Removes path when it holds no file at any depth (only folders, or nothing): a run folder that a
+ * failed run created but never wrote into. Returns 1 when removed, 0 otherwise; NULL-safe. */
+CPOSE_API int cpose_remove_dir_if_no_files(const char *path);
 
 /* Reads a whole file into a NUL-terminated cpose_malloc'ed buffer. */
 CPOSE_API int cpose_read_file(const char *path, char **out, size_t *len);

@@ -33,6 +33,8 @@ void cpose_lua_push_available(lua_State *L)
 
 int cpose_lua_traceback(lua_State *L)
 {
+    /* a usage error ({usage = "msg"}, e.g. a misspelt job argument) is the message alone */
+    if (lua_type(L, 1) == LUA_TTABLE && lua_getfield(L, 1, "usage") == LUA_TSTRING) return 1;
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) msg = lua_tostring(L, -1);

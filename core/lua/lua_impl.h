@@ -80,7 +80,8 @@ int cpose_lua_finish_call(lua_State *L, const char *fname, int token, int rc, cJ
  * lua_pcall; holder owns whatever was attached. */
 void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder);
 
-/* Message handler for lua_pcall (as lua.c's): the error as text plus a stack traceback. */
+/* Message handler for lua_pcall (as lua.c's): the error as text plus a stack traceback; a usage
+ * error, a table {usage = "msg"} (scripts/lib/cpose_jobs.lua), is the message alone. */
 int cpose_lua_traceback(lua_State *L);
 
 /* Live-object accounting for cpose userdata (see cpose_lua_live_objects). */

@@ -223,6 +223,12 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
         }
     }
 fail:
+    /* a run that failed before writing anything leaves no empty run folder (the next run would be
+     * numbered after it) */
+    if (rc != CPOSE_OK && cpose_remove_dir_if_no_files(sum->save_dir)) {
+        cpose_free(sum->save_dir);
+        sum->save_dir = NULL;
+    }
     cpose_pred_result_free(&r);
     cpose_pred_json_free(json);
     cpose_sources_free(&src);

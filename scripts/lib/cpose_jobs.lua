@@ -22,6 +22,12 @@ local function distance(a, b) -- Levenshtein, for "did you mean"
   return prev[#b]
 end
 
+-- Raises a usage error: an error value {usage = msg} (tostring gives msg) that `cpose run` prints
+-- alone, without the Lua traceback it adds to real errors (core/lua/lua_bind.c, cpose_lua_traceback).
+function M.usage_error(msg)
+  error(setmetatable({usage = msg}, {__tostring = function(e) return e.usage end}), 0)
+end
+
 -- The key=value words of the job (arg.key), as a plain table of strings. With `allowed` (a list of
 -- the script's keys; the runner's threads/seed/save_dir/verbose are always allowed) an unknown key
 -- raises "<script>: 'treshold' is not an argument; did you mean 'threshold'? (arguments: ...)":
@@ -47,8 +53,8 @@ function M.kwargs(allowed)
         end
         local hint = (best and bd <= math.max(2, #k // 3)) and ("; did you mean '" .. best .. "'?") or ""
         local script = (arg[0] or "job"):match("([^/]+)$")
-        error(string.format("%s: '%s' is not an argument%s (arguments: %s)", script, k, hint,
-                            table.concat(allowed, " ")), 0)
+        M.usage_error(string.format("%s: '%s' is not an argument%s (arguments: %s)", script, k, hint,
+                                    table.concat(allowed, " ")))
       end
     end
   end

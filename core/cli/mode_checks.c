@@ -1,0 +1,113 @@
+/* core/cli/mode_checks.c — `cpose checks` (Ultralytics' `yolo checks`): the version and build options,
+ * the versions of the libraries cpose runs on, the CPU with its flags and the kernels chosen for it,
+ * threads, memory, and the settings' folders. */
+#include <archive.h>
+#include <curl/curl.h>
+#include <H5public.h>
+#include <lua.h>
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
+#include <opencv2/core/version.hpp>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/base/alloc.h"
+#include "core/base/settings.h"
+#include "core/cli/cli.h"
+#include "core/nn/kernels.h"
+
+/* The first "key : value" line of a /proc file whose key starts with key (value copied into out). */
+static int proc_field(const char *file, const char *key, char *out, size_t n)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0) continue;
+        char *colon = strchr(line, ':');
+        if (!colon) continue;
+        colon++;
+        while (*colon == ' ' || *colon == '\t') colon++;
+        snprintf(out, n, "%s", colon);
+        out[strcspn(out, "\n")] = 0;
+        found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+/* The flags cpose's kernels care about, as the kernel reports them, from /proc/cpuinfo. */
+static void print_cpu_flags(void)
+{
+    static const char *const wanted[] = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
+                                         "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", NULL};
+    char flags[8192] = "";
+    proc_field("/proc/cpuinfo", "flags", flags, sizeof flags);
+    printf("CPU flags:     ");
+    int any = 0;
+    for (int i = 0; wanted[i]; i++) {
+        char pat[64];
+        snprintf(pat, sizeof pat, " %s ", wanted[i]);
+        char padded[8200];
+        snprintf(padded, sizeof padded, " %s ", flags);
+        if (strstr(padded, pat)) printf("%s%s", any++ ? " " : "", wanted[i]);
+    }
+    printf("%s\n", any ? "" : "(none of sse4_2 avx avx2 fma avx512*: /proc/cpuinfo unreadable?)");
+}
+
+int cpose_mode_checks(int argc, char **argv)
+{
+    if (argc > 0) {
+        fprintf(stderr, "cpose checks: takes no arguments (got '%s')\n", argv[0]);
+        return 2;
+    }
+    printf("cpose:         %s (C11; build: %s%s)\n", CPOSE_VERSION,
+#ifdef NDEBUG
+           "release",
+#else
+           "debug/assertions on",
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+           ", AddressSanitizer"
+#else
+           ""
+#endif
+    );
+    const dnnl_version_t *dv = dnnl_version();
+    printf("oneDNN:        %d.%d.%d (%s)\n", dv->major, dv->minor, dv->patch, dv->hash ? dv->hash : "");
+    unsigned hmaj = 0, hmin = 0, hrel = 0;
+    H5get_libversion(&hmaj, &hmin, &hrel);
+    printf("HDF5:          %u.%u.%u\n", hmaj, hmin, hrel);
+    printf("OpenCV:        %s (imgcodecs, imgproc)\n", CV_VERSION);
+    printf("Lua:           %s\n", LUA_RELEASE);
+    printf("libcurl:       %s\n", curl_version_info(CURLVERSION_NOW)->version);
+    printf("libarchive:    %s\n", archive_version_string());
+
+    char cpu[512] = "unknown";
+    proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
+    printf("CPU:           %s\n", cpu);
+    print_cpu_flags();
+    int layout = cpose_kernel_activation_layout();
+    printf("kernels:       oneDNN ISA %s; activations %s; 3x3 stride-1 convs %s\n",
+           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()),
+           layout == CPOSE_LAYOUT_BLK16 ? "nChw16c" : layout == CPOSE_LAYOUT_BLK8 ? "nChw8c" : "NHWC",
+           cpose_wino_enabled() ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct (CPOSE_WINOGRAD=0)");
+    printf("threads:       %d (OpenMP; %ld CPUs online; threads= or OMP_NUM_THREADS change it)\n", omp_get_max_threads(),
+           sysconf(_SC_NPROCESSORS_ONLN));
+    char total[64] = "?", avail[64] = "?";
+    proc_field("/proc/meminfo", "MemTotal", total, sizeof total);
+    proc_field("/proc/meminfo", "MemAvailable", avail, sizeof avail);
+    printf("memory:        %s total, %s available\n", total, avail);
+
+    char *path = cpose_settings_path();
+    struct cpose_settings s;
+    int rc = cpose_settings_load(&s);
+    printf("settings:      %s%s\n", path ? path : "(no HOME)", rc != CPOSE_OK ? " (unreadable: defaults shown)" : "");
+    for (int i = 0; i < CPOSE_SETTINGS_COUNT; i++) printf("  %-13s %s\n", cpose_settings_keys[i], s.value[i]);
+    cpose_settings_free(&s);
+    cpose_free(path);
+    return 0;
+}
