@@ -138,13 +138,14 @@ static void test_number_rounding_random(void)
     CHECK_MSG(bad == 0, "%d of %d random decimals differ from strtod", bad, total);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_number_rounding();
-    test_number_rounding_random();
-    test_gt();
-    test_results();
-    test_errors();
-    test_fixture();
+    tl_parts(argc, argv);
+    TL_GENERATED(test_number_rounding());
+    TL_GENERATED(test_number_rounding_random());
+    TL_GENERATED(test_gt());
+    TL_GENERATED(test_results());
+    TL_GENERATED(test_errors());
+    TL_FIXTURES(test_fixture());
     return tl_finish();
 }

@@ -411,12 +411,13 @@ static void test_table(void)
     CHECK(cpose_coco91_to_80(91) == -1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_numfmt();
-    test_table();
-    test_errors();
-    test_json2yolo_branches();
-    test_fixtures(); /* needs ../shared/fixtures (exit 77 without) */
+    tl_parts(argc, argv);
+    TL_GENERATED(test_numfmt());
+    TL_GENERATED(test_table());
+    TL_GENERATED(test_errors());
+    TL_GENERATED(test_json2yolo_branches());
+    TL_FIXTURES(test_fixtures());
     return tl_finish();
 }

@@ -366,13 +366,14 @@ static void test_header(void)
     cpose_free(p);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_header();
-    test_mapping();
-    test_parse();
-    test_scan_crafted();
-    test_yaml();        /* these two need ../shared/fixtures (exit 77 without) */
-    test_scan_coco8();
+    tl_parts(argc, argv);
+    TL_GENERATED(test_header());
+    TL_GENERATED(test_mapping());
+    TL_GENERATED(test_parse());
+    TL_GENERATED(test_scan_crafted());
+    TL_FIXTURES(test_yaml());
+    TL_FIXTURES(test_scan_coco8());
     return tl_finish();
 }

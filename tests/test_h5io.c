@@ -87,9 +87,10 @@ static void test_fixture_layout(void)
     cpose_h5_close(f);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_roundtrip();
-    test_fixture_layout();
+    tl_parts(argc, argv);
+    TL_GENERATED(test_roundtrip());
+    TL_FIXTURES(test_fixture_layout());
     return tl_finish();
 }

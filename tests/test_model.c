@@ -262,12 +262,13 @@ static void check_p6_forward(void)
     cpose_model_free(m);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    check_p6_forward();
-    check_counts();
-    check_fresh_init();
-    check_weights_io();
-    check_keys();
+    tl_parts(argc, argv);
+    TL_GENERATED(check_p6_forward());
+    TL_GENERATED(check_counts());
+    TL_GENERATED(check_fresh_init());
+    TL_GENERATED(check_weights_io());
+    TL_FIXTURES(check_keys());
     return tl_finish();
 }

@@ -433,15 +433,16 @@ static void test_crops(void)
     cpose_free(p2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_crops();
-    test_scale();
-    test_sources();
-    test_writers();
-    test_hide_low_conf();
-    test_summary();
-    test_annotate();
-    test_preprocess();
+    tl_parts(argc, argv);
+    TL_GENERATED(test_crops());
+    TL_GENERATED(test_scale());
+    TL_GENERATED(test_sources());
+    TL_GENERATED(test_writers());
+    TL_GENERATED(test_hide_low_conf());
+    TL_GENERATED(test_summary());
+    TL_GENERATED(test_annotate());
+    TL_FIXTURES(test_preprocess());
     return tl_finish();
 }

@@ -1,6 +1,7 @@
 /* tests/test_predict_fetch.c — URL sources for real: a python3 http.server on 127.0.0.1 (free
- * port) serves the coco8-pose val folder; downloads must match the files byte for byte, a 404
- * is an error naming the URL, and the temporary download folder disappears with the sources. */
+ * port) serves the coco8-pose val folder (without ../shared/fixtures: two JPEGs written here with
+ * the same names and sizes); downloads must match the files byte for byte, a 404 is an error naming
+ * the URL, and the temporary download folder disappears with the sources. */
 /* cpose-layer: predict */
 #include "tests/testlib.h"
 
@@ -14,7 +15,27 @@
 #include "core/base/alloc.h"
 #include "core/base/fetch.h"
 #include "core/base/fsutil.h"
+#include "core/nn/image.h"
 #include "core/predict/predict.h"
+
+/* The folder to serve: coco8-pose's val images, or two generated JPEGs with their names and sizes
+ * (000000000113.jpg 416×640, 000000000110.jpg 640×480) when the fixtures are absent. */
+static const char *images_dir(void)
+{
+    if (tl_fixtures()) return tl_fixture("coco8-pose/images/val");
+    const char *d = tl_tmpdir("predurl-img");
+    const struct { const char *name; int w, h; } gen[] = {{"000000000113.jpg", 416, 640}, {"000000000110.jpg", 640, 480}};
+    for (int i = 0; i < 2; i++) {
+        struct cpose_image im = {0};
+        CHECK(cpose_image_new(&im, gen[i].w, gen[i].h, 3, 0) == CPOSE_OK);
+        for (size_t k = 0; k < (size_t)gen[i].w * gen[i].h * 3; k++) im.data[k] = (uint8_t)(k * 7 + i);
+        char *p = cpose_path_join(d, gen[i].name);
+        CHECK(cpose_image_write(p, &im, 90) == CPOSE_OK);
+        cpose_free(p);
+        cpose_image_free(&im);
+    }
+    return d;
+}
 
 static int free_port(void)
 {
@@ -45,7 +66,7 @@ static int can_connect(int port)
 
 int main(void)
 {
-    const char *dir = tl_fixture("coco8-pose/images/val");
+    const char *dir = images_dir();
     int port = free_port();
     if (port <= 0) {
         printf("SKIP: no free local port\n");
@@ -61,7 +82,7 @@ int main(void)
         _exit(127);
     }
     int up = 0;
-    for (int i = 0; i < 100 && !up; i++) {
+    for (int i = 0; i < 400 && !up; i++) { /* up to 20 s: a pyenv shim starts slowly under load */
         up = can_connect(port);
         if (!up) usleep(50000);
     }

@@ -233,11 +233,12 @@ static void test_val_report(void)
     cpose_valmetrics_free(vm);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_val_report();
-    test_args_entry();
-    test_results_csv();
-    test_eval_report();
+    tl_parts(argc, argv);
+    TL_GENERATED(test_val_report());
+    TL_GENERATED(test_results_csv());
+    TL_FIXTURES(test_args_entry());
+    TL_FIXTURES(test_eval_report());
     return tl_finish();
 }

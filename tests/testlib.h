@@ -74,6 +74,26 @@ static __attribute__((unused)) const char *tl_fixture(const char *rel)
     return p;
 }
 
+/* Tests with parts on generated data and parts on ../shared/fixtures (listed as empty files in
+ * tests/fixture_parts/) run twice under ctest: `<test> generated` runs only the first kind and
+ * passes on a clone without fixtures; `<test> fixtures` (ctest name <test>_fixtures) only the second,
+ * and skips (77) without them. No argument runs both. main() calls tl_parts(argc, argv), then wraps
+ * each part in TL_GENERATED(...) or TL_FIXTURES(...). */
+static __attribute__((unused)) int tl_want_generated = 1, tl_want_fixtures = 1;
+static __attribute__((unused)) void tl_parts(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "generated") == 0) tl_want_fixtures = 0;
+    if (argc > 1 && strcmp(argv[1], "fixtures") == 0) tl_want_generated = 0;
+}
+#define TL_GENERATED(call)                                                                        \
+    do {                                                                                          \
+        if (tl_want_generated) call;                                                              \
+    } while (0)
+#define TL_FIXTURES(call)                                                                         \
+    do {                                                                                          \
+        if (tl_want_fixtures) call;                                                               \
+    } while (0)
+
 /* A fresh temporary folder (removed by the OS's tmp cleaning; tests name what they create). */
 static __attribute__((unused)) const char *tl_tmpdir(const char *tag)
 {

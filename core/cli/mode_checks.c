@@ -10,6 +10,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 #include <opencv2/core/version.hpp>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,10 +98,10 @@ int cpose_mode_checks(int argc, char **argv)
            cpose_wino_enabled() ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct (CPOSE_WINOGRAD=0)");
     printf("threads:       %d (OpenMP; %ld CPUs online; threads= or OMP_NUM_THREADS change it)\n", omp_get_max_threads(),
            sysconf(_SC_NPROCESSORS_ONLN));
-    char total[64] = "?", avail[64] = "?";
-    proc_field("/proc/meminfo", "MemTotal", total, sizeof total);
+    char total[64] = "0", avail[64] = "0";
+    proc_field("/proc/meminfo", "MemTotal", total, sizeof total); /* "24683748 kB" */
     proc_field("/proc/meminfo", "MemAvailable", avail, sizeof avail);
-    printf("memory:        %s total, %s available\n", total, avail);
+    printf("memory:        %.1f GiB total, %.1f GiB available\n", atof(total) / (1 << 20), atof(avail) / (1 << 20));
 
     char *path = cpose_settings_path();
     struct cpose_settings s;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tests/cli/job_quickstart.sh — scripts/quickstart.lua end to end at a small size: synthetic data →
 # convert → verify → predict → val (+ COCOeval against the synthetic COCO JSON), with the bncal
-# weights and with a fresh yolov8n-pose.yaml; outputs where the job says; bad arguments refused.
+# weights (without ../shared/fixtures: weights generated from yolov8n-pose.yaml, seed 0) and with a
+# fresh yolov8n-pose.yaml; outputs where the job says; bad arguments refused.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
 SRC=${CPOSE_SOURCE_DIR:?CPOSE_SOURCE_DIR not set}
 FIX=${CPOSE_FIXTURES:-$SRC/../shared/fixtures}
 W=$FIX/ultralytics/yolov8n-pose-seed0-bncal.h5
-[ -r "$W" ] || { echo "SKIP: bncal weights fixture not found"; exit 77; }
+[ -r "$W" ] || { echo "note: bncal weights fixture not found: generated weights (yolov8n-pose.yaml, seed 0) instead"; W=yolov8n-pose.yaml; }
 T=$(mktemp -d /tmp/cpose-test-job-quickstart-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1

@@ -3,9 +3,11 @@
 # (reported by name and skipped; the run goes on), COCOeval through the dataset's COCO JSON, run
 # folders; coco8-pose's printed row against Ultralytics'; per-class rows of a 2-class model and
 # single_cls; clear errors for a missing split, a missing model file, an unknown key, no data=.
+# Without ../shared/fixtures: weights generated from yolov8n-pose.yaml (seed 0), no coco8-pose row.
 set -u
 W="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/ultralytics/yolov8n-pose-seed0-bncal.h5"
-[ -r "$W" ] || { echo "SKIP: bncal weights fixture not found"; exit 77; }
+HAVE_FIX=1
+[ -r "$W" ] || { echo "note: fixtures not found: generated weights, the coco8-pose row is not checked"; W=yolov8n-pose.yaml; HAVE_FIX=0; }
 T=$(mktemp -d /tmp/cpose-test-cli-val-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -33,12 +35,14 @@ check "run files" '[ -s runs/pose/val/predictions.json ] && [ -s runs/pose/val/v
 check "no temporary files left" '[ -z "$(ls runs/pose/val | grep -i tmp)" ]'
 
 
+if [ $HAVE_FIX = 1 ]; then
 # coco8-pose: the row Ultralytics 8.1.47 printed (fixtures/ultralytics/val-coco8-pose/README.md)
 C8="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose"
 printf 'path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\nnames:\n  0: person\n' "$C8" >"$T/c8.yaml"
 out=$("$CPOSE_BIN" val model="$W" data="$T/c8.yaml" batch=4 imgsz=640 name=c8 2>/dev/null)
 check "coco8-pose all row" 'grep -qxF "                   all          4         14    0.00955      0.429    0.00599    0.00334          0          0          0          0" <<<"$out"'
 check "coco8-pose saved" 'grep -qx "Results saved to runs/pose/c8" <<<"$out"'
+fi
 
 out=$("$CPOSE_BIN" val model="$W" data="$T/syn/synth-pose.yaml" imgsz=160 conf=1 save_json=True 2>&1)
 check "no detections: no predictions.json" '[ ! -e runs/pose/val2/predictions.json ] && grep -q "predictions.json not written" <<<"$out"'

@@ -1,19 +1,53 @@
--- tests/lua/predict.lua — model:predict{} on the coco8-pose val images with the bncal weights: one
--- result per image in source order, original sizes known from the files, detections well formed
--- and sorted, the positional form, and the same rows `cpose predict` writes to predictions.json.
+-- tests/lua/predict.lua — model:predict{} on four images: one result per image in source order,
+-- original sizes known from the files, detections well formed and sorted, the positional form, and
+-- the same rows `cpose predict` writes to predictions.json. With ../shared/fixtures: coco8-pose's val
+-- images and the bncal weights; without: four synthetic images (cpose.synth, 160 px) and weights
+-- generated from yolov8n-pose.yaml (seed 0).
 package.path = arg[0]:match("^(.*)/") .. "/helpers/?.lua;" .. package.path
 local T = require "check"
-local root = require "fixtures"
 local cpose = require "cpose"
 
-local model <close> = cpose.YOLO(root .. "/ultralytics/yolov8n-pose-seed0-bncal.h5")
-local src = root .. "/coco8-pose/images/val"
+local root = os.getenv("CPOSE_FIXTURES") or ((os.getenv("CPOSE_SOURCE_DIR") or ".") .. "/../shared/fixtures")
+local weights, src, want
+local probe = io.open(root .. "/ultralytics/yolov8n-pose-seed0-bncal.h5", "rb")
 local dir = cpose.job.dir()
+if probe then
+  probe:close()
+  weights, src = root .. "/ultralytics/yolov8n-pose-seed0-bncal.h5", root .. "/coco8-pose/images/val"
+  -- width × height of the four images (from the JPEG headers)
+  want = {{"000000000110", 640, 480}, {"000000000113", 416, 640}, {"000000000136", 500, 374},
+          {"000000000151", 480, 640}}
+else
+  print("note: ../shared/fixtures not found: synthetic images and generated weights")
+  local syn = cpose.synth{save_dir = dir .. "/syn", train = 1, val = 4, imgsz = 160, seed = 2, exist_ok = true}
+  weights, src = "yolov8n-pose.yaml", syn.save_dir .. "/images/val"
+  -- width × height read here from each JPEG's SOF marker (not through cpose)
+  local function jpeg_size(path)
+    local f = assert(io.open(path, "rb"))
+    local b = f:read("a")
+    f:close()
+    local i = 3
+    while i < #b do
+      local marker, len = b:byte(i + 1), b:byte(i + 2) * 256 + b:byte(i + 3)
+      if marker >= 0xC0 and marker <= 0xC3 then
+        return b:byte(i + 7) * 256 + b:byte(i + 8), b:byte(i + 5) * 256 + b:byte(i + 6)
+      end
+      i = i + 2 + len
+    end
+    error("no SOF marker in " .. path)
+  end
+  want = {}
+  for k = 1, 4 do
+    local stem = string.format("%012d", k)
+    local w, h = jpeg_size(src .. "/" .. stem .. ".jpg")
+    want[k] = {stem, w, h}
+  end
+end
+local second = src .. "/" .. want[2][1] .. ".jpg"
+
+local model <close> = cpose.YOLO(weights)
 local res = model:predict{source = src, imgsz = 320, conf = 0.001, save_json = true, project = dir, name = "predict",
                           exist_ok = true, verbose = false}
--- width × height of the four images (from the JPEG headers)
-local want = {{"000000000110", 640, 480}, {"000000000113", 416, 640}, {"000000000136", 500, 374},
-              {"000000000151", 480, 640}}
 T.eq(#res, 4, "one result per image")
 local total = 0
 for i, w in ipairs(want) do
@@ -47,7 +81,7 @@ local b = res[1].boxes[1]
 T.ok(math.abs(first.bbox[1] - b[1]) < 1e-3 and math.abs(first.bbox[3] - (b[3] - b[1])) < 1e-3, "bbox matches")
 
 -- the positional form as in Ultralytics: model:predict(source, {...})
-local one = model:predict(src .. "/000000000113.jpg", {imgsz = 320, conf = 0.001, save = false, verbose = false})
+local one = model:predict(second, {imgsz = 320, conf = 0.001, save = false, verbose = false})
 T.eq(#one, 1, "one image")
 T.eq(#one[1].scores, #res[2].scores, "same detections as in the folder run")
 T.eq(one[1].scores[1], res[2].scores[1], "same top score")
@@ -62,11 +96,11 @@ T.eq(#seen, 4, "callback: every result")
 T.eq(seen[3].path, res[3].path, "callback: same order")
 T.eq(#seen[3].scores, #res[3].scores, "callback: same detections")
 local n = 0
-T.eq(model:predict(src .. "/000000000113.jpg", {imgsz = 320, conf = 0.001, verbose = false},
+T.eq(model:predict(second, {imgsz = 320, conf = 0.001, verbose = false},
                   function(res) n = n + #res.scores end).images, 1, "positional + table + callback")
 T.ok(n > 0, "positional + callback: detections")
 -- as Ultralytics' Python API, model:predict saves nothing unless save = true (the CLI saves)
-local saved = io.open("runs/pose/predict/000000000113.jpg", "rb")
+local saved = io.open("runs/pose/predict/" .. want[2][1] .. ".jpg", "rb")
 T.eq(saved, nil, "nothing saved by default")
 local calls = 0
 local err = T.raises({"cpose.Model:predict", "the callback failed", "stop here", "stack traceback"}, function()
@@ -77,10 +111,10 @@ local err = T.raises({"cpose.Model:predict", "the callback failed", "stop here",
 end)
 T.eq(calls, 1, "the run stopped at the first error")
 T.raises({"busy"}, function()
-  return model:predict({source = src .. "/000000000113.jpg", imgsz = 320, verbose = false}, function() model:close() end)
+  return model:predict({source = second, imgsz = 320, verbose = false}, function() model:close() end)
 end)
 T.raises({"busy"}, function()
-  return model:predict({source = src .. "/000000000113.jpg", imgsz = 320, verbose = false}, function() model:info() end)
+  return model:predict({source = second, imgsz = 320, verbose = false}, function() model:info() end)
 end)
 T.eq(model.closed, false, "still usable after the refused close")
 T.eq(model:info().params, 3295470, "and works")
