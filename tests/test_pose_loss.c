@@ -1,12 +1,13 @@
 /* tests/test_pose_loss.c — the v8 pose loss: parity with Ultralytics on the stored fixture batch
  * (items and total within 1e-4 relative of REFERENCE.md), generated cases whose items are computed
  * here from the closed-form formulas, and the input errors. */
+/* cpose-layer: train */
 #include <math.h>
 
-#include "alloc.h"
-#include "h5io.h"
-#include "train/pose_loss.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "core/nn/h5io.h"
+#include "core/train/pose_loss.h"
+#include "tests/testlib.h"
 
 /* ---- fixture parity ---- */
 
