@@ -5,9 +5,9 @@
 #include <omp.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "loss_impl.h"
-#include "pose_loss.h"
+#include "core/base/alloc.h"
+#include "core/train/loss_impl.h"
+#include "core/train/pose_loss.h"
 
 #define MAX_LEVELS 16
 #define MAX_REG 64
@@ -129,7 +129,7 @@ static const float *level_ptr(const struct loss_run *r, int b, int a, size_t *hw
 }
 
 /* Pass 1 for image b: decode every anchor's box and scores, then assign. */
-static void decode_and_assign(struct loss_run *r, const struct cpose_pose_targets *t, int b, void *scratch)
+static void decode_and_assign(struct loss_run *r, int b, void *scratch, const struct cpose_pose_assignment *fz)
 {
     const int A = r->A, R = r->R, nc = r->c->nc;
     double prob[MAX_REG];
@@ -149,11 +149,17 @@ static void decode_and_assign(struct loss_run *r, const struct cpose_pose_target
         float *sc = r->score + ((size_t)b * A + a) * nc;
         for (int k = 0; k < nc; k++) sc[k] = 1.0f / (1.0f + expf(-f[(size_t)(4 * R + k) * hw]));
     }
+    size_t o = (size_t)b * A;
+    if (fz && fz->mode == CPOSE_ASSIGN_REPLAY) {
+        memcpy(r->tgt + o, fz->target_gt + o, sizeof(int) * A);
+        memcpy(r->fg + o, fz->fg + o, (size_t)A);
+        memcpy(r->tsc + o, fz->score + o, sizeof(float) * A);
+        return;
+    }
     int s0 = r->img_start[b], n = r->img_start[b + 1] - s0;
     struct cpose_tal_cfg tc = {r->c->topk, r->c->alpha, r->c->beta};
     struct cpose_tal_image im = {A, nc, r->score + (size_t)b * A * nc, r->box_px + (size_t)b * A * 4, r->anc_px,
                                  n, r->gt_px + (size_t)s0 * 4, r->gt_lab + s0, r->gt_valid + s0};
-    (void)t;
     cpose_tal_assign(&tc, &im, scratch, r->tgt + (size_t)b * A, r->fg + (size_t)b * A, r->tsc + (size_t)b * A);
 }
 
@@ -164,7 +170,8 @@ struct loss_sums {
 
 /* Pass 2 for image b: the loss terms and, with gradients, d(total)/d(inputs) of this image. */
 static void image_loss(const struct loss_run *r, const struct cpose_pose_targets *t, int b, const double gs[5],
-                       float *const *grad_feats, float *grad_kpt, struct loss_sums *out)
+                       float *const *grad_feats, float *grad_kpt, struct cpose_pose_assignment *fz,
+                       struct loss_sums *out)
 {
     const int A = r->A, R = r->R, nc = r->c->nc, K = r->K, kd = r->kdim;
     const int *tgt = r->tgt + (size_t)b * A;
@@ -204,7 +211,12 @@ static void image_loss(const struct loss_run *r, const struct cpose_pose_targets
         double ax = r->anc[2 * a], ay = r->anc[2 * a + 1];
         double pb[4] = {ax - d[0], ay - d[1], ax + d[2], ay + d[3]};
         double tbd[4] = {tb[0], tb[1], tb[2], tb[3]}, gci[4];
-        double ciou = cpose_ciou_f64(pb, tbd, gci);
+        double alpha = -1, *ap = NULL;
+        if (fz && fz->ciou_alpha) {
+            ap = fz->ciou_alpha + (size_t)b * A + a;
+            if (fz->mode == CPOSE_ASSIGN_RECORD) *ap = -1;
+        }
+        double ciou = cpose_ciou_f64(pb, tbd, gci, ap ? ap : &alpha);
         s_box += (1.0 - ciou) * w;
         /* d(box)/d(l, t, r, b): x1 = ax − l, y1 = ay − t, x2 = ax + r, y2 = ay + b; d(1 − ciou) = −d ciou */
         double gdist[4] = {gci[0] * gs[0] * w, gci[1] * gs[0] * w, -gci[2] * gs[0] * w, -gci[3] * gs[0] * w};
@@ -272,9 +284,10 @@ static void batch_targets(struct loss_run *r, const struct cpose_pose_targets *t
     cpose_free(fill);
 }
 
-int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
-                    const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
-                    float items[5], float *total, float *const *grad_feats, float *grad_kpt)
+int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
+                         const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
+                         double items[5], double *total, float *const *grad_feats, float *grad_kpt,
+                         struct cpose_pose_assignment *fz)
 {
     int rc = check_args(c, B, nl, feats, H, W, strides, kpt, t);
     if (rc) return rc;
@@ -336,10 +349,16 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
 
     int nth = omp_get_max_threads();
     if (nth > B) nth = B;
+    if (BA < 4096) nth = 1; /* tiny batches (tests) are not worth the fork */
     size_t sb = cpose_tal_scratch_bytes(n_max, A, c->topk);
     char *scratch = cpose_malloc(sb * nth);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int b = 0; b < B; b++) decode_and_assign(&r, t, b, scratch + sb * omp_get_thread_num());
+    for (int b = 0; b < B; b++) decode_and_assign(&r, b, scratch + sb * omp_get_thread_num(), fz);
+    if (fz && fz->mode == CPOSE_ASSIGN_RECORD) {
+        memcpy(fz->target_gt, r.tgt, sizeof(int) * BA);
+        memcpy(fz->fg, r.fg, BA);
+        memcpy(fz->score, r.tsc, sizeof(float) * BA);
+    }
 
     /* target_scores_sum = max(Σ target scores, 1) and the number of foreground anchors */
     double tss = 0;
@@ -356,7 +375,7 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                     B * (double)c->gain_dfl / tss};
     struct loss_sums *sums = cpose_calloc((size_t)B, sizeof *sums);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int b = 0; b < B; b++) image_loss(&r, t, b, gs, grad_feats, grad_kpt, &sums[b]);
+    for (int b = 0; b < B; b++) image_loss(&r, t, b, gs, grad_feats, grad_kpt, fz, &sums[b]);
 
     double tot[5] = {0};
     for (int b = 0; b < B; b++)
@@ -366,10 +385,10 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                     r.R > 1 ? c->gain_dfl * tot[4] / tss : 0};
     double sum = 0;
     for (int k = 0; k < 5; k++) {
-        if (items) items[k] = (float)it[k];
+        if (items) items[k] = it[k];
         sum += it[k];
     }
-    if (total) *total = (float)(sum * B);
+    if (total) *total = sum * B;
 
     cpose_free(sums);
     cpose_free(scratch);
@@ -388,5 +407,18 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
     cpose_free(r.gt_px);
     cpose_free(r.gt_lab);
     cpose_free(r.gt_valid);
+    return CPOSE_OK;
+}
+
+int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
+                    const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
+                    float items[5], float *total, float *const *grad_feats, float *grad_kpt)
+{
+    double it[5], tot;
+    int rc = cpose_pose_loss_eval(c, B, nl, feats, H, W, strides, kpt, t, it, &tot, grad_feats, grad_kpt, NULL);
+    if (rc) return rc;
+    if (items)
+        for (int k = 0; k < 5; k++) items[k] = (float)it[k];
+    if (total) *total = (float)tot;
     return CPOSE_OK;
 }
