@@ -112,7 +112,7 @@ static inline float exp_nonpos(float x)
     float r = x - n * 0.693145752f - n * 1.42860677e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416664183f + r * (0.00833345205f + r * 0.00139819994f)))));
     union { float f; int i; } u = {p};
-    u.i += (int)n << 23;
+    u.i += (int)((unsigned)(int)n << 23); /* adds n to the exponent */
     return u.f;
 }
 
