@@ -422,9 +422,10 @@ int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, con
 
     int nth = omp_get_max_threads();
     if (nth > B) nth = B;
-    /* a batch of 8 at 320 takes ~2 ms on one core: below ~32k anchors the fork and barriers cost more
-     * than they save (and much more on a loaded machine) */
-    if (BA < 32768) nth = 1;
+    /* one core does a batch of 8 in ~2 ms at 320 and ~9 ms at 640 (bench_pose_loss); measured on the
+     * shared machine, two threads cost twice the CPU time at 640 (barrier waits), so only very large
+     * batches (≥ 32 images at 640) are split across threads */
+    if (BA < 262144) nth = 1;
     size_t sb = cpose_tal_scratch_bytes(n_max, A, c->topk);
     char *scratch = ws_get(ws, WS_SCRATCH, sb * nth);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
