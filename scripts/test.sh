@@ -30,7 +30,7 @@ run_pass() {
 
 bash scripts/build.sh build >/dev/null
 run_pass normal build -- "${label[@]}"
-# the parity tests again on oneDNN's direct 3x3 kernel (the default is Winograd: core/kernels.h)
+# the parity tests again on oneDNN's direct 3x3 kernel (the default is Winograd: core/nn/kernels.h)
 run_pass direct build CPOSE_WINOGRAD=0 -- -R "^(test_parity|test_forward_nms|test_predict_e2e)$"
 
 bash scripts/build.sh build-asan -DCPOSE_SANITIZE=ON >/dev/null

@@ -34,6 +34,7 @@ for m in $modes; do
     check "help $m: names the mode" grep -q "^cpose $m — " h1.txt
     # every argument line: key, default (None when unset), one line of meaning
     check "help $m: argument lines" awk '/^arguments/ {a = 1; next} a && NF < 3 {bad = 1} END {exit bad}' h1.txt
+    check "help $m: every key known" bash -c '! grep -q "not in core/base/args.def" "$1"' _ h1.txt
 done
 "$B" help val >val.txt
 check "val help: conf default None" grep -Eq '^  conf +None +confidence' val.txt
@@ -85,7 +86,7 @@ check "unknown setting: nearest named" grep -q "did you mean 'runs_dir'" s3.txt
 check "refused change leaves the file" grep -qx "runs_dir: $T/myruns" "$S"
 
 # --- predict on generated data: runs_dir, device, run folders, hidden keypoints -------------------
-"$B" synth save_dir=syn train=1 val=2 imgsz=128 >synth.txt 2>&1
+"$B" synth save_dir=syn n_train=1 n_val=2 imgsz=128 >synth.txt 2>&1
 check "synth" test $? -eq 0
 mkdir bad && head -c 2000 /dev/urandom > bad/x.jpg
 "$B" predict model=yolov8n-pose.yaml source=bad imgsz=128 >p0.txt 2>&1

@@ -19,7 +19,7 @@ if probe then
           {"000000000151", 480, 640}}
 else
   print("note: ../shared/fixtures not found: synthetic images and generated weights")
-  local syn = cpose.synth{save_dir = dir .. "/syn", train = 1, val = 4, imgsz = 160, seed = 2, exist_ok = true}
+  local syn = cpose.synth{save_dir = dir .. "/syn", n_train = 1, n_val = 4, imgsz = 160, seed = 2, exist_ok = true}
   weights, src = "yolov8n-pose.yaml", syn.save_dir .. "/images/val"
   -- width × height read here from each JPEG's SOF marker (not through cpose)
   local function jpeg_size(path)
