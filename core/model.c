@@ -1,6 +1,7 @@
 /* core/model.c — the model object: loading (YAML or HDF5 weights), fresh initialisation, the
  * eval forward (fused and unfused), raw head outputs, and Ultralytics' summary figures. */
 #include "model_impl.h"
+#include "nn/onnx_import.h"
 #include "kernels.h"
 #include "fsutil.h"
 #include "log.h"
@@ -150,9 +151,10 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
         return CPOSE_OK;
     }
     if (ends_with(model, ".h5") || ends_with(model, ".hdf5")) return cpose_model_load_flat_or_ckpt(model, cfg, out);
+    if (ends_with(model, ".onnx")) return cpose_onnx_model_load(model, out);
     if (ends_with(model, ".pt"))
         return cpose_err(CPOSE_ENOTSUP, "%s: .pt checkpoints are not readable yet; convert to .h5", model);
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml or .h5)", model);
+    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5 or .onnx)", model);
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)
