@@ -456,6 +456,7 @@ static int mark_tail(struct importer *im, const Onnx__NodeProto *n)
         for (int64_t k = 0; arange && k < w->numel; k++) arange = w->f[k] == (float)k;
         if (!arange) return NODE_ERR(CPOSE_ENOTSUP, n, "a convolution inside the head that is not the DFL (weights 0..reg_max-1)");
         im->reg_max = (int)w->dims[1];
+        param_for(im, w, CPOSE_PARAM_FROZEN);
     }
     im->n_tail++;
     for (size_t k = 0; k < n->n_output; k++)
@@ -509,6 +510,18 @@ static int import_node(struct importer *im, const Onnx__NodeProto *n)
         const char *name = o->name;
         *o = copy;
         o->name = name;
+        if (o->kind == V_CONST) {
+            /* a constant under a second name (PyTorch's export dedups equal weights this way):
+             * its own copy, so the parameter table keeps every state_dict key */
+            const struct cpose_onnx_const *src = &im->consts[o->cidx];
+            struct cpose_onnx_const c = *src;
+            c.name = cpose_strdup(name);
+            c.f = cpose_malloc((size_t)(src->numel ? src->numel : 1) * sizeof(float));
+            c.i = cpose_malloc((size_t)(src->numel ? src->numel : 1) * sizeof(int64_t));
+            memcpy(c.f, src->f, (size_t)src->numel * sizeof(float));
+            memcpy(c.i, src->i, (size_t)src->numel * sizeof(int64_t));
+            o->cidx = add_const(im, &c);
+        }
         return CPOSE_OK;
     }
     if (!any_body) {
