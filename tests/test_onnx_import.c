@@ -6,11 +6,12 @@
  * float_data fields, opset 12 (Split sizes as an attribute) with dynamic dims run at another size;
  * metadata (names, kpt_shape, imgsz, stride); and the errors: an unsupported op (named with its
  * node), a head that is not a pose decode, malformed metadata, truncated and garbage files. */
-#include "alloc.h"
-#include "model.h"
-#include "nn/onnx_import.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/nn/model.h"
+#include "core/nn/onnx_import.h"
 #include "onnx/onnx.pb-c.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 #include <math.h>
 #include <stdint.h>

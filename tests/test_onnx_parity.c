@@ -3,10 +3,11 @@
  * fixture within the forward tolerances of test_parity.c; the export of the plain seed-0 weights
  * gives the same output as the HDF5 weights run by cpose; the metadata gives names, kpt_shape,
  * stride and imgsz; the head runs as the fused pose_head op and the convs carry SiLU. */
-#include "h5io.h"
-#include "model.h"
-#include "model_impl.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/nn/h5io.h"
+#include "core/nn/model.h"
+#include "core/nn/model_impl.h"
+#include "tests/testlib.h"
 
 #include <math.h>
 #include <string.h>

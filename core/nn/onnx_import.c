@@ -1,12 +1,12 @@
 /* core/nn/onnx_import.c — ONNX graph → cpose graph IR (the body op by op, the head recognised and
  * replaced by pose_head) and the model object around it. Contract in core/nn/onnx_import.h. */
-#include "nn/onnx_import.h"
-#include "nn/onnx_read.h"
+#include "core/nn/onnx_import.h"
+#include "core/nn/onnx_read.h"
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "log.h"
-#include "model_impl.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "core/nn/model_impl.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -23,7 +23,7 @@
 #ifndef CPOSE_ONNX_IMPORT_H
 #define CPOSE_ONNX_IMPORT_H
 
-#include "model.h"
+#include "core/nn/model.h"
 
 /* Imports path (an .onnx file) as a model. Returns an owned model (cpose_model_free). */
 CPOSE_API int cpose_onnx_model_load(const char *path, struct cpose_model **out);

@@ -1,7 +1,7 @@
 /* core/nn/onnx_read.c — the protobuf-level reading of ONNX files: parse, constant tensors in all
  * their storage forms, attributes, and Ultralytics' metadata_props (Python literals). */
-#include "nn/onnx_read.h"
-#include "alloc.h"
+#include "core/nn/onnx_read.h"
+#include "core/base/alloc.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "onnx/onnx.pb-c.h"
-#include "status.h"
+#include "core/base/status.h"
 
 /* A constant tensor converted to float (values of any numeric type) and int64 (integer types,
  * for shapes/axes). dims as in the file; numel = product. */
