@@ -9,6 +9,7 @@
 /* cpose-layer: nn */
 #include "core/base/alloc.h"
 #include "core/nn/model.h"
+#include "core/nn/model_impl.h"
 #include "core/nn/onnx_import.h"
 #include "onnx/onnx.pb-c.h"
 #include "tests/testlib.h"
@@ -107,6 +108,7 @@ struct gb {  /* a graph under construction */
     int nn, ni, nconst;
     enum store st;
     int opset;
+    int cast;  /* weights stored fp16 with a Cast to float (cpose's exporter with half=True) */
     uint64_t rng;
 };
 
@@ -224,7 +226,17 @@ static void conv_node(struct gb *b, struct convw *c, const char *prefix, const c
     char wn[96], bn[96], ins[300], cout_name[96];
     snprintf(wn, sizeof wn, "%s.weight", prefix), snprintf(bn, sizeof bn, "%s.bias", prefix);
     int64_t wd[4] = {c->cout, c->cin, c->k, c->k}, bd[1] = {c->cout};
-    b->inits[b->ni++] = tensor_f(wn, 4, wd, c->w, b->st);
+    if (b->cast) {
+        char hn[110];
+        snprintf(hn, sizeof hn, "%s_fp16", wn);
+        b->inits[b->ni++] = tensor_f(hn, 4, wd, c->w, F16_RAW);
+        Onnx__AttributeProto *to = attr_i("to", 1);
+        char cn[120];
+        snprintf(cn, sizeof cn, "%s_cast", wn);
+        node(b, "Cast", cn, hn, wn, 1, &to);
+    } else {
+        b->inits[b->ni++] = tensor_f(wn, 4, wd, c->w, b->st);
+    }
     b->inits[b->ni++] = tensor_f(bn, 1, bd, c->b, b->st == F16_RAW ? F32_TYPED : b->st);
     snprintf(ins, sizeof ins, "%s,%s,%s", x, wn, bn);
     int64_t p = c->k / 2, pads[4] = {p, p, p, p}, ks[2] = {c->k, c->k}, st[2] = {c->s, c->s};
@@ -249,12 +261,161 @@ static void conv_node(struct gb *b, struct convw *c, const char *prefix, const c
     node(b, "Mul", mn, ins, out, 0, NULL);
 }
 
+/* Binary node helper: out = op(a, b). */
+static void bin(struct gb *b, const char *op, const char *name, const char *x, const char *y, const char *out)
+{
+    char ins[200];
+    snprintf(ins, sizeof ins, "%s,%s", x, y);
+    node(b, op, name, ins, out, 0, NULL);
+}
+
+static const char *scalar_f(struct gb *b, float v)
+{
+    int64_t one[1] = {1};
+    return const_f(b, 0, one, &v);
+}
+
+/* Channel/axis slice via Constant starts/ends/axes. */
+static void slice_node(struct gb *b, const char *name, const char *x, int64_t s0, int64_t e0, int64_t axis, const char *out)
+{
+    char ins[200];
+    const char *cs = const_i(b, 1, &s0);
+    const char *ce = const_i(b, 1, &e0);
+    const char *ca = const_i(b, 1, &axis);
+    snprintf(ins, sizeof ins, "%s,%s,%s,%s", x, cs, ce, ca);
+    node(b, "Slice", name, ins, out, 0, NULL);
+}
+
+static void reshape_node(struct gb *b, const char *name, const char *x, int nd, const int64_t *dims, const char *out)
+{
+    char ins[200];
+    snprintf(ins, sizeof ins, "%s,%s", x, const_i(b, nd, dims));
+    node(b, "Reshape", name, ins, out, 0, NULL);
+}
+
+/* The decode per level as cpose's ONNX exporter writes it (plugins/plugin_view.c's expansion). */
+static void decode_per_level(struct gb *b, const int *st)
+{
+    const int R = NET_R, NC = NET_NC, NK = NET_NK, KD = NET_KD;
+    char n[64], o[64], x[64], t[8][64];
+    for (int l = 0; l < 2; l++) {
+        snprintf(n, sizeof n, "/h%d/cat", l), snprintf(x, sizeof x, "box%d,cls%d", l, l), snprintf(o, sizeof o, "lv%d", l);
+        Onnx__AttributeProto *a1 = attr_i("axis", 1);
+        node(b, "Concat", n, x, o, 1, &a1);
+        for (int q = 0; q < 8; q++) snprintf(t[q], sizeof t[q], "h%d_t%d", l, q);
+        char lv[16];
+        snprintf(lv, sizeof lv, "lv%d", l);
+        slice_node(b, "/h/box", lv, 0, 4 * R, 1, t[0]);
+        int64_t r4[4] = {0, 4, R, -1}, r3[3] = {0, 4, -1}, rc[3] = {0, NC, -1}, rk[4] = {0, NK, KD, -1},
+                rk3[3] = {0, NK * KD, -1}, ra[4] = {1, 1, 2, -1};
+        reshape_node(b, "/h/r4", t[0], 4, r4, t[1]);
+        int64_t perm[4] = {0, 2, 1, 3};
+        Onnx__AttributeProto *pa = attr_is("perm", 4, perm), *sa = attr_i("axis", 1);
+        node(b, "Transpose", "/h/tr", t[1], t[2], 1, &pa);
+        node(b, "Softmax", "/h/sm", t[2], t[3], 1, &sa);
+        float ar[NET_R];
+        for (int r = 0; r < R; r++) ar[r] = (float)r;
+        int64_t wd[4] = {1, R, 1, 1};
+        char dw[32], ins[200];
+        snprintf(dw, sizeof dw, "dfl%d", l);
+        b->inits[b->ni++] = tensor_f(dw, 4, wd, ar, F16_RAW);
+        snprintf(ins, sizeof ins, "%s,%s", t[3], dw);
+        node(b, "Conv", "/h/dfl", ins, t[4], 0, NULL);
+        char dist[32], lt[32], rb[32];
+        snprintf(dist, sizeof dist, "dist%d", l), snprintf(lt, sizeof lt, "lt%d", l), snprintf(rb, sizeof rb, "rb%d", l);
+        reshape_node(b, "/h/dist", t[4], 3, r3, dist);
+        slice_node(b, "/h/lt", dist, 0, 2, 1, lt);
+        slice_node(b, "/h/rb", dist, 2, 4, 1, rb);
+        /* anchors from the level's shape: Shape → Gather h, w → Cast → Range → grid → [1, 2, H·W] */
+        char sh[32], hh[32], ww[32], hf[32], wf[32], hl[32], wl[32], xs[32], ys[32], xr[32], yc[32], x0[32], y0[32],
+            X[32], Y[32], xf[32], yf[32], an[32];
+#define NM(v) snprintf(v, sizeof v, "%s%d", #v, l)
+        NM(sh), NM(hh), NM(ww), NM(hf), NM(wf), NM(hl), NM(wl), NM(xs), NM(ys), NM(xr), NM(yc), NM(x0), NM(y0), NM(X),
+            NM(Y), NM(xf), NM(yf), NM(an);
+#undef NM
+        node(b, "Shape", "/h/shape", lv, sh, 0, NULL);
+        int64_t i2 = 2, i3 = 3;
+        int64_t sd0[1] = {0};
+        (void)sd0;
+        bin(b, "Gather", "/h/gh", sh, const_i(b, 1, &i2), hh);
+        bin(b, "Gather", "/h/gw", sh, const_i(b, 1, &i3), ww);
+        Onnx__AttributeProto *to1 = attr_i("to", 1), *to2 = attr_i("to", 1);
+        node(b, "Cast", "/h/hf", hh, hf, 1, &to1);
+        node(b, "Cast", "/h/wf", ww, wf, 1, &to2);
+        const char *half = scalar_f(b, 0.5f), *one = scalar_f(b, 1.0f), *zero = scalar_f(b, 0.0f);
+        bin(b, "Add", "/h/hl", hf, half, hl);
+        bin(b, "Add", "/h/wl", wf, half, wl);
+        snprintf(ins, sizeof ins, "%s,%s,%s", half, wl, one);
+        node(b, "Range", "/h/xs", ins, xs, 0, NULL);
+        snprintf(ins, sizeof ins, "%s,%s,%s", half, hl, one);
+        node(b, "Range", "/h/ys", ins, ys, 0, NULL);
+        int64_t row[2] = {1, -1}, col[2] = {-1, 1}, flat[3] = {1, 1, -1};
+        reshape_node(b, "/h/xr", xs, 2, row, xr);
+        reshape_node(b, "/h/yc", ys, 2, col, yc);
+        bin(b, "Mul", "/h/x0", xr, zero, x0);
+        bin(b, "Mul", "/h/y0", yc, zero, y0);
+        bin(b, "Add", "/h/X", xr, y0, X);
+        bin(b, "Add", "/h/Y", yc, x0, Y);
+        reshape_node(b, "/h/xf", X, 3, flat, xf);
+        reshape_node(b, "/h/yf", Y, 3, flat, yf);
+        snprintf(ins, sizeof ins, "%s,%s", xf, yf);
+        Onnx__AttributeProto *ac = attr_i("axis", 1);
+        node(b, "Concat", "/h/anchors", ins, an, 1, &ac);
+        char q1[32], q2[32], q3[32], q4[32], q5[32], q6[32], q7[32];
+        snprintf(q1, 32, "x1y1_%d", l), snprintf(q2, 32, "x2y2_%d", l), snprintf(q3, 32, "csum_%d", l);
+        snprintf(q4, 32, "cxy_%d", l), snprintf(q5, 32, "wh_%d", l), snprintf(q6, 32, "xywh_%d", l);
+        snprintf(q7, 32, "boxpx_%d", l);
+        bin(b, "Sub", "/h/x1y1", an, lt, q1);
+        bin(b, "Add", "/h/x2y2", an, rb, q2);
+        bin(b, "Add", "/h/csum", q1, q2, q3);
+        bin(b, "Mul", "/h/cxy", q3, half, q4);
+        bin(b, "Sub", "/h/wh", q2, q1, q5);
+        snprintf(ins, sizeof ins, "%s,%s", q4, q5);
+        Onnx__AttributeProto *ac2 = attr_i("axis", 1);
+        node(b, "Concat", "/h/xywh", ins, q6, 1, &ac2);
+        const char *stc = scalar_f(b, (float)st[l]);
+        bin(b, "Mul", "/h/boxpx", q6, stc, q7);
+        char c1[32], c2[32], c3[32];
+        snprintf(c1, 32, "cls1_%d", l), snprintf(c2, 32, "cls2_%d", l), snprintf(c3, 32, "cls3_%d", l);
+        slice_node(b, "/h/cls", lv, 4 * R, 4 * R + NC, 1, c1);
+        reshape_node(b, "/h/clsr", c1, 3, rc, c2);
+        node(b, "Sigmoid", "/h/clss", c2, c3, 0, NULL);
+        char k1[32], k2[32], k3[32], k4[32], k5[32], k6[32], k7[32], k8[32], k9[32], k10[32], kp[16], outl[32];
+        snprintf(kp, sizeof kp, "kpt%d", l);
+#define NM(v) snprintf(v, sizeof v, "%s_%d", #v, l)
+        NM(k1), NM(k2), NM(k3), NM(k4), NM(k5), NM(k6), NM(k7), NM(k8), NM(k9), NM(k10), NM(outl);
+#undef NM
+        reshape_node(b, "/h/k4", kp, 4, rk, k1);
+        slice_node(b, "/h/kxy", k1, 0, 2, 2, k2);
+        bin(b, "Mul", "/h/kxy2", k2, scalar_f(b, 2.0f), k3);
+        reshape_node(b, "/h/a4", an, 4, ra, k4);
+        bin(b, "Sub", "/h/cell", k4, scalar_f(b, 0.5f), k5);
+        bin(b, "Add", "/h/kgrid", k3, k5, k6);
+        bin(b, "Mul", "/h/kpx", k6, stc, k7);
+        slice_node(b, "/h/kv", k1, 2, 3, 2, k8);
+        node(b, "Sigmoid", "/h/kvs", k8, k9, 0, NULL);
+        snprintf(ins, sizeof ins, "%s,%s", k7, k9);
+        Onnx__AttributeProto *a2 = attr_i("axis", 2);
+        node(b, "Concat", "/h/kcat", ins, k10, 1, &a2);
+        char kout[32];
+        snprintf(kout, sizeof kout, "kout_%d", l);
+        reshape_node(b, "/h/kout", k10, 3, rk3, kout);
+        snprintf(ins, sizeof ins, "%s,%s,%s", q7, c3, kout);
+        Onnx__AttributeProto *a1b = attr_i("axis", 1);
+        node(b, "Concat", "/h/out", ins, outl, 1, &a1b);
+    }
+    Onnx__AttributeProto *a2 = attr_i("axis", 2);
+    node(b, "Concat", "/h/final", "outl_0,outl_1", "output0", 1, &a2);
+}
+
 struct variant {
     enum store st;
     int opset;        /* 16: Split sizes as an input; 12: as an attribute */
     int dynamic;      /* dim_params for batch/height/width */
     const char *bad_act;  /* an op in place of the bottleneck's SiLU (unsupported-op test) */
     int no_decode;    /* output straight from a conv (not a pose head) */
+    int per_level;    /* the decode as cpose's exporter writes it: per level, channel Slices of the level
+                         tensor, anchors computed from its Shape (Range), fp16 weights behind Casts */
     const char *kpt_meta; /* metadata kpt_shape string */
 };
 
@@ -263,7 +424,7 @@ static uint8_t *build_model(const struct variant *v, struct net *net, size_t *le
 {
     struct gb B;
     memset(&B, 0, sizeof B);
-    B.st = v->st, B.opset = v->opset, B.rng = 12345;
+    B.st = v->st, B.opset = v->opset, B.rng = 12345, B.cast = v->per_level;
     struct gb *b = &B;
     const int S = 32, R = NET_R, NC = NET_NC, K = NET_NK * NET_KD;
     conv_init(b, &net->c0, 3, 8, 3, 2);
@@ -324,6 +485,8 @@ static uint8_t *build_model(const struct variant *v, struct net *net, size_t *le
     const char *out = "output0";
     if (v->no_decode) {
         out = "kpt0";
+    } else if (v->per_level) {
+        decode_per_level(b, st);
     } else {
         /* the decode, as Ultralytics exports it */
         char nm[64], i2[200];
@@ -568,6 +731,16 @@ static void check_variant(const char *what, const struct variant *v, int S)
         CHECK(mi->strides[0] == 2 && mi->strides[1] == 4 && mi->max_stride == 4 && mi->imgsz == 32);
         int64_t A = cpose_model_num_anchors(m, S, S);
         CHECK(A == (S / 2) * (S / 2) + (S / 4) * (S / 4));
+        /* the graph is what the builder would emit: one slice (the bottleneck's input; the concat reads
+         * the split's input whole), one pose_head, no leftovers of the decode (slices, sigmoids) */
+        int n_slice = 0, n_head = 0, n_sig = 0, n_silu = 0;
+        for (int i = 0; i < cpose_graph_size(m->graph); i++) {
+            int op = cpose_graph_node(m->graph, i)->op;
+            n_slice += op == CPOSE_OP_slice, n_head += op == CPOSE_OP_pose_head;
+            n_sig += op == CPOSE_OP_sigmoid, n_silu += op == CPOSE_OP_silu;
+        }
+        CHECK_MSG(n_slice == 1 && n_head == 1 && n_sig == 0 && n_silu == 4, "%s: %d slices, %d heads, %d sigmoids, %d silus",
+                  what, n_slice, n_head, n_sig, n_silu);
         float *img = malloc(sizeof(float) * 3 * S * S), *got = malloc(sizeof(float) * 12 * A),
               *ref = malloc(sizeof(float) * 12 * A);
         uint64_t r = 7;
@@ -619,6 +792,8 @@ int main(void)
     check_variant("gen-fp32-typed.onnx", &(struct variant){.st = F32_TYPED, .opset = 17}, 32);
     check_variant("gen-fp16.onnx", &(struct variant){.st = F16_RAW, .opset = 16}, 32);
     check_variant("gen-fp16-typed.onnx", &(struct variant){.st = F16_TYPED, .opset = 13}, 32);
+    /* the decode as cpose's own exporter writes it (dynamic anchors, per-level DFL, fp16 weights + Cast) */
+    check_variant("gen-cpose-export.onnx", &(struct variant){.st = F32_RAW, .opset = 17, .dynamic = 1, .per_level = 1}, 64);
     /* opset 12 (Split sizes as attribute), dynamic dims, run at twice the export size */
     check_variant("gen-opset12-dynamic.onnx", &(struct variant){.st = F32_RAW, .opset = 12, .dynamic = 1}, 64);
 

@@ -420,19 +420,17 @@ static const char SUPPORTED[] =
     "Conv, Sigmoid+Mul (SiLU), Add, Concat, Split, Slice, MaxPool, Resize (nearest), Identity, Cast, Constant, and the "
     "YOLOv8-pose head's Reshape/Transpose/Softmax/Sigmoid/Mul/Add/Sub/Div/Gather/Shape";
 
-/* Records body value v as an input of the head (once). */
+/* Records body value v as an input of the head (once). A channel part is not materialised here:
+ * build_head reads the whole tensor when the head's parts cover it. */
 static int add_boundary(struct importer *im, const Onnx__NodeProto *n, struct value *v)
 {
-    char name[160];
-    cpose_name(n, name, sizeof name);
-    int vi = (int)(v - im->vals);
-    int node = body_node(im, vi, name);
-    for (int k = 0; k < im->n_boundary; k++)
-        if (im->vals[im->boundary[k]].node == node || (im->vals[im->boundary[k]].kind == V_PART &&
-                                                       im->vals[im->boundary[k]].slice_node == node))
+    for (int k = 0; k < im->n_boundary; k++) {
+        const struct value *b = &im->vals[im->boundary[k]];
+        if (b->kind == v->kind && b->node == v->node && (v->kind == V_BODY || (b->start == v->start && b->len == v->len)))
             return CPOSE_OK;
+    }
     if (im->n_boundary == 16) return NODE_ERR(CPOSE_ENOTSUP, n, "the head reads more than 16 body tensors");
-    im->boundary[im->n_boundary++] = vi;
+    im->boundary[im->n_boundary++] = (int)(v - im->vals);
     return CPOSE_OK;
 }
 
@@ -441,10 +439,10 @@ static int mark_tail(struct importer *im, const Onnx__NodeProto *n)
     if (!tail_op(n->op_type))
         return NODE_ERR(CPOSE_ENOTSUP, n, "op %s is not supported by cpose's ONNX import (supported: %s)", n->op_type,
                         SUPPORTED);
-    int rc;
+    int rc, reads_data = strcmp(n->op_type, "Shape") != 0;  /* Shape reads only the dims */
     for (size_t k = 0; k < n->n_input; k++) {
         struct value *v = input_val(im, n, k);
-        if (is_body(v) && (rc = add_boundary(im, n, v)) != CPOSE_OK) return rc;
+        if (reads_data && is_body(v) && (rc = add_boundary(im, n, v)) != CPOSE_OK) return rc;
         if (v && v->kind == V_SIGMOID)
             return NODE_ERR(CPOSE_ENOTSUP, n, "reads a SiLU's sigmoid '%s' outside the SiLU", n->input[k]);
     }
@@ -455,6 +453,8 @@ static int mark_tail(struct importer *im, const Onnx__NodeProto *n)
         int arange = w && w->ndim == 4 && w->dims[0] == 1 && w->dims[2] == 1 && w->dims[3] == 1 && w->dims[1] > 1;
         for (int64_t k = 0; arange && k < w->numel; k++) arange = w->f[k] == (float)k;
         if (!arange) return NODE_ERR(CPOSE_ENOTSUP, n, "a convolution inside the head that is not the DFL (weights 0..reg_max-1)");
+        if (im->reg_max && im->reg_max != (int)w->dims[1])
+            return NODE_ERR(CPOSE_ENOTSUP, n, "DFL convs with %d and %d bins", im->reg_max, (int)w->dims[1]);
         im->reg_max = (int)w->dims[1];
         param_for(im, w, CPOSE_PARAM_FROZEN);
     }
@@ -617,6 +617,20 @@ static void find_silus(struct importer *im)
 
 /* ---- the head ---- */
 
+/* The node the head reads for boundary value vi (a channel part is materialised as a slice). */
+static int head_input(struct importer *im, int vi)
+{
+    return body_node(im, vi, "head.input");
+}
+
+/* Channels of the tensor a part was cut from. */
+static int src_channels(const struct importer *im, const struct value *part)
+{
+    for (int k = 0; k < im->n_vals; k++)
+        if (im->vals[k].kind == V_BODY && im->vals[k].node == part->node) return im->vals[k].c;
+    return -1;
+}
+
 static int cmp_stride(const void *a, const void *b)
 {
     return ((const int *)a)[0] - ((const int *)b)[0];
@@ -629,8 +643,8 @@ static int build_head(struct importer *im, const char *out_name)
     if (ov < 0 || im->vals[ov].kind != V_TAIL)
         return cpose_err(CPOSE_ENOTSUP, "%s: output '%s' is not computed by a YOLOv8-pose head (cpose imports pose "
                                         "models: convolutions, then the box/class/keypoint decode)", im->path, out_name);
-    if (im->n_softmax != 1 || !im->reg_max)
-        return cpose_err(CPOSE_ENOTSUP, "%s: the head is not YOLOv8-pose's decode (expected one Softmax and the DFL 1x1 "
+    if (im->n_softmax < 1 || !im->reg_max)
+        return cpose_err(CPOSE_ENOTSUP, "%s: the head is not YOLOv8-pose's decode (expected the DFL's Softmax and 1x1 "
                                         "conv; found %d Softmax, %s DFL); cpose cannot run this head", im->path,
                          im->n_softmax, im->reg_max ? "a" : "no");
     int R = im->reg_max;
@@ -645,14 +659,25 @@ static int build_head(struct importer *im, const char *out_name)
         int s = order[k][0], box = -1, cls = -1, both = -1, kpt = -1, e = k;
         while (e < im->n_boundary && order[e][0] == s) e++;
         if (nl == 4) return cpose_err(CPOSE_ENOTSUP, "%s: the head reads more than 4 levels", im->path);
+        int box_v = -1, cls_v = -1;
         for (int q = k; q < e; q++) {
             struct value *v = &im->vals[order[q][1]];
-            int node = v->kind == V_BODY ? v->node : v->slice_node;
-            if (v->c == K && kpt < 0) kpt = node;
-            else if (v->c == 4 * R) box = node;
-            else if (v->c > 4 * R && both < 0) both = node, nc = nc < 0 ? v->c - 4 * R : nc;
-            else cls = node, nc = nc < 0 ? v->c : nc;
+            if (v->c == K && kpt < 0) kpt = head_input(im, order[q][1]);
+            else if (v->c == 4 * R) box_v = order[q][1];
+            else if (v->c > 4 * R && both < 0) both = head_input(im, order[q][1]), nc = v->c - 4 * R;
+            else cls_v = order[q][1];
         }
+        if (both < 0 && box_v >= 0 && cls_v >= 0) {
+            /* box and class channels read apart: when they are the two parts [0, 4R) and [4R, 4R + nc) of
+             * one tensor of 4R + nc channels, read that tensor (as the builder's level concat) */
+            const struct value *bv = &im->vals[box_v], *cv = &im->vals[cls_v];
+            if (bv->kind == V_PART && cv->kind == V_PART && bv->node == cv->node && bv->start == 0 &&
+                cv->start == 4 * R && src_channels(im, bv) == 4 * R + cv->len)
+                both = bv->node;
+            nc = cv->c;
+        }
+        if (both < 0 && box_v >= 0 && cls_v >= 0)
+            box = head_input(im, box_v), cls = head_input(im, cls_v), nc = im->vals[cls_v].c;
         if (kpt < 0 || (both < 0 && (box < 0 || cls < 0)))
             return cpose_err(CPOSE_ENOTSUP, "%s: at stride %d the head does not read a box+class tensor (%d + nc channels) "
                                             "and a keypoint tensor (%d channels = kpt_shape %dx%d)", im->path, s, 4 * R,
