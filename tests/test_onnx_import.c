@@ -831,6 +831,29 @@ int main(void)
             cpose_model_free(m);
         }
         printf("garbage → %s\n", cpose_errmsg());
+        /* damaged inside: random bytes overwritten in a valid file; imports or errors, never crashes */
+        free(buf);
+        arena_free();
+        buf = build_model(&(struct variant){.st = F32_RAW, .opset = 16}, &net, &len);
+        uint8_t *mut = malloc(len);
+        int n_err = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            memcpy(mut, buf, len);
+            for (int q = 0; q < 1 + trial % 4; q++) {
+                r = r * 6364136223846793005ull + 1442695040888963407ull;
+                size_t at = (size_t)(r >> 33) % len;
+                r = r * 6364136223846793005ull + 1442695040888963407ull;
+                mut[at] = (uint8_t)(r >> 56);
+            }
+            struct cpose_model *m = NULL;
+            int rc = cpose_onnx_model_load_mem("damaged.onnx", mut, len, &m);
+            n_err += rc != CPOSE_OK;
+            CHECK((rc == CPOSE_OK) == (m != NULL));
+            if (rc) CHECK_CONTAINS(cpose_errmsg(), "damaged.onnx");
+            cpose_model_free(m);
+        }
+        printf("damaged files: %d of 300 refused, the rest imported\n", n_err);
+        free(mut);
         free(buf);
         arena_free();
     }

@@ -497,7 +497,7 @@ static int import_node(struct importer *im, const Onnx__NodeProto *n)
     if (n->n_output == 0) return NODE_ERR(CPOSE_EINVAL, n, "no outputs");
     if (!strcmp(op, "Constant")) {
         struct cpose_onnx_const c;
-        if ((rc = cpose_onnx_const_from_node(n, &c)) != CPOSE_OK) return rc;
+        if ((rc = cpose_onnx_const_from_node(n, &c)) != CPOSE_OK) return cpose_err_context(rc, "%s", im->path);
         val_put(im, n->output[0], V_CONST)->cidx = add_const(im, &c);
         return CPOSE_OK;
     }
@@ -770,6 +770,16 @@ static int run_import(struct importer *im)
 {
     int rc;
     const Onnx__GraphProto *g = im->mp->graph;
+    /* fields proto2 leaves NULL when absent, which a damaged file may lack */
+    for (size_t i = 0; i < g->n_node; i++)
+        if (!g->node[i]->op_type || !*g->node[i]->op_type)
+            return cpose_err(CPOSE_EINVAL, "%s: node %zu ('%s') has no op_type (a damaged file)", im->path, i,
+                             g->node[i]->name ? g->node[i]->name : "");
+    for (size_t k = 0; k < g->n_input; k++)
+        if (!g->input[k]->name) return cpose_err(CPOSE_EINVAL, "%s: graph input %zu has no name (a damaged file)", im->path, k);
+    for (size_t k = 0; k < g->n_output; k++)
+        if (!g->output[k]->name)
+            return cpose_err(CPOSE_EINVAL, "%s: graph output %zu has no name (a damaged file)", im->path, k);
     for (size_t k = 0; k < g->n_initializer; k++) {
         struct cpose_onnx_const c;
         const char *nm = g->initializer[k]->name ? g->initializer[k]->name : "";
