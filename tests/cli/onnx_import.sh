@@ -27,7 +27,7 @@ grep -q "at shape (1, 3, 640, " "$tmp/p.log" && ok "predict imgsz 640 from metad
 [ "$(ls "$tmp/runs/p" 2>/dev/null | grep -c jpg)" = 4 ] && ok "predict wrote 4 images" || bad "predict outputs: $(ls -R "$tmp/runs")"
 
 # val on a small generated dataset
-"$CPOSE_BIN" synth save_dir="$tmp/syn" train=2 val=3 imgsz=128 seed=3 >"$tmp/s.log" 2>&1 || bad "synth: $(cat "$tmp/s.log")"
+"$CPOSE_BIN" synth save_dir="$tmp/syn" n_train=2 n_val=3 imgsz=128 seed=3 >"$tmp/s.log" 2>&1 || bad "synth: $(cat "$tmp/s.log")"
 "$CPOSE_BIN" val model="$ONNX" data="$tmp/syn/synth-pose.yaml" imgsz=128 batch=2 project="$tmp/runs" name=v >"$tmp/v.log" 2>&1 \
     && grep -Eq "^ +all +3 " "$tmp/v.log" && ok "val" || bad "val: $(cat "$tmp/v.log")"
 
