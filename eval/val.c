@@ -236,7 +236,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose val and is ignored", unsupported[i]);
     int stride = c.mi->max_stride > 32 ? c.mi->max_stride : 32;
-    int imgsz = (int)cpose_args_int(a, "imgsz", 640), batch = (int)cpose_args_int(a, "batch", 16);
+    int imgsz = !cpose_args_given(a, "imgsz") && c.mi->imgsz > 0 ? c.mi->imgsz : (int)cpose_args_int(a, "imgsz", 640), batch = (int)cpose_args_int(a, "batch", 16);
     if ((rc = check_imgsz(&imgsz, stride)) != CPOSE_OK) return rc;
     if (batch < 1) return cpose_err(CPOSE_EINVAL, "batch=%d must be at least 1", batch);
     if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;

@@ -21,6 +21,7 @@ struct cpose_model_info {
     int flip_idx[64];          /* COCO-17 default */
     char scale;                /* 'n'.. */
     int64_t n_params;
+    int imgsz;                 /* the image size the model file was made for (ONNX metadata), 0 = none */
 };
 
 /* model: a YAML name/path (fresh weights, seeded) or an .h5 file (flat state_dict or cpose

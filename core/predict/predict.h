@@ -137,6 +137,7 @@ struct cpose_predict_backend {
     int stride;            /* max stride: letterbox pads to multiples of it */
     char *const *names;    /* class names (nc entries), borrowed */
     int n_names;
+    int imgsz;             /* the model's own image size (ONNX metadata), used when imgsz= is not given; 0 = 640 */
 };
 
 /* Run-wide summary filled by cpose_predict_run. */

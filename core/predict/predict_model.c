@@ -25,6 +25,7 @@ void cpose_predict_backend_from_model(struct cpose_model *m, struct cpose_predic
     b->stride = info->max_stride;
     b->names = info->names;
     b->n_names = info->n_names;
+    b->imgsz = info->imgsz;
 }
 
 int cpose_predict_run_model(struct cpose_model *m, const struct cpose_args *a, cpose_predict_cb cb, void *ud,

@@ -122,7 +122,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
     struct cpose_nms_opts nms;
     struct cpose_annotate_opts ann;
     int rc, last_w = 0, last_h = 0;
-    int imgsz = (int)cpose_args_int(a, "imgsz", 640);
+    int imgsz = !cpose_args_given(a, "imgsz") && b->imgsz > 0 ? b->imgsz : (int)cpose_args_int(a, "imgsz", 640);
     int verbose = cpose_args_bool(a, "verbose");
     int save_img = cpose_args_bool(a, "save"), save_txt = cpose_args_bool(a, "save_txt");
     int save_conf = cpose_args_bool(a, "save_conf"), save_crop = cpose_args_bool(a, "save_crop");
