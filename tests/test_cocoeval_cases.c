@@ -7,6 +7,8 @@
 #include "eval/cocoeval.h"
 #include "testlib.h"
 
+#include <float.h>
+
 /* ---- a tiny in-memory COCO builder (memory freed by cpose_coco_free) ---- */
 
 static void coco_init(struct cpose_coco *c, int n_images, int is_results)
@@ -389,6 +391,29 @@ static void test_sum(void)
     for (int i = 0; i < 300; i++) s += a[i];
     CHECK_NEAR(cpose_np_sum(a, 300), s, 1e-11);
     CHECK_NEAR(cpose_np_sum(a, 5), 0.0 + 0.1 + 0.2 + 0.30000000000000004 + 0.4, 1e-15);
+
+    /* An input where pairwise and plain summation differ: 1 followed by fifteen 1e-16. Each 1e-16
+     * is below half an ulp of 1 (2^-53 ≈ 1.11e-16), so a plain left-to-right sum stays at 1.0.
+     * numpy's pairwise sum (8 partial sums, then ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))) adds the
+     * small terms among themselves first and lands on the double nearest the exact sum
+     * 1 + 1.5e-15, which is 1 + 7·2^-52 (1.5e-15 / 2^-52 = 6.76). */
+    double b[16] = {1.0};
+    for (int i = 1; i < 16; i++) b[i] = 1e-16;
+    double plain = 0;
+    for (int i = 0; i < 16; i++) plain += b[i];
+    CHECK(plain == 1.0);
+    CHECK_MSG(cpose_np_sum(b, 16) == 1.0 + 7 * DBL_EPSILON, "%.17g", cpose_np_sum(b, 16));
+    /* past the 128-element block the halves are summed separately: 1, then 199 values of 2^-53
+     * (exactly half an ulp of 1). Plain: every step is a tie that rounds to even, 1.0. The exact
+     * sum is 1 + 99.5·2^-52; numpy's order loses only the 11 small terms that share r0 with the 1
+     * (1 + 94·2^-52, worked by hand), the value checked here. */
+    double c[200];
+    c[0] = 1.0;
+    for (int i = 1; i < 200; i++) c[i] = ldexp(1.0, -53);
+    plain = 0;
+    for (int i = 0; i < 200; i++) plain += c[i];
+    CHECK(plain == 1.0);
+    CHECK_MSG(cpose_np_sum(c, 200) == 1.0 + 94 * DBL_EPSILON, "%.17g", cpose_np_sum(c, 200));
 }
 
 int main(void)
