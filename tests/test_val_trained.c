@@ -7,13 +7,13 @@
  * With this model the OKS of matched people lies in the range where the keypoint similarity's
  * constants (area·0.53, (2σ)²) move pose mAP by far more than 1e-4, so a change to them fails here.
  * The fixture has no predict-threshold (conf 0.25) NMS rows for this model, so none are compared. */
-#include "testlib.h"
+#include "tests/testlib.h"
 
 #include <cjson/cJSON.h>
 
-#include "core/alloc.h"
-#include "core/fsutil.h"
-#include "core/model.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/model.h"
 #include "datasets/synth.h"
 #include "eval/val.h"
 
