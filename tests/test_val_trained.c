@@ -7,6 +7,7 @@
  * With this model the OKS of matched people lies in the range where the keypoint similarity's
  * constants (area·0.53, (2σ)²) move pose mAP by far more than 1e-4, so a change to them fails here.
  * The fixture has no predict-threshold (conf 0.25) NMS rows for this model, so none are compared. */
+/* cpose-layer: shell */
 #include "tests/testlib.h"
 
 #include <cjson/cJSON.h>

@@ -34,7 +34,8 @@ check "no temporary files left" '[ -z "$(ls runs/pose/val | grep -i tmp)" ]'
 
 
 # coco8-pose: the row Ultralytics 8.1.47 printed (fixtures/ultralytics/val-coco8-pose/README.md)
-C8="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose"
+C8="$T/coco8-pose" # a copy: the label cache goes there, never beside the fixtures
+cp -r "${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose" "$C8" && chmod -R u+w "$C8"
 printf 'path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\nnames:\n  0: person\n' "$C8" >"$T/c8.yaml"
 out=$("$CPOSE_BIN" val model="$W" data="$T/c8.yaml" batch=4 imgsz=640 name=c8 2>/dev/null)
 check "coco8-pose all row" 'grep -qxF "                   all          4         14    0.00955      0.429    0.00599    0.00334          0          0          0          0" <<<"$out"'
