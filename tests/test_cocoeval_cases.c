@@ -417,6 +417,60 @@ static void test_sum(void)
     CHECK_MSG(cpose_np_sum(c, 200) == 1.0 + 94 * DBL_EPSILON, "%.17g", cpose_np_sum(c, 200));
 }
 
+/* Input validation: a result without image_id, score or bbox (when the first has one), and GT
+ * without area, bbox or num_keypoints (keypoints) are refused with the file, the item and what is
+ * missing. Each case starts from a valid pair that runs, then removes one field. */
+static void expect_refused(struct cpose_coco *gt, struct cpose_coco *dt, enum cpose_iou_type t, const char *needle)
+{
+    struct cpose_cocoeval_params p;
+    cpose_cocoeval_default_params(&p, t);
+    struct cpose_cocoeval e;
+    int rc = cpose_cocoeval_run(gt, dt, &p, &e);
+    CHECK_MSG(rc == CPOSE_EINVAL, "accepted; wanted '%s'", needle);
+    if (rc == CPOSE_OK) cpose_cocoeval_free(&e);
+    CHECK_CONTAINS(cpose_errmsg(), needle);
+}
+
+static void test_validation(void)
+{
+    double k[51];
+    person_kpts(k, 10, 10, 80, 80, 2);
+    const struct {
+        int dt_field; /* 0 image_id, 1 score, 2 bbox of the second result; 3 GT area, 4 GT bbox, 5 GT num_keypoints */
+        enum cpose_iou_type t;
+        const char *needle;
+    } cases[] = {
+        {0, CPOSE_IOU_KEYPOINTS, "mem-dt.json: result 1 (byte 0) has no image_id"},
+        {1, CPOSE_IOU_BBOX, "mem-dt.json: result 1 (byte 0) has no score"},
+        {2, CPOSE_IOU_BBOX, "mem-dt.json: result 1 (byte 0) has no bbox while the first result has one"},
+        {3, CPOSE_IOU_BBOX, "mem-gt.json: annotation id 1 (byte 0) has no area"},
+        {4, CPOSE_IOU_KEYPOINTS, "mem-gt.json: annotation id 1 (byte 0) has no bbox"},
+        {5, CPOSE_IOU_KEYPOINTS, "mem-gt.json: annotation id 1 (byte 0) has no num_keypoints"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct cpose_coco gt, dt;
+        coco_init(&gt, 1, 0);
+        coco_init(&dt, 0, 1);
+        struct cpose_coco_ann *g = coco_add(&gt, 1, box100, 10000, -1, k);
+        coco_add(&dt, 1, box100, -1, 0.9, k);
+        struct cpose_coco_ann *d = coco_add(&dt, 1, box100, -1, 0.8, k);
+        /* the unmodified pair runs */
+        struct cpose_cocoeval e = run(&gt, &dt, cases[i].t);
+        cpose_cocoeval_free(&e);
+        switch (cases[i].dt_field) {
+        case 0: d->has_image_id = 0; break;
+        case 1: d->has_score = 0; break;
+        case 2: d->has_bbox = 0; break;
+        case 3: g->has_area = 0; break;
+        case 4: g->has_bbox = 0; break;
+        default: g->num_keypoints = -1; break;
+        }
+        expect_refused(&gt, &dt, cases[i].t, cases[i].needle);
+        cpose_coco_free(&gt);
+        cpose_coco_free(&dt);
+    }
+}
+
 int main(void)
 {
     test_perfect();
@@ -431,5 +485,6 @@ int main(void)
     test_threads();
     test_five_keypoints();
     test_sum();
+    test_validation();
     return tl_finish();
 }
