@@ -147,7 +147,6 @@ static void test_damaged(const char *tmp)
     CHECK_CONTAINS(cpose_errmsg(), "cut.tar.gz");
     CHECK_CONTAINS(cpose_errmsg(), "entry 'big.txt'");
     CHECK(!cpose_path_is_dir(dest2));
-    CHECK(count_entries(tmp) > 0);
     cpose_free(big), cpose_free(arc), cpose_free(dest), cpose_free(keep), cpose_free(gz), cpose_free(dest2);
 }
 

@@ -248,7 +248,7 @@ static void check_weights_io(void)
  * level-order error moves a value by 32 px or more. */
 static void check_p6_decode(const struct cpose_model *m, const float *pred, int64_t A)
 {
-    const int W = 2, cells = 4, nc = 1, R = 16;
+    const int W = 2, cells = 4, R = 16;
     const int64_t a0 = A - cells;
     float raw[(4 * 16 + 1) * 4], *kraw = malloc(sizeof(float) * 51 * A);
     CHECK(cpose_model_level_raw(m, 3, raw) == CPOSE_OK);
@@ -277,7 +277,6 @@ static void check_p6_decode(const struct cpose_model *m, const float *pred, int6
             CHECK_NEAR(pred[(7 + 3 * k) * A + a0 + q], kv, 1e-5);
         }
     }
-    (void)nc;
     CHECK_MSG(worst <= 1e-2, "P6 decode differs by %.3g px", worst);
     free(kraw);
 }
