@@ -471,6 +471,34 @@ static void test_validation(void)
     }
 }
 
+/* Area ranges are closed intervals (pycocotools ignores a GT when area < lo or area > hi): a GT
+ * whose area is exactly 32² = 1024 belongs to both small [0, 32²] and medium [32², 96²]; one of
+ * exactly 96² = 9216 to both medium and large. Perfect detections give AP 1 in each range. */
+static void test_area_boundaries(void)
+{
+    const double sides[2] = {32, 96};
+    for (int i = 0; i < 2; i++) {
+        struct cpose_coco gt, dt;
+        coco_init(&gt, 1, 0);
+        coco_init(&dt, 0, 1);
+        const double box[4] = {10, 10, sides[i], sides[i]};
+        coco_add(&gt, 1, box, sides[i] * sides[i], -1, NULL);
+        coco_add(&dt, 1, box, -1, 0.9, NULL);
+        struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+        /* stats 3/4/5: AP small/medium/large; 9/10/11 the same ARs */
+        const double want[2][3] = {{1, 1, -1}, {-1, 1, 1}};
+        for (int a = 0; a < 3; a++) {
+            CHECK_MSG(fabs(e.stats[3 + a] - want[i][a]) < 1e-12, "area %g: AP of range %d = %g, want %g", sides[i] * sides[i], a,
+                      e.stats[3 + a], want[i][a]);
+            CHECK_MSG(fabs(e.stats[9 + a] - want[i][a]) < 1e-12, "area %g: AR of range %d = %g, want %g", sides[i] * sides[i], a,
+                      e.stats[9 + a], want[i][a]);
+        }
+        cpose_cocoeval_free(&e);
+        cpose_coco_free(&gt);
+        cpose_coco_free(&dt);
+    }
+}
+
 int main(void)
 {
     test_perfect();
@@ -486,5 +514,6 @@ int main(void)
     test_five_keypoints();
     test_sum();
     test_validation();
+    test_area_boundaries();
     return tl_finish();
 }
