@@ -27,6 +27,6 @@ mkdir -p "$bdir/coverage"
 # exclude tests, benchmarks and build-tree (generated) sources; unreachable-branch noise from
 # asserts is kept: the figure is comparable run to run, which is what it is for
 gcovr --root "$root" --object-directory "$bdir" \
-    --exclude "$root/tests/" --exclude '.*/bench/' --exclude "$bdir/" \
+    --exclude "$root/tests/" --exclude '.*/bench/' --exclude "$bdir/" --exclude-directories "$bdir/CMakeFiles/[0-9]" \
     --exclude-unreachable-branches --exclude-throw-branches \
-    --html-details "$bdir/coverage/index.html" --print-summary -j2 | tail -2
+    --html-details "$bdir/coverage/index.html" --print-summary -j2 | tail -3
