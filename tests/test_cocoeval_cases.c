@@ -499,6 +499,36 @@ static void test_area_boundaries(void)
     }
 }
 
+/* The region of a GT without labelled keypoints is [x − w, x + 2w] × [y − h, y + 2h]: keypoints left
+ * of and above the box but inside that region are at distance 0 (OKS 1); one pixel outside the
+ * left edge they are not. */
+static void test_unlabelled_region(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 1, 0);
+    coco_init(&dt, 0, 1);
+    double z[51], in[51], out[51];
+    memset(z, 0, sizeof z);
+    const double b[4] = {300, 300, 50, 50};
+    struct cpose_coco_ann *g = coco_add(&gt, 1, b, 2500, -1, z);
+    g->num_keypoints = 3; /* counted, but no keypoint labelled: the region rule applies */
+    person_kpts(in, 250, 250, 30, 30, 1);   /* x 250 … 280, y 250 … 280: inside, left of and above the box */
+    person_kpts(out, 249, 260, 30, 30, 1);  /* x from 249: one pixel left of the region */
+    coco_add(&dt, 1, NULL, -1, 0.9, in);
+    coco_add(&dt, 1, NULL, -1, 0.8, out);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_KEYPOINTS);
+    int r, c;
+    const double *m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    CHECK(m && r == 2 && c == 1);
+    if (m) {
+        CHECK_NEAR(m[0], 1.0, 0);
+        CHECK(m[1] < 1.0);
+    }
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
+}
+
 int main(void)
 {
     test_perfect();
@@ -515,5 +545,6 @@ int main(void)
     test_sum();
     test_validation();
     test_area_boundaries();
+    test_unlabelled_region();
     return tl_finish();
 }

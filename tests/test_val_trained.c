@@ -69,6 +69,13 @@ int main(void)
             CHECK_MSG(fabs(rows[i].ours - want) <= 1e-4, "%s: cpose %.8f, Ultralytics %.8f", rows[i].key,
                       rows[i].ours, want);
         }
+        /* mAP75 is the AP at IoU 0.75, the 6th of 0.50:0.05:0.95; APs fall as the threshold rises,
+         * so it lies strictly between the APs at 0.70 and 0.80 */
+        const struct cpose_det_metric *bp[2] = {&s.metrics.box, &s.metrics.pose};
+        for (int t = 0; t < 2; t++) {
+            CHECK(bp[t]->n_ap_class == 1 && bp[t]->map75 == bp[t]->all_ap[5]);
+            CHECK(bp[t]->all_ap[4] > bp[t]->map75 && bp[t]->map75 > bp[t]->all_ap[6]);
+        }
         /* the model detects: the figures are far from the zeros a random model gives */
         CHECK(s.metrics.pose.map50 > 0.1 && s.metrics.box.map50 > 0.5);
     }
