@@ -108,7 +108,9 @@ int cpose_extract(const char *file, const char *dir, long *n_entries)
     for (;;) {
         int r = archive_read_next_header(ar, &e);
         if (r == ARCHIVE_EOF) break;
-        if (r < ARCHIVE_WARN) {
+        /* ARCHIVE_RETRY (a damaged header libarchive could skip past) is damage too: going on would
+         * extract a partial archive as if it were whole */
+        if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) {
             rc = cpose_err(CPOSE_EINVAL, "archive '%s' is damaged after %ld entries: %s", file, count,
                            archive_error_string(ar));
             goto fail;

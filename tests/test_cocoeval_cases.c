@@ -8,6 +8,8 @@
 #include "eval/cocoeval.h"
 #include "tests/testlib.h"
 
+#include <float.h>
+
 /* ---- a tiny in-memory COCO builder (memory freed by cpose_coco_free) ---- */
 
 static void coco_init(struct cpose_coco *c, int n_images, int is_results)
@@ -390,6 +392,141 @@ static void test_sum(void)
     for (int i = 0; i < 300; i++) s += a[i];
     CHECK_NEAR(cpose_np_sum(a, 300), s, 1e-11);
     CHECK_NEAR(cpose_np_sum(a, 5), 0.0 + 0.1 + 0.2 + 0.30000000000000004 + 0.4, 1e-15);
+
+    /* An input where pairwise and plain summation differ: 1 followed by fifteen 1e-16. Each 1e-16
+     * is below half an ulp of 1 (2^-53 ≈ 1.11e-16), so a plain left-to-right sum stays at 1.0.
+     * numpy's pairwise sum (8 partial sums, then ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))) adds the
+     * small terms among themselves first and lands on the double nearest the exact sum
+     * 1 + 1.5e-15, which is 1 + 7·2^-52 (1.5e-15 / 2^-52 = 6.76). */
+    double b[16] = {1.0};
+    for (int i = 1; i < 16; i++) b[i] = 1e-16;
+    double plain = 0;
+    for (int i = 0; i < 16; i++) plain += b[i];
+    CHECK(plain == 1.0);
+    CHECK_MSG(cpose_np_sum(b, 16) == 1.0 + 7 * DBL_EPSILON, "%.17g", cpose_np_sum(b, 16));
+    /* past the 128-element block the halves are summed separately: 1, then 199 values of 2^-53
+     * (exactly half an ulp of 1). Plain: every step is a tie that rounds to even, 1.0. The exact
+     * sum is 1 + 99.5·2^-52; numpy's order loses only the 11 small terms that share r0 with the 1
+     * (1 + 94·2^-52, worked by hand), the value checked here. */
+    double c[200];
+    c[0] = 1.0;
+    for (int i = 1; i < 200; i++) c[i] = ldexp(1.0, -53);
+    plain = 0;
+    for (int i = 0; i < 200; i++) plain += c[i];
+    CHECK(plain == 1.0);
+    CHECK_MSG(cpose_np_sum(c, 200) == 1.0 + 94 * DBL_EPSILON, "%.17g", cpose_np_sum(c, 200));
+}
+
+/* Input validation: a result without image_id, score or bbox (when the first has one), and GT
+ * without area, bbox or num_keypoints (keypoints) are refused with the file, the item and what is
+ * missing. Each case starts from a valid pair that runs, then removes one field. */
+static void expect_refused(struct cpose_coco *gt, struct cpose_coco *dt, enum cpose_iou_type t, const char *needle)
+{
+    struct cpose_cocoeval_params p;
+    cpose_cocoeval_default_params(&p, t);
+    struct cpose_cocoeval e;
+    int rc = cpose_cocoeval_run(gt, dt, &p, &e);
+    CHECK_MSG(rc == CPOSE_EINVAL, "accepted; wanted '%s'", needle);
+    if (rc == CPOSE_OK) cpose_cocoeval_free(&e);
+    CHECK_CONTAINS(cpose_errmsg(), needle);
+}
+
+static void test_validation(void)
+{
+    double k[51];
+    person_kpts(k, 10, 10, 80, 80, 2);
+    const struct {
+        int dt_field; /* 0 image_id, 1 score, 2 bbox of the second result; 3 GT area, 4 GT bbox, 5 GT num_keypoints */
+        enum cpose_iou_type t;
+        const char *needle;
+    } cases[] = {
+        {0, CPOSE_IOU_KEYPOINTS, "mem-dt.json: result 1 (byte 0) has no image_id"},
+        {1, CPOSE_IOU_BBOX, "mem-dt.json: result 1 (byte 0) has no score"},
+        {2, CPOSE_IOU_BBOX, "mem-dt.json: result 1 (byte 0) has no bbox while the first result has one"},
+        {3, CPOSE_IOU_BBOX, "mem-gt.json: annotation id 1 (byte 0) has no area"},
+        {4, CPOSE_IOU_KEYPOINTS, "mem-gt.json: annotation id 1 (byte 0) has no bbox"},
+        {5, CPOSE_IOU_KEYPOINTS, "mem-gt.json: annotation id 1 (byte 0) has no num_keypoints"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct cpose_coco gt, dt;
+        coco_init(&gt, 1, 0);
+        coco_init(&dt, 0, 1);
+        struct cpose_coco_ann *g = coco_add(&gt, 1, box100, 10000, -1, k);
+        coco_add(&dt, 1, box100, -1, 0.9, k);
+        struct cpose_coco_ann *d = coco_add(&dt, 1, box100, -1, 0.8, k);
+        /* the unmodified pair runs */
+        struct cpose_cocoeval e = run(&gt, &dt, cases[i].t);
+        cpose_cocoeval_free(&e);
+        switch (cases[i].dt_field) {
+        case 0: d->has_image_id = 0; break;
+        case 1: d->has_score = 0; break;
+        case 2: d->has_bbox = 0; break;
+        case 3: g->has_area = 0; break;
+        case 4: g->has_bbox = 0; break;
+        default: g->num_keypoints = -1; break;
+        }
+        expect_refused(&gt, &dt, cases[i].t, cases[i].needle);
+        cpose_coco_free(&gt);
+        cpose_coco_free(&dt);
+    }
+}
+
+/* Area ranges are closed intervals (pycocotools ignores a GT when area < lo or area > hi): a GT
+ * whose area is exactly 32² = 1024 belongs to both small [0, 32²] and medium [32², 96²]; one of
+ * exactly 96² = 9216 to both medium and large. Perfect detections give AP 1 in each range. */
+static void test_area_boundaries(void)
+{
+    const double sides[2] = {32, 96};
+    for (int i = 0; i < 2; i++) {
+        struct cpose_coco gt, dt;
+        coco_init(&gt, 1, 0);
+        coco_init(&dt, 0, 1);
+        const double box[4] = {10, 10, sides[i], sides[i]};
+        coco_add(&gt, 1, box, sides[i] * sides[i], -1, NULL);
+        coco_add(&dt, 1, box, -1, 0.9, NULL);
+        struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_BBOX);
+        /* stats 3/4/5: AP small/medium/large; 9/10/11 the same ARs */
+        const double want[2][3] = {{1, 1, -1}, {-1, 1, 1}};
+        for (int a = 0; a < 3; a++) {
+            CHECK_MSG(fabs(e.stats[3 + a] - want[i][a]) < 1e-12, "area %g: AP of range %d = %g, want %g", sides[i] * sides[i], a,
+                      e.stats[3 + a], want[i][a]);
+            CHECK_MSG(fabs(e.stats[9 + a] - want[i][a]) < 1e-12, "area %g: AR of range %d = %g, want %g", sides[i] * sides[i], a,
+                      e.stats[9 + a], want[i][a]);
+        }
+        cpose_cocoeval_free(&e);
+        cpose_coco_free(&gt);
+        cpose_coco_free(&dt);
+    }
+}
+
+/* The region of a GT without labelled keypoints is [x − w, x + 2w] × [y − h, y + 2h]: keypoints left
+ * of and above the box but inside that region are at distance 0 (OKS 1); one pixel outside the
+ * left edge they are not. */
+static void test_unlabelled_region(void)
+{
+    struct cpose_coco gt, dt;
+    coco_init(&gt, 1, 0);
+    coco_init(&dt, 0, 1);
+    double z[51], in[51], out[51];
+    memset(z, 0, sizeof z);
+    const double b[4] = {300, 300, 50, 50};
+    struct cpose_coco_ann *g = coco_add(&gt, 1, b, 2500, -1, z);
+    g->num_keypoints = 3; /* counted, but no keypoint labelled: the region rule applies */
+    person_kpts(in, 250, 250, 30, 30, 1);   /* x 250 … 280, y 250 … 280: inside, left of and above the box */
+    person_kpts(out, 249, 260, 30, 30, 1);  /* x from 249: one pixel left of the region */
+    coco_add(&dt, 1, NULL, -1, 0.9, in);
+    coco_add(&dt, 1, NULL, -1, 0.8, out);
+    struct cpose_cocoeval e = run(&gt, &dt, CPOSE_IOU_KEYPOINTS);
+    int r, c;
+    const double *m = cpose_cocoeval_ious(&e, 1, 1, &r, &c);
+    CHECK(m && r == 2 && c == 1);
+    if (m) {
+        CHECK_NEAR(m[0], 1.0, 0);
+        CHECK(m[1] < 1.0);
+    }
+    cpose_cocoeval_free(&e);
+    cpose_coco_free(&gt);
+    cpose_coco_free(&dt);
 }
 
 int main(void)
@@ -406,5 +543,8 @@ int main(void)
     test_threads();
     test_five_keypoints();
     test_sum();
+    test_validation();
+    test_area_boundaries();
+    test_unlabelled_region();
     return tl_finish();
 }

@@ -79,6 +79,33 @@ static void test_files(void)
     cpose_free(sub); cpose_free(f); cpose_free(stem); cpose_free(r1); cpose_free(r2); cpose_free(missing);
 }
 
+/* Odd padding on both axes: 61×41 into 128×96 without scaleup keeps the size (r = 1), so the
+ * horizontal pad is 67 (dw = 33.5) and the vertical one 55 (dh = 27.5). Ultralytics' LetterBox
+ * splits them with left = round(dw − 0.1), right = round(dw + 0.1) (and top/bottom likewise):
+ * 33 left / 34 right, 27 top / 28 bottom — the smaller half on the left and the top. The pixels
+ * say where the image landed, independent of what info reports. */
+static void test_letterbox_odd_pads(void)
+{
+    struct cpose_image src, lb;
+    struct cpose_letterbox info;
+    CHECK(cpose_image_new(&src, 61, 41, 3, 200) == CPOSE_OK);
+    CHECK(cpose_image_letterbox(&src, 128, 96, 0, 32, 0, &lb, &info) == CPOSE_OK);
+    CHECK(lb.w == 128 && lb.h == 96);
+    CHECK_NEAR(info.ratio, 1.0, 0);
+    CHECK_NEAR(info.pad_w, 33.5, 1e-12);
+    CHECK_NEAR(info.pad_h, 27.5, 1e-12);
+    CHECK_MSG(info.left == 33 && info.top == 27, "left %d top %d, expected 33 and 27", info.left, info.top);
+#define LB_PX(x, y) lb.data[((size_t)(y) * lb.w + (x)) * 3]
+    const int y_mid = 27 + 20, x_mid = 33 + 30;
+    CHECK(LB_PX(32, y_mid) == 114 && LB_PX(33, y_mid) == 200);           /* 33 pad columns on the left */
+    CHECK(LB_PX(33 + 60, y_mid) == 200 && LB_PX(33 + 61, y_mid) == 114); /* 34 on the right */
+    CHECK(LB_PX(x_mid, 26) == 114 && LB_PX(x_mid, 27) == 200);           /* 27 pad rows on top */
+    CHECK(LB_PX(x_mid, 27 + 40) == 200 && LB_PX(x_mid, 27 + 41) == 114); /* 28 at the bottom */
+#undef LB_PX
+    cpose_image_free(&src);
+    cpose_image_free(&lb);
+}
+
 static void test_image(void)
 {
     const char *dir = tl_tmpdir("img");
@@ -96,6 +123,7 @@ static void test_image(void)
     CHECK(lb.w == 128 && lb.h == 128 && info.top == 32 && info.left == 0);
     CHECK_NEAR(info.ratio, 2.0, 1e-12);
     CHECK(lb.data[0] == 114);
+    test_letterbox_odd_pads();
     char *bad = cpose_path_join(dir, "bad.jpg");
     cpose_write_file_atomic(bad, "not an image", 12);
     struct cpose_image x;

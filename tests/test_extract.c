@@ -1,6 +1,7 @@
 /* tests/test_extract.c — extraction of archives built here with libarchive's writer (zip, tar,
  * tar.gz, tar.xz, tar.bz2) and refusal of zip-slip entries (absolute, "..", escaping links), which
- * must leave the destination untouched. */
+ * must leave the destination untouched; in-archive hardlinks; archives damaged between entries and
+ * inside a member. */
 /* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <archive.h>
@@ -78,6 +79,77 @@ static void check_file(const char *dir, const char *rel, const char *text)
     cpose_free(p);
 }
 
+/* An in-archive hardlink (tar): both names hold the bytes and share one inode after extraction. */
+static void test_hardlink(const char *tmp)
+{
+    const struct ent ents[] = {{"d/", NULL, NULL, NULL}, {"d/a.txt", "alpha", NULL, NULL}, {"d/h.txt", NULL, NULL, "d/a.txt"}};
+    char *arc = cpose_asprintf("%s/hard.tar", tmp), *dest = cpose_asprintf("%s/hard-out", tmp);
+    build(arc, 1, 0, ents, 3);
+    long n = 0;
+    CHECK_MSG(cpose_extract(arc, dest, &n) == CPOSE_OK, "%s", cpose_errmsg());
+    check_file(dest, "d/h.txt", "alpha");
+    char *a = cpose_path_join(dest, "d/a.txt"), *h = cpose_path_join(dest, "d/h.txt");
+    struct stat sa, sh;
+    CHECK(stat(a, &sa) == 0 && stat(h, &sh) == 0 && sa.st_ino == sh.st_ino && sa.st_nlink == 2);
+    cpose_free(a), cpose_free(h), cpose_free(arc), cpose_free(dest);
+}
+
+/* Writes n bytes of a fixed pattern (incompressible enough that a gzip stream stays long). */
+static char *pattern_text(size_t n)
+{
+    char *t = cpose_malloc(n + 1);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        t[i] = (char)('a' + (x >> 16) % 26);
+    }
+    t[n] = 0;
+    return t;
+}
+
+/* Damage partway through: a tar whose second header is overwritten (read error between entries),
+ * and a tar.gz cut in the middle of a member's data (read error inside an entry). Both fail,
+ * naming the archive (and the member), and leave the destination as it was: absent here, or an
+ * existing file untouched. */
+static void test_damaged(const char *tmp)
+{
+    char *big = pattern_text(600000);
+    const struct ent ents[] = {{"first.txt", "first", NULL, NULL}, {"second.txt", "second", NULL, NULL},
+                               {"big.txt", big, NULL, NULL}};
+    /* 1. tar: 512-byte header + data padded to 512 per entry, so the second header is at 1024 */
+    char *arc = cpose_asprintf("%s/damaged.tar", tmp), *dest = cpose_asprintf("%s/damaged-out", tmp);
+    build(arc, 1, 0, ents, 3);
+    FILE *fp = fopen(arc, "r+b");
+    CHECK(fp != NULL);
+    if (fp) {
+        fseek(fp, 1024, SEEK_SET);
+        for (int i = 0; i < 512; i++) fputc(0x5a, fp);
+        fclose(fp);
+    }
+    CHECK(cpose_mkdirs(dest) == CPOSE_OK);
+    char *keep = cpose_path_join(dest, "first.txt");
+    CHECK(cpose_write_file_atomic(keep, "old", 3) == CPOSE_OK);
+    long n = 0;
+    CHECK(cpose_extract(arc, dest, &n) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "damaged.tar");
+    CHECK_CONTAINS(cpose_errmsg(), "damaged after 1 entries");
+    check_file(dest, "first.txt", "old"); /* the entry read before the damage did not replace it */
+    CHECK(count_entries(dest) == 1);
+
+    /* 2. tar.gz cut in the middle of big.txt's data */
+    char *gz = cpose_asprintf("%s/cut.tar.gz", tmp), *dest2 = cpose_asprintf("%s/cut-out", tmp);
+    build(gz, 1, 1, ents, 3);
+    struct stat st;
+    CHECK(stat(gz, &st) == 0 && st.st_size > 20000);
+    CHECK(truncate(gz, st.st_size / 2) == 0);
+    int rc = cpose_extract(gz, dest2, &n);
+    CHECK(rc != CPOSE_OK);
+    CHECK_CONTAINS(cpose_errmsg(), "cut.tar.gz");
+    CHECK_CONTAINS(cpose_errmsg(), "entry 'big.txt'");
+    CHECK(!cpose_path_is_dir(dest2));
+    cpose_free(big), cpose_free(arc), cpose_free(dest), cpose_free(keep), cpose_free(gz), cpose_free(dest2);
+}
+
 int main(void)
 {
     const char *tmp = tl_tmpdir("extract");
@@ -148,5 +220,7 @@ int main(void)
     CHECK_CONTAINS(cpose_errmsg(), "notes.zip");
     CHECK(cpose_extract("/nonexistent.zip", tmp, &n) == CPOSE_EIO);
     cpose_free(bad);
+    test_hardlink(tmp);
+    test_damaged(tmp);
     return tl_finish();
 }

@@ -239,7 +239,49 @@ static void check_weights_io(void)
     cpose_remove_tree(dir);
 }
 
-/* The four-level p6 head runs: strides 8..64, A = Σ (128/s)², finite outputs, boxes near anchors. */
+/* The P6 level's 4 anchors (the last 2×2 cells at stride 64) decoded here from the raw head
+ * outputs with REFERENCE.md's formulas, written out independently of core/nn/ops/pose_head.c:
+ * side distance = Σ r·softmax(logits)_r over 16 bins, box = anchor ± distances, × 64; score =
+ * sigmoid(class logit); keypoint x = (raw·2 + anchor_x − 0.5)·64, v = sigmoid(raw). The tolerance:
+ * outputs are float32 of magnitude ≤ 128 + 15·64 ≈ 1100 px, whose ulp is 1.2e-4 px; the decode's
+ * vector exp is accurate to a few ulps, so 1e-2 px leaves ample room while an anchor, stride or
+ * level-order error moves a value by 32 px or more. */
+static void check_p6_decode(const struct cpose_model *m, const float *pred, int64_t A)
+{
+    const int W = 2, cells = 4, R = 16;
+    const int64_t a0 = A - cells;
+    float raw[(4 * 16 + 1) * 4], *kraw = malloc(sizeof(float) * 51 * A);
+    CHECK(cpose_model_level_raw(m, 3, raw) == CPOSE_OK);
+    CHECK(cpose_model_kpt_raw(m, kraw) == CPOSE_OK);
+    double worst = 0;
+    for (int q = 0; q < cells; q++) {
+        double ax = q % W + 0.5, ay = q / W + 0.5, d[4];
+        for (int side = 0; side < 4; side++) {
+            double mx = -INFINITY, se = 0, sx = 0;
+            for (int r = 0; r < R; r++) mx = fmax(mx, raw[(side * R + r) * cells + q]);
+            for (int r = 0; r < R; r++) {
+                double e = exp(raw[(side * R + r) * cells + q] - mx);
+                se += e, sx += r * e;
+            }
+            d[side] = sx / se;
+        }
+        double want[4] = {(ax + (d[2] - d[0]) / 2) * 64, (ay + (d[3] - d[1]) / 2) * 64, (d[0] + d[2]) * 64,
+                          (d[1] + d[3]) * 64};
+        for (int k = 0; k < 4; k++) worst = fmax(worst, fabs(pred[k * A + a0 + q] - want[k]));
+        double score = 1 / (1 + exp(-raw[4 * R * cells + q]));
+        CHECK_NEAR(pred[4 * A + a0 + q], score, 1e-5);
+        for (int k = 0; k < 17; k++) {
+            double kx = (kraw[(3 * k) * A + a0 + q] * 2 + ax - 0.5) * 64, ky = (kraw[(3 * k + 1) * A + a0 + q] * 2 + ay - 0.5) * 64;
+            double kv = 1 / (1 + exp(-kraw[(3 * k + 2) * A + a0 + q]));
+            worst = fmax(worst, fmax(fabs(pred[(5 + 3 * k) * A + a0 + q] - kx), fabs(pred[(6 + 3 * k) * A + a0 + q] - ky)));
+            CHECK_NEAR(pred[(7 + 3 * k) * A + a0 + q], kv, 1e-5);
+        }
+    }
+    CHECK_MSG(worst <= 1e-2, "P6 decode differs by %.3g px", worst);
+    free(kraw);
+}
+
+/* The four-level p6 head runs: strides 8..64, A = Σ (128/s)², finite outputs, the P6 level decoded. */
 static void check_p6_forward(void)
 {
     struct cpose_model *m = NULL;
@@ -255,8 +297,7 @@ static void check_p6_forward(void)
     int finite = 1;
     for (int64_t i = 0; i < 56 * A; i++) finite &= isfinite(pred[i]);
     CHECK(finite);
-    /* the last anchor is the P6 cell (1,1) at stride 64: its box centre lies within ±16 bins·64 px */
-    CHECK(fabsf(pred[A - 1] - 96.0f) <= 16 * 64);
+    check_p6_decode(m, pred, A);
     CHECK(cpose_model_predict(m, in, 1, 96, 128, pred) == CPOSE_ESHAPE);
     free(in), free(pred);
     cpose_model_free(m);

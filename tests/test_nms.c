@@ -146,6 +146,11 @@ static void test_hand(void)
         CHECK_NEAR(r[4 * 6 + 4], 0.2, 1e-6); CHECK(r[4 * 6 + 5] == 0);
     }
     cpose_free(r);
+    /* multi_label is strict too: at conf equal to a3's class-0 score (0.2 in float) that row goes, 4 left */
+    o.conf = (double)0.2f;
+    CHECK(cpose_nms(p, 6, 5, &o, &r, &n) == CPOSE_OK);
+    CHECK_MSG(n == 4, "n = %lld", (long long)n);
+    cpose_free(r);
 
     /* Bad input: nc larger than the channels. */
     cpose_nms_opts_predict(&o, 9);

@@ -50,6 +50,10 @@ static void test_scale(void)
     float b[4] = {128, 1 + 1.28f * 100, 640, 1 + 1.28f * 374};
     cpose_scale_boxes(640, 480, 500, 374, b, 1, 4);
     CHECK_NEAR(b[0], 100, 1e-4); CHECK_NEAR(b[1], 100, 1e-4); CHECK_NEAR(b[2], 500, 1e-4); CHECK_NEAR(b[3], 374, 1e-4);
+    /* an odd horizontal pad: 63×64 in 64×64, gain 1, pad_x = round(0.5 − 0.1) = 0 (the smaller half on the left) */
+    float bx[4] = {10, 20, 30, 40};
+    cpose_scale_boxes(64, 64, 63, 64, bx, 1, 4);
+    CHECK_NEAR(bx[0], 10, 1e-6); CHECK_NEAR(bx[2], 30, 1e-6); CHECK_NEAR(bx[1], 20, 1e-6);
 
     /* Result rows: boxes rounded to whole pixels after scaling, keypoints not. */
     struct cpose_pred_result r = {0};

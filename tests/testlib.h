@@ -94,7 +94,26 @@ static __attribute__((unused)) void tl_parts(int argc, char **argv)
         if (tl_want_fixtures) call;                                                               \
     } while (0)
 
-/* A fresh temporary folder (removed by the OS's tmp cleaning; tests name what they create). */
+
+/* The temporary folders this program made, removed when it exits (set CPOSE_TEST_KEEP=1 to keep them). */
+static __attribute__((unused)) char tl_tmp_made[32][256];
+static __attribute__((unused)) int tl_n_tmp_made;
+
+static __attribute__((unused)) void tl_remove_tmpdirs(void)
+{
+    const char *keep = getenv("CPOSE_TEST_KEEP");
+    if (keep && *keep && strcmp(keep, "0") != 0) return;
+    for (int i = 0; i < tl_n_tmp_made; i++) {
+        char cmd[300];
+        /* mkdtemp names hold only [A-Za-z0-9._/-]: safe to quote */
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tl_tmp_made[i]);
+        if (system(cmd) != 0) fprintf(stderr, "testlib: could not remove %s\n", tl_tmp_made[i]);
+    }
+    tl_n_tmp_made = 0;
+}
+
+/* A fresh temporary folder /tmp/cpose-test-<tag>-XXXXXX, removed with everything in it when the
+ * program exits (exit(), exit(77) or returning from main). */
 static __attribute__((unused)) const char *tl_tmpdir(const char *tag)
 {
     static char buf[8][256];
@@ -102,21 +121,26 @@ static __attribute__((unused)) const char *tl_tmpdir(const char *tag)
     char *p = buf[slot++ % 8];
     snprintf(p, 256, "/tmp/cpose-test-%s-XXXXXX", tag);
     if (!mkdtemp(p)) { perror("mkdtemp"); exit(1); }
+    if (tl_n_tmp_made == 0) atexit(tl_remove_tmpdirs);
+    if (tl_n_tmp_made < 32) snprintf(tl_tmp_made[tl_n_tmp_made++], 256, "%s", p);
     return p;
 }
 
-/* Writes <dir>/c8.yaml: a dataset YAML for the coco8-pose fixture (read in place; skips when the
- * fixtures are absent). Returns a malloc'ed path (caller frees with free()). */
+/* Writes <dir>/c8.yaml: a dataset YAML for a copy of the coco8-pose fixture made in <dir>/coco8-pose
+ * (so label caches land in the copy, never beside the fixtures; skips when the fixtures are
+ * absent). Returns a malloc'ed path (caller frees with free()). */
 static __attribute__((unused)) char *tl_coco8_yaml(const char *dir)
 {
     const char *root = tl_fixture("coco8-pose");
     size_t n = strlen(dir) + 16;
-    char *path = malloc(n);
+    char *path = malloc(n), cmd[8400];
+    snprintf(cmd, sizeof cmd, "cp -r '%s' '%s/coco8-pose' && chmod -R u+w '%s/coco8-pose'", root, dir, dir);
+    if (system(cmd) != 0) { fprintf(stderr, "testlib: %s failed\n", cmd); exit(1); }
     snprintf(path, n, "%s/c8.yaml", dir);
     FILE *fp = fopen(path, "w");
     if (!fp) { perror(path); exit(1); }
-    fprintf(fp, "path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n"
-                "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n", root);
+    fprintf(fp, "path: %s/coco8-pose\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n"
+                "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n", dir);
     fclose(fp);
     return path;
 }

@@ -2,7 +2,8 @@
 # tests/cli/download_data.sh — `cpose download` against real HTTP servers on 127.0.0.1: nginx (its
 # own prefix and config in a temp folder, a free port; Range support) for resume, 404 and checksum
 # mismatch; a small python3 http.server handler for 500-then-200, a connection cut mid-file and a
-# stalled transfer; and a dataset YAML whose download: zip is fetched and extracted.
+# stalled transfer; and a dataset YAML whose download: zip is fetched and extracted; an existing
+# file failing its sha256 is fetched again; .part write and final rename failures are named.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN is not set}
 NGINX=$(command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true)
@@ -198,6 +199,32 @@ EOF
 "$CPOSE" download data="$T/ds/toy.yaml" >"$T/o8" 2>&1
 expect '[ -f "$T/ds/toyset/images/val/a.txt" ]' "dataset zip extracted: $(cat "$T/o8")"
 expect '[ ! -e "$T/ds/ds.zip" ]' "dataset zip deleted after extraction"
+
+# 9. an existing file that fails its sha256: warned about, downloaded again, correct afterwards
+mkdir -p "$T/out9"
+echo "not the data" >"$T/out9/data.bin"
+"$CPOSE" download url="$N/data.bin" dir="$T/out9" sha256="$SHA" >"$T/o9" 2>&1
+rc=$?
+expect '[ $rc -eq 0 ] && [ "$(sha256sum "$T/out9/data.bin" | cut -d" " -f1)" = "$SHA" ]' "re-download after a checksum failure: $(cat "$T/o9")"
+expect 'grep -q "fails its check (sha256 mismatch: expected $SHA, got .*): downloading again" "$T/o9"' "re-download warning: $(cat "$T/o9")"
+# an existing file that passes: kept, not fetched again
+n_before=$(grep -c "^/data.bin " "$T/logs/access.log")
+"$CPOSE" download url="$N/data.bin" dir="$T/out9" sha256="$SHA" >"$T/o9b" 2>&1
+expect 'grep -q "already present" "$T/o9b" && [ "$(grep -c "^/data.bin " "$T/logs/access.log")" = "$n_before" ]' "a verified file is not fetched again"
+
+# 10. the .part cannot be written (a folder has its name): a clear error naming it, exit 1
+mkdir -p "$T/out10/data.bin.part"
+"$CPOSE" download url="$N/data.bin" dir="$T/out10" >"$T/o10" 2>&1
+rc=$?
+expect '[ $rc -ne 0 ] && grep -q "cannot write .*out10/data.bin.part" "$T/o10"' "write failure: $(cat "$T/o10")"
+expect '[ ! -e "$T/out10/data.bin" ]' "write failure: no final file"
+
+# 11. the final name is taken by a non-empty folder: the rename fails, named, and nothing replaces it
+mkdir -p "$T/out11/data.bin/keep"
+"$CPOSE" download url="$N/data.bin" dir="$T/out11" >"$T/o11" 2>&1
+rc=$?
+expect '[ $rc -ne 0 ] && grep -q "cannot rename .*out11/data.bin.part. to .*out11/data.bin" "$T/o11"' "rename failure: $(cat "$T/o11")"
+expect '[ -d "$T/out11/data.bin/keep" ]' "rename failure: the folder is untouched"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -23,6 +23,16 @@ check "no temporary files left" '[ -z "$(ls "$T/rep" | grep tmp)" ]'
 out=$("$CPOSE_BIN" eval gt="$F/gt.json" pred="$F/dt_real_det_bbox.json" iou_type=bbox 2>&1)
 check "real detector AP" 'grep -qxF " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.789" <<<"$out"'
 
+# both files read from pipes (the streaming reader, not the mmap one): the same stats
+out=$("$CPOSE_BIN" eval gt=<(cat "$F/gt.json") pred=<(cat "$F/dt.json") iou_type=keypoints 2>&1)
+rc=$?
+check "pipes: exit code 0" '[ $rc = 0 ]'
+check "pipes: keypoints AP line" 'grep -qxF " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets= 20 ] = 0.433" <<<"$out"'
+check "pipes: keypoints AR large" 'grep -qxF " Average Recall     (AR) @[ IoU=0.50:0.95 | area= large | maxDets= 20 ] = 0.671" <<<"$out"'
+out=$("$CPOSE_BIN" eval gt="$F/gt.json" pred=<(printf '[{"image_id": 785, "score": ]') 2>&1)
+rc=$?
+check "pipe: malformed JSON fails" '[ $rc = 1 ] && grep -qi "json\|expected\|invalid\|syntax" <<<"$out"'
+
 printf '[{"image_id": 99, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}]' >"$T/bad_img.json"
 out=$("$CPOSE_BIN" eval gt="$F/gt.json" pred="$T/bad_img.json" iou_type=bbox 2>&1)
 rc=$?

@@ -99,6 +99,19 @@ assert len(stats["keypoints"]) == 10 and len(stats["bbox"]) == 12
 PY
 check "predictions, val_metrics.json, run.json (zips hashed) and report stats" [ $? -eq 0 ]
 
+# the COCOeval stats by value: stats[0] and stats[1] of both types against tests/helpers/mini_cocoeval.py,
+# an independent plain-Python COCOeval (it reproduces pycocotools' figures of fixtures/cocoeval)
+for type in keypoints bbox; do
+  want=$(python3 "$(dirname "$0")/../helpers/mini_cocoeval.py" "$T/coco-pose/annotations/person_keypoints_val2017.json" \
+      "$T/job/val/predictions.json" $type)
+  check "COCOeval $type AP and AP50 by value ($want)" python3 -c '
+import json, sys
+got = json.load(open(sys.argv[1]))[sys.argv[2]][:2]
+want = [float(x) for x in sys.argv[3].split()]
+print("cpose", got, "independent", want)
+sys.exit(0 if len(want) == 2 and all(abs(a - b) <= 1e-9 for a, b in zip(got, want)) else 1)' "$T/job/stats.json" $type "$want"
+done
+
 # a rerun on the same dir with the server stopped: the kept zips are reused, labels rebuilt
 kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 cp -r "$T/coco-pose/labels/val2017" "$T/labels_first"

@@ -63,7 +63,19 @@ run models="$W1" data="$T/syn1/synth-pose.yaml,$T/syn2/synth-pose.yaml" date=202
 check "a drop exits non-zero" [ $? -ne 0 ]
 check "the drop is listed in the error" grep -q "1 metric(s) dropped by more than 0.01" "$T/out2"
 check "the drop names model, data and metric" grep -q "yolov8n-pose-seed0-bncal.h5 on $T/syn2/synth-pose.yaml: Box mAP50" "$T/out2"
-check "the drop is in the Markdown report" grep -q "Box mAP50 .* (−0.0500)" "$R/2026-01-02/nightly.md"
+# deltas are compared as numbers, not text: "-0.0000", "+0.0000" and "−0.0000" (U+2212) are all zero
+delta_is() { # FILE LINE-REGEX WANT: the first "(±d.dddd)" on the first line matching LINE-REGEX equals WANT within 5e-5
+    python3 - "$@" <<'PY'
+import re, sys
+path, pattern, want = sys.argv[1], sys.argv[2], float(sys.argv[3])
+for line in open(path, encoding="utf-8"):
+    if re.search(pattern, line):
+        m = re.search(r"\(([+\-\u2212]?[0-9.]+)\)", line)
+        sys.exit(0 if m and abs(float(m.group(1).replace("\u2212", "-")) - want) < 5e-5 else 1)
+sys.exit(1)
+PY
+}
+check "the drop is in the Markdown report" delta_is "$R/2026-01-02/nightly.md" "Box mAP50 .* \\(" -0.05
 check "run.json says failed" grep -q '"status":\s*"failed"' "$T/job2/run.json"
 python3 - "$R/2026-01-02/nightly.json" "$T/doctored/nightly.json" <<'PY'
 import json, sys
@@ -89,7 +101,7 @@ check "failed evaluations exit 1" [ $? -eq 1 ]
 check "3 failures counted" grep -q "3 evaluation(s) failed" "$T/out6"
 check "missing dataset named" grep -q "$T/missing.yaml" "$R/2026-01-04/nightly.md"
 check "missing checkpoint named" grep -q "$T/missing.h5 on $T/syn1/synth-pose.yaml: .*missing.h5" "$R/2026-01-04/nightly.md"
-check "the good pair still evaluated" grep -qE "^\| $W1 \| $T/syn1/synth-pose.yaml \| 2 \| [0-9.]+ \(\+0.0000\)" "$R/2026-01-04/nightly.md"
+check "the good pair still evaluated" delta_is "$R/2026-01-04/nightly.md" "^\\| $W1 \\| $T/syn1/synth-pose.yaml \\| 2 \\| [0-9.]+ \\(" 0
 
 run models="$W1" data="$T/syn1/synth-pose.yaml" threshold=abc save_dir="$T/job4" >"$T/out4" 2>&1
 check "bad threshold exits 1" [ $? -eq 1 ]

@@ -52,6 +52,39 @@ LUA
 "$CPOSE" run od.lua >/dev/null 2>&1
 check "first output folder holds run.json" [ -f runs/pose/predict/run.json ]
 
+# --- cpose.job.output: the file is listed among the outputs with its sha256 (sha256sum's) ---
+printf 'made by the job\n' > made.txt
+cat > out.lua <<'LUA'
+local cpose = require "cpose"
+cpose.job.output("made.txt")
+LUA
+"$CPOSE" run out.lua save_dir=outjob >/dev/null 2>&1
+check "job.output: job exits 0" [ $? -eq 0 ]
+check "job.output: path and sha256 in run.json" python3 -c '
+import json, sys
+outs = json.load(open("outjob/run.json"))["outputs"]
+sys.exit(0 if any(o["path"].endswith("made.txt") and o["sha256"] == sys.argv[1] for o in outs) else 1)' \
+    "$(sha256sum made.txt | cut -d' ' -f1)"
+
+# --- cpose.download{data = YAML}: the YAML's download: archive (file://) fetched, extracted
+# beside the dataset root and deleted; a YAML without download: is refused by name ---
+mkdir -p pack/toyset/images/val && printf 'val file\n' > pack/toyset/images/val/a.txt
+tar -C pack -czf toy.tar.gz toyset
+mkdir -p ds
+printf 'path: %s/ds/toyset\ntrain: images/val\nval: images/val\nnames: [thing]\ndownload: file://%s/toy.tar.gz\n' "$tmp" "$tmp" > ds/toy.yaml
+printf 'path: %s/ds/toyset\ntrain: images/val\nval: images/val\nnames: [thing]\n' "$tmp" > ds/plain.yaml
+cat > dl.lua <<'LUA'
+local cpose = require "cpose"
+local r = cpose.download{data = "ds/toy.yaml"}
+assert(r.data == "ds/toy.yaml", "result.data " .. tostring(r.data))
+local ok, err = pcall(cpose.download, {data = "ds/plain.yaml"})
+assert(not ok and tostring(err):find("plain.yaml has no download: key", 1, true), tostring(err))
+LUA
+"$CPOSE" run dl.lua save_dir=dljob >dl.out 2>&1
+check "download{data=}: job exits 0" [ $? -eq 0 ] || cat dl.out >&2
+check "download{data=}: archive extracted" [ "$(cat ds/toyset/images/val/a.txt 2>/dev/null)" = "val file" ]
+check "download{data=}: archive deleted" [ ! -e ds/toy.tar.gz ]
+
 # --- failure: exit 1, traceback with the script line, status failed, no partial output ---
 cat > bad.lua <<'LUA'
 local cpose = require "cpose"

@@ -36,8 +36,30 @@ check "no temporary files left" '[ -z "$(ls runs/pose/val | grep -i tmp)" ]'
 
 
 if [ $HAVE_FIX = 1 ]; then
+# the val COCOeval lines by value, on a model that detects (fixtures/ultralytics/synth-trained) so the
+# keypoint AP is far from 0: AP and AP50 of both types as printed (3 decimals) against
+# tests/helpers/mini_cocoeval.py, an independent plain-Python COCOeval, on the same predictions.json
+ST="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/ultralytics/synth-trained/synth-seed1-best.h5"
+"$CPOSE_BIN" synth save_dir="$T/syn256" n_train=0 n_val=16 imgsz=256 seed=0 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
+out=$("$CPOSE_BIN" val model="$ST" data="$T/syn256/synth-pose.yaml" imgsz=256 batch=16 save_json=True name=trained 2>/dev/null)
+check "trained: saved" 'grep -qx "Results saved to runs/pose/trained" <<<"$out"'
+printed() { # TYPE-INDEX(0 keypoints, 1 bbox) IOU ("0.50:0.95" or "0.50"): the value on that printed line
+  local maxdets=" 20"; [ "$1" = 1 ] && maxdets="100"
+  grep -F "Average Precision  (AP) @[ IoU=$2" <<<"$out" | grep -F "| area=   all | maxDets=$maxdets ]" | sed -E 's/.*= ([-0-9.]+)$/\1/' | head -1
+}
+gt256="$T/syn256/annotations/person_keypoints_val.json"
+for type in keypoints bbox; do
+  idx=0; [ $type = bbox ] && idx=1
+  read -r ap ap50 < <(python3 "$(dirname "$0")/../helpers/mini_cocoeval.py" "$gt256" runs/pose/trained/predictions.json $type)
+  p_ap=$(printed $idx "0.50:0.95"); p_ap50=$(printed $idx "0.50     ")
+  check "trained: $type AP printed $p_ap, independent $ap" 'awk -v a="$p_ap" -v b="$ap" "BEGIN{exit !(a != \"\" && (a-b)^2 <= 0.0005^2 + 1e-12)}"'
+  check "trained: $type AP50 printed $p_ap50, independent $ap50" 'awk -v a="$p_ap50" -v b="$ap50" "BEGIN{exit !(a != \"\" && (a-b)^2 <= 0.0005^2 + 1e-12)}"'
+done
+check "trained: keypoint AP50 is not 0 (the model detects)" 'awk -v a="$(printed 0 "0.50     ")" "BEGIN{exit !(a > 0.05)}"'
+
 # coco8-pose: the row Ultralytics 8.1.47 printed (fixtures/ultralytics/val-coco8-pose/README.md)
-C8="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose"
+C8="$T/coco8-pose" # a copy: the label cache goes there, never beside the fixtures
+cp -r "${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/coco8-pose" "$C8" && chmod -R u+w "$C8"
 printf 'path: %s\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\nnames:\n  0: person\n' "$C8" >"$T/c8.yaml"
 out=$("$CPOSE_BIN" val model="$W" data="$T/c8.yaml" batch=4 imgsz=640 name=c8 2>/dev/null)
 check "coco8-pose all row" 'grep -qxF "                   all          4         14    0.00955      0.429    0.00599    0.00334          0          0          0          0" <<<"$out"'

@@ -8,8 +8,11 @@ local cpose = require "cpose"
 
 local dir = cpose.job.dir()
 local yaml = dir .. "/coco8-pose.yaml"
+-- a copy of the fixture: the label cache val writes goes there, never beside the fixtures
+assert(os.execute("rm -rf '" .. dir .. "/coco8-pose' && cp -r '" .. root .. "/coco8-pose' '" .. dir
+                  .. "/coco8-pose' && chmod -R u+w '" .. dir .. "/coco8-pose'"), "copy of coco8-pose")
 local f = cpose.job.open(yaml)
-f:write("path: ", root, "/coco8-pose\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n",
+f:write("path: ", dir, "/coco8-pose\ntrain: images/train\nval: images/val\nkpt_shape: [17, 3]\n",
         "flip_idx: [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]\nnames:\n  0: person\n")
 f:commit()
 
