@@ -12,6 +12,7 @@ PKGS=(
   libcurl4-openssl-dev libarchive-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   nginx-light zip unzip bzip2 xz-utils python3
+  python3-onnx python3-opencv nodejs npm
 )
 
 missing=()
