@@ -142,8 +142,21 @@ static Onnx__TensorProto *tensor(struct onnx_builder *b, const char *name, const
     return t;
 }
 
+/* Was an initializer (or its fp16 source) of this name written already? A weight the view uses
+ * more than once (the DFL conv, once per level) is stored once. */
+static int have_init(const struct onnx_builder *b, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < b->n_inits; i++) {
+        const char *n = b->inits[i]->name;
+        if (!strncmp(n, name, len) && (!n[len] || !strcmp(n + len, "_fp16"))) return 1;
+    }
+    return 0;
+}
+
 const char *ob_init_float(struct onnx_builder *b, const char *name, const int64_t *dims, int ndim, const float *data)
 {
+    if (have_init(b, name)) return name;
     size_t n = 1;
     for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
     if (!b->half || n < 2) {
@@ -162,6 +175,7 @@ const char *ob_init_float(struct onnx_builder *b, const char *name, const int64_
 
 const char *ob_init_int64(struct onnx_builder *b, const char *name, const int64_t *dims, int ndim, const int64_t *data)
 {
+    if (have_init(b, name)) return name;
     size_t n = 1;
     for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
     tensor(b, name, dims, ndim, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, data, n * sizeof(int64_t));
@@ -249,6 +263,79 @@ static const char *anchors_dynamic(struct onnx_builder *b, const char *name, con
     return c->output[0];
 }
 
+/* Constant folding of static exports: a Reshape or a binary op whose inputs are all constants
+ * (the keypoint grid anchors − 0.5) is computed here and written as one initializer, as torch's
+ * exporter folds constants; some runtimes (OpenCV 4.6's dnn) refuse broadcasting constant pairs.
+ * vals[i] holds node i's constant value (builder memory) or NULL. Returns n's value or NULL. */
+static const float *fold(struct onnx_builder *b, const struct cpose_view *v, const struct cpose_view_node *n,
+                         const float **vals)
+{
+    if (n->op == CPOSE_VIEW_CONST) return n->data;
+    if (n->op == CPOSE_VIEW_ANCHORS) return b->dynamic ? NULL : n->data;
+    int binary = n->op == CPOSE_VIEW_ADD || n->op == CPOSE_VIEW_SUB || n->op == CPOSE_VIEW_MUL || n->op == CPOSE_VIEW_DIV;
+    if (n->op != CPOSE_VIEW_RESHAPE && !binary) return NULL;
+    for (int j = 0; j < n->n_in; j++)
+        if (!vals[n->in[j]]) return NULL;
+    int64_t N = 1;
+    for (int i = 0; i < n->ndim; i++) N *= n->dims[i];
+    float *o = ob_alloc(b, (size_t)N * sizeof(float));
+    if (n->op == CPOSE_VIEW_RESHAPE) {
+        memcpy(o, vals[n->in[0]], (size_t)N * sizeof(float));
+        return o;
+    }
+    const struct cpose_view_node *x = CPOSE_VIEW_NODE(v, n->in[0]), *y = CPOSE_VIEW_NODE(v, n->in[1]);
+    int64_t sx[CPOSE_VIEW_MAX_DIMS] = {0}, sy[CPOSE_VIEW_MAX_DIMS] = {0}, so[CPOSE_VIEW_MAX_DIMS];
+    int64_t ax = 1, ay = 1, ao = 1;
+    for (int i = n->ndim - 1; i >= 0; i--) {  /* broadcasting strides: 0 on size-1 or missing dims */
+        int ix = i - (n->ndim - x->ndim), iy = i - (n->ndim - y->ndim);
+        if (ix >= 0) sx[i] = x->dims[ix] > 1 ? ax : 0, ax *= x->dims[ix];
+        if (iy >= 0) sy[i] = y->dims[iy] > 1 ? ay : 0, ay *= y->dims[iy];
+        so[i] = ao, ao *= n->dims[i];
+    }
+    const float *X = vals[n->in[0]], *Y = vals[n->in[1]];
+    for (int64_t i = 0; i < N; i++) {
+        int64_t r = i, px = 0, py = 0;
+        for (int k = 0; k < n->ndim; k++) {
+            int64_t q = r / so[k];
+            r %= so[k], px += q * sx[k], py += q * sy[k];
+        }
+        float a = X[px], c = Y[py];
+        o[i] = n->op == CPOSE_VIEW_ADD ? a + c : n->op == CPOSE_VIEW_SUB ? a - c : n->op == CPOSE_VIEW_MUL ? a * c : a / c;
+    }
+    return o;
+}
+
+static int is_binary(int op)
+{
+    return op == CPOSE_VIEW_ADD || op == CPOSE_VIEW_SUB || op == CPOSE_VIEW_MUL || op == CPOSE_VIEW_DIV;
+}
+
+static int64_t numel(const struct cpose_view_node *n)
+{
+    int64_t k = 1;
+    for (int i = 0; i < n->ndim; i++) k *= n->dims[i];
+    return k;
+}
+
+/* The constant c (values x) broadcast to the shape of node n (builder memory). */
+static const float *broadcast(struct onnx_builder *b, const struct cpose_view_node *c, const float *x,
+                              const struct cpose_view_node *n)
+{
+    int64_t sc[CPOSE_VIEW_MAX_DIMS] = {0}, so[CPOSE_VIEW_MAX_DIMS], ac = 1, ao = 1, N = numel(n);
+    for (int i = n->ndim - 1; i >= 0; i--) {
+        int ic = i - (n->ndim - c->ndim);
+        if (ic >= 0) sc[i] = c->dims[ic] > 1 ? ac : 0, ac *= c->dims[ic];
+        so[i] = ao, ao *= n->dims[i];
+    }
+    float *o = ob_alloc(b, (size_t)N * sizeof(float));
+    for (int64_t i = 0; i < N; i++) {
+        int64_t r = i, p = 0;
+        for (int k = 0; k < n->ndim; k++) p += (r / so[k]) * sc[k], r %= so[k];
+        o[i] = x[p];
+    }
+    return o;
+}
+
 /* Translates view node i (its inputs' value names in names[]); returns its value name or NULL. */
 static const char *translate(struct onnx_builder *b, const struct cpose_view *v, const struct cpose_view_node *n,
                              const char **names)
@@ -286,7 +373,8 @@ static const char *translate(struct onnx_builder *b, const struct cpose_view *v,
     case CPOSE_VIEW_DIV: return ob_op2(b, "Div", nm, in[0], in[1]);
     case CPOSE_VIEW_CONCAT: {
         Onnx__NodeProto *o = ob_node(b, "Concat", nm, in, n->n_in, NULL);
-        ob_attr_int(b, o, "axis", n->p.axis);
+        /* the last axis as -1: OpenCV 4.6's dnn mishandles a positive last axis of a 3-D concat */
+        ob_attr_int(b, o, "axis", n->p.axis == n->ndim - 1 ? -1 : n->p.axis);
         return o->output[0];
     }
     case CPOSE_VIEW_SLICE: {
@@ -342,14 +430,34 @@ static const char *translate(struct onnx_builder *b, const struct cpose_view *v,
 int onnx_translate_view(struct onnx_builder *b, const struct cpose_view *v, const char *input_name, const char **out_name)
 {
     const char **names = b->h->calloc((size_t)v->n_nodes, sizeof(char *));
+    const float **vals = b->h->calloc((size_t)v->n_nodes, sizeof(float *));
     int rc = CPOSE_PLUGIN_OK;
     for (int i = 0; i < v->n_nodes && rc == CPOSE_PLUGIN_OK; i++) {
         const struct cpose_view_node *n = CPOSE_VIEW_NODE(v, i);
+        vals[i] = fold(b, v, n, vals);
+        if (vals[i]) continue;  /* a constant: written below when a computed node reads it */
+        const char *saved[8] = {NULL};
+        for (int j = 0; j < n->n_in; j++) {
+            const struct cpose_view_node *c = CPOSE_VIEW_NODE(v, n->in[j]);
+            if (!vals[n->in[j]]) continue;
+            if (is_binary(n->op) && numel(c) > 1 && numel(c) != numel(n)) {
+                /* a constant broadcast against a computed tensor is written at the full shape: OpenCV
+                 * 4.6's dnn cannot broadcast a constant that is neither a scalar nor per-channel */
+                saved[j] = names[n->in[j]];
+                names[n->in[j]] = ob_init_float(b, ob_printf(b, "%s.const%d", n->name, j), n->dims, n->ndim,
+                                                broadcast(b, c, vals[n->in[j]], n));
+            } else if (!names[n->in[j]]) {
+                names[n->in[j]] = ob_init_float(b, c->name, c->dims, c->ndim, vals[n->in[j]]);
+            }
+        }
         names[i] = n->op == CPOSE_VIEW_INPUT ? input_name : translate(b, v, n, names);
+        for (int j = 0; j < n->n_in; j++)
+            if (saved[j]) names[n->in[j]] = saved[j];
         if (!names[i]) rc = CPOSE_PLUGIN_ENOTSUP;
         if (i % 64 == 0) b->h->progress(b->x, 0.8 * i / v->n_nodes, "onnx: graph");
     }
     if (rc == CPOSE_PLUGIN_OK) *out_name = names[v->output];
     b->h->free(names);
+    b->h->free(vals);
     return rc;
 }
