@@ -1,19 +1,19 @@
 /* plugins/plugin_export.c — one export: checks the arguments against the plugin's declaration,
  * picks the output name as Ultralytics does, fills the metadata, calls the plugin and cleans up
  * (nothing is left at the output path when the export fails). */
-#include "plugin_registry.h"
+#include "plugins/plugin_registry.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "args.h"
-#include "fsutil.h"
-#include "log.h"
-#include "model_impl.h"
-#include "plugin_host.h"
+#include "core/base/alloc.h"
+#include "core/base/args.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "core/nn/model_impl.h"
+#include "plugins/plugin_host.h"
 
 #ifndef CPOSE_VERSION
 #define CPOSE_VERSION "0"

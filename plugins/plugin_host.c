@@ -1,14 +1,14 @@
 /* plugins/plugin_host.c — the host function table plugins call: memory, messages, atomic files,
  * arguments, the graph view, the unfused parameters and the metadata (as Python/JSON/YAML text). */
-#include "plugin_host.h"
+#include "plugins/plugin_host.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "model_impl.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/model_impl.h"
 
 /* ---- memory and messages ---------------------------------------------------------------------- */
 

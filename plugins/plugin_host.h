@@ -3,10 +3,10 @@
 #ifndef CPOSE_PLUGIN_HOST_H
 #define CPOSE_PLUGIN_HOST_H
 
-#include "cpose_plugin.h"
-#include "log.h"
-#include "model.h"
-#include "plugin_view.h"
+#include "plugins/cpose_plugin.h"
+#include "core/base/log.h"
+#include "core/nn/model.h"
+#include "plugins/plugin_view.h"
 
 struct cpose_export {
     const struct cpose_plugin *plugin;

@@ -1,6 +1,6 @@
 /* plugins/plugin_loader.c — finds plugin files on the search path, dlopens them, checks the ABI
  * and keeps the registry of formats; `cpose export format=?` prints it. */
-#include "plugin_registry.h"
+#include "plugins/plugin_registry.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
 
 #ifndef CPOSE_PLUGIN_BUILD_DIR
 #define CPOSE_PLUGIN_BUILD_DIR ""

@@ -11,9 +11,9 @@
 #ifndef CPOSE_PLUGIN_REGISTRY_H
 #define CPOSE_PLUGIN_REGISTRY_H
 
-#include "cpose_plugin.h"
-#include "model.h"
-#include "status.h"
+#include "plugins/cpose_plugin.h"
+#include "core/nn/model.h"
+#include "core/base/status.h"
 
 struct cpose_plugin_loaded {
     const struct cpose_plugin *plugin;

@@ -12,13 +12,13 @@
  *   kpt  = Reshape(kpts, [0,nk,kd,-1]); xy = (Slice(kpt,2,0,2)·2 + (Reshape(a,[1,1,2,-1]) − 0.5))·s;
  *          v = Sigmoid(Slice(kpt,2,2,3)); Reshape(Concat(xy, v; 2), [0,nk·kd,-1])
  *   out_l = Concat(xywh, cls, kpt; 1); output = Concat(out_0.., 2). */
-#include "plugin_view.h"
+#include "plugins/plugin_view.h"
 
 #include <string.h>
 
-#include "alloc.h"
-#include "graph.h"
-#include "model_impl.h"
+#include "core/base/alloc.h"
+#include "core/nn/graph.h"
+#include "core/nn/model_impl.h"
 
 struct cpose_view_store {
     struct cpose_view view;

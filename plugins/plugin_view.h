@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "cpose_plugin.h"
-#include "model.h"
+#include "plugins/cpose_plugin.h"
+#include "core/nn/model.h"
 
 struct cpose_view_store;  /* owns a view's nodes, names and constants */
 

@@ -5,19 +5,27 @@
  * python3-onnx's checker with full shape inference and the metadata_props as Python literals;
  * OpenCV's dnn module as a second runtime. Input and weights: the parity fixture when present,
  * else a generated yolov8n-pose.yaml model (seed 0, BN statistics spread) on a seeded input. */
+/* cpose-layer: plugins */
 #include <math.h>
 #include <sys/wait.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "h5io.h"
-#include "log.h"
-#include "model_impl.h"
-#include "nms.h"
-#include "plugin_registry.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "core/base/log.h"
+#include "core/nn/model_impl.h"
+#include "core/predict/nms.h"
+#include "plugins/plugin_registry.h"
 #include "testlib.h"
-#include "exporters/common/fp16.c"
+#include <immintrin.h>
+
+/* fp16 through the CPU's F16C instructions (independent of the exporter's own converter) */
+__attribute__((target("f16c"))) static void cpose_fp16_convert(const float *src, uint16_t *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+__attribute__((target("f16c"))) static float cpose_fp16_to_f32(uint16_t h) { return _cvtsh_ss(h); }
 
 static char node_path[4096], src_dir[4096], dir[512];
 /* Debian's python3 (python3-onnx, python3-opencv), not a pyenv one earlier on PATH */

@@ -4,14 +4,15 @@
  * are refused, each naming its file (and both version numbers), without stopping the others;
  * arguments a format does not take, bad values and unknown formats are refused by name; a plugin
  * failing half-way leaves nothing at the output path; output names follow Ultralytics. */
+/* cpose-layer: plugins */
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "model.h"
-#include "plugin_registry.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/model.h"
+#include "plugins/plugin_registry.h"
 #include "testlib.h"
 
 static int count_entries(const char *dir)

@@ -4,13 +4,14 @@
  * match cpose's own engine (fused_pose_head) on the same weights and input; also the view's shapes,
  * names and anchors, and the host's metadata text. Weights: the bncal fixture when present, else a
  * generated yolov8n-pose.yaml model with its BN statistics spread so activations are not flat. */
+/* cpose-layer: plugins */
 #include <math.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "h5io.h"
-#include "model_impl.h"
-#include "plugin_view.h"
+#include "core/base/alloc.h"
+#include "core/nn/h5io.h"
+#include "core/nn/model_impl.h"
+#include "plugins/plugin_view.h"
 #include "testlib.h"
 
 struct rt { int ndim; int64_t d[8]; float *x; };
