@@ -17,7 +17,7 @@
 #include "core/nn/model_impl.h"
 #include "core/predict/nms.h"
 #include "plugins/plugin_registry.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 #include <immintrin.h>
 
 /* fp16 through the CPU's F16C instructions (independent of the exporter's own converter) */

@@ -13,7 +13,7 @@
 #include "core/base/fsutil.h"
 #include "core/nn/model.h"
 #include "plugins/plugin_registry.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 static int count_entries(const char *dir)
 {

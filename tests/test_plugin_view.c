@@ -12,7 +12,7 @@
 #include "core/nn/h5io.h"
 #include "core/nn/model_impl.h"
 #include "plugins/plugin_view.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 struct rt { int ndim; int64_t d[8]; float *x; };
 
