@@ -221,7 +221,7 @@ int main(void)
         printf("ORT vs cpose, 640x640 opset 17: max |d| coords %.3g px, scores/visibility %.3g\n", dc, dp);
         CHECK(dc <= 1e-2 && dp <= 1e-4);
     }
-    free(o);
+    float *ort17 = o;  /* the NMS case below runs cpose_nms on these same scores */
     if (f17) CHECK(py_check(f17, "[640, 640]") == 0);
 
     /* 2. OpenCV dnn runs the same file */
@@ -294,36 +294,45 @@ int main(void)
     free(o);
     if (fh) CHECK(py_check(fh, "[640, 640]") == 0);
 
-    /* 6. nms=True: rows like cpose predict (cpose_nms with the predict defaults on cpose's output) */
-    /* a confidence threshold that keeps some rows of this model (random weights score low) */
+    /* 6. nms=True: rows like cpose predict — cpose_nms (predict defaults) on the scores ONNX Runtime
+     * computed in case 1, so 1e-8 differences between the engines cannot reorder near-ties; rows
+     * with equal scores may come in either order, so rows are matched as a set */
     float smax = 0;
     for (int64_t a = 0; a < A640; a++) smax = fmaxf(smax, ref[4 * A640 + a]);
-    char conf[32];
+    char conf[32];  /* a threshold that keeps some rows of this model (random weights score low) */
     snprintf(conf, sizeof conf, "%.4f", smax * 0.6);
     const char *kvn[] = {"nms", "True", "conf", conf};
     char *fn = export(r, m, model_arg, kvn, 2);
     o = fn ? ort_run(fn, x640, 1, 640, 640, 0, &n) : NULL;
     const int64_t K = 57, MD = 300;
-    CHECK(o && n == (size_t)(MD * K));
-    if (o && n == (size_t)(MD * K)) {
+    CHECK(o && n == (size_t)(MD * K) && ort17);
+    if (o && n == (size_t)(MD * K) && ort17) {
         struct cpose_nms_opts no;
         cpose_nms_opts_predict(&no, 1);
         no.conf = atof(conf);
         float *rows = NULL;
-        int64_t nr = 0;
-        CHECK(cpose_nms(ref, C, A640, &no, &rows, &nr) == CPOSE_OK);
-        int64_t kept = 0;
+        int64_t nr = 0, kept = 0, missing = 0;
+        CHECK(cpose_nms(ort17, C, A640, &no, &rows, &nr) == CPOSE_OK);
         while (kept < MD && o[kept * K + 4] > 0) kept++;
-        double dmax = 0;
-        for (int64_t i = 0; i < nr && i < kept; i++)
-            for (int64_t k = 0; k < K; k++) dmax = fmax(dmax, fabs(o[i * K + k] - rows[i * K + k]));
-        int zeros = 1;
+        for (int64_t i = 0; i < nr; i++) {
+            int found = 0;
+            for (int64_t j = 0; j < kept && !found; j++) {
+                int same = 1;
+                for (int64_t k = 0; k < K && same; k++) same = fabs(o[j * K + k] - rows[i * K + k]) <= 1e-3;
+                found = same;
+            }
+            missing += !found;
+        }
+        int zeros = 1, sorted = 1;
         for (int64_t i = kept * K; i < MD * K; i++) zeros &= o[i] == 0;
-        printf("ORT nms=True: %lld rows (cpose_nms: %lld), max |d| %.3g\n", (long long)kept, (long long)nr, dmax);
-        CHECK(kept == nr && nr > 0 && dmax <= 1e-2 && zeros);
+        for (int64_t i = 1; i < kept; i++) sorted &= o[i * K + 4] <= o[(i - 1) * K + 4];
+        printf("ORT nms=True (conf %s): %lld rows, cpose_nms on the same scores: %lld rows, %lld unmatched\n", conf,
+               (long long)kept, (long long)nr, (long long)missing);
+        CHECK(kept == nr && nr > 0 && missing == 0 && zeros && sorted);
         cpose_free(rows);
     }
     free(o);
+    free(ort17);
     if (fn) CHECK(py_check(fn, "[640, 640]") == 0);
 
     cpose_free(f17), cpose_free(f12), cpose_free(fd), cpose_free(fh), cpose_free(fn);
