@@ -1,8 +1,9 @@
-/* core/nn/kernels.h — the convolution kernel interface (oneDNN behind it: core/kernels_dnnl.c).
+/* core/nn/kernels.h — the convolution kernel interface (oneDNN behind it: core/nn/kernels_dnnl.c).
  *
  * A kernel is created lazily for a conv node and cached in its params: the oneDNN primitive (JIT,
  * ≈ 30 ms to build) is made once per input shape and re-made only when the shape, the weight
- * pointer or weights_version change. Activations are NHWC (cpose_tensor.nhwc = 1) or NCHW. */
+ * pointer or weights_version change. Activations come in any cpose_tensor.layout (core/nn/tensor.h):
+ * plain NCHW, NHWC, or blocked nChw8c / nChw16c. */
 #ifndef CPOSE_KERNELS_H
 #define CPOSE_KERNELS_H
 
@@ -21,7 +22,7 @@ CPOSE_API int cpose_kernel_activation_layout(void);
  * NULL). A "ref" kernel also logs one warning when built. */
 CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
 
-/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/kernels_wino.c),
+/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/nn/kernels_wino.c),
  * used by cpose_conv_kernel_run when enabled and cpose_wino_applies (AVX2+FMA CPU, ≥ 16 channels
  * in and out). On by default; env CPOSE_WINOGRAD=0 (or cpose_wino_set_enabled(0), before the
  * kernels are built) runs oneDNN's direct kernel instead. It is 1.4–1.8× faster than that kernel on
