@@ -50,13 +50,8 @@ int cpose_mode_export(int argc, char **argv)
         rc = cpose_export_run(reg, NULL, "", format, NULL, NULL, 0, &none); /* the unknown-format message */
         goto done;
     }
-    if (cpose_args_is_none(&a, "model")) {
-        rc = cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
-        goto done;
-    }
     cpose_cli_apply_threads(&a);
-    const char *cfg = cpose_args_str(&a, "cfg");
-    rc = cpose_model_load_seeded(cpose_args_str(&a, "model"), *cfg ? cfg : NULL, (uint64_t)cpose_args_int(&a, "seed", 0), &m);
+    rc = cpose_cli_load_model(&a, &m);
     char *path = NULL;
     if (rc == CPOSE_OK) rc = cpose_export_run(reg, m, cpose_args_str(&a, "model"), format, keys, values, n, &path);
     if (rc == CPOSE_OK) {
