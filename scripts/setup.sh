@@ -13,7 +13,13 @@ PKGS=(
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   nginx-light zip unzip bzip2 xz-utils python3
   gcovr
+  python3-onnx python3-opencv
 )
+
+# Node.js with npm runs the ONNX Runtime checks (onnxruntime-node, installed by tests/helpers/ort_setup.sh):
+# Debian's packages only where no node/npm is on PATH already (a NodeSource nodejs brings its own npm,
+# and Debian's npm package would conflict with it).
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -10,6 +10,7 @@
 #include "core/lua/lua_impl.h"
 #include "core/nn/model.h"
 #include "core/predict/predict.h"
+#include "plugins/plugin_registry.h"
 #include "datasets/dataset.h"
 #include "eval/val.h"
 #include "reports/val_reports.h"
@@ -252,6 +253,26 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
     return CPOSE_OK;
 }
 
+/* model:export{format = "onnx", ...} → the path written. The given arguments (other than format)
+ * go to the format's plugin, which refuses those it does not take (plugins/plugin_registry.h). */
+static int run_export(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
+{
+    const char *keys[CPOSE_ARG_COUNT], *values[CPOSE_ARG_COUNT];
+    int n = 0;
+    for (int i = 0; i < CPOSE_ARG_COUNT; i++)
+        if (a->value[i] && i != CPOSE_ARGID_format && i != CPOSE_ARGID_threads && i != CPOSE_ARGID_model)
+            keys[n] = cpose_arg_defs[i].name, values[n++] = a->value[i];
+    struct cpose_plugin_registry *reg = cpose_plugins_load_default();
+    char *path = NULL;
+    int rc = cpose_export_run(reg, m->model, m->source, cpose_args_str(a, "format"), keys, values, n, &path);
+    cpose_plugins_free(reg);
+    if (rc != CPOSE_OK) return rc;
+    cpose_jobrec_output(path);
+    *result = cJSON_CreateString(path);
+    cpose_free(path);
+    return CPOSE_OK;
+}
+
 /* The methods that run a library part, one entry each. run(m, a, ctx, &result) returns enum
  * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
  * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
@@ -270,7 +291,7 @@ static const struct model_method methods[] = {
     {"predict", run_predict, "the predictor, core/predict/predict.h", "source", 1, "save", "False"},
     {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL},
     {"train", NULL, "the trainer, core/train", NULL, 0, NULL, NULL},
-    {"export", NULL, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
+    {"export", run_export, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
     {"info", run_info, "the engine, core/nn/model.h", NULL, 0, NULL, NULL},
     {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };

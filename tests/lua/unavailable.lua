@@ -24,8 +24,8 @@ for name, available in pairs(cpose.info().available) do
     T.raises({name, "'bogus_key'"}, f, {bogus_key = 1})
   end
 end
--- this build: the trainer and the exporters are still to come
+-- this build: the trainer is still to come; export is built (plugins/)
 T.eq(cpose.info().available["cpose.Model:train"], false, "train not yet")
-T.eq(cpose.info().available["cpose.Model:export"], false, "export not yet")
-T.ok(missing >= 2, "the missing parts were checked")
+T.eq(cpose.info().available["cpose.Model:export"], true, "export built")
+T.ok(missing >= 1, "the missing parts were checked")
 return T.finish()
