@@ -1,20 +1,25 @@
 /* eval/val.c — the val loop: loader batches → eval forward → NMS → predictions and labels scaled to
  * the original image with ratio_pad (PoseValidator._prepare_batch/_prepare_pred) → metrics and
  * predictions.json; then the table, the speed line, COCOeval and the reports. */
-#include "val.h"
+#include "eval/val.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "datasets/dataset.h"
 #include "datasets/loader.h"
-#include "fsutil.h"
-#include "log.h"
-#include "model.h"
-#include "nms.h"
-#include "predict.h"
-#include "val_impl.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "core/base/memlimit.h"
+#include "core/nn/model.h"
+#include "core/predict/nms.h"
+#include "core/predict/predict.h"
+#include "eval/val_impl.h"
+
+/* Limits for val arguments (Ultralytics uses batch 1 to a few hundred, imgsz up to 1280-ish). */
+#define VAL_MAX_BATCH 65536
+#define VAL_MAX_IMGSZ 16384
 
 /* Everything one run holds; freed in one place. */
 struct val_ctx {
@@ -47,6 +52,12 @@ void cpose_val_summary_free(struct cpose_val_summary *s)
     if (!s) return;
     cpose_val_results_free(&s->metrics);
     cpose_free(s->anno_json);
+    cpose_free(s->pred_path);
+    cpose_free(s->report_dir);
+    cpose_cocoeval_free(&s->coco_kpt_eval);
+    cpose_cocoeval_free(&s->coco_bbox_eval);
+    for (int i = 0; i < s->n_names; i++) cpose_free(s->names[i]);
+    cpose_free(s->names);
     cpose_free(s->save_dir);
     for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
     memset(s, 0, sizeof *s);
@@ -235,9 +246,20 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose val and is ignored", unsupported[i]);
     int stride = c.mi->max_stride > 32 ? c.mi->max_stride : 32;
-    int imgsz = (int)cpose_args_int(a, "imgsz", 640), batch = (int)cpose_args_int(a, "batch", 16);
+    int64_t batch64 = cpose_args_int(a, "batch", 16), imgsz64 = cpose_args_int(a, "imgsz", 640);
+    if (batch64 < 1 || batch64 > VAL_MAX_BATCH)
+        return cpose_err(CPOSE_EINVAL, "batch=%lld must be 1 to %d", (long long)batch64, VAL_MAX_BATCH);
+    if (imgsz64 < 1 || imgsz64 > VAL_MAX_IMGSZ)
+        return cpose_err(CPOSE_EINVAL, "imgsz=%lld must be 1 to %d", (long long)imgsz64, VAL_MAX_IMGSZ);
+    int imgsz = (int)imgsz64, batch = (int)batch64;
     if ((rc = check_imgsz(&imgsz, stride)) != CPOSE_OK) return rc;
-    if (batch < 1) return cpose_err(CPOSE_EINVAL, "batch=%d must be at least 1", batch);
+    {
+        /* the batch tensor twice (the loader prefetches one) plus the head output, before allocating */
+        uint64_t px = (uint64_t)imgsz * (uint64_t)imgsz, need = (uint64_t)batch * (px * 3 * 4 * 2 + px / 64 * c.C * 4 * 2);
+        char what[96];
+        snprintf(what, sizeof what, "val with batch=%d imgsz=%d", batch, imgsz);
+        if ((rc = cpose_mem_check(need, what, "pass a smaller batch=")) != CPOSE_OK) return rc;
+    }
     if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;
 
     if ((rc = cpose_loader_open(data, split, imgsz, batch, stride, 1, 0.5, &L)) != CPOSE_OK) goto fail;
@@ -294,6 +316,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         double t2 = cpose_now();
         for (int i = 0; i < b.n; i++) {
             int64_t np = 0;
+            if (b.items[i].unreadable) continue; /* warned by the loader */
             if ((rc = val_image(&c, pred + (size_t)i * c.C * A, A, &b, &b.items[i], &np)) != CPOSE_OK) goto fail_prog;
             out->n_predictions += np;
         }
@@ -320,14 +343,17 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if ((rc = cpose_pred_json_write(c.json, pred_path)) != CPOSE_OK) goto fail;
         cpose_val_add_file(out, pred_path);
     }
-    const char *report = cpose_args_is_none(a, "report") ? NULL : cpose_args_str(a, "report");
+    if (!cpose_args_is_none(a, "report")) out->report_dir = cpose_strdup(cpose_args_str(a, "report"));
+    if (names && data_nc > 0) {
+        out->names = cpose_calloc((size_t)data_nc, sizeof *out->names);
+        for (int i = 0; i < data_nc; i++) out->names[i] = cpose_strdup(names[i]);
+        out->n_names = data_nc;
+    }
     if (c.json && d.anno_json && out->n_predictions > 0) {
         out->anno_json = cpose_strdup(d.anno_json);
-        if ((rc = cpose_val_coco_eval(&d, pred_path, out->save_dir, report, out)) != CPOSE_OK) goto fail;
+        out->pred_path = cpose_strdup(pred_path);
+        if ((rc = cpose_val_coco_eval(&d, pred_path, out)) != CPOSE_OK) goto fail;
     }
-    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, out)) != CPOSE_OK) goto fail;
-    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, out)) != CPOSE_OK) goto fail;
-    cpose_info("Results saved to %s", out->save_dir);
     goto fail;
 fail_prog:
     cpose_progress_end(&prog);

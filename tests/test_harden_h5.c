@@ -3,12 +3,13 @@
  * variable-length string heap is damaged becomes an error instead of a crash; a 2^32 x 2^32 dataset is
  * refused by checked size arithmetic; NaN weights are refused at load, and a forward that produces
  * NaN says so. All inputs are generated here. */
+/* cpose-layer: nn */
 #define _GNU_SOURCE
-#include "alloc.h"
-#include "fsutil.h"
-#include "h5io.h"
-#include "model.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "core/nn/model.h"
+#include "tests/testlib.h"
 
 #include <hdf5.h>
 #include <math.h>
