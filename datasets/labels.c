@@ -477,7 +477,10 @@ int cpose_labels_scan(char *const *im_files, size_t n, const struct cpose_scan_o
         struct stat st;
         /* root passes access(W_OK) everywhere: also require a write bit, so read-only dataset
          * folders (fixtures, shared mounts) are never written */
-        if (access(dir, W_OK) != 0 || stat(dir, &st) != 0 || !(st.st_mode & 0222))
+        if (stat(dir, &st) != 0)
+            cpose_warn("%sCache not saved: the labels folder %s does not exist (%s)", o->prefix ? o->prefix : "", dir,
+                       strerror(errno));
+        else if (access(dir, W_OK) != 0 || !(st.st_mode & 0222))
             cpose_warn("%sCache directory %s is not writeable, cache not saved.", o->prefix ? o->prefix : "", dir);
         else if (cache_write(cache_path, hex, out) == CPOSE_OK)
             cpose_info("%sNew cache created: %s", o->prefix ? o->prefix : "", cache_path);

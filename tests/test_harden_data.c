@@ -7,6 +7,7 @@
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/nn/image.h"
+#include "datasets/dataset.h"
 #include "datasets/labels.h"
 #include "tests/testlib.h"
 
@@ -97,6 +98,15 @@ int main(void)
     CHECK(find_msg(&s, "nul.jpg", "NUL byte at offset 0"));
     for (size_t i = 0; i < s.n_msgs && tl_failed; i++) fprintf(stderr, "  msg: %s\n", s.msgs[i]);
     cpose_labels_free(&s);
+
+    /* nc: 0 in a dataset YAML is refused (it printed "labels 0--1" later) */
+    char *yml = cpose_asprintf("%s/nc0.yaml", dir);
+    const char *y0 = "path: /tmp/none\ntrain: images\nval: images\nnc: 0\n";
+    cpose_write_file_atomic(yml, y0, strlen(y0));
+    struct cpose_dataset ds;
+    CHECK(cpose_dataset_load(yml, &ds) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "must be between 1 and 100000");
+    cpose_free(yml);
     for (int i = 0; i < 6; i++) cpose_free(files[i]);
     cpose_free(d1), cpose_free(d2);
     cpose_remove_tree(dir);

@@ -44,10 +44,15 @@ int cpose_lua_traceback(lua_State *L)
 
 /* ---- JSON → Lua ---- */
 
+/* Nesting both ways: cJSON's parser stops at 1000 levels; Lua values are written to the same depth. */
+#define LUA_JSON_MAX_DEPTH 1000
+
 static void push_json(lua_State *L, const cJSON *j, int depth)
 {
     luaL_checkstack(L, 4, "JSON value too deep");
-    if (!j || cJSON_IsNull(j) || depth > 64) {
+    if (depth > LUA_JSON_MAX_DEPTH) /* the tree is parked in a collectable box: raising frees it */
+        luaL_error(L, "JSON nested deeper than %d levels", LUA_JSON_MAX_DEPTH);
+    if (!j || cJSON_IsNull(j)) {
         lua_pushnil(L);
     } else if (cJSON_IsBool(j)) {
         lua_pushboolean(L, cJSON_IsTrue(j));
@@ -138,7 +143,7 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
     }
     case LUA_TSTRING: attach(parent, key, cJSON_CreateString(lua_tostring(L, idx))); return;
     case LUA_TTABLE:
-        if (depth < 32) {
+        if (depth < LUA_JSON_MAX_DEPTH) {
             lua_Integer n;
             if (is_sequence(L, idx, &n)) {
                 cJSON *arr = cJSON_CreateArray();
@@ -161,13 +166,14 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
             }
             return;
         }
-        /* too deep (or cyclic): recorded as text */
-        __attribute__((fallthrough));
-    default: {
-        const char *s = luaL_tolstring(L, idx, NULL);
-        attach(parent, key, cJSON_CreateString(s));
-        lua_pop(L, 1);
-    }
+        /* runs under lua_pcall (write_json, the job result): an error unwinds to the caller, which frees
+         * the holder; nothing is cut silently */
+        luaL_error(L, "cannot write JSON: a table nested deeper than %d levels (or containing itself)%s%s%s",
+                   LUA_JSON_MAX_DEPTH, key ? " at key '" : "", key ? key : "", key ? "'" : "");
+        return;
+    default:
+        luaL_error(L, "cannot write a Lua %s as JSON%s%s%s (only nil, booleans, numbers, strings and tables)",
+                   luaL_typename(L, idx), key ? " at key '" : "", key ? key : "", key ? "'" : "");
     }
 }
 
