@@ -12,6 +12,7 @@ PKGS=(
   libcurl4-openssl-dev libarchive-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   nginx-light zip unzip bzip2 xz-utils python3
+  clang libomp-14-dev time  # scripts/fuzz.sh and the CPOSE_FUZZ build (libFuzzer ships with clang)
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include "core/cli/cli.h"
 #include "core/lua/jobrec.h"
 #include "core/lua/lua_impl.h"
+#include "core/base/log.h"
 
 #include <math.h>
 #include <string.h>
@@ -129,7 +130,7 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == *n;
 }
 
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
+static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth, int strict)
 {
     idx = lua_absindex(L, idx);
     luaL_checkstack(L, 8, "value too deep");
@@ -150,7 +151,7 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
                 attach(parent, key, arr);
                 for (lua_Integer i = 1; i <= n; i++) {
                     lua_rawgeti(L, idx, i);
-                    to_json(L, -1, arr, NULL, depth + 1);
+                    to_json(L, -1, arr, NULL, depth + 1, strict);
                     lua_pop(L, 1);
                 }
             } else {
@@ -160,7 +161,7 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
                 while (lua_next(L, idx)) {
                     lua_pushvalue(L, -2);
                     const char *k = luaL_tolstring(L, -1, NULL);
-                    to_json(L, -3, obj, k, depth + 1);
+                    to_json(L, -3, obj, k, depth + 1, strict);
                     lua_pop(L, 3);
                 }
             }
@@ -172,14 +173,23 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
                    LUA_JSON_MAX_DEPTH, key ? " at key '" : "", key ? key : "", key ? "'" : "");
         return;
     default:
-        luaL_error(L, "cannot write a Lua %s as JSON%s%s%s (only nil, booleans, numbers, strings and tables)",
-                   luaL_typename(L, idx), key ? " at key '" : "", key ? key : "", key ? "'" : "");
+        if (strict)
+            luaL_error(L, "cannot write a Lua %s as JSON%s%s%s (only nil, booleans, numbers, strings and tables)",
+                       luaL_typename(L, idx), key ? " at key '" : "", key ? key : "", key ? "'" : "");
+        cpose_warn("a Lua %s%s%s%s has no JSON form: recorded as null", luaL_typename(L, idx), key ? " at key '" : "",
+                   key ? key : "", key ? "'" : "");
+        attach(parent, key, cJSON_CreateNull());
     }
 }
 
 void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder)
 {
-    to_json(L, idx, holder, NULL, 0);
+    to_json(L, idx, holder, NULL, 0, 1);
+}
+
+void cpose_lua_to_json_lenient(lua_State *L, int idx, cJSON *holder)
+{
+    to_json(L, idx, holder, NULL, 0, 0);
 }
 
 /* ---- argument-table functions ---- */
