@@ -207,7 +207,7 @@ static int set_number(struct coco_parser *p, double v, int integral)
         snprintf(want, sizeof want, "an integer below 2^53 (found %.17g)", v);
         return fail_type(p, field_name(p->field), want);
     }
-    int64_t iv = (int64_t)v;
+    int64_t iv = is_int_field ? (int64_t)v : 0; /* only bounded values are converted (fuzz_coco_json: area 1e57) */
     switch (p->sec) {
     case SEC_IMAGES:
         if (p->field == F_ID) { p->img.id = iv; p->img.has_id = 1; }

@@ -94,6 +94,10 @@ int main(void)
         CHECK_CONTAINS(cpose_errmsg(), want[i]);
         cpose_free(j), cpose_free(anns);
     }
+    /* fuzz_coco_json finding: a huge non-id number (area 1e57) was converted to int64 (UB) */
+    j = gt_with(IMG("1", "a.jpg"), "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"area\": 1.11111e57, \"bbox\": [1, 2, 3, 4]}");
+    CHECK(parse(j) == CPOSE_OK);
+    cpose_free(j);
     /* cocoeval: GT annotations without id are an error (pycocotools raises) */
     struct cpose_coco gt, dt;
     j = gt_with(IMG("1", "a.jpg"), "{\"image_id\": 1, \"category_id\": 1, \"iscrowd\": 0, \"area\": 100, "

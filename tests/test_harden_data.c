@@ -8,6 +8,7 @@
 #include "core/base/fsutil.h"
 #include "core/nn/image.h"
 #include "datasets/dataset.h"
+#include "datasets/imghdr.h"
 #include "datasets/labels.h"
 #include "tests/testlib.h"
 
@@ -98,6 +99,14 @@ int main(void)
     CHECK(find_msg(&s, "nul.jpg", "NUL byte at offset 0"));
     for (size_t i = 0; i < s.n_msgs && tl_failed; i++) fprintf(stderr, "  msg: %s\n", s.msgs[i]);
     cpose_labels_free(&s);
+
+    /* fuzz_image_header finding: an EXIF IFD offset of 2^32-1 wrapped a bounds check (SEGV) */
+    static const unsigned char exif[] = {0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x16, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0,
+                                         0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0xFF, 0xC0, 0, 0x11, 8, 0, 16, 0, 24, 3,
+                                         1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xFF, 0xD9};
+    int ew = 0, eh = 0;
+    cpose_image_header_size(exif, sizeof exif, &ew, &eh);
+    CHECK(1); /* reaching here is the check: before the fix the process died */
 
     /* nc: 0 in a dataset YAML is refused (it printed "labels 0--1" later) */
     char *yml = cpose_asprintf("%s/nc0.yaml", dir);
