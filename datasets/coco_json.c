@@ -6,6 +6,8 @@
 #include "core/base/alloc.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,7 +203,16 @@ static int set_number(struct coco_parser *p, double v, int integral)
         return 1;
     }
     if (p->st != ST_ITEM) return 1;
-    int64_t iv = (int64_t)v;
+    /* ids and counts must be exact integers a double holds exactly (|v| < 2^53): 1.5 or 2^70 would
+     * otherwise truncate or saturate and attach an annotation to the wrong image */
+    int is_int_field = p->field == F_ID || p->field == F_IMAGE_ID || p->field == F_CATEGORY_ID ||
+                       p->field == F_WIDTH || p->field == F_HEIGHT || p->field == F_ISCROWD || p->field == F_NUM_KEYPOINTS;
+    if (is_int_field && !(v == floor(v) && fabs(v) < 9007199254740992.0)) {
+        char want[96];
+        snprintf(want, sizeof want, "an integer below 2^53 (found %.17g)", v);
+        return fail_type(p, field_name(p->field), want);
+    }
+    int64_t iv = is_int_field ? (int64_t)v : 0; /* only bounded values are converted (fuzz_coco_json: area 1e57) */
     switch (p->sec) {
     case SEC_IMAGES:
         if (p->field == F_ID) { p->img.id = iv; p->img.has_id = 1; }
@@ -324,6 +335,7 @@ static int on_string(void *ctx, const unsigned char *s, size_t n)
     }
     if (p->st != ST_ITEM) return 1;
     if (p->sec == SEC_IMAGES && p->field == F_FILE_NAME) {
+        if (memchr(s, 0, n)) return fail_type(p, "file_name", "a name without NUL characters (\\u0000)");
         cpose_free(p->img.file_name);
         p->img.file_name = cpose_strndup((const char *)s, n);
     } else if (p->sec == SEC_CATS && p->field == F_NAME) {

@@ -149,6 +149,10 @@ static size_t names_block(const struct cpose_coco *c, int cls91to80, struct cbuf
     return n;
 }
 
+/* Bounds on what an annotation may declare (COCO has 91 categories and 17 keypoints). */
+#define CONVERT_MAX_CATEGORY 100000
+#define CONVERT_MAX_KEYPOINTS 1000
+
 struct img_key {
     int64_t id;
     size_t idx;
@@ -391,6 +395,13 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
         keys[i].idx = i;
     }
     qsort(keys, c.n_images, sizeof *keys, cmp_img_key);
+    for (size_t i = 1; i < c.n_images; i++)
+        if (keys[i].id == keys[i - 1].id) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: image id %lld appears twice ('%s' and '%s'); image ids must be unique",
+                           json_path, (long long)keys[i].id, c.images[keys[i - 1].idx].file_name ? c.images[keys[i - 1].idx].file_name : "?",
+                           c.images[keys[i].idx].file_name ? c.images[keys[i].idx].file_name : "?");
+            goto fail;
+        }
 
     first_seen = cpose_malloc((c.n_images + 1) * sizeof *first_seen);
     count = cpose_calloc(c.n_images + 1, sizeof *count);
@@ -443,7 +454,27 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                            json_path, (long long)a->id, (long long)a->category_id);
             goto fail;
         }
-        if (a->n_kpt_values / 3 > *kpt_k) *kpt_k = a->n_kpt_values / 3;
+        if (a->has_category_id && !o->cls91to80 && (a->category_id < 1 || a->category_id > CONVERT_MAX_CATEGORY)) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld has category_id %lld; class ids are category_id - 1, so it "
+                           "must be 1 to %d", json_path, (long long)a->id, (long long)a->category_id, CONVERT_MAX_CATEGORY);
+            goto fail;
+        }
+        if (o->use_keypoints && a->has_keypoints && !a->iscrowd) {
+            int nv = a->n_kpt_values;
+            if (nv == 0 || nv % 3 || nv / 3 > CONVERT_MAX_KEYPOINTS) {
+                rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has %d keypoint values; expected 3 per "
+                               "keypoint (x, y, v), 1 to %d keypoints", json_path, (long long)a->id,
+                               (long long)a->byte_offset, nv, CONVERT_MAX_KEYPOINTS);
+                goto fail;
+            }
+            if (*kpt_k && nv / 3 != *kpt_k) {
+                rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has %d keypoints where earlier "
+                               "annotations have %d; every annotation needs the same kpt_shape", json_path,
+                               (long long)a->id, (long long)a->byte_offset, nv / 3, *kpt_k);
+                goto fail;
+            }
+            *kpt_k = nv / 3;
+        }
         ann_img[k] = (size_t)img;
         if (first_seen[img] == (size_t)-1) first_seen[img] = n_used++;
         count[img]++;

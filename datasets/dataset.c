@@ -323,8 +323,8 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
             goto fail;
         }
         if (!kn[K_NAMES]) {
-            if (nc < 0 || nc > 100000) {
-                rc = yerr(&y, kn[K_NC], "nc", "must be between 0 and 100000");
+            if (nc < 1 || nc > 100000) {
+                rc = yerr(&y, kn[K_NC], "nc", "must be between 1 and 100000 (a dataset needs at least one class)");
                 goto fail;
             }
             out->nc = (int)nc;

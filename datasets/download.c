@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,11 @@
 #include "core/base/log.h"
 #include "datasets/synth.h"
 
+/* Bounds of one transfer: redirects followed, and the slowest rate (bytes/s, averaged over
+ * timeout= seconds) before an attempt is abandoned as stalled (a trickling body never completes). */
+#define DOWNLOAD_MAX_REDIRECTS 10
+#define DOWNLOAD_LOW_SPEED 1024
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
@@ -29,12 +35,22 @@ struct dl_state {
     int64_t base;     /* bytes already in .part when the attempt started */
     int quiet, began;
     const char *name;
+    int64_t limit;    /* expected total size (size=), or -1: more bytes than this stop the transfer */
+    int64_t written;  /* bytes written this attempt */
+    int over_limit;   /* set when the server sent more than limit */
 };
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct dl_state *s = ud;
-    return fwrite(ptr, size, nmemb, s->fp);
+    size_t n = size * nmemb;
+    if (s->limit >= 0 && s->base + s->written + (int64_t)n > s->limit) {
+        s->over_limit = 1;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    size_t w = fwrite(ptr, 1, n, s->fp);
+    s->written += (int64_t)w;
+    return w;
 }
 
 static int xfer_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
@@ -43,6 +59,7 @@ static int xfer_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ul
     if (s->quiet || dltotal <= 0) return 0;
     if (!s->began) {
         cpose_progress_begin(&s->prog, s->name, s->base + (int64_t)dltotal, "B");
+        s->prog.base = s->base; /* a resumed transfer's rate counts this attempt's bytes only */
         s->began = 1;
     }
     cpose_progress_update(&s->prog, s->base + (int64_t)dlnow);
@@ -117,6 +134,15 @@ int cpose_download(const struct cpose_download_opts *o, char **out_path)
 {
     if (out_path) *out_path = NULL;
     if (!o->url || !*o->url) return cpose_err(CPOSE_EINVAL, "download: url= is required");
+    if (o->sha256 && *o->sha256 && (strlen(o->sha256) != 64 || strspn(o->sha256, "0123456789abcdefABCDEF") != 64))
+        return cpose_err(CPOSE_EINVAL, "download: sha256=%s is not a SHA-256 (64 hexadecimal digits); nothing downloaded",
+                         o->sha256);
+    int is_file_url = strncasecmp(o->url, "file:", 5) == 0;
+    if (is_file_url && !o->allow_file)
+        return cpose_err(CPOSE_EINVAL, "download: %s: only http:// and https:// URLs are fetched here; to use a local "
+                         "file, pass its path explicitly (cpose download url=file:///... or cpose extract)", o->url);
+    if (!is_file_url && strncasecmp(o->url, "http://", 7) && strncasecmp(o->url, "https://", 8))
+        return cpose_err(CPOSE_EINVAL, "download: %s: not an http:// or https:// URL", o->url);
     pthread_once(&curl_once, curl_init_once);
     const char *dir = o->dir && *o->dir ? o->dir : ".";
     int rc = cpose_mkdirs(dir);
@@ -151,6 +177,7 @@ int cpose_download(const struct cpose_download_opts *o, char **out_path)
         st.base = have;
         st.quiet = o->quiet;
         st.name = name;
+        st.limit = o->size;
         if (!st.fp) {
             rc = cpose_err(CPOSE_EIO, "download: cannot write '%s': %s", part, strerror(errno));
             goto done;
@@ -160,9 +187,12 @@ int cpose_download(const struct cpose_download_opts *o, char **out_path)
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)DOWNLOAD_MAX_REDIRECTS);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, is_file_url ? "file" : "http,https");
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout * 1000));
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)DOWNLOAD_LOW_SPEED);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)(timeout < 1 ? 1 : timeout));
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, xfer_cb);
@@ -179,6 +209,12 @@ int cpose_download(const struct cpose_download_opts *o, char **out_path)
             goto done;
         }
         if (cc == CURLE_OK) break;
+        if (st.over_limit) {
+            unlink(part);
+            rc = cpose_err(CPOSE_EIO, "download: %s sent more than the expected size=%lld bytes; stopped there (file not "
+                           "kept)", o->url, (long long)o->size);
+            goto done;
+        }
         if (cc == CURLE_RANGE_ERROR || (cc == CURLE_HTTP_RETURNED_ERROR && code == 416)) {
             /* the server cannot resume this .part: start over (not counted as a retry) */
             if (have > 0 && o->size >= 0 && have == o->size) break;
@@ -202,8 +238,14 @@ int cpose_download(const struct cpose_download_opts *o, char **out_path)
             goto done;
         }
         if (attempt >= retries) {
-            rc = cpose_err(CPOSE_EIO, "download: %s failed after %d attempts: %s (partial data kept in %s for a later resume)",
-                           o->url, attempt + 1, why, part);
+            if (file_size(part) > 0) {
+                rc = cpose_err(CPOSE_EIO, "download: %s failed after %d attempts: %s (%lld bytes kept in %s for a later "
+                               "resume)", o->url, attempt + 1, why, (long long)file_size(part), part);
+            } else {
+                unlink(part);
+                rc = cpose_err(CPOSE_EIO, "download: %s failed after %d attempts: %s (nothing saved)", o->url, attempt + 1,
+                               why);
+            }
             goto done;
         }
         double wait = backoff * (double)(1 << (attempt < 16 ? attempt : 16));

@@ -14,10 +14,11 @@ struct cpose_download_opts {
     const char *sha256;       /* expected lowercase hex, or NULL */
     int64_t size;             /* expected bytes, or -1 */
     int retries;              /* extra attempts after the first (default 3) */
-    double timeout;           /* seconds: connect timeout, and the window in which fewer than 1 byte/s
+    double timeout;           /* seconds: connect timeout, and the window in which fewer than 1 KB/s
                                * arrives before the attempt is abandoned (default 30) */
     double backoff;           /* first retry delay in seconds, doubled each retry (default 1) */
     int quiet;                /* no progress bar */
+    int allow_file;           /* 1: a file:// URL is allowed (the user typed it); else http(s) only */
 };
 
 /* Downloads opts->url to dir/file. Data goes to dir/file.part, which a later call resumes with an

@@ -17,7 +17,7 @@ static int exif_orientation(const uint8_t *p, size_t n)
 #define RD16(q) (le ? (unsigned)((q)[0] | (q)[1] << 8) : be16(q))
 #define RD32(q) (le ? ((uint32_t)(q)[0] | (uint32_t)(q)[1] << 8 | (uint32_t)(q)[2] << 16 | (uint32_t)(q)[3] << 24) : be32(q))
     uint32_t ifd = RD32(t + 4);
-    if (ifd + 2 > tn) return 1;
+    if ((size_t)ifd + 2 > tn) return 1; /* size_t: an offset of 2^32-1 must not wrap (found by fuzz_image_header) */
     unsigned count = RD16(t + ifd);
     for (unsigned i = 0; i < count; i++) {
         size_t e = ifd + 2 + (size_t)i * 12;

@@ -122,6 +122,11 @@ fail:
 
 /* --- verification of one image/label pair ------------------------------------------------------ */
 
+/* Image sizes a header may claim before the image counts as corrupt: what the OpenCV decoder and
+ * the loader handle (OpenCV's own default limit is 2^30 pixels; a pose dataset image is a few MP). */
+#define LABELS_MAX_SIDE 32768
+#define LABELS_MAX_PIXELS ((int64_t)1 << 28)
+
 struct verify_result {
     int ok;               /* image usable (even without labels) */
     int nf, nm, ne, nc;
@@ -141,6 +146,12 @@ static void verify_one(const char *im_file, const struct cpose_scan_opts *o, str
     if (cpose_read_file(im_file, &data, &len) != CPOSE_OK) {
         res->nc = 1;
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: %s", im_file, cpose_errmsg());
+        goto done;
+    }
+    if (len == 0) {
+        cpose_free(data);
+        res->nc = 1;
+        res->msg = cpose_asprintf("%s: ignoring corrupt image/label: empty file (0 bytes)", im_file);
         goto done;
     }
     if ((strcasecmp(ext, ".jpg") == 0 || strcasecmp(ext, ".jpeg") == 0) &&
@@ -164,6 +175,12 @@ static void verify_one(const char *im_file, const struct cpose_scan_opts *o, str
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: unreadable image (%s)", im_file, cpose_errmsg());
         goto done;
     }
+    if (w > LABELS_MAX_SIDE || h > LABELS_MAX_SIDE || (int64_t)w * h > LABELS_MAX_PIXELS) {
+        res->nc = 1;
+        res->msg = cpose_asprintf("%s: ignoring corrupt image/label: header claims %dx%d pixels, over cpose's limits "
+                                  "(%d per side, %lld in all)", im_file, w, h, LABELS_MAX_SIDE, (long long)LABELS_MAX_PIXELS);
+        goto done;
+    }
     if (w < 10 || h < 10) {
         res->nc = 1;
         res->msg = cpose_asprintf("%s: ignoring corrupt image/label: image size (%d, %d) <10 pixels", im_file, h, w);
@@ -178,7 +195,11 @@ static void verify_one(const char *im_file, const struct cpose_scan_opts *o, str
         res->nf = 1;
         char *text = NULL;
         size_t len = 0;
-        if (cpose_read_file(lb_file, &text, &len) != CPOSE_OK ||
+        const char *nul = NULL;
+        if (cpose_read_file(lb_file, &text, &len) == CPOSE_OK && (nul = memchr(text, 0, len)) != NULL)
+            cpose_err(CPOSE_EINVAL, "holds a NUL byte at offset %zu (a binary file, not YOLO text labels)",
+                      (size_t)(nul - text));
+        if (!text || nul ||
             cpose_labels_parse(text, o->nc, K, ndim, &rows, &n, &ndup) != CPOSE_OK) {
             res->nf = 0;
             res->nc = 1;
@@ -456,7 +477,10 @@ int cpose_labels_scan(char *const *im_files, size_t n, const struct cpose_scan_o
         struct stat st;
         /* root passes access(W_OK) everywhere: also require a write bit, so read-only dataset
          * folders (fixtures, shared mounts) are never written */
-        if (access(dir, W_OK) != 0 || stat(dir, &st) != 0 || !(st.st_mode & 0222))
+        if (stat(dir, &st) != 0)
+            cpose_warn("%sCache not saved: the labels folder %s does not exist (%s)", o->prefix ? o->prefix : "", dir,
+                       strerror(errno));
+        else if (access(dir, W_OK) != 0 || !(st.st_mode & 0222))
             cpose_warn("%sCache directory %s is not writeable, cache not saved.", o->prefix ? o->prefix : "", dir);
         else if (cache_write(cache_path, hex, out) == CPOSE_OK)
             cpose_info("%sNew cache created: %s", o->prefix ? o->prefix : "", cache_path);

@@ -323,21 +323,24 @@ int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
     }
     if (!L->items) L->items = cpose_calloc((size_t)L->batch, sizeof *L->items);
     free_items(L);
-    int first_bad = -1, bad_rc = CPOSE_OK;
-    char msg[512] = "";
+    /* an image that passed the scan but cannot be read now is skipped with a warning (Ultralytics
+     * drops corrupt images the same way) instead of stopping the run */
 #pragma omp parallel for schedule(dynamic, 1)
     for (int k = 0; k < n; k++) {
         int rc = load_one(L, i0 + (size_t)k, H, W, L->images + (size_t)k * 3 * H * W, &L->items[k]);
         if (rc != CPOSE_OK) {
+            struct cpose_batch_item *it = &L->items[k];
+            char *why = cpose_strdup(cpose_errmsg());
 #pragma omp critical(cpose_loader_next_err)
-            if (first_bad < 0 || k < first_bad) {
-                first_bad = k;
-                bad_rc = rc;
-                snprintf(msg, sizeof msg, "%s", cpose_errmsg());
-            }
+            cpose_warn("skipping unreadable image %s: %s", L->files[i0 + (size_t)k], why);
+            cpose_free(why);
+            cpose_free(it->cls), cpose_free(it->bboxes), cpose_free(it->kpts);
+            memset(it, 0, sizeof *it);
+            it->im_file = L->files[i0 + (size_t)k];
+            it->unreadable = 1;
+            memset(L->images + (size_t)k * 3 * H * W, 0, (size_t)3 * H * W * sizeof(float));
         }
     }
-    if (first_bad >= 0) return cpose_err(bad_rc, "loader: %s", msg);
     L->next++;
     b->n = n;
     b->H = H;

@@ -27,6 +27,7 @@ struct cpose_batch_item {
     float *cls;               /* n_labels class ids */
     float *bboxes;            /* n_labels × 4: cx, cy, w, h normalised to the batch image (W, H) */
     float *kpts;              /* n_labels × K × 3: x/W, y/H, visibility (the batch image's frame) */
+    int unreadable;           /* 1: the image could not be read now (warned; its slot is zeros, no labels): skip it */
 };
 
 struct cpose_batch {

@@ -230,6 +230,9 @@ static int prepare_gts(struct ev_ctx *c, const struct cpose_coco *gt, const int6
     size_t n = 0;
     for (size_t i = 0; i < gt->n_anns; i++) {
         const struct cpose_coco_ann *a = &gt->anns[i];
+        if (!a->has_id) /* pycocotools indexes annotations by id and raises a KeyError */
+            return cpose_err(CPOSE_EINVAL, "%s: annotation %zu (byte %lld) has no 'id'; every ground-truth annotation "
+                             "needs a unique id (pycocotools raises KeyError: 'id')", gpath, i, (long long)a->byte_offset);
         if (!a->has_image_id || !a->has_category_id) continue;
         int img = find_id(img_ids, c->n_img, a->image_id), cat = find_id(cat_ids, c->n_cat, a->category_id);
         if (img < 0 || cat < 0) continue;
@@ -540,8 +543,9 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
         out->params.n_kpt = c.nkpt;
     }
 
-    if ((rc = prepare_dets(&c, gt, dt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
+    /* the ground truth first: a keypoint count that disagrees inside it is its fault, not the results' */
     if ((rc = prepare_gts(&c, gt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
+    if ((rc = prepare_dets(&c, gt, dt, out->img_ids, out->cat_ids)) != CPOSE_OK) goto fail;
     for (size_t i = 0; i < c.n_dets; i++) out->n_dt_other_cat += c.dets[i].cat < 0;
 
     /* buckets per (image, category) */

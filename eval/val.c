@@ -11,10 +11,15 @@
 #include "datasets/loader.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/memlimit.h"
 #include "core/nn/model.h"
 #include "core/predict/nms.h"
 #include "core/predict/predict.h"
 #include "eval/val_impl.h"
+
+/* Limits for val arguments (Ultralytics uses batch 1 to a few hundred, imgsz up to 1280-ish). */
+#define VAL_MAX_BATCH 65536
+#define VAL_MAX_IMGSZ 16384
 
 /* Everything one run holds; freed in one place. */
 struct val_ctx {
@@ -236,9 +241,21 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose val and is ignored", unsupported[i]);
     int stride = c.mi->max_stride > 32 ? c.mi->max_stride : 32;
-    int imgsz = !cpose_args_given(a, "imgsz") && c.mi->imgsz > 0 ? c.mi->imgsz : (int)cpose_args_int(a, "imgsz", 640), batch = (int)cpose_args_int(a, "batch", 16);
+    int64_t batch64 = cpose_args_int(a, "batch", 16);
+    int64_t imgsz64 = !cpose_args_given(a, "imgsz") && c.mi->imgsz > 0 ? c.mi->imgsz : cpose_args_int(a, "imgsz", 640);
+    if (batch64 < 1 || batch64 > VAL_MAX_BATCH)
+        return cpose_err(CPOSE_EINVAL, "batch=%lld must be 1 to %d", (long long)batch64, VAL_MAX_BATCH);
+    if (imgsz64 < 1 || imgsz64 > VAL_MAX_IMGSZ)
+        return cpose_err(CPOSE_EINVAL, "imgsz=%lld must be 1 to %d", (long long)imgsz64, VAL_MAX_IMGSZ);
+    int imgsz = (int)imgsz64, batch = (int)batch64;
     if ((rc = check_imgsz(&imgsz, stride)) != CPOSE_OK) return rc;
-    if (batch < 1) return cpose_err(CPOSE_EINVAL, "batch=%d must be at least 1", batch);
+    {
+        /* the batch tensor twice (the loader prefetches one) plus the head output, before allocating */
+        uint64_t px = (uint64_t)imgsz * (uint64_t)imgsz, need = (uint64_t)batch * (px * 3 * 4 * 2 + px / 64 * c.C * 4 * 2);
+        char what[96];
+        snprintf(what, sizeof what, "val with batch=%d imgsz=%d", batch, imgsz);
+        if ((rc = cpose_mem_check(need, what, "pass a smaller batch=")) != CPOSE_OK) return rc;
+    }
     if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;
 
     if ((rc = cpose_loader_open(data, split, imgsz, batch, stride, 1, 0.5, &L)) != CPOSE_OK) goto fail;
@@ -295,6 +312,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         double t2 = cpose_now();
         for (int i = 0; i < b.n; i++) {
             int64_t np = 0;
+            if (b.items[i].unreadable) continue; /* warned by the loader */
             if ((rc = val_image(&c, pred + (size_t)i * c.C * A, A, &b, &b.items[i], &np)) != CPOSE_OK) goto fail_prog;
             out->n_predictions += np;
         }

@@ -109,12 +109,21 @@ int cpose_remove_dir_if_no_files(const char *path)
 
 int cpose_read_file(const char *path, char **out, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return cpose_err(CPOSE_EIO, "cannot open '%s': %s", path, strerror(errno));
+    /* O_NONBLOCK: opening a FIFO (or a device) named like a data file must not wait for a writer;
+     * only regular files are read */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return cpose_err(CPOSE_EIO, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return cpose_err(CPOSE_EIO, "'%s' is not a regular file", path);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cpose_err(CPOSE_EIO, "'%s' is not a regular file (%s)", path,
+                         S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a folder" : "a device or socket");
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return cpose_err(CPOSE_EIO, "cannot open '%s': %s", path, strerror(errno));
     }
     size_t n = (size_t)st.st_size;
     char *buf = cpose_malloc(n + 1);

@@ -45,7 +45,7 @@ static void fmt_clock(char *buf, size_t n, double s)
 static void draw(struct cpose_progress *p, int final)
 {
     double el = cpose_now() - p->t_start;
-    double rate = el > 0 ? p->done / el : 0;
+    double rate = el > 0 ? (p->done - p->base) / el : 0;
     char e[16], r[16];
     fmt_clock(e, sizeof e, el);
     fmt_clock(r, sizeof r, rate > 0 && p->total > 0 ? (p->total - p->done) / rate : 0);

@@ -21,6 +21,7 @@ CPOSE_API void cpose_log(enum cpose_log_level level, const char *fmt, ...) __att
 struct cpose_progress {
     const char *desc;
     int64_t total, done;
+    int64_t base;             /* units already done before this run (a resumed download): not in the rate */
     double t_start, t_last_draw;
     int tty, last_decile;
     const char *unit;

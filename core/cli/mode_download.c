@@ -28,6 +28,7 @@ int cpose_mode_download(int argc, char **argv)
             .dir = cpose_args_str(&a, "dir"),
             .file = cpose_args_str(&a, "file"),
             .sha256 = cpose_args_str(&a, "sha256"),
+            .allow_file = 1, /* the user typed this URL: a file:// path is theirs to pass */
             .size = cpose_args_int(&a, "size", -1),
             .retries = (int)cpose_args_int(&a, "retries", 3),
             .timeout = cpose_args_float(&a, "timeout", 30),

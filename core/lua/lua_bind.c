@@ -3,6 +3,7 @@
 #include "core/cli/cli.h"
 #include "core/lua/jobrec.h"
 #include "core/lua/lua_impl.h"
+#include "core/base/log.h"
 
 #include <math.h>
 #include <string.h>
@@ -46,10 +47,15 @@ int cpose_lua_traceback(lua_State *L)
 
 /* ---- JSON → Lua ---- */
 
+/* Nesting both ways: cJSON's parser stops at 1000 levels; Lua values are written to the same depth. */
+#define LUA_JSON_MAX_DEPTH 1000
+
 static void push_json(lua_State *L, const cJSON *j, int depth)
 {
     luaL_checkstack(L, 4, "JSON value too deep");
-    if (!j || cJSON_IsNull(j) || depth > 64) {
+    if (depth > LUA_JSON_MAX_DEPTH) /* the tree is parked in a collectable box: raising frees it */
+        luaL_error(L, "JSON nested deeper than %d levels", LUA_JSON_MAX_DEPTH);
+    if (!j || cJSON_IsNull(j)) {
         lua_pushnil(L);
     } else if (cJSON_IsBool(j)) {
         lua_pushboolean(L, cJSON_IsTrue(j));
@@ -126,7 +132,7 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == *n;
 }
 
-static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth)
+static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int depth, int strict)
 {
     idx = lua_absindex(L, idx);
     luaL_checkstack(L, 8, "value too deep");
@@ -140,14 +146,14 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
     }
     case LUA_TSTRING: attach(parent, key, cJSON_CreateString(lua_tostring(L, idx))); return;
     case LUA_TTABLE:
-        if (depth < 32) {
+        if (depth < LUA_JSON_MAX_DEPTH) {
             lua_Integer n;
             if (is_sequence(L, idx, &n)) {
                 cJSON *arr = cJSON_CreateArray();
                 attach(parent, key, arr);
                 for (lua_Integer i = 1; i <= n; i++) {
                     lua_rawgeti(L, idx, i);
-                    to_json(L, -1, arr, NULL, depth + 1);
+                    to_json(L, -1, arr, NULL, depth + 1, strict);
                     lua_pop(L, 1);
                 }
             } else {
@@ -157,25 +163,35 @@ static void to_json(lua_State *L, int idx, cJSON *parent, const char *key, int d
                 while (lua_next(L, idx)) {
                     lua_pushvalue(L, -2);
                     const char *k = luaL_tolstring(L, -1, NULL);
-                    to_json(L, -3, obj, k, depth + 1);
+                    to_json(L, -3, obj, k, depth + 1, strict);
                     lua_pop(L, 3);
                 }
             }
             return;
         }
-        /* too deep (or cyclic): recorded as text */
-        __attribute__((fallthrough));
-    default: {
-        const char *s = luaL_tolstring(L, idx, NULL);
-        attach(parent, key, cJSON_CreateString(s));
-        lua_pop(L, 1);
-    }
+        /* runs under lua_pcall (write_json, the job result): an error unwinds to the caller, which frees
+         * the holder; nothing is cut silently */
+        luaL_error(L, "cannot write JSON: a table nested deeper than %d levels (or containing itself)%s%s%s",
+                   LUA_JSON_MAX_DEPTH, key ? " at key '" : "", key ? key : "", key ? "'" : "");
+        return;
+    default:
+        if (strict)
+            luaL_error(L, "cannot write a Lua %s as JSON%s%s%s (only nil, booleans, numbers, strings and tables)",
+                       luaL_typename(L, idx), key ? " at key '" : "", key ? key : "", key ? "'" : "");
+        cpose_warn("a Lua %s%s%s%s has no JSON form: recorded as null", luaL_typename(L, idx), key ? " at key '" : "",
+                   key ? key : "", key ? "'" : "");
+        attach(parent, key, cJSON_CreateNull());
     }
 }
 
 void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder)
 {
-    to_json(L, idx, holder, NULL, 0);
+    to_json(L, idx, holder, NULL, 0, 1);
+}
+
+void cpose_lua_to_json_lenient(lua_State *L, int idx, cJSON *holder)
+{
+    to_json(L, idx, holder, NULL, 0, 0);
 }
 
 /* ---- argument-table functions ---- */

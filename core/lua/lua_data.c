@@ -140,6 +140,7 @@ static int run_download(const struct cpose_args *a, cJSON **result)
         .timeout = cpose_args_float(a, "timeout", 30),
         .backoff = 1.0,
         .quiet = !cpose_args_bool(a, "verbose"),
+        .allow_file = 1, /* the job's own URL argument: a local file:// path is the author's choice */
     };
     char *path = NULL;
     int rc = cpose_download(&o, &path);

@@ -75,10 +75,13 @@ void cpose_lua_push_json(lua_State *L, cJSON *take);
  * raises the recorded C error when rc failed (freeing take_result) or pushes take_result. */
 int cpose_lua_finish_call(lua_State *L, const char *fname, int token, int rc, cJSON *take_result);
 /* Appends the Lua value at idx to the cJSON array holder: tables with keys 1..n → arrays, other
- * tables → objects (keys via tostring), non-finite numbers → null, functions/userdata → their
- * tostring text; nesting deeper than 32 → text. May raise (a __tostring that errors): call under
- * lua_pcall; holder owns whatever was attached. */
+ * tables → objects (keys via tostring), non-finite numbers → null; a function, coroutine or userdata,
+ * or nesting deeper than 1000 levels (a cycle), raises an error naming the key. Call under lua_pcall;
+ * holder owns whatever was attached. */
 void cpose_lua_to_json(lua_State *L, int idx, cJSON *holder);
+/* Same, for the job result in run.json: a function, coroutine or userdata is warned about (naming its
+ * key) and recorded as null instead of raising; nesting beyond 1000 levels still raises. */
+void cpose_lua_to_json_lenient(lua_State *L, int idx, cJSON *holder);
 
 /* Message handler for lua_pcall (as lua.c's): the error as text plus a stack traceback; a usage
  * error, a table {usage = "msg"} (scripts/lib/cpose_jobs.lua), is the message alone. */

@@ -37,7 +37,7 @@ static void push_arg_table(lua_State *L, const char *script, int argc, char **ar
 static int convert_result(lua_State *L)
 {
     cJSON *holder = lua_touserdata(L, 2);
-    cpose_lua_to_json(L, 1, holder);
+    cpose_lua_to_json_lenient(L, 1, holder); /* a function in the result is warned and recorded as null */
     return 0;
 }
 

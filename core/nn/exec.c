@@ -4,7 +4,9 @@
 
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
+#include "core/base/memlimit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,12 +135,51 @@ static int acquire(struct cpose_exec *e, size_t n)
         free(b->data);
         void *p = NULL;
         /* 64-byte alignment for the oneDNN kernels */
-        if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)) != 0) p = NULL;
-        CPOSE_ASSERT(p != NULL);
-        b->data = p, b->cap = n;
+        if (n > SIZE_MAX / sizeof(float) || posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)) != 0) p = NULL;
+        b->data = p, b->cap = p ? n : 0;
+        if (!p) return -1;
     }
     CPOSE_VEC_AT(&e->bufs, struct exec_buf, best).busy = 1;
     return best;
+}
+
+/* Peak activation bytes of the current plan (what acquire will hold at once), or UINT64_MAX when a
+ * size overflows. Checked against the machine before anything is allocated. */
+static uint64_t plan_peak_bytes(const struct cpose_exec *e)
+{
+    uint64_t live = 0, peak = 0;
+    for (int i = 0; i < e->n; i++) {
+        int r = e->root[i];
+        if (e->first[r] == i && !(cpose_graph_node(e->g, i)->op == CPOSE_OP_input && e->input_layout == CPOSE_LAYOUT_PLAIN)) {
+            uint64_t bytes;
+            if (cpose_mul_checked(e->t[r].ndim, e->t[r].dims, &bytes) ||
+                __builtin_mul_overflow(bytes, (uint64_t)sizeof(float), &bytes) || __builtin_add_overflow(live, bytes, &live))
+                return UINT64_MAX;
+            if (live > peak) peak = live;
+        }
+        for (int k = e->rel[i]; k >= 0; k = e->rel_next[k]) {
+            uint64_t bytes = 0;
+            if (cpose_mul_checked(e->t[k].ndim, e->t[k].dims, &bytes)) continue;
+            bytes *= sizeof(float);
+            live -= bytes < live ? bytes : live; /* a plain input was never counted */
+        }
+    }
+    return peak;
+}
+
+/* Counts the non-finite values of the output; a NaN/Inf there comes from NaN/Inf weights or input,
+ * or an overflow, and would silently turn into wrong metrics downstream. */
+static int check_finite_output(const struct cpose_exec *e)
+{
+    const struct cpose_tensor *o = &e->t[e->g->output];
+    int64_t n = cpose_tensor_size(o), bad = 0, first = -1;
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(o->data[i])) bad++, first = first < 0 ? i : first;
+    if (!bad) return CPOSE_OK;
+    return cpose_err(CPOSE_EINVAL,
+                     "the forward pass produced %lld non-finite values (NaN/Inf) of %lld in its output (first at flat "
+                     "index %lld): the weights or the input hold NaN/Inf, or a value overflowed",
+                     (long long)bad, (long long)n, (long long)first);
 }
 
 /* The node owning i's storage, and i's channel offset in it. */
@@ -233,6 +274,13 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
             return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
     }
     plan_views(e);
+    uint64_t peak = plan_peak_bytes(e);
+    {
+        char what[160];
+        snprintf(what, sizeof what, "a forward pass on input [%lld, %lld, %lld, %lld]", (long long)B, (long long)C,
+                 (long long)H, (long long)W);
+        if ((rc = cpose_mem_check(peak, what, "use a smaller batch or image size")) != CPOSE_OK) return rc;
+    }
     e->runs++;
     for (size_t i = 0; i < e->bufs.len; i++) CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).busy = 0;
     for (int i = 0; i < e->n; i++) {
@@ -246,7 +294,9 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
             /* the caller's NCHW batch is read in place (ops never write their inputs) */
             o->data = (float *)input;
         } else {
-            if (e->first[r] == i) e->buf_of[r] = acquire(e, (size_t)cpose_tensor_size(&e->t[r]));
+            if (e->first[r] == i && (e->buf_of[r] = acquire(e, (size_t)cpose_tensor_size(&e->t[r]))) < 0)
+                return cpose_err(CPOSE_ENOMEM, "node %d (%s %s): cannot allocate %.3g GB for its output", i, d->name,
+                                 nd->name, (double)cpose_tensor_size(&e->t[r]) * sizeof(float) / 1e9);
             o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[r]).data + e->roff[i];
             if (nd->op == CPOSE_OP_input) {
                 cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
@@ -265,6 +315,7 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
         for (int k = e->rel[i]; k >= 0; k = e->rel_next[k])
             if (e->buf_of[k] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[k]).busy = 0;
     }
+    if (rc == CPOSE_OK && !train) rc = check_finite_output(e);
     return rc;
 }
 

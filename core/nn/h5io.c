@@ -1,7 +1,10 @@
 /* core/nn/h5io.c — HDF5 helpers behind core/nn/h5io.h: typed dataset reads/writes, attributes, listing,
- * and create-to-temporary + rename on commit. HDF5's own error printing is silenced; failures come
- * back as cpose messages naming the file and object. */
-#include "core/nn/h5io.h"
+ * and create-to-temporary + seal + rename on commit. Opening verifies the seal of cpose's own files and
+ * probes other files in a child process first (core/nn/h5io_guard.c). Strings are written fixed-length
+ * (libhdf5's variable-length strings live in a global heap whose damage it does not survive). Every
+ * size that comes from a file is multiplied with overflow checks and bounded by CPOSE_H5_MAX_BYTES.
+ * HDF5's own error printing is silenced; failures come back as cpose messages naming the file. */
+#include "core/nn/h5io_impl.h"
 #include "core/base/alloc.h"
 
 #include <hdf5.h>
@@ -21,7 +24,10 @@ int cpose_h5_open(const char *path, struct cpose_h5 **out)
     quiet();
     *out = NULL;
     if (access(path, R_OK) != 0) return cpose_err(CPOSE_EIO, "cannot open '%s': no such readable file", path);
+    int sealed = 0, rc = cpose_h5_verify_seal(path, &sealed);
+    if (rc) return rc;
     if (H5Fis_hdf5(path) <= 0) return cpose_err(CPOSE_EINVAL, "'%s' is not an HDF5 file", path);
+    if (!sealed && (rc = cpose_h5_probe(path)) != CPOSE_OK) return rc;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return cpose_err(CPOSE_EIO, "cannot open HDF5 file '%s'", path);
     struct cpose_h5 *h = cpose_calloc(1, sizeof *h);
@@ -36,7 +42,13 @@ int cpose_h5_create(const char *path, struct cpose_h5 **out)
     quiet();
     *out = NULL;
     char *tmp = cpose_asprintf("%s.tmp.%d", path, (int)getpid());
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_userblock(fcpl, CPOSE_H5_USERBLOCK);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18); /* attributes over 64 KB (long YAML) */
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fcpl);
+    H5Pclose(fapl);
     if (f < 0) {
         int rc = cpose_err(CPOSE_EIO, "cannot create HDF5 file '%s' (is the folder writable?)", tmp);
         cpose_free(tmp);
@@ -64,6 +76,7 @@ int cpose_h5_commit(struct cpose_h5 *f)
         rc = cpose_err(CPOSE_EIO, "cannot flush '%s'", f->tmp_path);
     if (H5Fclose(f->file) < 0 && rc == CPOSE_OK) rc = cpose_err(CPOSE_EIO, "cannot close '%s'", f->path);
     if (f->tmp_path) {
+        if (rc == CPOSE_OK) rc = cpose_h5_seal(f->tmp_path);
         if (rc == CPOSE_OK && rename(f->tmp_path, f->path) != 0)
             rc = cpose_err(CPOSE_EIO, "cannot rename '%s' to '%s'", f->tmp_path, f->path);
         if (rc != CPOSE_OK) unlink(f->tmp_path);
@@ -117,10 +130,18 @@ static int dataset_shape(hid_t ds, int *ndim, int64_t dims[CPOSE_H5_MAX_DIMS], s
     }
     H5Sget_simple_extent_dims(sp, d, NULL);
     H5Sclose(sp);
-    size_t n = 1;
+    uint64_t n = 1;
     for (int i = 0; i < nd; i++) {
+        if (d[i] > (uint64_t)INT64_MAX || __builtin_mul_overflow(n, (uint64_t)d[i], &n) ||
+            n > CPOSE_H5_MAX_BYTES / sizeof(float)) {
+            char shape[160] = "";
+            for (int j = 0; j < nd; j++)
+                snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%llu", j ? "x" : "",
+                         (unsigned long long)d[j]);
+            return cpose_err(CPOSE_EINVAL, "dataset shape %s holds more than %llu values (the file is damaged or not weights)",
+                             shape, (unsigned long long)(CPOSE_H5_MAX_BYTES / sizeof(float)));
+        }
         if (dims) dims[i] = (int64_t)d[i];
-        n *= d[i];
     }
     if (ndim) *ndim = nd;
     if (count) *count = n;
@@ -134,6 +155,7 @@ int cpose_h5_shape(struct cpose_h5 *f, const char *name, int *ndim, int64_t dims
     if (rc) return rc;
     rc = dataset_shape(ds, ndim, dims, NULL);
     H5Dclose(ds);
+    if (rc) cpose_err_context(rc, "'%s' in '%s'", name, f->path);
     return rc;
 }
 
@@ -148,7 +170,12 @@ static int read_typed(struct cpose_h5 *f, const char *name, hid_t memtype, size_
         H5Dclose(ds);
         return cpose_err_context(rc, "'%s' in '%s'", name, f->path);
     }
-    void *buf = cpose_malloc(n ? n * elem : elem);
+    if (n > CPOSE_H5_MAX_BYTES / elem) {
+        H5Dclose(ds);
+        return cpose_err(CPOSE_EINVAL, "dataset '%s' in '%s' holds %zu values: more than cpose reads (%llu bytes)", name,
+                         f->path, n, (unsigned long long)CPOSE_H5_MAX_BYTES);
+    }
+    void *buf = cpose_malloc(n ? n * elem : elem); /* n * elem <= CPOSE_H5_MAX_BYTES (dataset_shape) */
     if (n && H5Dread(ds, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
         cpose_free(buf);
         H5Dclose(ds);
@@ -183,6 +210,7 @@ int cpose_h5_read_f32_into(struct cpose_h5 *f, const char *name, float *data, si
     int nd;
     int64_t dims[CPOSE_H5_MAX_DIMS];
     rc = dataset_shape(ds, &nd, dims, &n);
+    if (rc) cpose_err_context(rc, "'%s' in '%s'", name, f->path);
     if (rc == CPOSE_OK && n != count)
         rc = cpose_err(CPOSE_ESHAPE, "dataset '%s' in '%s' has %zu values, expected %zu", name, f->path, n, count);
     if (rc == CPOSE_OK && n && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
@@ -235,11 +263,12 @@ int cpose_h5_attr_exists(struct cpose_h5 *f, const char *obj, const char *attr)
     return H5Aexists_by_name(f->file, obj, attr, H5P_DEFAULT) > 0;
 }
 
-static hid_t vlen_str_type(void)
+/* Memory type for reading variable-length strings (files cpose did not write) in their own cset. */
+static hid_t vlen_str_type(H5T_cset_t cset)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
+    H5Tset_cset(t, cset == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
     return t;
 }
 
@@ -258,20 +287,36 @@ static int attr_write(struct cpose_h5 *f, const char *obj, const char *attr, hid
     return CPOSE_OK;
 }
 
+/* Strings are stored fixed-length (NUL-padded to the longest), never variable-length: see the file comment. */
+static int write_fixed_strings(struct cpose_h5 *f, const char *obj, const char *attr, const char *const *values,
+                               size_t n, int scalar)
+{
+    size_t width = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(values[i] ? values[i] : "") + 1;
+        if (len > width) width = len;
+    }
+    char *packed = cpose_calloc(n ? n : 1, width);
+    for (size_t i = 0; i < n; i++)
+        if (values[i]) memcpy(packed + i * width, values[i], strlen(values[i]));
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, width);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    int rc = attr_write(f, obj, attr, t, t, packed, n, scalar);
+    H5Tclose(t);
+    cpose_free(packed);
+    return rc;
+}
+
 int cpose_h5_attr_write_str(struct cpose_h5 *f, const char *obj, const char *attr, const char *value)
 {
-    hid_t t = vlen_str_type();
-    int rc = attr_write(f, obj, attr, t, t, &value, 1, 1);
-    H5Tclose(t);
-    return rc;
+    return write_fixed_strings(f, obj, attr, &value, 1, 1);
 }
 
 int cpose_h5_attr_write_str_array(struct cpose_h5 *f, const char *obj, const char *attr, const char *const *values, size_t n)
 {
-    hid_t t = vlen_str_type();
-    int rc = attr_write(f, obj, attr, t, t, values, n, 0);
-    H5Tclose(t);
-    return rc;
+    return write_fixed_strings(f, obj, attr, values, n, 0);
 }
 
 int cpose_h5_attr_write_f64(struct cpose_h5 *f, const char *obj, const char *attr, const double *v, size_t n)
@@ -293,6 +338,11 @@ static int attr_open(struct cpose_h5 *f, const char *obj, const char *attr, hid_
     hid_t sp = H5Aget_space(*a);
     hssize_t cnt = H5Sget_simple_extent_npoints(sp);
     H5Sclose(sp);
+    if (cnt > (hssize_t)(1 << 24)) {
+        H5Aclose(*a);
+        return cpose_err(CPOSE_EINVAL, "attribute '%s' on '%s' in '%s' claims %lld values (damaged file?)", attr, obj,
+                         f->path, (long long)cnt);
+    }
     *n = cnt < 0 ? 0 : (size_t)cnt;
     return CPOSE_OK;
 }
@@ -306,15 +356,22 @@ int cpose_h5_attr_read_str_array(struct cpose_h5 *f, const char *obj, const char
     hid_t ft = H5Aget_type(a);
     int is_str = H5Tget_class(ft) == H5T_STRING, is_vlen = H5Tis_variable_str(ft) > 0;
     size_t fixed = H5Tget_size(ft);
+    H5T_cset_t cset = H5Tget_cset(ft);
     H5Tclose(ft);
     if (!is_str) {
         H5Aclose(a);
         return cpose_err(CPOSE_EINVAL, "attribute '%s' on '%s' in '%s' is not text", attr, obj, f->path);
     }
+    size_t total;
+    if (!is_vlen && (fixed == 0 || __builtin_mul_overflow(cnt ? cnt : 1, fixed + 1, &total) || total > (64u << 20))) {
+        H5Aclose(a);
+        return cpose_err(CPOSE_EINVAL, "attribute '%s' on '%s' in '%s' claims %zu strings of %zu bytes (damaged file?)",
+                         attr, obj, f->path, cnt, fixed);
+    }
     char **out = cpose_calloc(cnt ? cnt : 1, sizeof *out);
     if (is_vlen) {
         char **raw = calloc(cnt ? cnt : 1, sizeof *raw);
-        hid_t t = vlen_str_type();
+        hid_t t = vlen_str_type(cset);
         herr_t st = H5Aread(a, t, raw);
         if (st >= 0)
             for (size_t i = 0; i < cnt; i++) out[i] = cpose_strdup(raw[i] ? raw[i] : "");
@@ -330,6 +387,7 @@ int cpose_h5_attr_read_str_array(struct cpose_h5 *f, const char *obj, const char
         char *raw = cpose_calloc(cnt ? cnt : 1, fixed + 1);
         hid_t t = H5Tcopy(H5T_C_S1);
         H5Tset_size(t, fixed);
+        H5Tset_cset(t, cset == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
         if (H5Aread(a, t, raw) < 0) rc = cpose_err(CPOSE_EIO, "cannot read attribute '%s' in '%s'", attr, f->path);
         else
             for (size_t i = 0; i < cnt; i++) out[i] = cpose_strndup(raw + i * fixed, fixed);
@@ -365,7 +423,7 @@ static int attr_read_num(struct cpose_h5 *f, const char *obj, const char *attr, 
     size_t cnt = 0;
     int rc = attr_open(f, obj, attr, &a, &cnt);
     if (rc) return rc;
-    void *buf = cpose_malloc((cnt ? cnt : 1) * elem);
+    void *buf = cpose_malloc((cnt ? cnt : 1) * elem); /* cnt <= 2^24 (attr_open) */
     if (H5Aread(a, memtype, buf) < 0)
         rc = cpose_err(CPOSE_EINVAL, "attribute '%s' on '%s' in '%s' is not numeric", attr, obj, f->path);
     else {

@@ -11,6 +11,7 @@
 #include "core/base/yaml_doc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/memlimit.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -248,6 +249,17 @@ static int b_pose(struct builder *b, const int *in, const int *ch, int nl, const
     return m->head_node;
 }
 
+/* Limits that fit every real YOLOv8 model with room to spare (x-p6: 640 channels, stride 64,
+ * 3 repeats x depth 1.0), checked before anything is allocated. */
+#define MODEL_MAX_CLASSES 10000
+#define MODEL_MAX_KEYPOINTS 1000
+#define MODEL_MAX_CHANNELS 8192
+#define MODEL_MAX_MULTIPLE 16
+#define MODEL_MAX_REPEATS 7 /* C2f's concat takes at most 8 inputs */
+#define MODEL_MAX_KERNEL 15
+#define MODEL_MAX_STRIDE 8
+#define MODEL_MAX_TOTAL_STRIDE 1024
+
 static int make_divisible(double x, int d) { return (int)ceil(x / d) * d; }
 
 /* Picks the scale letter from a model name: "yolov8s-pose.yaml" → 's'; 0 if none. */
@@ -287,13 +299,15 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
 
     int64_t nc = 80;
     if (cpose_yaml_map_get(&doc, root, "nc") && !cpose_yaml_int(cpose_yaml_map_get(&doc, root, "nc"), &nc)) BFAIL("%s: 'nc' must be an integer", yaml_name);
+    if (nc < 1 || nc > MODEL_MAX_CLASSES)
+        BFAIL("%s: 'nc: %lld': the number of classes must be 1 to %d", yaml_name, (long long)nc, MODEL_MAX_CLASSES);
     int nk = 17, kdim = 3;
     yaml_node_t *ks = cpose_yaml_map_get(&doc, root, "kpt_shape");
     if (ks) {
         int64_t a, c;
         if (cpose_yaml_seq_len(ks) != 2 || !cpose_yaml_int(cpose_yaml_seq_at(&doc, ks, 0), &a) || !cpose_yaml_int(cpose_yaml_seq_at(&doc, ks, 1), &c) || a < 1 ||
-            (c != 2 && c != 3))
-            BFAIL("%s: 'kpt_shape' must be [keypoints, 2 or 3]", yaml_name);
+            a > MODEL_MAX_KEYPOINTS || (c != 2 && c != 3))
+            BFAIL("%s: 'kpt_shape' must be [keypoints (1 to %d), 2 or 3]", yaml_name, MODEL_MAX_KEYPOINTS);
         nk = (int)a, kdim = (int)c;
     }
     double depth = 1.0, width = 1.0;
@@ -315,12 +329,17 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
         if (cpose_yaml_seq_len(sv) != 3 || !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 0), &depth) || !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 1), &width) ||
             !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 2), &mc))
             BFAIL("%s: scale '%c' must be [depth, width, max_channels]", yaml_name, scale);
+        if (!(mc >= 1 && mc <= MODEL_MAX_CHANNELS))
+            BFAIL("%s: scale '%c': max_channels %g must be 1 to %d", yaml_name, scale, mc, MODEL_MAX_CHANNELS);
         max_ch = (int)mc;
     } else {
         double v;
         if (cpose_yaml_map_get(&doc, root, "depth_multiple") && cpose_yaml_number(cpose_yaml_map_get(&doc, root, "depth_multiple"), &v)) depth = v;
         if (cpose_yaml_map_get(&doc, root, "width_multiple") && cpose_yaml_number(cpose_yaml_map_get(&doc, root, "width_multiple"), &v)) width = v;
     }
+    if (!(depth > 0 && depth <= MODEL_MAX_MULTIPLE) || !(width > 0 && width <= MODEL_MAX_MULTIPLE))
+        BFAIL("%s: depth multiple %g and width multiple %g must each be > 0 and <= %g (Ultralytics' scales use 0.33 "
+              "to 1.25)", yaml_name, depth, width, (double)MODEL_MAX_MULTIPLE);
     m->info.scale = scale ? scale : 'n';
     m->info.nc = (int)nc, m->info.nkpt = nk, m->info.kdim = kdim;
     m->info.n_outputs = 4 + (int)nc + nk * kdim;
@@ -337,6 +356,7 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
     m->n_modules = 2;  /* the model and its Sequential */
     int x_in = cpose_graph_add(b.g, CPOSE_OP_input, NULL, 0, NULL, "input");
     int li = 0, have_head = 0;
+    uint64_t params_bytes = 0;
     for (int sec = 0; sec < 2; sec++)
         for (int r = 0; r < cpose_yaml_seq_len(sections[sec]); r++, li++) {
             yaml_node_t *row = cpose_yaml_seq_at(&doc, sections[sec], r);
@@ -366,7 +386,12 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 src_ch[i] = f < 0 ? 3 : layer_ch[f];
                 src_stride[i] = f < 0 ? 1 : layer_stride[f];
             }
+            if (reps < 1 || reps > MODEL_MAX_REPEATS)
+                BFAIL("%s: layer %d (%s): repeats %lld must be 1 to %d", yaml_name, li, mod, (long long)reps, MODEL_MAX_REPEATS);
             int n = reps > 1 ? (int)fmax(round(reps * depth), 1) : (int)reps;
+            if (n > MODEL_MAX_REPEATS)
+                BFAIL("%s: layer %d (%s): repeats %lld x depth multiple %g = %d blocks; cpose builds at most %d",
+                      yaml_name, li, mod, (long long)reps, depth, n, MODEL_MAX_REPEATS);
             int na = cpose_yaml_seq_len(args);
             int64_t a[4] = {0, 0, 0, 0};
             int ai[4] = {0};
@@ -379,15 +404,36 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 is_sppf = !strcmp(mod, "SPPF"), is_bn = !strcmp(mod, "Bottleneck");
             if (is_conv || is_c2f || is_c2 || is_sppf || is_bn) {
                 if (na < 1 || !ai[0]) BFAIL("%s: layer %d (%s): first arg must be the output channels", yaml_name, li, mod);
+                if (a[0] < 1 || a[0] > MODEL_MAX_CHANNELS)
+                    BFAIL("%s: layer %d (%s): output channels %lld must be 1 to %d", yaml_name, li, mod, (long long)a[0],
+                          MODEL_MAX_CHANNELS);
                 cout = (int)a[0];
                 if (cout != nc) cout = make_divisible(fmin(cout, max_ch) * width, 8);
+                if (cout < 1 || cout > MODEL_MAX_CHANNELS)
+                    BFAIL("%s: layer %d (%s): %lld channels x width multiple %g = %d channels; must be 1 to %d", yaml_name,
+                          li, mod, (long long)a[0], width, cout, MODEL_MAX_CHANNELS);
+                int64_t k = na > 1 && ai[1] ? a[1] : (is_sppf ? 5 : 1), s = na > 2 && ai[2] ? a[2] : 1;
+                if ((is_conv || is_sppf) && (k < 1 || k > MODEL_MAX_KERNEL))
+                    BFAIL("%s: layer %d (%s): kernel size %lld must be 1 to %d", yaml_name, li, mod, (long long)k, MODEL_MAX_KERNEL);
+                if (is_conv && (s < 1 || s > MODEL_MAX_STRIDE))
+                    BFAIL("%s: layer %d (Conv): stride %lld must be 1 to %d", yaml_name, li, (long long)s, MODEL_MAX_STRIDE);
+                /* the weights this layer allocates, bounded before building it */
+                uint64_t est = (uint64_t)(c1 + cout) * (uint64_t)cout * (uint64_t)(k * k > 9 ? k * k : 9) * (uint64_t)(n + 2) * 4;
+                if ((params_bytes += est) > ((uint64_t)1 << 30)) {
+                    char what[96];
+                    snprintf(what, sizeof what, "%s: the weights up to layer %d", yaml_name, li);
+                    if ((rc = cpose_mem_check(params_bytes, what, "check the width multiple and channel counts")) != CPOSE_OK)
+                        goto fail;
+                }
                 if (is_conv) {
-                    int k = na > 1 && ai[1] ? (int)a[1] : 1, s = na > 2 && ai[2] ? (int)a[2] : 1;
                     if (n != 1) BFAIL("%s: layer %d: Conv with repeats %d is not supported", yaml_name, li, n);
-                    out = b_conv(&b, src_node[0], prefix, c1, cout, k, s);
-                    stride *= s;
+                    out = b_conv(&b, src_node[0], prefix, c1, cout, (int)k, (int)s);
+                    stride *= (int)s;
+                    if (stride > MODEL_MAX_TOTAL_STRIDE)
+                        BFAIL("%s: layer %d (Conv): the total stride reaches %d; at most %d", yaml_name, li, stride,
+                              MODEL_MAX_TOTAL_STRIDE);
                 } else if (is_sppf) {
-                    out = b_sppf(&b, src_node[0], prefix, c1, cout, na > 1 && ai[1] ? (int)a[1] : 5);
+                    out = b_sppf(&b, src_node[0], prefix, c1, cout, (int)k);
                 } else {
                     const char *sc = na > 1 ? cpose_yaml_scalar(cpose_yaml_seq_at(&doc, args, 1)) : NULL;
                     int shortcut = sc ? !strcmp(sc, "True") || !strcmp(sc, "true") : (is_bn ? 1 : 0);
@@ -407,6 +453,10 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 double sf = 2;
                 if (na < 2 || !cpose_yaml_number(cpose_yaml_seq_at(&doc, args, 1), &sf) || sf < 1 || sf != (int)sf || stride % (int)sf)
                     BFAIL("%s: layer %d: nn.Upsample needs an integer scale factor", yaml_name, li);
+                const char *mode = na > 2 ? cpose_yaml_scalar(cpose_yaml_seq_at(&doc, args, 2)) : NULL;
+                if (mode && strcmp(mode, "nearest"))
+                    BFAIL("%s: layer %d: nn.Upsample mode '%s' is not supported (cpose upsamples with 'nearest', as "
+                          "YOLOv8 does)", yaml_name, li, mode);
                 struct cpose_upsample_params *p = cpose_calloc(1, sizeof *p);
                 p->scale = (int)sf;
                 out = cpose_graph_add(b.g, CPOSE_OP_upsample, src_node, 1, p, prefix);

@@ -6,17 +6,36 @@
 #include "core/nn/h5io.h"
 #include "core/base/log.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 #define CKPT_FORMAT "cpose-checkpoint"
 #define CKPT_VERSION 1
 
-/* Appends "text" to a growing message, keeping it bounded. */
+/* Appends "text" to a growing message, keeping it bounded: at most 8 entries, each cut to 100
+ * characters (a damaged file's key can be any bytes), so the list is never empty when count > 0. */
 static void msg_add(char *buf, size_t cap, int *count, const char *text)
 {
     size_t len = strlen(buf);
-    if (++*count <= 8 && len + strlen(text) + 3 < cap) snprintf(buf + len, cap - len, "%s%s", len ? "; " : "", text);
+    if (++*count > 8) return;
+    char item[128];
+    size_t tl = strlen(text);
+    if (tl == 0) snprintf(item, sizeof item, "\"\" (an empty name)");
+    else if (tl > 100) snprintf(item, sizeof item, "%.100s… (%zu chars)", text, tl);
+    else snprintf(item, sizeof item, "%s", text);
+    for (char *c = item; *c; c++)
+        if ((unsigned char)*c < 0x20) *c = '?';
+    if (len + strlen(item) + 3 < cap) snprintf(buf + len, cap - len, "%s%s", len ? "; " : "", item);
+}
+
+/* The first non-finite value of a loaded parameter, or -1. */
+static int64_t first_nonfinite(const float *v, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) return i;
+    return -1;
 }
 
 static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *group, char **keys, size_t nkeys)
@@ -41,7 +60,8 @@ static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *grou
         int64_t dims[CPOSE_H5_MAX_DIMS];
         if ((rc = cpose_h5_shape(f, path, &nd, dims)) != CPOSE_OK) goto fail;
         int64_t cnt = 1;
-        for (int d = 0; d < nd; d++) cnt *= dims[d];
+        for (int d = 0; d < nd; d++)
+            if (__builtin_mul_overflow(cnt, dims[d], &cnt)) cnt = INT64_MAX; /* h5io bounds it; never wraps */
         int ok = nd == p->ndim;
         for (int d = 0; ok && d < nd; d++) ok = dims[d] == p->dims[d];
         if (p->kind == CPOSE_PARAM_COUNTER) ok = cnt == 1;
@@ -78,6 +98,14 @@ static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *grou
         char path[512];
         snprintf(path, sizeof path, "%s%s", group, p->name);
         if ((rc = cpose_h5_read_f32_into(f, path, p->data, p->numel ? p->numel : 1)) != CPOSE_OK) goto fail;
+        int64_t bad = first_nonfinite(p->data, p->numel ? p->numel : 1);
+        if (bad >= 0) {
+            rc = cpose_err(CPOSE_EINVAL,
+                           "%s: weight '%s' holds a non-finite value (%g at flat index %lld); NaN/Inf weights would "
+                           "make the outputs NaN — the file is damaged or came from a diverged training run",
+                           file, p->name, (double)p->data[bad], (long long)bad);
+            goto fail;
+        }
     }
     cpose_model_invalidate(m);
 fail:

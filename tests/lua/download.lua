@@ -25,7 +25,7 @@ T.eq(named.path, dir .. "/got/renamed.bin", "file= names it")
 
 T.raises({"cpose.download", "sha256 mismatch"}, cpose.download,
          {url = url, dir = dir .. "/bad", sha256 = string.rep("0", 64), retries = 0, verbose = false})
-T.raises({"cpose.download", "size mismatch"}, cpose.download,
+T.raises({"cpose.download", "more than the expected size=1 bytes"}, cpose.download,
          {url = url, dir = dir .. "/bad", size = 1, retries = 0, verbose = false})
 T.eq(io.open(dir .. "/bad/source.bin", "rb"), nil, "a refused download leaves no file")
 T.raises({"cpose.download", "nonexistent.bin"}, cpose.download,
