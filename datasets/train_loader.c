@@ -113,11 +113,13 @@ static int make_sample(struct cpose_train_loader *L, int epoch, int mosaic, size
         if (rc == CPOSE_OK) rc = cpose_image_letterbox(&im, s, s, 0, 32, 1, &img, &info);
         if (rc == CPOSE_OK) {
             struct cpose_aug_labels *l = &sl->lab[j];
+            float r = (float)info.ratio;
             for (int i = 0; i < l->n; i++) {
-                for (int c = 0; c < 4; c++) l->boxes[4 * i + c] += (float)(c % 2 ? info.pad_h : info.pad_w);
+                for (int c = 0; c < 4; c++) l->boxes[4 * i + c] = l->boxes[4 * i + c] * r + (float)(c % 2 ? info.pad_h : info.pad_w);
                 for (int k = 0; k < l->K; k++) {
-                    l->kpts[((size_t)i * l->K + k) * 3] += (float)info.pad_w;
-                    l->kpts[((size_t)i * l->K + k) * 3 + 1] += (float)info.pad_h;
+                    float *q = l->kpts + ((size_t)i * l->K + k) * 3;
+                    q[0] = q[0] * r + (float)info.pad_w;
+                    q[1] = q[1] * r + (float)info.pad_h;
                 }
             }
         }

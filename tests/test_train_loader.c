@@ -133,6 +133,35 @@ int main(void)
     CHECK(cpose_train_mosaic_on(4, 5, 0, 1.0) == 1);
     CHECK(cpose_train_mosaic_on(0, 5, 0, 0.0) == 0);
 
+    /* augment=False: LetterBox only, every label row arrives (counted from the label files) */
+    {
+        struct cpose_train_opts a;
+        cpose_train_opts_defaults(&a);
+        a.data = yaml;
+        a.imgsz = 128;
+        a.batch = 16;
+        a.workers = 0;
+        a.augment = 0;
+        int rows = 0, files = 0;
+        for (int i = 0; i < 64; i++) {
+            char *lp = cpose_asprintf("%s/labels/train/%012d.txt", root, i);
+            FILE *f = fopen(lp, "r");
+            for (int ch; f && (ch = fgetc(f)) != EOF;) rows += ch == '\n';
+            if (f) fclose(f), files++;
+            cpose_free(lp);
+        }
+        struct cpose_train_loader *A = NULL;
+        CHECK(cpose_train_loader_open(&a, &A) == CPOSE_OK);
+        if (A) {
+            struct cpose_train_batch b;
+            cpose_train_loader_start_epoch(A, 0);
+            CHECK(cpose_train_loader_next(A, &b) == CPOSE_OK);
+            CHECK_MSG(files == 16 && rows > 16 && b.n == 16 && b.n_targets == rows, "%d rows in the files, %d targets", rows,
+                      b.n_targets);
+            cpose_train_loader_free(A);
+        }
+    }
+
     /* errors */
     o.data = "/nonexistent/cpose-missing.yaml";
     o.fraction = 1;
