@@ -315,7 +315,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
     }
     if (kn[K_NAMES] && (rc = parse_names(&y, kn[K_NAMES], out)) != CPOSE_OK) goto fail;
     if (kn[K_NC]) {
-        long nc;
+        long nc = 0;
         if ((rc = yint(&y, kn[K_NC], "nc", &nc)) != CPOSE_OK) goto fail;
         if (kn[K_NAMES] && nc != out->nc) {
             rc = cpose_err(CPOSE_EINVAL, "%s:%d: 'names' length %d and 'nc: %ld' must match", file, cpose_yaml_line(kn[K_NC]),

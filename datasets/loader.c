@@ -30,6 +30,7 @@ struct cpose_loader {
     int next;
     char **names;
     int nc;
+    int *flip_idx;            /* the dataset's flip_idx (K entries) or NULL */
     /* the current batch */
     float *images;
     size_t images_cap;
@@ -146,6 +147,10 @@ int cpose_loader_open(const char *data, const char *split, int imgsz, int batch,
     }
     L->names = d.names;
     L->nc = d.nc;
+    if (d.flip_idx) {
+        L->flip_idx = cpose_malloc((size_t)d.n_flip_idx * sizeof *L->flip_idx);
+        memcpy(L->flip_idx, d.flip_idx, (size_t)d.n_flip_idx * sizeof *L->flip_idx);
+    }
     d.names = NULL;
     d.nc = 0;
     cpose_dataset_free(&d);
@@ -362,6 +367,12 @@ char *const *cpose_loader_names(const struct cpose_loader *L, int *nc)
     return L->names;
 }
 
+const int *cpose_loader_flip_idx(const struct cpose_loader *L, int *K)
+{
+    if (K) *K = L->K;
+    return L->flip_idx;
+}
+
 void cpose_loader_free(struct cpose_loader *L)
 {
     if (!L) return;
@@ -377,5 +388,6 @@ void cpose_loader_free(struct cpose_loader *L)
     cpose_free(L->shapes);
     cpose_labels_free(&L->set);
     cpose_strv_free(L->names, (size_t)L->nc);
+    cpose_free(L->flip_idx);
     cpose_free(L);
 }

@@ -59,6 +59,8 @@ CPOSE_API size_t cpose_loader_size(const struct cpose_loader *L);     /* images 
 CPOSE_API int cpose_loader_n_batches(const struct cpose_loader *L);
 /* The class names and kpt_shape of the dataset (NULL/0 for plain files); borrowed. */
 CPOSE_API char *const *cpose_loader_names(const struct cpose_loader *L, int *nc);
+/* The dataset's flip_idx (K entries, *K receives K) or NULL (plain files, or no flip_idx); borrowed. */
+CPOSE_API const int *cpose_loader_flip_idx(const struct cpose_loader *L, int *K);
 CPOSE_API void cpose_loader_free(struct cpose_loader *L); /* NULL-safe */
 
 /* Ultralytics' load_image size rule: r = imgsz / max(h0, w0); when r != 1 the size becomes

@@ -31,6 +31,9 @@ int main(void)
      * 136 (0.748), 110 (0.75) | 151 (1.333), 113 (1.538); shapes ceil(s·640/32 + 0.5)·32 */
     CHECK(cpose_loader_open(yaml, "val", 640, 2, 32, 1, 0.5, &L) == CPOSE_OK);
     CHECK(L && cpose_loader_size(L) == 4 && cpose_loader_n_batches(L) == 2);
+    int fK = 0;
+    const int *fi = L ? cpose_loader_flip_idx(L, &fK) : NULL;
+    CHECK(fK == 17 && fi && fi[1] == 2 && fi[2] == 1 && fi[16] == 15); /* the YAML's flip_idx is kept */
     struct cpose_batch b;
     CHECK(cpose_loader_next(L, &b) == CPOSE_OK);
     CHECK_MSG(b.n == 2 && b.H == 512 && b.W == 672 && b.K == 17, "batch 0: %d × %dx%d", b.n, b.H, b.W);
