@@ -1,9 +1,9 @@
 /* datasets/coco_json.c — streaming COCO JSON reader on yajl callbacks: a small state machine that
  * keeps images, annotations, categories and keypoint numbers, and skips everything else (notably
  * `segmentation` polygons) without storing it. */
-#include "coco_json.h"
-#include "coco_json_impl.h"
-#include "alloc.h"
+#include "datasets/coco_json.h"
+#include "datasets/coco_json_impl.h"
+#include "core/base/alloc.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_coco_image {
     int64_t id;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <yajl/yajl_parse.h>
 
-#include "alloc.h"
-#include "coco_json.h"
+#include "core/base/alloc.h"
+#include "datasets/coco_json.h"
 
 enum coco_section { SEC_NONE, SEC_IMAGES, SEC_ANNS, SEC_CATS };
 /* ST_LIST is only ever the array directly under a top-level key (or the top-level results list);

@@ -5,9 +5,9 @@
  * are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
  * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
 #define _GNU_SOURCE /* memmem */
-#include "coco_json.h"
-#include "coco_json_impl.h"
-#include "log.h"
+#include "datasets/coco_json.h"
+#include "datasets/coco_json_impl.h"
+#include "core/base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * shared/REFERENCE.md "COCO → YOLO conversion"): grouping by image, skip rules, duplicate removal,
  * "%g"/"%.6f" rows, one buffered write per label file, label files written in parallel. */
 #define _GNU_SOURCE
-#include "convert.h"
+#include "datasets/convert.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,11 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "coco_json.h"
-#include "fsutil.h"
-#include "log.h"
-#include "numfmt.h"
+#include "core/base/alloc.h"
+#include "datasets/coco_json.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "datasets/numfmt.h"
 
 /* Process CPU time (all threads), for the timing line. */
 static double cpu_seconds(void)

@@ -4,7 +4,7 @@
 #define CPOSE_CONVERT_H
 
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 enum cpose_convert_style { CPOSE_CONVERT_JSON2YOLO = 0, CPOSE_CONVERT_ULTRALYTICS = 1 };
 

@@ -1,8 +1,8 @@
 /* datasets/dataset.c — dataset YAML reading (libyaml document API), Ultralytics' path resolution,
  * image listing and the images→labels mapping. */
 #define _GNU_SOURCE
-#include "dataset.h"
-#include "predict.h" /* cpose_is_image_path: the one list of image formats */
+#include "datasets/dataset.h"
+#include "core/predict/predict.h" /* cpose_is_image_path: the one list of image formats */
 
 #include <ctype.h>
 #include <dirent.h>
@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
 
 void cpose_strv_free(char **v, size_t n)
 {

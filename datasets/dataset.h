@@ -5,7 +5,7 @@
 #define CPOSE_DATASET_H
 
 #include <stddef.h>
-#include "status.h"
+#include "core/base/status.h"
 
 enum cpose_split { CPOSE_SPLIT_TRAIN = 0, CPOSE_SPLIT_VAL = 1, CPOSE_SPLIT_TEST = 2, CPOSE_SPLIT_COUNT = 3 };
 

@@ -1,7 +1,7 @@
 /* datasets/download.c — resumable, retrying, verified downloads over libcurl, and the dataset
  * YAML `download:` handling (fetch, extract, delete the archive). */
 #define _GNU_SOURCE
-#include "download.h"
+#include "datasets/download.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "dataset.h"
-#include "extract.h"
-#include "fsutil.h"
-#include "log.h"
-#include "synth.h"
+#include "core/base/alloc.h"
+#include "datasets/dataset.h"
+#include "datasets/extract.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "datasets/synth.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }

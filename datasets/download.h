@@ -5,7 +5,7 @@
 #define CPOSE_DOWNLOAD_H
 
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_download_opts {
     const char *url;

@@ -1,7 +1,7 @@
 /* datasets/extract.c — archive extraction through libarchive into a temporary folder beside the
  * destination, with every entry name and link target checked before it is written (zip-slip). */
 #define _GNU_SOURCE
-#include "extract.h"
+#include "datasets/extract.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,10 +12,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "dataset.h"
-#include "fsutil.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "datasets/dataset.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
 
 int cpose_is_archive_name(const char *name)
 {

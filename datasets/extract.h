@@ -2,7 +2,7 @@
 #ifndef CPOSE_EXTRACT_H
 #define CPOSE_EXTRACT_H
 
-#include "status.h"
+#include "core/base/status.h"
 
 /* Extracts archive `file` into folder `dir` (created when absent). Entries with an absolute path,
  * a ".." component, or a symlink/hardlink whose target leaves the destination are refused

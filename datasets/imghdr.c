@@ -1,5 +1,5 @@
 /* datasets/imghdr.c — JPEG (SOFn + APP1/EXIF orientation) and PNG (IHDR) header parsing. */
-#include "imghdr.h"
+#include "datasets/imghdr.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 /* Width and height of an in-memory JPEG or PNG. CPOSE_ENOTSUP for other formats (decode instead);
  * CPOSE_EINVAL with the reason for a malformed or truncated header. */

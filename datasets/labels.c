@@ -1,7 +1,7 @@
 /* datasets/labels.c — label parsing and image/label verification (Ultralytics' verify_image_label
  * rules), run in parallel over images, with the scan summary and the label cache. */
 #define _GNU_SOURCE
-#include "labels.h"
+#include "datasets/labels.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "dataset.h"
-#include "fsutil.h"
-#include "image.h"
-#include "imghdr.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "datasets/dataset.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "datasets/imghdr.h"
+#include "core/base/log.h"
 
 void cpose_labels_free(struct cpose_label_set *s)
 {

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 /* One verified image and its labels. */
 struct cpose_label_item {

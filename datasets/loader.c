@@ -2,20 +2,20 @@
  * load_image resize, letterbox into the batch shape, labels mapped into the batch frame, parallel
  * decoding with OpenMP. */
 #define _GNU_SOURCE
-#include "loader.h"
+#include "datasets/loader.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "dataset.h"
-#include "download.h"
-#include "image.h"
-#include "imghdr.h"
-#include "fsutil.h"
-#include "labels.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "datasets/dataset.h"
+#include "datasets/download.h"
+#include "core/nn/image.h"
+#include "datasets/imghdr.h"
+#include "core/base/fsutil.h"
+#include "datasets/labels.h"
+#include "core/base/log.h"
 
 struct cpose_loader {
     size_t n;                 /* images */

@@ -13,7 +13,7 @@
 #define CPOSE_LOADER_H
 
 #include <stddef.h>
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_batch_item {
     const char *im_file;      /* borrowed from the loader */

@@ -3,7 +3,7 @@
  * 64-bit-mantissa long double, where the product's error is below 1e-13; any value whose rounding
  * lands within 1e-6 of a tie or a digit-count boundary goes to snprintf, so the output always equals
  * printf's correctly rounded result. */
-#include "numfmt.h"
+#include "datasets/numfmt.h"
 
 #include <math.h>
 #include <stdio.h>

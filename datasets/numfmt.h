@@ -4,7 +4,7 @@
 #ifndef CPOSE_NUMFMT_H
 #define CPOSE_NUMFMT_H
 
-#include "status.h"
+#include "core/base/status.h"
 
 /* Room one formatted number may need ("%.6f" of 1e308 has 316 characters). */
 #define CPOSE_NUMFMT_MAX 330

@@ -3,15 +3,15 @@
  * figures drawn as filled limbs, torso and head over noisy, blurred, shape-strewn backgrounds, with
  * occlusion (later figures and foreground objects) decided analytically from the drawn shapes. */
 #define _GNU_SOURCE
-#include "synth.h"
+#include "datasets/synth.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "image.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "core/base/log.h"
 
 /* COCO keypoint order */
 enum { NOSE, LEYE, REYE, LEAR, REAR, LSHO, RSHO, LELB, RELB, LWRI, RWRI, LHIP, RHIP, LKNE, RKNE, LANK, RANK };

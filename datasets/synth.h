@@ -5,7 +5,7 @@
 #define CPOSE_SYNTH_H
 
 #include <stdint.h>
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_synth_opts {
     const char *save_dir;  /* output root (created; must be empty or absent unless exist_ok) */

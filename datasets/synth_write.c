@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "image.h"
-#include "log.h"
-#include "numfmt.h"
-#include "synth.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "core/base/log.h"
+#include "datasets/numfmt.h"
+#include "datasets/synth.h"
 
 enum { SYNTH_MAX_PERSONS = 6 };
 

@@ -1,13 +1,13 @@
 /* eval/cocoeval.c — pycocotools-exact COCO evaluation: loadRes, per-image IoU/OKS and matching
  * (evaluateImg), accumulation into precision/recall tables. Summaries are in cocoeval_summary.c. */
 #pragma GCC optimize("fp-contract=off") /* numpy-identical rounding: no FMA fusion */
-#include "cocoeval.h"
+#include "eval/cocoeval.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 
 const double cpose_coco17_sigmas[17] = {.26 / 10.0, .25 / 10.0, .25 / 10.0, .35 / 10.0, .35 / 10.0, .79 / 10.0,
                                         .79 / 10.0, .72 / 10.0, .72 / 10.0, .62 / 10.0, .62 / 10.0, 1.07 / 10.0,

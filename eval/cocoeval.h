@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "datasets/coco_json.h"
-#include "status.h"
+#include "core/base/status.h"
 
 enum cpose_iou_type { CPOSE_IOU_BBOX = 0, CPOSE_IOU_KEYPOINTS = 1 };
 

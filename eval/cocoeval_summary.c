@@ -2,8 +2,8 @@
  * lines pycocotools prints. */
 #include <string.h>
 
-#include "alloc.h"
-#include "cocoeval.h"
+#include "core/base/alloc.h"
+#include "eval/cocoeval.h"
 
 /* One _summarize() call: ap (1) or ar (0), IoU threshold (< 0: all), area label, maxDets value. */
 struct stat_spec {

@@ -1,13 +1,13 @@
 /* eval/metrics.c — Ultralytics val metrics: per-image matching (box IoU, keypoint OKS in float32,
  * match_predictions), ap_per_class, compute_ap and the printed `yolo val` table. */
 #pragma GCC optimize("fp-contract=off") /* keep float rounding as torch/numpy do it (no FMA fusion) */
-#include "metrics.h"
+#include "eval/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "eval/cocoeval.h"
 
 struct pred_stat {
@@ -554,4 +554,14 @@ void cpose_val_print(const struct cpose_val_results *r, const char *const *names
             cpose_val_row(r, i, names ? names[c] : idbuf, line, sizeof line);
             fprintf(fp, "%s\n", line);
         }
+}
+
+static double metric_fitness(const struct cpose_det_metric *m)
+{
+    return 0.1 * m->map50 + 0.9 * m->map;
+}
+
+double cpose_val_fitness(const struct cpose_val_results *r)
+{
+    return metric_fitness(&r->pose) + metric_fitness(&r->box);
 }

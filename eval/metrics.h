@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "status.h"
+#include "core/base/status.h"
 
 #define CPOSE_VAL_NIOU 10
 #define CPOSE_VAL_NPX 1000
@@ -88,5 +88,8 @@ CPOSE_API double cpose_np_interp(double x, const double *xp, const double *fp, i
 /* match_predictions on an iou matrix (n_gt × n_pred, row-major, float32); correct is n_pred × 10. */
 CPOSE_API void cpose_match_predictions(const int *pred_cls, int n_pred, const int *gt_cls, int n_gt, const float *iou,
                                        const float *thr, int n_thr, uint8_t *correct);
+
+/* Ultralytics' fitness: sum over box and pose of 0.1·mAP50 + 0.9·mAP50-95. */
+CPOSE_API double cpose_val_fitness(const struct cpose_val_results *r);
 
 #endif

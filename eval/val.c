@@ -1,20 +1,20 @@
 /* eval/val.c — the val loop: loader batches → eval forward → NMS → predictions and labels scaled to
  * the original image with ratio_pad (PoseValidator._prepare_batch/_prepare_pred) → metrics and
  * predictions.json; then the table, the speed line, COCOeval and the reports. */
-#include "val.h"
+#include "eval/val.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "datasets/dataset.h"
 #include "datasets/loader.h"
-#include "fsutil.h"
-#include "log.h"
-#include "model.h"
-#include "nms.h"
-#include "predict.h"
-#include "val_impl.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "core/nn/model.h"
+#include "core/predict/nms.h"
+#include "core/predict/predict.h"
+#include "eval/val_impl.h"
 
 /* Everything one run holds; freed in one place. */
 struct val_ctx {
@@ -47,6 +47,12 @@ void cpose_val_summary_free(struct cpose_val_summary *s)
     if (!s) return;
     cpose_val_results_free(&s->metrics);
     cpose_free(s->anno_json);
+    cpose_free(s->pred_path);
+    cpose_free(s->report_dir);
+    cpose_cocoeval_free(&s->coco_kpt_eval);
+    cpose_cocoeval_free(&s->coco_bbox_eval);
+    for (int i = 0; i < s->n_names; i++) cpose_free(s->names[i]);
+    cpose_free(s->names);
     cpose_free(s->save_dir);
     for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
     memset(s, 0, sizeof *s);
@@ -320,14 +326,17 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         if ((rc = cpose_pred_json_write(c.json, pred_path)) != CPOSE_OK) goto fail;
         cpose_val_add_file(out, pred_path);
     }
-    const char *report = cpose_args_is_none(a, "report") ? NULL : cpose_args_str(a, "report");
+    if (!cpose_args_is_none(a, "report")) out->report_dir = cpose_strdup(cpose_args_str(a, "report"));
+    if (names && data_nc > 0) {
+        out->names = cpose_calloc((size_t)data_nc, sizeof *out->names);
+        for (int i = 0; i < data_nc; i++) out->names[i] = cpose_strdup(names[i]);
+        out->n_names = data_nc;
+    }
     if (c.json && d.anno_json && out->n_predictions > 0) {
         out->anno_json = cpose_strdup(d.anno_json);
-        if ((rc = cpose_val_coco_eval(&d, pred_path, out->save_dir, report, out)) != CPOSE_OK) goto fail;
+        out->pred_path = cpose_strdup(pred_path);
+        if ((rc = cpose_val_coco_eval(&d, pred_path, out)) != CPOSE_OK) goto fail;
     }
-    if ((rc = cpose_val_write_metrics(out, names, data_nc, out->save_dir, out)) != CPOSE_OK) goto fail;
-    if (report && (rc = cpose_val_write_metrics(out, names, data_nc, report, out)) != CPOSE_OK) goto fail;
-    cpose_info("Results saved to %s", out->save_dir);
     goto fail;
 fail_prog:
     cpose_progress_end(&prog);

@@ -10,9 +10,10 @@
 #define CPOSE_VAL_H
 
 #include <stdint.h>
-#include "args.h"
+#include "core/base/args.h"
+#include "eval/cocoeval.h"
 #include "eval/metrics.h"
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_model;
 
@@ -29,6 +30,12 @@ struct cpose_val_summary {
     double coco_kpt[10];              /* pycocotools summarize() stats, keypoints (when coco_ran) */
     double coco_bbox[12];             /* and bbox */
     char *anno_json;                  /* the COCO GT file used, or NULL */
+    char *pred_path;                  /* predictions.json written into save_dir, or NULL */
+    struct cpose_cocoeval coco_kpt_eval, coco_bbox_eval; /* the COCOeval results (when coco_ran) */
+    double coco_seconds;              /* time COCOeval took */
+    char *report_dir;                 /* report= (an extra folder for the reports), or NULL */
+    char **names;                     /* the dataset's class names (n_names) */
+    int n_names;
     char *save_dir;                   /* the run folder (runs/pose/val, val2, ...) */
     int n_files;                      /* files written into save_dir / report=, absolute paths */
     char *files[CPOSE_VAL_MAX_FILES];
@@ -39,12 +46,16 @@ struct cpose_val_summary {
  * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
  * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...),
  * report= (an extra folder for the report), verbose (per-class rows when nc > 1).
- * Prints the metric table, the speed line, pycocotools' summaries and "Results saved to" on stdout.
+ * Prints the metric table, the speed line and pycocotools' summaries on stdout. Writes predictions.json
+ * (save_json) but no report: reports/val_reports.h writes those from the summary (the `val` mode and
+ * Lua's model:val() call cpose_val_write_reports next).
  * Errors (CPOSE_EINVAL/CPOSE_EIO) name the key or file: no data=, a missing split, a model/dataset
  * class or keypoint mismatch, an unreadable anno_json. *out is filled on CPOSE_OK and empty
  * (safe to free) otherwise. */
 CPOSE_API int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
 CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
+/* Adds a file written for this run to s->files (copied; at most CPOSE_VAL_MAX_FILES are kept). */
+CPOSE_API void cpose_val_add_file(struct cpose_val_summary *s, const char *path);
 
 /* The summary as the tree Lua's model:val() returns (Ultralytics' metrics object, flattened):
  * {box = {map, map50, map75, maps = {per class id}, mp, mr}, pose = {...}, fitness, images,

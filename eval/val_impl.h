@@ -24,17 +24,8 @@ int cpose_val_data_open(const char *data, const char *split, const char *anno, i
                         struct cpose_val_data *out);
 void cpose_val_data_free(struct cpose_val_data *d);
 
-/* COCOeval (keypoints then bbox) of pred_path against d->gt; prints pycocotools' summaries; fills
- * s->coco_*; writes the eval report (metrics.json, report.md, report.html) into each non-NULL dir. */
-int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, const char *dir1, const char *dir2,
-                        struct cpose_val_summary *s);
-
-/* Writes the Ultralytics metrics report (reports/val_report.h: val_metrics.json, val_report.md,
- * val_report.html) into dir; adds the paths to files_to->files. */
-int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir,
-                            struct cpose_val_summary *files_to);
-
-/* Adds a file to s->files (copy). */
-void cpose_val_add_file(struct cpose_val_summary *s, const char *path);
+/* COCOeval (bbox then keypoints, as Ultralytics) of pred_path against d->gt; prints pycocotools'
+ * summaries; fills s->coco_* and hands the two evaluations to the summary (coco_*_eval). */
+int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, struct cpose_val_summary *s);
 
 #endif

@@ -1,19 +1,16 @@
-/* eval/val_out.c — what a val run writes and reads around the loop: the dataset's COCO GT and class
- * map, COCOeval of predictions.json, the report files, and the `cpose val` mode. */
+/* eval/val_out.c — what a val run reads and computes around the loop: the dataset's COCO GT and class
+ * map, COCOeval of predictions.json, and the summary as JSON. (Report files: reports/val_reports.c.) */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "cli.h"
+#include "core/base/alloc.h"
 #include "datasets/dataset.h"
 #include "eval/cocoeval.h"
-#include "fsutil.h"
-#include "log.h"
-#include "model.h"
-#include "reports/eval_report.h"
-#include "reports/val_report.h"
-#include "val_impl.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
+#include "core/nn/model.h"
+#include "eval/val_impl.h"
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -102,8 +99,7 @@ fail:
     return rc;
 }
 
-int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, const char *dir1, const char *dir2,
-                        struct cpose_val_summary *s)
+int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, struct cpose_val_summary *s)
 {
     struct cpose_coco dt;
     struct cpose_cocoeval ek, eb;
@@ -131,38 +127,15 @@ int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, c
     memcpy(s->coco_bbox, eb.stats, sizeof s->coco_bbox);
     memcpy(s->coco_kpt, ek.stats, sizeof s->coco_kpt);
     s->coco_ran = 1;
-    struct cpose_eval_report rep = {d->anno_json, pred_path, &ek, &eb, cpose_now() - t0};
-    const char *dirs[2] = {dir1, dir2};
-    for (int i = 0; i < 2; i++) {
-        if (!dirs[i]) continue;
-        if ((rc = cpose_eval_report_write_dir(&rep, dirs[i])) != CPOSE_OK) goto fail;
-        const char *names[3] = {"metrics.json", "report.md", "report.html"};
-        for (int k = 0; k < 3; k++) {
-            char *p = cpose_path_join(dirs[i], names[k]);
-            cpose_val_add_file(s, p);
-            cpose_free(p);
-        }
-    }
+    s->coco_seconds = cpose_now() - t0;
+    s->coco_kpt_eval = ek, s->coco_bbox_eval = eb; /* the summary owns them now */
+    memset(&ek, 0, sizeof ek);
+    memset(&eb, 0, sizeof eb);
 fail:
     cpose_cocoeval_free(&ek);
     cpose_cocoeval_free(&eb);
     cpose_coco_free(&dt);
     return rc;
-}
-
-int cpose_val_write_metrics(const struct cpose_val_summary *s, char *const *names, int nc, const char *dir,
-                            struct cpose_val_summary *files_to)
-{
-    (void)nc;
-    int rc = cpose_val_report_write_dir(&s->metrics, (const char *const *)names, dir);
-    if (rc) return rc;
-    const char *files[3] = {"val_metrics.json", "val_report.md", "val_report.html"};
-    for (int i = 0; i < 3; i++) {
-        char *p = cpose_path_join(dir, files[i]);
-        cpose_val_add_file(files_to, p);
-        cpose_free(p);
-    }
-    return CPOSE_OK;
 }
 
 static cJSON *metric_tree(const struct cpose_det_metric *m, int nc)
@@ -201,32 +174,4 @@ cJSON *cpose_val_summary_json(const struct cpose_val_summary *s)
     cJSON *f = cJSON_AddArrayToObject(o, "files");
     for (int i = 0; i < s->n_files; i++) cJSON_AddItemToArray(f, cJSON_CreateString(s->files[i]));
     return o;
-}
-
-int cpose_mode_val(int argc, char **argv)
-{
-    struct cpose_args a;
-    if (cpose_cli_parse("val", argc, argv, &a)) return 1;
-    struct cpose_model *m = NULL;
-    struct cpose_val_summary s;
-    memset(&s, 0, sizeof s);
-    int rc;
-    cpose_cli_apply_threads(&a);
-    if (cpose_args_is_none(&a, "model")) {
-        rc = cpose_err(CPOSE_EINVAL, "no model given: pass model=<weights .h5 or model YAML>");
-        goto fail;
-    }
-    if (cpose_args_is_none(&a, "data")) {
-        rc = cpose_err(CPOSE_EINVAL, "no dataset given: pass data=<dataset YAML> (e.g. data=coco8-pose.yaml)");
-        goto fail;
-    }
-    const char *cfg = cpose_args_is_none(&a, "cfg") ? NULL : cpose_args_str(&a, "cfg");
-    if ((rc = cpose_model_load(cpose_args_str(&a, "model"), cfg, &m)) != CPOSE_OK) goto fail;
-    rc = cpose_val_run(m, &a, &s);
-fail:
-    if (rc) cpose_cli_fail("val");
-    cpose_val_summary_free(&s);
-    cpose_model_free(m);
-    cpose_args_free(&a);
-    return rc ? 1 : 0;
 }

@@ -1,12 +1,12 @@
 /* reports/eval_report.c — stats JSON, Markdown and HTML (inline SVG PR curves) for COCO evaluations. */
-#include "eval_report.h"
+#include "reports/eval_report.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "svg.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "reports/svg.h"
 
 double cpose_cocoeval_pr_point(const struct cpose_cocoeval *e, int t, int i)
 {

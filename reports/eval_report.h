@@ -6,7 +6,7 @@
 #define CPOSE_EVAL_REPORT_H
 
 #include "eval/cocoeval.h"
-#include "status.h"
+#include "core/base/status.h"
 
 /* One evaluation to report: either result may be NULL (iou_type=keypoints or bbox only). Borrowed. */
 struct cpose_eval_report {

@@ -1,12 +1,12 @@
 /* reports/results_csv.c — Ultralytics-format results.csv rows, appended atomically. */
-#include "results_csv.h"
+#include "reports/results_csv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
 
 const char *const cpose_results_csv_keys[CPOSE_RESULTS_NCOLS] = {
     "train/box_loss",       "train/pose_loss",      "train/kobj_loss",   "train/cls_loss",

@@ -3,7 +3,7 @@
 #ifndef CPOSE_RESULTS_CSV_H
 #define CPOSE_RESULTS_CSV_H
 
-#include "status.h"
+#include "core/base/status.h"
 
 /* Columns after "epoch", in Ultralytics' order for pose training: 5 train losses, 8 metrics (B then
  * P), 5 val losses, 3 learning rates. */

@@ -1,5 +1,5 @@
 /* reports/svg.c — inline-SVG line charts and HTML escaping for the report pages. */
-#include "svg.h"
+#include "reports/svg.h"
 
 void cpose_html_escape(FILE *f, const char *s)
 {

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "status.h"
+#include "core/base/status.h"
 
 /* One series: npts points (x[i], y[i]); points with y < 0 are skipped (no data). */
 struct cpose_svg_series {

@@ -1,22 +1,12 @@
 /* reports/val_report.c — JSON, Markdown and HTML reports of Ultralytics-style val metrics. */
-#include "val_report.h"
+#include "reports/val_report.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "svg.h"
-
-static double metric_fitness(const struct cpose_det_metric *m)
-{
-    return 0.1 * m->map50 + 0.9 * m->map;
-}
-
-double cpose_val_fitness(const struct cpose_val_results *r)
-{
-    return metric_fitness(&r->pose) + metric_fitness(&r->box);
-}
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "reports/svg.h"
 
 static cJSON *metric_json(const struct cpose_val_results *r, const struct cpose_det_metric *m,
                           const char *const *names)

@@ -8,10 +8,8 @@
 #include <cjson/cJSON.h>
 
 #include "eval/metrics.h"
-#include "status.h"
+#include "core/base/status.h"
 
-/* Ultralytics' fitness: sum over box and pose of 0.1·mAP50 + 0.9·mAP50-95. */
-CPOSE_API double cpose_val_fitness(const struct cpose_val_results *r);
 /* The JSON tree (caller frees with cJSON_Delete). names (nc entries) may be NULL. */
 CPOSE_API cJSON *cpose_val_report_json(const struct cpose_val_results *r, const char *const *names);
 /* Creates dir and writes val_metrics.json, val_report.md and val_report.html. */

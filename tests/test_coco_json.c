@@ -1,8 +1,9 @@
 /* tests/test_coco_json.c — the streaming COCO reader: ground truth and results documents,
  * skipped keys, and the error messages for malformed JSON and wrongly typed keys. */
-#include "alloc.h"
-#include "coco_json.h"
-#include "testlib.h"
+/* cpose-layer: datasets */
+#include "core/base/alloc.h"
+#include "datasets/coco_json.h"
+#include "tests/testlib.h"
 
 static int parse(const char *text, struct cpose_coco *c) { return cpose_coco_parse("t.json", text, strlen(text), c); }
 

@@ -3,10 +3,11 @@
  * byte to yajl on one thread: on random documents full of traps (strings holding `},{` and
  * `"segmentation":`, RLE objects, odd white space, sections in any order, results lists) every variant must give the
  * same images, annotations, categories and keypoints; on corrupted copies, the same error message. */
-#include "alloc.h"
-#include "coco_json.h"
-#include "coco_json_impl.h"
-#include "testlib.h"
+/* cpose-layer: datasets */
+#include "core/base/alloc.h"
+#include "datasets/coco_json.h"
+#include "datasets/coco_json_impl.h"
+#include "tests/testlib.h"
 
 #include <stdarg.h>
 

@@ -1,11 +1,12 @@
 /* tests/test_cocoeval.c — COCOeval parity with pycocotools on fixtures/cocoeval (stats, per-threshold
  * AP, per-image OKS/IoU matrices, summary lines) and input errors through the real loader. */
+/* cpose-layer: eval */
 #include <cjson/cJSON.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "eval/cocoeval.h"
-#include "fsutil.h"
-#include "testlib.h"
+#include "core/base/fsutil.h"
+#include "tests/testlib.h"
 
 static cJSON *load_ref(void)
 {

@@ -1,11 +1,12 @@
 /* tests/test_cocoeval_cases.c — hand-computed COCOeval cases on in-memory COCO structs: a perfect
  * detection, a duplicate, a crowd region, a num_keypoints 0 person, results without bbox, an image
  * without GT, score ties, and one OKS value worked out by hand. */
+/* cpose-layer: eval */
 #include <omp.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "eval/cocoeval.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 /* ---- a tiny in-memory COCO builder (memory freed by cpose_coco_free) ---- */
 

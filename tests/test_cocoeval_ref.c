@@ -4,9 +4,10 @@
  * image than maxDets and many tied scores, for bbox (IoU recomputed here) and keypoints (OKS taken
  * from the evaluation's own matrices, which test_cocoeval checks against pycocotools). Precision and
  * recall tables must agree exactly. */
-#include "alloc.h"
+/* cpose-layer: eval */
+#include "core/base/alloc.h"
 #include "eval/cocoeval.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 #define NIMG 40
 #define NCAT 3

@@ -1,11 +1,12 @@
 /* tests/test_conv_wino.c — the Winograd F(2×2, 3×3) convolution against a naive double-precision
  * convolution written here: random data, odd sizes (tile tails), channel counts that are not
  * multiples of 8, bias/SiLU/residual epilogues, batch 2; directly and through conv2d's kernel. */
-#include "graph.h"
-#include "kernels.h"
-#include "simd_avx2.h"
-#include "testlib.h"
-#include "tl_tensor.h"
+/* cpose-layer: nn */
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "core/base/simd_avx2.h"
+#include "tests/testlib.h"
+#include "tests/tl_tensor.h"
 
 #include <math.h>
 #include <stdlib.h>

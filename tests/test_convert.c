@@ -1,16 +1,17 @@
 /* tests/test_convert.c — COCO → YOLO conversion: byte-for-byte against JSON2YOLO's output trees
  * (real subset, edge-case probe with and without cls91to80), the Ultralytics style, the number
  * formatting against libc's printf, and the error messages for malformed input. */
+/* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
-#include "convert.h"
-#include "fsutil.h"
-#include "numfmt.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "datasets/convert.h"
+#include "core/base/fsutil.h"
+#include "datasets/numfmt.h"
+#include "tests/testlib.h"
 
 static const char *g_expect_root, *g_got_root;
 static int g_files;

@@ -1,10 +1,11 @@
 /* tests/test_core_util.c — status messages, counted allocation, argument table parsing, atomic
  * writes, sha256 and the image shim. */
-#include "alloc.h"
-#include "args.h"
-#include "fsutil.h"
-#include "image.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/base/args.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "tests/testlib.h"
 
 static void test_args(void)
 {

@@ -1,17 +1,18 @@
 /* tests/test_dataset.c — dataset YAML resolution and errors, image listing, images→labels mapping,
  * and label verification (coco8-pose scan, crafted corrupt inputs, duplicate rows, the cache). */
+/* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "dataset.h"
-#include "fsutil.h"
-#include "image.h"
-#include "imghdr.h"
-#include "labels.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "datasets/dataset.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "datasets/imghdr.h"
+#include "datasets/labels.h"
+#include "tests/testlib.h"
 
 static void write_text(const char *path, const char *text)
 {

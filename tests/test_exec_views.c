@@ -3,10 +3,11 @@
  * shortcut, SPPF, upsample + concat, a head concat with a padded tail, unaligned and conflicting
  * concats), in nChw8c and nChw16c; and the views are really taken (storage addresses). Also the
  * shortcut add folded into its conv as a residual input. */
-#include "exec.h"
-#include "graph.h"
-#include "kernels.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/nn/exec.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "tests/testlib.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* tests/test_extract.c — extraction of archives built here with libarchive's writer (zip, tar,
  * tar.gz, tar.xz, tar.bz2) and refusal of zip-slip entries (absolute, "..", escaping links), which
  * must leave the destination untouched. */
+/* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <archive.h>
 #include <archive_entry.h>
@@ -8,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "extract.h"
-#include "fsutil.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "datasets/extract.h"
+#include "core/base/fsutil.h"
+#include "tests/testlib.h"
 
 struct ent {
     const char *name;

@@ -1,10 +1,11 @@
 /* tests/test_forward_nms.c — `cpose forward nms=val|predict` writes the NMS rows of the parity
  * fixture: same count and order as Ultralytics' rows, coordinates within 1e-2 px, scores within
  * 1e-4 (issue 2, item 5). Runs the built cpose binary ($CPOSE_BIN). */
-#include "alloc.h"
-#include "fsutil.h"
-#include "h5io.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "tests/testlib.h"
 
 static void compare(const char *out_path, const char *name)
 {

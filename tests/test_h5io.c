@@ -1,9 +1,10 @@
 /* tests/test_h5io.c — HDF5 helpers: round trip of datasets and attributes, atomic create, error
  * messages, and reading the fixture weight file's layout. */
-#include "alloc.h"
-#include "fsutil.h"
-#include "h5io.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "tests/testlib.h"
 
 static void test_roundtrip(void)
 {

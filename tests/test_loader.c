@@ -1,14 +1,15 @@
 /* tests/test_loader.c — validation batches on coco8-pose: Ultralytics' load_image size rule and
  * rectangular batch shapes (hand-computed), letterbox metadata, pixels and labels in the batch frame. */
+/* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdlib.h>
 
-#include "alloc.h"
-#include "fsutil.h"
-#include "image.h"
-#include "loader.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "datasets/loader.h"
+#include "tests/testlib.h"
 
 int main(void)
 {

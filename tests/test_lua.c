@@ -1,11 +1,12 @@
 /* tests/test_lua.c — the job record API (run.json contents, folder rule, failure records), the Lua
  * argument conversion, userdata release by __gc/__close, and cpose_lua_run_job's error path. */
-#include "core/alloc.h"
-#include "core/fsutil.h"
-#include "core/jobrec.h"
-#include "core/lua_cpose.h"
-#include "core/lua_impl.h"
-#include "testlib.h"
+/* cpose-layer: shell */
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/lua/jobrec.h"
+#include "core/lua/lua_cpose.h"
+#include "core/lua/lua_impl.h"
+#include "tests/testlib.h"
 
 #include <dirent.h>
 #include <lualib.h>

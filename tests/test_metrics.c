@@ -1,11 +1,12 @@
 /* tests/test_metrics.c — Ultralytics val metrics on hand-computed cases: compute_ap with its
  * 101-point trapezoid, match_predictions' tie rules, a one-image box/pose case (AP, P, R at the
  * F1-optimal confidence), multi-class maps, and the printed `yolo val` table format. */
-#include "alloc.h"
+/* cpose-layer: eval */
+#include "core/base/alloc.h"
 #include "datasets/coco_json.h"
 #include "eval/metrics.h"
-#include "image.h"
-#include "testlib.h"
+#include "core/nn/image.h"
+#include "tests/testlib.h"
 
 static void test_compute_ap(void)
 {

@@ -1,11 +1,12 @@
 /* tests/test_model.c — the model builder and weights: state_dict keys and shapes vs the fixture
  * list, parameter counts / GFLOPs / layers vs REFERENCE.md for every scale (p5 and p6), fresh
  * initialisation, checkpoint save/load, and refusal of unknown, missing and mis-shaped weights. */
-#include "alloc.h"
-#include "fsutil.h"
-#include "h5io.h"
-#include "model.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "core/nn/model.h"
+#include "tests/testlib.h"
 
 #include <math.h>
 #include <string.h>

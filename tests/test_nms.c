@@ -1,9 +1,10 @@
 /* tests/test_nms.c — NMS against Ultralytics' outputs on the parity fixture and hand-built cases. */
-#include "testlib.h"
+/* cpose-layer: predict */
+#include "tests/testlib.h"
 
-#include "core/alloc.h"
-#include "core/h5io.h"
-#include "core/nms.h"
+#include "core/base/alloc.h"
+#include "core/nn/h5io.h"
+#include "core/predict/nms.h"
 
 /* Builds a [C, A] slice from per-anchor rows {cx, cy, w, h, s0, s1, ...}. */
 static float *make_pred(const float *anchors, int A, int C)

@@ -1,10 +1,11 @@
 /* tests/test_ops.c — every graph op against hand-computed values on small tensors, conv2d (oneDNN)
  * against a naive loop in both layouts, batchnorm train/eval, and BN/SiLU fusion equivalence. */
-#include "exec.h"
-#include "graph.h"
-#include "kernels.h"
-#include "testlib.h"
-#include "tl_tensor.h"
+/* cpose-layer: nn */
+#include "core/nn/exec.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "tests/testlib.h"
+#include "tests/tl_tensor.h"
 
 #include <math.h>
 #include <string.h>

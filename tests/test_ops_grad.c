@@ -7,10 +7,10 @@
  * (L(x + h) − L(x − h)) / 2h per checked element (inputs and parameters). Also checked: blocked
  * padding of the input gradients is zero, stored gradients overwrite what was there, and the
  * accumulate mode (ctx.grad_accum, ctx.param_accum) adds a second backward to the first. */
-#include "graph.h"
-#include "kernels.h"
-#include "testlib.h"
-#include "tl_tensor.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "tests/testlib.h"
+#include "tests/tl_tensor.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,9 +1,10 @@
 /* tests/test_ops_head.c — the pose_head decode (vector and portable paths, every layout) against a
  * straightforward double-precision reference written here, on random logits including extreme
  * ones, with grids whose pixel counts are and are not multiples of 8. */
-#include "graph.h"
-#include "testlib.h"
-#include "tl_tensor.h"
+/* cpose-layer: nn */
+#include "core/nn/graph.h"
+#include "tests/testlib.h"
+#include "tests/tl_tensor.h"
 
 #include <math.h>
 #include <stdlib.h>

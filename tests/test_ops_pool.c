@@ -1,7 +1,8 @@
 /* tests/test_ops_pool.c — maxpool2d (the separable stride-1 path and the general one) against a
  * naive window max written here, on random data in every layout, odd sizes and channel tails. */
-#include "graph.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/nn/graph.h"
+#include "tests/testlib.h"
 
 #include <float.h>
 #include <math.h>

@@ -1,11 +1,12 @@
 /* tests/test_parity.c — the eval forward against Ultralytics' outputs on the parity fixture
  * (parity_seed0_bncal.h5 with yolov8n-pose-seed0-bncal.h5): pred, pred_fused, raw head outputs. */
-#include "alloc.h"
-#include "h5io.h"
-#include "kernels.h"
-#include "model.h"
-#include "model_impl.h"
-#include "testlib.h"
+/* cpose-layer: nn */
+#include "core/base/alloc.h"
+#include "core/nn/h5io.h"
+#include "core/nn/kernels.h"
+#include "core/nn/model.h"
+#include "core/nn/model_impl.h"
+#include "tests/testlib.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,16 +1,17 @@
 /* tests/test_predict.c — predict building blocks: letterbox scale-back math against hand-computed
  * cases, preprocessing sizes of the coco8-pose images, source enumeration, txt/JSON writers
  * round-trip, the per-image summary and the annotation colours. */
-#include "testlib.h"
+/* cpose-layer: predict */
+#include "tests/testlib.h"
 
 #include <cjson/cJSON.h>
 #include <sys/stat.h>
 
-#include "core/alloc.h"
-#include "core/annotate.h"
-#include "core/fetch.h"
-#include "core/fsutil.h"
-#include "core/predict.h"
+#include "core/base/alloc.h"
+#include "core/predict/annotate.h"
+#include "core/base/fetch.h"
+#include "core/base/fsutil.h"
+#include "core/predict/predict.h"
 
 static void touch(const char *dir, const char *name)
 {

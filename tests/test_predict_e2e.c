@@ -9,14 +9,15 @@
  * choice: the unfused direct (oneDNN) path, closest to PyTorch's arithmetic, is 1.39e-4 off on
  * one row of 000000000136.jpg, the fused paths 6.4e-5 (direct) and 1.07e-4 (Winograd), worst of
  * 1107 rows. Also cpose_predict_run through the library API with a callback. */
-#include "testlib.h"
+/* cpose-layer: predict */
+#include "tests/testlib.h"
 
 #include <cjson/cJSON.h>
 
-#include "core/alloc.h"
-#include "core/fsutil.h"
-#include "core/model.h"
-#include "core/predict.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/model.h"
+#include "core/predict/predict.h"
 
 struct img_case {
     const char *name;

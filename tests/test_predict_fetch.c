@@ -1,7 +1,8 @@
 /* tests/test_predict_fetch.c — URL sources for real: a python3 http.server on 127.0.0.1 (free
  * port) serves the coco8-pose val folder; downloads must match the files byte for byte, a 404
  * is an error naming the URL, and the temporary download folder disappears with the sources. */
-#include "testlib.h"
+/* cpose-layer: predict */
+#include "tests/testlib.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -10,10 +11,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "core/alloc.h"
-#include "core/fetch.h"
-#include "core/fsutil.h"
-#include "core/predict.h"
+#include "core/base/alloc.h"
+#include "core/base/fetch.h"
+#include "core/base/fsutil.h"
+#include "core/predict/predict.h"
 
 static int free_port(void)
 {

@@ -1,15 +1,16 @@
 /* tests/test_report.c — evaluation reports (stats JSON against pycocotools' numbers, Markdown, a
  * well-formed HTML page with one SVG PR chart per IoU type) and the Ultralytics results.csv format. */
+/* cpose-layer: shell */
 #include <cjson/cJSON.h>
 
-#include "alloc.h"
-#include "args.h"
-#include "eval/eval_run.h"
-#include "fsutil.h"
+#include "core/base/alloc.h"
+#include "core/base/args.h"
+#include "core/cli/eval_run.h"
+#include "core/base/fsutil.h"
 #include "reports/eval_report.h"
 #include "reports/results_csv.h"
 #include "reports/val_report.h"
-#include "testlib.h"
+#include "tests/testlib.h"
 
 /* Tag balance of an HTML/SVG document: every element closed in order (void and self-closed tags
  * excepted). Returns the number of problems; counts <svg> and <polyline> elements. */

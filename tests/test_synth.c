@@ -1,19 +1,20 @@
 /* tests/test_synth.c — the synthetic people dataset: same seed → same bytes, valid COCO JSON with
  * consistent fields, labels that pass verification, and figure geometry in human proportions. */
+/* cpose-layer: datasets */
 #define _GNU_SOURCE
 #include <ftw.h>
 #include <math.h>
 
-#include "alloc.h"
-#include "coco_json.h"
-#include "dataset.h"
-#include "download.h"
-#include "loader.h"
-#include "fsutil.h"
-#include "image.h"
-#include "labels.h"
-#include "synth.h"
-#include "testlib.h"
+#include "core/base/alloc.h"
+#include "datasets/coco_json.h"
+#include "datasets/dataset.h"
+#include "datasets/download.h"
+#include "datasets/loader.h"
+#include "core/base/fsutil.h"
+#include "core/nn/image.h"
+#include "datasets/labels.h"
+#include "datasets/synth.h"
+#include "tests/testlib.h"
 
 static const char *g_a, *g_b;
 static int g_files, g_diff;

@@ -9,17 +9,19 @@
  * 0.097 px keypoint); a pad, gain, rounding or ordering error is whole pixels or more.
  * Then a synthetic dataset with its COCO JSON: COCOeval runs on predictions.json (category ids
  * mapped to the GT's), the report files exist, and the run folder increments (val → val2). */
-#include "testlib.h"
+/* cpose-layer: shell */
+#include "tests/testlib.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 
-#include "core/alloc.h"
-#include "core/fsutil.h"
-#include "core/model.h"
+#include "core/base/alloc.h"
+#include "core/base/fsutil.h"
+#include "core/nn/model.h"
 #include "datasets/synth.h"
-#include "eval/eval_run.h"
+#include "core/cli/eval_run.h"
 #include "eval/val.h"
+#include "reports/val_reports.h"
 #include "eval/val_impl.h"
 
 static cJSON *load_json(const char *path)
@@ -114,6 +116,7 @@ static void test_coco8(struct cpose_model *m, const char *tmp)
     CHECK(cpose_args_set(&a, "project", project) == CPOSE_OK);
     struct cpose_val_summary s;
     int rc = cpose_val_run(m, &a, &s);
+    if (rc == CPOSE_OK) rc = cpose_val_write_reports(&s);
     CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
     if (rc == CPOSE_OK) {
         char line[512];
@@ -191,6 +194,7 @@ static void test_synth(struct cpose_model *m, const char *tmp)
     CHECK(cpose_args_set(&a, "report", report) == CPOSE_OK);
     struct cpose_val_summary s;
     int rc = cpose_val_run(m, &a, &s);
+    if (rc == CPOSE_OK) rc = cpose_val_write_reports(&s);
     CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
     if (rc == CPOSE_OK) {
         char *dir = cpose_path_join(project, "val2"); /* test_coco8 made val */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "core/tensor.h"
+#include "core/nn/tensor.h"
 
 /* NCHW data src stored into a fresh calloc'ed buffer in `layout` (zero padding); the caller frees
  * t.data with free(). */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "core/base/log.h"
 
 #define CHAINS 12 /* enough independent accumulators to cover FMA latency × throughput */
 

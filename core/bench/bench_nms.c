@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/alloc.h"
-#include "core/h5io.h"
-#include "core/log.h"
-#include "core/nms.h"
-#include "core/predict.h"
+#include "core/base/alloc.h"
+#include "core/nn/h5io.h"
+#include "core/base/log.h"
+#include "core/predict/nms.h"
+#include "core/predict/predict.h"
 
 static int cmp_d(const void *a, const void *b)
 {

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "convert.h"
-#include "fsutil.h"
-#include "log.h"
+#include "core/base/alloc.h"
+#include "datasets/convert.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
 
 enum { N_IMAGES = 64115, N_ANNS = 262465 };
 

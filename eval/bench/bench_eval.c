@@ -14,12 +14,12 @@
 #include <unistd.h>
 #include <omp.h>
 
-#include "alloc.h"
+#include "core/base/alloc.h"
 #include "datasets/coco_json.h"
 #include "eval/cocoeval.h"
 #include "eval/metrics.h"
-#include "fsutil.h"
-#include "log.h"
+#include "core/base/fsutil.h"
+#include "core/base/log.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 

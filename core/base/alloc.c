@@ -1,0 +1,128 @@
+/* core/base/alloc.c — counted allocation (a size header before each block), OOM handler, growable vectors. */
+#include "core/base/alloc.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define HEADER 16 /* keeps 16-byte alignment of the user pointer */
+
+static atomic_size_t used_bytes, peak_bytes;
+
+static void default_oom(size_t bytes)
+{
+    fprintf(stderr, "cpose: out of memory allocating %zu bytes\n", bytes);
+    abort();
+}
+static void (*oom_handler)(size_t) = default_oom;
+
+void cpose_set_oom_handler(void (*handler)(size_t)) { oom_handler = handler ? handler : default_oom; }
+
+static void count(ptrdiff_t delta)
+{
+    size_t now = atomic_fetch_add(&used_bytes, (size_t)delta) + (size_t)delta;
+    size_t peak = atomic_load(&peak_bytes);
+    while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now)) {}
+}
+
+void *cpose_malloc(size_t n)
+{
+    unsigned char *p = malloc(n + HEADER);
+    if (!p) { oom_handler(n); return NULL; }
+    memcpy(p, &n, sizeof n);
+    count((ptrdiff_t)n);
+    return p + HEADER;
+}
+
+void *cpose_calloc(size_t count_, size_t size)
+{
+    if (size && count_ > (size_t)-1 / size - HEADER) { oom_handler((size_t)-1); return NULL; }
+    void *p = cpose_malloc(count_ * size);
+    memset(p, 0, count_ * size);
+    return p;
+}
+
+void *cpose_realloc(void *ptr, size_t n)
+{
+    if (!ptr) return cpose_malloc(n);
+    unsigned char *base = (unsigned char *)ptr - HEADER;
+    size_t old;
+    memcpy(&old, base, sizeof old);
+    unsigned char *p = realloc(base, n + HEADER);
+    if (!p) { oom_handler(n); return NULL; }
+    memcpy(p, &n, sizeof n);
+    count((ptrdiff_t)n - (ptrdiff_t)old);
+    return p + HEADER;
+}
+
+void cpose_free(void *ptr)
+{
+    if (!ptr) return;
+    unsigned char *base = (unsigned char *)ptr - HEADER;
+    size_t n;
+    memcpy(&n, base, sizeof n);
+    count(-(ptrdiff_t)n);
+    free(base);
+}
+
+char *cpose_strdup(const char *s) { return s ? cpose_strndup(s, strlen(s)) : NULL; }
+
+char *cpose_strndup(const char *s, size_t n)
+{
+    if (!s) return NULL;
+    size_t len = strnlen(s, n);
+    char *d = cpose_malloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = 0;
+    return d;
+}
+
+char *cpose_asprintf(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = cpose_malloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
+size_t cpose_alloc_used(void) { return atomic_load(&used_bytes); }
+size_t cpose_alloc_peak(void) { return atomic_load(&peak_bytes); }
+
+size_t cpose_peak_rss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (size_t)ru.ru_maxrss * 1024;
+}
+
+void cpose_vec_reserve(struct cpose_vec *v, size_t cap)
+{
+    if (cap <= v->cap) return;
+    size_t ncap = v->cap ? v->cap : 8;
+    while (ncap < cap) ncap *= 2;
+    v->data = cpose_realloc(v->data, ncap * v->elem);
+    v->cap = ncap;
+}
+
+void *cpose_vec_push(struct cpose_vec *v, const void *item)
+{
+    cpose_vec_reserve(v, v->len + 1);
+    void *slot = (char *)v->data + v->len * v->elem;
+    if (item) memcpy(slot, item, v->elem);
+    else memset(slot, 0, v->elem);
+    v->len++;
+    return slot;
+}
+
+void cpose_vec_free(struct cpose_vec *v)
+{
+    cpose_free(v->data);
+    v->data = NULL;
+    v->len = v->cap = 0;
+}

@@ -1,0 +1,40 @@
+/* core/base/alloc.h — counted allocation with a settable out-of-memory handler, and peak-RSS reading.
+ *
+ * cpose_malloc/calloc/realloc never return NULL: on failure they call the OOM handler, which by
+ * default prints the request size and aborts. Byte counts feed the reports' memory figures. */
+#ifndef CPOSE_ALLOC_H
+#define CPOSE_ALLOC_H
+
+#include <stddef.h>
+#include "core/base/status.h"
+
+CPOSE_API void *cpose_malloc(size_t n);
+CPOSE_API void *cpose_calloc(size_t count, size_t size);
+CPOSE_API void *cpose_realloc(void *p, size_t n);
+CPOSE_API void cpose_free(void *p);               /* NULL-safe */
+CPOSE_API char *cpose_strdup(const char *s);      /* NULL in, NULL out */
+CPOSE_API char *cpose_strndup(const char *s, size_t n);
+/* printf into a fresh cpose_malloc'ed string (caller frees). */
+CPOSE_API char *cpose_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Installs the out-of-memory handler (NULL restores the default, which aborts). */
+CPOSE_API void cpose_set_oom_handler(void (*handler)(size_t bytes));
+/* Bytes currently allocated through cpose_malloc and the peak so far. */
+CPOSE_API size_t cpose_alloc_used(void);
+CPOSE_API size_t cpose_alloc_peak(void);
+/* Peak resident set size of the process in bytes (from getrusage). */
+CPOSE_API size_t cpose_peak_rss_bytes(void);
+
+/* A growable array of fixed-size elements (used across the project instead of ad-hoc realloc). */
+struct cpose_vec {
+    void *data;
+    size_t len, cap, elem;
+};
+#define CPOSE_VEC_INIT(type) {NULL, 0, 0, sizeof(type)}
+/* Appends one element copied from *item (or zeroed when item is NULL); returns its address. */
+CPOSE_API void *cpose_vec_push(struct cpose_vec *v, const void *item);
+CPOSE_API void cpose_vec_reserve(struct cpose_vec *v, size_t cap);
+CPOSE_API void cpose_vec_free(struct cpose_vec *v);
+#define CPOSE_VEC_AT(v, type, i) (((type *)(v)->data)[i])
+
+#endif

@@ -1,0 +1,53 @@
+/* core/base/simd_avx2.h — AVX2/FMA vector helpers shared by hand-vectorised kernels (internal): e^x
+ * and the logistic function on 8 lanes, and the runtime CPU check. Functions carry
+ * target("avx2,fma") so the default (non -march=native) build compiles them; call them only from
+ * functions with the same target, after cpose_have_avx2() said yes. */
+#ifndef CPOSE_SIMD_AVX2_H
+#define CPOSE_SIMD_AVX2_H
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPOSE_X86 1
+#define CPOSE_AVX2_FN __attribute__((target("avx2,fma")))
+
+/* 1 when the CPU runs AVX2 and FMA (checked once). */
+static inline int cpose_have_avx2(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return cached;
+}
+
+/* e^x on 8 lanes: x clamped to [−87, 88], x = k·ln2 + r (ln2 split in two for exactness), e^r by
+ * a degree-5 minimax polynomial (Cephes' expf coefficients), 2^k through the exponent bits.
+ * Relative error ≈ 2 ulp. */
+static CPOSE_AVX2_FN inline __m256 cpose_exp8(__m256 x)
+{
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+/* 1 / (1 + e^−x) on 8 lanes. */
+static CPOSE_AVX2_FN inline __m256 cpose_sigmoid8(__m256 x)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, cpose_exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+#endif
+
+#endif

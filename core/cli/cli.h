@@ -1,0 +1,24 @@
+/* core/cli/cli.h — the `cpose` command line: mode dispatch (core/cli_modes.def) and helpers that
+ * every mode uses to parse key=value arguments and report errors the same way. */
+#ifndef CPOSE_CLI_H
+#define CPOSE_CLI_H
+
+#include "core/base/args.h"
+#include "core/base/status.h"
+
+/* Each mode: int fn(int argc, char **argv) → exit code; argv holds the words after the mode. */
+#define CPOSE_MODE(name, fn, help) int fn(int argc, char **argv);
+#include "core/cli/cli_modes.def"
+#undef CPOSE_MODE
+
+/* Runs the command line (argv[0] is the program). Returns the process exit code. */
+CPOSE_API int cpose_cli_main(int argc, char **argv);
+
+/* Parses key=value words into a (initialised here); on error prints it and returns nonzero. */
+CPOSE_API int cpose_cli_parse(const char *mode, int argc, char **argv, struct cpose_args *a);
+/* Prints "cpose MODE: <message>" for the last recorded error and returns exit code 1. */
+CPOSE_API int cpose_cli_fail(const char *mode);
+/* Sets the OpenMP/engine thread count from threads= (None keeps the default). */
+CPOSE_API void cpose_cli_apply_threads(const struct cpose_args *a);
+
+#endif

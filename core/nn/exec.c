@@ -1,0 +1,275 @@
+/* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
+ * inputs written in place, slices as views), op dispatch, profiling (CPOSE_PROFILE=1|layers). */
+#include "core/nn/exec.h"
+
+#include "core/nn/kernels.h"
+#include "core/base/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct exec_buf {
+    float *data;
+    size_t cap;  /* floats */
+    int busy;
+};
+
+struct cpose_exec {
+    const struct cpose_graph *g;
+    int n;
+    struct cpose_tensor *t;  /* per node */
+    int *buf_of;             /* per root node: index into bufs (-1: none, or the caller's input) */
+    int *last_use;           /* per node: last consumer id (n = kept) */
+    struct cpose_vec bufs;   /* struct exec_buf */
+    int input_layout;
+    int views;               /* 1: concat/slice views allowed (default; CPOSE_VIEWS=0 or set_views turns off) */
+    /* the storage plan of the current run (remade every run: it is a few µs):
+     * link/link_c: node stored inside node link[i] at channel offset link_c[i] (-1: its own);
+     * root/roff: the node owning the storage and the offset in floats; first/last: the node ids
+     * between which a root's storage is in use; rel: per node, the first root released after it,
+     * chained through rel_next; view: the node is a slice view (no forward). */
+    int *link, *link_c, *root, *first, *last, *rel, *rel_next;
+    int64_t *roff;
+    char *view;
+    int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
+    double *node_ms;         /* per node, all runs (profile only) */
+    int64_t runs;
+    double op_ms[CPOSE_OP_COUNT];
+    int64_t op_calls[CPOSE_OP_COUNT];
+};
+
+int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out)
+{
+    struct cpose_exec *e = cpose_calloc(1, sizeof *e);
+    e->g = g;
+    e->n = cpose_graph_size(g);
+    e->t = cpose_calloc(e->n, sizeof *e->t);
+    e->buf_of = cpose_malloc(e->n * sizeof(int));
+    e->last_use = cpose_malloc(e->n * sizeof(int));
+    e->bufs.elem = sizeof(struct exec_buf);
+    e->input_layout = CPOSE_LAYOUT_NHWC;
+    const char *views = getenv("CPOSE_VIEWS");
+    e->views = !(views && !strcmp(views, "0"));
+    int *ints = cpose_malloc(7 * (size_t)e->n * sizeof(int));
+    e->link = ints, e->link_c = ints + e->n, e->root = ints + 2 * e->n, e->first = ints + 3 * e->n;
+    e->last = ints + 4 * e->n, e->rel = ints + 5 * e->n, e->rel_next = ints + 6 * e->n;
+    e->roff = cpose_malloc(e->n * sizeof(int64_t));
+    e->view = cpose_malloc(e->n);
+    e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
+    e->node_ms = cpose_calloc(e->n, sizeof(double));
+    for (int i = 0; i < e->n; i++) {
+        e->last_use[i] = (keep && keep[i]) || i == g->output ? e->n : i;
+        const struct cpose_node *nd = cpose_graph_node(g, i);
+        for (int j = 0; j < nd->n_in; j++)
+            if (e->last_use[nd->in[j]] < i) e->last_use[nd->in[j]] = i;
+    }
+    *out = e;
+    return CPOSE_OK;
+}
+
+void cpose_exec_set_input_layout(struct cpose_exec *e, int layout)
+{
+    CPOSE_ASSERT(layout == CPOSE_LAYOUT_PLAIN || layout == CPOSE_LAYOUT_NHWC);
+    e->input_layout = layout;
+}
+
+void cpose_exec_set_views(struct cpose_exec *e, int on) { e->views = on != 0; }
+
+void cpose_exec_free(struct cpose_exec *e)
+{
+    if (!e) return;
+    if (e->profile && e->runs) {
+        if (!strcmp(getenv("CPOSE_PROFILE"), "layers") && e->runs > 1) {
+            fprintf(stderr, "cpose profile (per node, ms per run, runs 2..%lld):\n", (long long)e->runs);
+            for (int i = 0; i < e->n; i++) {
+                const struct cpose_node *nd = cpose_graph_node(e->g, i);
+                const struct cpose_tensor *t = &e->t[i];
+                char sh[96], what[80] = "";
+                if (nd->op == CPOSE_OP_conv2d) {
+                    const struct cpose_conv2d_params *p = nd->params;
+                    double gf = 2.0 * cpose_tensor_numel(t) * p->cin * p->k * p->k * 1e-9;
+                    snprintf(what, sizeof what, "k%d s%d %d→%d %s %.1f GFLOP/s", p->k, p->stride, p->cin, p->cout,
+                             cpose_conv_kernel_impl(p->kern), e->node_ms[i] > 0 ? gf / (e->node_ms[i] / (e->runs - 1) * 1e-3) : 0.0);
+                }
+                fprintf(stderr, "  %3d %-9s %-22s %-20s %-8s %8.3f %s\n", i, cpose_op_get(nd->op)->name, nd->name,
+                        cpose_shape_str(t->dims, t->ndim, sh, sizeof sh), t->ndim == 4 ? cpose_layout_name(t->layout) : "",
+                        e->node_ms[i] / (e->runs - 1), what);
+            }
+        }
+        fprintf(stderr, "cpose profile (per op kind, all runs):\n");
+        for (int i = 0; i < CPOSE_OP_COUNT; i++)
+            if (e->op_calls[i])
+                fprintf(stderr, "  %-10s %6lld calls %10.2f ms\n", cpose_op_get(i)->name, (long long)e->op_calls[i],
+                        e->op_ms[i]);
+    }
+    cpose_free(e->node_ms);
+    for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
+    cpose_vec_free(&e->bufs);
+    cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
+    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view);
+    cpose_free(e);
+}
+
+/* Picks the smallest free buffer holding n floats, growing the largest free one or adding one. */
+static int acquire(struct cpose_exec *e, size_t n)
+{
+    int best = -1, largest = -1;
+    for (size_t i = 0; i < e->bufs.len; i++) {
+        struct exec_buf *b = &CPOSE_VEC_AT(&e->bufs, struct exec_buf, i);
+        if (b->busy) continue;
+        if (b->cap >= n && (best < 0 || b->cap < CPOSE_VEC_AT(&e->bufs, struct exec_buf, best).cap)) best = (int)i;
+        if (largest < 0 || b->cap > CPOSE_VEC_AT(&e->bufs, struct exec_buf, largest).cap) largest = (int)i;
+    }
+    if (best < 0) {
+        struct exec_buf nb = {0};
+        if (largest >= 0) {
+            best = largest;
+        } else {
+            cpose_vec_push(&e->bufs, &nb);
+            best = (int)e->bufs.len - 1;
+        }
+        struct exec_buf *b = &CPOSE_VEC_AT(&e->bufs, struct exec_buf, best);
+        free(b->data);
+        void *p = NULL;
+        /* 64-byte alignment for the oneDNN kernels */
+        if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)) != 0) p = NULL;
+        CPOSE_ASSERT(p != NULL);
+        b->data = p, b->cap = n;
+    }
+    CPOSE_VEC_AT(&e->bufs, struct exec_buf, best).busy = 1;
+    return best;
+}
+
+/* The node owning i's storage, and i's channel offset in it. */
+static int resolve(const struct cpose_exec *e, int i, int64_t *ch)
+{
+    int64_t c = 0;
+    while (e->link[i] >= 0) c += e->link_c[i], i = e->link[i];
+    *ch = c;
+    return i;
+}
+
+/* Whether root r (stored alone so far) can move into concat node c at channel offset p: same
+ * blocked single-image shape, inside c's channels (a partial last block only at c's end), and
+ * every input slot of c that its channels cover is a view of r at the matching offset. */
+static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
+{
+    const struct cpose_tensor *tr = &e->t[r], *tc = &e->t[c];
+    const struct cpose_node *nc = cpose_graph_node(e->g, c);
+    int64_t b = cpose_layout_block(tc->layout), Cr = tr->dims[1], Cc = tc->dims[1];
+    if (cpose_graph_node(e->g, r)->op == CPOSE_OP_input || tr->ndim != 4 || tr->layout != tc->layout ||
+        tr->dims[0] != 1 || tr->dims[2] != tc->dims[2] || tr->dims[3] != tc->dims[3])
+        return 0;
+    if (p < 0 || p % b || p + Cr > Cc || (Cr % b && p + Cr != Cc)) return 0;
+    int64_t o = 0;
+    for (int k = 0; k < nc->n_in; k++) {
+        int64_t ck = e->t[nc->in[k]].dims[1], rk;
+        if (o < p + Cr && p < o + ck && (resolve(e, nc->in[k], &rk) != r || o - rk != p)) return 0;
+        o += ck;
+    }
+    return 1;
+}
+
+/* Decides which nodes live inside another's storage (single-image blocked tensors only, where a
+ * channel range starting at a block boundary is one dense run): a slice starting at a block
+ * boundary is a view of its input; the inputs of a concat whose slots start at block boundaries
+ * are written in place into its output (through their roots, so C2f's cv1 output, its split
+ * view and the bottleneck outputs all land in the C2f concat). */
+static void plan_views(struct cpose_exec *e)
+{
+    for (int i = 0; i < e->n; i++) e->link[i] = -1, e->link_c[i] = 0, e->view[i] = 0;
+    for (int i = 0; e->views && i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(e->g, i);
+        const struct cpose_tensor *o = &e->t[i];
+        int64_t b = cpose_layout_block(o->layout);
+        if (!b || o->ndim != 4 || o->dims[0] != 1) continue;
+        if (nd->op == CPOSE_OP_slice) {
+            const struct cpose_slice_params *sp = nd->params;
+            const struct cpose_tensor *x = &e->t[nd->in[0]];
+            if (x->layout == o->layout && sp->start % b == 0 && (sp->len % b == 0 || sp->start + sp->len == x->dims[1]))
+                e->link[i] = nd->in[0], e->link_c[i] = sp->start, e->view[i] = 1;
+        } else if (nd->op == CPOSE_OP_concat) {
+            int64_t off = 0;
+            int aligned = 1;
+            for (int k = 0; k < nd->n_in; k++) {
+                aligned &= off % b == 0;
+                off += e->t[nd->in[k]].dims[1];
+            }
+            off = 0;
+            for (int k = 0; aligned && k < nd->n_in; k++) {
+                int64_t rk;
+                int r = resolve(e, nd->in[k], &rk);
+                if (r != i && can_link(e, r, i, off - rk)) e->link[r] = i, e->link_c[r] = off - rk;
+                off += e->t[nd->in[k]].dims[1];
+            }
+        }
+    }
+    /* roots, offsets, and each root's span of use */
+    for (int i = 0; i < e->n; i++) e->first[i] = -1, e->last[i] = -1, e->rel[i] = -1, e->buf_of[i] = -1;
+    for (int i = 0; i < e->n; i++) {
+        int64_t ch;
+        int r = e->root[i] = resolve(e, i, &ch);
+        e->roff[i] = ch * e->t[i].dims[2] * e->t[i].dims[3];  /* only nonzero for 4-D views */
+        if (e->first[r] < 0) e->first[r] = i;
+        if (e->last_use[i] > e->last[r]) e->last[r] = e->last_use[i];
+    }
+    for (int r = 0; r < e->n; r++)
+        if (e->first[r] >= 0 && e->last[r] < e->n) e->rel_next[r] = e->rel[e->last[r]], e->rel[e->last[r]] = r;
+}
+
+int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
+{
+    int rc = CPOSE_OK;
+    struct cpose_op_ctx ctx = {.train = train};
+    /* shapes first: the storage plan needs all of them */
+    for (int i = 0; i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(e->g, i);
+        const struct cpose_op_def *d = cpose_op_get(nd->op);
+        const struct cpose_tensor *in[8];
+        for (int j = 0; j < nd->n_in; j++) in[j] = &e->t[nd->in[j]];
+        if (nd->op == CPOSE_OP_input) cpose_tensor_set4(&e->t[i], B, C, H, W, e->input_layout);
+        else if ((rc = d->shape(in, nd->n_in, nd->params, &e->t[i])) != CPOSE_OK)
+            return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+    }
+    plan_views(e);
+    e->runs++;
+    for (size_t i = 0; i < e->bufs.len; i++) CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).busy = 0;
+    for (int i = 0; i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(e->g, i);
+        const struct cpose_op_def *d = cpose_op_get(nd->op);
+        struct cpose_tensor *o = &e->t[i];
+        const struct cpose_tensor *in[8];
+        for (int j = 0; j < nd->n_in; j++) in[j] = &e->t[nd->in[j]];
+        int r = e->root[i];
+        if (nd->op == CPOSE_OP_input && e->input_layout == CPOSE_LAYOUT_PLAIN) {
+            /* the caller's NCHW batch is read in place (ops never write their inputs) */
+            o->data = (float *)input;
+        } else {
+            if (e->first[r] == i) e->buf_of[r] = acquire(e, (size_t)cpose_tensor_size(&e->t[r]));
+            o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[r]).data + e->roff[i];
+            if (nd->op == CPOSE_OP_input) {
+                cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
+            } else if (!e->view[i]) {
+                double t0 = e->profile ? cpose_now() : 0;
+                if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
+                    return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
+                if (e->profile) {
+                    double ms = (cpose_now() - t0) * 1e3;
+                    e->op_ms[nd->op] += ms, e->op_calls[nd->op]++;
+                    if (e->runs > 1) e->node_ms[i] += ms;  /* the first run builds the kernels */
+                }
+            }
+        }
+        /* release the storage whose last reader this was */
+        for (int k = e->rel[i]; k >= 0; k = e->rel_next[k])
+            if (e->buf_of[k] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[k]).busy = 0;
+    }
+    return rc;
+}
+
+const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id)
+{
+    CPOSE_ASSERT(id >= 0 && id < e->n);
+    return &e->t[id];
+}

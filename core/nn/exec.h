@@ -1,0 +1,33 @@
+/* core/nn/exec.h — the executor: runs a graph forward on a batch, with buffers reused by liveness.
+ *
+ * Activations are channels-last inside (cpose_tensor.nhwc = 1); the input is given NCHW and
+ * converted. Buffers are owned by the executor and stay valid until the next run or free; a node's
+ * tensor may point inside another node's buffer (views, see cpose_exec_set_views). */
+#ifndef CPOSE_EXEC_H
+#define CPOSE_EXEC_H
+
+#include "core/nn/graph.h"
+
+struct cpose_exec;
+
+/* Creates an executor for g (borrowed: g must outlive it). keep (optional, size = node count):
+ * nonzero marks nodes whose outputs must survive the run (besides g->output). */
+CPOSE_API int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out);
+CPOSE_API void cpose_exec_free(struct cpose_exec *e);  /* NULL-safe */
+/* Layout the input node stores the NCHW input in (default NHWC). Blocked convolutions read a
+ * 3-channel image fastest from plain NCHW (from NHWC oneDNN falls back to a reference kernel). */
+CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
+/* Views (default on; env CPOSE_VIEWS=0 turns them off): for single-image blocked tensors, a slice
+ * starting at a channel block boundary is a view of its input (no copy), and the producers of a
+ * concat whose inputs start at block boundaries write straight into its output. Off: every node
+ * has its own storage and concat/slice copy (the reference the tests compare against). */
+CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
+/* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
+ * read in place, never written). train selects batchnorm's batch statistics. Errors name the
+ * failing node. */
+CPOSE_API int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W,
+                             int train);
+/* The output tensor of node id after a run (valid for kept nodes and the output). */
+CPOSE_API const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id);
+
+#endif

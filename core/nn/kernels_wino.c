@@ -1,0 +1,253 @@
+/* core/nn/kernels_wino.c — Winograd F(2×2, 3×3) convolution for 3×3 stride-1 pad-1 convs on nChw8c
+ * tensors (AVX2/FMA), with the conv epilogue (bias, SiLU, residual add) fused into the output
+ * transform.
+ *
+ * Each 2×2 output tile comes from a 4×4 input tile d: V = Bᵀ d B per channel; with the filter
+ * transformed once, U = G g Gᵀ, the tile's 16 transformed outputs are M[ξ] = Σ_ci V[ξ][ci]·U[ξ][ci][·]
+ * (16 small GEMMs, 2.25× fewer multiplies than the direct conv) and y = Aᵀ M A. Work goes by chunks
+ * of consecutive tiles, so a chunk's V and M stay in the per-core cache; the channel blocks of
+ * nChw8c make every transform a vertical 8-lane vector operation.
+ * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1]. */
+#include "core/nn/kernels.h"
+#include "core/base/simd_avx2.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cpose_wino {
+    int cin, cout, cinp, coutp;  /* channels and their block-8 padding */
+    float *u;                    /* U[16][cinp][coutp], zero rows/columns in the padding */
+    float *bias;                 /* [coutp], zero padded */
+};
+
+void cpose_wino_free(struct cpose_wino *w)
+{
+    if (!w) return;
+    free(w->u), free(w->bias);
+    cpose_free(w);
+}
+
+static int g_enabled = -1;  /* -1: not decided yet (env CPOSE_WINOGRAD=0 turns it off) */
+
+void cpose_wino_set_enabled(int on) { g_enabled = on != 0; }
+
+int cpose_wino_enabled(void)
+{
+    if (g_enabled < 0) {
+        const char *env = getenv("CPOSE_WINOGRAD");
+        g_enabled = !(env && strcmp(env, "0") == 0);
+    }
+    return g_enabled;
+}
+
+int cpose_wino_applies(const struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
+                       const struct cpose_tensor *out)
+{
+#ifdef CPOSE_X86
+    return cpose_have_avx2() && p->k == 3 && p->stride == 1 && p->pad == 1 && in->layout == CPOSE_LAYOUT_BLK8 &&
+           out->layout == CPOSE_LAYOUT_BLK8 && (!res || res->layout == CPOSE_LAYOUT_BLK8) && p->cin >= 16 && p->cout >= 16;
+#else
+    (void)p, (void)in, (void)res, (void)out;
+    return 0;
+#endif
+}
+
+int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **out)
+{
+    struct cpose_wino *w = cpose_calloc(1, sizeof *w);
+    w->cin = p->cin, w->cout = p->cout;
+    w->cinp = (p->cin + 7) / 8 * 8, w->coutp = (p->cout + 7) / 8 * 8;
+    size_t nu = (size_t)16 * w->cinp * w->coutp;
+    if (posix_memalign((void **)&w->u, 64, nu * sizeof(float)) || posix_memalign((void **)&w->bias, 64, w->coutp * sizeof(float))) {
+        cpose_wino_free(w);
+        return cpose_err(CPOSE_ENOMEM, "winograd: cannot allocate %zu floats of weights", nu);
+    }
+    memset(w->u, 0, nu * sizeof(float));
+    memset(w->bias, 0, w->coutp * sizeof(float));
+    for (int o = 0; o < p->cout; o++) {
+        if (p->bias) w->bias[o] = p->bias[o];
+        for (int c = 0; c < p->cin; c++) {
+            const float *g = p->weight + ((size_t)o * p->cin + c) * 9;
+            double t[4][3], u[4][4];
+            for (int j = 0; j < 3; j++) {  /* G g: rows */
+                t[0][j] = g[j];
+                t[1][j] = 0.5 * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5 * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            for (int i = 0; i < 4; i++) {  /* (G g) Gᵀ: columns */
+                u[i][0] = t[i][0];
+                u[i][1] = 0.5 * (t[i][0] + t[i][1] + t[i][2]);
+                u[i][2] = 0.5 * (t[i][0] - t[i][1] + t[i][2]);
+                u[i][3] = t[i][2];
+            }
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) w->u[((size_t)(i * 4 + j) * w->cinp + c) * w->coutp + o] = (float)u[i][j];
+        }
+    }
+    *out = w;
+    return CPOSE_OK;
+}
+
+#ifdef CPOSE_X86
+#define TR 6  /* tiles per GEMM micro-kernel */
+
+/* M[r][0..16) = Σ_k V[r][k]·U[k][0..16) for r < TR (V rows ldv apart, U rows ldu, M rows ldm). */
+static CPOSE_AVX2_FN void gemm_6x16(const float *V, int64_t ldv, const float *U, int64_t ldu, float *M, int64_t ldm, int K)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+           c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (int k = 0; k < K; k++) {
+        __m256 u0 = _mm256_load_ps(U + k * ldu), u1 = _mm256_load_ps(U + k * ldu + 8), b;
+        b = _mm256_broadcast_ss(V + k), c00 = _mm256_fmadd_ps(b, u0, c00), c01 = _mm256_fmadd_ps(b, u1, c01);
+        b = _mm256_broadcast_ss(V + ldv + k), c10 = _mm256_fmadd_ps(b, u0, c10), c11 = _mm256_fmadd_ps(b, u1, c11);
+        b = _mm256_broadcast_ss(V + 2 * ldv + k), c20 = _mm256_fmadd_ps(b, u0, c20), c21 = _mm256_fmadd_ps(b, u1, c21);
+        b = _mm256_broadcast_ss(V + 3 * ldv + k), c30 = _mm256_fmadd_ps(b, u0, c30), c31 = _mm256_fmadd_ps(b, u1, c31);
+        b = _mm256_broadcast_ss(V + 4 * ldv + k), c40 = _mm256_fmadd_ps(b, u0, c40), c41 = _mm256_fmadd_ps(b, u1, c41);
+        b = _mm256_broadcast_ss(V + 5 * ldv + k), c50 = _mm256_fmadd_ps(b, u0, c50), c51 = _mm256_fmadd_ps(b, u1, c51);
+    }
+    _mm256_store_ps(M, c00), _mm256_store_ps(M + 8, c01);
+    _mm256_store_ps(M + ldm, c10), _mm256_store_ps(M + ldm + 8, c11);
+    _mm256_store_ps(M + 2 * ldm, c20), _mm256_store_ps(M + 2 * ldm + 8, c21);
+    _mm256_store_ps(M + 3 * ldm, c30), _mm256_store_ps(M + 3 * ldm + 8, c31);
+    _mm256_store_ps(M + 4 * ldm, c40), _mm256_store_ps(M + 4 * ldm + 8, c41);
+    _mm256_store_ps(M + 5 * ldm, c50), _mm256_store_ps(M + 5 * ldm + 8, c51);
+}
+
+/* The same for 8 output channels. */
+static CPOSE_AVX2_FN void gemm_6x8(const float *V, int64_t ldv, const float *U, int64_t ldu, float *M, int64_t ldm, int K)
+{
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    for (int k = 0; k < K; k++) {
+        __m256 u0 = _mm256_load_ps(U + k * ldu);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + k), u0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + ldv + k), u0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + 2 * ldv + k), u0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + 3 * ldv + k), u0, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + 4 * ldv + k), u0, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(V + 5 * ldv + k), u0, c5);
+    }
+    _mm256_store_ps(M, c0), _mm256_store_ps(M + ldm, c1), _mm256_store_ps(M + 2 * ldm, c2);
+    _mm256_store_ps(M + 3 * ldm, c3), _mm256_store_ps(M + 4 * ldm, c4), _mm256_store_ps(M + 5 * ldm, c5);
+}
+
+/* One chunk: tiles t0..t0+nt−1 (row-major over the tW tiles per row) of image plane x (nChw8c,
+ * cinp/8 blocks of H·W·8) into y (coutp/8 blocks); V, M scratch of 16·ntp·cinp and 16·ntp·coutp
+ * floats (ntp = nt rounded up to TR). */
+static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float *x, const float *res, float *y,
+                                int64_t H, int64_t W, int64_t tW, int64_t t0, int nt, float *V, float *M)
+{
+    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
+    int64_t HW8 = H * W * 8;
+    const __m256 zero = _mm256_setzero_ps();
+    /* input transform */
+    for (int cb = 0; cb < cinp / 8; cb++) {
+        const float *xc = x + cb * HW8;
+        for (int t = 0; t < ntp; t++) {
+            __m256 d[4][4];
+            int64_t h0 = 2 * ((t0 + t) / tW) - 1, w0 = 2 * ((t0 + t) % tW) - 1;
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) {
+                    int64_t h = h0 + a, ww = w0 + b;
+                    d[a][b] = t < nt && h >= 0 && h < H && ww >= 0 && ww < W ? _mm256_loadu_ps(xc + (h * W + ww) * 8) : zero;
+                }
+            __m256 e[4][4];
+            for (int b = 0; b < 4; b++) {  /* Bᵀ d */
+                e[0][b] = _mm256_sub_ps(d[0][b], d[2][b]);
+                e[1][b] = _mm256_add_ps(d[1][b], d[2][b]);
+                e[2][b] = _mm256_sub_ps(d[2][b], d[1][b]);
+                e[3][b] = _mm256_sub_ps(d[1][b], d[3][b]);
+            }
+            for (int a = 0; a < 4; a++) {  /* (Bᵀ d) B */
+                float *v = V + ((int64_t)(a * 4) * ntp + t) * cinp + cb * 8;
+                _mm256_store_ps(v, _mm256_sub_ps(e[a][0], e[a][2]));
+                _mm256_store_ps(v + (int64_t)ntp * cinp, _mm256_add_ps(e[a][1], e[a][2]));
+                _mm256_store_ps(v + 2 * (int64_t)ntp * cinp, _mm256_sub_ps(e[a][2], e[a][1]));
+                _mm256_store_ps(v + 3 * (int64_t)ntp * cinp, _mm256_sub_ps(e[a][1], e[a][3]));
+            }
+        }
+    }
+    /* 16 GEMMs [ntp × cinp] · [cinp × coutp] */
+    for (int xi = 0; xi < 16; xi++) {
+        const float *Vx = V + (int64_t)xi * ntp * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
+        float *Mx = M + (int64_t)xi * ntp * coutp;
+        for (int t = 0; t < ntp; t += TR) {
+            int o = 0;
+            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, Ux + o, coutp, Mx + t * coutp + o, coutp, cinp);
+            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, Ux + o, coutp, Mx + t * coutp + o, coutp, cinp);
+        }
+    }
+    /* output transform + bias, SiLU, residual */
+    for (int ob = 0; ob < coutp / 8; ob++) {
+        __m256 bias = _mm256_load_ps(w->bias + ob * 8);
+        float *yc = y + ob * HW8;
+        const float *rc = res ? res + ob * HW8 : NULL;
+        for (int t = 0; t < nt; t++) {
+            __m256 m[4][4], s[2][4];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) m[a][b] = _mm256_load_ps(M + ((int64_t)(a * 4 + b) * ntp + t) * coutp + ob * 8);
+            for (int b = 0; b < 4; b++) {  /* Aᵀ m */
+                s[0][b] = _mm256_add_ps(_mm256_add_ps(m[0][b], m[1][b]), m[2][b]);
+                s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m[1][b], m[2][b]), m[3][b]);
+            }
+            int64_t oh = 2 * ((t0 + t) / tW), ow = 2 * ((t0 + t) % tW);
+            for (int a = 0; a < 2 && oh + a < H; a++) {
+                __m256 r[2] = {_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]),
+                               _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3])};
+                for (int b = 0; b < 2 && ow + b < W; b++) {
+                    __m256 v = _mm256_add_ps(r[b], bias);
+                    if (act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
+                    int64_t off = ((oh + a) * W + ow + b) * 8;
+                    if (rc) v = _mm256_add_ps(v, _mm256_loadu_ps(rc + off));
+                    _mm256_storeu_ps(yc + off, v);
+                }
+            }
+        }
+    }
+}
+#endif
+
+int cpose_wino_run(const struct cpose_wino *w, const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                   const struct cpose_tensor *res, struct cpose_tensor *out)
+{
+#ifdef CPOSE_X86
+    int64_t N = in->dims[0], H = in->dims[2], W = in->dims[3], tW = (W + 1) / 2, tiles = (H + 1) / 2 * tW;
+    /* tiles per chunk: a chunk's V and M within ≈ 256 KiB (the per-core L2 of this kind of CPU is
+     * 512 KiB; each transformed filter slice U[ξ] is read from it once per chunk), and at least two
+     * chunks per thread for balance */
+    int64_t per_tile = 16 * (int64_t)(w->cinp + w->coutp) * 4, cap = (256 * 1024) / per_tile / TR * TR;
+    if (cap < TR) cap = TR;
+    int64_t nch = (tiles + cap - 1) / cap, min_ch = 2 * (int64_t)omp_get_max_threads();
+    if (nch < min_ch) nch = min_ch;
+    int64_t nt = ((tiles + nch - 1) / nch + TR - 1) / TR * TR;
+    if (nt > cap) nt = cap;
+    nch = (tiles + nt - 1) / nt;
+    int64_t items = N * nch, ntp = nt;
+    int64_t in_img = cpose_tensor_size(in) / N, out_img = cpose_tensor_size(out) / N;
+    int fail = 0;
+#pragma omp parallel
+    {
+        float *V = NULL, *M = NULL;
+        if (posix_memalign((void **)&V, 64, 16 * ntp * w->cinp * sizeof(float)) ||
+            posix_memalign((void **)&M, 64, 16 * ntp * w->coutp * sizeof(float))) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            if (!V || !M) continue;
+            int64_t n = it / nch, t0 = (it % nch) * nt;
+            int cnt = (int)(t0 + nt <= tiles ? nt : tiles - t0);
+            chunk(w, p->act, in->data + n * in_img, res ? res->data + n * out_img : NULL, out->data + n * out_img, H, W, tW,
+                  t0, cnt, V, M);
+        }
+        free(V), free(M);
+    }
+    if (fail) return cpose_err(CPOSE_ENOMEM, "winograd: cannot allocate the per-thread scratch");
+    return CPOSE_OK;
+#else
+    (void)w, (void)p, (void)in, (void)res, (void)out;
+    return cpose_err(CPOSE_ENOTSUP, "winograd: needs an x86 CPU with AVX2");
+#endif
+}

@@ -1,0 +1,73 @@
+/* core/nn/model.h — the public model API: load a YOLOv8-pose model from a YAML (fresh, seeded weights)
+ * or from HDF5 weights, query it, and run the eval-mode forward.
+ *
+ * Layout: inputs are float32 NCHW RGB in [0, 1]; pred is [B, n_outputs, A] with rows 0–3 box
+ * cx, cy, w, h in input pixels, 4..4+nc−1 class scores (sigmoid), then nkpt × (x, y, v). */
+#ifndef CPOSE_MODEL_H
+#define CPOSE_MODEL_H
+
+#include <stdint.h>
+#include "core/base/status.h"
+
+struct cpose_model; /* opaque */
+
+struct cpose_model_info {
+    int nc, nkpt, kdim;        /* classes, keypoints per person (17), values per keypoint (3) */
+    int n_outputs;             /* 4 + nc + nkpt*kdim = 56 */
+    int n_levels;              /* 3 (p5) or 4 (p6) */
+    int strides[4];            /* 8,16,32(,64) */
+    int max_stride;            /* 32 or 64 */
+    int n_names; char **names; /* class names ("person"), from the checkpoint or "class0".. */
+    int flip_idx[64];          /* COCO-17 default */
+    char scale;                /* 'n'.. */
+    int64_t n_params;
+};
+
+/* model: a YAML name/path (fresh weights, seeded) or an .h5 file (flat state_dict or cpose
+ * checkpoint); cfg: YAML for weights that carry none (may be NULL). Returns an owned model. */
+CPOSE_API int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out);
+CPOSE_API void cpose_model_free(struct cpose_model *m); /* NULL-safe */
+CPOSE_API const struct cpose_model_info *cpose_model_get_info(const struct cpose_model *m);
+/* Number of anchors A for an H×W input (H, W multiples of max_stride). */
+CPOSE_API int64_t cpose_model_num_anchors(const struct cpose_model *m, int64_t H, int64_t W);
+/* Eval-mode forward of B images [B,3,H,W] float32 RGB in [0,1] into pred [B, n_outputs, A]
+ * (caller-allocated), exactly the Ultralytics eval output (REFERENCE.md). Not thread-safe per model.
+ * Runs the fused graph (BN folded, SiLU in the conv epilogue). */
+CPOSE_API int cpose_model_predict(struct cpose_model *m, const float *input, int64_t B, int64_t H, int64_t W,
+                                  float *pred);
+
+/* ---- additions beyond the predict contract ---- */
+
+/* Like cpose_model_load with a seed for fresh weights (cpose_model_load uses seed 0). */
+CPOSE_API int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, struct cpose_model **out);
+/* Unfused eval forward (BatchNorm as its own op): the reference path the fused one is tested against. */
+CPOSE_API int cpose_model_predict_unfused(struct cpose_model *m, const float *input, int64_t B, int64_t H, int64_t W,
+                                          float *pred);
+/* After a predict (fused or not): the raw head outputs, NCHW. level < n_levels: [B, 4·16 + nc, H/s, W/s]
+ * (DFL logits then class logits); kpt: [B, nkpt·kdim, A]. Buffers caller-allocated. */
+CPOSE_API int cpose_model_level_raw(const struct cpose_model *m, int level, float *out);
+CPOSE_API int cpose_model_kpt_raw(const struct cpose_model *m, float *out);
+
+/* Ultralytics' summary figures. fused: as after model.fuse() (BN folded). gflops at imgsz (640 for
+ * p5 models; pass 0 for the model's default: 640 p5, 1280 p6 is NOT assumed — callers choose). */
+struct cpose_model_summary {
+    char name[64];       /* "YOLOv8n-pose" */
+    int64_t layers;      /* torch modules in the model (see model_build.c) */
+    int64_t params, gradients;
+    double gflops;
+};
+CPOSE_API int cpose_model_summary(const struct cpose_model *m, int fused, int imgsz, struct cpose_model_summary *s);
+
+/* State-dict access: number of entries, and each entry's name, shape and data (float32; a
+ * num_batches_tracked counter is stored as one float). Borrowed pointers, valid while m lives. */
+CPOSE_API int cpose_model_num_tensors(const struct cpose_model *m);
+CPOSE_API int cpose_model_tensor(const struct cpose_model *m, int i, const char **name, int *ndim,
+                                 const int64_t **dims, float **data);
+
+/* Loads a state_dict from HDF5 into m: flat (one dataset per key at the root) or a cpose
+ * checkpoint (/model/<key>). Unknown, missing or mis-shaped keys are refused (names + shapes). */
+CPOSE_API int cpose_model_load_weights(struct cpose_model *m, const char *path);
+/* Saves m as a cpose checkpoint (/model/<key> datasets + attributes; DESIGN.md), atomically. */
+CPOSE_API int cpose_model_save(const struct cpose_model *m, const char *path);
+
+#endif

@@ -1,0 +1,56 @@
+/* core/nn/model_impl.h — internals shared by the model files (builder, weights, runtime): the model
+ * struct and the parameter table. Not a public header. */
+#ifndef CPOSE_MODEL_IMPL_H
+#define CPOSE_MODEL_IMPL_H
+
+#include "core/nn/exec.h"
+#include "core/nn/graph.h"
+#include "core/nn/model.h"
+
+enum cpose_param_kind {
+    CPOSE_PARAM_WEIGHT,   /* trainable conv/BN weight */
+    CPOSE_PARAM_BIAS,     /* trainable bias */
+    CPOSE_PARAM_FROZEN,   /* a parameter without gradient (DFL conv) */
+    CPOSE_PARAM_BUFFER,   /* BN running statistics */
+    CPOSE_PARAM_COUNTER,  /* num_batches_tracked (int64 in PyTorch; one float here) */
+};
+
+struct cpose_param {
+    char *name;  /* state_dict key */
+    int ndim;
+    int64_t dims[4];
+    int64_t numel;
+    float *data;  /* owned */
+    int kind;
+};
+
+struct cpose_model {
+    struct cpose_model_info info;
+    struct cpose_vec params;  /* struct cpose_param, in state_dict order */
+    struct cpose_graph *graph;  /* unfused (train/eval) */
+    struct cpose_graph *fused;  /* built on first predict; NULL after weights change */
+    struct cpose_exec *exec, *exec_fused;
+    int *fuse_map;              /* unfused id → fused id */
+    int level_node[4], kpt_node[4], head_node;  /* unfused ids */
+    int last_fused;             /* which graph ran last */
+    int64_t n_modules, n_conv_modules;  /* for the layer count */
+    char *yaml_text;            /* the model YAML (owned) */
+    char *yaml_file;            /* resolved YAML path or name (owned) */
+    char name[64];              /* "YOLOv8n-pose" */
+    int64_t last_B, last_H, last_W;
+    int from_weights;           /* loaded from a weights file (summary: 0 gradients, as a stripped .pt) */
+};
+
+/* Builds m->graph, m->params, m->info from YAML text. yaml_name picks the scale (file name with a
+ * letter, e.g. yolov8s-pose.yaml); force_scale (0 = none) overrides it. */
+int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *yaml_name, char force_scale);
+/* Fresh weights as Ultralytics initialises them, from a seeded generator. */
+void cpose_model_init_weights(struct cpose_model *m, uint64_t seed);
+/* Resolves a model YAML name ("yolov8n-pose.yaml", a path) to a file; returns NULL with an error. */
+char *cpose_model_find_yaml(const char *name);
+/* Finds a parameter by key, or NULL. */
+struct cpose_param *cpose_model_param(const struct cpose_model *m, const char *name);
+/* Drops the fused graph and executors (after weights change). */
+void cpose_model_invalidate(struct cpose_model *m);
+
+#endif

@@ -1,0 +1,229 @@
+/* core/nn/model_weights.c — model weights in HDF5: reading a flat state_dict (one dataset per key at
+ * the root, attribute keys_in_order) or a cpose checkpoint (/model/<key> + attributes), with
+ * unknown/missing/mis-shaped keys refused; and saving the checkpoint layout (DESIGN.md). */
+#include "core/nn/model_impl.h"
+#include "core/base/fsutil.h"
+#include "core/nn/h5io.h"
+#include "core/base/log.h"
+
+#include <string.h>
+#include <time.h>
+
+int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_model **out);
+int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
+
+#define CKPT_FORMAT "cpose-checkpoint"
+#define CKPT_VERSION 1
+
+/* Appends "text" to a growing message, keeping it bounded. */
+static void msg_add(char *buf, size_t cap, int *count, const char *text)
+{
+    size_t len = strlen(buf);
+    if (++*count <= 8 && len + strlen(text) + 3 < cap) snprintf(buf + len, cap - len, "%s%s", len ? "; " : "", text);
+}
+
+static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *group, char **keys, size_t nkeys)
+{
+    int rc = CPOSE_OK, n_unknown = 0, n_missing = 0, n_shape = 0;
+    char unknown[1024] = "", missing[1024] = "", shape[2048] = "";
+    char *seen = cpose_calloc(m->params.len ? m->params.len : 1, 1);
+    const char *file = cpose_h5_path(f);
+    for (size_t i = 0; i < nkeys; i++) {
+        const char *k = keys[i];
+        int found = -1;
+        for (size_t j = 0; j < m->params.len; j++)
+            if (!strcmp(CPOSE_VEC_AT(&m->params, struct cpose_param, j).name, k)) { found = (int)j; break; }
+        if (found < 0) {
+            msg_add(unknown, sizeof unknown, &n_unknown, k);
+            continue;
+        }
+        struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, found);
+        char path[512];
+        snprintf(path, sizeof path, "%s%s", group, k);
+        int nd;
+        int64_t dims[CPOSE_H5_MAX_DIMS];
+        if ((rc = cpose_h5_shape(f, path, &nd, dims)) != CPOSE_OK) goto fail;
+        int64_t cnt = 1;
+        for (int d = 0; d < nd; d++) cnt *= dims[d];
+        int ok = nd == p->ndim;
+        for (int d = 0; ok && d < nd; d++) ok = dims[d] == p->dims[d];
+        if (p->kind == CPOSE_PARAM_COUNTER) ok = cnt == 1;
+        if (!ok) {
+            char a[96], b[96], t[300];
+            snprintf(t, sizeof t, "%s: file %s, model %s", k, cpose_shape_str(dims, nd, a, sizeof a),
+                     cpose_shape_str(p->dims, p->ndim, b, sizeof b));
+            msg_add(shape, sizeof shape, &n_shape, t);
+            continue;
+        }
+        seen[found] = 1;
+    }
+    for (size_t j = 0; j < m->params.len; j++) {
+        const struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, j);
+        if (!seen[j] && !(p->kind == CPOSE_PARAM_COUNTER)) {
+            /* a shape mismatch is reported as such, not again as missing */
+            int listed = 0;
+            for (size_t i = 0; i < nkeys; i++) listed |= !strcmp(keys[i], p->name);
+            if (!listed) msg_add(missing, sizeof missing, &n_missing, p->name);
+        }
+    }
+    if (n_unknown || n_missing || n_shape) {
+        rc = cpose_err(CPOSE_EINVAL, "%s: weights do not fit the %s model:%s%s%s%s%s%s%s%s%s", file, m->name,
+                       n_shape ? " wrong shape (" : "", shape, n_shape ? ")" : "",
+                       n_unknown ? " unknown keys (" : "", unknown, n_unknown ? ")" : "",
+                       n_missing ? " missing keys (" : "", missing, n_missing ? ")" : "");
+        if (n_unknown + n_missing + n_shape > 8)
+            cpose_err_context(rc, "%d unknown, %d missing, %d mis-shaped", n_unknown, n_missing, n_shape);
+        goto fail;
+    }
+    for (size_t j = 0; j < m->params.len; j++) {
+        struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, j);
+        if (!seen[j]) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s%s", group, p->name);
+        if ((rc = cpose_h5_read_f32_into(f, path, p->data, p->numel ? p->numel : 1)) != CPOSE_OK) goto fail;
+    }
+    cpose_model_invalidate(m);
+fail:
+    cpose_free(seen);
+    return rc;
+}
+
+/* The dataset keys of a file: /model/ listing for checkpoints, else keys_in_order or the root. */
+static int file_keys(struct cpose_h5 *f, int *is_ckpt, char ***keys, size_t *n)
+{
+    *is_ckpt = cpose_h5_attr_exists(f, "/", "format") > 0 || cpose_h5_exists(f, "/model") > 0;
+    if (*is_ckpt) return cpose_h5_list(f, "/model", keys, n);
+    if (cpose_h5_attr_exists(f, "/", "keys_in_order") > 0) return cpose_h5_attr_read_str_array(f, "/", "keys_in_order", keys, n);
+    return cpose_h5_list(f, "/", keys, n);
+}
+
+int cpose_model_load_weights(struct cpose_model *m, const char *path)
+{
+    struct cpose_h5 *f = NULL;
+    char **keys = NULL;
+    size_t n = 0;
+    int ck, rc;
+    if ((rc = cpose_h5_open(path, &f)) != CPOSE_OK) return rc;
+    if ((rc = file_keys(f, &ck, &keys, &n)) == CPOSE_OK) rc = load_into(m, f, ck ? "/model/" : "/", keys, n);
+    cpose_h5_free_strings(keys, n);
+    cpose_h5_close(f);
+    return rc;
+}
+
+static int has_key(char **keys, size_t n, const char *k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(keys[i], k)) return 1;
+    return 0;
+}
+
+int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out)
+{
+    struct cpose_h5 *f = NULL;
+    struct cpose_model *m = NULL;
+    char **keys = NULL, *yaml = NULL, *yaml_file = NULL;
+    size_t n = 0;
+    int ck, rc;
+    if (!cpose_path_is_file(path)) return cpose_err(CPOSE_EIO, "%s: no such weights file", path);
+    if ((rc = cpose_h5_open(path, &f)) != CPOSE_OK) return rc;
+    if ((rc = file_keys(f, &ck, &keys, &n)) != CPOSE_OK) goto fail;
+    const char *group = ck ? "/model/" : "/";
+    if (cfg && *cfg) {
+        rc = cpose_model_from_yaml_name(cfg, 0, &m);
+    } else if (ck && cpose_h5_attr_exists(f, "/", "yaml") > 0) {
+        if ((rc = cpose_h5_attr_read_str(f, "/", "yaml", &yaml)) != CPOSE_OK) goto fail;
+        if (cpose_h5_attr_exists(f, "/", "yaml_file") > 0) cpose_h5_attr_read_str(f, "/", "yaml_file", &yaml_file);
+        m = cpose_calloc(1, sizeof *m);
+        m->params.elem = sizeof(struct cpose_param);
+        m->yaml_text = yaml, yaml = NULL;
+        m->yaml_file = cpose_strdup(yaml_file ? yaml_file : "yolov8-pose.yaml");
+        rc = cpose_model_build(m, m->yaml_text, m->yaml_file, 0);
+    } else {
+        /* no YAML: the scale from model.0.conv.weight's out-channels, p6 if a 4-level head exists */
+        char k0[64];
+        snprintf(k0, sizeof k0, "%smodel.0.conv.weight", group);
+        int nd;
+        int64_t d[CPOSE_H5_MAX_DIMS];
+        if (!has_key(keys, n, "model.0.conv.weight") || cpose_h5_shape(f, k0, &nd, d) != CPOSE_OK || nd != 4) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: no model.0.conv.weight to infer the model from; pass cfg=yolov8n-pose.yaml", path);
+            goto fail;
+        }
+        const char *letters = "nslmx";
+        int idx = (int)(d[0] / 16) - 1;
+        if (d[0] % 16 || idx < 0 || idx > 4) {
+            rc = cpose_err(CPOSE_EINVAL, "%s: model.0.conv.weight has %lld out-channels (not 16/32/48/64/80); pass cfg=",
+                           path, (long long)d[0]);
+            goto fail;
+        }
+        int p6 = has_key(keys, n, "model.30.dfl.conv.weight");
+        char name[64];
+        snprintf(name, sizeof name, "yolov8%c-pose%s.yaml", letters[idx], p6 ? "-p6" : "");
+        cpose_info("%s carries no model YAML: using %s (scale from model.0.conv.weight's %lld out-channels)", path,
+                   name, (long long)d[0]);
+        rc = cpose_model_from_yaml_name(name, 0, &m);
+    }
+    if (rc) goto fail;
+    if ((rc = load_into(m, f, group, keys, n)) != CPOSE_OK) goto fail;
+    if (ck && cpose_h5_attr_exists(f, "/", "names") > 0) {
+        char **names = NULL;
+        size_t nn = 0;
+        if (cpose_h5_attr_read_str_array(f, "/", "names", &names, &nn) == CPOSE_OK && (int)nn == m->info.nc) {
+            for (int i = 0; i < m->info.n_names; i++) cpose_free(m->info.names[i]);
+            cpose_free(m->info.names);
+            m->info.names = names, m->info.n_names = (int)nn;
+        } else {
+            cpose_h5_free_strings(names, nn);
+        }
+    }
+    m->from_weights = 1;
+    *out = m, m = NULL;
+fail:
+    cpose_model_free(m);
+    cpose_free(yaml), cpose_free(yaml_file);
+    cpose_h5_free_strings(keys, n);
+    cpose_h5_close(f);
+    if (rc) cpose_err_context(rc, "loading %s", path);
+    return rc;
+}
+
+int cpose_model_save(const struct cpose_model *m, const char *path)
+{
+    struct cpose_h5 *f = NULL;
+    int rc;
+    if ((rc = cpose_h5_create(path, &f)) != CPOSE_OK) return rc;
+    for (size_t i = 0; i < m->params.len && !rc; i++) {
+        const struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, i);
+        char key[512];
+        snprintf(key, sizeof key, "/model/%s", p->name);
+        if (p->kind == CPOSE_PARAM_COUNTER) {
+            int64_t v = (int64_t)p->data[0];
+            rc = cpose_h5_write_i64(f, key, &v, 0, NULL);
+        } else {
+            rc = cpose_h5_write_f32(f, key, p->data, p->ndim, p->dims);
+        }
+    }
+    int64_t ver = CKPT_VERSION, kpt[2] = {m->info.nkpt, m->info.kdim}, strides[4];
+    for (int l = 0; l < m->info.n_levels; l++) strides[l] = m->info.strides[l];
+    int64_t flip[64];
+    for (int i = 0; i < m->info.nkpt && i < 64; i++) flip[i] = m->info.flip_idx[i];
+    char date[32];
+    time_t now = time(NULL);
+    struct tm tmv;
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "format", CKPT_FORMAT);
+    if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "version", &ver, 1);
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "task", "pose");
+    if (!rc) rc = cpose_h5_attr_write_str_array(f, "/", "names", (const char *const *)m->info.names, m->info.n_names);
+    if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "kpt_shape", kpt, 2);
+    if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "flip_idx", flip, m->info.nkpt < 64 ? m->info.nkpt : 64);
+    if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "stride", strides, m->info.n_levels);
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "yaml", m->yaml_text ? m->yaml_text : "");
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "yaml_file", m->yaml_file ? m->yaml_file : "");
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "date", date);
+    if (!rc) rc = cpose_h5_attr_write_str(f, "/", "cpose_version", CPOSE_VERSION);
+    if (rc) {
+        cpose_h5_close(f);
+        return cpose_err_context(rc, "saving %s", path);
+    }
+    return cpose_h5_commit(f);
+}

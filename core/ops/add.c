@@ -1,4 +1,0 @@
-/* core/ops/add.c — elementwise add of two tensors of the same shape and layout (y = a + b). */
-#include "eltwise_impl.h"
-
-CPOSE_BINARY_OP(add, a + b, g, g, 0);

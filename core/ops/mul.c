@@ -1,4 +1,0 @@
-/* core/ops/mul.c — elementwise mul of two tensors of the same shape and layout (y = a * b). */
-#include "eltwise_impl.h"
-
-CPOSE_BINARY_OP(mul, a * b, g * b, g * a, CPOSE_BWD_ALL_IN);

@@ -1,4 +1,0 @@
-/* core/ops/sub.c — elementwise sub of two tensors of the same shape and layout (y = a - b). */
-#include "eltwise_impl.h"
-
-CPOSE_BINARY_OP(sub, a - b, g, -g, 0);
