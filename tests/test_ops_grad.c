@@ -7,6 +7,7 @@
  * (L(x + h) − L(x − h)) / 2h per checked element (inputs and parameters). Also checked: blocked
  * padding of the input gradients is zero, stored gradients overwrite what was there, and the
  * accumulate mode (ctx.grad_accum, ctx.param_accum) adds a second backward to the first. */
+/* cpose-layer: nn */
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
 #include "tests/testlib.h"
