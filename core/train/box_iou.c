@@ -3,7 +3,7 @@
  * hand-written gradient with respect to the first box (for the box loss). */
 #include <math.h>
 
-#include "loss_impl.h"
+#include "core/train/loss_impl.h"
 
 #define CIOU_EPS 1e-7
 

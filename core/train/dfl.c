@@ -2,7 +2,7 @@
  * box side from its reg_max logits, and the DFL of one side with its gradient. */
 #include <math.h>
 
-#include "loss_impl.h"
+#include "core/train/loss_impl.h"
 
 double cpose_dfl_expect(const float *logit, size_t step, int n, double *prob)
 {

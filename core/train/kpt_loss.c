@@ -2,7 +2,7 @@
  * foreground anchor (Ultralytics' KeypointLoss and bce_pose), with their gradients. */
 #include <math.h>
 
-#include "loss_impl.h"
+#include "core/train/loss_impl.h"
 
 void cpose_kpt_anchor(int nkpt, int kdim, const float *raw, size_t step, double ax, double ay, const float *gt,
                       double area, const double *sigma, double g_pose, double g_kobj, float *grad,

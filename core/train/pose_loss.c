@@ -5,9 +5,9 @@
 #include <omp.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "loss_impl.h"
-#include "pose_loss.h"
+#include "core/base/alloc.h"
+#include "core/train/loss_impl.h"
+#include "core/train/pose_loss.h"
 
 #define MAX_LEVELS 16
 #define MAX_REG 64

@@ -20,7 +20,7 @@
 #ifndef CPOSE_TRAIN_POSE_LOSS_H
 #define CPOSE_TRAIN_POSE_LOSS_H
 
-#include "status.h"
+#include "core/base/status.h"
 
 struct cpose_pose_loss_cfg {
     int nc, nkpt, kdim, reg_max;                               /* classes, keypoints, 2 or 3, DFL bins */

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "loss_impl.h"
+#include "core/train/loss_impl.h"
 
 #define TAL_EPS 1e-9f
 
