@@ -32,7 +32,7 @@ int cpose_mode_loss(int argc, char **argv)
     int rc = CPOSE_OK;
     const char *model = cpose_args_str(&a, "model"), *cfg = cpose_args_str(&a, "cfg");
     if (!batch || !*batch) {
-        rc = cpose_err(CPOSE_EINVAL, "loss: give the batch file: cpose loss model=W.h5 batch=B.h5 (datasets img, "
+        rc = cpose_err(CPOSE_EINVAL, "give the batch file: cpose loss model=W.h5 batch=B.h5 (datasets img, "
                        "batch_idx, cls, bboxes, keypoints)");
         goto done;
     }
