@@ -32,7 +32,7 @@ float cpose_ciou_f32(const float b1[4], const float b2[4])
 static double dmin_a(double a, double b) { return a < b ? 1.0 : (a == b ? 0.5 : 0.0); }
 static double dmax_a(double a, double b) { return a > b ? 1.0 : (a == b ? 0.5 : 0.0); }
 
-double cpose_ciou_f64(const double b1[4], const double b2[4], double g[4])
+double cpose_ciou_f64(const double b1[4], const double b2[4], double g[4], double *alpha_io)
 {
     const double eps = CIOU_EPS;
     double x1 = b1[0], y1 = b1[1], x2 = b1[2], y2 = b1[3];
@@ -52,6 +52,10 @@ double cpose_ciou_f64(const double b1[4], const double b2[4], double g[4])
     const double k = 4.0 / (M_PI * M_PI);
     double v = k * dat * dat;
     double alpha = v / (v - iou + (1 + eps));
+    if (alpha_io) {
+        if (*alpha_io >= 0) alpha = *alpha_io;
+        else *alpha_io = alpha;
+    }
     double ciou = iou - (rho2 / c2 + v * alpha);
     if (!g) return ciou;
 

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "core/train/pose_loss.h"
+
 /* ---- CIoU (box_iou.c); boxes are x1, y1, x2, y2 ---- */
 
 /* Ultralytics' bbox_iou(box1, box2, xywh=False, CIoU=True) in float32, operation for operation
@@ -15,8 +17,10 @@ float cpose_ciou_f32(const float b1[4], const float b2[4]);
 
 /* The same CIoU in double; when grad1 is non-NULL it receives d CIoU / d box1 with box2 constant and
  * the alpha term detached (torch.no_grad in Ultralytics), min/max ties split evenly and clamp(0)
- * passing the gradient at 0, as PyTorch's backward does. */
-double cpose_ciou_f64(const double b1[4], const double b2[4], double grad1[4]);
+ * passing the gradient at 0, as PyTorch's backward does. alpha: NULL, or in/out — a value ≥ 0 is used
+ * as the (detached) alpha, a negative one is replaced by the alpha computed here (gradient checks
+ * freeze it this way). */
+double cpose_ciou_f64(const double b1[4], const double b2[4], double grad1[4], double *alpha);
 
 /* ---- DFL (dfl.c) ---- */
 
@@ -78,5 +82,27 @@ size_t cpose_tal_scratch_bytes(int n_gt, int A, int topk);
  * cpose_tal_scratch_bytes bytes. Ties among equal metrics in top-k go to the lower anchor index. */
 void cpose_tal_assign(const struct cpose_tal_cfg *cfg, const struct cpose_tal_image *im, void *scratch,
                       int *target_gt, unsigned char *fg, float *score);
+
+/* ---- the loss with double outputs and a frozen assignment (pose_loss.c; for gradient checks) ---- */
+
+/* The assigner's result for a batch: per anchor (b·A + a) the assigned object, the foreground flag
+ * and the target score. mode CPOSE_ASSIGN_RECORD fills the arrays (caller-allocated, B·A each) from
+ * this evaluation; CPOSE_ASSIGN_REPLAY uses them instead of running the assigner, so that the loss is
+ * a smooth function of the inputs around a point (the assignment is piecewise constant and the target
+ * scores are detached in Ultralytics). */
+enum cpose_assign_mode { CPOSE_ASSIGN_RECORD = 1, CPOSE_ASSIGN_REPLAY = 2 };
+struct cpose_pose_assignment {
+    enum cpose_assign_mode mode;
+    int *target_gt;
+    unsigned char *fg;
+    float *score;
+    double *ciou_alpha; /* [B·A] CIoU's detached alpha of foreground anchors (recorded, then replayed) */
+};
+
+/* cpose_pose_loss with items and total in double and an optional recorded/replayed assignment. */
+int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
+                         const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
+                         double items[5], double *total, float *const *grad_feats, float *grad_kpt,
+                         struct cpose_pose_assignment *fz);
 
 #endif

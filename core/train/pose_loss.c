@@ -35,6 +35,14 @@ void cpose_pose_loss_cfg_default(struct cpose_pose_loss_cfg *c, int nc, int nkpt
 
 static int check_finite(const float *x, size_t n, const char *what, int level)
 {
+    /* a non-finite float has all exponent bits set: one vectorizable pass, then locate the culprit */
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned u;
+        memcpy(&u, x + i, sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;
+    }
+    if (!bad) return CPOSE_OK;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i])) {
             if (level >= 0)
@@ -94,6 +102,20 @@ static int check_args(const struct cpose_pose_loss_cfg *c, int B, int nl, const 
     return CPOSE_OK;
 }
 
+/* exp(x) for x ≤ 0 in float, vectorizable (no call): 2^n · p(r) with r = x − n·ln2 and a degree-6
+ * polynomial; relative error about 2 ulp, 0 below −87. Only the detached boxes the assigner sees use it. */
+static inline float exp_nonpos(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    const float shifter = 12582912.0f; /* 1.5·2^23: adding and subtracting it rounds to an integer */
+    float n = (x * 1.44269504f + shifter) - shifter;
+    float r = x - n * 0.693145752f - n * 1.42860677e-06f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416664183f + r * (0.00833345205f + r * 0.00139819994f)))));
+    union { float f; int i; } u = {p};
+    u.i += (int)n << 23;
+    return u.f;
+}
+
 /* Everything the two passes share. */
 struct loss_run {
     const struct cpose_pose_loss_cfg *c;
@@ -105,7 +127,6 @@ struct loss_run {
     float *anc_px;      /* [A × 2] pixels */
     float *stride_a;    /* [A] */
     unsigned char *lvl; /* [A] level of each anchor */
-    double *dist;       /* [B × A × 4] decoded l t r b, grid cells */
     float *box_px;      /* [B × A × 4] decoded boxes for the assigner, pixels */
     float *score;       /* [B × A × nc] sigmoid scores for the assigner */
     int *img_start, *img_rows;             /* [B + 1] offsets into rows; [n] target rows by image */
@@ -129,31 +150,60 @@ static const float *level_ptr(const struct loss_run *r, int b, int a, size_t *hw
 }
 
 /* Pass 1 for image b: decode every anchor's box and scores, then assign. */
-static void decode_and_assign(struct loss_run *r, const struct cpose_pose_targets *t, int b, void *scratch)
+static void decode_and_assign(struct loss_run *r, int b, void *scratch, const struct cpose_pose_assignment *fz)
 {
     const int A = r->A, R = r->R, nc = r->c->nc;
-    double prob[MAX_REG];
-    for (int a = 0; a < A; a++) {
-        size_t hw;
-        int l;
-        const float *f = level_ptr(r, b, a, &hw, &l);
-        double *d = r->dist + ((size_t)b * A + a) * 4;
-        for (int s = 0; s < 4; s++)
-            d[s] = R > 1 ? cpose_dfl_expect(f + (size_t)s * R * hw, hw, R, prob) : f[(size_t)s * hw];
-        float ax = r->anc[2 * a], ay = r->anc[2 * a + 1], st = r->stride_a[a];
-        float *bp = r->box_px + ((size_t)b * A + a) * 4;
-        bp[0] = (ax - (float)d[0]) * st;
-        bp[1] = (ay - (float)d[1]) * st;
-        bp[2] = (ax + (float)d[2]) * st;
-        bp[3] = (ay + (float)d[3]) * st;
-        float *sc = r->score + ((size_t)b * A + a) * nc;
-        for (int k = 0; k < nc; k++) sc[k] = 1.0f / (1.0f + expf(-f[(size_t)(4 * R + k) * hw]));
+    /* Anchors of a level are contiguous in each channel: decode in chunks along them (float32 like
+     * the reference's detached boxes; the loss recomputes foreground anchors in double). */
+    enum { CHUNK = 256 };
+    float mx[CHUNK], sum[CHUNK], wsum[CHUNK], dist[4][CHUNK];
+    for (int l = 0; l < r->nl; l++) {
+        const size_t HW = (size_t)r->HW[l];
+        const float *fl = r->feats[l] + (size_t)b * r->C * HW;
+        for (size_t p0 = 0; p0 < HW; p0 += CHUNK) {
+            const int m = (int)(HW - p0 < CHUNK ? HW - p0 : CHUNK);
+            for (int s = 0; s < 4; s++) {
+                const float *z = fl + (size_t)s * R * HW + p0;
+                if (R == 1) {
+                    memcpy(dist[s], z, sizeof(float) * m);
+                    continue;
+                }
+                for (int i = 0; i < m; i++) mx[i] = z[i];
+                for (int k = 1; k < R; k++)
+                    for (int i = 0; i < m; i++) mx[i] = z[k * HW + i] > mx[i] ? z[k * HW + i] : mx[i];
+                for (int i = 0; i < m; i++) sum[i] = wsum[i] = 0;
+                for (int k = 0; k < R; k++)
+                    for (int i = 0; i < m; i++) {
+                        float e = exp_nonpos(z[k * HW + i] - mx[i]);
+                        sum[i] += e;
+                        wsum[i] += (float)k * e;
+                    }
+                for (int i = 0; i < m; i++) dist[s][i] = wsum[i] / sum[i];
+            }
+            for (int i = 0; i < m; i++) {
+                int a = r->lvl_off[l] + (int)p0 + i;
+                float ax = r->anc[2 * a], ay = r->anc[2 * a + 1], st = r->stride_a[a];
+                float *bp = r->box_px + ((size_t)b * A + a) * 4;
+                bp[0] = (ax - dist[0][i]) * st;
+                bp[1] = (ay - dist[1][i]) * st;
+                bp[2] = (ax + dist[2][i]) * st;
+                bp[3] = (ay + dist[3][i]) * st;
+                float *sc = r->score + ((size_t)b * A + a) * nc;
+                for (int k = 0; k < nc; k++) sc[k] = 1.0f / (1.0f + expf(-fl[(size_t)(4 * R + k) * HW + p0 + i]));
+            }
+        }
+    }
+    size_t o = (size_t)b * A;
+    if (fz && fz->mode == CPOSE_ASSIGN_REPLAY) {
+        memcpy(r->tgt + o, fz->target_gt + o, sizeof(int) * A);
+        memcpy(r->fg + o, fz->fg + o, (size_t)A);
+        memcpy(r->tsc + o, fz->score + o, sizeof(float) * A);
+        return;
     }
     int s0 = r->img_start[b], n = r->img_start[b + 1] - s0;
     struct cpose_tal_cfg tc = {r->c->topk, r->c->alpha, r->c->beta};
     struct cpose_tal_image im = {A, nc, r->score + (size_t)b * A * nc, r->box_px + (size_t)b * A * 4, r->anc_px,
                                  n, r->gt_px + (size_t)s0 * 4, r->gt_lab + s0, r->gt_valid + s0};
-    (void)t;
     cpose_tal_assign(&tc, &im, scratch, r->tgt + (size_t)b * A, r->fg + (size_t)b * A, r->tsc + (size_t)b * A);
 }
 
@@ -164,7 +214,8 @@ struct loss_sums {
 
 /* Pass 2 for image b: the loss terms and, with gradients, d(total)/d(inputs) of this image. */
 static void image_loss(const struct loss_run *r, const struct cpose_pose_targets *t, int b, const double gs[5],
-                       float *const *grad_feats, float *grad_kpt, struct loss_sums *out)
+                       float *const *grad_feats, float *grad_kpt, struct cpose_pose_assignment *fz,
+                       struct loss_sums *out)
 {
     const int A = r->A, R = r->R, nc = r->c->nc, K = r->K, kd = r->kdim;
     const int *tgt = r->tgt + (size_t)b * A;
@@ -173,7 +224,6 @@ static void image_loss(const struct loss_run *r, const struct cpose_pose_targets
     const int s0 = r->img_start[b];
     const int want_f = grad_feats != NULL, want_k = grad_kpt != NULL;
     double s_box = 0, s_pose = 0, s_kobj = 0, s_cls = 0, s_dfl = 0;
-    double prob[MAX_REG], gdfl[MAX_REG];
 
     if (want_f)
         for (int l = 0; l < r->nl; l++)
@@ -200,11 +250,18 @@ static void image_loss(const struct loss_run *r, const struct cpose_pose_targets
         const float st = r->stride_a[a];
         const float *gp = r->gt_px + (size_t)(s0 + tgt[a]) * 4;
         float tb[4] = {gp[0] / st, gp[1] / st, gp[2] / st, gp[3] / st};
-        const double *d = r->dist + ((size_t)b * A + a) * 4;
+        double d[4], prob4[4][MAX_REG], gdfl[MAX_REG];
+        for (int s = 0; s < 4; s++)
+            d[s] = R > 1 ? cpose_dfl_expect(f + (size_t)s * R * hw, hw, R, prob4[s]) : f[(size_t)s * hw];
         double ax = r->anc[2 * a], ay = r->anc[2 * a + 1];
         double pb[4] = {ax - d[0], ay - d[1], ax + d[2], ay + d[3]};
         double tbd[4] = {tb[0], tb[1], tb[2], tb[3]}, gci[4];
-        double ciou = cpose_ciou_f64(pb, tbd, gci);
+        double alpha = -1, *ap = NULL;
+        if (fz && fz->ciou_alpha) {
+            ap = fz->ciou_alpha + (size_t)b * A + a;
+            if (fz->mode == CPOSE_ASSIGN_RECORD) *ap = -1;
+        }
+        double ciou = cpose_ciou_f64(pb, tbd, gci, ap ? ap : &alpha);
         s_box += (1.0 - ciou) * w;
         /* d(box)/d(l, t, r, b): x1 = ax − l, y1 = ay − t, x2 = ax + r, y2 = ay + b; d(1 − ciou) = −d ciou */
         double gdist[4] = {gci[0] * gs[0] * w, gci[1] * gs[0] * w, -gci[2] * gs[0] * w, -gci[3] * gs[0] * w};
@@ -216,7 +273,7 @@ static void image_loss(const struct loss_run *r, const struct cpose_pose_targets
             const float *zs = f + (size_t)s * R * hw;
             float *gz = gf ? gf + (size_t)s * R * hw : NULL;
             if (R > 1) {
-                double e = cpose_dfl_expect(zs, hw, R, prob);
+                const double *prob = prob4[s], e = d[s];
                 float td = tgt_d[s] < 0 ? 0 : (tgt_d[s] > hi ? hi : tgt_d[s]);
                 double ls = cpose_dfl_side(zs, hw, R, prob, td, gz ? gdfl : NULL);
                 s_dfl += ls / 4.0 * w;
@@ -272,9 +329,10 @@ static void batch_targets(struct loss_run *r, const struct cpose_pose_targets *t
     cpose_free(fill);
 }
 
-int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
-                    const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
-                    float items[5], float *total, float *const *grad_feats, float *grad_kpt)
+int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
+                         const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
+                         double items[5], double *total, float *const *grad_feats, float *grad_kpt,
+                         struct cpose_pose_assignment *fz)
 {
     int rc = check_args(c, B, nl, feats, H, W, strides, kpt, t);
     if (rc) return rc;
@@ -317,7 +375,6 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                 r.lvl[a] = (unsigned char)l;
             }
     size_t BA = (size_t)B * A;
-    r.dist = cpose_malloc(sizeof(double) * 4 * BA);
     r.box_px = cpose_malloc(sizeof(float) * 4 * BA);
     r.score = cpose_malloc(sizeof(float) * c->nc * BA);
     r.tgt = cpose_malloc(sizeof(int) * BA);
@@ -336,10 +393,18 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
 
     int nth = omp_get_max_threads();
     if (nth > B) nth = B;
+    /* a batch of 8 at 320 takes ~2 ms on one core: below ~32k anchors the fork and barriers cost more
+     * than they save (and much more on a loaded machine) */
+    if (BA < 32768) nth = 1;
     size_t sb = cpose_tal_scratch_bytes(n_max, A, c->topk);
     char *scratch = cpose_malloc(sb * nth);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int b = 0; b < B; b++) decode_and_assign(&r, t, b, scratch + sb * omp_get_thread_num());
+    for (int b = 0; b < B; b++) decode_and_assign(&r, b, scratch + sb * omp_get_thread_num(), fz);
+    if (fz && fz->mode == CPOSE_ASSIGN_RECORD) {
+        memcpy(fz->target_gt, r.tgt, sizeof(int) * BA);
+        memcpy(fz->fg, r.fg, BA);
+        memcpy(fz->score, r.tsc, sizeof(float) * BA);
+    }
 
     /* target_scores_sum = max(Σ target scores, 1) and the number of foreground anchors */
     double tss = 0;
@@ -356,7 +421,7 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                     B * (double)c->gain_dfl / tss};
     struct loss_sums *sums = cpose_calloc((size_t)B, sizeof *sums);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-    for (int b = 0; b < B; b++) image_loss(&r, t, b, gs, grad_feats, grad_kpt, &sums[b]);
+    for (int b = 0; b < B; b++) image_loss(&r, t, b, gs, grad_feats, grad_kpt, fz, &sums[b]);
 
     double tot[5] = {0};
     for (int b = 0; b < B; b++)
@@ -366,10 +431,10 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                     r.R > 1 ? c->gain_dfl * tot[4] / tss : 0};
     double sum = 0;
     for (int k = 0; k < 5; k++) {
-        if (items) items[k] = (float)it[k];
+        if (items) items[k] = it[k];
         sum += it[k];
     }
-    if (total) *total = (float)(sum * B);
+    if (total) *total = sum * B;
 
     cpose_free(sums);
     cpose_free(scratch);
@@ -377,7 +442,6 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
     cpose_free(r.anc_px);
     cpose_free(r.stride_a);
     cpose_free(r.lvl);
-    cpose_free(r.dist);
     cpose_free(r.box_px);
     cpose_free(r.score);
     cpose_free(r.tgt);
@@ -388,5 +452,18 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
     cpose_free(r.gt_px);
     cpose_free(r.gt_lab);
     cpose_free(r.gt_valid);
+    return CPOSE_OK;
+}
+
+int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
+                    const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
+                    float items[5], float *total, float *const *grad_feats, float *grad_kpt)
+{
+    double it[5], tot;
+    int rc = cpose_pose_loss_eval(c, B, nl, feats, H, W, strides, kpt, t, it, &tot, grad_feats, grad_kpt, NULL);
+    if (rc) return rc;
+    if (items)
+        for (int k = 0; k < 5; k++) items[k] = (float)it[k];
+    if (total) *total = (float)tot;
     return CPOSE_OK;
 }
