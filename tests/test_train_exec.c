@@ -102,10 +102,10 @@ static void test_backward_numeric(void)
         }
     }
     printf("backward vs central differences: %d parameter values checked, gradient norm %.4f\n", checked, norm1);
-    /* groups: biases 0, BN weights 1, conv weights 2 */
+    /* groups: biases 0, conv weights 1, BN weights 2 */
     for (int j = 0; j < np; j++) {
         const char *leaf = strrchr(tab[j].name, '.');
-        int want = !strcmp(leaf, ".bias") ? 0 : strstr(tab[j].name, ".bn.") ? 1 : 2;
+        int want = !strcmp(leaf, ".bias") ? 0 : strstr(tab[j].name, ".bn.") ? 2 : 1;
         CHECK_MSG(tab[j].group == want, "%s in group %d", tab[j].name, tab[j].group);
     }
     /* accumulation: a second backward with accumulate=1 doubles the gradients */

@@ -21,4 +21,8 @@ CPOSE_API int cpose_cli_fail(const char *mode);
 /* Sets the OpenMP/engine thread count from threads= (None keeps the default). */
 CPOSE_API void cpose_cli_apply_threads(const struct cpose_args *a);
 
+/* `cpose benchmark backward=True`: times full training steps of m (core/cli/bench_train.c). */
+struct cpose_model;
+CPOSE_API int cpose_cli_benchmark_train(const struct cpose_args *a, struct cpose_model *m);
+
 #endif

@@ -70,7 +70,7 @@ int cpose_train_exec_new(struct cpose_model *m, struct cpose_train_exec **out)
         if (p->kind != CPOSE_PARAM_WEIGHT && p->kind != CPOSE_PARAM_BIAS) continue;
         ex->params[k] = (struct cpose_train_param){.name = p->name, .data = p->data, .grad = ex->grad_mem + off,
                                                    .n = (size_t)p->numel,
-                                                   .group = p->kind == CPOSE_PARAM_BIAS ? 0 : is_norm_weight(p->name) ? 1 : 2};
+                                                   .group = p->kind == CPOSE_PARAM_BIAS ? 0 : is_norm_weight(p->name) ? 2 : 1};
         off += p->numel, k++;
     }
     /* point the nodes' gradient slots at the table */
@@ -245,6 +245,44 @@ static int plan(struct cpose_train_exec *ex, int64_t B, int64_t H, int64_t W)
 
 size_t cpose_train_exec_arena_bytes(const struct cpose_train_exec *ex) { return ex->arena_bytes; }
 
+/* Copies 4-D tensor t to or from a plain buffer where (n, c, pixel q) is at n·istride + c·cstride + q
+ * (to_plain 1: t → buf; 0: buf → t, t's padding channels zeroed). One parallel region. */
+static void plain_copy(struct cpose_tensor *t, float *buf, int64_t istride, int64_t cstride, int to_plain)
+{
+    int64_t N = t->dims[0], C = t->dims[1], HW = t->dims[2] * t->dims[3];
+    int64_t b = cpose_layout_block(t->layout);
+    if (b) {
+        int64_t CB = cpose_tensor_cpad(t) / b;
+#pragma omp parallel for schedule(static)
+        for (int64_t j = 0; j < N * CB; j++) {
+            int64_t n = j / CB, cb = j % CB;
+            float *blk = t->data + j * HW * b;
+            for (int64_t v = 0; v < b; v++) {
+                int64_t c = cb * b + v;
+                float *pl = buf + n * istride + c * cstride;
+                if (c >= C) {
+                    if (!to_plain)
+                        for (int64_t q = 0; q < HW; q++) blk[q * b + v] = 0;
+                } else if (to_plain) {
+                    for (int64_t q = 0; q < HW; q++) pl[q] = blk[q * b + v];
+                } else {
+                    for (int64_t q = 0; q < HW; q++) blk[q * b + v] = pl[q];
+                }
+            }
+        }
+        return;
+    }
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t q = 0; q < HW; q++) {
+                float *e = &t->data[cpose_tensor_off(t, n, c, q / t->dims[3], q % t->dims[3])];
+                float *p = &buf[n * istride + c * cstride + q];
+                if (to_plain) *p = *e;
+                else *e = *p;
+            }
+}
+
 /* ---- forward ---- */
 
 int cpose_train_exec_forward(struct cpose_train_exec *ex, const float *img, int64_t B, int64_t H, int64_t W)
@@ -271,14 +309,10 @@ int cpose_train_exec_forward(struct cpose_train_exec *ex, const float *img, int6
     double t0 = cpose_now();
     int64_t a0 = 0;
     for (int l = 0; l < ex->nl; l++) {
-        cpose_tensor_to_nchw(&ex->t[ex->m->level_node[l]], ex->feat[l]);
-        const struct cpose_tensor *t = &ex->t[ex->m->kpt_node[l]];
-        int64_t HW = t->dims[2] * t->dims[3], Wl = t->dims[3], K = ex->K, A = ex->A;
-#pragma omp parallel for collapse(2) schedule(static)
-        for (int64_t b = 0; b < B; b++)
-            for (int64_t c = 0; c < K; c++)
-                for (int64_t q = 0; q < HW; q++)
-                    ex->kpt[(b * K + c) * A + a0 + q] = t->data[cpose_tensor_off(t, b, c, q / Wl, q % Wl)];
+        struct cpose_tensor *f = &ex->t[ex->m->level_node[l]], *k = &ex->t[ex->m->kpt_node[l]];
+        int64_t HW = f->dims[2] * f->dims[3];
+        plain_copy(f, ex->feat[l], f->dims[1] * HW, HW, 1);
+        plain_copy(k, ex->kpt + a0, (int64_t)ex->K * ex->A, ex->A, 1);
         a0 += HW;
     }
     ex->loss_io_ms += (cpose_now() - t0) * 1e3;
@@ -304,22 +338,12 @@ int cpose_train_exec_backward(struct cpose_train_exec *ex, int accumulate)
     if (!ex->steps) return cpose_err(CPOSE_EINVAL, "train: backward before any forward");
     double t0 = cpose_now();
     memset(ex->written, 0, ex->n);
-    int64_t a0 = 0, B = ex->B;
+    int64_t a0 = 0;
     for (int l = 0; l < ex->nl; l++) {
-        struct cpose_tensor *t = &ex->gt[ex->m->level_node[l]];
-        int64_t C = t->dims[1], Hl = t->dims[2], Wl = t->dims[3], HW = Hl * Wl, K = ex->K, A = ex->A;
-        const float *gf = ex->gfeat[l];
-        memset(t->data, 0, cpose_tensor_size(t) * sizeof(float));
-#pragma omp parallel for collapse(2) schedule(static)
-        for (int64_t b = 0; b < B; b++)
-            for (int64_t c = 0; c < C; c++)
-                for (int64_t q = 0; q < HW; q++) t->data[cpose_tensor_off(t, b, c, q / Wl, q % Wl)] = gf[(b * C + c) * HW + q];
-        struct cpose_tensor *k = &ex->gt[ex->m->kpt_node[l]];
-        memset(k->data, 0, cpose_tensor_size(k) * sizeof(float));
-#pragma omp parallel for collapse(2) schedule(static)
-        for (int64_t b = 0; b < B; b++)
-            for (int64_t c = 0; c < K; c++)
-                for (int64_t q = 0; q < HW; q++) k->data[cpose_tensor_off(k, b, c, q / Wl, q % Wl)] = ex->gkpt[(b * K + c) * A + a0 + q];
+        struct cpose_tensor *f = &ex->gt[ex->m->level_node[l]], *k = &ex->gt[ex->m->kpt_node[l]];
+        int64_t HW = f->dims[2] * f->dims[3];
+        plain_copy(f, ex->gfeat[l], f->dims[1] * HW, HW, 0);
+        plain_copy(k, ex->gkpt + a0, (int64_t)ex->K * ex->A, ex->A, 0);
         a0 += HW;
         ex->written[ex->m->level_node[l]] = ex->written[ex->m->kpt_node[l]] = 1;
     }

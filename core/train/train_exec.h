@@ -24,7 +24,8 @@
 #include "core/nn/model.h"
 
 /* One trainable parameter: its state_dict name, values and gradient (n floats each), and its
- * optimizer group: 0 biases, 1 norm (batchnorm) weights, 2 other (conv) weights. */
+ * optimizer group (enum cpose_param_group's numbers): 0 biases, 1 conv weights, 2 norm (batchnorm)
+ * weights. cpose_train_exec_table (train_table.h) turns it into the optimizer's table. */
 struct cpose_train_param {
     const char *name;
     float *data, *grad;

@@ -31,21 +31,28 @@ static void channel_sums(const struct cpose_tensor *x, const struct cpose_tensor
         for (int64_t c = 0; c < Cp; c++) l1[c] = l2[c] = 0;
 #pragma omp for schedule(static)
         for (int64_t g = 0; g < pl.G; g++) {
-            int64_t c0 = (g % pl.CB) * pl.V;
-            const float *xp = x->data + g * pl.P * pl.V;
-            if (!y) {  /* Σ x, Σ x² */
-                for (int64_t q = 0; q < pl.P; q++)
-                    for (int64_t v = 0; v < pl.V; v++) {
-                        double a = xp[q * pl.V + v];
-                        l1[c0 + v] += a, l2[c0 + v] += a * a;
-                    }
-            } else {  /* Σ dy, Σ dy·x̂ (y holds dy) */
-                const float *gp = y->data + g * pl.P * pl.V;
-                for (int64_t q = 0; q < pl.P; q++)
-                    for (int64_t v = 0; v < pl.V; v++) {
-                        double d = gp[q * pl.V + v], xh = (xp[q * pl.V + v] - mean[c0 + v]) * invstd[c0 + v];
-                        l1[c0 + v] += d, l2[c0 + v] += d * xh;
-                    }
+            int64_t c0 = (g % pl.CB) * pl.V, V = pl.V;
+            const float *xp = x->data + g * pl.P * V, *gp = y ? y->data + g * pl.P * V : NULL;
+            float f1[V], f2[V], m[V], r[V];
+            for (int64_t v = 0; v < V; v++) m[v] = mean ? (float)mean[c0 + v] : 0, r[v] = invstd ? (float)invstd[c0 + v] : 0;
+            /* float partial sums over runs of 64 pixels, added up in double */
+            for (int64_t q0 = 0; q0 < pl.P; q0 += 64) {
+                int64_t q1 = q0 + 64 < pl.P ? q0 + 64 : pl.P;
+                for (int64_t v = 0; v < V; v++) f1[v] = f2[v] = 0;
+                if (!gp) {  /* Σ x, Σ x² */
+                    for (int64_t q = q0; q < q1; q++)
+                        for (int64_t v = 0; v < V; v++) {
+                            float a = xp[q * V + v];
+                            f1[v] += a, f2[v] += a * a;
+                        }
+                } else {  /* Σ dy, Σ dy·x̂ (y holds dy) */
+                    for (int64_t q = q0; q < q1; q++)
+                        for (int64_t v = 0; v < V; v++) {
+                            float d = gp[q * V + v];
+                            f1[v] += d, f2[v] += d * ((xp[q * V + v] - m[v]) * r[v]);
+                        }
+                }
+                for (int64_t v = 0; v < V; v++) l1[c0 + v] += f1[v], l2[c0 + v] += f2[v];
             }
         }
 #pragma omp critical

@@ -8,6 +8,8 @@
 
 #include "core/nn/graph.h"
 
+#include <string.h>
+
 struct cpose_planes {
     int64_t G, CB, P, V;
 };
@@ -56,10 +58,18 @@ static inline void cpose_channel_copy(const struct cpose_tensor *src, int64_t s0
         for (int64_t n = 0; n < N; n++)
             cpose_grad_store(dst->data + (n * Cd + d0) * HW, src->data + (n * Cs + s0) * HW, len * HW, acc);
     } else if (s0 % b == 0 && d0 % b == 0 && (len % b == 0 || (s0 + len == Cs && d0 + len == Cd))) {
-        int64_t cbs = cpose_tensor_cpad(src) / b, cbd = cpose_tensor_cpad(dst) / b, nb = (len + b - 1) / b;
-        for (int64_t n = 0; n < N; n++)
-            cpose_grad_store(dst->data + (n * cbd + d0 / b) * HW * b, src->data + (n * cbs + s0 / b) * HW * b,
-                             nb * HW * b, acc);
+        /* one parallel region over (image, block): each a dense run of H·W·b floats */
+        int64_t cbs = cpose_tensor_cpad(src) / b, cbd = cpose_tensor_cpad(dst) / b, nb = (len + b - 1) / b, run = HW * b;
+#pragma omp parallel for schedule(static) if (N * nb * run >= CPOSE_PAR_MIN)
+        for (int64_t j = 0; j < N * nb; j++) {
+            int64_t n = j / nb, k = j % nb;
+            float *d = dst->data + (n * cbd + d0 / b + k) * run;
+            const float *s = src->data + (n * cbs + s0 / b + k) * run;
+            if (acc)
+                for (int64_t i = 0; i < run; i++) d[i] += s[i];
+            else
+                memcpy(d, s, run * sizeof(float));
+        }
     } else {
 #pragma omp parallel for collapse(2) schedule(static) if (N * len * HW >= CPOSE_PAR_MIN)
         for (int64_t n = 0; n < N; n++)
