@@ -331,8 +331,10 @@ static int bwd_build(struct cpose_conv2d_params *p, const struct cpose_tensor *i
         DNNL_TRY(dnnl_memory_create(&b->gin, &gin_md, g_engine, DNNL_MEMORY_NONE));
         b->gin_floats = (size_t)cpose_tensor_size(gin);
     }
-    DNNL_TRY(dnnl_dilated_convolution_backward_weights_desc_init(&wdsc, dnnl_convolution_direct, &src_md, &w_any,
-                                                                 p->bias ? &b_md : NULL, &dst_md, strides, dil, pad, pad));
+    /* the bias gradient is a plain channel sum of diff_dst, done here (oneDNN's fused reduction was
+     * the slowest part of the small head convs' backward) */
+    DNNL_TRY(dnnl_dilated_convolution_backward_weights_desc_init(&wdsc, dnnl_convolution_direct, &src_md, &w_any, NULL,
+                                                                 &dst_md, strides, dil, pad, pad));
     DNNL_TRY(dnnl_primitive_desc_create(&wpd, &wdsc, NULL, g_engine, fpd));
     impl_name(wpd, b->impl_w, sizeof b->impl_w, "weight", p);
     const dnnl_memory_desc_t *dwq = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
@@ -340,10 +342,7 @@ static int bwd_build(struct cpose_conv2d_params *p, const struct cpose_tensor *i
     DNNL_TRY(dnnl_memory_create(&b->dw, dwq, g_engine, b->dwbuf));
     DNNL_TRY(dnnl_memory_create(&b->dwplain, &w_md, g_engine, DNNL_MEMORY_NONE));
     if ((rc = make_reorder(dwq, &w_md, 0, &b->dw_store)) || (rc = make_reorder(dwq, &w_md, 1, &b->dw_add))) goto fail;
-    if (p->bias) {
-        b->dbias = cpose_malloc(p->cout * sizeof(float));
-        DNNL_TRY(dnnl_memory_create(&b->db, &b_md, g_engine, b->dbias));
-    }
+    if (p->bias) b->dbias = cpose_malloc(p->cout * sizeof(float));
     DNNL_TRY(dnnl_primitive_create(&b->bwd_w, wpd));
     DNNL_TRY(dnnl_memory_create(&b->src, &src_md, g_engine, DNNL_MEMORY_NONE));
     DNNL_TRY(dnnl_memory_create(&b->gout, &dst_md, g_engine, DNNL_MEMORY_NONE));
@@ -355,6 +354,32 @@ fail:
     if (wpd) dnnl_primitive_desc_destroy(wpd);
     cpose_conv_bwd_free(b);
     return rc;
+}
+
+/* sums[c] = Σ over images and pixels of t's channel c (double accumulation, one thread: small). */
+static void channel_sum(const struct cpose_tensor *t, float *sums)
+{
+    int64_t N = t->dims[0], C = t->dims[1], HW = t->dims[2] * t->dims[3], b = cpose_layout_block(t->layout);
+    double acc[C];
+    for (int64_t c = 0; c < C; c++) acc[c] = 0;
+    if (b) {
+        int64_t CB = cpose_tensor_cpad(t) / b;
+        for (int64_t j = 0; j < N * CB; j++) {
+            const float *blk = t->data + j * HW * b;
+            int64_t c0 = (j % CB) * b;
+            float part[b];
+            for (int64_t v = 0; v < b; v++) part[v] = 0;
+            for (int64_t q = 0; q < HW; q++)
+                for (int64_t v = 0; v < b; v++) part[v] += blk[q * b + v];
+            for (int64_t v = 0; v < b && c0 + v < C; v++) acc[c0 + v] += part[v];
+        }
+    } else {
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t q = 0; q < HW; q++)
+                    acc[c] += t->data[cpose_tensor_off(t, n, c, q / t->dims[3], q % t->dims[3])];
+    }
+    for (int64_t c = 0; c < C; c++) sums[c] = (float)acc[c];
 }
 
 const char *cpose_conv_bwd_impl(const struct cpose_conv_bwd *b, int weights) { return !b ? "" : weights ? b->impl_w : b->impl_data; }
@@ -403,17 +428,17 @@ int cpose_conv_kernel_backward(struct cpose_conv2d_params *p, const struct cpose
     if (p->grad_w || p->grad_b) {
         DNNL_TRY(dnnl_memory_set_data_handle(b->src, in->data));
         dnnl_exec_arg_t wargs[4] = {{DNNL_ARG_SRC, b->src}, {DNNL_ARG_DIFF_DST, b->gout}, {DNNL_ARG_DIFF_WEIGHTS, b->dw}};
-        int na = 3;
-        if (b->db) wargs[na++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_BIAS, b->db};
-        DNNL_TRY(dnnl_primitive_execute(b->bwd_w, g_stream, na, wargs));
+        DNNL_TRY(dnnl_primitive_execute(b->bwd_w, g_stream, 3, wargs));
         if (p->grad_w) {
             DNNL_TRY(dnnl_memory_set_data_handle(b->dwplain, p->grad_w));
             dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, b->dw}, {DNNL_ARG_TO, b->dwplain}};
             DNNL_TRY(dnnl_primitive_execute(param_accum ? b->dw_add : b->dw_store, g_stream, 2, rargs));
         }
         DNNL_TRY(dnnl_stream_wait(g_stream));
-        if (p->grad_b && b->db)
+        if (p->grad_b && b->dbias) {
+            channel_sum(gout, b->dbias);
             for (int o = 0; o < p->cout; o++) p->grad_b[o] = param_accum ? p->grad_b[o] + b->dbias[o] : b->dbias[o];
+        }
     }
 fail:
     return rc;

@@ -31,6 +31,7 @@ struct cpose_train_exec {
     size_t grad_n;
     int profile;
     double fwd_ms[CPOSE_OP_COUNT], bwd_ms[CPOSE_OP_COUNT], loss_io_ms;
+    double *node_fwd, *node_bwd;  /* CPOSE_PROFILE=layers: per node */
     int64_t steps;
 };
 
@@ -56,6 +57,7 @@ int cpose_train_exec_new(struct cpose_model *m, struct cpose_train_exec **out)
     for (int l = 0; l < ex->nl; l++) ex->is_out[m->level_node[l]] = ex->is_out[m->kpt_node[l]] = 1;
     const char *prof = getenv("CPOSE_PROFILE");
     ex->profile = prof && *prof && strcmp(prof, "0");
+    ex->node_fwd = cpose_calloc(ex->n, sizeof(double)), ex->node_bwd = cpose_calloc(ex->n, sizeof(double));
     /* the parameter table: every trainable parameter, gradients in one block */
     for (size_t i = 0; i < m->params.len; i++) {
         struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, i);
@@ -110,6 +112,19 @@ void cpose_train_exec_free(struct cpose_train_exec *ex)
                     ex->bwd_ms[i] / ex->steps);
             tf += ex->fwd_ms[i], tb += ex->bwd_ms[i];
         }
+        if (!strcmp(getenv("CPOSE_PROFILE"), "layers"))
+            for (int i = 1; i < ex->n; i++) {
+                const struct cpose_node *nd = cpose_graph_node(ex->g, i);
+                if (i == ex->head || nd->op != CPOSE_OP_conv2d) continue;
+                const struct cpose_conv2d_params *c = nd->params;
+                char sh[96];
+                double gf = 2.0 * cpose_tensor_numel(&ex->t[i]) * c->cin * c->k * c->k * 1e-9;
+                fprintf(stderr, "  %3d %-26s %-20s k%d s%d %4d→%-4d fwd %7.2f ms %5.0f GF/s (%s)  bwd %7.2f ms %5.0f GF/s (%s | %s)\n",
+                        i, nd->name, cpose_shape_str(ex->t[i].dims, 4, sh, sizeof sh), c->k, c->stride, c->cin, c->cout,
+                        ex->node_fwd[i] / ex->steps, gf / (ex->node_fwd[i] / ex->steps * 1e-3), cpose_conv_kernel_impl(c->kern),
+                        ex->node_bwd[i] / ex->steps, 2 * gf / (ex->node_bwd[i] / ex->steps * 1e-3),
+                        cpose_conv_bwd_impl(c->bwd, 0), cpose_conv_bwd_impl(c->bwd, 1));
+            }
         fprintf(stderr, "  %-10s %9.2f %9.2f\n  head I/O (layout conversions for the loss) %.2f\n", "total",
                 tf / ex->steps, tb / ex->steps, ex->loss_io_ms / ex->steps);
     }
@@ -128,6 +143,7 @@ void cpose_train_exec_free(struct cpose_train_exec *ex)
     for (int l = 0; l < 4; l++) cpose_free(ex->feat[l]), cpose_free(ex->gfeat[l]);
     cpose_free(ex->kpt), cpose_free(ex->gkpt);
     cpose_free(ex->t), cpose_free(ex->gt), cpose_free(ex->off_f), cpose_free(ex->off_g);
+    cpose_free(ex->node_fwd), cpose_free(ex->node_bwd);
     cpose_free(ex->is_out), cpose_free(ex->written), cpose_free(ex->params), cpose_free(ex->grad_mem);
     cpose_free(ex);
 }
@@ -304,7 +320,10 @@ int cpose_train_exec_forward(struct cpose_train_exec *ex, const float *img, int6
         double t0 = ex->profile ? cpose_now() : 0;
         if ((rc = d->forward(&ctx, in, nd->n_in, &ex->t[i], nd->params)) != CPOSE_OK)
             return cpose_err_context(rc, "train forward: node %d (%s %s)", i, d->name, nd->name);
-        if (ex->profile) ex->fwd_ms[nd->op] += (cpose_now() - t0) * 1e3;
+        if (ex->profile) {
+            double ms = (cpose_now() - t0) * 1e3;
+            ex->fwd_ms[nd->op] += ms, ex->node_fwd[i] += ms;
+        }
     }
     double t0 = cpose_now();
     int64_t a0 = 0;
@@ -366,7 +385,10 @@ int cpose_train_exec_backward(struct cpose_train_exec *ex, int accumulate)
         double t1 = ex->profile ? cpose_now() : 0;
         if ((rc = d->backward(&ctx, in, nd->n_in, &ex->t[j], &ex->gt[j], gin, nd->params)) != CPOSE_OK)
             return cpose_err_context(rc, "train backward: node %d (%s %s)", j, d->name, nd->name);
-        if (ex->profile) ex->bwd_ms[nd->op] += (cpose_now() - t1) * 1e3;
+        if (ex->profile) {
+            double ms = (cpose_now() - t1) * 1e3;
+            ex->bwd_ms[nd->op] += ms, ex->node_bwd[j] += ms;
+        }
     }
     return CPOSE_OK;
 }
