@@ -12,11 +12,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
+#include <limits.h>
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/yaml_doc.h"
 
 void cpose_strv_free(char **v, size_t n)
 {
@@ -104,27 +105,16 @@ struct yctx {
     const char *file;
 };
 
-static int yline(yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
-
-static const char *yscalar(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
 static int yerr(struct yctx *y, yaml_node_t *n, const char *key, const char *what)
 {
-    return cpose_err(CPOSE_EINVAL, "%s:%d: key '%s' %s", y->file, yline(n), key, what);
+    return cpose_err(CPOSE_EINVAL, "%s:%d: key '%s' %s", y->file, cpose_yaml_line(n), key, what);
 }
 
 static int yint(struct yctx *y, yaml_node_t *n, const char *key, long *out)
 {
-    const char *s = yscalar(n);
-    char *end;
-    if (!s) return yerr(y, n, key, "must be an integer");
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno) return yerr(y, n, key, "must be an integer");
-    *out = v;
+    int64_t v;
+    if (!cpose_yaml_int(n, &v) || v < LONG_MIN || v > LONG_MAX) return yerr(y, n, key, "must be an integer");
+    *out = (long)v;
     return CPOSE_OK;
 }
 
@@ -134,23 +124,23 @@ static int ystrings(struct yctx *y, yaml_node_t *n, const char *key, char ***out
     *out = NULL;
     *count = 0;
     if (n->type == YAML_SCALAR_NODE) {
-        if (!*yscalar(n) || strcmp(yscalar(n), "null") == 0 || strcmp(yscalar(n), "~") == 0) return CPOSE_OK;
+        if (!*cpose_yaml_scalar(n) || strcmp(cpose_yaml_scalar(n), "null") == 0 || strcmp(cpose_yaml_scalar(n), "~") == 0) return CPOSE_OK;
         *out = cpose_malloc(sizeof(char *));
-        (*out)[0] = cpose_strdup(yscalar(n));
+        (*out)[0] = cpose_strdup(cpose_yaml_scalar(n));
         *count = 1;
         return CPOSE_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE) return yerr(y, n, key, "must be a path or a list of paths");
-    int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    int len = cpose_yaml_seq_len(n);
     *out = cpose_calloc((size_t)len + 1, sizeof(char *));
     for (int i = 0; i < len; i++) {
-        yaml_node_t *it = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
-        if (!yscalar(it)) {
+        yaml_node_t *it = cpose_yaml_seq_at(y->doc, n, i);
+        if (!cpose_yaml_scalar(it)) {
             cpose_strv_free(*out, (size_t)i);
             *out = NULL;
             return yerr(y, it, key, "must be a list of strings");
         }
-        (*out)[i] = cpose_strdup(yscalar(it));
+        (*out)[i] = cpose_strdup(cpose_yaml_scalar(it));
         *count = i + 1;
     }
     return CPOSE_OK;
@@ -159,12 +149,12 @@ static int ystrings(struct yctx *y, yaml_node_t *n, const char *key, char ***out
 static int yint_list(struct yctx *y, yaml_node_t *n, const char *key, int **out, int *count)
 {
     if (n->type != YAML_SEQUENCE_NODE) return yerr(y, n, key, "must be a list of integers");
-    int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+    int len = cpose_yaml_seq_len(n);
     *out = cpose_calloc((size_t)len + 1, sizeof(int));
     *count = len;
     for (int i = 0; i < len; i++) {
         long v = 0;
-        int rc = yint(y, yaml_document_get_node(y->doc, n->data.sequence.items.start[i]), key, &v);
+        int rc = yint(y, cpose_yaml_seq_at(y->doc, n, i), key, &v);
         if (rc) return rc;
         (*out)[i] = (int)v;
     }
@@ -174,10 +164,10 @@ static int yint_list(struct yctx *y, yaml_node_t *n, const char *key, int **out,
 static int parse_names(struct yctx *y, yaml_node_t *n, struct cpose_dataset *d)
 {
     if (n->type == YAML_SEQUENCE_NODE) {
-        int len = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+        int len = cpose_yaml_seq_len(n);
         d->names = cpose_calloc((size_t)len + 1, sizeof(char *));
         for (int i = 0; i < len; i++) {
-            const char *s = yscalar(yaml_document_get_node(y->doc, n->data.sequence.items.start[i]));
+            const char *s = cpose_yaml_scalar(cpose_yaml_seq_at(y->doc, n, i));
             if (!s) return yerr(y, n, "names", "must list strings");
             d->names[i] = cpose_strdup(s);
             d->nc = i + 1;
@@ -187,7 +177,7 @@ static int parse_names(struct yctx *y, yaml_node_t *n, struct cpose_dataset *d)
     if (n->type != YAML_MAPPING_NODE) return yerr(y, n, "names", "must be a list or an {id: name} map");
     long max_id = -1;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        long id;
+        long id = 0;
         int rc = yint(y, yaml_document_get_node(y->doc, p->key), "names", &id);
         if (rc) return rc;
         if (id < 0 || id > 100000) return yerr(y, n, "names", "has a class id outside 0..100000");
@@ -198,7 +188,7 @@ static int parse_names(struct yctx *y, yaml_node_t *n, struct cpose_dataset *d)
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         long id = 0;
         yint(y, yaml_document_get_node(y->doc, p->key), "names", &id);
-        const char *s = yscalar(yaml_document_get_node(y->doc, p->value));
+        const char *s = cpose_yaml_scalar(yaml_document_get_node(y->doc, p->value));
         if (!s) return yerr(y, n, "names", "values must be strings");
         cpose_free(d->names[id]);
         d->names[id] = cpose_strdup(s);
@@ -225,12 +215,12 @@ static int parse_download(struct yctx *y, yaml_node_t *n, struct cpose_dataset *
     d->download = cpose_calloc((size_t)len + 1, sizeof(char *));
     d->download_dir = cpose_calloc((size_t)len + 1, sizeof(char *));
     for (int i = 0; i < len; i++) {
-        yaml_node_t *it = n->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(y->doc, n->data.sequence.items.start[i]) : n;
-        const char *url = yscalar(it), *dir = NULL;
+        yaml_node_t *it = n->type == YAML_SEQUENCE_NODE ? cpose_yaml_seq_at(y->doc, n, i) : n;
+        const char *url = cpose_yaml_scalar(it), *dir = NULL;
         if (it->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *p = it->data.mapping.pairs.start; p < it->data.mapping.pairs.top; p++) {
-                const char *k = yscalar(yaml_document_get_node(y->doc, p->key));
-                const char *v = yscalar(yaml_document_get_node(y->doc, p->value));
+                const char *k = cpose_yaml_scalar(yaml_document_get_node(y->doc, p->key));
+                const char *v = cpose_yaml_scalar(yaml_document_get_node(y->doc, p->value));
                 if (k && v && strcmp(k, "url") == 0) url = v;
                 else if (k && v && strcmp(k, "dir") == 0) dir = v;
                 else return yerr(y, it, "download", "items take only 'url' and 'dir'");
@@ -240,7 +230,7 @@ static int parse_download(struct yctx *y, yaml_node_t *n, struct cpose_dataset *
         if (!url_like(url)) {
             cpose_warn("%s:%d: download: entry is not a URL (Ultralytics' Python download scripts are not run by "
                        "cpose); ignored",
-                       y->file, yline(it));
+                       y->file, cpose_yaml_line(it));
             continue;
         }
         int k = d->n_download;
@@ -297,7 +287,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
     }
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(&doc, p->key);
-        const char *ks = yscalar(k);
+        const char *ks = cpose_yaml_scalar(k);
         int found = -1;
         if (ks && strcmp(ks, "validation") == 0) {
             cpose_warn("%s: renaming data YAML 'validation' key to 'val' to match YOLO format.", file);
@@ -308,7 +298,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
         if (found < 0) {
             rc = cpose_err(CPOSE_EINVAL,
                            "%s:%d: unknown key '%s' (known: path, train, val, test, nc, names, kpt_shape, flip_idx, download)",
-                           file, yline(k), ks ? ks : "?");
+                           file, cpose_yaml_line(k), ks ? ks : "?");
             goto fail;
         }
         kn[found] = yaml_document_get_node(&doc, p->value);
@@ -328,7 +318,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
         long nc;
         if ((rc = yint(&y, kn[K_NC], "nc", &nc)) != CPOSE_OK) goto fail;
         if (kn[K_NAMES] && nc != out->nc) {
-            rc = cpose_err(CPOSE_EINVAL, "%s:%d: 'names' length %d and 'nc: %ld' must match", file, yline(kn[K_NC]),
+            rc = cpose_err(CPOSE_EINVAL, "%s:%d: 'names' length %d and 'nc: %ld' must match", file, cpose_yaml_line(kn[K_NC]),
                            out->nc, nc);
             goto fail;
         }
@@ -363,7 +353,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
         }
         if (out->n_flip_idx != K) {
             rc = cpose_err(CPOSE_EINVAL, "%s:%d: flip_idx has %d entries but kpt_shape[0] is %d", file,
-                           yline(kn[K_FLIP]), out->n_flip_idx, K);
+                           cpose_yaml_line(kn[K_FLIP]), out->n_flip_idx, K);
             goto fail;
         }
         char *seen = cpose_calloc((size_t)K, 1);
@@ -371,7 +361,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
             int v = out->flip_idx[i];
             if (v < 0 || v >= K || seen[v])
                 rc = cpose_err(CPOSE_EINVAL, "%s:%d: flip_idx is not a permutation of 0..%d (entry %d is %d)", file,
-                               yline(kn[K_FLIP]), K - 1, i, v);
+                               cpose_yaml_line(kn[K_FLIP]), K - 1, i, v);
             else seen[v] = 1;
         }
         cpose_free(seen);
@@ -381,7 +371,7 @@ int cpose_dataset_load(const char *yaml, struct cpose_dataset *out)
     /* root: 'path', else the YAML's folder; relative roots live under DATASETS_DIR */
     char *abs_yaml = cpose_path_normalize(file);
     out->yaml_path = abs_yaml;
-    const char *pv = kn[K_PATH] ? yscalar(kn[K_PATH]) : NULL;
+    const char *pv = kn[K_PATH] ? cpose_yaml_scalar(kn[K_PATH]) : NULL;
     if (kn[K_PATH] && !pv) {
         rc = yerr(&y, kn[K_PATH], "path", "must be a folder path");
         goto fail;

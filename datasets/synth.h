@@ -24,6 +24,11 @@ struct cpose_synth_opts {
  * The tree is built beside save_dir and renamed into place when complete. */
 CPOSE_API int cpose_synth_generate(const struct cpose_synth_opts *o);
 
+/* The options from the `synth` arguments (save_dir, n_train, n_val, imgsz, seed, exist_ok) with their
+ * defaults (datasets/synth-pose, 64, 16, 320, 0, False). o->save_dir points into a. */
+struct cpose_args;
+CPOSE_API void cpose_synth_opts_from_args(const struct cpose_args *a, struct cpose_synth_opts *o);
+
 /* One figure of an image, as the generator placed it (for tests of the figure model). */
 struct cpose_synth_person {
     double kpt[17][3];     /* x, y in pixels; v: 2 visible, 1 occluded, 0 outside the frame (x = y = 0) */

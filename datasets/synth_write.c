@@ -15,6 +15,7 @@
 #include "core/base/log.h"
 #include "datasets/numfmt.h"
 #include "datasets/synth.h"
+#include "core/base/args.h"
 
 enum { SYNTH_MAX_PERSONS = 6 };
 
@@ -230,4 +231,15 @@ fail:
     cpose_free(trimmed);
     cpose_free(final_abs);
     return rc;
+}
+
+void cpose_synth_opts_from_args(const struct cpose_args *a, struct cpose_synth_opts *o)
+{
+    o->save_dir = cpose_args_str(a, "save_dir");
+    if (!*o->save_dir) o->save_dir = "datasets/synth-pose";
+    o->n_train = (int)cpose_args_int(a, "n_train", 64);
+    o->n_val = (int)cpose_args_int(a, "n_val", 16);
+    o->imgsz = cpose_args_given(a, "imgsz") ? (int)cpose_args_int(a, "imgsz", 320) : 320;
+    o->seed = (uint64_t)cpose_args_int(a, "seed", 0);
+    o->exist_ok = cpose_args_bool(a, "exist_ok");
 }

@@ -14,30 +14,6 @@ const double cpose_coco17_sigmas[17] = {.26 / 10.0, .25 / 10.0, .25 / 10.0, .35 
                                         1.07 / 10.0, .87 / 10.0, .87 / 10.0, .89 / 10.0, .89 / 10.0};
 
 #define NP_SPACING1 2.220446049250313e-16 /* np.spacing(1) */
-#define PW_BLOCK 128
-
-double cpose_np_sum(const double *a, size_t n)
-{
-    if (n < 8) {
-        double res = 0.;
-        for (size_t i = 0; i < n; i++) res += a[i];
-        return res;
-    }
-    if (n <= PW_BLOCK) {
-        double r[8];
-        for (int j = 0; j < 8; j++) r[j] = a[j];
-        size_t i;
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++) r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    size_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return cpose_np_sum(a, n2) + cpose_np_sum(a + n2, n - n2);
-}
-
 /* np.linspace(start, stop, num) element i (endpoint included). */
 static double np_linspace(double start, double stop, int num, int i)
 {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "datasets/coco_json.h"
+#include "eval/np_sum.h"
 #include "core/base/status.h"
 
 enum cpose_iou_type { CPOSE_IOU_BBOX = 0, CPOSE_IOU_KEYPOINTS = 1 };
@@ -96,8 +97,5 @@ CPOSE_API void cpose_cocoeval_print_summary(const struct cpose_cocoeval *e, FILE
  * maxDets index m (as _summarize does: mean over entries > -1; -1 when none). */
 CPOSE_API double cpose_cocoeval_ap_at(const struct cpose_cocoeval *e, int t, int a, int m);
 
-/* numpy's pairwise sum of n doubles (np.add.reduce on a contiguous array) — the summation order
- * pycocotools' and Ultralytics' means use. */
-CPOSE_API double cpose_np_sum(const double *a, size_t n);
 
 #endif

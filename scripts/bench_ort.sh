@@ -5,7 +5,7 @@
 # provider ships in the package), then prints both medians and the ratio cpose / ORT.
 # usage: scripts/bench_ort.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=50] [WARMUP=5] [THREADS=2] [ROUNDS=3]
 # (ORT_ALLOW_SPINNING=0 in the environment stops ORT's threads spinning; cpose sleeps by default:
-# core/omp_policy.c)
+# core/base/omp_policy.c)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CPOSE_BIN=${1:-$here/../build/cpose}

@@ -14,81 +14,65 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 
-LAYERS=(base nn predict datasets eval reports train plugins shell)
+ORDER="base nn predict datasets eval reports train plugins shell"
 
-# layer_of PATH → the layer name of a repository path ("" when the path is in no layer)
-layer_of() {
-  case "$1" in
-    core/base/*) echo base ;;
-    core/nn/*) echo nn ;;
-    core/predict/*) echo predict ;;
-    datasets/bench/*|eval/bench/*|core/bench/*) echo tool ;;
-    datasets/*) echo datasets ;;
-    eval/*) echo eval ;;
-    reports/*) echo reports ;;
-    core/train/*) echo train ;;
-    plugins/*) echo plugins ;;
-    core/cli/*|core/lua/*) echo shell ;;
-    exporters/*) echo exporter ;;
-    tests/*) echo tests ;;
-    *) echo "" ;;
-  esac
+# Every file to check, then every quoted include as "file<TAB>line<TAB>header", go through one awk program.
+files=$(find core datasets eval reports plugins exporters tests -type f \
+          \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.def' \) 2>/dev/null | sort)
+# shellcheck disable=SC2086
+{
+  printf '%s\n' $files | sed 's/^/F\t/'
+  { grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]+"' $files /dev/null || true; } |
+    sed -E 's/^([^:]+):([0-9]+):[^"]*"([^"]+)".*/I\t\1\t\2\t\3/'
+  # tests declare their layer: "/* cpose-layer: NAME */"
+  { grep -HoE 'cpose-layer: *[a-z]+' $(printf '%s\n' $files | grep -E '^tests/test_.*\.c$') /dev/null || true; } |
+    sed -E 's/^([^:]+):cpose-layer: *([a-z]+)$/T\t\1\t\2/'
+} | awk -F'\t' -v order="$ORDER" '
+function layer_of(p) {
+  if (p ~ /^core\/base\//) return "base"
+  if (p ~ /^core\/nn\//) return "nn"
+  if (p ~ /^core\/predict\//) return "predict"
+  if (p ~ /^(datasets|eval|core)\/bench\//) return "tool"
+  if (p ~ /^datasets\//) return "datasets"
+  if (p ~ /^eval\//) return "eval"
+  if (p ~ /^reports\//) return "reports"
+  if (p ~ /^core\/train\//) return "train"
+  if (p ~ /^plugins\//) return "plugins"
+  if (p ~ /^core\/(cli|lua)\//) return "shell"
+  if (p ~ /^exporters\//) return "exporter"
+  if (p ~ /^tests\//) return "tests"
+  return ""
 }
-
-rank_of() {
-  local i
-  for i in "${!LAYERS[@]}"; do [ "${LAYERS[$i]}" = "$1" ] && { echo "$i"; return; }; done
-  echo 99
-}
-
-# generated headers that are not in the tree (build/gen)
-is_generated() { case "$1" in onnx/*) return 0 ;; esac; return 1; }
-
-bad=0 files=0 incs=0
-while IFS= read -r f; do
-  files=$((files + 1))
-  own=$(layer_of "$f")
-  [ -z "$own" ] && continue
-  if [ "$own" = tests ]; then
-    case "$f" in
-      tests/test_*.c)
-        own=$(sed -n 's/.*cpose-layer: *\([a-z]*\).*/\1/p' "$f" | head -1)
-        if [ -z "$own" ]; then
-          echo "$f:1: test declares no layer: add a line /* cpose-layer: NAME */ (one of ${LAYERS[*]})"
-          bad=$((bad + 1)); continue
-        fi ;;
-      *) own=tool ;;
-    esac
-  fi
-  while IFS=: read -r line inc; do
-    incs=$((incs + 1))
-    if is_generated "$inc"; then continue; fi
-    if [ ! -f "$inc" ]; then
-      echo "$f:$line: include \"$inc\" is not a path from the repository root (write it as \"core/base/status.h\", \"datasets/dataset.h\", ...)"
-      bad=$((bad + 1)); continue
-    fi
-    theirs=$(layer_of "$inc")
-    [ "$own" = tool ] && continue
-    if [ "$own" = exporter ]; then
-      case "$inc" in plugins/cpose_plugin.h|exporters/*) continue ;; esac
-      echo "$f:$line: exporter includes $inc (layer $theirs): exporters see only plugins/cpose_plugin.h"
-      bad=$((bad + 1)); continue
-    fi
-    if [ "$theirs" = tests ] || [ "$theirs" = tool ]; then
-      case "$f" in tests/*) continue ;; esac
-      echo "$f:$line: layer $own includes $inc, a test file"
-      bad=$((bad + 1)); continue
-    fi
-    if [ "$(rank_of "$theirs")" -gt "$(rank_of "$own")" ]; then
-      echo "$f:$line: layer $own includes $inc of layer $theirs (above $own; order: ${LAYERS[*]})"
-      bad=$((bad + 1))
-    fi
-  done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]+"' "$f" | sed -E 's/^([0-9]+):[^"]*"([^"]+)".*/\1:\2/')
-done < <(find core datasets eval reports plugins exporters tests -type f \
-           \( -name '*.c' -o -name '*.h' -o -name '*.cpp' -o -name '*.def' \) 2>/dev/null | sort)
-
-if [ "$bad" -gt 0 ]; then
-  echo "check_layers: $bad violation(s) in $files files"
-  exit 1
-fi
-echo "check_layers: $files files, $incs includes, layers ${LAYERS[*]}: no violations"
+function fail(msg) { print msg; bad++ }
+BEGIN { n = split(order, L, " "); for (i = 1; i <= n; i++) rank[L[i]] = i }
+$1 == "F" { exists[$2] = 1; nfiles++; next }
+$1 == "T" { declared[$2] = $3; next }
+$1 == "I" { inc[++ninc] = $2 "\t" $3 "\t" $4; next }
+END {
+  for (f in exists) if (f ~ /^tests\/test_.*\.c$/ && !(f in declared))
+    fail(f ":1: test declares no layer: add a line /* cpose-layer: NAME */ (one of " order ")")
+  for (k = 1; k <= ninc; k++) {
+    split(inc[k], a, "\t"); f = a[1]; line = a[2]; h = a[3]
+    own = layer_of(f)
+    if (own == "") continue
+    if (own == "tests") own = (f ~ /^tests\/test_.*\.c$/) ? declared[f] : "tool"
+    if (own == "") continue
+    if (h ~ /^onnx\//) continue                      # generated protobuf-c headers (build/gen)
+    if (!(h in exists)) { fail(f ":" line ": include \"" h "\" is not a path from the repository root (write it as \"core/base/status.h\", \"datasets/dataset.h\", ...)"); continue }
+    theirs = layer_of(h)
+    if (own == "tool") continue
+    if (own == "exporter") {
+      if (h == "plugins/cpose_plugin.h" || h ~ /^exporters\//) continue
+      fail(f ":" line ": exporter includes " h " (layer " theirs "): exporters see only plugins/cpose_plugin.h"); continue
+    }
+    if (theirs == "tests" || theirs == "tool") {
+      if (f ~ /^tests\//) continue
+      fail(f ":" line ": layer " own " includes " h ", a test file"); continue
+    }
+    if (!(own in rank)) { fail(f ":1: unknown layer \"" own "\" (one of " order ")"); continue }
+    if (rank[theirs] > rank[own])
+      fail(f ":" line ": layer " own " includes " h " of layer " theirs " (above " own "; order: " order ")")
+  }
+  if (bad) { printf "check_layers: %d violation(s) in %d files\n", bad, nfiles; exit 1 }
+  printf "check_layers: %d files, %d includes, layers %s: no violations\n", nfiles, ninc, order
+}'

@@ -1,7 +1,7 @@
 -- scripts/quickstart.lua — the README's main job on the embedded synthetic dataset: generate it,
 -- convert its COCO JSON to YOLO labels, verify the labels, predict, validate (Ultralytics metrics +
 -- predictions.json + COCOeval against the synthetic COCO JSON) and print where everything went.
---   cpose run scripts/quickstart.lua [model=weights.h5] [train=64] [val=16] [imgsz=320] [seed=0]
+--   cpose run scripts/quickstart.lua [model=weights.h5] [n_train=64] [n_val=16] [imgsz=320] [seed=0]
 --                                    [save_dir=runs/jobs/quickstart]
 -- Without model= a freshly initialised yolov8n-pose.yaml is used (its metrics are near zero until
 -- training exists). All outputs go under the job folder; run.json there records the job.
@@ -9,12 +9,12 @@ local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs{"model", "train", "val", "imgsz"}
-local n_train = math.tointeger(jobs.number(kw, "train", 64, "the number of synthetic train images (e.g. train=64)"))
-local n_val = math.tointeger(jobs.number(kw, "val", 16, "the number of synthetic val images (e.g. val=16)"))
+local kw = jobs.kwargs{"model", "n_train", "n_val", "imgsz"}
+local n_train = math.tointeger(jobs.number(kw, "n_train", 64, "the number of synthetic train images (e.g. n_train=64)"))
+local n_val = math.tointeger(jobs.number(kw, "n_val", 16, "the number of synthetic val images (e.g. n_val=16)"))
 local imgsz = math.tointeger(jobs.number(kw, "imgsz", 320, "an image size in pixels (e.g. imgsz=320)"))
 if not (n_train and n_val and imgsz) or n_train < 1 or n_val < 1 or imgsz < 32 then
-  error("train= and val= must be positive integers and imgsz= an integer ≥ 32", 0)
+  error("n_train= and n_val= must be positive integers and imgsz= an integer ≥ 32", 0)
 end
 local seed = math.tointeger(jobs.number(kw, "seed", 0))
 local t0 = os.time()
@@ -22,9 +22,9 @@ local dir = jobs.abspath(cpose.job.dir())
 print("quickstart: job folder " .. dir)
 
 -- 1. the synthetic dataset (COCO JSON + JPEGs + YOLO labels + dataset YAML)
-local syn = cpose.synth{save_dir = dir .. "/synth-pose", train = n_train, val = n_val, imgsz = imgsz,
+local syn = cpose.synth{save_dir = dir .. "/synth-pose", n_train = n_train, n_val = n_val, imgsz = imgsz,
                         seed = seed, exist_ok = true}
-print(string.format("[1/5] synth: %d train + %d val images → %s", syn.train, syn.val, syn.save_dir))
+print(string.format("[1/5] synth: %d train + %d val images → %s", syn.n_train, syn.n_val, syn.save_dir))
 
 -- 2. COCO JSON → YOLO pose labels, the way Ultralytics' published label sets are written
 local conv = cpose.convert_coco{json_dir = syn.save_dir .. "/annotations", save_dir = dir .. "/converted",
@@ -72,9 +72,9 @@ for _, split in ipairs{"train", "val"} do
   end
   ls:close()
 end
-if #mismatched > 0 or compared ~= syn.train + syn.val then
+if #mismatched > 0 or compared ~= syn.n_train + syn.n_val then
   error(string.format("verify: %d of %d converted label files differ from the generator's (first: %s); %d images",
-    #mismatched, compared, mismatched[1] or "-", syn.train + syn.val), 0)
+    #mismatched, compared, mismatched[1] or "-", syn.n_train + syn.n_val), 0)
 end
 jobs.check(syn.yaml)
 print(string.format("[3/5] verify: %d converted label files match the generator's (±0.5 px); dataset scan passed", compared))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/quickstart.sh — the README's first command: install what is missing and build (scripts/build.sh,
 # log in build/quickstart-build.log), then run the quickstart job (scripts/quickstart.lua) with the
-# arguments given here, e.g. `bash scripts/quickstart.sh model=weights.h5 train=64 val=16 imgsz=320`.
+# arguments given here, e.g. `bash scripts/quickstart.sh model=weights.h5 n_train=64 n_val=16 imgsz=320`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build

@@ -10,7 +10,7 @@ label=(-LE slow)
 
 bash scripts/build.sh build >/dev/null
 (cd build && ctest --output-on-failure -j2 "${label[@]}")
-# the parity tests again on oneDNN's direct 3x3 kernel (the default is Winograd: core/kernels.h)
+# the parity tests again on oneDNN's direct 3x3 kernel (the default is Winograd: core/nn/kernels.h)
 (cd build && CPOSE_WINOGRAD=0 ctest --output-on-failure -j2 -R "^(test_parity|test_forward_nms|test_predict_e2e)$")
 
 bash scripts/build.sh build-asan -DCPOSE_SANITIZE=ON >/dev/null

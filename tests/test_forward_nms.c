@@ -1,4 +1,4 @@
-/* tests/test_forward_nms.c — `cpose forward nms=val|predict` writes the NMS rows of the parity
+/* tests/test_forward_nms.c — `cpose forward nms_rows=val|predict` writes the NMS rows of the parity
  * fixture: same count and order as Ultralytics' rows, coordinates within 1e-2 px, scores within
  * 1e-4 (issue 2, item 5). Runs the built cpose binary ($CPOSE_BIN). */
 /* cpose-layer: nn */
@@ -49,7 +49,7 @@ int main(void)
     const char *names[2] = {"nms_val_conf0.001_iou0.7", "nms_predict_conf0.25_iou0.7"};
     for (int k = 0; k < 2; k++) {
         char *out = cpose_asprintf("%s/%s.h5", dir, modes[k]);
-        char *cmd = cpose_asprintf("'%s' forward model='%s' input='%s' output='%s' nms=%s threads=2 verbose=False", bin,
+        char *cmd = cpose_asprintf("'%s' forward model='%s' input='%s' output='%s' nms_rows=%s threads=2 verbose=False", bin,
                                    weights, input, out, modes[k]);
         CHECK_MSG(system(cmd) == 0, "%s", cmd);
         compare(out, names[k]);

@@ -94,6 +94,15 @@ static int parse_float(const char *s, double *out)
     return 0;
 }
 
+/* Keys that had a second meaning before each key got one (as in Ultralytics): where that meaning went. */
+static const char *moved_hint(const char *key)
+{
+    if (!strcmp(key, "val")) return " (the number of synthetic val images is n_val=)";
+    if (!strcmp(key, "train")) return ": the number of synthetic train images is n_train=";
+    if (!strcmp(key, "nms")) return " (forward's NMS rows are nms_rows=val or nms_rows=predict)";
+    return "";
+}
+
 static int check_value(const struct cpose_arg_def *d, const char *value)
 {
     if (is_none(value)) return CPOSE_OK;
@@ -108,7 +117,8 @@ static int check_value(const struct cpose_arg_def *d, const char *value)
         break;
     case CPOSE_ARG_BOOL:
         if (cpose_parse_bool(value) < 0)
-            return cpose_err(CPOSE_EINVAL, "'%s=%s' is not valid: %s takes True or False", d->name, value, d->name);
+            return cpose_err(CPOSE_EINVAL, "'%s=%s' is not valid: %s takes True or False%s", d->name, value, d->name,
+                             moved_hint(d->name));
         break;
     case CPOSE_ARG_LIST: {
         for (const char *p = value; *p; p++)
@@ -124,6 +134,8 @@ static int check_value(const struct cpose_arg_def *d, const char *value)
 int cpose_args_set(struct cpose_args *a, const char *key, const char *value)
 {
     int i = cpose_arg_find(key);
+    if (i < 0 && *moved_hint(key))
+        return cpose_err(CPOSE_EINVAL, "'%s' is not a valid argument%s", key, moved_hint(key));
     if (i < 0)
         return cpose_err(CPOSE_EINVAL, "'%s' is not a valid argument; did you mean '%s'? (cpose help lists them all)", key,
                          cpose_arg_nearest(key));
@@ -166,7 +178,7 @@ static int must_find(const char *key)
 {
     int i = cpose_arg_find(key);
     if (i < 0) {
-        fprintf(stderr, "cpose: internal error: argument '%s' is not in core/args.def\n", key);
+        fprintf(stderr, "cpose: internal error: argument '%s' is not in core/base/args.def\n", key);
         abort();
     }
     return i;

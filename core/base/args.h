@@ -1,6 +1,6 @@
 /* core/base/args.h — parsing and typed access for key=value arguments, shared by the CLI and Lua.
  *
- * The table of known keys is core/args.def (names, types, defaults as Ultralytics has them).
+ * The table of known keys is core/base/args.def (names, types, defaults as Ultralytics has them).
  * A parsed set holds a string value per key; accessors convert. Unknown keys and values of the
  * wrong type are refused with a message naming the nearest valid key or the expected type. */
 #ifndef CPOSE_ARGS_H

@@ -1,4 +1,4 @@
-/* core/base/omp_policy.h — the OpenMP wait policy cpose runs with (see core/omp_policy.c). */
+/* core/base/omp_policy.h — the OpenMP wait policy cpose runs with (see core/base/omp_policy.c). */
 #ifndef CPOSE_OMP_POLICY_H
 #define CPOSE_OMP_POLICY_H
 

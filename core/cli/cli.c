@@ -1,5 +1,6 @@
 /* core/cli/cli.c — `cpose` mode dispatch, `version` and `help`, and the shared argument helpers. */
 #include "core/cli/cli.h"
+#include "core/nn/model.h"
 #include "core/base/log.h"
 #include "core/base/omp_policy.h"
 
@@ -84,7 +85,7 @@ int cpose_cli_main(int argc, char **argv)
     for (size_t i = 0; i < N_MODES; i++)
         if (strcmp(modes[i].name, mode) == 0) {
             /* modes that run the network (≈100 small parallel regions per forward): OpenMP workers
-             * spin only briefly before sleeping (core/omp_policy.c says why). Other modes skip the
+             * spin only briefly before sleeping (core/base/omp_policy.c says why). Other modes skip the
              * re-exec, which costs a second process start (≈0.15 s with this many shared libraries). */
             static const char *const model_modes[] = {"forward", "benchmark", "predict", "val", "run", "train", NULL};
             for (int j = 0; model_modes[j]; j++)
@@ -94,4 +95,13 @@ int cpose_cli_main(int argc, char **argv)
     fprintf(stderr, "cpose: '%s' is not a mode; did you mean '%s'? (cpose help lists the modes)\n", mode,
             nearest_mode(mode));
     return 2;
+}
+
+int cpose_cli_load_model(const struct cpose_args *a, struct cpose_model **m)
+{
+    *m = NULL;
+    if (cpose_args_is_none(a, "model"))
+        return cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
+    const char *cfg = cpose_args_is_none(a, "cfg") ? NULL : cpose_args_str(a, "cfg");
+    return cpose_model_load_seeded(cpose_args_str(a, "model"), cfg, (uint64_t)cpose_args_int(a, "seed", 0), m);
 }

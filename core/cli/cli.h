@@ -1,4 +1,4 @@
-/* core/cli/cli.h — the `cpose` command line: mode dispatch (core/cli_modes.def) and helpers that
+/* core/cli/cli.h — the `cpose` command line: mode dispatch (core/cli/cli_modes.def) and helpers that
  * every mode uses to parse key=value arguments and report errors the same way. */
 #ifndef CPOSE_CLI_H
 #define CPOSE_CLI_H
@@ -20,6 +20,10 @@ CPOSE_API int cpose_cli_parse(const char *mode, int argc, char **argv, struct cp
 CPOSE_API int cpose_cli_fail(const char *mode);
 /* Sets the OpenMP/engine thread count from threads= (None keeps the default). */
 CPOSE_API void cpose_cli_apply_threads(const struct cpose_args *a);
+/* Loads model= (a model YAML, initialised from seed=, or weights; cfg= names the YAML for weights
+ * that carry none). "model= is required ..." when model= is missing. */
+struct cpose_model;
+CPOSE_API int cpose_cli_load_model(const struct cpose_args *a, struct cpose_model **m);
 
 /* `cpose benchmark backward=True`: times full training steps of m (core/cli/bench_train.c). */
 struct cpose_model;

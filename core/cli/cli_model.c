@@ -12,22 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int load_model(const char *mode, const struct cpose_args *a, struct cpose_model **m)
-{
-    const char *cfg = cpose_args_str(a, "cfg");
-    if (cpose_args_is_none(a, "model"))
-        return cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
-    return cpose_model_load_seeded(cpose_args_str(a, "model"), *cfg ? cfg : NULL,
-                                   (uint64_t)cpose_args_int(a, "seed", 0), m);
-}
-
 int cpose_mode_info(int argc, char **argv)
 {
     struct cpose_args a;
     struct cpose_model *m = NULL;
     struct cpose_model_summary s;
     if (cpose_cli_parse("info", argc, argv, &a)) return 1;
-    int rc = load_model("info", &a, &m);
+    int rc = cpose_cli_load_model(&a, &m);
     int fused = cpose_args_bool(&a, "fuse");
     if (!rc) rc = cpose_model_summary(m, fused, (int)cpose_args_int(&a, "imgsz", 640), &s);
     if (!rc)
@@ -79,17 +70,17 @@ int cpose_mode_forward(int argc, char **argv)
     int64_t d[CPOSE_H5_MAX_DIMS];
     if (cpose_cli_parse("forward", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
-    const char *nms = cpose_args_str(&a, "nms");
-    int want_nms = *nms && cpose_parse_bool(nms) != 0;
+    const char *nms = cpose_args_str(&a, "nms_rows");
+    int want_nms = *nms != 0;
     if (want_nms && strcmp(nms, "val") && strcmp(nms, "predict")) {
-        rc = cpose_err(CPOSE_EINVAL, "nms=%s: forward takes nms=val (conf 0.001, multi-label) or nms=predict (conf 0.25)", nms);
+        rc = cpose_err(CPOSE_EINVAL, "nms_rows=%s: forward takes nms_rows=val (conf 0.001, multi-label) or nms_rows=predict (conf 0.25)", nms);
         goto done;
     }
     if (cpose_args_is_none(&a, "input") || cpose_args_is_none(&a, "output")) {
         rc = cpose_err(CPOSE_EINVAL, "input=IN.h5 and output=OUT.h5 are required");
         goto done;
     }
-    if ((rc = load_model("forward", &a, &m)) != CPOSE_OK) goto done;
+    if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto done;
     if ((rc = cpose_h5_open(cpose_args_str(&a, "input"), &in)) != CPOSE_OK) goto done;
     if ((rc = cpose_h5_read_f32(in, "input", &x, &nd, d)) != CPOSE_OK) goto done;
     const struct cpose_model_info *info = cpose_model_get_info(m);
@@ -145,7 +136,7 @@ int cpose_mode_benchmark(int argc, char **argv)
     int rc = CPOSE_OK;
     if (cpose_cli_parse("benchmark", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
-    if ((rc = load_model("benchmark", &a, &m)) != CPOSE_OK) goto done;
+    if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto done;
     if (cpose_args_bool(&a, "backward")) {
         rc = cpose_cli_benchmark_train(&a, m);
         goto done;
@@ -158,10 +149,6 @@ int cpose_mode_benchmark(int argc, char **argv)
     if (S % info->max_stride || S <= 0 || B < 1 || runs < 1 || warm < 0) {
         rc = cpose_err(CPOSE_EINVAL, "imgsz=%lld must be a multiple of %d; batch, runs ≥ 1; warmup ≥ 0", (long long)S,
                        info->max_stride);
-        goto done;
-    }
-    if (strcmp(cpose_args_str(&a, "precision"), "fp32")) {
-        rc = cpose_err(CPOSE_ENOTSUP, "precision=%s: only fp32 is implemented", cpose_args_str(&a, "precision"));
         goto done;
     }
     size_t n = (size_t)B * 3 * S * S;

@@ -30,13 +30,12 @@ int cpose_mode_loss(int argc, char **argv)
     struct cpose_train_exec *ex = NULL;
     struct cpose_loss_batch b = {0};
     int rc = CPOSE_OK;
-    const char *model = cpose_args_str(&a, "model"), *cfg = cpose_args_str(&a, "cfg");
     if (!batch || !*batch) {
         rc = cpose_err(CPOSE_EINVAL, "give the batch file: cpose loss model=W.h5 batch=B.h5 (datasets img, "
                        "batch_idx, cls, bboxes, keypoints)");
         goto done;
     }
-    if ((rc = cpose_model_load(model, *cfg ? cfg : NULL, &m)) != CPOSE_OK) goto done;
+    if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto done;
     const struct cpose_model_info *info = cpose_model_get_info(m);
     if ((rc = cpose_loss_batch_read(batch, info, &b)) != CPOSE_OK) goto done;
     if ((rc = cpose_train_exec_new(m, &ex)) != CPOSE_OK) goto done;

@@ -12,16 +12,11 @@ int cpose_mode_predict(int argc, char **argv)
     struct cpose_predict_summary sum = {0};
     int rc;
     cpose_cli_apply_threads(&a);
-    if (cpose_args_is_none(&a, "model")) {
-        rc = cpose_err(CPOSE_EINVAL, "no model given: pass model=<weights .h5 or model YAML>");
-        goto fail;
-    }
     if (cpose_args_is_none(&a, "source")) {
         rc = cpose_err(CPOSE_EINVAL, "no source given: pass source=<image, folder, glob, .txt list or http(s) URL>");
         goto fail;
     }
-    const char *cfg = cpose_args_is_none(&a, "cfg") ? NULL : cpose_args_str(&a, "cfg");
-    if ((rc = cpose_model_load(cpose_args_str(&a, "model"), cfg, &m)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto fail;
     rc = cpose_predict_run_model(m, &a, NULL, NULL, &sum);
 fail:
     if (rc) cpose_cli_fail("predict");

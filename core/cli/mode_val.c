@@ -16,16 +16,11 @@ int cpose_mode_val(int argc, char **argv)
     memset(&s, 0, sizeof s);
     int rc;
     cpose_cli_apply_threads(&a);
-    if (cpose_args_is_none(&a, "model")) {
-        rc = cpose_err(CPOSE_EINVAL, "no model given: pass model=<weights .h5 or model YAML>");
-        goto fail;
-    }
     if (cpose_args_is_none(&a, "data")) {
         rc = cpose_err(CPOSE_EINVAL, "no dataset given: pass data=<dataset YAML> (e.g. data=coco8-pose.yaml)");
         goto fail;
     }
-    const char *cfg = cpose_args_is_none(&a, "cfg") ? NULL : cpose_args_str(&a, "cfg");
-    if ((rc = cpose_model_load(cpose_args_str(&a, "model"), cfg, &m)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto fail;
     if ((rc = cpose_val_run(m, &a, &s)) == CPOSE_OK) rc = cpose_val_write_reports(&s);
 fail:
     if (rc) cpose_cli_fail("val");

@@ -10,14 +10,14 @@
  *     local d = cpose.convert_coco{json_dir = "annotations/", save_dir = "coco-pose"}
  *     return {pose_map = m.pose.map}                 -- stored as "result" in run.json
  *
- * Every argument table is checked against core/args.def, the table the CLI uses (same names and
+ * Every argument table is checked against core/base/args.def, the table the CLI uses (same names and
  * defaults; Lua booleans/numbers/strings/arrays become the CLI's text forms). An unknown key
  * raises "<function>: 'confx' is not a valid argument; did you mean 'conf'?"; a library failure
  * raises "<function>: <the C message>"; a part this build lacks raises "cpose.X is not available
  * in this build (needs <part>)". cpose.info() → {version, threads, cores, lua, openmp,
  * available = {[name] = bool}}; cpose.args{...} → the typed argument set after defaults;
  * cpose.job.{active, dir, input, output, output_dir, metric, open} → the job record (see
- * core/jobrec.h; open() gives an atomic file writer). How to bind a part: core/lua_impl.h. */
+ * core/lua/jobrec.h; open() gives an atomic file writer). How to bind a part: core/lua/lua_impl.h. */
 #ifndef CPOSE_LUA_CPOSE_H
 #define CPOSE_LUA_CPOSE_H
 
@@ -36,7 +36,7 @@ CPOSE_API lua_State *cpose_lua_newstate(void);
 /* Runs `script` as a job: argv (argc words after the script) become the global `arg` (arg[0] =
  * script, arg[1..] = the words, arg.key = value for key=value words) and the script's `...`
  * (the same table). Runner keys among the words: threads= (compute threads), seed= (recorded,
- * seeds math.random), save_dir= (job folder, see core/jobrec.h). Writes run.json whether the job
+ * seeds math.random), save_dir= (job folder, see core/lua/jobrec.h). Writes run.json whether the job
  * succeeds or fails. Returns CPOSE_OK, or CPOSE_EINVAL with the Lua error and traceback as the
  * message (cpose_errmsg) when the job failed, or the error that prevented starting it. */
 CPOSE_API int cpose_lua_run_job(const char *script, int argc, char **argv);

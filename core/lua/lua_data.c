@@ -1,7 +1,7 @@
 /* core/lua/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
- * One entry per function (core/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
+ * One entry per function (core/lua/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
  * shared argument table to the library call, which also reports what it read and wrote to the
- * job record (core/jobrec.h). */
+ * job record (core/lua/jobrec.h). */
 #include "core/base/alloc.h"
 #include "datasets/convert.h"
 #include "datasets/dataset.h"
@@ -65,27 +65,12 @@ static int run_convert_coco(const struct cpose_args *a, cJSON **result)
     return CPOSE_OK;
 }
 
-/* cpose.synth{save_dir = "datasets/synth-pose", train = 64, val = 16, imgsz = 320, seed = 0,
- * exist_ok} → {save_dir, yaml, train, val}: the `cpose synth` mode's arguments and defaults (val is
- * the number of val images here). save_dir becomes the job's output folder, the YAML an output. */
+/* cpose.synth{save_dir = "datasets/synth-pose", n_train = 64, n_val = 16, imgsz = 320, seed = 0,
+ * exist_ok} → {save_dir, yaml, n_train, n_val}: the `cpose synth` mode's arguments and defaults. save_dir becomes the job's output folder, the YAML an output. */
 static int run_synth(const struct cpose_args *a, cJSON **result)
 {
-    struct cpose_synth_opts o = {
-        .save_dir = cpose_args_str(a, "save_dir"),
-        .n_train = (int)cpose_args_int(a, "train", 64),
-        .n_val = 16,
-        .imgsz = cpose_args_given(a, "imgsz") ? (int)cpose_args_int(a, "imgsz", 320) : 320,
-        .seed = (uint64_t)cpose_args_int(a, "seed", 0),
-        .exist_ok = cpose_args_bool(a, "exist_ok"),
-    };
-    if (!*o.save_dir) o.save_dir = "datasets/synth-pose";
-    if (cpose_args_given(a, "val")) {
-        const char *v = cpose_args_str(a, "val");
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (end == v || *end || n < 0) return cpose_err(CPOSE_EINVAL, "val=%s: synth takes the number of val images (e.g. val=16)", v);
-        o.n_val = (int)n;
-    }
+    struct cpose_synth_opts o;
+    cpose_synth_opts_from_args(a, &o);
     int rc = cpose_synth_generate(&o);
     if (rc != CPOSE_OK) return rc;
     char *yaml = cpose_path_join(o.save_dir, "synth-pose.yaml");
@@ -94,8 +79,8 @@ static int run_synth(const struct cpose_args *a, cJSON **result)
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "save_dir", o.save_dir);
     cJSON_AddStringToObject(r, "yaml", yaml);
-    cJSON_AddNumberToObject(r, "train", o.n_train);
-    cJSON_AddNumberToObject(r, "val", o.n_val);
+    cJSON_AddNumberToObject(r, "n_train", o.n_train);
+    cJSON_AddNumberToObject(r, "n_val", o.n_val);
     cpose_free(yaml);
     *result = r;
     return CPOSE_OK;

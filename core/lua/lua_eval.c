@@ -1,6 +1,6 @@
 /* core/lua/lua_eval.c — evaluation in Lua: cpose.eval{} (pycocotools-exact COCOeval of a results file
  * against ground truth → stats tables) and cpose.report{} (the same evaluation written as a report
- * folder). Both call eval/eval_run.h and add what the job record needs. */
+ * folder). Both call core/cli/eval_run.h and add what the job record needs. */
 #include "core/base/alloc.h"
 #include "core/cli/eval_run.h"
 #include "core/base/fsutil.h"
@@ -59,7 +59,7 @@ static int run_report(const struct cpose_args *a, cJSON **result)
 }
 
 static const struct cpose_lua_argfn funcs[] = {
-    {"eval", run_eval, "COCOeval, eval/eval_run.h"},
+    {"eval", run_eval, "COCOeval, core/cli/eval_run.h"},
     {"report", run_report, "the report writers, reports/"},
     {NULL, NULL, NULL},
 };

@@ -3,10 +3,10 @@
  *
  * A new library area = one file core/lua_<area>.c exporting cpose_lua_open_<area>(L), which
  * receives the module table at index 1 and adds its functions; plus one line in cpose_libs[]
- * (core/lua_module.c). A new function of an existing area = one struct cpose_lua_argfn entry (or,
+ * (core/lua/lua_module.c). A new function of an existing area = one struct cpose_lua_argfn entry (or,
  * for a model method, one entry in lua_model.c's methods[]) + a small adapter from struct
  * cpose_args to the library call that also reports inputs/outputs to the job record
- * (core/jobrec.h). Conventions at the boundary:
+ * (core/lua/jobrec.h). Conventions at the boundary:
  *   - misuse (wrong Lua types, unknown argument) → luaL_argerror / luaL_typeerror, or for
  *     argument tables cpose_lua_checkargs' "<fname>: <message>" (the name survives pcall);
  *   - an expected failure of a core call → cpose_lua_fail after the binding has cleaned up (call C,
@@ -25,11 +25,11 @@
 #define CPOSE_LUA_JOBFILE "cpose.JobFile"
 
 /* Registration functions, one per area: module table at index 1; return 0. */
-int cpose_lua_open_core(lua_State *L);  /* version, info, args, JSON    (core/lua_core.c) */
-int cpose_lua_open_job(lua_State *L);   /* cpose.job.*                   (core/lua_job.c) */
-int cpose_lua_open_model(lua_State *L); /* YOLO and cpose.Model          (core/lua_model.c) */
-int cpose_lua_open_data(lua_State *L);  /* convert_coco, download, ...   (core/lua_data.c) */
-int cpose_lua_open_eval(lua_State *L);  /* eval, report                  (core/lua_eval.c) */
+int cpose_lua_open_core(lua_State *L);  /* version, info, args, JSON    (core/lua/lua_core.c) */
+int cpose_lua_open_job(lua_State *L);   /* cpose.job.*                   (core/lua/lua_job.c) */
+int cpose_lua_open_model(lua_State *L); /* YOLO and cpose.Model          (core/lua/lua_model.c) */
+int cpose_lua_open_data(lua_State *L);  /* convert_coco, download, ...   (core/lua/lua_data.c) */
+int cpose_lua_open_eval(lua_State *L);  /* eval, report                  (core/lua/lua_eval.c) */
 
 /* Converts the key = value table at idx (nil/none = no arguments) into a struct cpose_args owned
  * by a new userdata pushed on the stack (released by the GC, so raising here leaks nothing).

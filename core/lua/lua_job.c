@@ -19,7 +19,7 @@ static int l_active(lua_State *L)
     return 1;
 }
 
-/* cpose.job.dir() → the job folder (created on first use; see core/jobrec.h for the rule). */
+/* cpose.job.dir() → the job folder (created on first use; see core/lua/jobrec.h for the rule). */
 static int l_dir(lua_State *L)
 {
     const char *d = cpose_jobrec_dir();

@@ -1,5 +1,5 @@
 /* core/lua/lua_model.c — cpose.YOLO(model) and the "cpose.Model" userdata with the Ultralytics methods
- * predict/val/train/export/info. The engine (core/model.h), the predictor (core/predict.h) and the
+ * predict/val/train/export/info. The engine (core/nn/model.h), the predictor (core/predict/predict.h) and the
  * validator (eval/val.h) are bound; the trainer and exporters are bound here as they land (one
  * entry in methods[] each); until then those methods check their arguments and raise "not
  * available in this build". */
@@ -267,11 +267,11 @@ struct model_method {
 
 static const struct model_method methods[] = {
     /* model.predict() saves nothing unless asked (Ultralytics: save=is_cli) */
-    {"predict", run_predict, "the predictor, core/predict.h", "source", 1, "save", "False"},
+    {"predict", run_predict, "the predictor, core/predict/predict.h", "source", 1, "save", "False"},
     {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL},
     {"train", NULL, "the trainer, core/train", NULL, 0, NULL, NULL},
     {"export", NULL, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
-    {"info", run_info, "the engine, core/model.h", NULL, 0, NULL, NULL},
+    {"info", run_info, "the engine, core/nn/model.h", NULL, 0, NULL, NULL},
     {NULL, NULL, NULL, NULL, 0, NULL, NULL},
 };
 

@@ -256,7 +256,7 @@ int cpose_mode_run(int argc, char **argv)
                "  job.lua: a path, or the name of a job script shipped in scripts/ (quickstart.lua,\n"
                "  nightly.lua, coco_eval.lua, ...: the source tree's or the install's share/cpose/scripts)\n"
                "  runs the Lua job with `arg` = {[0] = job.lua, words..., key = value} (also its `...`);\n"
-               "  `local cpose = require \"cpose\"` gives the module (core/lua_cpose.h).\n"
+               "  `local cpose = require \"cpose\"` gives the module (core/lua/lua_cpose.h).\n"
                "  runner keys: threads=N  seed=N (also math.randomseed)  save_dir=DIR  verbose=False\n"
                "  writes run.json (script and input sha256, arguments, calls, outputs, metrics, result)\n"
                "  into save_dir, else the first output folder the job creates, else runs/jobs/<name>N.\n"

@@ -1,7 +1,7 @@
 /* core/nn/exec.h — the executor: runs a graph forward on a batch, with buffers reused by liveness.
  *
- * Activations are channels-last inside (cpose_tensor.nhwc = 1); the input is given NCHW and
- * converted. Buffers are owned by the executor and stay valid until the next run or free; a node's
+ * Activations are kept inside in the layout the kernels prefer (cpose_tensor.layout: blocked nChw8c
+ * by default, see core/nn/kernels.h); the input is given NCHW and converted. Buffers are owned by the executor and stay valid until the next run or free; a node's
  * tensor may point inside another node's buffer (views, see cpose_exec_set_views). */
 #ifndef CPOSE_EXEC_H
 #define CPOSE_EXEC_H

@@ -14,12 +14,12 @@
  *     x = cpose_graph_add(g, CPOSE_OP_batchnorm, &x, 1, bn_params, "model.0.bn");
  *     g->output = cpose_graph_add(g, CPOSE_OP_silu, &x, 1, NULL, "model.0.act");
  *     cpose_graph_fuse(g, &fused, NULL);            // input → conv2d(BN folded, SiLU epilogue)
- *     cpose_exec_new(fused, NULL, &e);              // core/exec.h
+ *     cpose_exec_new(fused, NULL, &e);              // core/nn/exec.h
  *     cpose_exec_run(e, image_nchw, 1, 3, 640, 640, 0);
  *
  * Adding an op: core/ops/<name>.c defining cpose_op_<name> (shape, forward, backward slot), one
- * line in core/ops/ops.def, a params struct here if it has parameters, a case in tests/test_ops.c.
- * Ops must accept the layouts the executor feeds them (core/tensor.h): plain, NHWC and blocked. */
+ * line in core/nn/ops/ops.def, a params struct here if it has parameters, a case in tests/test_ops.c.
+ * Ops must accept the layouts the executor feeds them (core/nn/tensor.h): plain, NHWC and blocked. */
 #ifndef CPOSE_GRAPH_H
 #define CPOSE_GRAPH_H
 
@@ -79,8 +79,8 @@ CPOSE_API const struct cpose_op_def *cpose_op_get(int id);
 
 enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 
-struct cpose_conv_kernel;  /* core/kernels.h */
-struct cpose_conv_bwd;     /* core/kernels.h */
+struct cpose_conv_kernel;  /* core/nn/kernels.h */
+struct cpose_conv_bwd;     /* core/nn/kernels.h */
 
 /* conv2d: in [N,Cin,H,W] → [N,Cout,Ho,Wo], square kernel k, stride, symmetric pad, groups 1.
  * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). With a

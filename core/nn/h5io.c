@@ -1,4 +1,4 @@
-/* core/nn/h5io.c — HDF5 helpers behind core/h5io.h: typed dataset reads/writes, attributes, listing,
+/* core/nn/h5io.c — HDF5 helpers behind core/nn/h5io.h: typed dataset reads/writes, attributes, listing,
  * and create-to-temporary + rename on commit. HDF5's own error printing is silenced; failures come
  * back as cpose messages naming the file and object. */
 #include "core/nn/h5io.h"

@@ -1,5 +1,5 @@
 /* core/nn/image.h — images through a small C API over OpenCV (imgcodecs/imgproc; OpenCV 4 has no C
- * API of its own, core/image_cv.cpp is the shim). Pixels are 8-bit, interleaved BGR (c = 3) or
+ * API of its own, core/nn/image_cv.cpp is the shim). Pixels are 8-bit, interleaved BGR (c = 3) or
  * gray (c = 1), row-major, stride w·c. */
 #ifndef CPOSE_IMAGE_H
 #define CPOSE_IMAGE_H

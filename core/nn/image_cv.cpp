@@ -1,4 +1,4 @@
-/* core/nn/image_cv.cpp — the C shim over OpenCV's imgcodecs/imgproc behind core/image.h. No C++
+/* core/nn/image_cv.cpp — the C shim over OpenCV's imgcodecs/imgproc behind core/nn/image.h. No C++
  * exception crosses into C: each entry point catches and turns it into a cpose status. */
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

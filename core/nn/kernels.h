@@ -1,8 +1,9 @@
-/* core/nn/kernels.h — the convolution kernel interface (oneDNN behind it: core/kernels_dnnl.c).
+/* core/nn/kernels.h — the convolution kernel interface (oneDNN behind it: core/nn/kernels_dnnl.c).
  *
  * A kernel is created lazily for a conv node and cached in its params: the oneDNN primitive (JIT,
  * ≈ 30 ms to build) is made once per input shape and re-made only when the shape, the weight
- * pointer change; when weights_version changes the weights are re-packed. Activations are NHWC (cpose_tensor.nhwc = 1) or NCHW. */
+ * pointer change; when weights_version changes the weights are re-packed. Activations come in any
+ * cpose_tensor.layout (core/nn/tensor.h): plain NCHW, NHWC, or blocked nChw8c / nChw16c. */
 #ifndef CPOSE_KERNELS_H
 #define CPOSE_KERNELS_H
 
@@ -34,7 +35,7 @@ CPOSE_API void cpose_conv_bwd_free(struct cpose_conv_bwd *b);  /* NULL-safe */
 /* The implementation names of a built backward ("" for NULL): weights 0 = data gradient, 1 = weights. */
 CPOSE_API const char *cpose_conv_bwd_impl(const struct cpose_conv_bwd *b, int weights);
 
-/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/kernels_wino.c),
+/* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/nn/kernels_wino.c),
  * used by cpose_conv_kernel_run when enabled and cpose_wino_applies (AVX2+FMA CPU, ≥ 16 channels
  * in and out). On by default; env CPOSE_WINOGRAD=0 (or cpose_wino_set_enabled(0), before the
  * kernels are built) runs oneDNN's direct kernel instead. It is 1.4–1.8× faster than that kernel on

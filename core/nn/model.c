@@ -106,14 +106,8 @@ void cpose_model_init_weights(struct cpose_model *m, uint64_t seed)
     cpose_model_invalidate(m);
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 /* Builds from a YAML file (path or bundled name) without weights. */
-static int model_from_yaml(const char *name, char force_scale, struct cpose_model **out)
+int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_model **out)
 {
     int rc;
     char *path = cpose_model_find_yaml(name), *text = NULL;
@@ -135,36 +129,6 @@ static int model_from_yaml(const char *name, char force_scale, struct cpose_mode
     return CPOSE_OK;
 }
 
-int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
-
-int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, struct cpose_model **out)
-{
-    int rc;
-    *out = NULL;
-    if (!model || !*model) return cpose_err(CPOSE_EINVAL, "no model given (model=yolov8n-pose.yaml or weights .h5)");
-    if (ends_with(model, ".yaml") || ends_with(model, ".yml")) {
-        struct cpose_model *m;
-        if ((rc = model_from_yaml(model, 0, &m)) != CPOSE_OK) return rc;
-        cpose_model_init_weights(m, seed);
-        *out = m;
-        return CPOSE_OK;
-    }
-    if (ends_with(model, ".h5") || ends_with(model, ".hdf5")) return cpose_model_load_flat_or_ckpt(model, cfg, out);
-    if (ends_with(model, ".pt"))
-        return cpose_err(CPOSE_ENOTSUP, "%s: .pt checkpoints are not readable yet; convert to .h5", model);
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml or .h5)", model);
-}
-
-int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)
-{
-    return cpose_model_load_seeded(model, cfg, 0, out);
-}
-
-/* Internal for the weights loader: YAML text → model. */
-int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_model **out)
-{
-    return model_from_yaml(name, force_scale, out);
-}
 
 const struct cpose_model_info *cpose_model_get_info(const struct cpose_model *m) { return &m->info; }
 

@@ -8,56 +8,13 @@
  * bottlenecks, SPPF 1 + 2 Conv + MaxPool2d, Upsample 1, Concat 1, Pose 1 + 3 ModuleLists + per
  * level 3 Sequentials (1 + 2 Conv + Conv2d each) + DFL 2. Fusing removes one (the BN) per Conv. */
 #include "core/nn/model_impl.h"
+#include "core/base/yaml_doc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
-#include <yaml.h>
-
-/* ---- YAML helpers over a loaded libyaml document ---- */
-
-static yaml_node_t *ymap_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key);
-        if (k && k->type == YAML_SCALAR_NODE && strcmp((char *)k->data.scalar.value, key) == 0)
-            return yaml_document_get_node(doc, p->value);
-    }
-    return NULL;
-}
-
-static int yseq_len(yaml_node_t *n)
-{
-    return n && n->type == YAML_SEQUENCE_NODE ? (int)(n->data.sequence.items.top - n->data.sequence.items.start) : -1;
-}
-
-static yaml_node_t *yseq_at(yaml_document_t *doc, yaml_node_t *n, int i)
-{
-    return yaml_document_get_node(doc, n->data.sequence.items.start[i]);
-}
-
-static const char *yscalar(yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE ? (char *)n->data.scalar.value : NULL; }
-
-static int yint(yaml_node_t *n, int64_t *v)
-{
-    const char *s = yscalar(n);
-    char *end;
-    if (!s) return 0;
-    *v = strtoll(s, &end, 10);
-    return *s && *end == 0;
-}
-
-static int ynum(yaml_node_t *n, double *v)
-{
-    const char *s = yscalar(n);
-    char *end;
-    if (!s) return 0;
-    *v = strtod(s, &end);
-    return *s && *end == 0;
-}
 
 /* ---- parameters ---- */
 
@@ -329,12 +286,12 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
     if (!root || root->type != YAML_MAPPING_NODE) BFAIL("%s: not a model YAML (expected a mapping)", yaml_name);
 
     int64_t nc = 80;
-    if (ymap_get(&doc, root, "nc") && !yint(ymap_get(&doc, root, "nc"), &nc)) BFAIL("%s: 'nc' must be an integer", yaml_name);
+    if (cpose_yaml_map_get(&doc, root, "nc") && !cpose_yaml_int(cpose_yaml_map_get(&doc, root, "nc"), &nc)) BFAIL("%s: 'nc' must be an integer", yaml_name);
     int nk = 17, kdim = 3;
-    yaml_node_t *ks = ymap_get(&doc, root, "kpt_shape");
+    yaml_node_t *ks = cpose_yaml_map_get(&doc, root, "kpt_shape");
     if (ks) {
         int64_t a, c;
-        if (yseq_len(ks) != 2 || !yint(yseq_at(&doc, ks, 0), &a) || !yint(yseq_at(&doc, ks, 1), &c) || a < 1 ||
+        if (cpose_yaml_seq_len(ks) != 2 || !cpose_yaml_int(cpose_yaml_seq_at(&doc, ks, 0), &a) || !cpose_yaml_int(cpose_yaml_seq_at(&doc, ks, 1), &c) || a < 1 ||
             (c != 2 && c != 3))
             BFAIL("%s: 'kpt_shape' must be [keypoints, 2 or 3]", yaml_name);
         nk = (int)a, kdim = (int)c;
@@ -342,36 +299,36 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
     double depth = 1.0, width = 1.0;
     int max_ch = 1 << 30;
     char scale = force_scale ? force_scale : scale_from_name(yaml_name);
-    yaml_node_t *scales = ymap_get(&doc, root, "scales");
+    yaml_node_t *scales = cpose_yaml_map_get(&doc, root, "scales");
     if (scales && scales->type == YAML_MAPPING_NODE && scales->data.mapping.pairs.top > scales->data.mapping.pairs.start) {
         char key[2] = {scale, 0};
-        yaml_node_t *sv = scale ? ymap_get(&doc, scales, key) : NULL;
+        yaml_node_t *sv = scale ? cpose_yaml_map_get(&doc, scales, key) : NULL;
         if (!sv) {
             yaml_node_pair_t *p0 = scales->data.mapping.pairs.start;
-            const char *first = yscalar(yaml_document_get_node(&doc, p0->key));
+            const char *first = cpose_yaml_scalar(yaml_document_get_node(&doc, p0->key));
             if (scale) BFAIL("%s: no scale '%c' in 'scales'", yaml_name, scale);
             cpose_warn("no model scale given in '%s', assuming scale='%s'", yaml_name, first ? first : "?");
             scale = first ? first[0] : 'n';
             sv = yaml_document_get_node(&doc, p0->value);
         }
         double mc;
-        if (yseq_len(sv) != 3 || !ynum(yseq_at(&doc, sv, 0), &depth) || !ynum(yseq_at(&doc, sv, 1), &width) ||
-            !ynum(yseq_at(&doc, sv, 2), &mc))
+        if (cpose_yaml_seq_len(sv) != 3 || !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 0), &depth) || !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 1), &width) ||
+            !cpose_yaml_number(cpose_yaml_seq_at(&doc, sv, 2), &mc))
             BFAIL("%s: scale '%c' must be [depth, width, max_channels]", yaml_name, scale);
         max_ch = (int)mc;
     } else {
         double v;
-        if (ymap_get(&doc, root, "depth_multiple") && ynum(ymap_get(&doc, root, "depth_multiple"), &v)) depth = v;
-        if (ymap_get(&doc, root, "width_multiple") && ynum(ymap_get(&doc, root, "width_multiple"), &v)) width = v;
+        if (cpose_yaml_map_get(&doc, root, "depth_multiple") && cpose_yaml_number(cpose_yaml_map_get(&doc, root, "depth_multiple"), &v)) depth = v;
+        if (cpose_yaml_map_get(&doc, root, "width_multiple") && cpose_yaml_number(cpose_yaml_map_get(&doc, root, "width_multiple"), &v)) width = v;
     }
     m->info.scale = scale ? scale : 'n';
     m->info.nc = (int)nc, m->info.nkpt = nk, m->info.kdim = kdim;
     m->info.n_outputs = 4 + (int)nc + nk * kdim;
 
-    yaml_node_t *sections[2] = {ymap_get(&doc, root, "backbone"), ymap_get(&doc, root, "head")};
-    if (yseq_len(sections[0]) < 1 || yseq_len(sections[1]) < 1)
+    yaml_node_t *sections[2] = {cpose_yaml_map_get(&doc, root, "backbone"), cpose_yaml_map_get(&doc, root, "head")};
+    if (cpose_yaml_seq_len(sections[0]) < 1 || cpose_yaml_seq_len(sections[1]) < 1)
         BFAIL("%s: needs 'backbone' and 'head' lists of [from, repeats, module, args]", yaml_name);
-    int n_layers = yseq_len(sections[0]) + yseq_len(sections[1]);
+    int n_layers = cpose_yaml_seq_len(sections[0]) + cpose_yaml_seq_len(sections[1]);
     layer_out = cpose_malloc(n_layers * sizeof(int));
     layer_ch = cpose_malloc(n_layers * sizeof(int));
     layer_stride = cpose_malloc(n_layers * sizeof(int));
@@ -381,24 +338,24 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
     int x_in = cpose_graph_add(b.g, CPOSE_OP_input, NULL, 0, NULL, "input");
     int li = 0, have_head = 0;
     for (int sec = 0; sec < 2; sec++)
-        for (int r = 0; r < yseq_len(sections[sec]); r++, li++) {
-            yaml_node_t *row = yseq_at(&doc, sections[sec], r);
-            if (yseq_len(row) != 4) BFAIL("%s: layer %d: expected [from, repeats, module, args]", yaml_name, li);
-            yaml_node_t *fr = yseq_at(&doc, row, 0), *args = yseq_at(&doc, row, 3);
-            const char *mod = yscalar(yseq_at(&doc, row, 2));
+        for (int r = 0; r < cpose_yaml_seq_len(sections[sec]); r++, li++) {
+            yaml_node_t *row = cpose_yaml_seq_at(&doc, sections[sec], r);
+            if (cpose_yaml_seq_len(row) != 4) BFAIL("%s: layer %d: expected [from, repeats, module, args]", yaml_name, li);
+            yaml_node_t *fr = cpose_yaml_seq_at(&doc, row, 0), *args = cpose_yaml_seq_at(&doc, row, 3);
+            const char *mod = cpose_yaml_scalar(cpose_yaml_seq_at(&doc, row, 2));
             int64_t reps;
-            if (!yint(yseq_at(&doc, row, 1), &reps) || !mod || (args && args->type != YAML_SEQUENCE_NODE))
+            if (!cpose_yaml_int(cpose_yaml_seq_at(&doc, row, 1), &reps) || !mod || (args && args->type != YAML_SEQUENCE_NODE))
                 BFAIL("%s: layer %d: bad repeats, module or args", yaml_name, li);
             int from[8], nf = 0;
             if (fr->type == YAML_SEQUENCE_NODE) {
-                for (int i = 0; i < yseq_len(fr) && nf < 8; i++) {
+                for (int i = 0; i < cpose_yaml_seq_len(fr) && nf < 8; i++) {
                     int64_t v;
-                    if (!yint(yseq_at(&doc, fr, i), &v)) BFAIL("%s: layer %d: 'from' must be integers", yaml_name, li);
+                    if (!cpose_yaml_int(cpose_yaml_seq_at(&doc, fr, i), &v)) BFAIL("%s: layer %d: 'from' must be integers", yaml_name, li);
                     from[nf++] = (int)v;
                 }
             } else {
                 int64_t v;
-                if (!yint(fr, &v)) BFAIL("%s: layer %d: 'from' must be an integer or a list", yaml_name, li);
+                if (!cpose_yaml_int(fr, &v)) BFAIL("%s: layer %d: 'from' must be an integer or a list", yaml_name, li);
                 from[nf++] = (int)v;
             }
             int src_node[8], src_ch[8], src_stride[8];
@@ -410,10 +367,10 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 src_stride[i] = f < 0 ? 1 : layer_stride[f];
             }
             int n = reps > 1 ? (int)fmax(round(reps * depth), 1) : (int)reps;
-            int na = yseq_len(args);
+            int na = cpose_yaml_seq_len(args);
             int64_t a[4] = {0, 0, 0, 0};
             int ai[4] = {0};
-            for (int i = 0; i < na && i < 4; i++) ai[i] = yint(yseq_at(&doc, args, i), &a[i]);
+            for (int i = 0; i < na && i < 4; i++) ai[i] = cpose_yaml_int(cpose_yaml_seq_at(&doc, args, i), &a[i]);
             char prefix[64];
             snprintf(prefix, sizeof prefix, "model.%d", li);
             int out = -1, cout = src_ch[0], stride = src_stride[0];
@@ -432,7 +389,7 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 } else if (is_sppf) {
                     out = b_sppf(&b, src_node[0], prefix, c1, cout, na > 1 && ai[1] ? (int)a[1] : 5);
                 } else {
-                    const char *sc = na > 1 ? yscalar(yseq_at(&doc, args, 1)) : NULL;
+                    const char *sc = na > 1 ? cpose_yaml_scalar(cpose_yaml_seq_at(&doc, args, 1)) : NULL;
                     int shortcut = sc ? !strcmp(sc, "True") || !strcmp(sc, "true") : (is_bn ? 1 : 0);
                     if (is_c2f) out = b_c2f(&b, src_node[0], prefix, c1, cout, n, shortcut);
                     else if (is_c2) out = b_c2(&b, src_node[0], prefix, c1, cout, n, shortcut);
@@ -448,7 +405,7 @@ int cpose_model_build(struct cpose_model *m, const char *yaml_text, const char *
                 m->n_modules++;
             } else if (!strcmp(mod, "nn.Upsample")) {
                 double sf = 2;
-                if (na < 2 || !ynum(yseq_at(&doc, args, 1), &sf) || sf < 1 || sf != (int)sf || stride % (int)sf)
+                if (na < 2 || !cpose_yaml_number(cpose_yaml_seq_at(&doc, args, 1), &sf) || sf < 1 || sf != (int)sf || stride % (int)sf)
                     BFAIL("%s: layer %d: nn.Upsample needs an integer scale factor", yaml_name, li);
                 struct cpose_upsample_params *p = cpose_calloc(1, sizeof *p);
                 p->scale = (int)sf;

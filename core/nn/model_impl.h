@@ -52,5 +52,10 @@ char *cpose_model_find_yaml(const char *name);
 struct cpose_param *cpose_model_param(const struct cpose_model *m, const char *name);
 /* Drops the fused graph and executors (after weights change). */
 void cpose_model_invalidate(struct cpose_model *m);
+/* Builds a model from a YAML file (path or bundled name) without weights (core/nn/model.c). */
+int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_model **out);
+/* Loads HDF5 weights: a flat state_dict or a cpose checkpoint; cfg names the model YAML when the
+ * file carries none (core/nn/model_weights.c). */
+int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
 
 #endif

@@ -9,9 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_model **out);
-int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
-
 #define CKPT_FORMAT "cpose-checkpoint"
 #define CKPT_VERSION 1
 

@@ -117,7 +117,7 @@ CPOSE_API void cpose_pred_json_free(struct cpose_pred_json *j); /* NULL-safe */
 
 /* ---- running predict over a source ---------------------------------------------------------- */
 
-/* What predict needs from a model: an eval forward and its metadata. core/predict_model.c builds
+/* What predict needs from a model: an eval forward and its metadata. core/predict/predict_model.c builds
  * one from a struct cpose_model; anything with the same output layout (exported models) can too. */
 struct cpose_predict_backend {
     void *ctx;
@@ -160,7 +160,7 @@ CPOSE_API int cpose_predict_run(const struct cpose_predict_backend *b, const str
 CPOSE_API int cpose_predict_image(const struct cpose_predict_backend *b, const struct cpose_image *img, int imgsz,
                                   const struct cpose_nms_opts *opts, struct cpose_pred_result *r);
 
-/* ---- on a struct cpose_model (core/model.h) ------------------------------------------------- */
+/* ---- on a struct cpose_model (core/nn/model.h) ------------------------------------------------- */
 
 struct cpose_model;
 /* Fills b to run m (borrowed: m must outlive b's use). */

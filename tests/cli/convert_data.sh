@@ -12,16 +12,16 @@ fail=0
 expect() { if eval "$1"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
 
 # synth → check: a dataset cpose wrote itself verifies clean
-"$CPOSE" synth save_dir="$T/syn" train=6 val=3 imgsz=128 seed=1 >"$T/s1" 2>&1
+"$CPOSE" synth save_dir="$T/syn" n_train=6 n_val=3 imgsz=128 seed=1 >"$T/s1" 2>&1
 expect '[ $? -eq 0 ] && [ -f "$T/syn/synth-pose.yaml" ]' "synth: $(cat "$T/s1")"
 expect '[ "$(ls "$T/syn/images/train" | wc -l)" = 6 ] && [ "$(ls "$T/syn/images/val" | wc -l)" = 3 ]' "synth image counts"
 "$CPOSE" check data="$T/syn/synth-pose.yaml" >"$T/c1" 2>&1
 expect '[ $? -eq 0 ]' "check synth exit code: $(cat "$T/c1")"
 expect 'grep -q "train: Scanning $T/syn/labels/train... 6 images, 0 backgrounds, 0 corrupt" "$T/c1"' "synth scan line: $(cat "$T/c1")"
-"$CPOSE" synth save_dir="$T/syn" train=2 val=1 >"$T/s2" 2>&1
+"$CPOSE" synth save_dir="$T/syn" n_train=2 n_val=1 >"$T/s2" 2>&1
 expect '[ $? -ne 0 ] && grep -q "exist_ok=True" "$T/s2"' "synth refuses a non-empty folder"
-"$CPOSE" synth save_dir="$T/syn2" val=many >"$T/s3" 2>&1
-expect '[ $? -ne 0 ] && grep -q "val=many" "$T/s3"' "synth val= must be a count"
+"$CPOSE" synth save_dir="$T/syn2" n_val=many >"$T/s3" 2>&1
+expect '[ $? -ne 0 ] && grep -q "n_val=many" "$T/s3"' "synth n_val= must be a count"
 
 # extract: a tar.gz made with tar
 mkdir -p "$T/src/pack/sub" && echo hello >"$T/src/pack/sub/x.txt"

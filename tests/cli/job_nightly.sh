@@ -15,7 +15,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1
 . "$(dirname "$0")/../helpers/check.sh"
 for s in 1 2; do
-    "$CPOSE" synth save_dir="$T/syn$s" train=1 val=2 imgsz=160 seed=$s >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
+    "$CPOSE" synth save_dir="$T/syn$s" n_train=1 n_val=2 imgsz=160 seed=$s >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 done
 R=$T/reports
 run() { "$CPOSE" run "$SRC/scripts/nightly.lua" reports="$R" imgsz=160 batch=2 "$@"; }

@@ -13,7 +13,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1
 . "$(dirname "$0")/../helpers/check.sh"
 
-"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" train=2 val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
+"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" n_train=2 n_val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
 check "quickstart exits 0" [ $? -eq 0 ]
 for step in "[1/5] synth: 2 train + 4 val images" "[2/5] convert_coco: 6 label files" \
             "[3/5] verify: 6 converted label files match" "[4/5] predict ($W): 4 images" "[5/5] val: Box mAP50" \
@@ -45,17 +45,17 @@ PY
 check "predictions, val_metrics.json and run.json agree with the synthetic ground truth" [ $? -eq 0 ]
 
 # the README's default: no model= → a fresh yolov8n-pose.yaml
-"$CPOSE" run "$SRC/scripts/quickstart.lua" train=1 val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
+"$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=1 n_val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
 check "fresh model exits 0" [ $? -eq 0 ]
 check "fresh model named" grep -qF "[4/5] predict (yolov8n-pose.yaml): 1 images" "$T/out2"
 
-"$CPOSE" run "$SRC/scripts/quickstart.lua" train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
-check "train=abc exits 1" [ $? -eq 1 ]
-check "train=abc named" grep -qF "train=abc" "$T/out3"
-"$CPOSE" run "$SRC/scripts/quickstart.lua" trian=2 save_dir="$T/bad3" >"$T/out5" 2>&1
+"$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
+check "n_train=abc exits 1" [ $? -eq 1 ]
+check "n_train=abc named" grep -qF "n_train=abc" "$T/out3"
+"$CPOSE" run "$SRC/scripts/quickstart.lua" n_trian=2 save_dir="$T/bad3" >"$T/out5" 2>&1
 check "misspelt key exits 1" [ $? -eq 1 ]
-check "misspelt key: nearest named" grep -qF "quickstart.lua: 'trian' is not an argument; did you mean 'train'?" "$T/out5"
-"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$T/missing.h5" train=1 val=1 imgsz=96 save_dir="$T/bad2" >"$T/out4" 2>&1
+check "misspelt key: nearest named" grep -qF "quickstart.lua: 'n_trian' is not an argument; did you mean 'n_train'?" "$T/out5"
+"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$T/missing.h5" n_train=1 n_val=1 imgsz=96 save_dir="$T/bad2" >"$T/out4" 2>&1
 check "missing weights exit 1" [ $? -eq 1 ]
 check "missing weights named" grep -qF "$T/missing.h5" "$T/out4"
 

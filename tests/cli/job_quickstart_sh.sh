@@ -11,7 +11,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 # a fresh clone's files: the tracked tree (plus uncommitted edits), no build folders
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | grep -zv '^build' | xargs -0 cp --parents -t "$T") 2>/dev/null \
     || { echo "SKIP: cannot copy the source tree (not a git checkout?)"; exit 77; }
-(cd "$T" && bash scripts/quickstart.sh train=1 val=2 imgsz=96) >"$T/out" 2>&1
+(cd "$T" && bash scripts/quickstart.sh n_train=1 n_val=2 imgsz=96) >"$T/out" 2>&1
 check "quickstart.sh exits 0" [ $? -eq 0 ]
 check "build announced" grep -q "^quickstart: built build/cpose in" "$T/out"
 check "job ran" grep -qF "[5/5] val:" "$T/out"

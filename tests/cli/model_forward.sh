@@ -13,8 +13,8 @@ for want in "pred *Dataset {1, 56, 8400}" "kpt_raw *Dataset {1, 51, 8400}" "leve
             "level1_raw *Dataset {1, 65, 40, 40}" "level2_raw *Dataset {1, 65, 20, 20}"; do
     echo "$listing" | grep -Eq "$want" && echo "ok: $want" || { echo "FAIL: missing $want in: $listing"; fail=1; }
 done
-out=$("$CPOSE_BIN" forward model="$FIX/yolov8n-pose-seed0-bncal.h5" input="$FIX/parity_seed0_bncal.h5" output="$tmp/o2.h5" nms=vall 2>&1) && fail=1
-echo "$out" | grep -q "nms=vall: forward takes nms=val" && echo "ok: bad nms refused" || { echo "FAIL: $out"; fail=1; }
+out=$("$CPOSE_BIN" forward model="$FIX/yolov8n-pose-seed0-bncal.h5" input="$FIX/parity_seed0_bncal.h5" output="$tmp/o2.h5" nms_rows=vall 2>&1) && fail=1
+echo "$out" | grep -q "nms_rows=vall: forward takes nms_rows=val" && echo "ok: bad nms refused" || { echo "FAIL: $out"; fail=1; }
 out=$("$CPOSE_BIN" forward model="$FIX/yolov8n-pose-seed0-bncal.h5" input="$tmp/none.h5" output="$tmp/o3.h5" 2>&1) && fail=1
 echo "$out" | grep -q "none.h5" && echo "ok: missing input named" || { echo "FAIL: $out"; fail=1; }
 [ ! -e "$tmp/o3.h5" ] || { echo "FAIL: output written on error"; fail=1; }

@@ -12,7 +12,7 @@ fail=0
 check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
 cd "$T" || exit 1
 
-"$CPOSE_BIN" synth save_dir="$T/syn" train=1 val=3 imgsz=160 seed=5 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
+"$CPOSE_BIN" synth save_dir="$T/syn" n_train=1 n_val=3 imgsz=160 seed=5 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 # a corrupt image (not a JPEG at all) with a valid label file
 head -c 300 /dev/zero | tr '\0' 'x' >"$T/syn/images/val/000000099999.jpg"
 cp "$(ls -d "$T"/syn/labels/val/*.txt | head -1)" "$T/syn/labels/val/000000099999.txt"
@@ -47,7 +47,7 @@ check "second run: val2" 'grep -qx "Results saved to runs/pose/val2" <<<"$out"'
 # two classes (a fresh 2-class model, every second label relabelled): per-class rows with the names
 sed 's/^nc: 1 /nc: 2 /' "$CPOSE_SOURCE_DIR/core/cfg/models/yolov8-pose.yaml" >"$T/yolov8n-pose-2cls.yaml"
 # (seed 3: the fresh model has true positives there, so Ultralytics computes and prints class rows)
-"$CPOSE_BIN" synth save_dir="$T/syn3" train=1 val=3 imgsz=160 seed=3 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
+"$CPOSE_BIN" synth save_dir="$T/syn3" n_train=1 n_val=3 imgsz=160 seed=3 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 mkdir -p "$T/two/images" "$T/two/labels/val"
 cp -r "$T/syn3/images/val" "$T/two/images/val"
 for f in "$T"/syn3/labels/val/*.txt; do awk 'NR%2==0{$1=1}1' "$f" >"$T/two/labels/val/$(basename "$f")"; done

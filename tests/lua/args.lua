@@ -1,4 +1,4 @@
--- tests/lua/args.lua — Lua tables → the CLI's argument table (core/args.def): defaults, type
+-- tests/lua/args.lua — Lua tables → the CLI's argument table (core/base/args.def): defaults, type
 -- conversions, and the errors for unknown keys and wrong value types.
 package.path = arg[0]:match("^(.*)/") .. "/helpers/?.lua;" .. package.path
 local T = require "check"

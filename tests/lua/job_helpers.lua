@@ -31,7 +31,7 @@ T.ok(jobs.abspath("x"):match("^/.+/x$") ~= nil, "relative path made absolute")
 
 -- a CLI mode as a child process: success, and a failure that names the mode
 local dir = cpose.job.dir()
-jobs.cli("synth", {save_dir = dir .. "/syn", train = 1, val = 1, imgsz = 64, exist_ok = "True"})
+jobs.cli("synth", {save_dir = dir .. "/syn", n_train = 1, n_val = 1, imgsz = 64, exist_ok = "True"})
 T.ok(io.open(dir .. "/syn/synth-pose.yaml") ~= nil, "child cpose synth wrote its dataset")
 jobs.check(dir .. "/syn/synth-pose.yaml")
 T.ok(io.open(dir .. "/syn/labels/val.cache") ~= nil, "check wrote the label cache")

@@ -46,7 +46,7 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
             float *d = out->data + n * per_out;
             for (int i = 0; i < n_in; i++) {
                 int64_t sz = cpose_tensor_size(in[i]) / N;
-                /* the executor may have had the input written in place (core/exec.c) */
+                /* the executor may have had the input written in place (core/nn/exec.c) */
                 if (d != in[i]->data + n * sz) memcpy(d, in[i]->data + n * sz, sz * sizeof(float));
                 d += sz;
             }
