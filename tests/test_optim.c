@@ -82,6 +82,19 @@ static void test_schedule(void)
     CHECK_NEAR(o->group[1].lr, 0.01 * (0.96 * 0.99 + 0.01), 1e-15);
     CHECK_NEAR(o->group[1].momentum, 0.937, 1e-15);
     CHECK(cpose_sched_accumulate(&s, 200) == 4);
+    /* the same points without an optimizer */
+    struct cpose_sched_point pt;
+    cpose_sched_at(&s, CPOSE_OPTIM_SGD, 0.01, 0.9, 0, 30, &pt);
+    CHECK_NEAR(pt.lr[0], 0.082, 1e-15);
+    CHECK_NEAR(pt.lr[1], 0.002, 1e-15);
+    CHECK_NEAR(pt.momentum, 0.8274, 1e-15);
+    CHECK(pt.accumulate == 2);
+    cpose_sched_at(&s, CPOSE_OPTIM_SGD, 0.01, 0.9, 4, 200, &pt);
+    CHECK_NEAR(pt.lr[2], 0.009604, 1e-15);
+    CHECK_NEAR(pt.momentum, 0.937, 1e-15); /* not the 0.9 SGD was built with: warmup ended at 0.937 */
+    CHECK(pt.accumulate == 4);
+    cpose_sched_at(&s, CPOSE_OPTIM_ADAMW, 0.002, 0.9, 0, 30, &pt);
+    CHECK(pt.momentum == 0.9);
     CHECK_NEAR(cpose_sched_lf(&s, 100), 0.01, 1e-15);
     CHECK_NEAR(cpose_sched_lf(&s, 120), 0.01, 1e-15); /* max(1 − e/epochs, 0) */
     /* cosine one_cycle(1, lrf, epochs) */

@@ -68,6 +68,20 @@ static void test_fixture(void)
         for (size_t i = 0; i < 8 * C * H[l] * W[l]; i++) g2 += (double)gf[l][i] * gf[l][i];
     for (size_t i = 0; i < 8 * 51 * A; i++) g2 += (double)gk[i] * gk[i];
     CHECK(isfinite(g2) && g2 > 0);
+
+    /* a reused workspace gives the same results, also for a smaller batch after a larger one (the
+     * first 4 images: batch-major layouts make them a prefix; their targets are the first 9 rows) */
+    struct cpose_pose_loss_ws *ws = cpose_pose_loss_ws_new();
+    float items3[5], total3, items4[5], total4;
+    CHECK(cpose_pose_loss_ws_run(ws, &cfg, 8, 3, feats, H, W, strides, kpt, &t, items3, &total3, gf, gk) == CPOSE_OK);
+    CHECK(memcmp(items, items3, sizeof items) == 0 && total == total3);
+    struct cpose_pose_targets t4 = {9, bi, cls, bb, kp};
+    CHECK(bi[8] == 3 && bi[9] == 4);
+    CHECK(cpose_pose_loss_ws_run(ws, &cfg, 4, 3, feats, H, W, strides, kpt, &t4, items3, &total3, NULL, NULL) == CPOSE_OK);
+    CHECK(cpose_pose_loss(&cfg, 4, 3, feats, H, W, strides, kpt, &t4, items4, &total4, NULL, NULL) == CPOSE_OK);
+    CHECK(memcmp(items3, items4, sizeof items3) == 0 && total3 == total4);
+    CHECK(total4 != total);
+    cpose_pose_loss_ws_free(ws);
     for (int l = 0; l < 3; l++) {
         cpose_free(gf[l]);
         cpose_free(lv[l]);

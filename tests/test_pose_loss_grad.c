@@ -103,10 +103,11 @@ static int run_case(const struct gcase *g, uint64_t seed)
     const float *fc[3] = {feat[0], feat[1], feat[2]};
 
     size_t BA = (size_t)B * A;
+    struct cpose_pose_loss_ws *ws = cpose_pose_loss_ws_new(); /* reused by every evaluation below */
     struct cpose_pose_assignment fz = {CPOSE_ASSIGN_RECORD, cpose_malloc(sizeof(int) * BA), cpose_malloc(BA),
                                        cpose_malloc(sizeof(float) * BA), cpose_malloc(sizeof(double) * BA)};
     double items[5], total;
-    int rc = cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, items, &total, gfeat, gkpt, &fz);
+    int rc = cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, items, &total, gfeat, gkpt, &fz, ws);
     CHECK_MSG(rc == CPOSE_OK, "%s: %s", g->name, cpose_errmsg());
     int nfg = 0;
     for (size_t i = 0; i < BA; i++) nfg += fz.fg[i];
@@ -127,9 +128,9 @@ static int run_case(const struct gcase *g, uint64_t seed)
             float x0 = x[i], xp = (float)(x0 + h), xm = (float)(x0 - h);
             double tp, tm;
             x[i] = xp;
-            cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &tp, NULL, NULL, &fz);
+            cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &tp, NULL, NULL, &fz, ws);
             x[i] = xm;
-            cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &tm, NULL, NULL, &fz);
+            cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &tm, NULL, NULL, &fz, ws);
             x[i] = x0;
             double num = (tp - tm) / ((double)xp - (double)xm);
             double err = fabs(num - ga[i]) / (1e-3 + fabs(num));
@@ -138,9 +139,9 @@ static int run_case(const struct gcase *g, uint64_t seed)
                 if (getenv("GDEBUG") && bad < 3) {
                     double ip[5], im[5];
                     x[i] = xp;
-                    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, ip, NULL, NULL, NULL, &fz);
+                    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, ip, NULL, NULL, NULL, &fz, ws);
                     x[i] = xm;
-                    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, im, NULL, NULL, NULL, &fz);
+                    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, im, NULL, NULL, NULL, &fz, ws);
                     x[i] = x0;
                     for (int k = 0; k < 5; k++) fprintf(stderr, "  item %d: d/dx %.9g\n", k, B * (ip[k] - im[k]) / ((double)xp - xm));
                 }
@@ -156,7 +157,7 @@ static int run_case(const struct gcase *g, uint64_t seed)
 
     /* the replayed assignment gives back the unfrozen value at the base point */
     double total2;
-    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &total2, NULL, NULL, &fz);
+    cpose_pose_loss_eval(&cfg, B, g->nl, fc, g->H, g->W, g->strides, kpt, &t, NULL, &total2, NULL, NULL, &fz, ws);
     CHECK_NEAR(total2, total, 1e-9 * fabs(total));
 
     for (int l = 0; l < g->nl; l++) {
@@ -170,6 +171,7 @@ static int run_case(const struct gcase *g, uint64_t seed)
     cpose_free(fz.fg);
     cpose_free(fz.score);
     cpose_free(fz.ciou_alpha);
+    cpose_pose_loss_ws_free(ws);
     return checked;
 }
 

@@ -99,10 +99,11 @@ struct cpose_pose_assignment {
     double *ciou_alpha; /* [B·A] CIoU's detached alpha of foreground anchors (recorded, then replayed) */
 };
 
-/* cpose_pose_loss with items and total in double and an optional recorded/replayed assignment. */
+/* cpose_pose_loss with items and total in double, an optional recorded/replayed assignment and an
+ * optional workspace (NULL: allocated and released within the call). */
 int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
                          const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
                          double items[5], double *total, float *const *grad_feats, float *grad_kpt,
-                         struct cpose_pose_assignment *fz);
+                         struct cpose_pose_assignment *fz, struct cpose_pose_loss_ws *ws);
 
 #endif

@@ -112,7 +112,7 @@ static inline float exp_nonpos(float x)
     float r = x - n * 0.693145752f - n * 1.42860677e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416664183f + r * (0.00833345205f + r * 0.00139819994f)))));
     union { float f; int i; } u = {p};
-    u.i += (int)n << 23;
+    u.i += (int)((unsigned)(int)n << 23); /* adds n to the exponent */
     return u.f;
 }
 
@@ -139,6 +139,34 @@ struct loss_run {
     float img_w, img_h;
     double sigma[256];
 };
+
+/* Grow-only buffers reused across calls (see cpose_pose_loss_ws_new). */
+enum ws_slot { WS_ANC, WS_ANC_PX, WS_STRIDE, WS_LVL, WS_BOX, WS_SCORE, WS_TGT, WS_FG, WS_TSC, WS_IMG_START,
+               WS_ROWS, WS_GT_PX, WS_GT_LAB, WS_GT_VALID, WS_FILL, WS_SCRATCH, WS_SUMS, WS_NSLOTS };
+struct cpose_pose_loss_ws {
+    void *buf[WS_NSLOTS];
+    size_t cap[WS_NSLOTS];
+};
+
+struct cpose_pose_loss_ws *cpose_pose_loss_ws_new(void) { return cpose_calloc(1, sizeof(struct cpose_pose_loss_ws)); }
+
+void cpose_pose_loss_ws_free(struct cpose_pose_loss_ws *ws)
+{
+    if (!ws) return;
+    for (int i = 0; i < WS_NSLOTS; i++) cpose_free(ws->buf[i]);
+    cpose_free(ws);
+}
+
+static void *ws_get(struct cpose_pose_loss_ws *ws, enum ws_slot slot, size_t bytes)
+{
+    if (bytes == 0) bytes = 1;
+    if (ws->cap[slot] < bytes) {
+        cpose_free(ws->buf[slot]);
+        ws->buf[slot] = cpose_malloc(bytes);
+        ws->cap[slot] = bytes;
+    }
+    return ws->buf[slot];
+}
 
 static const float *level_ptr(const struct loss_run *r, int b, int a, size_t *hw, int *l_out)
 {
@@ -307,12 +335,13 @@ static void image_loss(const struct loss_run *r, const struct cpose_pose_targets
 
 /* Groups target rows by image (keeping their order, as Ultralytics' preprocess does) and converts
  * boxes to pixel x1 y1 x2 y2 in float32 (scale, then xywh2xyxy with half sizes). */
-static void batch_targets(struct loss_run *r, const struct cpose_pose_targets *t)
+static void batch_targets(struct loss_run *r, const struct cpose_pose_targets *t, struct cpose_pose_loss_ws *ws)
 {
     memset(r->img_start, 0, sizeof(int) * (r->B + 1));
     for (int i = 0; i < t->n; i++) r->img_start[(int)t->batch_idx[i] + 1]++;
     for (int b = 0; b < r->B; b++) r->img_start[b + 1] += r->img_start[b];
-    int *fill = cpose_calloc((size_t)r->B, sizeof(int));
+    int *fill = ws_get(ws, WS_FILL, sizeof(int) * r->B);
+    memset(fill, 0, sizeof(int) * r->B);
     for (int i = 0; i < t->n; i++) {
         int b = (int)t->batch_idx[i], k = r->img_start[b] + fill[b]++;
         r->img_rows[k] = i;
@@ -326,13 +355,12 @@ static void batch_targets(struct loss_run *r, const struct cpose_pose_targets *t
         r->gt_lab[k] = (int)t->cls[i];
         r->gt_valid[k] = (g[0] + g[1] + g[2] + g[3]) > 0;
     }
-    cpose_free(fill);
 }
 
 int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, const float *const *feats, const int *H,
                          const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
                          double items[5], double *total, float *const *grad_feats, float *grad_kpt,
-                         struct cpose_pose_assignment *fz)
+                         struct cpose_pose_assignment *fz, struct cpose_pose_loss_ws *ws_in)
 {
     int rc = check_args(c, B, nl, feats, H, W, strides, kpt, t);
     if (rc) return rc;
@@ -359,10 +387,11 @@ int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, con
     r.img_w = (float)W[0] * strides[0];
     for (int k = 0; k < r.K; k++) r.sigma[k] = (r.K == 17 && r.kdim == 3) ? coco_sigmas[k] : 1.0 / r.K;
 
-    r.anc = cpose_malloc(sizeof(float) * 2 * A);
-    r.anc_px = cpose_malloc(sizeof(float) * 2 * A);
-    r.stride_a = cpose_malloc(sizeof(float) * A);
-    r.lvl = cpose_malloc((size_t)A);
+    struct cpose_pose_loss_ws *ws = ws_in ? ws_in : cpose_pose_loss_ws_new();
+    r.anc = ws_get(ws, WS_ANC, sizeof(float) * 2 * A);
+    r.anc_px = ws_get(ws, WS_ANC_PX, sizeof(float) * 2 * A);
+    r.stride_a = ws_get(ws, WS_STRIDE, sizeof(float) * A);
+    r.lvl = ws_get(ws, WS_LVL, (size_t)A);
     for (int l = 0; l < nl; l++)
         for (int i = 0; i < H[l]; i++)
             for (int j = 0; j < W[l]; j++) {
@@ -375,29 +404,30 @@ int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, con
                 r.lvl[a] = (unsigned char)l;
             }
     size_t BA = (size_t)B * A;
-    r.box_px = cpose_malloc(sizeof(float) * 4 * BA);
-    r.score = cpose_malloc(sizeof(float) * c->nc * BA);
-    r.tgt = cpose_malloc(sizeof(int) * BA);
-    r.fg = cpose_malloc(BA);
-    r.tsc = cpose_malloc(sizeof(float) * BA);
+    r.box_px = ws_get(ws, WS_BOX, sizeof(float) * 4 * BA);
+    r.score = ws_get(ws, WS_SCORE, sizeof(float) * c->nc * BA);
+    r.tgt = ws_get(ws, WS_TGT, sizeof(int) * BA);
+    r.fg = ws_get(ws, WS_FG, BA);
+    r.tsc = ws_get(ws, WS_TSC, sizeof(float) * BA);
     int n = t->n;
-    r.img_start = cpose_malloc(sizeof(int) * (B + 1));
-    r.img_rows = cpose_malloc(sizeof(int) * (n + 1));
-    r.gt_px = cpose_malloc(sizeof(float) * 4 * (n + 1));
-    r.gt_lab = cpose_malloc(sizeof(int) * (n + 1));
-    r.gt_valid = cpose_malloc((size_t)n + 1);
-    batch_targets(&r, t);
+    r.img_start = ws_get(ws, WS_IMG_START, sizeof(int) * (B + 1));
+    r.img_rows = ws_get(ws, WS_ROWS, sizeof(int) * (n + 1));
+    r.gt_px = ws_get(ws, WS_GT_PX, sizeof(float) * 4 * (n + 1));
+    r.gt_lab = ws_get(ws, WS_GT_LAB, sizeof(int) * (n + 1));
+    r.gt_valid = ws_get(ws, WS_GT_VALID, (size_t)n + 1);
+    batch_targets(&r, t, ws);
     int n_max = 0;
     for (int b = 0; b < B; b++)
         if (r.img_start[b + 1] - r.img_start[b] > n_max) n_max = r.img_start[b + 1] - r.img_start[b];
 
     int nth = omp_get_max_threads();
     if (nth > B) nth = B;
-    /* a batch of 8 at 320 takes ~2 ms on one core: below ~32k anchors the fork and barriers cost more
-     * than they save (and much more on a loaded machine) */
-    if (BA < 32768) nth = 1;
+    /* one core does a batch of 8 in ~2 ms at 320 and ~9 ms at 640 (bench_pose_loss); measured on the
+     * shared machine, two threads cost twice the CPU time at 640 (barrier waits), so only very large
+     * batches (≥ 32 images at 640) are split across threads */
+    if (BA < 262144) nth = 1;
     size_t sb = cpose_tal_scratch_bytes(n_max, A, c->topk);
-    char *scratch = cpose_malloc(sb * nth);
+    char *scratch = ws_get(ws, WS_SCRATCH, sb * nth);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int b = 0; b < B; b++) decode_and_assign(&r, b, scratch + sb * omp_get_thread_num(), fz);
     if (fz && fz->mode == CPOSE_ASSIGN_RECORD) {
@@ -419,7 +449,8 @@ int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, con
     double gs[5] = {B * (double)c->gain_box / tss, nfg ? B * (double)c->gain_pose / nk : 0,
                     nfg ? B * (double)c->gain_kobj / nk : 0, B * (double)c->gain_cls / tss,
                     B * (double)c->gain_dfl / tss};
-    struct loss_sums *sums = cpose_calloc((size_t)B, sizeof *sums);
+    struct loss_sums *sums = ws_get(ws, WS_SUMS, sizeof *sums * B);
+    memset(sums, 0, sizeof *sums * B);
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
     for (int b = 0; b < B; b++) image_loss(&r, t, b, gs, grad_feats, grad_kpt, fz, &sums[b]);
 
@@ -436,22 +467,21 @@ int cpose_pose_loss_eval(const struct cpose_pose_loss_cfg *c, int B, int nl, con
     }
     if (total) *total = sum * B;
 
-    cpose_free(sums);
-    cpose_free(scratch);
-    cpose_free(r.anc);
-    cpose_free(r.anc_px);
-    cpose_free(r.stride_a);
-    cpose_free(r.lvl);
-    cpose_free(r.box_px);
-    cpose_free(r.score);
-    cpose_free(r.tgt);
-    cpose_free(r.fg);
-    cpose_free(r.tsc);
-    cpose_free(r.img_start);
-    cpose_free(r.img_rows);
-    cpose_free(r.gt_px);
-    cpose_free(r.gt_lab);
-    cpose_free(r.gt_valid);
+    if (!ws_in) cpose_pose_loss_ws_free(ws);
+    return CPOSE_OK;
+}
+
+int cpose_pose_loss_ws_run(struct cpose_pose_loss_ws *ws, const struct cpose_pose_loss_cfg *c, int B, int nl,
+                           const float *const *feats, const int *H, const int *W, const float *strides,
+                           const float *kpt, const struct cpose_pose_targets *t, float items[5], float *total,
+                           float *const *grad_feats, float *grad_kpt)
+{
+    double it[5], tot;
+    int rc = cpose_pose_loss_eval(c, B, nl, feats, H, W, strides, kpt, t, it, &tot, grad_feats, grad_kpt, NULL, ws);
+    if (rc) return rc;
+    if (items)
+        for (int k = 0; k < 5; k++) items[k] = (float)it[k];
+    if (total) *total = (float)tot;
     return CPOSE_OK;
 }
 
@@ -459,11 +489,5 @@ int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl, const fl
                     const int *W, const float *strides, const float *kpt, const struct cpose_pose_targets *t,
                     float items[5], float *total, float *const *grad_feats, float *grad_kpt)
 {
-    double it[5], tot;
-    int rc = cpose_pose_loss_eval(c, B, nl, feats, H, W, strides, kpt, t, it, &tot, grad_feats, grad_kpt, NULL);
-    if (rc) return rc;
-    if (items)
-        for (int k = 0; k < 5; k++) items[k] = (float)it[k];
-    if (total) *total = (float)tot;
-    return CPOSE_OK;
+    return cpose_pose_loss_ws_run(NULL, c, B, nl, feats, H, W, strides, kpt, t, items, total, grad_feats, grad_kpt);
 }

@@ -55,4 +55,15 @@ CPOSE_API int cpose_pose_loss(const struct cpose_pose_loss_cfg *c, int B, int nl
                               const struct cpose_pose_targets *t, float items[5], float *total,
                               float *const *grad_feats, float *grad_kpt);
 
+/* Reusable buffers, so that a training loop calls the loss without allocating once the largest batch
+ * has been seen (buffers only grow). One workspace per thread calling the loss at a time. */
+struct cpose_pose_loss_ws;
+CPOSE_API struct cpose_pose_loss_ws *cpose_pose_loss_ws_new(void);
+CPOSE_API void cpose_pose_loss_ws_free(struct cpose_pose_loss_ws *ws); /* NULL-safe */
+/* cpose_pose_loss with its buffers taken from ws (NULL: allocated and released within the call). */
+CPOSE_API int cpose_pose_loss_ws_run(struct cpose_pose_loss_ws *ws, const struct cpose_pose_loss_cfg *c, int B, int nl,
+                                     const float *const *feats, const int *H, const int *W, const float *strides,
+                                     const float *kpt, const struct cpose_pose_targets *t, float items[5],
+                                     float *total, float *const *grad_feats, float *grad_kpt);
+
 #endif

@@ -69,3 +69,21 @@ void cpose_sched_apply(const struct cpose_sched_cfg *s, struct cpose_optim *o, i
         }
     }
 }
+
+void cpose_sched_at(const struct cpose_sched_cfg *s, enum cpose_optim_kind kind, double lr0, double momentum0,
+                    int epoch, long ni, struct cpose_sched_point *out)
+{
+    struct cpose_optim o;
+    memset(&o, 0, sizeof o);
+    o.kind = kind;
+    for (int j = 0; j < CPOSE_OPTIM_NGROUPS; j++) {
+        o.group[j].lr = o.group[j].initial_lr = lr0;
+        o.group[j].momentum = momentum0;
+    }
+    long nw = cpose_sched_warmup_iters(s);
+    if (nw >= 0 && ni > nw) cpose_sched_apply(s, &o, epoch, nw); /* the last warmup iteration's momentum */
+    cpose_sched_apply(s, &o, epoch, ni);
+    for (int j = 0; j < CPOSE_OPTIM_NGROUPS; j++) out->lr[j] = o.group[j].lr;
+    out->momentum = o.group[1].momentum;
+    out->accumulate = cpose_sched_accumulate(s, ni);
+}

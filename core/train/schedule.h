@@ -39,4 +39,16 @@ CPOSE_API int cpose_sched_accumulate(const struct cpose_sched_cfg *s, long ni);
  * global iteration ni of epoch `epoch`. */
 CPOSE_API void cpose_sched_apply(const struct cpose_sched_cfg *s, struct cpose_optim *o, int epoch, long ni);
 
+/* The schedule's values at one point without an optimizer (for inspection, e.g. from Lua): each group's
+ * lr, the momentum (SGD/RMSProp: warmup value, or `momentum` after warmup as the last warmup iteration
+ * left it, or momentum0 without warmup; the Adam family: momentum0 = beta1) and the accumulation count,
+ * for an optimizer of `kind` built with lr0 and momentum0. */
+struct cpose_sched_point {
+    double lr[CPOSE_OPTIM_NGROUPS];
+    double momentum;
+    int accumulate;
+};
+CPOSE_API void cpose_sched_at(const struct cpose_sched_cfg *s, enum cpose_optim_kind kind, double lr0, double momentum0,
+                              int epoch, long ni, struct cpose_sched_point *out);
+
 #endif
