@@ -136,7 +136,7 @@ static void test_batchnorm(void)
     /* 2 channels, N=1, 1×2 pixels, NCHW: c0 {1, 3}, c1 {0, 4} */
     float x[4] = {1, 3, 0, 4}, y[4];
     float w[2] = {2, 1}, b[2] = {1, 0}, mean[2] = {1, 0}, var[2] = {3, 15}, nbt = 0;
-    struct cpose_batchnorm_params p = {2, 1.0f, 0.1f, w, b, mean, var, &nbt};
+    struct cpose_batchnorm_params p = {2, 1.0f, 0.1f, w, b, mean, var, &nbt, NULL, NULL, NULL};
     struct cpose_tensor tx = t4(x, 1, 2, 1, 2, 0), ty = {.data = y};
     const struct cpose_tensor *in[1] = {&tx};
     CHECK(run_op(&cpose_op_batchnorm, in, 1, &ty, &p, 0) == CPOSE_OK);
@@ -333,7 +333,7 @@ static void test_fusion(void)
     *cp = (struct cpose_conv2d_params){.cin = C, .cout = O, .k = 3, .stride = 1, .pad = 1, .weight = w};
     int n1 = cpose_graph_add(g, CPOSE_OP_conv2d, &n0, 1, cp, "c");
     struct cpose_batchnorm_params *bp = cpose_calloc(1, sizeof *bp);
-    *bp = (struct cpose_batchnorm_params){O, 1e-3f, 0.03f, gamma, beta, mean, var, NULL};
+    *bp = (struct cpose_batchnorm_params){O, 1e-3f, 0.03f, gamma, beta, mean, var, NULL, NULL, NULL, NULL};
     int n2 = cpose_graph_add(g, CPOSE_OP_batchnorm, &n1, 1, bp, "bn");
     int n3 = cpose_graph_add(g, CPOSE_OP_silu, &n2, 1, NULL, "act");
     int ab[2] = {n3, n3};

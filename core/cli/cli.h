@@ -25,4 +25,8 @@ CPOSE_API void cpose_cli_apply_threads(const struct cpose_args *a);
 struct cpose_model;
 CPOSE_API int cpose_cli_load_model(const struct cpose_args *a, struct cpose_model **m);
 
+/* `cpose benchmark backward=True`: times full training steps of m (core/cli/bench_train.c). */
+struct cpose_model;
+CPOSE_API int cpose_cli_benchmark_train(const struct cpose_args *a, struct cpose_model *m);
+
 #endif

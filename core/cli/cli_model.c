@@ -137,6 +137,10 @@ int cpose_mode_benchmark(int argc, char **argv)
     if (cpose_cli_parse("benchmark", argc, argv, &a)) return 1;
     cpose_cli_apply_threads(&a);
     if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto done;
+    if (cpose_args_bool(&a, "backward")) {
+        rc = cpose_cli_benchmark_train(&a, m);
+        goto done;
+    }
     const struct cpose_model_info *info = cpose_model_get_info(m);
     int64_t S = cpose_args_int(&a, "imgsz", 640);
     /* batch defaults to 16 for training; a latency benchmark means 1 unless given */

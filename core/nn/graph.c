@@ -76,6 +76,7 @@ static void *copy_params(const struct cpose_node *n)
         const struct cpose_conv2d_params *o = n->params;
         size_t wn = (size_t)c->cout * c->cin * c->k * c->k;
         c->kern = NULL;
+        c->bwd = NULL;
         if (o->own_w) {
             c->own_w = cpose_malloc(wn * sizeof(float));
             memcpy(c->own_w, o->own_w, wn * sizeof(float));
@@ -87,6 +88,7 @@ static void *copy_params(const struct cpose_node *n)
             c->bias = c->own_b;
         }
     }
+    if (n->op == CPOSE_OP_batchnorm) ((struct cpose_batchnorm_params *)p)->saved = NULL;
     return p;
 }
 

@@ -36,12 +36,22 @@ enum cpose_op_id {
 /* Per-run state the ops see. */
 struct cpose_op_ctx {
     int train;  /* 1: batchnorm uses batch statistics and updates running ones */
+    /* backward only: bit k set → grad_in[k] already holds other consumers' contributions and the
+     * op adds to it; clear → the op overwrites grad_in[k] (padding channels included: zero). */
+    unsigned grad_accum;
+    int param_accum;  /* backward only: 1 → parameter gradients (grad_w, grad_b) are added to, 0 → overwritten */
 };
 
-/* An op: shape inference, forward, backward (NULL until training lands).
+/* An op: shape inference, forward, backward.
  * shape: fills out->ndim/dims/layout from the inputs (data untouched); errors print both shapes.
  * forward: computes out (already allocated to the inferred shape) from in[0..n_in-1]. params is
- * the node's params struct (mutable: kernels cache primitives, batchnorm updates statistics). */
+ * the node's params struct (mutable: kernels cache primitives, batchnorm updates statistics).
+ * backward: given the forward's inputs and output (only those bwd_needs names are guaranteed to
+ * hold data) and grad_out (the loss gradient w.r.t. out, same shape and layout), writes or adds
+ * (ctx->grad_accum) the gradient w.r.t. each input into grad_in[k] (NULL: not wanted; same shape
+ * and layout as in[k]), and the parameter gradients into the params' grad_w/grad_b (when set).
+ * A train-mode backward follows a train-mode forward of the same node (batchnorm saves its batch
+ * statistics there). bwd_needs: bit k (k < 8) = in[k]'s data, CPOSE_BWD_OUT = out's data. */
 struct cpose_op_def {
     const char *name;
     int n_inputs;  /* -1 = variadic (≥ 1) */
@@ -51,9 +61,14 @@ struct cpose_op_def {
     int (*backward)(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
                     const struct cpose_tensor *out, const struct cpose_tensor *grad_out,
                     struct cpose_tensor *const *grad_in, void *params);
+    unsigned bwd_needs;                 /* what backward reads besides grad_out (bits, see above) */
     size_t params_size;                 /* sizeof the params struct (0: none), for copies */
     void (*free_params)(void *params);  /* releases what params owns besides itself (or NULL) */
 };
+
+#define CPOSE_BWD_IN(k) (1u << (k))
+#define CPOSE_BWD_ALL_IN 0xffu
+#define CPOSE_BWD_OUT 0x100u
 
 #define CPOSE_OP(name) CPOSE_API extern const struct cpose_op_def cpose_op_##name;
 #include "core/nn/ops/ops.def"
@@ -65,6 +80,7 @@ CPOSE_API const struct cpose_op_def *cpose_op_get(int id);
 enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 
 struct cpose_conv_kernel;  /* core/nn/kernels.h */
+struct cpose_conv_bwd;     /* core/nn/kernels.h */
 
 /* conv2d: in [N,Cin,H,W] → [N,Cout,Ho,Wo], square kernel k, stride, symmetric pad, groups 1.
  * weight [Cout,Cin,k,k] (OIHW), bias [Cout] or NULL; act is an epilogue (fused SiLU). With a
@@ -77,6 +93,8 @@ struct cpose_conv2d_params {
     float *own_w, *own_b;        /* owned copies (fused weights) or NULL */
     uint64_t weights_version;    /* bump when weight data changes so kernels re-pack it */
     struct cpose_conv_kernel *kern;  /* cached primitive, owned */
+    float *grad_w, *grad_b;          /* backward: weight/bias gradients (borrowed; NULL: not wanted) */
+    struct cpose_conv_bwd *bwd;      /* cached backward primitives, owned */
 };
 /* batchnorm: per-channel over N,H,W. Eval: (x − mean)/sqrt(var + eps)·weight + bias. Train: batch
  * statistics (biased variance to normalise, unbiased to update running_var with momentum). */
@@ -84,6 +102,8 @@ struct cpose_batchnorm_params {
     int c;
     float eps, momentum;
     float *weight, *bias, *mean, *var, *nbt;  /* borrowed; nbt = num_batches_tracked (may be NULL) */
+    float *grad_w, *grad_b;                   /* backward: weight/bias gradients (borrowed; NULL: not wanted) */
+    float *saved;  /* owned: the last train forward's batch mean [c] then 1/sqrt(var + eps) [c] */
 };
 /* slice: channels [start, start+len) of a 4-D tensor. */
 struct cpose_slice_params { int start, len; };

@@ -2,8 +2,8 @@
  *
  * A kernel is created lazily for a conv node and cached in its params: the oneDNN primitive (JIT,
  * ≈ 30 ms to build) is made once per input shape and re-made only when the shape, the weight
- * pointer or weights_version change. Activations come in any cpose_tensor.layout (core/nn/tensor.h):
- * plain NCHW, NHWC, or blocked nChw8c / nChw16c. */
+ * pointer change; when weights_version changes the weights are re-packed. Activations come in any
+ * cpose_tensor.layout (core/nn/tensor.h): plain NCHW, NHWC, or blocked nChw8c / nChw16c. */
 #ifndef CPOSE_KERNELS_H
 #define CPOSE_KERNELS_H
 
@@ -21,6 +21,19 @@ CPOSE_API int cpose_kernel_activation_layout(void);
 /* The oneDNN implementation a built kernel runs ("jit:avx2", "brg:avx512_core", "ref:any"; "" for
  * NULL). A "ref" kernel also logs one warning when built. */
 CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
+
+/* Backward of a conv without fused activation or residual (the training graph): into gin (NULL:
+ * not wanted; layout of in) the data gradient, stored or added (gin_accum); into p->grad_w and
+ * p->grad_b (when set) the weight and bias gradients, stored or added (param_accum). On oneDNN's
+ * backward-data / backward-weights primitives, built once per shape and cached in p->bwd; the
+ * current weights are re-packed each call. Errors: CPOSE_ENOTSUP for a fused conv, CPOSE_EINVAL
+ * with oneDNN's status. */
+CPOSE_API int cpose_conv_kernel_backward(struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                                         const struct cpose_tensor *gout, struct cpose_tensor *gin, int gin_accum,
+                                         int param_accum);
+CPOSE_API void cpose_conv_bwd_free(struct cpose_conv_bwd *b);  /* NULL-safe */
+/* The implementation names of a built backward ("" for NULL): weights 0 = data gradient, 1 = weights. */
+CPOSE_API const char *cpose_conv_bwd_impl(const struct cpose_conv_bwd *b, int weights);
 
 /* Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convs between nChw8c tensors (core/nn/kernels_wino.c),
  * used by cpose_conv_kernel_run when enabled and cpose_wino_applies (AVX2+FMA CPU, ≥ 16 channels

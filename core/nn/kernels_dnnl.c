@@ -18,6 +18,8 @@ struct cpose_conv_kernel {
     dnnl_memory_t src, wts, bias, dst, res;
     int res_arg;  /* the residual's execution argument (its post-op index) */
     void *wbuf;  /* packed weights (owned) */
+    dnnl_primitive_t wreorder;  /* plain OIHW → wbuf, re-run when the weights change (training) */
+    dnnl_memory_t wplain;
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
 };
@@ -72,6 +74,8 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     if (k->bias) dnnl_memory_destroy(k->bias);
     if (k->dst) dnnl_memory_destroy(k->dst);
     if (k->res) dnnl_memory_destroy(k->res);
+    if (k->wreorder) dnnl_primitive_destroy(k->wreorder);
+    if (k->wplain) dnnl_memory_destroy(k->wplain);
     free(k->wbuf);
     cpose_wino_free(k->wino);
     cpose_free(k);
@@ -143,6 +147,8 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, wplain}, {DNNL_ARG_TO, k->wts}};
     DNNL_TRY(dnnl_primitive_execute(reorder, g_stream, 2, rargs));
     DNNL_TRY(dnnl_stream_wait(g_stream));
+    k->wreorder = reorder, k->wplain = wplain;
+    reorder = NULL, wplain = NULL;
     DNNL_TRY(dnnl_primitive_create(&k->prim, pd));
     DNNL_TRY(dnnl_memory_create(&k->src, &src_md, g_engine, DNNL_MEMORY_NONE));
     DNNL_TRY(dnnl_memory_create(&k->dst, &dst_md, g_engine, DNNL_MEMORY_NONE));
@@ -177,9 +183,22 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     struct cpose_conv_kernel *k = p->kern;
     if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
               k->layout_out != out->layout || k->layout_res != (res ? res->layout : -1) || k->wsrc != p->weight ||
-              k->bsrc != p->bias || k->wver != p->weights_version)) {
+              k->bsrc != p->bias)) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
+    }
+    if (k && k->wver != p->weights_version) {
+        /* new weight values (a training step): re-pack them, keep the primitive */
+        if (k->wino) {
+            cpose_wino_free(k->wino);
+            k->wino = NULL;
+            if ((rc = cpose_wino_prepare(p, &k->wino)) != CPOSE_OK) return rc;
+        } else {
+            dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, k->wplain}, {DNNL_ARG_TO, k->wts}};
+            DNNL_TRY(dnnl_primitive_execute(k->wreorder, g_stream, 2, rargs));
+            DNNL_TRY(dnnl_stream_wait(g_stream));
+        }
+        k->wver = p->weights_version;
     }
     if (!k) {
         if ((rc = kernel_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
@@ -197,6 +216,230 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     }
     DNNL_TRY(dnnl_primitive_execute(k->prim, g_stream, na, args));
     DNNL_TRY(dnnl_stream_wait(g_stream));
+fail:
+    return rc;
+}
+
+/* ---- backward: data and weight gradients on oneDNN's backward primitives ---- */
+
+struct cpose_conv_bwd {
+    int64_t n, h, w;
+    int layout_in, layout_gout, has_gin;
+    const float *wsrc;
+    dnnl_primitive_t bwd_data, bwd_w;
+    dnnl_primitive_t wreorder;             /* plain weights → bwd_data's weights format */
+    dnnl_primitive_t dw_store, dw_add;     /* diff weights → plain gradient, stored or added */
+    dnnl_memory_t src, gout, gin, wplain, wts, dw, dwplain, db;
+    void *wbuf, *dwbuf;
+    float *dbias;                          /* [cout] */
+    float *gin_tmp;                        /* gin's size: data gradient before it is added (accumulation) */
+    size_t gin_floats;
+    char impl_data[64], impl_w[64];
+};
+
+void cpose_conv_bwd_free(struct cpose_conv_bwd *b)
+{
+    if (!b) return;
+    dnnl_primitive_t prims[5] = {b->bwd_data, b->bwd_w, b->wreorder, b->dw_store, b->dw_add};
+    for (int i = 0; i < 5; i++)
+        if (prims[i]) dnnl_primitive_destroy(prims[i]);
+    dnnl_memory_t mems[8] = {b->src, b->gout, b->gin, b->wplain, b->wts, b->dw, b->dwplain, b->db};
+    for (int i = 0; i < 8; i++)
+        if (mems[i]) dnnl_memory_destroy(mems[i]);
+    free(b->wbuf), free(b->dwbuf), free(b->gin_tmp);
+    cpose_free(b->dbias);
+    cpose_free(b);
+}
+
+static int alloc64(void **p, size_t bytes)
+{
+    *p = NULL;
+    if (posix_memalign(p, 64, bytes ? bytes : 64) != 0) return cpose_err(CPOSE_ENOMEM, "conv backward: cannot allocate %zu bytes", bytes);
+    return CPOSE_OK;
+}
+
+static int make_reorder(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, int add, dnnl_primitive_t *out)
+{
+    int rc = CPOSE_OK;
+    dnnl_primitive_desc_t rpd = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    DNNL_TRY(dnnl_primitive_attr_create(&attr));
+    if (add) {
+        DNNL_TRY(dnnl_post_ops_create(&po));
+        DNNL_TRY(dnnl_post_ops_append_sum(po, 1.0f));
+        DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
+    }
+    DNNL_TRY(dnnl_reorder_primitive_desc_create(&rpd, from, g_engine, to, g_engine, attr));
+    DNNL_TRY(dnnl_primitive_create(out, rpd));
+fail:
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (po) dnnl_post_ops_destroy(po);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return rc;
+}
+
+static void impl_name(dnnl_primitive_desc_t pd, char *buf, size_t len, const char *what, const struct cpose_conv2d_params *p)
+{
+    const char *impl = NULL;
+    buf[0] = 0;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
+        snprintf(buf, len, "%s", impl);
+    if (!strncmp(buf, "ref", 3)) {
+        static int warned;
+        if (!warned++)
+            cpose_warn("oneDNN runs the %s gradient of conv %dx%d %d→%d on its reference kernel '%s' (slow)", what, p->k,
+                       p->k, p->cin, p->cout, buf);
+    }
+}
+
+static int bwd_build(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *gout,
+                     const struct cpose_tensor *gin, struct cpose_conv_bwd **bout)
+{
+    int rc = CPOSE_OK;
+    struct cpose_conv_bwd *b = cpose_calloc(1, sizeof *b);
+    dnnl_primitive_desc_t fpd = NULL, dpd = NULL, wpd = NULL;
+    b->n = in->dims[0], b->h = in->dims[2], b->w = in->dims[3];
+    b->layout_in = in->layout, b->layout_gout = gout->layout, b->has_gin = gin != NULL;
+    b->wsrc = p->weight;
+    dnnl_memory_desc_t src_md, dst_md, w_md, w_any, b_md, gin_md;
+    dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
+    dnnl_dims_t dd = {gout->dims[0], p->cout, gout->dims[2], gout->dims[3]};
+    dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k}, bd = {p->cout};
+    dnnl_dims_t strides = {p->stride, p->stride}, dil = {0, 0}, pad = {p->pad, p->pad};
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, dnnl_f32, layout_tag(in->layout)));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, dnnl_f32, layout_tag(gout->layout)));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
+    dnnl_convolution_desc_t fd, dsc, wdsc;
+    DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &src_md,
+                                                        &w_any, p->bias ? &b_md : NULL, &dst_md, strides, dil, pad, pad));
+    DNNL_TRY(dnnl_primitive_desc_create(&fpd, &fd, NULL, g_engine, NULL));
+    if (gin) {
+        DNNL_TRY(dnnl_memory_desc_init_by_tag(&gin_md, 4, sd, dnnl_f32, layout_tag(gin->layout)));
+        DNNL_TRY(dnnl_dilated_convolution_backward_data_desc_init(&dsc, dnnl_convolution_direct, &gin_md, &w_any, &dst_md,
+                                                                  strides, dil, pad, pad));
+        DNNL_TRY(dnnl_primitive_desc_create(&dpd, &dsc, NULL, g_engine, fpd));
+        impl_name(dpd, b->impl_data, sizeof b->impl_data, "data", p);
+        const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(dpd, dnnl_query_weights_md, 0);
+        if ((rc = alloc64(&b->wbuf, dnnl_memory_desc_get_size(wq)))) goto fail;
+        DNNL_TRY(dnnl_memory_create(&b->wplain, &w_md, g_engine, (void *)p->weight));
+        DNNL_TRY(dnnl_memory_create(&b->wts, wq, g_engine, b->wbuf));
+        if ((rc = make_reorder(&w_md, wq, 0, &b->wreorder))) goto fail;
+        DNNL_TRY(dnnl_primitive_create(&b->bwd_data, dpd));
+        DNNL_TRY(dnnl_memory_create(&b->gin, &gin_md, g_engine, DNNL_MEMORY_NONE));
+        b->gin_floats = (size_t)cpose_tensor_size(gin);
+    }
+    /* the bias gradient is a plain channel sum of diff_dst, done here (oneDNN's fused reduction was
+     * the slowest part of the small head convs' backward) */
+    DNNL_TRY(dnnl_dilated_convolution_backward_weights_desc_init(&wdsc, dnnl_convolution_direct, &src_md, &w_any, NULL,
+                                                                 &dst_md, strides, dil, pad, pad));
+    DNNL_TRY(dnnl_primitive_desc_create(&wpd, &wdsc, NULL, g_engine, fpd));
+    impl_name(wpd, b->impl_w, sizeof b->impl_w, "weight", p);
+    const dnnl_memory_desc_t *dwq = dnnl_primitive_desc_query_md(wpd, dnnl_query_diff_weights_md, 0);
+    if ((rc = alloc64(&b->dwbuf, dnnl_memory_desc_get_size(dwq)))) goto fail;
+    DNNL_TRY(dnnl_memory_create(&b->dw, dwq, g_engine, b->dwbuf));
+    DNNL_TRY(dnnl_memory_create(&b->dwplain, &w_md, g_engine, DNNL_MEMORY_NONE));
+    if ((rc = make_reorder(dwq, &w_md, 0, &b->dw_store)) || (rc = make_reorder(dwq, &w_md, 1, &b->dw_add))) goto fail;
+    if (p->bias) b->dbias = cpose_malloc(p->cout * sizeof(float));
+    DNNL_TRY(dnnl_primitive_create(&b->bwd_w, wpd));
+    DNNL_TRY(dnnl_memory_create(&b->src, &src_md, g_engine, DNNL_MEMORY_NONE));
+    DNNL_TRY(dnnl_memory_create(&b->gout, &dst_md, g_engine, DNNL_MEMORY_NONE));
+    *bout = b;
+    b = NULL;
+fail:
+    if (fpd) dnnl_primitive_desc_destroy(fpd);
+    if (dpd) dnnl_primitive_desc_destroy(dpd);
+    if (wpd) dnnl_primitive_desc_destroy(wpd);
+    cpose_conv_bwd_free(b);
+    return rc;
+}
+
+/* sums[c] = Σ over images and pixels of t's channel c (double accumulation, one thread: small). */
+static void channel_sum(const struct cpose_tensor *t, float *sums)
+{
+    int64_t N = t->dims[0], C = t->dims[1], HW = t->dims[2] * t->dims[3], b = cpose_layout_block(t->layout);
+    double acc[C];
+    for (int64_t c = 0; c < C; c++) acc[c] = 0;
+    if (b) {
+        int64_t CB = cpose_tensor_cpad(t) / b;
+        for (int64_t j = 0; j < N * CB; j++) {
+            const float *blk = t->data + j * HW * b;
+            int64_t c0 = (j % CB) * b;
+            float part[b];
+            for (int64_t v = 0; v < b; v++) part[v] = 0;
+            for (int64_t q = 0; q < HW; q++)
+                for (int64_t v = 0; v < b; v++) part[v] += blk[q * b + v];
+            for (int64_t v = 0; v < b && c0 + v < C; v++) acc[c0 + v] += part[v];
+        }
+    } else {
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t q = 0; q < HW; q++)
+                    acc[c] += t->data[cpose_tensor_off(t, n, c, q / t->dims[3], q % t->dims[3])];
+    }
+    for (int64_t c = 0; c < C; c++) sums[c] = (float)acc[c];
+}
+
+const char *cpose_conv_bwd_impl(const struct cpose_conv_bwd *b, int weights) { return !b ? "" : weights ? b->impl_w : b->impl_data; }
+
+int cpose_conv_kernel_backward(struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                               const struct cpose_tensor *gout, struct cpose_tensor *gin, int gin_accum, int param_accum)
+{
+    int rc = CPOSE_OK;
+    pthread_once(&g_once, engine_init);
+    if (g_init_status != dnnl_success)
+        return cpose_err(CPOSE_EINVAL, "oneDNN: cannot create the CPU engine (%s)", dnnl_status2str(g_init_status));
+    if (p->act != CPOSE_ACT_NONE)
+        return cpose_err(CPOSE_ENOTSUP, "conv2d: no backward through a fused activation (train the unfused graph)");
+    struct cpose_conv_bwd *b = p->bwd;
+    if (b && (b->n != in->dims[0] || b->h != in->dims[2] || b->w != in->dims[3] || b->layout_in != in->layout ||
+              b->layout_gout != gout->layout || b->has_gin != (gin != NULL) || b->wsrc != p->weight)) {
+        cpose_conv_bwd_free(b);
+        p->bwd = b = NULL;
+    }
+    if (!b) {
+        if ((rc = bwd_build(p, in, gout, gin, &p->bwd)) != CPOSE_OK) return rc;
+        b = p->bwd;
+    }
+    DNNL_TRY(dnnl_memory_set_data_handle(b->gout, gout->data));
+    if (gin) {
+        /* the current weights in the backward kernel's format, then diff_src */
+        dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, b->wplain}, {DNNL_ARG_TO, b->wts}};
+        DNNL_TRY(dnnl_primitive_execute(b->wreorder, g_stream, 2, rargs));
+        float *dst = gin->data;
+        if (gin_accum) {
+            if (!b->gin_tmp && (rc = alloc64((void **)&b->gin_tmp, b->gin_floats * sizeof(float)))) return rc;
+            dst = b->gin_tmp;
+        }
+        DNNL_TRY(dnnl_memory_set_data_handle(b->gin, dst));
+        dnnl_exec_arg_t dargs[3] = {{DNNL_ARG_DIFF_DST, b->gout}, {DNNL_ARG_WEIGHTS, b->wts}, {DNNL_ARG_DIFF_SRC, b->gin}};
+        DNNL_TRY(dnnl_primitive_execute(b->bwd_data, g_stream, 3, dargs));
+        DNNL_TRY(dnnl_stream_wait(g_stream));
+        if (gin_accum) {
+            int64_t n = (int64_t)b->gin_floats;
+            float *g = gin->data;
+            const float *t = b->gin_tmp;
+#pragma omp parallel for simd schedule(static) if (n >= CPOSE_PAR_MIN)
+            for (int64_t i = 0; i < n; i++) g[i] += t[i];
+        }
+    }
+    if (p->grad_w || p->grad_b) {
+        DNNL_TRY(dnnl_memory_set_data_handle(b->src, in->data));
+        dnnl_exec_arg_t wargs[4] = {{DNNL_ARG_SRC, b->src}, {DNNL_ARG_DIFF_DST, b->gout}, {DNNL_ARG_DIFF_WEIGHTS, b->dw}};
+        DNNL_TRY(dnnl_primitive_execute(b->bwd_w, g_stream, 3, wargs));
+        if (p->grad_w) {
+            DNNL_TRY(dnnl_memory_set_data_handle(b->dwplain, p->grad_w));
+            dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, b->dw}, {DNNL_ARG_TO, b->dwplain}};
+            DNNL_TRY(dnnl_primitive_execute(param_accum ? b->dw_add : b->dw_store, g_stream, 2, rargs));
+        }
+        DNNL_TRY(dnnl_stream_wait(g_stream));
+        if (p->grad_b && b->dbias) {
+            channel_sum(gout, b->dbias);
+            for (int o = 0; o < p->cout; o++) p->grad_b[o] = param_accum ? p->grad_b[o] + b->dbias[o] : b->dbias[o];
+        }
+    }
 fail:
     return rc;
 }

@@ -1,6 +1,6 @@
 /* core/nn/ops/concat.c — concatenation of 4-D tensors along channels (dim 1), any layout; an input
- * the executor already placed in its slot of the output (a view) is not copied. */
-#include "core/nn/graph.h"
+ * the executor already placed in its slot of the output (a view) is not copied; backward splits the gradient. */
+#include "core/nn/ops/plane_impl.h"
 
 #include <string.h>
 
@@ -69,6 +69,19 @@ static int concat_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
     return CPOSE_OK;
 }
 
+/* Each input's gradient is its channel range of the output's. */
+static int concat_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                           const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                           struct cpose_tensor *const *gin, void *params)
+{
+    int64_t c0 = 0;
+    for (int k = 0; k < n_in; k++) {
+        if (gin[k]) cpose_channel_copy(gout, c0, gin[k], 0, in[k]->dims[1], (ctx->grad_accum >> k) & 1);
+        c0 += in[k]->dims[1];
+    }
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_concat = {
-    .name = "concat", .n_inputs = -1, .shape = concat_shape, .forward = concat_forward, .backward = NULL,
+    .name = "concat", .n_inputs = -1, .shape = concat_shape, .forward = concat_forward, .backward = concat_backward,
 };

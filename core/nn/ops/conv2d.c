@@ -1,5 +1,5 @@
 /* core/nn/ops/conv2d.c — 2-D convolution (+ bias, + fused SiLU epilogue, + optional fused residual
- * input) on the oneDNN kernel. */
+ * input) on the oneDNN kernel, and its data, weight and bias gradients. */
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
 
@@ -35,15 +35,25 @@ static int conv2d_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *c
     return cpose_conv_kernel_run(params, in[0], n_in == 2 ? in[1] : NULL, out);
 }
 
+static int conv2d_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                           const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                           struct cpose_tensor *const *gin, void *params)
+{
+    if (n_in != 1) return cpose_err(CPOSE_ENOTSUP, "conv2d: no backward through a fused residual input");
+    return cpose_conv_kernel_backward(params, in[0], gout, gin[0], ctx->grad_accum & 1, ctx->param_accum);
+}
+
 static void conv2d_free(void *params)
 {
     struct cpose_conv2d_params *p = params;
     cpose_conv_kernel_free(p->kern);
+    cpose_conv_bwd_free(p->bwd);
     cpose_free(p->own_w);
     cpose_free(p->own_b);
 }
 
 const struct cpose_op_def cpose_op_conv2d = {
-    .name = "conv2d", .n_inputs = -1, .shape = conv2d_shape, .forward = conv2d_forward, .backward = NULL,
+    .name = "conv2d", .n_inputs = -1, .shape = conv2d_shape, .forward = conv2d_forward, .backward = conv2d_backward,
+    .bwd_needs = CPOSE_BWD_IN(0),
     .params_size = sizeof(struct cpose_conv2d_params), .free_params = conv2d_free,
 };

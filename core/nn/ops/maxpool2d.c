@@ -1,4 +1,4 @@
-/* core/nn/ops/maxpool2d.c — k×k max pooling with stride and padding (padded cells never win). */
+/* core/nn/ops/maxpool2d.c — k×k max pooling with stride and padding (padded cells never win), and its gradient. */
 #include "core/nn/graph.h"
 
 #include <float.h>
@@ -80,7 +80,46 @@ static int maxpool_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *
     return CPOSE_OK;
 }
 
+/* Each output's gradient goes to the first window cell (row-major) holding the maximum, as the
+ * forward found it (the cell equal to the output). */
+static int maxpool_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                            const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                            struct cpose_tensor *const *gin, void *params)
+{
+    const struct cpose_maxpool2d_params *p = params;
+    if (!gin[0]) return CPOSE_OK;
+    const struct cpose_tensor *x = in[0];
+    int64_t N = x->dims[0], C = x->dims[1], H = x->dims[2], W = x->dims[3], Ho = out->dims[2], Wo = out->dims[3];
+    int64_t G, V;
+    if (x->layout == CPOSE_LAYOUT_PLAIN) G = N * C, V = 1;
+    else if (x->layout == CPOSE_LAYOUT_NHWC) G = N, V = C;
+    else V = x->layout, G = N * cpose_tensor_cpad(x) / V;
+    int acc = ctx->grad_accum & 1;
+#pragma omp parallel for schedule(static) if (G * Ho * Wo * V * p->k * p->k >= CPOSE_PAR_MIN)
+    for (int64_t g = 0; g < G; g++) {
+        const float *xp = x->data + g * H * W * V, *yp = out->data + g * Ho * Wo * V, *gp = gout->data + g * Ho * Wo * V;
+        float *dp = gin[0]->data + g * H * W * V;
+        if (!acc) memset(dp, 0, H * W * V * sizeof(float));
+        for (int64_t i = 0; i < Ho; i++)
+            for (int64_t j = 0; j < Wo; j++)
+                for (int64_t v = 0; v < V; v++) {
+                    int64_t o = (i * Wo + j) * V + v;
+                    float y = yp[o];
+                    int64_t h0 = i * p->stride - p->pad, w0 = j * p->stride - p->pad, best = -1;
+                    for (int64_t h = h0 < 0 ? 0 : h0; best < 0 && h < h0 + p->k && h < H; h++)
+                        for (int64_t w = w0 < 0 ? 0 : w0; w < w0 + p->k && w < W; w++)
+                            if (xp[(h * W + w) * V + v] == y) {
+                                best = (h * W + w) * V + v;
+                                break;
+                            }
+                    if (best >= 0) dp[best] += gp[o];
+                }
+    }
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_maxpool2d = {
-    .name = "maxpool2d", .n_inputs = 1, .shape = maxpool_shape, .forward = maxpool_forward, .backward = NULL,
+    .name = "maxpool2d", .n_inputs = 1, .shape = maxpool_shape, .forward = maxpool_forward, .backward = maxpool_backward,
+    .bwd_needs = CPOSE_BWD_IN(0) | CPOSE_BWD_OUT,
     .params_size = sizeof(struct cpose_maxpool2d_params),
 };

@@ -31,7 +31,20 @@ static int reshape_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *
     return CPOSE_OK;
 }
 
+static int reshape_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                            const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                            struct cpose_tensor *const *gin, void *params)
+{
+    if (!gin[0]) return CPOSE_OK;
+    float *d = gin[0]->data;
+    const float *g = gout->data;
+    int64_t n = cpose_tensor_numel(gout);
+    int acc = ctx->grad_accum & 1;
+    for (int64_t i = 0; i < n; i++) d[i] = acc ? d[i] + g[i] : g[i];
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_reshape = {
-    .name = "reshape", .n_inputs = 1, .shape = reshape_shape, .forward = reshape_forward, .backward = NULL,
+    .name = "reshape", .n_inputs = 1, .shape = reshape_shape, .forward = reshape_forward, .backward = reshape_backward,
     .params_size = sizeof(struct cpose_reshape_params),
 };

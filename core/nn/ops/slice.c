@@ -1,6 +1,6 @@
 /* core/nn/ops/slice.c — a channel range [start, start+len) of a 4-D tensor (C2f's split/chunk),
  * copied so that the next conv reads a dense buffer (a strided NHWC view runs a slow kernel). */
-#include "core/nn/graph.h"
+#include "core/nn/ops/plane_impl.h"
 
 #include <string.h>
 
@@ -49,7 +49,19 @@ static int slice_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *co
     return CPOSE_OK;
 }
 
+/* The input's gradient: the output's in the sliced channels, zero elsewhere. */
+static int slice_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                          const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                          struct cpose_tensor *const *gin, void *params)
+{
+    const struct cpose_slice_params *p = params;
+    if (!gin[0]) return CPOSE_OK;
+    if (!(ctx->grad_accum & 1)) memset(gin[0]->data, 0, cpose_tensor_size(gin[0]) * sizeof(float));
+    cpose_channel_copy(gout, 0, gin[0], p->start, p->len, 1);
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_slice = {
-    .name = "slice", .n_inputs = 1, .shape = slice_shape, .forward = slice_forward, .backward = NULL,
+    .name = "slice", .n_inputs = 1, .shape = slice_shape, .forward = slice_forward, .backward = slice_backward,
     .params_size = sizeof(struct cpose_slice_params),
 };

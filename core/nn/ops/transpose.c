@@ -42,7 +42,33 @@ static int transpose_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor
     return CPOSE_OK;
 }
 
+/* The gradient goes back through the same index map (a bijection, so the scatter is race-free). */
+static int transpose_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                              const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                              struct cpose_tensor *const *gin, void *params)
+{
+    const struct cpose_transpose_params *p = params;
+    if (!gin[0]) return CPOSE_OK;
+    const struct cpose_tensor *x = in[0];
+    int nd = x->ndim, acc = ctx->grad_accum & 1;
+    int64_t istride[CPOSE_MAX_DIMS], ostride_in[CPOSE_MAX_DIMS];
+    istride[nd - 1] = 1;
+    for (int i = nd - 2; i >= 0; i--) istride[i] = istride[i + 1] * x->dims[i + 1];
+    for (int i = 0; i < nd; i++) ostride_in[i] = istride[p->perm[i]];
+    int64_t n = cpose_tensor_numel(gout);
+#pragma omp parallel for schedule(static) if (n >= CPOSE_PAR_MIN)
+    for (int64_t o = 0; o < n; o++) {
+        int64_t r = o, src = 0;
+        for (int i = nd - 1; i >= 0; i--) {
+            src += (r % gout->dims[i]) * ostride_in[i];
+            r /= gout->dims[i];
+        }
+        gin[0]->data[src] = acc ? gin[0]->data[src] + gout->data[o] : gout->data[o];
+    }
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_transpose = {
-    .name = "transpose", .n_inputs = 1, .shape = transpose_shape, .forward = transpose_forward, .backward = NULL,
+    .name = "transpose", .n_inputs = 1, .shape = transpose_shape, .forward = transpose_forward, .backward = transpose_backward,
     .params_size = sizeof(struct cpose_transpose_params),
 };

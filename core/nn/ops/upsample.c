@@ -1,5 +1,5 @@
-/* core/nn/ops/upsample.c — nearest-neighbour upsampling by an integer factor on H and W. */
-#include "core/nn/graph.h"
+/* core/nn/ops/upsample.c — nearest-neighbour upsampling by an integer factor on H and W, and its gradient. */
+#include "core/nn/ops/plane_impl.h"
 
 #include <string.h>
 
@@ -40,7 +40,34 @@ static int upsample_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor 
     return CPOSE_OK;
 }
 
+/* Each input pixel's gradient is the sum over the s×s output pixels copied from it. */
+static int upsample_backward(struct cpose_op_ctx *ctx, const struct cpose_tensor *const *in, int n_in,
+                             const struct cpose_tensor *out, const struct cpose_tensor *gout,
+                             struct cpose_tensor *const *gin, void *params)
+{
+    const struct cpose_upsample_params *p = params;
+    if (!gin[0]) return CPOSE_OK;
+    struct cpose_planes pl = cpose_planes_of(gin[0]);
+    int64_t H = gin[0]->dims[2], W = gin[0]->dims[3], s = p->scale, Wo = W * s, V = pl.V;
+    int acc = ctx->grad_accum & 1;
+#pragma omp parallel for collapse(2) schedule(static) if (pl.G * H * W * V * s * s >= CPOSE_PAR_MIN)
+    for (int64_t g = 0; g < pl.G; g++)
+        for (int64_t i = 0; i < H; i++) {
+            float *d = gin[0]->data + (g * H + i) * W * V;
+            for (int64_t j = 0; j < W; j++)
+                for (int64_t v = 0; v < V; v++) {
+                    float sum = 0;
+                    for (int64_t a = 0; a < s; a++) {
+                        const float *r = gout->data + ((g * H * s + i * s + a) * Wo + j * s) * V + v;
+                        for (int64_t bb = 0; bb < s; bb++) sum += r[bb * V];
+                    }
+                    d[j * V + v] = acc ? d[j * V + v] + sum : sum;
+                }
+        }
+    return CPOSE_OK;
+}
+
 const struct cpose_op_def cpose_op_upsample = {
-    .name = "upsample", .n_inputs = 1, .shape = upsample_shape, .forward = upsample_forward, .backward = NULL,
+    .name = "upsample", .n_inputs = 1, .shape = upsample_shape, .forward = upsample_forward, .backward = upsample_backward,
     .params_size = sizeof(struct cpose_upsample_params),
 };
