@@ -397,10 +397,15 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     qsort(keys, c.n_images, sizeof *keys, cmp_img_key);
     for (size_t i = 1; i < c.n_images; i++)
         if (keys[i].id == keys[i - 1].id) {
-            rc = cpose_err(CPOSE_EINVAL, "%s: image id %lld appears twice ('%s' and '%s'); image ids must be unique",
-                           json_path, (long long)keys[i].id, c.images[keys[i - 1].idx].file_name ? c.images[keys[i - 1].idx].file_name : "?",
-                           c.images[keys[i].idx].file_name ? c.images[keys[i].idx].file_name : "?");
-            goto fail;
+            const char *a0 = c.images[keys[i - 1].idx].file_name, *a1 = c.images[keys[i].idx].file_name;
+            if (checks) {
+                rc = cpose_err(CPOSE_EINVAL, "%s: image id %lld appears twice ('%s' and '%s'); image ids must be unique",
+                               json_path, (long long)keys[i].id, a0 ? a0 : "?", a1 ? a1 : "?");
+                goto fail;
+            }
+            /* JSON2YOLO keys its image table by id: the later entry replaces the earlier one */
+            cpose_warn("%s: image id %lld appears twice ('%s' and '%s'): the later one is used, as JSON2YOLO does "
+                       "(strict=True refuses such files)", json_path, (long long)keys[i].id, a0 ? a0 : "?", a1 ? a1 : "?");
         }
 
     first_seen = cpose_malloc((c.n_images + 1) * sizeof *first_seen);
@@ -454,13 +459,20 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                            json_path, (long long)a->id, (long long)a->category_id);
             goto fail;
         }
-        if (a->has_category_id && !o->cls91to80 && (a->category_id < 1 || a->category_id > CONVERT_MAX_CATEGORY)) {
+        if (a->has_category_id && !o->cls91to80 && !checks && a->category_id >= -(1LL << 31) && a->category_id <= (1LL << 31)) {
+            /* JSON2YOLO writes category_id - 1 whatever it is */
+        } else if (a->has_category_id && !o->cls91to80 && (a->category_id < 1 || a->category_id > CONVERT_MAX_CATEGORY)) {
             rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld has category_id %lld; class ids are category_id - 1, so it "
                            "must be 1 to %d", json_path, (long long)a->id, (long long)a->category_id, CONVERT_MAX_CATEGORY);
             goto fail;
         }
         if (o->use_keypoints && a->has_keypoints && !a->iscrowd) {
             int nv = a->n_kpt_values;
+            if (!checks && nv % 3 == 0 && nv / 3 <= CONVERT_MAX_KEYPOINTS) {
+                /* JSON2YOLO writes each list as it is: the dataset's kpt_shape is the longest one */
+                if (nv / 3 > *kpt_k) *kpt_k = nv / 3;
+                goto kpt_done;
+            }
             if (nv == 0 || nv % 3 || nv / 3 > CONVERT_MAX_KEYPOINTS) {
                 rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has %d keypoint values; expected 3 per "
                                "keypoint (x, y, v), 1 to %d keypoints", json_path, (long long)a->id,
@@ -475,6 +487,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
             }
             *kpt_k = nv / 3;
         }
+    kpt_done:
         ann_img[k] = (size_t)img;
         if (first_seen[img] == (size_t)-1) first_seen[img] = n_used++;
         count[img]++;

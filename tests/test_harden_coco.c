@@ -26,7 +26,8 @@ static int parse(const char *json)
     return rc;
 }
 
-/* Converts one JSON (written as <dir>/jN/person_keypoints_x.json) with keypoints. */
+/* Converts one JSON (written as <dir>/jN/person_keypoints_x.json) with keypoints, strict=True (style=json2yolo
+ * otherwise converts what JSON2YOLO converts: tests/test_convert.c). */
 static int convert(const char *json)
 {
     static int n;
@@ -35,7 +36,7 @@ static int convert(const char *json)
     cpose_mkdirs(jd);
     char *jp = cpose_asprintf("%s/person_keypoints_x.json", jd);
     cpose_write_file_atomic(jp, json, strlen(json));
-    struct cpose_convert_opts o = {.json_dir = jd, .save_dir = sd, .use_keypoints = 1};
+    struct cpose_convert_opts o = {.json_dir = jd, .save_dir = sd, .use_keypoints = 1, .strict = 1}; /* the strict checks */
     int rc = cpose_convert_coco(&o, NULL);
     cpose_free(jd), cpose_free(sd), cpose_free(jp);
     return rc;

@@ -63,7 +63,7 @@ if [ -d "$FX/json2yolo" ]; then
   expect 'grep -q "not writeable, cache not saved" "$T/c2" && [ -z "$(ls "$T/coco8-pose/labels" | grep cache)" ]' "read-only labels folder: cache skipped with a warning"
   chmod u+w "$T/coco8-pose/labels"
   "$CPOSE" check data="$T/c8.yaml" >"$T/c3" 2>&1; rc=$?
-  expect '[ $rc -eq 0 ] && [ -f "$T/coco8-pose/labels/val.cache" ] && [ -f "$T/coco8-pose/labels/train.cache" ]' "writable copy: caches saved: $(cat "$T/c3")"
+  expect '[ $rc -eq 0 ] && [ -f "$T/coco8-pose/labels/val.cpose.cache" ] && [ -f "$T/coco8-pose/labels/train.cpose.cache" ]' "writable copy: caches saved: $(cat "$T/c3")"
 fi
 
 echo "$pass passed, $fail failed"

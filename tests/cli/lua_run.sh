@@ -66,12 +66,22 @@ outs = json.load(open("outjob/run.json"))["outputs"]
 sys.exit(0 if any(o["path"].endswith("made.txt") and o["sha256"] == sys.argv[1] for o in outs) else 1)' \
     "$(sha256sum made.txt | cut -d' ' -f1)"
 
-# --- cpose.download{data = YAML}: the YAML's download: archive (file://) fetched, extracted
-# beside the dataset root and deleted; a YAML without download: is refused by name ---
-mkdir -p pack/toyset/images/val && printf 'val file\n' > pack/toyset/images/val/a.txt
-tar -C pack -czf toy.tar.gz toyset
+# --- cpose.download{data = YAML}: the YAML's download: archive (served by a real HTTP server on
+# 127.0.0.1; a YAML may not name file:// URLs) fetched, extracted beside the dataset root and deleted;
+# a YAML without download: is refused by name ---
+mkdir -p pack/toyset/images/val srv && printf 'val file\n' > pack/toyset/images/val/a.txt
+tar -C pack -czf srv/toy.tar.gz toyset
 mkdir -p ds
-printf 'path: %s/ds/toyset\ntrain: images/val\nval: images/val\nnames: [thing]\ndownload: file://%s/toy.tar.gz\n' "$tmp" "$tmp" > ds/toy.yaml
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+(cd srv && exec "$PY" -u -m http.server --bind 127.0.0.1 0 >../http.log 2>&1) &
+http_pid=$!
+port=""
+for _ in $(seq 200); do
+    port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' http.log | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+printf 'path: %s/ds/toyset\ntrain: images/val\nval: images/val\nnames: [thing]\ndownload: http://127.0.0.1:%s/toy.tar.gz\n' "$tmp" "$port" > ds/toy.yaml
 printf 'path: %s/ds/toyset\ntrain: images/val\nval: images/val\nnames: [thing]\n' "$tmp" > ds/plain.yaml
 cat > dl.lua <<'LUA'
 local cpose = require "cpose"
@@ -84,6 +94,7 @@ LUA
 check "download{data=}: job exits 0" [ $? -eq 0 ] || cat dl.out >&2
 check "download{data=}: archive extracted" [ "$(cat ds/toyset/images/val/a.txt 2>/dev/null)" = "val file" ]
 check "download{data=}: archive deleted" [ ! -e ds/toy.tar.gz ]
+kill "$http_pid" 2>/dev/null; wait "$http_pid" 2>/dev/null
 
 # --- failure: exit 1, traceback with the script line, status failed, no partial output ---
 cat > bad.lua <<'LUA'
