@@ -8,7 +8,10 @@
  * whole pixels or more. The score bound is fp32's noise floor on this random-weight model, not a
  * choice: the unfused direct (oneDNN) path, closest to PyTorch's arithmetic, is 1.39e-4 off on
  * one row of 000000000136.jpg, the fused paths 6.4e-5 (direct) and 1.07e-4 (Winograd), worst of
- * 1107 rows. Also cpose_predict_run through the library API with a callback. */
+ * 1107 rows. On an AVX-512 CPU (oneDNN's avx512_core kernels, nChw16c activations) the unfused path
+ * built without -march=native (the ASan build) puts one box of 000000000113.jpg 0.35 px off with an
+ * identical score: the unfused path's box bound is 0.5 px, the fused path's stays 0.25 px.
+ * Also cpose_predict_run through the library API with a callback. */
 /* cpose-layer: predict */
 #include "tests/testlib.h"
 
@@ -79,7 +82,7 @@ static void compare_image(struct cpose_model *m, cJSON *ref, const struct img_ca
             for (int q = 0; q < 51; q++)
                 if (q % 3 != 2) wk = fmax(wk, fabs(r[6 + q] - cJSON_GetArrayItem(kp, q)->valuedouble));
             double ws = fabs(r[4] - cJSON_GetObjectItem(refs[j], "score")->valuedouble);
-            if (wb <= 0.25 && wk <= 0.25 && ws <= 2e-4) {
+            if (wb <= (unfused ? 0.5 : 0.25) && wk <= 0.25 && ws <= 2e-4) {
                 ok = 1;
                 swapped += off != 0;
                 worst_box = fmax(worst_box, wb), worst_kpt = fmax(worst_kpt, wk), worst_score = fmax(worst_score, ws);
