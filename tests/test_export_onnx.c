@@ -18,6 +18,7 @@
 #include "core/predict/nms.h"
 #include "plugins/plugin_registry.h"
 #include "tests/testlib.h"
+#include "tests/tl_model.h"
 #include <immintrin.h>
 
 /* fp16 through the CPU's F16C instructions (independent of the exporter's own converter) */
@@ -31,21 +32,6 @@ static char node_path[4096], src_dir[4096], dir[512];
 /* Debian's python3 (python3-onnx, python3-opencv), not a pyenv one earlier on PATH */
 static const char *py = "python3";
 
-static void spread_bn(struct cpose_model *m)
-{
-    uint64_t s = 7;
-    for (size_t i = 0; i < m->params.len; i++) {
-        struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, i);
-        int is_w = strstr(p->name, ".bn.weight") != NULL, is_b = strstr(p->name, ".bn.bias") != NULL;
-        if (!is_w && !is_b) continue;
-        for (int64_t k = 0; k < p->numel; k++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            float u = (float)((s >> 40) & 0xffff) / 65535.0f;
-            p->data[k] = is_w ? 0.5f + u : u - 0.5f;
-        }
-    }
-    cpose_model_invalidate(m);
-}
 
 static int write_raw(const char *path, const void *p, size_t n)
 {
@@ -195,7 +181,7 @@ int main(void)
         printf("weights and input: the bncal parity fixture\n");
     } else {
         CHECK(cpose_model_load_seeded("yolov8n-pose.yaml", NULL, 0, &m) == CPOSE_OK);
-        spread_bn(m);
+        tl_spread_bn(m);
         x640 = cpose_malloc(3 * 640 * 640 * sizeof(float));
         uint64_t s = 1;
         for (int64_t i = 0; i < 3 * 640 * 640; i++) {

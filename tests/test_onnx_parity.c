@@ -8,34 +8,10 @@
 #include "core/nn/model.h"
 #include "core/nn/model_impl.h"
 #include "tests/testlib.h"
+#include "tests/tl_pred.h"
 
 #include <math.h>
 #include <string.h>
-
-struct maxdiff { double box, score, kxy, kv; };
-
-static struct maxdiff compare_pred(const float *a, const float *b, int64_t A)
-{
-    struct maxdiff d = {0};
-    for (int r = 0; r < 56; r++)
-        for (int64_t i = 0; i < A; i++) {
-            double e = fabs((double)a[r * A + i] - b[r * A + i]);
-            if (isnan(e)) e = INFINITY;
-            double *slot = r < 4 ? &d.box : r == 4 ? &d.score : (r - 5) % 3 == 2 ? &d.kv : &d.kxy;
-            if (e > *slot) *slot = e;
-        }
-    return d;
-}
-
-static void check_pred(const char *what, const float *got, const float *ref, int64_t A)
-{
-    struct maxdiff d = compare_pred(got, ref, A);
-    printf("%s: max |diff| box %.3g px, score %.3g, kpt xy %.3g px, kpt v %.3g\n", what, d.box, d.score, d.kxy, d.kv);
-    CHECK_MSG(d.box <= 1e-2, "%s box %.3g", what, d.box);
-    CHECK_MSG(d.score <= 1e-4, "%s score %.3g", what, d.score);
-    CHECK_MSG(d.kxy <= 1e-2, "%s kpt xy %.3g", what, d.kxy);
-    CHECK_MSG(d.kv <= 1e-4, "%s kpt v %.3g", what, d.kv);
-}
 
 int main(void)
 {
@@ -66,9 +42,9 @@ int main(void)
     CHECK(A == 8400);
     float *got = malloc(sizeof(float) * 56 * A), *got2 = malloc(sizeof(float) * 56 * A);
     CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
-    check_pred("imported bncal.onnx vs Ultralytics pred", got, pred, A);
+    tl_check_pred("imported bncal.onnx vs Ultralytics pred", got, pred, A);
     CHECK(cpose_model_predict_unfused(m, input, 1, 640, 640, got2) == CPOSE_OK);
-    check_pred("imported bncal.onnx unfused vs Ultralytics pred", got2, pred, A);
+    tl_check_pred("imported bncal.onnx unfused vs Ultralytics pred", got2, pred, A);
 
     /* the engine's fusions apply: the head is pose_head, every conv but the head outputs has SiLU */
     int n_conv = 0, n_silu_conv = 0, n_head = 0, n_silu_left = 0;
@@ -97,7 +73,7 @@ int main(void)
     if (m && ref) {
         CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
         CHECK(cpose_model_predict(ref, input, 1, 640, 640, got2) == CPOSE_OK);
-        check_pred("imported seed0.onnx vs seed0.h5 on cpose", got, got2, A);
+        tl_check_pred("imported seed0.onnx vs seed0.h5 on cpose", got, got2, A);
     }
     free(got), free(got2);
     cpose_free(input), cpose_free(pred);

@@ -7,24 +7,10 @@
 #include "core/nn/model.h"
 #include "core/nn/model_impl.h"
 #include "tests/testlib.h"
+#include "tests/tl_pred.h"
 
 #include <math.h>
 #include <string.h>
-
-struct maxdiff { double box, score, kxy, kv, all; };
-
-static struct maxdiff compare_pred(const float *a, const float *b, int64_t A)
-{
-    struct maxdiff d = {0};
-    for (int r = 0; r < 56; r++)
-        for (int64_t i = 0; i < A; i++) {
-            double e = fabs((double)a[r * A + i] - b[r * A + i]);
-            double *slot = r < 4 ? &d.box : r == 4 ? &d.score : (r - 5) % 3 == 2 ? &d.kv : &d.kxy;
-            if (e > *slot) *slot = e;
-            if (e > d.all) d.all = e;
-        }
-    return d;
-}
 
 static double max_abs_diff(const float *a, const float *b, size_t n)
 {
@@ -34,16 +20,6 @@ static double max_abs_diff(const float *a, const float *b, size_t n)
         if (e > m || isnan(e)) m = isnan(e) ? INFINITY : e;
     }
     return m;
-}
-
-static void check_pred(const char *what, const float *got, const float *ref, int64_t A)
-{
-    struct maxdiff d = compare_pred(got, ref, A);
-    printf("%s: max |diff| box %.3g px, score %.3g, kpt xy %.3g px, kpt v %.3g\n", what, d.box, d.score, d.kxy, d.kv);
-    CHECK_MSG(d.box <= 1e-2, "%s box %.3g", what, d.box);
-    CHECK_MSG(d.score <= 1e-4, "%s score %.3g", what, d.score);
-    CHECK_MSG(d.kxy <= 1e-2, "%s kpt xy %.3g", what, d.kxy);
-    CHECK_MSG(d.kv <= 1e-4, "%s kpt v %.3g", what, d.kv);
 }
 
 int main(void)
@@ -68,11 +44,11 @@ int main(void)
 
     /* unfused reference path */
     CHECK(cpose_model_predict_unfused(m, input, 1, 640, 640, got) == CPOSE_OK);
-    check_pred("unfused vs pred", got, pred, A);
+    tl_check_pred("unfused vs pred", got, pred, A);
     /* fused (default) path */
     CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
-    check_pred("fused vs pred", got, pred, A);
-    check_pred("fused vs pred_fused", got, pred_fused, A);
+    tl_check_pred("fused vs pred", got, pred, A);
+    tl_check_pred("fused vs pred_fused", got, pred_fused, A);
     /* every conv runs an optimised oneDNN kernel (a "ref" one is the 100× slow trap) */
     {
         int nref = 0, nconv = 0;
@@ -121,7 +97,7 @@ int main(void)
             CHECK_MSG(e <= 1e-3, "batch image %d vs alone: %.3g", k, e);
         }
         CHECK(cpose_model_predict(m, input, 1, 640, 640, got) == CPOSE_OK);
-        check_pred("fused again after other shapes", got, pred, A);
+        tl_check_pred("fused again after other shapes", got, pred, A);
         free(b2), free(p2), free(p1);
     }
     cpose_free(input), cpose_free(pred), cpose_free(pred_fused), cpose_free(kraw), free(got);

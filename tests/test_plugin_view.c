@@ -13,6 +13,7 @@
 #include "core/nn/model_impl.h"
 #include "plugins/plugin_view.h"
 #include "tests/testlib.h"
+#include "tests/tl_model.h"
 
 struct rt { int ndim; int64_t d[8]; float *x; };
 
@@ -193,22 +194,6 @@ static float *run_view(const struct cpose_view *v, const float *input)
     return out;
 }
 
-/* Spreads a generated model's BN statistics (deterministically) so its outputs vary per pixel. */
-static void spread_bn(struct cpose_model *m)
-{
-    uint64_t s = 7;
-    for (size_t i = 0; i < m->params.len; i++) {
-        struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, i);
-        int is_w = strstr(p->name, ".bn.weight") != NULL, is_b = strstr(p->name, ".bn.bias") != NULL;
-        if (!is_w && !is_b) continue;
-        for (int64_t k = 0; k < p->numel; k++) {
-            s = s * 6364136223846793005ull + 1442695040888963407ull;
-            float u = (float)((s >> 40) & 0xffff) / 65535.0f;
-            p->data[k] = is_w ? 0.5f + u : u - 0.5f;
-        }
-    }
-    cpose_model_invalidate(m);
-}
 
 int main(void)
 {
@@ -221,7 +206,7 @@ int main(void)
         printf("weights: %s\n", wpath);
     } else {
         CHECK(cpose_model_load_seeded("yolov8n-pose.yaml", NULL, 0, &m) == CPOSE_OK);
-        spread_bn(m);
+        tl_spread_bn(m);
         printf("weights: generated yolov8n-pose.yaml, seed 0 (fixtures absent)\n");
     }
     const int64_t B = 2, H = 64, W = 96;
