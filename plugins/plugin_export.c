@@ -100,13 +100,14 @@ static int is_yaml(const char *s)
     return e && (!strcmp(e, ".yaml") || !strcmp(e, ".yml"));
 }
 
-/* "<dir of weights>/<stem><suffix>", or "<run folder>/<stem><suffix>" for a YAML model. */
+/* "<dir of weights>/<stem><suffix>" (Ultralytics' place), or "<run folder>/<stem><suffix>" for a YAML
+ * model and wherever project= or name= is given. */
 static char *output_path(const struct cpose_plugin *p, const char *model_arg, const char *const *keys,
                          const char *const *values, int n)
 {
     char *stem = cpose_path_stem(model_arg), *dir = NULL;
-    if (is_yaml(model_arg)) {
-        const char *project = given(keys, values, n, "project"), *name = given(keys, values, n, "name");
+    const char *project = given(keys, values, n, "project"), *name = given(keys, values, n, "name");
+    if (is_yaml(model_arg) || project || name) {
         const char *eo = given(keys, values, n, "exist_ok");
         dir = cpose_increment_run_dir(project ? project : "runs/pose", name ? name : "export", eo && cpose_parse_bool(eo) == 1);
         if (!dir) {

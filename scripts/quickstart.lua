@@ -24,12 +24,12 @@ print("quickstart: job folder " .. dir)
 -- 1. the synthetic dataset (COCO JSON + JPEGs + YOLO labels + dataset YAML)
 local syn = cpose.synth{save_dir = dir .. "/synth-pose", n_train = n_train, n_val = n_val, imgsz = imgsz,
                         seed = seed, exist_ok = true}
-print(string.format("[1/5] synth: %d train + %d val images → %s", syn.n_train, syn.n_val, syn.save_dir))
+print(string.format("[1/6] synth: %d train + %d val images → %s", syn.n_train, syn.n_val, syn.save_dir))
 
 -- 2. COCO JSON → YOLO pose labels, the way Ultralytics' published label sets are written
 local conv = cpose.convert_coco{json_dir = syn.save_dir .. "/annotations", save_dir = dir .. "/converted",
                                 style = "ultralytics", exist_ok = true}
-print(string.format("[2/5] convert_coco: %d label files, %d rows, %d annotations skipped → %s",
+print(string.format("[2/6] convert_coco: %d label files, %d rows, %d annotations skipped → %s",
   conv.images, conv.lines, conv.skipped, dir .. "/converted"))
 
 -- 3. verify: the converted labels match the generator's own (same files, rows, classes and
@@ -77,7 +77,7 @@ if #mismatched > 0 or compared ~= syn.n_train + syn.n_val then
     #mismatched, compared, mismatched[1] or "-", syn.n_train + syn.n_val), 0)
 end
 jobs.check(syn.yaml)
-print(string.format("[3/5] verify: %d converted label files match the generator's (±0.5 px); dataset scan passed", compared))
+print(string.format("[3/6] verify: %d converted label files match the generator's (±0.5 px); dataset scan passed", compared))
 
 -- 4. predict on the val images with the model (weights file, or a fresh yolov8n-pose.yaml)
 local source = kw.model or "yolov8n-pose.yaml"
@@ -87,14 +87,14 @@ local preds = model:predict{source = images, imgsz = imgsz, save = true, project
                             exist_ok = true, verbose = false}
 local people = 0
 for _, r in ipairs(preds) do people = people + #r.boxes end
-print(string.format("[4/5] predict (%s): %d images, %d people at conf 0.25 → %s", source, #preds, people,
+print(string.format("[4/6] predict (%s): %d images, %d people at conf 0.25 → %s", source, #preds, people,
   dir .. "/predict"))
 
 -- 5. validate on the synthetic val split: Ultralytics metrics, predictions.json, COCOeval
 local m = jobs.val(model, {data = syn.yaml, imgsz = imgsz, batch = 8, save_json = true,
                           anno_json = syn.save_dir .. "/annotations/person_keypoints_val.json",
                           project = dir, name = "val", plots = true})
-print(string.format("[5/5] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",
+print(string.format("[5/6] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",
   m.box.map50, m.box.map, m.pose.map50, m.pose.map, m.save_dir or (dir .. "/val")))
 for _, kind in ipairs{"box", "pose"} do
   cpose.job.metric(kind .. "_map50", m[kind].map50)
@@ -107,11 +107,19 @@ if coco and coco.keypoints then
   cpose.job.metric("coco_keypoints_ap", coco.keypoints[1])
   cpose.job.metric("coco_bbox_ap", coco.bbox[1])
 end
-print("train, export: not built yet in cpose; this job will train and export here once they are.")
+-- 6. export to ONNX through the exporter plugin (cpose-export-onnx.so)
+local onnx = model:export{format = "onnx", imgsz = imgsz, project = dir, name = "export", exist_ok = true}
+local fh = io.open(onnx, "rb")
+local onnx_size = fh and fh:seek("end") or 0
+if fh then fh:close() end
+print(string.format("[6/6] export: onnx %.1f MB → %s", onnx_size / 1e6, onnx))
+cpose.job.output(onnx)
+print("train: not built yet in cpose; this job will train here once it is.")
 
 print(string.format("quickstart: done in %d s", os.time() - t0))
 for _, row in ipairs{{"dataset", syn.save_dir}, {"labels", dir .. "/converted"}, {"predictions", dir .. "/predict"},
-                     {"validation", m.save_dir or (dir .. "/val")}, {"record", dir .. "/run.json"}} do
+                     {"validation", m.save_dir or (dir .. "/val")}, {"onnx", onnx},
+                     {"record", dir .. "/run.json"}} do
   print(string.format("  %-12s %s", row[1], row[2]))
 end
-return {dataset = syn.yaml, model = source, box = m.box, pose = m.pose, cocoeval = coco}
+return {dataset = syn.yaml, model = source, box = m.box, pose = m.pose, cocoeval = coco, onnx = onnx}

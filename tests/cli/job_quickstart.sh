@@ -16,9 +16,9 @@ cd "$T" || exit 1
 
 "$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" n_train=2 n_val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
 check "quickstart exits 0" [ $? -eq 0 ]
-for step in "[1/5] synth: 2 train + 4 val images" "[2/5] convert_coco: 6 label files" \
-            "[3/5] verify: 6 converted label files match" "[4/5] predict ($W): 4 images" "[5/5] val: Box mAP50" \
-            "COCOeval keypoints AP" "train, export: not built yet" "  record       $T/qs/run.json" \
+for step in "[1/6] synth: 2 train + 4 val images" "[2/6] convert_coco: 6 label files" \
+            "[3/6] verify: 6 converted label files match" "[4/6] predict ($W): 4 images" "[5/6] val: Box mAP50" \
+            "COCOeval keypoints AP" "[6/6] export: onnx" "train: not built yet" "  record       $T/qs/run.json" \
             "  validation   $T/qs/val"; do
     check "printed: $step" grep -qF "$step" "$T/out"
 done
@@ -48,7 +48,7 @@ check "predictions, val_metrics.json and run.json agree with the synthetic groun
 # the README's default: no model= → a fresh yolov8n-pose.yaml
 "$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=1 n_val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
 check "fresh model exits 0" [ $? -eq 0 ]
-check "fresh model named" grep -qF "[4/5] predict (yolov8n-pose.yaml): 1 images" "$T/out2"
+check "fresh model named" grep -qF "[4/6] predict (yolov8n-pose.yaml): 1 images" "$T/out2"
 
 "$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
 check "n_train=abc exits 1" [ $? -eq 1 ]

@@ -14,7 +14,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 (cd "$T" && bash scripts/quickstart.sh n_train=1 n_val=2 imgsz=96) >"$T/out" 2>&1
 check "quickstart.sh exits 0" [ $? -eq 0 ]
 check "build announced" grep -q "^quickstart: built build/cpose in" "$T/out"
-check "job ran" grep -qF "[5/5] val:" "$T/out"
+check "job ran" grep -qF "[5/6] val:" "$T/out"
 check "job folder in the clone" [ -s "$T/runs/jobs/quickstart/run.json" ]
 check "build log kept" [ -s "$T/build/quickstart-build.log" ]
 echo "$passes passed, $fails failed"
