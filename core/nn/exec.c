@@ -37,6 +37,7 @@ struct cpose_exec {
     int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
     double *node_ms;         /* per node, all runs (profile only) */
     int64_t runs;
+    uint64_t checked_peak;   /* the largest plan already checked against the machine's memory */
     double op_ms[CPOSE_OP_COUNT];
     int64_t op_calls[CPOSE_OP_COUNT];
 };
@@ -275,11 +276,12 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
     }
     plan_views(e);
     uint64_t peak = plan_peak_bytes(e);
-    {
+    if (peak > e->checked_peak) { /* only a plan larger than one already checked reads /proc/meminfo */
         char what[160];
         snprintf(what, sizeof what, "a forward pass on input [%lld, %lld, %lld, %lld]", (long long)B, (long long)C,
                  (long long)H, (long long)W);
         if ((rc = cpose_mem_check(peak, what, "use a smaller batch or image size")) != CPOSE_OK) return rc;
+        e->checked_peak = peak;
     }
     e->runs++;
     for (size_t i = 0; i < e->bufs.len; i++) CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).busy = 0;
