@@ -117,7 +117,7 @@ static void load_path(struct cpose_plugin_registry *r, const char *path)
         names[n++] = cpose_path_join(path, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), cmp_str);
+    if (n > 1) qsort(names, n, sizeof(char *), cmp_str); /* qsort(NULL, 0, ...) is undefined */
     for (int i = 0; i < n; i++) {
         load_file(r, names[i], start);
         cpose_free(names[i]);

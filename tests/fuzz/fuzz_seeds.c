@@ -5,6 +5,8 @@
 #include "core/base/fsutil.h"
 #include "core/nn/h5io.h"
 #include "core/nn/image.h"
+#include "core/nn/model.h"
+#include "plugins/plugin_registry.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -102,6 +104,41 @@ static void h5_seeds(void)
     cpose_free(p1), cpose_free(p2);
 }
 
+/* fuzz_onnx_import: cpose's own ONNX export of a narrow YOLOv8-pose (width 1/8, so the seed is small)
+ * with random weights, in fp32 and fp16; skipped with a message when the ONNX plugin is not built. */
+static void onnx_seeds(const char *src)
+{
+    char *yolo = cpose_asprintf("%s/core/cfg/models/yolov8-pose.yaml", src), *text = NULL;
+    size_t n = 0;
+    if (cpose_read_file(yolo, &text, &n) != CPOSE_OK) goto out;
+    char *row = strstr(text, "n: [0.33, 0.25, 1024]");
+    if (row) memcpy(row, "n: [0.33, .125, 1024]", strlen("n: [0.33, .125, 1024]"));
+    char *yaml = cpose_asprintf("%s/.tiny-pose.yaml", root);
+    cpose_write_file_atomic(yaml, text, n);
+    struct cpose_model *m = NULL;
+    struct cpose_plugin_registry *reg = cpose_plugins_load_default();
+    if (row && reg && cpose_plugins_find(reg, "onnx") && cpose_model_load_seeded(yaml, NULL, 1, &m) == CPOSE_OK) {
+        for (int half = 0; half < 2; half++) {
+            const char *keys[] = {"project", "name", "exist_ok", "half"};
+            char *proj = cpose_asprintf("%s/.onnx", root);
+            const char *values[] = {proj, half ? "h" : "f", "True", half ? "True" : "False"};
+            char *out = NULL;
+            if (cpose_export_run(reg, m, yaml, "onnx", keys, values, 4, &out) == CPOSE_OK)
+                seed_file("fuzz_onnx_import", half ? "tiny-fp16.onnx" : "tiny.onnx", out);
+            cpose_free(out), cpose_free(proj);
+        }
+    } else {
+        fprintf(stderr, "fuzz_seeds: no ONNX seed for fuzz_onnx_import (the onnx export plugin was not found or failed)\n");
+        for (int i = 0; reg && i < reg->n_problems; i++) fprintf(stderr, "  %s\n", reg->problems[i]);
+    }
+    cpose_model_free(m);
+    cpose_plugins_free(reg);
+    remove(yaml);
+    cpose_free(yaml);
+out:
+    cpose_free(yolo), cpose_free(text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -147,5 +184,6 @@ int main(int argc, char **argv)
     cpose_image_free(&im);
     seed_text("fuzz_lua_json", "doc.json", "{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": {\"d\": []}}}");
     seed_text("fuzz_lua_json", "num.json", "42");
+    onnx_seeds(src);
     return 0;
 }
