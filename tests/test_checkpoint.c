@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "core/base/alloc.h"
 #include "core/nn/h5io.h"
@@ -391,6 +392,33 @@ static void test_dataset_hash(const char *dir)
     CHECK(strcmp(got, got2) != 0); /* a label that grew changes the hash */
 }
 
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f) fputs("partial", f), fclose(f);
+}
+
+/* A writer killed mid-write leaves "<path>.tmp.<pid>": removed when that process is gone, kept while
+ * it runs; other files are left alone. */
+static void test_stale_temps(const char *dir)
+{
+    char dead[600], live[600], other[600], keep[600], path[512];
+    snprintf(path, sizeof path, "%s/w/last.h5", dir);
+    snprintf(keep, sizeof keep, "%s/w", dir);
+    mkdir(keep, 0755);
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    snprintf(dead, sizeof dead, "%s.tmp.%d", path, (int)child);
+    snprintf(live, sizeof live, "%s.tmp.%d", path, (int)getpid());
+    snprintf(other, sizeof other, "%s.tmp.x1", path);
+    touch(dead), touch(live), touch(other), touch(path);
+    CHECK(cpose_ckpt_remove_stale_temps(path) == 1);
+    CHECK(access(dead, F_OK) != 0);
+    CHECK(access(live, F_OK) == 0 && access(other, F_OK) == 0 && access(path, F_OK) == 0);
+    CHECK(cpose_ckpt_remove_stale_temps(path) == 0);
+}
+
 int main(void)
 {
     const char *dir = tl_tmpdir("ckpt");
@@ -398,5 +426,6 @@ int main(void)
     test_versions(dir);
     test_refusals(dir);
     test_dataset_hash(dir);
+    test_stale_temps(dir);
     return tl_finish();
 }

@@ -97,6 +97,11 @@ CPOSE_API int cpose_ckpt_load(const char *path, struct cpose_param *tab, size_t 
 CPOSE_API int cpose_ckpt_check(const char *path, const struct cpose_param *tab, size_t n, size_t n_trainable,
                                int optim_kind, const char *dataset_hash);
 
+/* Removes the temporary files "<path>.tmp.<pid>" a writer of `path` left when it was killed mid-write
+ * (its process no longer exists); a live writer's file is kept. Returns how many were removed.
+ * The trainer calls it when it starts or resumes a run. */
+CPOSE_API int cpose_ckpt_remove_stale_temps(const char *path);
+
 /* Ultralytics' get_hash: SHA-256 (hex) of the decimal total size in bytes of the files that exist,
  * followed by the concatenation of the paths, in the order given (Ultralytics passes the label files
  * then the image files). out gets 64 hex digits and a NUL. */

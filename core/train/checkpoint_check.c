@@ -1,9 +1,14 @@
 /* core/train/checkpoint_check.c — can this run resume from that checkpoint? (damaged file, weights
  * only, newer version, another model, another optimizer, a changed dataset), each refusal saying why;
  * and Ultralytics' dataset hash (get_hash) the check compares. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
@@ -144,4 +149,29 @@ void cpose_ckpt_dataset_hash(const char *const *paths, size_t n, char out[65])
     }
     cpose_sha256_buf(buf, at, out);
     cpose_free(buf);
+}
+
+int cpose_ckpt_remove_stale_temps(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? cpose_strndup(path, (size_t)(slash - path) + (slash == path)) : cpose_strdup(".");
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    int removed = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (strncmp(name, base, blen) || strncmp(name + blen, ".tmp.", 5)) continue;
+        char *end;
+        long pid = strtol(name + blen + 5, &end, 10);
+        if (*end || end == name + blen + 5 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno == EPERM) continue; /* its writer is still running */
+        char *full = cpose_asprintf("%s/%s", dir, name);
+        if (unlink(full) == 0) removed++;
+        cpose_free(full);
+    }
+    if (d) closedir(d);
+    cpose_free(dir);
+    return removed;
 }
