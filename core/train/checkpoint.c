@@ -338,3 +338,34 @@ fail:
     cpose_h5_close(f);
     return cpose_err_context(rc, "resuming from %s", path);
 }
+
+/* A state_dict entry that is a counter (stored as int64 in the file, one float in the model). */
+static int is_counter(const char *name)
+{
+    size_t len = strlen(name);
+    return len >= 19 && !strcmp(name + len - 19, "num_batches_tracked");
+}
+
+int cpose_ckpt_restore_counters(const char *path, struct cpose_model *m)
+{
+    struct cpose_h5 *f = NULL;
+    int rc = cpose_h5_open(path, &f);
+    if (!rc) rc = cpose_weights_check_version(f, NULL);
+    for (int t = 0; t < cpose_model_num_tensors(m) && !rc; t++) {
+        const char *name;
+        int nd;
+        const int64_t *dims;
+        float *data;
+        cpose_model_tensor(m, t, &name, &nd, &dims, &data);
+        if (!is_counter(name)) continue;
+        char key[600];
+        cpose_ckpt_key(key, sizeof key, "model", name);
+        int64_t *v = NULL;
+        int vn;
+        int64_t vd[CPOSE_H5_MAX_DIMS];
+        if ((rc = cpose_h5_read_i64(f, key, &v, &vn, vd)) == CPOSE_OK) data[0] = (float)v[0];
+        cpose_free(v);
+    }
+    cpose_h5_close(f);
+    return rc ? cpose_err_context(rc, "restoring the batch counters from %s", path) : CPOSE_OK;
+}

@@ -88,6 +88,11 @@ CPOSE_API int cpose_ckpt_read_state(const char *path, struct cpose_ckpt_state *s
 CPOSE_API int cpose_ckpt_load(const char *path, struct cpose_param *tab, size_t n, size_t n_trainable,
                               struct cpose_optim *o, struct cpose_ema *e, struct cpose_ckpt_state *st);
 
+/* Restores m's integer state_dict entries (BatchNorm num_batches_tracked, which train-mode forwards
+ * count and which are not in the parameter table) from the checkpoint's /model. Call it with
+ * cpose_ckpt_load when the model was built afresh (from its YAML) rather than loaded from `path`. */
+CPOSE_API int cpose_ckpt_restore_counters(const char *path, struct cpose_model *m);
+
 /* Is `path` a checkpoint this run can resume from? Checks, and says why not (CPOSE_EINVAL, message
  * naming the file): unreadable or damaged file; not a checkpoint or weights only; a newer format
  * version; another model (a table row missing from the file, an extra one, or a shape/size that
