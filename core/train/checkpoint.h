@@ -82,9 +82,9 @@ CPOSE_API int cpose_ckpt_read_state(const char *path, struct cpose_ckpt_state *s
 /* Restores a run: tab[i].data from /raw, e's values and update count from /model and /ema, o's group
  * settings and per-parameter state, tab[i].grad when the file holds gradients (else the trainable
  * gradients are zeroed), and st. tab, o, e must be built over the same model as at save time
- * (o and e may be NULL to skip them). Refuses, with the reason, anything cpose_ckpt_check refuses;
- * on error nothing the caller passed is left half-restored for the parameter values (they are
- * read into scratch first). */
+ * (o and e may be NULL to skip them). Refuses, with the reason, anything cpose_ckpt_check refuses
+ * except a changed dataset (it has no hash to compare: call cpose_ckpt_check first). Everything is
+ * read into scratch first, so on error nothing the caller passed has been modified. */
 CPOSE_API int cpose_ckpt_load(const char *path, struct cpose_param *tab, size_t n, size_t n_trainable,
                               struct cpose_optim *o, struct cpose_ema *e, struct cpose_ckpt_state *st);
 
