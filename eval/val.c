@@ -249,6 +249,9 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         return cpose_err(CPOSE_EINVAL, "imgsz=%lld must be 1 to %d", (long long)imgsz64, VAL_MAX_IMGSZ);
     int imgsz = (int)imgsz64, batch = (int)batch64;
     if ((rc = check_imgsz(&imgsz, stride)) != CPOSE_OK) return rc;
+    out->imgsz = imgsz;
+    if (!cpose_args_given(a, "imgsz") && c.mi->imgsz > 0)
+        cpose_info("val: imgsz=%d, the model's own (its training arguments); pass imgsz= to change it", imgsz);
     {
         /* the batch tensor twice (the loader prefetches one) plus the head output, before allocating */
         uint64_t px = (uint64_t)imgsz * (uint64_t)imgsz, need = (uint64_t)batch * (px * 3 * 4 * 2 + px / 64 * c.C * 4 * 2);

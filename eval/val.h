@@ -24,6 +24,7 @@ struct cpose_val_summary {
     struct cpose_val_results metrics; /* Ultralytics metrics: metrics.box / metrics.pose (mp, mr, map50,
                                        * map75, map, maps[nc] per class id, per-class arrays), seen, nc */
     int64_t n_images;                 /* images evaluated (corrupt ones were skipped by the scan) */
+    int imgsz;                        /* the image size used (imgsz=, else the model's own, else 640) */
     int64_t n_predictions;            /* detections after NMS, all images */
     double ms_pre, ms_inf, ms_post;   /* milliseconds per image: load+letterbox, forward, NMS+matching */
     int coco_ran;                     /* 1 when COCOeval ran on predictions.json */
@@ -59,7 +60,7 @@ CPOSE_API void cpose_val_add_file(struct cpose_val_summary *s, const char *path)
 
 /* The summary as the tree Lua's model:val() returns (Ultralytics' metrics object, flattened):
  * {box = {map, map50, map75, maps = {per class id}, mp, mr}, pose = {...}, fitness, images,
- *  instances, predictions, speed = {preprocess, inference, postprocess} (ms per image),
+ *  instances, predictions, imgsz, speed = {preprocess, inference, postprocess} (ms per image),
  *  coco = {keypoints = {10 stats}, bbox = {12 stats}, anno_json} (only when COCOeval ran),
  *  save_dir, files = {...}}. Owned by the caller (cJSON_Delete). Cannot fail. */
 struct cJSON;

@@ -165,6 +165,7 @@ cJSON *cpose_val_summary_json(const struct cpose_val_summary *s)
     cJSON_AddNumberToObject(o, "images", (double)s->n_images);
     cJSON_AddNumberToObject(o, "instances", (double)r->n_instances);
     cJSON_AddNumberToObject(o, "predictions", (double)s->n_predictions);
+    cJSON_AddNumberToObject(o, "imgsz", s->imgsz);
     cJSON *sp = cJSON_AddObjectToObject(o, "speed");
     cJSON_AddNumberToObject(sp, "preprocess", s->ms_pre);
     cJSON_AddNumberToObject(sp, "inference", s->ms_inf);

@@ -196,6 +196,11 @@ int cpose_export_run(const struct cpose_plugin_registry *r, struct cpose_model *
     x.plugin = pl->plugin, x.plugin_path = pl->path, x.model = m;
     x.keys = keys, x.values = values, x.n_args = n;
     const char *iv = cpose_export_arg(&x, "imgsz");
+    char model_imgsz[24] = "";
+    int imgsz_given = 0;
+    for (int i = 0; i < n; i++) imgsz_given |= !strcmp(keys[i], "imgsz");
+    if (!imgsz_given && m->info.imgsz > 0) /* the model's own size (its train_args), as Ultralytics for a .pt */
+        snprintf(model_imgsz, sizeof model_imgsz, "%d", m->info.imgsz), iv = model_imgsz;
     parse_imgsz(iv && *iv ? iv : "640", m->info.max_stride, &x.height, &x.width);
     const char *bv = cpose_export_arg(&x, "batch");
     x.batch = bv && *bv ? strtoll(bv, NULL, 10) : 1;

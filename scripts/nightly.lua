@@ -3,13 +3,15 @@
 -- with the previous night's report, and a failing exit when a metric dropped by more than threshold.
 --   cpose run scripts/nightly.lua models=a.h5,b.h5 data=x.yaml,y.yaml [threshold=0.01]
 --       [reports=reports/nightly] [date=YYYY-MM-DD] [previous=<dated folder or nightly.json>]
---       [imgsz=640] [batch=16] [conf=] [iou=0.7]
+--       [imgsz=] [batch=16] [conf=] [iou=0.7]
+-- Without imgsz= each model is validated at its own training size (its train_args), else 640; the
+-- report shows the size each row used.
 -- Writes <reports>/<date>/nightly.json, nightly.md and the val run folders under <date>/runs/. The
 -- previous report is previous= or else the newest dated folder before <date> holding nightly.json.
 -- Drops (previous − current > threshold, absolute) and evaluations that failed (a missing checkpoint
 -- or dataset: the other pairs still run) are listed, and the job then fails (exit 1).
 -- nightly.json: {date, threshold, previous (path; absent on the first night), compared (pairs found in
--- the previous report), results = [{model, data, images, save_dir, box = {map50, map}, pose = {...},
+-- the previous report), results = [{model, data, images, imgsz, save_dir, box = {map50, map}, pose = {...},
 -- previous = {box_map50, ...}} or {model, data, error}], n_failed, n_drops, drops = [{model, data, metric, previous, current, drop}]}.
 local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
@@ -78,7 +80,7 @@ for _, mpath in ipairs(models) do
     local ok, m = loaded, model
     if loaded then ok, m = pcall(jobs.val, model, args) end
     if ok then
-      row.images, row.save_dir = m.images, m.save_dir
+      row.images, row.save_dir, row.imgsz = m.images, m.save_dir, m.imgsz
       for _, d in ipairs(METRICS) do
         row[d[1]] = row[d[1]] or {}
         row[d[1]][d[2]] = m[d[1]][d[2]]
@@ -130,8 +132,8 @@ cpose.write_json(day_dir .. "/nightly.json", {date = date, threshold = threshold
 local md = {string.format("# Nightly evaluation %s\n", date),
             string.format("cpose %s; previous report: %s; threshold %g (absolute).\n", cpose.info().version,
                           prev_path or "none", threshold),
-            "| model | data | images | Box mAP50 | Box mAP50-95 | Pose mAP50 | Pose mAP50-95 |",
-            "|---|---|---:|---:|---:|---:|---:|"}
+            "| model | data | images | Box mAP50 | Box mAP50-95 | Pose mAP50 | Pose mAP50-95 | imgsz |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"}
 for _, r in ipairs(rows) do
   local cells = {r.model, r.data, tostring(r.images or "")}
   if r.error then
@@ -144,6 +146,7 @@ for _, r in ipairs(rows) do
     if was then cell = cell .. string.format(" (%+.4f)", r[d[1]][d[2]] - was) end
     cells[#cells + 1] = cell
   end
+  cells[#cells + 1] = tostring(r.imgsz or "")
   md[#md + 1] = "| " .. table.concat(cells, " | ") .. " |"
 end
 md[#md + 1] = ""

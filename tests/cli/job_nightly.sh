@@ -45,6 +45,7 @@ for r, line in zip(rows, table):
     assert all(abs(a - b) < 1e-12 for a, b in zip(got, want)), (got, want)
     assert [float(c) for c in cells[3:7]] == [round(x, 4) for x in want], (cells, want)
     assert int(cells[2]) == v["images"] == 2
+    assert r["imgsz"] == 160 and cells[7] == "160", (r, cells)   # the size each row used
 # the two checkpoints differ: the table is not one row repeated
 assert len({(r["box"]["map50"], r["box"]["map"]) for r in rows}) > 1
 PY
