@@ -48,6 +48,7 @@ void cpose_model_free(struct cpose_model *m)
     cpose_free(m->info.names);
     cpose_free(m->yaml_text);
     cpose_free(m->yaml_file);
+    cpose_free(m->train_args_yaml);
     cpose_free(m);
 }
 

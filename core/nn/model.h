@@ -68,7 +68,35 @@ CPOSE_API int cpose_model_tensor(const struct cpose_model *m, int i, const char 
 /* Loads a state_dict from HDF5 into m: flat (one dataset per key at the root) or a cpose
  * checkpoint (/model/<key>). Unknown, missing or mis-shaped keys are refused (names + shapes). */
 CPOSE_API int cpose_model_load_weights(struct cpose_model *m, const char *path);
-/* Saves m as a cpose checkpoint (/model/<key> datasets + attributes; DESIGN.md), atomically. */
+/* Saves m as a cpose checkpoint (/model/<key> datasets + attributes; DESIGN.md), atomically. The
+ * file carries m's training arguments (train_args) when it has them. */
 CPOSE_API int cpose_model_save(const struct cpose_model *m, const char *path);
+
+/* Weights file versions: 1 = written before training checkpoints (no train_args), 2 = the current
+ * layout (train_args; a training checkpoint adds its state, core/train/checkpoint.h). A file without
+ * a version is a flat state_dict. Readers refuse a version above CPOSE_WEIGHTS_VERSION_MAX. */
+#define CPOSE_WEIGHTS_VERSION 2
+#define CPOSE_WEIGHTS_VERSION_MAX 2
+
+/* The training arguments (Ultralytics' train_args, YAML text) the model's weights came from, or NULL
+ * (fresh weights, or a file written without them). Borrowed, valid while m lives. */
+CPOSE_API const char *cpose_model_train_args(const struct cpose_model *m);
+/* Sets (a copy of) the training arguments; NULL clears them. info.imgsz becomes their imgsz (0 when
+ * they have none), so val/predict/export default to it. Returns CPOSE_EINVAL for text that is not a
+ * YAML mapping. */
+CPOSE_API int cpose_model_set_train_args(struct cpose_model *m, const char *yaml_text);
+
+struct cpose_h5;
+/* Writes m's state_dict as /model/<key> datasets and the weights attributes (format, version, task,
+ * names, kpt_shape, flip_idx, stride, yaml, yaml_file, imgsz, train_args, date, cpose_version) into
+ * an open file from cpose_h5_create. value_of (may be NULL) replaces a float tensor's values: it is
+ * called with each key and element count and returns the values to write, or NULL for the model's
+ * own (a training checkpoint writes the EMA's there). Does not commit. */
+CPOSE_API int cpose_model_write_h5(const struct cpose_model *m, struct cpose_h5 *f,
+                                   const float *(*value_of)(void *ctx, const char *key, int64_t numel), void *ctx);
+/* Checks the format/version attributes of an open weights file: an unknown format string or a
+ * version above CPOSE_WEIGHTS_VERSION_MAX (or below 1) is CPOSE_EINVAL naming the file and version.
+ * *version gets the version (0 = none, a flat state_dict); may be NULL. */
+CPOSE_API int cpose_weights_check_version(struct cpose_h5 *f, int *version);
 
 #endif

@@ -39,6 +39,7 @@ struct cpose_model {
     char name[64];              /* "YOLOv8n-pose" */
     int64_t last_B, last_H, last_W;
     int from_weights;           /* loaded from a weights file (summary: 0 gradients, as a stripped .pt) */
+    char *train_args_yaml;      /* the training arguments (YAML text) the weights came from, or NULL (owned) */
 };
 
 /* Builds m->graph, m->params, m->info from YAML text. yaml_name picks the scale (file name with a
@@ -57,5 +58,7 @@ int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_
 /* Loads HDF5 weights: a flat state_dict or a cpose checkpoint; cfg names the model YAML when the
  * file carries none (core/nn/model_weights.c). */
 int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
+/* The info.imgsz a model gets from its training arguments: their imgsz (an integer ≥ 1) or 0. */
+int cpose_train_args_imgsz(const char *yaml_text);
 
 #endif

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #define CKPT_FORMAT "cpose-checkpoint"
-#define CKPT_VERSION 1
 
 /* Appends "text" to a growing message, keeping it bounded: at most 8 entries, each cut to 100
  * characters (a damaged file's key can be any bytes), so the list is never empty when count > 0. */
@@ -113,13 +112,66 @@ fail:
     return rc;
 }
 
-/* The dataset keys of a file: /model/ listing for checkpoints, else keys_in_order or the root. */
+int cpose_weights_check_version(struct cpose_h5 *f, int *version)
+{
+    const char *file = cpose_h5_path(f);
+    int64_t v = 0;
+    size_t nv = 0;
+    int rc;
+    if (version) *version = 0;
+    if (cpose_h5_attr_exists(f, "/", "format") > 0) {
+        char *fmt = NULL;
+        if ((rc = cpose_h5_attr_read_str(f, "/", "format", &fmt)) != CPOSE_OK) return rc;
+        int ok = !strcmp(fmt, CKPT_FORMAT);
+        if (!ok)
+            rc = cpose_err(CPOSE_EINVAL, "%s: format '%.60s' is not a cpose weights file (expected '%s')", file, fmt,
+                           CKPT_FORMAT);
+        cpose_free(fmt);
+        if (!ok) return rc;
+    }
+    if (cpose_h5_attr_exists(f, "/", "version") <= 0) return CPOSE_OK;
+    if ((rc = cpose_h5_attr_read_i64(f, "/", "version", &v, 1, &nv)) != CPOSE_OK)
+        return cpose_err_context(rc, "%s: reading the format version", file);
+    if (nv != 1 || v < 1 || v > CPOSE_WEIGHTS_VERSION_MAX)
+        return cpose_err(CPOSE_EINVAL,
+                         "%s: format version %lld%s is not one this cpose %s reads (versions 1..%d): the file was "
+                         "written by a newer cpose — update cpose, or re-export the weights with the version that wrote them",
+                         file, (long long)v, nv == 1 ? "" : " (not a single number)", CPOSE_VERSION,
+                         CPOSE_WEIGHTS_VERSION_MAX);
+    if (version) *version = (int)v;
+    return CPOSE_OK;
+}
+
+/* The dataset keys of a file: /model/ listing for checkpoints, else keys_in_order or the root.
+ * The format version is checked first. */
 static int file_keys(struct cpose_h5 *f, int *is_ckpt, char ***keys, size_t *n)
 {
+    int rc = cpose_weights_check_version(f, NULL);
+    if (rc) return rc;
     *is_ckpt = cpose_h5_attr_exists(f, "/", "format") > 0 || cpose_h5_exists(f, "/model") > 0;
     if (*is_ckpt) return cpose_h5_list(f, "/model", keys, n);
     if (cpose_h5_attr_exists(f, "/", "keys_in_order") > 0) return cpose_h5_attr_read_str_array(f, "/", "keys_in_order", keys, n);
     return cpose_h5_list(f, "/", keys, n);
+}
+
+/* Training arguments and imgsz of a checkpoint file into m (train_args first, else the imgsz
+ * attribute). Unreadable train_args are a warning, not an error: the weights are still good. */
+static void load_train_args(struct cpose_model *m, struct cpose_h5 *f)
+{
+    if (cpose_h5_attr_exists(f, "/", "train_args") > 0) {
+        char *ta = NULL;
+        if (cpose_h5_attr_read_str(f, "/", "train_args", &ta) == CPOSE_OK && cpose_model_set_train_args(m, ta) != CPOSE_OK)
+            cpose_warn("%s: ignoring its train_args (%s)", cpose_h5_path(f), cpose_errmsg());
+        cpose_free(ta);
+    }
+    if (!m->info.imgsz && cpose_h5_attr_exists(f, "/", "imgsz") > 0) {
+        int64_t v[2] = {0, 0};
+        size_t nv = 0;
+        if (cpose_h5_attr_read_i64(f, "/", "imgsz", v, 2, &nv) == CPOSE_OK && nv >= 1) {
+            int64_t s = nv == 2 && v[1] > v[0] ? v[1] : v[0];
+            if (s >= 1 && s <= 65536) m->info.imgsz = (int)s;
+        }
+    }
 }
 
 int cpose_model_load_weights(struct cpose_model *m, const char *path)
@@ -200,6 +252,7 @@ int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpos
             cpose_h5_free_strings(names, nn);
         }
     }
+    if (ck) load_train_args(m, f);
     m->from_weights = 1;
     *out = m, m = NULL;
 fail:
@@ -211,11 +264,10 @@ fail:
     return rc;
 }
 
-int cpose_model_save(const struct cpose_model *m, const char *path)
+int cpose_model_write_h5(const struct cpose_model *m, struct cpose_h5 *f,
+                         const float *(*value_of)(void *ctx, const char *key, int64_t numel), void *ctx)
 {
-    struct cpose_h5 *f = NULL;
-    int rc;
-    if ((rc = cpose_h5_create(path, &f)) != CPOSE_OK) return rc;
+    int rc = CPOSE_OK;
     for (size_t i = 0; i < m->params.len && !rc; i++) {
         const struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, i);
         char key[512];
@@ -224,12 +276,13 @@ int cpose_model_save(const struct cpose_model *m, const char *path)
             int64_t v = (int64_t)p->data[0];
             rc = cpose_h5_write_i64(f, key, &v, 0, NULL);
         } else {
-            rc = cpose_h5_write_f32(f, key, p->data, p->ndim, p->dims);
+            const float *v = value_of ? value_of(ctx, p->name, p->numel) : NULL;
+            rc = cpose_h5_write_f32(f, key, v ? v : p->data, p->ndim, p->dims);
         }
     }
-    int64_t ver = CKPT_VERSION, kpt[2] = {m->info.nkpt, m->info.kdim}, strides[4];
+    int64_t ver = CPOSE_WEIGHTS_VERSION, kpt[2] = {m->info.nkpt, m->info.kdim}, strides[4];
     for (int l = 0; l < m->info.n_levels; l++) strides[l] = m->info.strides[l];
-    int64_t flip[64];
+    int64_t flip[64], imgsz = m->info.imgsz;
     for (int i = 0; i < m->info.nkpt && i < 64; i++) flip[i] = m->info.flip_idx[i];
     char date[32];
     time_t now = time(NULL);
@@ -242,11 +295,21 @@ int cpose_model_save(const struct cpose_model *m, const char *path)
     if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "kpt_shape", kpt, 2);
     if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "flip_idx", flip, m->info.nkpt < 64 ? m->info.nkpt : 64);
     if (!rc) rc = cpose_h5_attr_write_i64(f, "/", "stride", strides, m->info.n_levels);
+    if (!rc && imgsz > 0) rc = cpose_h5_attr_write_i64(f, "/", "imgsz", &imgsz, 1);
+    if (!rc && m->train_args_yaml) rc = cpose_h5_attr_write_str(f, "/", "train_args", m->train_args_yaml);
     if (!rc) rc = cpose_h5_attr_write_str(f, "/", "yaml", m->yaml_text ? m->yaml_text : "");
     if (!rc) rc = cpose_h5_attr_write_str(f, "/", "yaml_file", m->yaml_file ? m->yaml_file : "");
     if (!rc) rc = cpose_h5_attr_write_str(f, "/", "date", date);
     if (!rc) rc = cpose_h5_attr_write_str(f, "/", "cpose_version", CPOSE_VERSION);
-    if (rc) {
+    return rc;
+}
+
+int cpose_model_save(const struct cpose_model *m, const char *path)
+{
+    struct cpose_h5 *f = NULL;
+    int rc;
+    if ((rc = cpose_h5_create(path, &f)) != CPOSE_OK) return rc;
+    if ((rc = cpose_model_write_h5(m, f, NULL, NULL)) != CPOSE_OK) {
         cpose_h5_close(f);
         return cpose_err_context(rc, "saving %s", path);
     }

@@ -2,24 +2,27 @@
  * that is at the same time a valid cpose weights file (its /model/<key> datasets are the EMA's values,
  * as Ultralytics' checkpoints keep `ema` for inference, so `cpose val/predict/export model=last.h5`
  * work unchanged) and the full training state:
- *   /raw/<key>            the raw (non-EMA) model values, every row of the parameter table
- *   /ema                  attribute updates, decay, tau (values are /model/<key>)
- *   /optimizer/s1/<key>, /optimizer/s2/<key>, /optimizer/steps, /optimizer/mu_product
- *                         per trainable parameter, plus attributes kind, lr, initial_lr, momentum,
- *                         weight_decay (one per group), beta2, eps, rms_alpha, momentum_decay
+ *   /model/<key>          the EMA's values (the raw ones when saved without an EMA)
+ *   /raw/<key>            the raw (non-EMA) values of every row of the parameter table (1-D)
+ *   /optimizer/s1/<key>, /optimizer/s2/<key>   per trainable parameter (s2 not for SGD)
+ *   /optimizer/steps (int64), /optimizer/mu_product (float32), one value per trainable parameter
  *   /grad/<key>           (optional) gradients accumulated but not yet applied (accumulate > 1)
- *   /rng                  attribute words: any extra generator state the trainer keeps
- *   root attributes       the weights attributes (format, version, names, kpt_shape, yaml, ...),
- *                         train_args (YAML text), epoch, iteration, last_opt_step, best_fitness,
- *                         best_epoch, seed, train_seconds, dataset_hash.
+ *   root attributes       the weights attributes (format, version, names, kpt_shape, yaml, imgsz, ...,
+ *                         core/nn/model.h cpose_model_write_h5), train_args (YAML text), dataset_hash,
+ *                         run_counters = [epoch, iteration, last_opt_step, best_epoch, seed],
+ *                         run_values = [best_fitness, train_seconds], epoch and best_fitness again
+ *                         on their own (for readers that only show them), rng (int64 words), has_grads,
+ *                         ema_updates, ema_decay_tau, optim_kind (name), optim_lr / optim_initial_lr /
+ *                         optim_momentum / optim_weight_decay (one per group), optim_hyper = [beta2,
+ *                         eps, rms_alpha, momentum_decay], optim_params (trainable row count).
  * The loader draws every sample from a stream seeded by (seed, epoch, image index) and the sampler
  * from (seed, epoch) (datasets/train_loader.h), so seed + epoch is its whole RNG state.
  * Values are float32 and round-trip bit-exactly. Files are written to a temporary name and renamed
  * (h5io), so a crash never leaves a half checkpoint.
  *
- * Versions: weights files written before checkpoints existed carry version 1 (or none, for flat
- * state_dict files); checkpoints carry CPOSE_CKPT_VERSION. Both load as weights. A file with a
- * version newer than CPOSE_CKPT_VERSION is refused, naming the file and the version. */
+ * Versions (attribute `version`): none = a flat state_dict; 1 = weights written before this layout;
+ * 2 = the current weights layout (train_args), with a training state when run_counters is present.
+ * All load as weights. A version above CPOSE_WEIGHTS_VERSION_MAX is refused, naming file and version. */
 #ifndef CPOSE_TRAIN_CHECKPOINT_H
 #define CPOSE_TRAIN_CHECKPOINT_H
 
@@ -32,7 +35,7 @@
 #include "core/train/optim.h"
 #include "core/train/param_table.h"
 
-#define CPOSE_CKPT_VERSION 2 /* = CPOSE_WEIGHTS_VERSION_MAX in core/nn/model.h */
+#define CPOSE_CKPT_VERSION CPOSE_WEIGHTS_VERSION /* core/nn/model.h */
 
 /* Everything of a run that is not a tensor. Strings are owned (cpose_malloc'ed) after a read;
  * for a save the caller's strings are only read. */
