@@ -133,6 +133,8 @@ static int train_epoch(struct cpose_trainer *t, int epoch, double tloss[5], long
         if (t->tty) print_line(t, epoch, tloss, inst, size, i + 1, nb, cpose_now() - t0, 0);
     }
     print_line(t, epoch, tloss, inst, size, nb, nb, cpose_now() - t0, 1);
+    t->train_seconds += cpose_now() - t0;
+    t->train_images += (long)cpose_train_loader_size(t->L);
     return CPOSE_OK;
 }
 
@@ -169,6 +171,7 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         for (int g = 0; g < CPOSE_OPTIM_NGROUPS; g++) e.values[18 + g] = t->opt->group[g].lr;
         int final_epoch = epoch + 1 >= t->epochs || t->stop;
         if (t->do_val || final_epoch) {
+            if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "val", epoch);
             if ((rc = cpose_trainer_validate(t, e.values)) != CPOSE_OK) return rc;
             e.validated = 1;
             e.fitness = cpose_train_fitness(e.values);

@@ -21,6 +21,9 @@ struct cpose_trainer_hooks {
     void *user;
     /* before each batch's step; a non-OK return aborts the run with it */
     int (*on_batch)(void *user, int epoch, int index, const struct cpose_train_batch *b);
+    /* at the start of a phase of epoch `epoch` (0-based): "val" before validating, "save" before writing
+     * weights/last.h5 */
+    void (*on_phase)(void *user, const char *phase, int epoch);
 };
 
 /* The state of one run. */
@@ -53,6 +56,11 @@ struct cpose_trainer {
     int stop;                        /* 0 running, 1 patience, 2 time, 3 callback */
     double time_limit;               /* seconds (time=), 0 none */
     double t_start;
+    double train_seconds;            /* this session: seconds in the batch loops (loader waits included) */
+    long train_images;               /* and the images they trained on */
+    double seconds_before;           /* training seconds of earlier sessions (resume) */
+    char *resume_path;               /* the checkpoint resumed from, or NULL */
+    int resume_epoch;                /* its last completed epoch (0-based) */
     struct cpose_train_epoch last_row;
     struct cpose_trainer_hooks hooks;
 };
@@ -67,6 +75,15 @@ int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_
 /* The end of an epoch: results.csv row, then (save) last.h5, best.h5 when e->is_best and the
  * save_period copy (trainer_run.c). */
 int cpose_trainer_epoch_end(struct cpose_trainer *t, const struct cpose_train_epoch *e, int save);
+/* resume=True|path: reads the checkpoint's state, replaces t->args by its train_args (workers, threads,
+ * device, verbose may be overridden) and sets t->resume_path and t->save_dir (the checkpoint's run
+ * folder). Nothing when resume is False (trainer_resume.c). */
+int cpose_trainer_resume_args(struct cpose_trainer *t);
+/* After setup: checks the checkpoint against the built model, optimizer and dataset, restores it, sets
+ * the start epoch and counters, and cuts results.csv back to the checkpoint's epoch. */
+int cpose_trainer_resume_restore(struct cpose_trainer *t);
+/* Writes a full checkpoint of the run (weights = the EMA's, plus the training state) to path. */
+int cpose_trainer_save_ckpt(struct cpose_trainer *t, const char *path);
 /* cpose_train_run with test hooks (NULL: none). */
 int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpose_train_callbacks *cb,
                            const struct cpose_trainer_hooks *hooks, struct cpose_train_result *out);

@@ -61,7 +61,7 @@ static int load_models(struct cpose_trainer *t, const struct cpose_trainer_cfg *
     const struct cpose_args *a = &t->args;
     uint64_t seed = (uint64_t)cpose_args_int(a, "seed", 0);
     const char *ccfg = cpose_args_is_none(a, "cfg") ? NULL : cpose_args_str(a, "cfg");
-    if (cfg->model) {
+    if (cfg->model && !t->resume_path) {
         char *tmp = cpose_path_join(t->wdir, ".start.h5");
         if ((rc = cpose_model_save(cfg->model, tmp)) == CPOSE_OK) {
             rc = cpose_model_load(tmp, NULL, &t->m);
@@ -78,7 +78,7 @@ static int load_models(struct cpose_trainer *t, const struct cpose_trainer_cfg *
         if ((rc = cpose_model_load_seeded(model, ccfg, seed, &t->em)) != CPOSE_OK) return rc;
     }
     const char *pre = cpose_args_str(a, "pretrained");
-    if (cpose_parse_bool(pre) < 0 && *pre) {
+    if (cpose_parse_bool(pre) < 0 && *pre && !t->resume_path) {
         struct cpose_model *src = NULL;
         if ((rc = cpose_model_load(pre, ccfg, &src)) != CPOSE_OK) return cpose_err_context(rc, "pretrained=%s", pre);
         int n = transfer(t->m, src);
@@ -261,18 +261,15 @@ int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_
 
 /* ---- weights and per-epoch files ---- */
 
-/* Saves the EMA weights (what Ultralytics keeps for inference) to path, atomically. */
-static int save_weights(struct cpose_trainer *t, const char *path)
-{
-    ema_to_model(t, t->em);
-    return cpose_model_save(t->em, path);
-}
+/* A checkpoint: the EMA weights (what Ultralytics keeps for inference) and the training state. */
+static int save_weights(struct cpose_trainer *t, const char *path) { return cpose_trainer_save_ckpt(t, path); }
 
 int cpose_trainer_epoch_end(struct cpose_trainer *t, const struct cpose_train_epoch *e, int save)
 {
     int rc;
     if ((rc = cpose_results_csv_append(t->csv, e->epoch, e->values)) != CPOSE_OK) return rc;
     if (!save) return CPOSE_OK;
+    if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "save", e->epoch - 1);
     if ((rc = save_weights(t, t->last)) != CPOSE_OK) return rc;
     if (e->is_best && (rc = save_weights(t, t->best)) != CPOSE_OK) return rc;
     if (t->save_period > 0 && e->epoch - 1 > 0 && (e->epoch - 1) % t->save_period == 0) {
@@ -300,6 +297,7 @@ static void trainer_free(struct cpose_trainer *t)
     cpose_free(t->kpt2);
     cpose_free(t->save_dir), cpose_free(t->wdir), cpose_free(t->last), cpose_free(t->best), cpose_free(t->csv);
     cpose_free(t->train_args);
+    cpose_free(t->resume_path);
     cpose_args_free(&t->args);
 }
 
@@ -328,6 +326,7 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
     args_copy(&t.args, cfg->args);
     int rc;
     double t0 = cpose_now();
+    if ((rc = cpose_trainer_resume_args(&t)) != CPOSE_OK) goto done;
     if ((rc = cpose_trainer_check_args(&t.args)) != CPOSE_OK) goto done;
     if (cpose_args_is_none(&t.args, "data")) {
         rc = cpose_err(CPOSE_EINVAL, "no dataset given: pass data=<dataset YAML> (e.g. data=coco8-pose.yaml)");
@@ -337,7 +336,7 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
         rc = cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
         goto done;
     }
-    t.save_dir = cpose_args_run_dir(&t.args, "train");
+    if (!t.save_dir) t.save_dir = cpose_args_run_dir(&t.args, "train");
     if (!t.save_dir) {
         rc = cpose_err_context(CPOSE_EIO, "train run folder");
         goto done;
@@ -348,8 +347,11 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
     t.csv = cpose_path_join(t.save_dir, "results.csv");
     if ((rc = cpose_mkdirs(t.wdir)) != CPOSE_OK) goto done;
     if ((rc = setup(&t, cfg)) != CPOSE_OK) goto done;
-    t.train_args = cpose_trainer_args_yaml(&t.args);
-    {
+    if (!t.train_args) t.train_args = cpose_trainer_args_yaml(&t.args);
+    /* every weights file of the run carries its arguments (and so its imgsz) */
+    if ((rc = cpose_model_set_train_args(t.m, t.train_args)) != CPOSE_OK) goto done;
+    if (t.resume_path && (rc = cpose_trainer_resume_restore(&t)) != CPOSE_OK) goto done;
+    if (!t.resume_path) {
         char *p = cpose_path_join(t.save_dir, "args.yaml");
         rc = cpose_write_file_atomic(p, t.train_args, strlen(t.train_args));
         cpose_free(p);
@@ -357,7 +359,10 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
     }
     t.t_start = cpose_now();
     if ((rc = cpose_trainer_loop(&t, cb)) != CPOSE_OK) goto done;
-    cpose_info("\n%d epochs completed in %.3f hours.", t.epochs_done - t.start_epoch, (cpose_now() - t.t_start) / 3600);
+    cpose_info("\n%d epochs completed in %.3f hours (%.1f epochs/hour; training %.1f img/s, loader included, "
+               "validation excluded).", t.epochs_done - t.start_epoch, (cpose_now() - t.t_start) / 3600,
+               (t.epochs_done - t.start_epoch) / ((cpose_now() - t.t_start) / 3600),
+               t.train_seconds > 0 ? t.train_images / t.train_seconds : 0.0);
     if ((rc = final_eval(&t, out)) != CPOSE_OK) goto done;
     cpose_info("Results saved to %s", t.save_dir);
 done:
@@ -374,7 +379,7 @@ done:
     } else {
         cpose_val_summary_free(&out->final_val);
         memset(out, 0, sizeof *out);
-        if (t.save_dir && t.epochs_done == 0 && t.start_epoch == 0) {
+        if (t.save_dir && !t.resume_path && t.epochs_done == 0 && t.start_epoch == 0) {
             /* nothing trained: leave no run folder behind except what a user wants to read */
             char *p = cpose_path_join(t.save_dir, "args.yaml");
             unlink(p);
