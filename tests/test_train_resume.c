@@ -221,7 +221,7 @@ int main(void)
     CHECK_MSG(hit, "no kill landed inside the checkpoint write");
     /* 4. a random time, then to the end */
     srand((unsigned)time(NULL));
-    int ms = (int)(ref_ms * (0.1 + 0.5 * rand() / (double)RAND_MAX));
+    int ms = (int)(ref_ms * (0.1 + 0.25 * rand() / (double)RAND_MAX));
     int rc = child_train(NULL, klast, NULL, ms);
     CHECK_MSG(rc == 128 + SIGKILL || rc == 0, "random kill run exited %d", rc);
     printf("random kill after %d ms of a %.0f ms run: %s\n", ms, ref_ms, rc ? "killed" : "had finished");

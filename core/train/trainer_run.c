@@ -269,8 +269,8 @@ int cpose_trainer_epoch_end(struct cpose_trainer *t, const struct cpose_train_ep
     int rc;
     if ((rc = cpose_results_csv_append(t->csv, e->epoch, e->values)) != CPOSE_OK) return rc;
     if (!save) return CPOSE_OK;
-    if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "save", e->epoch - 1);
-    if ((rc = save_weights(t, t->last)) != CPOSE_OK) return rc;
+    /* best.h5 and epochN.h5 before last.h5: a kill between them leaves last.h5 at the previous epoch, so
+     * the resumed run redoes this epoch and writes them again (never a newer last.h5 with a stale best.h5) */
     if (e->is_best && (rc = save_weights(t, t->best)) != CPOSE_OK) return rc;
     if (t->save_period > 0 && e->epoch - 1 > 0 && (e->epoch - 1) % t->save_period == 0) {
         char name[48];
@@ -278,7 +278,10 @@ int cpose_trainer_epoch_end(struct cpose_trainer *t, const struct cpose_train_ep
         char *p = cpose_path_join(t->wdir, name);
         rc = save_weights(t, p);
         cpose_free(p);
+        if (rc) return rc;
     }
+    if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "save", e->epoch - 1);
+    rc = save_weights(t, t->last);
     return rc;
 }
 
