@@ -22,7 +22,7 @@ export XDG_CONFIG_HOME="$T/config"   # never the user's settings
 check "help exits 0" test $? -eq 0
 modes=$(sed -n '/^modes:/,/^$/p' help.txt | awk 'NF && $1 != "modes:" {print $1}')
 check "help lists the modes" test "$(wc -w <<<"$modes")" -ge 15
-check "help names train as not built, with why" grep -Eq '^  train +training is not implemented' help.txt
+check "help names track as not built, with why" grep -Eq '^  track +tracking is not part of cpose' help.txt
 check "help lists export as a mode (the plugins are built)" grep -Eq '^  export ' <<<"$(sed -n '/^modes:/,/^$/p' help.txt)"
 for m in $modes; do
     "$B" help "$m" >h1.txt 2>&1; r1=$?
@@ -43,9 +43,9 @@ check "val help: data" grep -Eq '^  data +None +dataset YAML' val.txt
 "$B" help convert >conv.txt
 check "convert help: style default json2yolo" grep -Eq '^  style +json2yolo ' conv.txt
 check "convert help: strict" grep -Eq '^  strict +False ' conv.txt
-"$B" help train >tr.txt 2>&1
-check "help train: not built, exit 2" test $? -eq 2
-check "help train: says why" grep -q "not built in this binary: training" tr.txt
+"$B" help track >tr.txt 2>&1
+check "help track: not built, exit 2" test $? -eq 2
+check "help track: says why" grep -q "not built in this binary: tracking" tr.txt
 "$B" export format=? >ex.txt 2>&1
 check "export format=?: exit 0" test $? -eq 0
 check "export format=?: lists onnx" grep -q "onnx" ex.txt
