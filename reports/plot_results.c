@@ -155,9 +155,9 @@ static void draw_panel(struct cpose_image *img, int px, int py, const struct csv
     cpose_plot_autoscale(sm, n, &lo2, &hi2);
     ax.ymin = lo1 < lo2 ? lo1 : lo2;
     ax.ymax = hi1 > hi2 ? hi1 : hi2;
-    cpose_plot_axes_draw(img, &ax, c->names[col], NULL, NULL, 0.4);
     cpose_plot_series(img, &ax, x, y, n, cpose_plot_tab10[0], 2, 0, 3);
     cpose_plot_series(img, &ax, x, sm, n, cpose_plot_tab10[1], 2, 1, 0);
+    cpose_plot_axes_draw(img, &ax, c->names[col], NULL, NULL, 0.4);
     if (legend) {
         const char *labels[2] = {"results", "smooth"};
         const int th[2] = {2, 2};
