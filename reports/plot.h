@@ -26,6 +26,7 @@
 #include "core/nn/image.h"
 #include "datasets/train_loader.h"
 #include "eval/metrics.h"
+#include "eval/val.h"
 
 /* ---- results.png ---------------------------------------------------------------------------- */
 
@@ -78,6 +79,11 @@ CPOSE_API int cpose_plot_batch_render(const struct cpose_plot_batch *b, char *co
 /* Renders and writes the grid to path (.jpg as Ultralytics; any extension OpenCV encodes). */
 CPOSE_API int cpose_plot_batch_write(const struct cpose_plot_batch *b, char *const *names, int n_names,
                                      const char *path);
+
+/* Writes val_batch<index>_labels.jpg (the labels) and val_batch<index>_pred.jpg (the predictions
+ * with confidence > 0.25) of a batch kept by cpose_val_run (plots=True) into dir. Errors name the file. */
+CPOSE_API int cpose_plot_val_batch(const struct cpose_val_plot_batch *vb, char *const *names, int n_names,
+                                   const char *dir, int index);
 
 /* ---- PR / F1 / P / R curves ------------------------------------------------------------------ */
 

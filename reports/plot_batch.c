@@ -209,3 +209,31 @@ int cpose_plot_batch_write(const struct cpose_plot_batch *b, char *const *names,
     cpose_image_free(&g);
     return rc;
 }
+
+int cpose_plot_val_batch(const struct cpose_val_plot_batch *vb, char *const *names, int n_names, const char *dir,
+                         int index)
+{
+    struct cpose_plot_batch pb;
+    memset(&pb, 0, sizeof pb);
+    pb.n = vb->n, pb.H = vb->H, pb.W = vb->W, pb.img_bgr = vb->bgr;
+    pb.paths = (const char *const *)vb->paths;
+    pb.K = vb->K, pb.kdim = 3;
+    pb.n_targets = vb->n_labels;
+    pb.batch_idx = vb->lbl_idx, pb.cls = vb->lbl_cls, pb.bboxes = vb->lbl_box, pb.kpts = vb->lbl_kpts;
+    pb.normalized = 1;
+    char name[64];
+    snprintf(name, sizeof name, "val_batch%d_labels.jpg", index);
+    char *path = cpose_path_join(dir, name);
+    int rc = cpose_plot_batch_write(&pb, names, n_names, path);
+    cpose_free(path);
+    if (rc != CPOSE_OK) return rc;
+    pb.n_targets = vb->n_preds;
+    pb.batch_idx = vb->pred_idx, pb.cls = vb->pred_cls, pb.bboxes = vb->pred_box, pb.kpts = vb->pred_kpts;
+    pb.conf = vb->pred_conf;
+    pb.normalized = 0;
+    snprintf(name, sizeof name, "val_batch%d_pred.jpg", index);
+    path = cpose_path_join(dir, name);
+    rc = cpose_plot_batch_write(&pb, names, n_names, path);
+    cpose_free(path);
+    return rc;
+}
