@@ -167,14 +167,32 @@ static void test_bad_csv(const char *dir)
     expect_bad(dir, "missing.csv", NULL, CPOSE_EIO, "missing.csv", "missing.csv");
 }
 
-int main(void)
+/* Ultralytics' own results.csv (a synth training run, fixture): its header is recognised as the pose
+ * layout (18 panels in 2 × 9). */
+static void test_ultralytics_csv(const char *dir)
 {
+    const char *csv = tl_fixture("ultralytics/synth-trained/ultralytics-train-results.csv");
+    struct cpose_image im;
+    int panels = 0;
+    CHECK(cpose_plot_results_render(csv, &im, &panels) == CPOSE_OK);
+    CHECK(panels == 18 && im.w == 3780 && im.h == 660);
+    CHECK(count_frame_lines(&im, 165, 120) == 18);
+    cpose_image_free(&im);
+    char *png = cpose_path_join(dir, "ultralytics-results.png");
+    CHECK(cpose_plot_results(csv, png) == CPOSE_OK);
+    cpose_free(png);
+}
+
+int main(int argc, char **argv)
+{
+    tl_parts(argc, argv);
     /* CPOSE_TEST_KEEP_PLOTS=<folder> keeps the pictures for a look */
     const char *keep = getenv("CPOSE_TEST_KEEP_PLOTS");
     const char *dir = keep && *keep ? keep : tl_tmpdir("plot-results");
-    test_gaussian();
-    test_pose_results(dir);
-    test_other_csv(dir);
-    test_bad_csv(dir);
+    TL_GENERATED(test_gaussian());
+    TL_GENERATED(test_pose_results(dir));
+    TL_GENERATED(test_other_csv(dir));
+    TL_GENERATED(test_bad_csv(dir));
+    TL_FIXTURES(test_ultralytics_csv(dir));
     return tl_finish();
 }
