@@ -65,8 +65,10 @@ static int csv_read(const char *path, struct csv *c)
     if (rc != CPOSE_OK) return cpose_err_context(rc, "results CSV");
     char **f = NULL;
     int cap = 0, lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = text, *next; line && *line; line = next) {
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl) *nl = 0;
         lineno++;
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r') line[--l] = 0;

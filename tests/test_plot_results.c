@@ -159,6 +159,8 @@ static void expect_bad(const char *dir, const char *name, const char *text, int 
 static void test_bad_csv(const char *dir)
 {
     expect_bad(dir, "short.csv", "epoch,a,b\n1,2,3\n2,3\n", CPOSE_EINVAL, "short.csv:3", "2 fields but the header has 3");
+    /* blank lines count in the line numbers */
+    expect_bad(dir, "gap.csv", "epoch,a\n\n1,2\n\n\n2,x\n", CPOSE_EINVAL, "gap.csv:6", "'x' is not a number");
     expect_bad(dir, "word.csv", "epoch,a\n1,abc\n", CPOSE_EINVAL, "word.csv:2", "column 2 (a): 'abc' is not a number");
     expect_bad(dir, "empty.csv", "", CPOSE_EINVAL, "empty.csv:1", "empty file");
     expect_bad(dir, "header.csv", "epoch,a\n", CPOSE_EINVAL, "header.csv:2", "no data rows");
