@@ -35,6 +35,8 @@ struct val_ctx {
     float *pb, *pc, *pk, *gb, *gk;
     int *pcl, *gcl;
     size_t cap_p, cap_g;
+    struct cpose_val_plot_batch *plot; /* the kept first batch while it runs (plots=True), else NULL */
+    int cur_image;                     /* index in the batch of the image val_image works on */
 };
 
 void cpose_val_add_file(struct cpose_val_summary *s, const char *path)
@@ -54,6 +56,7 @@ void cpose_val_summary_free(struct cpose_val_summary *s)
     for (int i = 0; i < s->n_names; i++) cpose_free(s->names[i]);
     cpose_free(s->names);
     cpose_free(s->save_dir);
+    cpose_val_plot_batch_free(s->plot_batch);
     for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
     memset(s, 0, sizeof *s);
 }
@@ -95,6 +98,7 @@ static int val_image(struct val_ctx *c, const float *pred, int64_t A, const stru
     if (n) {
         if (c->single_cls)
             for (int64_t i = 0; i < n; i++) rows[i * RW + 5] = 0;
+        if (c->plot) cpose_val_plot_keep_preds(c->plot, c->cur_image, rows, n, c->nkpt, c->kdim);
         cpose_scale_boxes_rp(gain, px, py, it->ori_w, it->ori_h, rows, n, RW);
         for (int64_t i = 0; i < n; i++) {
             float *r = rows + i * RW;
@@ -236,6 +240,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     c.kdim = c.mi->kdim;
     c.C = c.mi->n_outputs;
     int verbose = cpose_args_bool(a, "verbose"), save_json = cpose_args_bool(a, "save_json");
+    out->plots = cpose_args_bool(a, "plots");
     static const char *const unsupported[] = {"augment", "half", "save_hybrid", "save_txt", "dnn"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
@@ -303,6 +308,11 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
                                       b.K, c.nkpt);
             goto fail_prog;
         }
+        c.plot = NULL;
+        if (out->plots && b.index == 0) {
+            cpose_val_plot_keep_batch(&b, &out->plot_batch);
+            c.plot = out->plot_batch;
+        }
         double t1 = cpose_now();
         int64_t A = cpose_model_num_anchors(m, b.H, b.W);
         size_t need = (size_t)b.n * c.C * A;
@@ -316,6 +326,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         for (int i = 0; i < b.n; i++) {
             int64_t np = 0;
             if (b.items[i].unreadable) continue; /* warned by the loader */
+            c.cur_image = i;
             if ((rc = val_image(&c, pred + (size_t)i * c.C * A, A, &b, &b.items[i], &np)) != CPOSE_OK) goto fail_prog;
             out->n_predictions += np;
         }

@@ -17,7 +17,26 @@
 
 struct cpose_model;
 
-#define CPOSE_VAL_MAX_FILES 16
+#define CPOSE_VAL_MAX_FILES 40
+
+/* The first val batch, kept when plots=True so reports/ can draw val_batch0_labels.jpg and
+ * val_batch0_pred.jpg (Ultralytics' plot_val_samples / plot_predictions): at most 16 images as 8-bit
+ * BGR, their labels and their predictions (after NMS, before scaling back to the original image) in
+ * the batch image's frame. Owned by the summary. */
+#define CPOSE_VAL_PLOT_MAX_IMAGES 16
+struct cpose_val_plot_batch {
+    int n, H, W, K;          /* images kept, batch image size, keypoints per instance */
+    uint8_t *bgr;            /* n × H × W × 3 */
+    char **paths;            /* n image paths */
+    int n_labels;
+    float *lbl_idx, *lbl_cls; /* n_labels: image index, class */
+    float *lbl_box;          /* n_labels × 4: cx cy w h normalised to (W, H) */
+    float *lbl_kpts;         /* n_labels × K × 3: x/W, y/H, visibility */
+    int n_preds, cap_preds;
+    float *pred_idx, *pred_cls, *pred_conf; /* n_preds */
+    float *pred_box;         /* n_preds × 4: cx cy w h in pixels of the batch image */
+    float *pred_kpts;        /* n_preds × K × 3: x, y (pixels), confidence (1 for 2-value keypoints) */
+};
 
 /* What a val run produced. Everything is owned by the summary (cpose_val_summary_free). */
 struct cpose_val_summary {
@@ -38,6 +57,8 @@ struct cpose_val_summary {
     char **names;                     /* the dataset's class names (n_names) */
     int n_names;
     char *save_dir;                   /* the run folder (runs/pose/val, val2, ...) */
+    int plots;                        /* plots=True: reports/ also draws the curves and the batch grids */
+    struct cpose_val_plot_batch *plot_batch; /* the first batch (plots=True), or NULL */
     int n_files;                      /* files written into save_dir / report=, absolute paths */
     char *files[CPOSE_VAL_MAX_FILES];
 };
@@ -46,7 +67,8 @@ struct cpose_val_summary {
  * 0.001), iou, max_det, single_cls (agnostic NMS, one class), save_json (predictions.json),
  * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
  * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...),
- * report= (an extra folder for the report), verbose (per-class rows when nc > 1).
+ * report= (an extra folder for the report), verbose (per-class rows when nc > 1), plots (keep the
+ * first batch in out->plot_batch for the batch plots).
  * Prints the metric table, the speed line and pycocotools' summaries on stdout. Writes predictions.json
  * (save_json) but no report: reports/val_reports.h writes those from the summary (the `val` mode and
  * Lua's model:val() call cpose_val_write_reports next).

@@ -3,6 +3,7 @@
 #define CPOSE_VAL_IMPL_H
 
 #include "datasets/coco_json.h"
+#include "datasets/loader.h"
 #include "eval/val.h"
 
 /* The dataset facts val needs beyond the loader: the root, whether it is COCO (Ultralytics' is_coco:
@@ -27,5 +28,13 @@ void cpose_val_data_free(struct cpose_val_data *d);
 /* COCOeval (bbox then keypoints, as Ultralytics) of pred_path against d->gt; prints pycocotools'
  * summaries; fills s->coco_* and hands the two evaluations to the summary (coco_*_eval). */
 int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, struct cpose_val_summary *s);
+
+/* Plot capture (eval/val_plot.c). Keeps batch b's first 16 images and their labels in a new
+ * *out (replacing nothing: call once). */
+void cpose_val_plot_keep_batch(const struct cpose_batch *b, struct cpose_val_plot_batch **out);
+/* Adds image i's NMS rows (n × (6 + nkpt·kdim): x1 y1 x2 y2 conf cls kpts, batch pixels) when i is
+ * one of the kept images. */
+void cpose_val_plot_keep_preds(struct cpose_val_plot_batch *p, int i, const float *rows, int64_t n, int nkpt, int kdim);
+void cpose_val_plot_batch_free(struct cpose_val_plot_batch *p); /* NULL-safe */
 
 #endif

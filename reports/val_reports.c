@@ -5,6 +5,7 @@
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 #include "reports/eval_report.h"
+#include "reports/plot.h"
 #include "reports/val_report.h"
 
 static void add_files(struct cpose_val_summary *s, const char *dir, const char *const *files, int n)
@@ -36,6 +37,15 @@ int cpose_val_write_reports(struct cpose_val_summary *s)
         if ((rc = cpose_val_report_write_dir(&s->metrics, (const char *const *)s->names, dirs[i])) != CPOSE_OK)
             return rc;
         add_files(s, dirs[i], val_files, 3);
+    }
+    if (s->plots && s->save_dir) { /* Ultralytics' val plots go to the run folder only */
+        if ((rc = cpose_plot_val_curves(&s->metrics, s->names, s->n_names, s->save_dir)) != CPOSE_OK) return rc;
+        add_files(s, s->save_dir, cpose_plot_curve_files, CPOSE_PLOT_N_CURVES);
+        if (s->plot_batch) {
+            static const char *const batch_files[2] = {"val_batch0_labels.jpg", "val_batch0_pred.jpg"};
+            if ((rc = cpose_plot_val_batch(s->plot_batch, s->names, s->n_names, s->save_dir, 0)) != CPOSE_OK) return rc;
+            add_files(s, s->save_dir, batch_files, 2);
+        }
     }
     cpose_info("Results saved to %s", s->save_dir);
     return CPOSE_OK;

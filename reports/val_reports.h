@@ -1,6 +1,8 @@
 /* reports/val_reports.h — the report files of one val run (eval/val.h's summary): the Ultralytics
  * metrics report (val_metrics.json, val_report.md, val_report.html) and, when COCOeval ran, the COCO
- * evaluation report (metrics.json, report.md, report.html), into the run folder and report=. */
+ * evaluation report (metrics.json, report.md, report.html), into the run folder and report=; with
+ * plots=True also the curve PNGs (BoxPR_curve.png ... PoseR_curve.png) and val_batch0_labels.jpg /
+ * val_batch0_pred.jpg (reports/plot.h) into the run folder. */
 #ifndef CPOSE_VAL_REPORTS_H
 #define CPOSE_VAL_REPORTS_H
 

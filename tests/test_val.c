@@ -213,7 +213,16 @@ static void test_synth(struct cpose_model *m, const char *tmp)
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
             cpose_free(p);
         }
-        CHECK(s.n_files == 13);
+        /* plots=True (the default): the 8 curve PNGs and the first batch's pictures, in the run folder only */
+        const char *plots[] = {"BoxPR_curve.png", "PoseR_curve.png", "val_batch0_labels.jpg", "val_batch0_pred.jpg"};
+        for (int i = 0; i < 4; i++) {
+            char *p = cpose_path_join(dir, plots[i]), *q = cpose_path_join(report, plots[i]);
+            CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
+            CHECK_MSG(!cpose_path_is_file(q), "%s written", q);
+            cpose_free(p);
+            cpose_free(q);
+        }
+        CHECK(s.n_files == 13 + 10);
 
         /* predictions carry the GT's category id (person = 1), so COCOeval sees them */
         char *pj = cpose_path_join(dir, "predictions.json");

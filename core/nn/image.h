@@ -68,6 +68,12 @@ CPOSE_API void cpose_draw_text(struct cpose_image *img, const char *text, int x,
 CPOSE_API void cpose_text_size(const char *text, double font_scale, int thickness, int *w, int *h, int *baseline);
 /* Fills a convex or simple polygon. */
 CPOSE_API void cpose_draw_polygon(struct cpose_image *img, const int *xy, int n_points, const uint8_t bgr[3]);
+/* An open (closed = 0) or closed polyline through n_points points (xy: x0, y0, x1, y1, ...). */
+CPOSE_API void cpose_draw_polyline(struct cpose_image *img, const int *xy, int n_points, int closed, const uint8_t bgr[3],
+                                   int thickness);
+/* Sets every pixel of the rectangle [x1, x2] × [y1, y2] (inclusive, clipped to the image) to bgr,
+ * without anti-aliasing: exact pixels for frames, backgrounds and borders. */
+CPOSE_API void cpose_fill_rect(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3]);
 /* Gaussian blur with an odd kernel size (used by the synthetic generator for texture). */
 CPOSE_API void cpose_image_blur(struct cpose_image *img, int ksize);
 

@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -257,6 +258,27 @@ extern "C" void cpose_draw_polygon(struct cpose_image *img, const int *xy, int n
     std::vector<cv::Point> pts;
     for (int i = 0; i < n_points; i++) pts.emplace_back(xy[2 * i], xy[2 * i + 1]);
     cv::fillPoly(m, std::vector<std::vector<cv::Point>>{pts}, col(bgr), cv::LINE_AA);
+}
+
+extern "C" void cpose_draw_polyline(struct cpose_image *img, const int *xy, int n_points, int closed,
+                                    const uint8_t bgr[3], int thickness)
+{
+    if (n_points < 2) return;
+    cv::Mat m = as_mat(img);
+    std::vector<cv::Point> pts;
+    for (int i = 0; i < n_points; i++) pts.emplace_back(xy[2 * i], xy[2 * i + 1]);
+    cv::polylines(m, std::vector<std::vector<cv::Point>>{pts}, closed != 0, col(bgr), thickness, cv::LINE_AA);
+}
+
+extern "C" void cpose_fill_rect(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3])
+{
+    if (x1 > x2) std::swap(x1, x2);
+    if (y1 > y2) std::swap(y1, y2);
+    x1 = std::max(x1, 0), y1 = std::max(y1, 0);
+    x2 = std::min(x2, img->w - 1), y2 = std::min(y2, img->h - 1);
+    if (x1 > x2 || y1 > y2) return;
+    cv::Mat m = as_mat(img);
+    m(cv::Rect(x1, y1, x2 - x1 + 1, y2 - y1 + 1)).setTo(col(bgr));
 }
 
 extern "C" void cpose_image_blur(struct cpose_image *img, int ksize)
