@@ -17,7 +17,11 @@
  * in this build (needs <part>)". cpose.info() → {version, threads, cores, lua, openmp,
  * available = {[name] = bool}}; cpose.args{...} → the typed argument set after defaults;
  * cpose.job.{active, dir, input, output, output_dir, metric, open} → the job record (see
- * core/lua/jobrec.h; open() gives an atomic file writer). How to bind a part: core/lua/lua_impl.h. */
+ * core/lua/jobrec.h; open() gives an atomic file writer). The training engine's numbers
+ * (core/lua/lua_train.c): cpose.loss{model, batch = B.h5} → {box, pose, kobj, cls, dfl, total, grad_norm}
+ * as `cpose loss` prints them; cpose.schedule{epochs, batch, nb | n_images, optimizer, ...} → an object
+ * with :at(epoch, ni) → {lr = {pg0, pg1, pg2}, momentum, accumulate}; cpose.ema_decay(updates [, decay,
+ * tau]); cpose.optimizer_choice{...}. How to bind a part: core/lua/lua_impl.h. */
 #ifndef CPOSE_LUA_CPOSE_H
 #define CPOSE_LUA_CPOSE_H
 

@@ -12,7 +12,8 @@
 /* One line per library area: the area's file adds its functions to the module table. */
 static const luaL_Reg cpose_libs[] = {
     {"core", cpose_lua_open_core},   {"job", cpose_lua_open_job},   {"model", cpose_lua_open_model},
-    {"data", cpose_lua_open_data},   {"eval", cpose_lua_open_eval}, {NULL, NULL},
+    {"data", cpose_lua_open_data},   {"eval", cpose_lua_open_eval}, {"train", cpose_lua_open_train},
+    {NULL, NULL},
 };
 
 int luaopen_cpose(lua_State *L)
