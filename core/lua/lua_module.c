@@ -148,6 +148,25 @@ struct cpose_args *cpose_lua_checkargs(lua_State *L, int idx, const char *fname)
     return a;
 }
 
+void cpose_lua_push_args_without(lua_State *L, int idx, const char *fname, const char *const *extra)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
+        luaL_error(L, "%s: expected a table of key = value arguments, got a %s", fname, luaL_typename(L, idx));
+    lua_newtable(L);
+    if (lua_isnoneornil(L, idx)) return;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    for (const char *const *k = extra; *k; k++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *k);
+    }
+}
+
 int cpose_lua_fail(lua_State *L, const char *fname)
 {
     return luaL_error(L, "%s: %s", fname, cpose_errmsg());

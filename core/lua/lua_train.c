@@ -20,27 +20,6 @@
 
 #define CPOSE_LUA_SCHEDULE "cpose.Schedule"
 
-/* Pushes a shallow copy of the argument table at idx (nil/none: an empty table) without the keys in
- * extra[] (NULL-terminated), for cpose_lua_checkargs; the caller reads the extra keys from idx. */
-static void push_args_without(lua_State *L, int idx, const char *fname, const char *const *extra)
-{
-    idx = lua_absindex(L, idx);
-    if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
-        luaL_error(L, "%s: expected a table of key = value arguments, got a %s", fname, luaL_typename(L, idx));
-    lua_newtable(L);
-    if (lua_isnoneornil(L, idx)) return;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, -4);
-    }
-    for (const char *const *k = extra; *k; k++) {
-        lua_pushnil(L);
-        lua_setfield(L, -2, *k);
-    }
-}
-
 /* The integer under key in the table at idx (a Lua integer or an integral float); fallback when
  * absent. Raises "<fname>: '<key>' ..." for another type or a value below min. */
 static lua_Integer extra_int(lua_State *L, int idx, const char *fname, const char *key, lua_Integer fallback,
@@ -104,7 +83,7 @@ static int l_loss(lua_State *L)
 {
     static const char *const fname = "cpose.loss";
     static const char *const extra[] = {"batch", NULL};
-    push_args_without(L, 1, fname, extra);
+    cpose_lua_push_args_without(L, 1, fname, extra);
     struct cpose_args *a = cpose_lua_checkargs(L, -1, fname);
     if (lua_istable(L, 1)) lua_getfield(L, 1, "batch");
     else lua_pushnil(L);
@@ -162,7 +141,7 @@ static int l_schedule(lua_State *L)
 {
     static const char *const fname = "cpose.schedule";
     static const char *const extra[] = {"nb", "n_images", "nc", NULL};
-    push_args_without(L, 1, fname, extra);
+    cpose_lua_push_args_without(L, 1, fname, extra);
     struct cpose_args *a = cpose_lua_checkargs(L, -1, fname);
     lua_Integer n_images = extra_int(L, 1, fname, "n_images", 0, 1, "the number of training images");
     lua_Integer nc = extra_int(L, 1, fname, "nc", 1, 1, "the number of classes");
@@ -298,7 +277,7 @@ static int l_optimizer_choice(lua_State *L)
 {
     static const char *const fname = "cpose.optimizer_choice";
     static const char *const extra[] = {"iterations", "n_images", "nc", NULL};
-    push_args_without(L, 1, fname, extra);
+    cpose_lua_push_args_without(L, 1, fname, extra);
     struct cpose_args *a = cpose_lua_checkargs(L, -1, fname);
     lua_Integer nc = extra_int(L, 1, fname, "nc", 1, 1, "the number of classes");
     lua_Integer n_images = extra_int(L, 1, fname, "n_images", 0, 1, "the number of training images");

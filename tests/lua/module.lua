@@ -30,7 +30,7 @@ T.ok(info.lua:match("^Lua 5%.4"), "Lua 5.4")
 -- which parts this build has: every bound name is listed
 local have = {["cpose.Model:predict"] = true, ["cpose.Model:info"] = true, ["cpose.convert_coco"] = true,
               ["cpose.synth"] = true, ["cpose.eval"] = true, ["cpose.report"] = true, ["cpose.extract"] = true,
-              ["cpose.Model:val"] = true, ["cpose.Model:train"] = false, ["cpose.Model:export"] = true,
+              ["cpose.Model:val"] = true, ["cpose.Model:train"] = true, ["cpose.Model:export"] = true,
               ["cpose.download"] = true, ["cpose.loss"] = true, ["cpose.schedule"] = true,
               ["cpose.ema_decay"] = true, ["cpose.optimizer_choice"] = true}
 for n, v in pairs(have) do T.eq(info.available[n], v, "available[" .. n .. "]") end
