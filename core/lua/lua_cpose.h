@@ -6,6 +6,8 @@
  *     local cpose = require "cpose"                  -- no global is set
  *     local model = cpose.YOLO("yolov8n-pose.yaml")  -- userdata cpose.Model (__gc/__close)
  *     local r = model:predict{source = "images/", conf = 0.25}
+ *     local r = model:train{data = "coco8-pose.yaml", epochs = 3,       -- the final metrics; the model
+ *                           on_epoch_end = function(e) ... end}     -- then holds best.h5 (false stops)
  *     local m = model:val{data = "coco8-pose.yaml"}  -- m.box.map, m.pose.map50, m.pose.maps ...
  *     local d = cpose.convert_coco{json_dir = "annotations/", save_dir = "coco-pose"}
  *     return {pose_map = m.pose.map}                 -- stored as "result" in run.json
