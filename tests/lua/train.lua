@@ -8,6 +8,8 @@ local T = require "check"
 local cpose = require "cpose"
 
 local dir = cpose.job.dir()
+-- run folders are reused (exist_ok): start from empty ones, results.csv appends
+assert(os.execute("rm -rf '" .. dir .. "/stop' '" .. dir .. "/fail'"), "clean run folders")
 local d = cpose.synth{save_dir = dir .. "/synth", n_train = 8, n_val = 4, imgsz = 64, seed = 0, exist_ok = true}
 local common = {data = d.yaml, imgsz = 64, batch = 4, workers = 0, optimizer = "SGD", seed = 0, threads = 2,
                 plots = false, project = dir, exist_ok = true}
