@@ -6,6 +6,8 @@
  *     local cpose = require "cpose"                  -- no global is set
  *     local model = cpose.YOLO("yolov8n-pose.yaml")  -- userdata cpose.Model (__gc/__close)
  *     local r = model:predict{source = "images/", conf = 0.25}
+ *     local r = model:train{data = "coco8-pose.yaml", epochs = 3,       -- the final metrics; the model
+ *                           on_epoch_end = function(e) ... end}     -- then holds best.h5 (false stops)
  *     local m = model:val{data = "coco8-pose.yaml"}  -- m.box.map, m.pose.map50, m.pose.maps ...
  *     local d = cpose.convert_coco{json_dir = "annotations/", save_dir = "coco-pose"}
  *     return {pose_map = m.pose.map}                 -- stored as "result" in run.json
@@ -17,7 +19,11 @@
  * in this build (needs <part>)". cpose.info() → {version, threads, cores, lua, openmp,
  * available = {[name] = bool}}; cpose.args{...} → the typed argument set after defaults;
  * cpose.job.{active, dir, input, output, output_dir, metric, open} → the job record (see
- * core/lua/jobrec.h; open() gives an atomic file writer). How to bind a part: core/lua/lua_impl.h. */
+ * core/lua/jobrec.h; open() gives an atomic file writer). The training engine's numbers
+ * (core/lua/lua_train.c): cpose.loss{model, batch = B.h5} → {box, pose, kobj, cls, dfl, total, grad_norm}
+ * as `cpose loss` prints them; cpose.schedule{epochs, batch, nb | n_images, optimizer, ...} → an object
+ * with :at(epoch, ni) → {lr = {pg0, pg1, pg2}, momentum, accumulate}; cpose.ema_decay(updates [, decay,
+ * tau]); cpose.optimizer_choice{...}. How to bind a part: core/lua/lua_impl.h. */
 #ifndef CPOSE_LUA_CPOSE_H
 #define CPOSE_LUA_CPOSE_H
 

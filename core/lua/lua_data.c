@@ -1,4 +1,5 @@
-/* core/lua/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{}.
+/* core/lua/lua_data.c — the dataset tools in Lua: cpose.convert_coco{}, download{}, extract{}, synth{},
+ * dataset{}.
  * One entry per function (core/lua/lua_impl.h: struct cpose_lua_argfn) with a small adapter from the
  * shared argument table to the library call, which also reports what it read and wrote to the
  * job record (core/lua/jobrec.h). */
@@ -152,11 +153,42 @@ static int run_download(const struct cpose_args *a, cJSON **result)
     return CPOSE_OK;
 }
 
+/* cpose.dataset{data = YAML} → {yaml, path, nc, names = {"person", ...} (names[1] is class 0), kpt_shape = {K, D}, flip_idx,
+ * train = {entries}, val = {...}, test = {...}}: the dataset YAML resolved with Ultralytics' rules
+ * (datasets/dataset.h); each split lists its folders / .txt files as absolute paths (a source for
+ * model:predict{}). flip_idx and kpt_shape are absent when the YAML has none. The YAML is a job input. */
+static int run_dataset(const struct cpose_args *a, cJSON **result)
+{
+    const char *data = cpose_args_str(a, "data");
+    if (!*data) return cpose_err(CPOSE_EINVAL, "data= is required: a dataset YAML (e.g. coco8-pose.yaml)");
+    struct cpose_dataset d;
+    int rc = cpose_dataset_load(data, &d);
+    if (rc != CPOSE_OK) return rc;
+    cpose_jobrec_input(d.yaml_path);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "yaml", d.yaml_path);
+    cJSON_AddStringToObject(r, "path", d.path);
+    cJSON_AddNumberToObject(r, "nc", d.nc);
+    cJSON *names = cJSON_AddArrayToObject(r, "names");
+    for (int i = 0; i < d.nc; i++) cJSON_AddItemToArray(names, cJSON_CreateString(d.names[i]));
+    if (d.kpt_shape[0]) cJSON_AddItemToObject(r, "kpt_shape", cJSON_CreateIntArray(d.kpt_shape, 2));
+    if (d.flip_idx) cJSON_AddItemToObject(r, "flip_idx", cJSON_CreateIntArray(d.flip_idx, d.n_flip_idx));
+    static const char *const split_names[CPOSE_SPLIT_COUNT] = {"train", "val", "test"};
+    for (int s = 0; s < CPOSE_SPLIT_COUNT; s++) {
+        cJSON *list = cJSON_AddArrayToObject(r, split_names[s]);
+        for (int i = 0; i < d.n_splits[s]; i++) cJSON_AddItemToArray(list, cJSON_CreateString(d.splits[s][i]));
+    }
+    cpose_dataset_free(&d);
+    *result = r;
+    return CPOSE_OK;
+}
+
 static const struct cpose_lua_argfn funcs[] = {
     {"convert_coco", run_convert_coco, "the COCO converter, datasets/convert.h"},
     {"download", run_download, "the downloader, datasets/download.h"},
     {"extract", run_extract, "the archive extractor, datasets/extract.h"},
     {"synth", run_synth, "the synthetic dataset generator, datasets/synth.h"},
+    {"dataset", run_dataset, "the dataset YAML reader, datasets/dataset.h"},
     {NULL, NULL, NULL},
 };
 

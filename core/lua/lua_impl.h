@@ -30,6 +30,7 @@ int cpose_lua_open_job(lua_State *L);   /* cpose.job.*                   (core/l
 int cpose_lua_open_model(lua_State *L); /* YOLO and cpose.Model          (core/lua/lua_model.c) */
 int cpose_lua_open_data(lua_State *L);  /* convert_coco, download, ...   (core/lua/lua_data.c) */
 int cpose_lua_open_eval(lua_State *L);  /* eval, report                  (core/lua/lua_eval.c) */
+int cpose_lua_open_train(lua_State *L); /* loss, schedule, ema_decay, optimizer_choice (core/lua/lua_train.c) */
 
 /* Converts the key = value table at idx (nil/none = no arguments) into a struct cpose_args owned
  * by a new userdata pushed on the stack (released by the GC, so raising here leaks nothing).
@@ -37,6 +38,12 @@ int cpose_lua_open_eval(lua_State *L);  /* eval, report                  (core/l
  * they are, arrays of numbers/strings → "[a,b]". Unknown keys and bad values raise
  * "<fname>: <message>" with args.c's message (the nearest valid key / the expected type). */
 struct cpose_args *cpose_lua_checkargs(lua_State *L, int idx, const char *fname);
+
+/* Pushes a shallow copy of the argument table at idx (nil/none: an empty table) without the keys in
+ * extra[] (NULL-terminated), to give cpose_lua_checkargs when a function also takes keys the shared
+ * table lacks or types differently (loss's batch= file, train's on_epoch_end function); the caller
+ * reads those from idx. Raises "<fname>: expected a table ..." for a value that is not a table. */
+void cpose_lua_push_args_without(lua_State *L, int idx, const char *fname, const char *const *extra);
 
 /* Raises "<fname>: <cpose_errmsg()>". Call only after releasing what the core call held. */
 int cpose_lua_fail(lua_State *L, const char *fname);
@@ -86,6 +93,22 @@ void cpose_lua_to_json_lenient(lua_State *L, int idx, cJSON *holder);
 /* Message handler for lua_pcall (as lua.c's): the error as text plus a stack traceback; a usage
  * error, a table {usage = "msg"} (scripts/lib/cpose_jobs.lua), is the message alone. */
 int cpose_lua_traceback(lua_State *L);
+
+/* Lists the images of split_name ("train", "val", "test") of dataset YAML data and their label files
+ * as job inputs (hashed); nothing without an active job or when the dataset does not load
+ * (core/lua/lua_model.c). */
+void cpose_lua_record_split_inputs(const char *data, const char *split_name);
+
+/* model:train{} (core/lua/lua_train_run.c): trains a copy of start (borrowed, unchanged) with the
+ * arguments a (model= refused: the model is start, whose name is source), calling the Lua function at
+ * stack index callback (0: none) after each epoch under lua_pcall. On CPOSE_OK: *trained is the model
+ * loaded from best.h5 (else last.h5), *trained_path that file (caller frees both) and *result the final
+ * metrics (cJSON, caller owns); the run is written to the job record. A callback error stops the run
+ * and is returned as CPOSE_EINVAL with its message once the trainer has cleaned up. */
+struct cpose_model;
+int cpose_lua_train_model(lua_State *L, int callback, struct cpose_model *start, const char *source,
+                          const struct cpose_args *a, struct cpose_model **trained, char **trained_path,
+                          cJSON **result);
 
 /* Live-object accounting for cpose userdata (see cpose_lua_live_objects). */
 void cpose_lua_object_created(void);

@@ -1,8 +1,8 @@
 /* core/lua/lua_model.c — cpose.YOLO(model) and the "cpose.Model" userdata with the Ultralytics methods
- * predict/val/train/export/info. The engine (core/nn/model.h), the predictor (core/predict/predict.h) and the
- * validator (eval/val.h) are bound; the trainer and exporters are bound here as they land (one
- * entry in methods[] each); until then those methods check their arguments and raise "not
- * available in this build". */
+ * predict/val/train/export/info, each bound by one entry in methods[]: the engine (core/nn/model.h), the
+ * predictor (core/predict/predict.h), the validator (eval/val.h), the trainer (core/train/trainer.h, through
+ * core/lua/lua_train_run.c) and the exporter plugins. A method whose part a build lacks checks its
+ * arguments and raises "not available in this build". */
 #include "core/base/alloc.h"
 #include "core/cli/cli.h"
 #include "core/base/fsutil.h"
@@ -191,13 +191,12 @@ static int run_predict(struct lua_model *m, const struct cpose_args *a, struct m
     return CPOSE_OK;
 }
 
-/* Lists the images of the validated split and their label files as job inputs (hashed). */
-static void record_split_inputs(const struct cpose_args *a)
+void cpose_lua_record_split_inputs(const char *data, const char *split_name)
 {
     if (!cpose_jobrec_active()) return;
     struct cpose_dataset d;
-    int split = cpose_split_from_name(cpose_args_str(a, "split"));
-    if (split < 0 || cpose_dataset_load(cpose_args_str(a, "data"), &d) != CPOSE_OK) return;
+    int split = cpose_split_from_name(split_name);
+    if (split < 0 || cpose_dataset_load(data, &d) != CPOSE_OK) return;
     char **files = NULL;
     size_t n = 0;
     if (cpose_dataset_images(&d, (enum cpose_split)split, &files, &n) == CPOSE_OK) {
@@ -231,7 +230,7 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
         cpose_val_summary_free(&s);
         return rc;
     }
-    record_split_inputs(a);
+    cpose_lua_record_split_inputs(cpose_args_str(a, "data"), cpose_args_str(a, "split"));
     if (s.save_dir) cpose_jobrec_output_dir(s.save_dir);
     for (int i = 0; i < s.n_files; i++) cpose_jobrec_output(s.files[i]);
     if (s.coco_ran && s.anno_json) cpose_jobrec_input(s.anno_json);
@@ -273,6 +272,23 @@ static int run_export(struct lua_model *m, const struct cpose_args *a, struct me
     return CPOSE_OK;
 }
 
+/* model:train{data = ..., epochs, imgsz, batch, ..., on_epoch_end = function(e) ... end} → the final
+ * metrics (core/lua/lua_train_run.c): Ultralytics' model.train(). The model object then holds the trained
+ * weights (best.h5, else last.h5), as Ultralytics reloads them, so model:val{} and model:predict{} use
+ * them. on_epoch_end(e) receives each epoch's losses and metrics; returning false stops the run. */
+static int run_train(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
+{
+    struct cpose_model *trained = NULL;
+    char *path = NULL;
+    int rc = cpose_lua_train_model(c->L, c->callback, m->model, m->source, a, &trained, &path, result);
+    if (rc != CPOSE_OK) return rc;
+    cpose_model_free(m->model);
+    cpose_free(m->source);
+    m->model = trained;
+    m->source = path;
+    return CPOSE_OK;
+}
+
 /* The methods that run a library part, one entry each. run(m, a, ctx, &result) returns enum
  * cpose_status and on CPOSE_OK may set *result (a cJSON tree the binding returns as tables, e.g.
  * val's {box = {map = ...}, pose = {...}}); run = NULL: not in this build. A leading string
@@ -284,16 +300,17 @@ struct model_method {
     const char *positional;
     int takes_callback;
     const char *api_key, *api_value; /* a default the Python API differs from the CLI in */
+    const char *callback_key;        /* a function given under this key of the argument table is the callback */
 };
 
 static const struct model_method methods[] = {
     /* model.predict() saves nothing unless asked (Ultralytics: save=is_cli) */
-    {"predict", run_predict, "the predictor, core/predict/predict.h", "source", 1, "save", "False"},
-    {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL},
-    {"train", NULL, "the trainer, core/train", NULL, 0, NULL, NULL},
-    {"export", run_export, "the exporter plugins, plugins/", NULL, 0, NULL, NULL},
-    {"info", run_info, "the engine, core/nn/model.h", NULL, 0, NULL, NULL},
-    {NULL, NULL, NULL, NULL, 0, NULL, NULL},
+    {"predict", run_predict, "the predictor, core/predict/predict.h", "source", 1, "save", "False", NULL},
+    {"val", run_val, "the validator, eval/val.h", NULL, 0, NULL, NULL, NULL},
+    {"train", run_train, "the trainer, core/train/trainer.h", NULL, 0, NULL, NULL, "on_epoch_end"},
+    {"export", run_export, "the exporter plugins, plugins/", NULL, 0, NULL, NULL, NULL},
+    {"info", run_info, "the engine, core/nn/model.h", NULL, 0, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL},
 };
 
 /* The closure behind each method: upvalue 1 = its entry, 2 = "cpose.Model:<name>". Arguments are
@@ -314,6 +331,19 @@ static int method_call(lua_State *L)
         c.callback = t + 1;
     }
     if (c.callback && !mm->takes_callback) return luaL_error(L, "%s takes no callback function", full);
+    if (mm->callback_key && lua_type(L, args_idx) == LUA_TTABLE) { /* model:train{..., on_epoch_end = f} */
+        lua_getfield(L, args_idx, mm->callback_key);
+        if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TFUNCTION)
+            return luaL_error(L, "%s: '%s' must be a function, got a %s", full, mm->callback_key, luaL_typename(L, -1));
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+        } else {
+            c.callback = lua_gettop(L);
+            const char *const extra[] = {mm->callback_key, NULL};
+            cpose_lua_push_args_without(L, args_idx, full, extra);
+            args_idx = lua_gettop(L);
+        }
+    }
     struct cpose_args *a = cpose_lua_checkargs(L, args_idx, full);
     if (t == 3 && cpose_args_set(a, mm->positional, lua_tostring(L, 2)) != CPOSE_OK) return cpose_lua_fail(L, full);
     if (mm->api_key && !cpose_args_given(a, mm->api_key)) cpose_args_set(a, mm->api_key, mm->api_value);

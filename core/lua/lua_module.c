@@ -12,7 +12,8 @@
 /* One line per library area: the area's file adds its functions to the module table. */
 static const luaL_Reg cpose_libs[] = {
     {"core", cpose_lua_open_core},   {"job", cpose_lua_open_job},   {"model", cpose_lua_open_model},
-    {"data", cpose_lua_open_data},   {"eval", cpose_lua_open_eval}, {NULL, NULL},
+    {"data", cpose_lua_open_data},   {"eval", cpose_lua_open_eval}, {"train", cpose_lua_open_train},
+    {NULL, NULL},
 };
 
 int luaopen_cpose(lua_State *L)
@@ -145,6 +146,25 @@ struct cpose_args *cpose_lua_checkargs(lua_State *L, int idx, const char *fname)
         lua_pop(L, 1);
     }
     return a;
+}
+
+void cpose_lua_push_args_without(lua_State *L, int idx, const char *fname, const char *const *extra)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_isnoneornil(L, idx) && !lua_istable(L, idx))
+        luaL_error(L, "%s: expected a table of key = value arguments, got a %s", fname, luaL_typename(L, idx));
+    lua_newtable(L);
+    if (lua_isnoneornil(L, idx)) return;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    for (const char *const *k = extra; *k; k++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *k);
+    }
 }
 
 int cpose_lua_fail(lua_State *L, const char *fname)

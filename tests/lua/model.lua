@@ -46,8 +46,10 @@ T.raises({"cpose.Model:predict", "expected a table"}, function() return model:pr
 T.raises({"cpose.Model:predict", "no source given"}, function() return model:predict{conf = 0.25} end)
 T.raises({"cpose.Model:predict", "no-such-folder"}, function() return model:predict("no-such-folder/", {save = false}) end)
 
--- valid arguments reach the part, which this build does not have
-T.raises({"cpose.Model:train is not available in this build"}, function() return model:train{epochs = 1} end)
+-- valid arguments reach the trainer, which names what is missing (training itself: tests/lua/train.lua)
+T.raises({"cpose.Model:train", "no dataset given"}, function() return model:train{epochs = 1} end)
+T.raises({"cpose.Model:train", "model= is not taken here"}, function() return model:train{model = "x.yaml"} end)
+T.raises({"cpose.Model:train", "'on_epoch_end' must be a function"}, function() return model:train{on_epoch_end = 1} end)
 -- export is built: a format the plugins do not offer is refused by name (the export itself: tests/cli/export.sh)
 T.raises({"cpose.Model:export", "unknown export format 'nope'"}, function() return model:export{format = "nope"} end)
 

@@ -30,12 +30,13 @@ T.ok(info.lua:match("^Lua 5%.4"), "Lua 5.4")
 -- which parts this build has: every bound name is listed
 local have = {["cpose.Model:predict"] = true, ["cpose.Model:info"] = true, ["cpose.convert_coco"] = true,
               ["cpose.synth"] = true, ["cpose.eval"] = true, ["cpose.report"] = true, ["cpose.extract"] = true,
-              ["cpose.Model:val"] = true, ["cpose.Model:train"] = false, ["cpose.Model:export"] = true,
-              ["cpose.download"] = true}
+              ["cpose.Model:val"] = true, ["cpose.Model:train"] = true, ["cpose.Model:export"] = true,
+              ["cpose.download"] = true, ["cpose.loss"] = true, ["cpose.schedule"] = true,
+              ["cpose.ema_decay"] = true, ["cpose.optimizer_choice"] = true, ["cpose.dataset"] = true}
 for n, v in pairs(have) do T.eq(info.available[n], v, "available[" .. n .. "]") end
 local count = 0
 for _ in pairs(info.available) do count = count + 1 end
-T.eq(count, 11, "every bound name is listed once")
+T.eq(count, 16, "every bound name is listed once")
 
 T.eq(cpose.job.active(), true, "a job record is active under cpose run")
 T.eq(cpose.job.dir(), arg.save_dir, "the job folder is save_dir=")
