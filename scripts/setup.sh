@@ -8,7 +8,7 @@ PKGS=(
   libopencv-imgcodecs-dev libopencv-imgproc-dev
   libdnnl-dev libhdf5-dev hdf5-tools
   liblua5.4-dev lua5.4
-  libcjson-dev libyajl-dev libyaml-dev
+  libcjson-dev libyajl-dev libyaml-dev libxml2-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   nginx-light zip unzip bzip2 xz-utils python3

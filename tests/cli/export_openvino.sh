@@ -1,0 +1,39 @@
+#!/bin/bash
+# tests/cli/export_openvino.sh — format=openvino from the command line, and the exported folder used as a
+# model: `cpose export model=yolov8n-pose.yaml format=openvino` writes yolov8n-pose_openvino_model/ (IR
+# xml, bin, metadata.yaml); `cpose info` and `cpose predict model=<folder>/` read it back (imgsz from its
+# metadata); a folder with a damaged XML is refused with the file and line named. Generated data only.
+set -u
+CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
+tmp=$(mktemp -d /tmp/cpose-test-export-openvino-XXXXXX); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail=0
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1"; fail=1; }
+
+out=$("$CPOSE" export format=? 2>&1)
+echo "$out" | grep -q "openvino .*_openvino_model" && ok "format=? lists openvino" || bad "format=?: $out"
+
+"$CPOSE" export model=yolov8n-pose.yaml format=openvino imgsz=320 project=p name=e >e.log 2>&1 && ok "export exit" || bad "export: $(cat e.log)"
+M=p/e/yolov8n-pose_openvino_model
+for f in yolov8n-pose.xml yolov8n-pose.bin metadata.yaml; do
+    [ -s "$M/$f" ] && ok "$f written" || bad "$f missing: $(ls -R p)"
+done
+grep -q "^imgsz: \[320, 320\]$" "$M/metadata.yaml" && ok "metadata imgsz" || bad "metadata: $(cat "$M/metadata.yaml")"
+
+out=$("$CPOSE" info model="$M/" 2>&1)
+echo "$out" | grep -q "YOLOv8n-pose summary: .* parameters, 0 gradients, 9.2 GFLOPs" && ok "info reads the folder (fused, as an ONNX import)" \
+    || bad "info: $out"
+
+"$CPOSE" synth save_dir=syn n_train=1 n_val=2 imgsz=128 seed=3 >s.log 2>&1 || bad "synth: $(cat s.log)"
+"$CPOSE" predict model="$M/" source=syn/images/val project=runs name=p save=False save_txt=True conf=0.0001 >p.log 2>&1 \
+    && ok "predict model=<openvino folder>/" || bad "predict: $(cat p.log)"
+grep -q "at shape (1, 3, 320, " p.log && ok "predict imgsz 320 from metadata.yaml" || bad "predict shape: $(cat p.log)"
+
+cp -r "$M" broken_openvino_model
+sed -i 's/type="Swish" version="opset4"/type="Mish" version="opset4"/' broken_openvino_model/yolov8n-pose.xml
+out=$("$CPOSE" predict model=broken_openvino_model source=syn/images/val project=runs name=bad 2>&1) && bad "damaged xml accepted"
+echo "$out" | grep -q "broken_openvino_model/yolov8n-pose.xml:[0-9]*: layer [0-9]* 'model.0.act' (Mish-opset4): unknown layer type" \
+    && ok "damaged xml refused with file and line" || bad "damaged message: $out"
+[ ! -e runs/bad ] && ok "no run folder on error" || bad "run folder left"
+exit $fail
