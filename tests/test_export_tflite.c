@@ -77,7 +77,7 @@ int main(void)
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         x[i] = (float)((s >> 40) & 0xffff) / 65535.0f;
     }
-    tlt_parity(r, m, x, H, W, 0.5, 2e-3);
+    tlt_parity(r, m, x, H, W, 0.5, 2e-3);  /* fp16 measured: 0.12 px, 2.2e-5 */
     unmappable(m);
 
     /* int8=True is refused with a message, nothing written */

@@ -414,28 +414,8 @@ static int rewrite_node(struct rw *r, int i, const struct tfg_options *o)
             if (s->perm[j] == n->p.axis) axis = j;
         phys_dims(s, pd);
         s->id = add_value(g, fmt(h, "%s", n->name), s->ndim, pd, NULL);
-        /* CONCATENATION takes any number of inputs; the IR op holds 3, so chain beyond that */
-        int done = 0;
-        int acc = -1;
-        while (done < n->n_in) {
-            int take = n->n_in - done, room = acc < 0 ? 3 : 2;
-            if (take > room) take = room;
-            int cin[3], nc = 0;
-            if (acc >= 0) cin[nc++] = acc;
-            for (int k = 0; k < take; k++) cin[nc++] = ins[done + k];
-            done += take;
-            int out = s->id;
-            if (done < n->n_in) {
-                int64_t part[TFG_MAX_DIMS];
-                memcpy(part, pd, sizeof part);
-                part[axis] = 0;
-                for (int k = 0; k < nc; k++) part[axis] += g->values[cin[k]].dims[axis];
-                out = add_value(g, fmt(h, "%s/part_%d", n->name, r->n_generated++), s->ndim, part, NULL);
-            }
-            struct tfg_op *op = add_op(g, TFG_CONCAT, n->name, cin, nc, out);
-            op->p.axis = axis;
-            acc = out;
-        }
+        struct tfg_op *op = add_op(g, TFG_CONCAT, n->name, ins, n->n_in, s->id);
+        op->p.axis = axis;
         return 0;
     }
     case CPOSE_VIEW_SLICE: {
@@ -557,7 +537,7 @@ int tfg_from_view(const struct cpose_host *h, struct cpose_export *x, const stru
                 for (int row = 0; row < C; row++) {
                     int kr = row - 4 - o->nc;
                     f.cdata[row] = (float)(row == 0 || row == 2 ? iw : row == 1 || row == 3 ? ih
-                                           : kr >= 0 && kr % o->kd == 0 ? iw : kr >= 0 && kr % o->kd == 1 ? ih : 1.0);
+                                           : o->kd > 0 && kr >= 0 && kr % o->kd == 0 ? iw : o->kd > 0 && kr >= 0 && kr % o->kd == 1 ? ih : 1.0);
                 }
                 int cid = materialize(&r, &f, "output0/normalize", 3, out->perm);
                 h->free(f.cdata);

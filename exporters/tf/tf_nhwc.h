@@ -52,7 +52,7 @@ struct tfg_value {
 
 struct tfg_op {
     int kind;                    /* enum tfg_op_kind */
-    int n_in, in[3], out;        /* value ids */
+    int n_in, in[8], out;        /* value ids */
     const char *src;             /* the view node it came from (for messages) */
     union {
         struct { int stride_h, stride_w, same; } conv;            /* same: 1 SAME, 0 VALID */

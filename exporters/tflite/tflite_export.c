@@ -20,7 +20,6 @@ static const struct cpose_plugin_arg tflite_args[] = {
     {"half", CPOSE_PLUGIN_ARG_BOOL, "False", "fp16 weights (DEQUANTIZE to float32): <stem>_float16.tflite"},
     {"int8", CPOSE_PLUGIN_ARG_BOOL, "False", "full-integer quantisation (not written by this exporter yet)"},
     {"nms", CPOSE_PLUGIN_ARG_BOOL, "False", "NMS in the graph (not written by this exporter yet)"},
-    {"data", CPOSE_PLUGIN_ARG_STR, "", "int8 calibration data (not used yet)"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -36,7 +36,7 @@ struct plan_tensor {
     int buffer;          /* 0 = none (activations) */
 };
 struct plan_buffer { void *data; size_t bytes; int owned; };
-struct plan_op { int code, version, ir_op; int n_in, in[4], out; };  /* ir_op −1: DEQUANTIZE */
+struct plan_op { int code, version, ir_op; int n_in, in[TFG_MAX_DIMS + 2], out; };  /* ir_op −1: DEQUANTIZE */
 
 struct plan {
     const struct cpose_host *h;
@@ -275,7 +275,7 @@ int tflite_serialize(const struct tfg_graph *g, int half, const char *descriptio
     /* operators */
     for (int k = 0; k < p.no; k++) {
         const struct plan_op *o = &p.o[k];
-        int32_t ins[4], outs[1] = {o->out};
+        int32_t ins[TFG_MAX_DIMS + 2], outs[1] = {o->out};
         for (int i = 0; i < o->n_in; i++) ins[i] = o->in[i];
         fb_ref vin = fb_vector(&b, ins, (size_t)o->n_in, 4, 4), vout = fb_vector(&b, outs, 1, 4, 4);
         int type;
