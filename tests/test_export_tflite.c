@@ -55,6 +55,26 @@ static void unmappable(struct cpose_model *m)
         int transposes = 0;
         for (int i = 0; i < g.n_ops; i++) transposes += g.ops[i].kind == TFG_TRANSPOSE;
         CHECK_MSG(transposes == 1, "%d transposes: the head's reshapes should need only the final one", transposes);
+        /* the first 3×3 conv: OHWI in the graph, HWIO from tfg_filter_hwio, both against the view's OIHW */
+        const struct cpose_view_conv *vc = &nodes[conv].p.conv;
+        for (int i = 0; i < g.n_ops; i++) {
+            if (g.ops[i].kind != TFG_CONV2D || strcmp(g.ops[i].src, nodes[conv].name)) continue;
+            const struct tfg_value *w = &g.values[g.ops[i].in[1]];
+            CHECK(w->ndim == 4 && w->dims[0] == vc->cout && w->dims[1] == 3 && w->dims[2] == 3 && w->dims[3] == vc->cin);
+            float *hwio = malloc((size_t)tfg_numel(w) * sizeof(float));
+            tfg_filter_hwio(w, hwio);
+            int bad_ohwi = 0, bad_hwio = 0;
+            for (int o = 0; o < vc->cout; o++)
+                for (int c = 0; c < vc->cin; c++)
+                    for (int y = 0; y < 3; y++)
+                        for (int xx = 0; xx < 3; xx++) {
+                            float want = vc->weight[((o * vc->cin + c) * 3 + y) * 3 + xx];
+                            bad_ohwi += w->data[((o * 3 + y) * 3 + xx) * vc->cin + c] != want;
+                            bad_hwio += hwio[((y * 3 + xx) * vc->cin + c) * vc->cout + o] != want;
+                        }
+            CHECK_MSG(bad_ohwi == 0 && bad_hwio == 0, "%d OHWI and %d HWIO weights misplaced", bad_ohwi, bad_hwio);
+            free(hwio);
+        }
     }
     tfg_free(&g);
     cpose_free(x.error);
