@@ -14,6 +14,8 @@ PKGS=(
   nginx-light zip unzip bzip2 xz-utils python3
   gcovr
   python3-onnx python3-opencv
+  flatbuffers-compiler
+  python3-numpy python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
 )
 
 # Node.js with npm runs the ONNX Runtime checks (onnxruntime-node, installed by tests/helpers/ort_setup.sh):
