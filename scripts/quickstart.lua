@@ -1,21 +1,25 @@
 -- scripts/quickstart.lua — the README's main job on the embedded synthetic dataset: generate it,
--- convert its COCO JSON to YOLO labels, verify the labels, predict, validate (Ultralytics metrics +
--- predictions.json + COCOeval against the synthetic COCO JSON) and print where everything went.
---   cpose run scripts/quickstart.lua [model=weights.h5] [n_train=64] [n_val=16] [imgsz=320] [seed=0]
---                                    [save_dir=runs/jobs/quickstart]
--- Without model= a freshly initialised yolov8n-pose.yaml is used (its metrics are near zero until
--- training exists). All outputs go under the job folder; run.json there records the job.
+-- convert its COCO JSON to YOLO labels, verify the labels, train briefly, predict, validate (Ultralytics
+-- metrics + predictions.json + COCOeval against the synthetic COCO JSON), export to ONNX, and print
+-- where everything went.
+--   cpose run scripts/quickstart.lua [model=yolov8n-pose.yaml|weights.h5] [epochs=10] [batch=16]
+--        [n_train=256] [n_val=64] [imgsz=256] [seed=0] [save_dir=runs/jobs/quickstart]
+-- Training starts from model= (default: yolov8n-pose.yaml from scratch); epochs=0 skips it and uses
+-- model= as it is. All outputs go under the job folder; run.json there records the job.
 local cpose = require "cpose"
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/lib/?.lua;" .. package.path
 local jobs = require "cpose_jobs"
 
-local kw = jobs.kwargs{"model", "n_train", "n_val", "imgsz"}
-local n_train = math.tointeger(jobs.number(kw, "n_train", 64, "the number of synthetic train images (e.g. n_train=64)"))
-local n_val = math.tointeger(jobs.number(kw, "n_val", 16, "the number of synthetic val images (e.g. n_val=16)"))
-local imgsz = math.tointeger(jobs.number(kw, "imgsz", 320, "an image size in pixels (e.g. imgsz=320)"))
+local kw = jobs.kwargs{"model", "n_train", "n_val", "imgsz", "epochs", "batch"}
+local n_train = math.tointeger(jobs.number(kw, "n_train", 256, "the number of synthetic train images (e.g. n_train=64)"))
+local n_val = math.tointeger(jobs.number(kw, "n_val", 64, "the number of synthetic val images (e.g. n_val=16)"))
+local imgsz = math.tointeger(jobs.number(kw, "imgsz", 256, "an image size in pixels (e.g. imgsz=320)"))
 if not (n_train and n_val and imgsz) or n_train < 1 or n_val < 1 or imgsz < 32 then
   error("n_train= and n_val= must be positive integers and imgsz= an integer ≥ 32", 0)
 end
+local epochs = math.tointeger(jobs.number(kw, "epochs", 10, "a number of epochs (e.g. epochs=10; 0 skips training)"))
+local batch = math.tointeger(jobs.number(kw, "batch", 16, "a batch size (e.g. batch=16)"))
+if not (epochs and batch) or epochs < 0 or batch < 1 then error("epochs= must be an integer ≥ 0 and batch= ≥ 1", 0) end
 local seed = math.tointeger(jobs.number(kw, "seed", 0))
 local t0 = os.time()
 local dir = jobs.abspath(cpose.job.dir())
@@ -24,12 +28,12 @@ print("quickstart: job folder " .. dir)
 -- 1. the synthetic dataset (COCO JSON + JPEGs + YOLO labels + dataset YAML)
 local syn = cpose.synth{save_dir = dir .. "/synth-pose", n_train = n_train, n_val = n_val, imgsz = imgsz,
                         seed = seed, exist_ok = true}
-print(string.format("[1/6] synth: %d train + %d val images → %s", syn.n_train, syn.n_val, syn.save_dir))
+print(string.format("[1/7] synth: %d train + %d val images → %s", syn.n_train, syn.n_val, syn.save_dir))
 
 -- 2. COCO JSON → YOLO pose labels, the way Ultralytics' published label sets are written
 local conv = cpose.convert_coco{json_dir = syn.save_dir .. "/annotations", save_dir = dir .. "/converted",
                                 style = "ultralytics", exist_ok = true}
-print(string.format("[2/6] convert_coco: %d label files, %d rows, %d annotations skipped → %s",
+print(string.format("[2/7] convert_coco: %d label files, %d rows, %d annotations skipped → %s",
   conv.images, conv.lines, conv.skipped, dir .. "/converted"))
 
 -- 3. verify: the converted labels match the generator's own (same files, rows, classes and
@@ -77,24 +81,36 @@ if #mismatched > 0 or compared ~= syn.n_train + syn.n_val then
     #mismatched, compared, mismatched[1] or "-", syn.n_train + syn.n_val), 0)
 end
 jobs.check(syn.yaml)
-print(string.format("[3/6] verify: %d converted label files match the generator's (±0.5 px); dataset scan passed", compared))
+print(string.format("[3/7] verify: %d converted label files match the generator's (±0.5 px); dataset scan passed", compared))
 
--- 4. predict on the val images with the model (weights file, or a fresh yolov8n-pose.yaml)
+-- 4. train briefly (Ultralytics' loop, EMA validation each epoch, runs into <job>/train)
 local source = kw.model or "yolov8n-pose.yaml"
 local model <close> = cpose.YOLO(source)
+if epochs > 0 then
+  local tr = model:train{data = syn.yaml, epochs = epochs, imgsz = imgsz, batch = batch, seed = seed, workers = 2,
+                         project = dir, name = "train", exist_ok = true}
+  source = tr.best
+  print(string.format("[4/7] train: %d epochs from %s, best epoch %d: Box mAP50-95 %.4f | Pose mAP50 %.4f → %s",
+    tr.epochs, kw.model or "yolov8n-pose.yaml", tr.best_epoch, tr.box.map, tr.pose.map50, tr.save_dir))
+  cpose.job.output(tr.best)
+else
+  print("[4/7] train: skipped (epochs=0); using " .. source)
+end
+
+-- 5. predict on the val images with the trained model (or model= as given when epochs=0)
 local images = syn.save_dir .. "/images/val"
 local preds = model:predict{source = images, imgsz = imgsz, save = true, project = dir, name = "predict",
                             exist_ok = true, verbose = false}
 local people = 0
 for _, r in ipairs(preds) do people = people + #r.boxes end
-print(string.format("[4/6] predict (%s): %d images, %d people at conf 0.25 → %s", source, #preds, people,
+print(string.format("[5/7] predict (%s): %d images, %d people at conf 0.25 → %s", source, #preds, people,
   dir .. "/predict"))
 
--- 5. validate on the synthetic val split: Ultralytics metrics, predictions.json, COCOeval
+-- 6. validate on the synthetic val split: Ultralytics metrics, predictions.json, COCOeval
 local m = jobs.val(model, {data = syn.yaml, imgsz = imgsz, batch = 8, save_json = true,
                           anno_json = syn.save_dir .. "/annotations/person_keypoints_val.json",
                           project = dir, name = "val", plots = true})
-print(string.format("[5/6] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",
+print(string.format("[6/7] val: Box mAP50 %.4f mAP50-95 %.4f | Pose mAP50 %.4f mAP50-95 %.4f → %s",
   m.box.map50, m.box.map, m.pose.map50, m.pose.map, m.save_dir or (dir .. "/val")))
 for _, kind in ipairs{"box", "pose"} do
   cpose.job.metric(kind .. "_map50", m[kind].map50)
@@ -107,14 +123,13 @@ if coco and coco.keypoints then
   cpose.job.metric("coco_keypoints_ap", coco.keypoints[1])
   cpose.job.metric("coco_bbox_ap", coco.bbox[1])
 end
--- 6. export to ONNX through the exporter plugin (cpose-export-onnx.so)
+-- 7. export to ONNX through the exporter plugin (cpose-export-onnx.so)
 local onnx = model:export{format = "onnx", imgsz = imgsz, project = dir, name = "export", exist_ok = true}
 local fh = io.open(onnx, "rb")
 local onnx_size = fh and fh:seek("end") or 0
 if fh then fh:close() end
-print(string.format("[6/6] export: onnx %.1f MB → %s", onnx_size / 1e6, onnx))
+print(string.format("[7/7] export: onnx %.1f MB → %s", onnx_size / 1e6, onnx))
 cpose.job.output(onnx)
-print("train: not built yet in cpose; this job will train here once it is.")
 
 print(string.format("quickstart: done in %d s", os.time() - t0))
 for _, row in ipairs{{"dataset", syn.save_dir}, {"labels", dir .. "/converted"}, {"predictions", dir .. "/predict"},

@@ -214,7 +214,7 @@ int main(void)
     /* a two-epoch run */
     struct cpose_train_callbacks cb = {.on_epoch_end = on_epoch};
     struct cpose_train_result r1, r2, r3;
-    if (train("a", NULL, &cb, &r1) == CPOSE_OK) {
+    if (train("a", "plots=True", &cb, &r1) == CPOSE_OK) {
         CHECK(n_epoch_calls == 2);
         CHECK(r1.epochs_done == 2 && r1.stopped == 0);
         CHECK(r1.final_validated);
@@ -234,6 +234,14 @@ int main(void)
             CHECK_CONTAINS(text, "\nmixup: 0.0\n");
             CHECK_CONTAINS(text, "\nval: true\n");
             cpose_free(text);
+        }
+        /* plots=True: results.png every epoch, the first three augmented batches, the final val's plots */
+        const char *pics[] = {"results.png", "train_batch0.jpg", "val_batch0_labels.jpg",
+                              "val_batch0_pred.jpg", "BoxPR_curve.png", "PoseF1_curve.png"};
+        for (size_t i = 0; i < sizeof pics / sizeof *pics; i++) {
+            char *pic = cpose_path_join(r1.save_dir, pics[i]);
+            CHECK_MSG(cpose_path_is_file(pic), pics[i]);
+            cpose_free(pic);
         }
         CHECK(r1.last && cpose_path_is_file(r1.last));
         CHECK(r1.best && cpose_path_is_file(r1.best));

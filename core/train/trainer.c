@@ -12,6 +12,7 @@
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 #include "core/train/trainer_impl.h"
+#include "reports/plot.h"
 
 double cpose_train_fitness(const double v[CPOSE_RESULTS_NCOLS])
 {
@@ -104,6 +105,16 @@ static int train_epoch(struct cpose_trainer *t, int epoch, double tloss[5], long
         if ((rc = cpose_train_loader_next(t->L, &b)) != CPOSE_OK) return rc;
         if (b.n == 0) break;
         if (t->hooks.on_batch && (rc = t->hooks.on_batch(t->hooks.user, epoch, i, &b)) != CPOSE_OK) return rc;
+        if (t->plots && epoch == 0 && i < 3 && t->save_dir) { /* the augmented batches, as Ultralytics shows them */
+            struct cpose_plot_batch pb;
+            cpose_plot_batch_from_train(&b, &pb);
+            char name[32];
+            snprintf(name, sizeof name, "train_batch%d.jpg", i);
+            char *path = cpose_path_join(t->save_dir, name);
+            rc = cpose_plot_batch_write(&pb, NULL, 0, path);
+            cpose_free(path);
+            if (rc != CPOSE_OK) return rc;
+        }
         struct cpose_loss_batch lb;
         to_loss_batch(t, &b, &lb);
         float items[5], total = 0;
@@ -172,6 +183,7 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         int final_epoch = epoch + 1 >= t->epochs || t->stop;
         if (t->do_val || final_epoch) {
             if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "val", epoch);
+            t->val_plots = t->plots && final_epoch;
             if ((rc = cpose_trainer_validate(t, e.values)) != CPOSE_OK) return rc;
             e.validated = 1;
             e.fitness = cpose_train_fitness(e.values);

@@ -47,6 +47,7 @@ struct cpose_trainer {
     int imgsz, batch, workers, nb, epochs, start_epoch, epochs_done;
     int close_mosaic_epoch;          /* the epoch mosaic closes at (−1 never) */
     int do_val, save, save_period, patience, tty, plots;
+    int val_plots;              /* the next validation writes val's plots and reports (the final one, plots=True) */
     long last_opt_step;              /* global iteration of the last optimizer step (−1 before the first) */
     int grads_pending;               /* backward passes accumulated since the last zeroing */
     double best_fitness;

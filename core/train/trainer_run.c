@@ -13,6 +13,8 @@
 #include "core/base/log.h"
 #include "core/train/trainer_impl.h"
 #include "eval/val.h"
+#include "reports/plot.h"
+#include "reports/val_reports.h"
 
 static void args_copy(struct cpose_args *dst, const struct cpose_args *src)
 {
@@ -236,6 +238,7 @@ static int val_args(const struct cpose_trainer *t, struct cpose_args *va)
     if (!rc) rc = cpose_args_set(va, "name", cpose_path_basename(t->save_dir));
     if (!rc) rc = cpose_args_set(va, "exist_ok", "True");
     if (!rc) rc = cpose_args_set(va, "verbose", "False");
+    if (!rc) rc = cpose_args_set(va, "plots", t->val_plots ? "True" : "False");
     cpose_free(project);
     return rc;
 }
@@ -248,6 +251,7 @@ int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_
     ema_to_model(t, t->em);
     int rc = val_args(t, &va);
     if (rc == CPOSE_OK) rc = cpose_val_run(t->em, &va, &s);
+    if (rc == CPOSE_OK && t->val_plots) rc = cpose_val_write_reports(&s); /* curves, val_batch0_*.jpg, reports */
     if (rc == CPOSE_OK) {
         const struct cpose_det_metric *b = &s.metrics.box, *p = &s.metrics.pose;
         double m[8] = {b->mp, b->mr, b->map50, b->map, p->mp, p->mr, p->map50, p->map};
@@ -268,6 +272,12 @@ int cpose_trainer_epoch_end(struct cpose_trainer *t, const struct cpose_train_ep
 {
     int rc;
     if ((rc = cpose_results_csv_append(t->csv, e->epoch, e->values)) != CPOSE_OK) return rc;
+    if (t->plots) {
+        char *png = cpose_path_join(t->save_dir, "results.png");
+        rc = cpose_plot_results(t->csv, png);
+        cpose_free(png);
+        if (rc != CPOSE_OK) return rc;
+    }
     if (!save) return CPOSE_OK;
     /* best.h5 and epochN.h5 before last.h5: a kill between them leaves last.h5 at the previous epoch, so
      * the resumed run redoes this epoch and writes them again (never a newer last.h5 with a stale best.h5) */

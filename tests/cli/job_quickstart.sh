@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/cli/job_quickstart.sh — scripts/quickstart.lua end to end at a small size: synthetic data →
-# convert → verify → predict → val (+ COCOeval against the synthetic COCO JSON), with the bncal
+# convert → verify → train (or epochs=0) → predict → val (+ COCOeval against the synthetic COCO JSON), with the bncal
 # weights (without ../shared/fixtures: weights generated from yolov8n-pose.yaml, seed 0) and with a
 # fresh yolov8n-pose.yaml; outputs where the job says; bad arguments refused.
 set -u
@@ -14,11 +14,11 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$T" || exit 1
 . "$(dirname "$0")/../helpers/check.sh"
 
-"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" n_train=2 n_val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
+"$CPOSE" run "$SRC/scripts/quickstart.lua" model="$W" epochs=0 n_train=2 n_val=4 imgsz=160 save_dir="$T/qs" >"$T/out" 2>&1
 check "quickstart exits 0" [ $? -eq 0 ]
-for step in "[1/6] synth: 2 train + 4 val images" "[2/6] convert_coco: 6 label files" \
-            "[3/6] verify: 6 converted label files match" "[4/6] predict ($W): 4 images" "[5/6] val: Box mAP50" \
-            "COCOeval keypoints AP" "[6/6] export: onnx" "train: not built yet" "  record       $T/qs/run.json" \
+for step in "[1/7] synth: 2 train + 4 val images" "[2/7] convert_coco: 6 label files" \
+            "[3/7] verify: 6 converted label files match" "[4/7] train: skipped (epochs=0)" "[5/7] predict ($W): 4 images" \
+            "[6/7] val: Box mAP50" "COCOeval keypoints AP" "[7/7] export: onnx" "  record       $T/qs/run.json" \
             "  validation   $T/qs/val"; do
     check "printed: $step" grep -qF "$step" "$T/out"
 done
@@ -45,10 +45,12 @@ assert abs(run["metrics"]["box_map50"] - v["box"]["map50"]) < 1e-12
 PY
 check "predictions, val_metrics.json and run.json agree with the synthetic ground truth" [ $? -eq 0 ]
 
-# the README's default: no model= → a fresh yolov8n-pose.yaml
-"$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=1 n_val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
+# the README's default: no model= → yolov8n-pose.yaml trained from scratch (here 1 epoch), then the rest on best.h5
+"$CPOSE" run "$SRC/scripts/quickstart.lua" epochs=1 batch=2 n_train=2 n_val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
 check "fresh model exits 0" [ $? -eq 0 ]
-check "fresh model named" grep -qF "[4/6] predict (yolov8n-pose.yaml): 1 images" "$T/out2"
+check "trained from yolov8n-pose.yaml" grep -qF "[4/7] train: 1 epochs from yolov8n-pose.yaml" "$T/out2"
+check "predicts with the trained best.h5" grep -qF "[5/7] predict ($T/fresh/train/weights/best.h5): 1 images" "$T/out2"
+check "training run folder" [ -s "$T/fresh/train/results.csv" ]
 
 "$CPOSE" run "$SRC/scripts/quickstart.lua" n_train=abc save_dir="$T/bad1" >"$T/out3" 2>&1
 check "n_train=abc exits 1" [ $? -eq 1 ]

@@ -11,10 +11,10 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 # a fresh clone's files: the tracked tree (plus uncommitted edits), no build folders
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | grep -zv '^build' | xargs -0 cp --parents -t "$T") 2>/dev/null \
     || { echo "SKIP: cannot copy the source tree (not a git checkout?)"; exit 77; }
-(cd "$T" && bash scripts/quickstart.sh n_train=1 n_val=2 imgsz=96) >"$T/out" 2>&1
+(cd "$T" && bash scripts/quickstart.sh n_train=2 n_val=2 imgsz=96 epochs=1 batch=2) >"$T/out" 2>&1
 check "quickstart.sh exits 0" [ $? -eq 0 ]
 check "build announced" grep -q "^quickstart: built build/cpose in" "$T/out"
-check "job ran" grep -qF "[5/6] val:" "$T/out"
+check "job ran" grep -qF "[6/7] val:" "$T/out"
 check "job folder in the clone" [ -s "$T/runs/jobs/quickstart/run.json" ]
 check "build log kept" [ -s "$T/build/quickstart-build.log" ]
 echo "$passes passed, $fails failed"
