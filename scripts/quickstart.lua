@@ -2,7 +2,7 @@
 -- convert its COCO JSON to YOLO labels, verify the labels, train briefly, predict, validate (Ultralytics
 -- metrics + predictions.json + COCOeval against the synthetic COCO JSON), export to ONNX, and print
 -- where everything went.
---   cpose run scripts/quickstart.lua [model=yolov8n-pose.yaml|weights.h5] [epochs=10] [batch=16]
+--   cpose run scripts/quickstart.lua [model=yolov8n-pose.yaml|weights.h5] [epochs=20] [batch=16]
 --        [n_train=256] [n_val=64] [imgsz=256] [seed=0] [save_dir=runs/jobs/quickstart]
 -- Training starts from model= (default: yolov8n-pose.yaml from scratch); epochs=0 skips it and uses
 -- model= as it is. All outputs go under the job folder; run.json there records the job.
@@ -17,7 +17,7 @@ local imgsz = math.tointeger(jobs.number(kw, "imgsz", 256, "an image size in pix
 if not (n_train and n_val and imgsz) or n_train < 1 or n_val < 1 or imgsz < 32 then
   error("n_train= and n_val= must be positive integers and imgsz= an integer ≥ 32", 0)
 end
-local epochs = math.tointeger(jobs.number(kw, "epochs", 10, "a number of epochs (e.g. epochs=10; 0 skips training)"))
+local epochs = math.tointeger(jobs.number(kw, "epochs", 20, "a number of epochs (e.g. epochs=10; 0 skips training)"))
 local batch = math.tointeger(jobs.number(kw, "batch", 16, "a batch size (e.g. batch=16)"))
 if not (epochs and batch) or epochs < 0 or batch < 1 then error("epochs= must be an integer ≥ 0 and batch= ≥ 1", 0) end
 local seed = math.tointeger(jobs.number(kw, "seed", 0))
