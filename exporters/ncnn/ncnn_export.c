@@ -18,6 +18,7 @@
 
 #include "exporters/common/fp16.h"
 #include "exporters/common/meta_yaml.h"
+#include "exporters/common/host_buf.h"
 #include "plugins/cpose_plugin.h"
 
 static const struct cpose_plugin_arg ncnn_args[] = {
@@ -29,44 +30,6 @@ static const struct cpose_plugin_arg ncnn_args[] = {
 
 #define NCNN_MAGIC 7767517
 #define NCNN_FLAG_FP16 0x01306B47u
-
-/* A growing byte buffer in host memory. */
-struct buf {
-    const struct cpose_host *h;
-    char *p;
-    size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2 + 4096;
-        b->p = b->h->realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if ((size_t)n < sizeof small) {
-        buf_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = b->h->alloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    buf_add(b, big, (size_t)n);
-    b->h->free(big);
-}
 
 /* A float as ncnn's parser reads floats: always with a '.' or an exponent. */
 static void fmt_float(char *out, size_t cap, float v)
@@ -80,7 +43,7 @@ struct writer {
     struct cpose_export *x;
     const struct cpose_view *v;
     int half;
-    struct buf param, bin;
+    struct host_buf param, bin;
     int n_layers, n_blobs;
     int *uses;       /* per node: layers reading its value (scalar constants and Anchors' input excluded) */
     int *taken;      /* per node: how many of those reads were handed out */
@@ -129,9 +92,9 @@ static void take_blob(struct writer *w, int i, char *tmp, size_t cap)
 static void layer_begin(struct writer *w, const char *type, const char *name, int n_in, const char *const *ins,
                         int n_out, const char *const *outs)
 {
-    buf_printf(&w->param, "%-16s %-32s %d %d", type, name, n_in, n_out);
-    for (int k = 0; k < n_in; k++) buf_printf(&w->param, " %s", ins[k]);
-    for (int k = 0; k < n_out; k++) buf_printf(&w->param, " %s", outs[k]);
+    host_buf_printf(&w->param, "%-16s %-32s %d %d", type, name, n_in, n_out);
+    for (int k = 0; k < n_in; k++) host_buf_printf(&w->param, " %s", ins[k]);
+    for (int k = 0; k < n_out; k++) host_buf_printf(&w->param, " %s", outs[k]);
     w->n_layers++;
 }
 
@@ -142,14 +105,14 @@ static void maybe_split(struct writer *w, int i)
     int n = w->uses[i];
     char name[200];
     snprintf(name, sizeof name, "splitncnn_%d", i);
-    buf_printf(&w->param, "%-16s %-32s 1 %d %s", "Split", name, n, w->blob[i]);
-    for (int k = 0; k < n; k++) buf_printf(&w->param, " %s_splitncnn_%d", w->blob[i], k);
-    buf_printf(&w->param, "\n");
+    host_buf_printf(&w->param, "%-16s %-32s 1 %d %s", "Split", name, n, w->blob[i]);
+    for (int k = 0; k < n; k++) host_buf_printf(&w->param, " %s_splitncnn_%d", w->blob[i], k);
+    host_buf_printf(&w->param, "\n");
     w->n_layers++;
     w->n_blobs += n;
 }
 
-static void write_f32(struct writer *w, const float *p, size_t n) { buf_add(&w->bin, p, n * sizeof(float)); }
+static void write_f32(struct writer *w, const float *p, size_t n) { host_buf_add(&w->bin, p, n * sizeof(float)); }
 
 /* ncnn's 3-D Permute order types: output (w, h, c) taken from input axes (0 = w, 1 = h, 2 = c). */
 static int permute_type(const int src_whc[3])
@@ -180,7 +143,7 @@ static int write_node(struct writer *w, int i)
     switch (n->op) {
     case CPOSE_VIEW_INPUT:
         layer_begin(w, "Input", "in0", 0, NULL, 1, &out);
-        buf_printf(&w->param, " 0=%lld 1=%lld 2=%lld", (long long)n->dims[3], (long long)n->dims[2], (long long)n->dims[1]);
+        host_buf_printf(&w->param, " 0=%lld 1=%lld 2=%lld", (long long)n->dims[3], (long long)n->dims[2], (long long)n->dims[1]);
         break;
     case CPOSE_VIEW_CONST:
         if (is_scalar_const(w, i)) return CPOSE_PLUGIN_OK;  /* folded into its BinaryOps */
@@ -190,9 +153,9 @@ static int write_node(struct writer *w, int i)
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': a %d-D constant has no ncnn MemoryData form", n->name,
                             n->ndim);
         layer_begin(w, "MemoryData", n->name, 0, NULL, 1, &out);
-        buf_printf(&w->param, " 0=%lld", (long long)n->dims[n->ndim - 1]);
-        if (rank >= 2) buf_printf(&w->param, " 1=%lld", (long long)n->dims[n->ndim - 2]);
-        if (rank >= 3) buf_printf(&w->param, " 2=%lld", (long long)n->dims[n->ndim - 3]);
+        host_buf_printf(&w->param, " 0=%lld", (long long)n->dims[n->ndim - 1]);
+        if (rank >= 2) host_buf_printf(&w->param, " 1=%lld", (long long)n->dims[n->ndim - 2]);
+        if (rank >= 3) host_buf_printf(&w->param, " 2=%lld", (long long)n->dims[n->ndim - 3]);
         int64_t numel = 1;
         for (int d = 0; d < n->ndim; d++) numel *= n->dims[d];
         write_f32(w, n->data, (size_t)numel);
@@ -204,20 +167,20 @@ static int write_node(struct writer *w, int i)
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': grouped convolution (groups=%d)", n->name, c->groups);
         size_t wn = (size_t)c->cout * c->cin * c->kh * c->kw;
         layer_begin(w, "Convolution", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=%d 1=%d 11=%d 2=%d 12=%d 3=%d 13=%d 4=%d 14=%d 15=%d 16=%d 5=1 6=%zu", c->cout, c->kw,
+        host_buf_printf(&w->param, " 0=%d 1=%d 11=%d 2=%d 12=%d 3=%d 13=%d 4=%d 14=%d 15=%d 16=%d 5=1 6=%zu", c->cout, c->kw,
                    c->kh, c->dilation_w, c->dilation_h, c->stride_w, c->stride_h, c->pad_left, c->pad_top, c->pad_right,
                    c->pad_bottom, wn);
         if (w->half) {
             uint32_t flag = NCNN_FLAG_FP16;
-            buf_add(&w->bin, &flag, 4);
+            host_buf_add(&w->bin, &flag, 4);
             uint16_t *hw = h->alloc(wn * sizeof(uint16_t) + 2);
             cpose_fp16_convert(c->weight, hw, wn);
             hw[wn] = 0;
-            buf_add(&w->bin, hw, (wn * 2 + 3) / 4 * 4);  /* padded to 4 bytes */
+            host_buf_add(&w->bin, hw, (wn * 2 + 3) / 4 * 4);  /* padded to 4 bytes */
             h->free(hw);
         } else {
             uint32_t flag = 0;
-            buf_add(&w->bin, &flag, 4);
+            host_buf_add(&w->bin, &flag, 4);
             write_f32(w, c->weight, wn);
         }
         write_f32(w, c->bias, (size_t)c->cout);
@@ -238,27 +201,27 @@ static int write_node(struct writer *w, int i)
             if (sa && op == 1) op = 7;       /* RSUB: b − x */
             else if (sa && op == 3) op = 8;  /* RDIV: b / x */
             fmt_float(f, sizeof f, node(w, n->in[sa ? 0 : 1])->data[0]);
-            buf_printf(&w->param, " 0=%d 1=1 2=%s", op, f);
+            host_buf_printf(&w->param, " 0=%d 1=1 2=%s", op, f);
         } else {
-            buf_printf(&w->param, " 0=%d", op);
+            host_buf_printf(&w->param, " 0=%d", op);
         }
         break;
     }
     case CPOSE_VIEW_CONCAT:
         layer_begin(w, "Concat", n->name, n_in, ins, 1, &out);
-        buf_printf(&w->param, " 0=%d", n->p.axis - 1);
+        host_buf_printf(&w->param, " 0=%d", n->p.axis - 1);
         break;
     case CPOSE_VIEW_SLICE:
         if (n->p.slice.axis < 1)
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': a slice along the batch axis", n->name);
         layer_begin(w, "Crop", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " -23309=1,%lld -23310=1,%lld -23311=1,%d", (long long)n->p.slice.start,
+        host_buf_printf(&w->param, " -23309=1,%lld -23310=1,%lld -23311=1,%d", (long long)n->p.slice.start,
                    (long long)n->p.slice.end, n->p.slice.axis - 1);
         break;
     case CPOSE_VIEW_MAXPOOL: {
         const struct cpose_view_pool *p = &n->p.pool;
         layer_begin(w, "Pooling", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=0 1=%d 11=%d 2=%d 12=%d 3=%d 13=%d 14=%d 15=%d 5=1", p->kw, p->kh, p->stride_w,
+        host_buf_printf(&w->param, " 0=0 1=%d 11=%d 2=%d 12=%d 3=%d 13=%d 14=%d 15=%d 5=1", p->kw, p->kh, p->stride_w,
                    p->stride_h, p->pad_left, p->pad_top, p->pad_right, p->pad_bottom);
         break;
     }
@@ -267,16 +230,16 @@ static int write_node(struct writer *w, int i)
         fmt_float(fh, sizeof fh, (float)n->p.upsample.scale_h);
         fmt_float(f, sizeof f, (float)n->p.upsample.scale_w);
         layer_begin(w, "Interp", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=1 1=%s 2=%s", fh, f);
+        host_buf_printf(&w->param, " 0=1 1=%s 2=%s", fh, f);
         break;
     }
     case CPOSE_VIEW_RESHAPE: {
         if (rank < 1 || rank > 3)
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': a %d-D reshape has no ncnn form here", n->name, n->ndim);
         layer_begin(w, "Reshape", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=%lld", (long long)n->dims[n->ndim - 1]);
-        if (rank >= 2) buf_printf(&w->param, " 1=%lld", (long long)n->dims[n->ndim - 2]);
-        if (rank >= 3) buf_printf(&w->param, " 2=%lld", (long long)n->dims[n->ndim - 3]);
+        host_buf_printf(&w->param, " 0=%lld", (long long)n->dims[n->ndim - 1]);
+        if (rank >= 2) host_buf_printf(&w->param, " 1=%lld", (long long)n->dims[n->ndim - 2]);
+        if (rank >= 3) host_buf_printf(&w->param, " 2=%lld", (long long)n->dims[n->ndim - 3]);
         break;
     }
     case CPOSE_VIEW_TRANSPOSE: {
@@ -292,17 +255,17 @@ static int write_node(struct writer *w, int i)
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': transpose not expressible as an ncnn 3-D Permute",
                             n->name);
         layer_begin(w, "Permute", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=%d", t);
+        host_buf_printf(&w->param, " 0=%d", t);
         break;
     }
     case CPOSE_VIEW_SOFTMAX:
         layer_begin(w, "Softmax", n->name, 1, ins, 1, &out);
-        buf_printf(&w->param, " 0=%d 1=1", n->p.axis - 1);
+        host_buf_printf(&w->param, " 0=%d 1=1", n->p.axis - 1);
         break;
     default:
         return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': op %d has no ncnn form in this exporter", n->name, n->op);
     }
-    buf_printf(&w->param, "\n");
+    host_buf_printf(&w->param, "\n");
     w->n_blobs++;
     maybe_split(w, i);
     return CPOSE_PLUGIN_OK;
@@ -313,9 +276,9 @@ static int write_files(struct writer *w, const char *dir)
     const struct cpose_host *h = w->h;
     size_t plen = strlen(dir) + 32;
     char *path = h->alloc(plen);
-    struct buf whole = {h, NULL, 0, 0};
-    buf_printf(&whole, "%d\n%d %d\n", NCNN_MAGIC, w->n_layers, w->n_blobs);
-    buf_add(&whole, w->param.p, w->param.len);
+    struct host_buf whole = {h, NULL, 0, 0};
+    host_buf_printf(&whole, "%d\n%d %d\n", NCNN_MAGIC, w->n_layers, w->n_blobs);
+    host_buf_add(&whole, w->param.p, w->param.len);
     snprintf(path, plen, "%s/model.ncnn.param", dir);
     int rc = h->write_file(w->x, path, whole.p, whole.len);
     if (rc == CPOSE_PLUGIN_OK) {

@@ -18,6 +18,7 @@
 
 #include "exporters/common/fp16.h"
 #include "exporters/common/meta_yaml.h"
+#include "exporters/common/host_buf.h"
 #include "plugins/cpose_plugin.h"
 
 static const struct cpose_plugin_arg ov_args[] = {
@@ -29,54 +30,17 @@ static const struct cpose_plugin_arg ov_args[] = {
     {NULL, 0, NULL, NULL},
 };
 
-struct buf {
-    const struct cpose_host *h;
-    char *p;
-    size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2 + 4096;
-        b->p = b->h->realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...)
-{
-    char small[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if ((size_t)n < sizeof small) {
-        buf_add(b, small, (size_t)n);
-        return;
-    }
-    char *big = b->h->alloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    buf_add(b, big, (size_t)n);
-    b->h->free(big);
-}
-
 /* Text with XML's five special characters escaped. */
-static void buf_xml(struct buf *b, const char *s)
+static void buf_xml(struct host_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': buf_add(b, "&amp;", 5); break;
-        case '<': buf_add(b, "&lt;", 4); break;
-        case '>': buf_add(b, "&gt;", 4); break;
-        case '"': buf_add(b, "&quot;", 6); break;
-        case '\'': buf_add(b, "&apos;", 6); break;
-        default: buf_add(b, s, 1);
+        case '&': host_buf_add(b, "&amp;", 5); break;
+        case '<': host_buf_add(b, "&lt;", 4); break;
+        case '>': host_buf_add(b, "&gt;", 4); break;
+        case '"': host_buf_add(b, "&quot;", 6); break;
+        case '\'': host_buf_add(b, "&apos;", 6); break;
+        default: host_buf_add(b, s, 1);
         }
     }
 }
@@ -92,18 +56,18 @@ struct ir {
     const struct cpose_host *h;
     struct cpose_export *x;
     int half;
-    struct buf xml, edges, bin;
+    struct host_buf xml, edges, bin;
     int n_layers;
 };
 
 static void dims_xml(struct ir *w, const int64_t *d, int nd)
 {
-    for (int k = 0; k < nd; k++) buf_printf(&w->xml, "\t\t\t\t\t<dim>%lld</dim>\n", (long long)d[k]);
+    for (int k = 0; k < nd; k++) host_buf_printf(&w->xml, "\t\t\t\t\t<dim>%lld</dim>\n", (long long)d[k]);
 }
 
-static void shape_attr(struct buf *b, const int64_t *d, int nd)
+static void shape_attr(struct host_buf *b, const int64_t *d, int nd)
 {
-    for (int k = 0; k < nd; k++) buf_printf(b, "%s%lld", k ? "," : "", (long long)d[k]);
+    for (int k = 0; k < nd; k++) host_buf_printf(b, "%s%lld", k ? "," : "", (long long)d[k]);
 }
 
 /* Emits one layer: inputs (edges added), data attributes (preformatted, may be NULL), one output
@@ -113,35 +77,35 @@ static struct val layer(struct ir *w, const char *name, const char *type, const 
                         const char *names)
 {
     int id = w->n_layers++;
-    buf_printf(&w->xml, "\t\t<layer id=\"%d\" name=\"", id);
+    host_buf_printf(&w->xml, "\t\t<layer id=\"%d\" name=\"", id);
     buf_xml(&w->xml, name);
-    buf_printf(&w->xml, "\" type=\"%s\" version=\"%s\">\n", type, opset);
-    if (data) buf_printf(&w->xml, "\t\t\t<data %s />\n", data);
+    host_buf_printf(&w->xml, "\" type=\"%s\" version=\"%s\">\n", type, opset);
+    if (data) host_buf_printf(&w->xml, "\t\t\t<data %s />\n", data);
     if (n_in) {
-        buf_printf(&w->xml, "\t\t\t<input>\n");
+        host_buf_printf(&w->xml, "\t\t\t<input>\n");
         for (int k = 0; k < n_in; k++) {
-            buf_printf(&w->xml, "\t\t\t\t<port id=\"%d\" precision=\"%s\">\n", k, ins[k].prec);
+            host_buf_printf(&w->xml, "\t\t\t\t<port id=\"%d\" precision=\"%s\">\n", k, ins[k].prec);
             dims_xml(w, ins[k].dims, ins[k].ndim);
-            buf_printf(&w->xml, "\t\t\t\t</port>\n");
-            buf_printf(&w->edges, "\t\t<edge from-layer=\"%d\" from-port=\"%d\" to-layer=\"%d\" to-port=\"%d\" />\n",
+            host_buf_printf(&w->xml, "\t\t\t\t</port>\n");
+            host_buf_printf(&w->edges, "\t\t<edge from-layer=\"%d\" from-port=\"%d\" to-layer=\"%d\" to-port=\"%d\" />\n",
                        ins[k].layer, ins[k].port, id, k);
         }
-        buf_printf(&w->xml, "\t\t\t</input>\n");
+        host_buf_printf(&w->xml, "\t\t\t</input>\n");
     }
     struct val v = {id, n_in, out_nd, {0}, prec};
     if (out_nd >= 0) {
-        buf_printf(&w->xml, "\t\t\t<output>\n\t\t\t\t<port id=\"%d\" precision=\"%s\"", n_in, prec);
+        host_buf_printf(&w->xml, "\t\t\t<output>\n\t\t\t\t<port id=\"%d\" precision=\"%s\"", n_in, prec);
         if (names) {
-            buf_printf(&w->xml, " names=\"");
+            host_buf_printf(&w->xml, " names=\"");
             buf_xml(&w->xml, names);
-            buf_printf(&w->xml, "\"");
+            host_buf_printf(&w->xml, "\"");
         }
-        buf_printf(&w->xml, ">\n");
+        host_buf_printf(&w->xml, ">\n");
         dims_xml(w, out, out_nd);
-        buf_printf(&w->xml, "\t\t\t\t</port>\n\t\t\t</output>\n");
+        host_buf_printf(&w->xml, "\t\t\t\t</port>\n\t\t\t</output>\n");
         memcpy(v.dims, out, (size_t)out_nd * sizeof(int64_t));
     }
-    buf_printf(&w->xml, "\t\t</layer>\n");
+    host_buf_printf(&w->xml, "\t\t</layer>\n");
     return v;
 }
 
@@ -149,9 +113,9 @@ static struct val layer(struct ir *w, const char *name, const char *type, const 
 static size_t bin_put(struct ir *w, const void *p, size_t n)
 {
     static const char zeros[64];
-    if (w->bin.len % 64) buf_add(&w->bin, zeros, 64 - w->bin.len % 64);
+    if (w->bin.len % 64) host_buf_add(&w->bin, zeros, 64 - w->bin.len % 64);
     size_t off = w->bin.len;
-    buf_add(&w->bin, p, n);
+    host_buf_add(&w->bin, p, n);
     return off;
 }
 
@@ -161,7 +125,7 @@ static struct val const_f32(struct ir *w, const char *name, const float *data, c
     int64_t n = 1;
     for (int k = 0; k < nd; k++) n *= dims[k];
     char attrs[512], shape[256] = "";
-    struct buf sb = {w->h, NULL, 0, 0};
+    struct host_buf sb = {w->h, NULL, 0, 0};
     shape_attr(&sb, dims, nd);
     snprintf(shape, sizeof shape, "%s", sb.p ? sb.p : "");
     w->h->free(sb.p);
@@ -206,7 +170,7 @@ static int emit(struct ir *w, const struct cpose_view *view, const struct cpose_
     (void)view;
     switch (n->op) {
     case CPOSE_VIEW_INPUT: {
-        struct buf sb = {h, NULL, 0, 0};
+        struct host_buf sb = {h, NULL, 0, 0};
         shape_attr(&sb, n->dims, n->ndim);
         snprintf(attrs, sizeof attrs, "shape=\"%s\" element_type=\"f32\"", sb.p);
         h->free(sb.p);
@@ -313,22 +277,22 @@ static int emit(struct ir *w, const struct cpose_view *view, const struct cpose_
 static void rt_info(struct ir *w)
 {
     const struct cpose_plugin_meta *m = w->h->meta(w->x);
-    struct buf *b = &w->xml;
-    buf_printf(b, "\t<rt_info>\n\t\t<model_info>\n");
-    buf_printf(b, "\t\t\t<iou_threshold value=\"%g\" />\n", w->h->arg_float(w->x, "iou", 0.7));
-    buf_printf(b, "\t\t\t<labels value=\"");
+    struct host_buf *b = &w->xml;
+    host_buf_printf(b, "\t<rt_info>\n\t\t<model_info>\n");
+    host_buf_printf(b, "\t\t\t<iou_threshold value=\"%g\" />\n", w->h->arg_float(w->x, "iou", 0.7));
+    host_buf_printf(b, "\t\t\t<labels value=\"");
     for (int k = 0; k < m->n_names; k++) {
-        if (k) buf_add(b, " ", 1);
+        if (k) host_buf_add(b, " ", 1);
         for (const char *s = m->names[k]; *s; s++) {
             char c[2] = {*s == ' ' ? '_' : *s, 0};
             buf_xml(b, c);
         }
     }
-    buf_printf(b, "\" />\n");
-    buf_printf(b, "\t\t\t<model_type value=\"YOLO\" />\n\t\t\t<pad_value value=\"114\" />\n");
-    buf_printf(b, "\t\t\t<resize_type value=\"fit_to_window_letterbox\" />\n");
-    buf_printf(b, "\t\t\t<reverse_input_channels value=\"YES\" />\n\t\t\t<scale_values value=\"255\" />\n");
-    buf_printf(b, "\t\t</model_info>\n\t</rt_info>\n");
+    host_buf_printf(b, "\" />\n");
+    host_buf_printf(b, "\t\t\t<model_type value=\"YOLO\" />\n\t\t\t<pad_value value=\"114\" />\n");
+    host_buf_printf(b, "\t\t\t<resize_type value=\"fit_to_window_letterbox\" />\n");
+    host_buf_printf(b, "\t\t\t<reverse_input_channels value=\"YES\" />\n\t\t\t<scale_values value=\"255\" />\n");
+    host_buf_printf(b, "\t\t</model_info>\n\t</rt_info>\n");
 }
 
 static int export_openvino(const struct cpose_host *h, struct cpose_export *x, const char *out_path)
@@ -342,7 +306,7 @@ static int export_openvino(const struct cpose_host *h, struct cpose_export *x, c
     memset(&w, 0, sizeof w);
     w.h = h, w.x = x, w.half = h->arg_bool(x, "half");
     w.xml.h = w.edges.h = w.bin.h = h;
-    buf_printf(&w.xml, "<?xml version=\"1.0\"?>\n<net name=\"main_graph\" version=\"11\">\n\t<layers>\n");
+    host_buf_printf(&w.xml, "<?xml version=\"1.0\"?>\n<net name=\"main_graph\" version=\"11\">\n\t<layers>\n");
     struct val *vals = h->calloc((size_t)v->n_nodes, sizeof *vals);
     int rc = CPOSE_PLUGIN_OK;
     for (int i = 0; i < v->n_nodes && rc == CPOSE_PLUGIN_OK; i++) {
@@ -352,11 +316,11 @@ static int export_openvino(const struct cpose_host *h, struct cpose_export *x, c
     if (rc == CPOSE_PLUGIN_OK) {
         struct val o = vals[v->output];
         layer(&w, "output0/sink_port_0", "Result", "opset1", NULL, &o, 1, NULL, -1, "FP32", NULL);
-        buf_printf(&w.xml, "\t</layers>\n\t<edges>\n");
-        buf_add(&w.xml, w.edges.p, w.edges.len);
-        buf_printf(&w.xml, "\t</edges>\n");
+        host_buf_printf(&w.xml, "\t</layers>\n\t<edges>\n");
+        host_buf_add(&w.xml, w.edges.p, w.edges.len);
+        host_buf_printf(&w.xml, "\t</edges>\n");
         rt_info(&w);
-        buf_printf(&w.xml, "</net>\n");
+        host_buf_printf(&w.xml, "</net>\n");
         /* <stem>_openvino_model/<stem>.xml and .bin */
         const char *base = strrchr(out_path, '/') ? strrchr(out_path, '/') + 1 : out_path;
         size_t stem = strlen(base) > 15 && !strcmp(base + strlen(base) - 15, "_openvino_model") ? strlen(base) - 15
