@@ -4,7 +4,7 @@
 # distinct imgsz in train_args so the test can tell which file was loaded); a python3 http.server on
 # 127.0.0.1 plays the Ultralytics release (CPOSE_WEIGHTS_URL). Checked: model=yolov8n-pose.pt is
 # downloaded into CPOSE_WEIGHTS_DIR, then found there with no server, a file of that name in the
-# working folder wins over both, a name the server lacks fails naming the URL and leaves no file,
+# working folder wins over both (also for Lua's cpose.YOLO), a name the server lacks fails naming the URL and leaves no file,
 # and convert-weights writes an .h5 that loads to the same weights, refusing to replace a file.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN is not set}
@@ -65,6 +65,19 @@ expect '[ $rc = 0 ] && grep -q "imgsz 320" "$T/o2"' "weights-folder hit: $(cat "
   "$CPOSE" convert-weights model=yolov8n-pose.pt out="$T/c.h5") >"$T/o3" 2>&1
 rc=$?
 expect '[ $rc = 0 ] && grep -q "imgsz 416" "$T/o3"' "local hit: $(cat "$T/o3")"
+
+# the same from a Lua job: cpose.YOLO("yolov8n-pose.pt")
+cat >"$T/job.lua" <<'EOF'
+local cpose = require "cpose"
+local m = cpose.YOLO("yolov8n-pose.pt")
+local i = m:info{}
+assert(i.params > 3000000, "params " .. tostring(i.params))
+print("lua-ok " .. i.params)
+EOF
+(cd "$T/empty" && CPOSE_WEIGHTS_DIR="$T/wdir" CPOSE_WEIGHTS_URL="http://127.0.0.1:$DEAD/v8.1.0" \
+  "$CPOSE" run "$T/job.lua" save_dir="$T/lua_run") >"$T/o3l" 2>&1
+rc=$?
+expect '[ $rc = 0 ] && grep -q "lua-ok" "$T/o3l"' "Lua cpose.YOLO: $(cat "$T/o3l")"
 
 # 4. a pretrained name the server does not have: the URL in the message, no file left behind
 (cd "$T/empty" && CPOSE_WEIGHTS_DIR="$T/wdir" CPOSE_WEIGHTS_URL="http://127.0.0.1:$PORT/v8.1.0" \
