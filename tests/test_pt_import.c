@@ -18,7 +18,9 @@
 #include "core/nn/model.h"
 #include "core/nn/pickle_read.h"
 #include "core/nn/pt_load.h"
+#include "core/nn/pt_impl.h"
 #include "core/nn/pt_zip.h"
+#include "tests/fuzz/seed_pt_pickle.h"
 
 /* Parses a hand-made pickle; returns the status and leaves the document in *d (or NULL). */
 static int parse(const char *bytes, size_t n, struct cpose_pkl_doc **d)
@@ -94,6 +96,37 @@ static void test_pickle(void)
     CHECK(parse(PKL("\x80\x02\xff."), &d) == CPOSE_EINVAL);
     CHECK_CONTAINS(cpose_errmsg(), "0xff");
     CHECK(d == NULL);
+}
+
+/* The fuzz seed's pickle (Python's pickler over stand-in classes): the module walk finds its one
+ * tensor with the shape and dtype the pickle gives, and its yaml dict becomes YAML text. */
+static void test_walk(void)
+{
+    struct cpose_pkl_doc *d = NULL;
+    CHECK_MSG(parse(seed_pt_pickle, sizeof seed_pt_pickle - 1, &d) == CPOSE_OK, "%s", cpose_errmsg());
+    if (!d) return;
+    const struct cpose_pkl *model = cpose_pkl_get(d->root, "model");
+    CHECK(cpose_pkl_is_global(model, "ultralytics.nn.tasks", "PoseModel"));
+    struct cpose_pt_tensor *t = NULL;
+    size_t n = 0, cap = 0;
+    long visits = 0;
+    CHECK_MSG(cpose_pt_state_dict("seed", model, "", &t, &n, &cap, 0, &visits) == CPOSE_OK, "%s", cpose_errmsg());
+    CHECK(n == 1 && visits == 4); /* PoseModel, Sequential, Conv, Conv2d */
+    if (n == 1) {
+        CHECK(!strcmp(t[0].key, "model.0.conv.weight") && !strcmp(t[0].storage, "0") && t[0].dtype == CPOSE_PT_F16);
+        CHECK(t[0].ndim == 4 && t[0].size[0] == 16 && t[0].size[1] == 3 && t[0].stride[0] == 27 && t[0].storage_numel == 432);
+    }
+    cpose_free(t);
+    char *yaml = cpose_pt_yaml_from_map(cpose_pkl_get(cpose_pkl_attrs(model), "yaml"), NULL);
+    CHECK_CONTAINS(yaml, "kpt_shape: [17, 3]\n");
+    CHECK_CONTAINS(yaml, "[-1, 1, nn.Upsample, [None, 2, nearest]]");
+    CHECK_CONTAINS(yaml, "[-1, 3, C2f, [128, true]]");
+    CHECK_CONTAINS(yaml, "scales: {\"n\": [0.33, 0.25, 1024]}"); /* n is a YAML 1.1 bool: quoted */
+    cpose_free(yaml);
+    char *ta = cpose_pt_yaml_from_map(cpose_pkl_get(d->root, "train_args"), NULL);
+    CHECK(ta && !strcmp(ta, "task: pose\nimgsz: 320\n"));
+    cpose_free(ta);
+    cpose_pkl_free(d);
 }
 
 static char *tmp_path(const char *dir, const char *name) { return cpose_path_join(dir, name); }
@@ -302,6 +335,7 @@ int main(int argc, char **argv)
     tl_parts(argc, argv);
     if (!getenv("CPOSE_SOURCE_DIR")) setenv("CPOSE_SOURCE_DIR", CPOSE_SOURCE_DIR, 1);
     TL_GENERATED(test_pickle());
+    TL_GENERATED(test_walk());
     if (tl_want_generated) {
         const char *dir = tl_tmpdir("pt-import");
         test_zip(dir);

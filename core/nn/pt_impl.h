@@ -40,9 +40,11 @@ int cpose_pt_tensor_read(struct cpose_pt_zip *z, const struct cpose_pt_tensor *t
 /* The state_dict of a pickled nn.Module tree: every _parameters / _buffers entry (None and
  * non-persistent buffers left out) of module and its _modules, named prefix.child.name in torch's
  * order. Appends to *out (a growing array, *n entries); CPOSE_EINVAL names the module path when a
- * node is not a pickled module or a tensor cannot be decoded. */
+ * node is not a pickled module or a tensor cannot be decoded. *visits counts modules walked (start
+ * at 0): a pickle that shares one module many times (a DAG that would take forever to expand) is
+ * refused past 100,000 modules, or past 32 levels of nesting. */
 int cpose_pt_state_dict(const char *file, const struct cpose_pkl *module, const char *prefix,
-                        struct cpose_pt_tensor **out, size_t *n, size_t *cap, int depth);
+                        struct cpose_pt_tensor **out, size_t *n, size_t *cap, int depth, long *visits);
 
 /* Writes a pickle mapping (dict / OrderedDict) as a YAML block mapping: "key: value" lines, values in
  * flow style (lists/tuples as [..], dicts as {..}), strings plain when YAML reads them back as the

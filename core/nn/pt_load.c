@@ -208,7 +208,8 @@ static int load_archive(struct pt_ctx *c, const char *cfg, struct cpose_model **
             return cpose_err(CPOSE_EINVAL, "%s: '%s' is a %s.%s; cpose reads YOLOv8 pose models "
                                            "(ultralytics.nn.tasks.PoseModel)",
                              c->file, which, cls->module, cls->name);
-        if ((rc = cpose_pt_state_dict(c->file, model, "", &c->t, &c->n, &c->cap, 0)) != CPOSE_OK) return rc;
+        long visits = 0;
+        if ((rc = cpose_pt_state_dict(c->file, model, "", &c->t, &c->n, &c->cap, 0, &visits)) != CPOSE_OK) return rc;
         attrs = cpose_pkl_attrs(model);
     }
     if (cfg && *cfg) rc = cpose_model_from_yaml_name(cfg, 0, &m);

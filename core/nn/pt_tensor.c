@@ -210,11 +210,15 @@ static int add_tensors(const char *file, const struct cpose_pkl *map, const char
 }
 
 int cpose_pt_state_dict(const char *file, const struct cpose_pkl *module, const char *prefix,
-                        struct cpose_pt_tensor **out, size_t *n, size_t *cap, int depth)
+                        struct cpose_pt_tensor **out, size_t *n, size_t *cap, int depth, long *visits)
 {
     const struct cpose_pkl *attrs = cpose_pkl_attrs(module);
     const char *where = *prefix ? prefix : "the model";
     if (depth > 32) return cpose_err(CPOSE_EINVAL, "%s: modules nest deeper than 32 levels at '%s'", file, where);
+    if (++*visits > 100000)
+        return cpose_err(CPOSE_EINVAL, "%s: more than 100000 modules (shared sub-modules repeated?) at '%s': not a "
+                                       "YOLOv8 checkpoint",
+                         file, where);
     const struct cpose_pkl *params = cpose_pkl_get(attrs, "_parameters"), *mods = cpose_pkl_get(attrs, "_modules");
     if (!attrs || !params || !mods) {
         const struct cpose_pkl *f = module && module->kind == CPOSE_PKL_CALL ? module->func : NULL;
@@ -231,7 +235,7 @@ int cpose_pt_state_dict(const char *file, const struct cpose_pkl *module, const 
         const struct cpose_pkl *k = cpose_pkl_map_key(mods, i), *child = cpose_pkl_map_val(mods, i);
         if (k->kind != CPOSE_PKL_STR || child->kind == CPOSE_PKL_NONE) continue;
         char *sub = cpose_asprintf("%s%s.", prefix, k->s);
-        rc = cpose_pt_state_dict(file, child, sub, out, n, cap, depth + 1);
+        rc = cpose_pt_state_dict(file, child, sub, out, n, cap, depth + 1, visits);
         cpose_free(sub);
     }
     return rc;

@@ -65,7 +65,8 @@ static void put_string(struct sbuf *b, const char *s, size_t n)
 static int put_value(struct sbuf *b, const struct cpose_pkl *v, int depth)
 {
     char num[64];
-    if (depth > 16) return 0;
+    /* shared sub-lists can make a small pickle expand without bound: stop at 4 MB of text */
+    if (depth > 16 || b->n > ((size_t)4 << 20)) return 0;
     switch (v->kind) {
     case CPOSE_PKL_NONE: puts_(b, "null"); return 1;
     case CPOSE_PKL_BOOL: puts_(b, v->i ? "true" : "false"); return 1;

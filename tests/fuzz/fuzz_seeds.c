@@ -65,6 +65,44 @@ static void archive_seed(const char *name, int zip)
     cpose_free(path);
 }
 
+#include "tests/fuzz/seed_pt_pickle.h"
+
+/* .pt seeds: the checkpoint pickle with its fp16 storage (values 1.0) in a stored ZIP, as torch.save
+ * writes it, and the same deflated (libarchive's zip writer). */
+static void pt_seeds(void)
+{
+    static const char *const names[2] = {"stored.pt", "deflated.pt"};
+    static uint8_t storage[864];
+    for (size_t i = 0; i < sizeof storage; i += 2) storage[i] = 0x00, storage[i + 1] = 0x3c;
+    for (int k = 0; k < 2; k++) {
+        char *path = cpose_asprintf("%s/.%s", root, names[k]);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_zip(a);
+        archive_write_set_format_option(a, "zip", "compression", k == 0 ? "store" : "deflate");
+        archive_write_open_filename(a, path);
+        const struct { const char *name; const void *data; size_t len; } files[] = {
+            {"seed/data.pkl", seed_pt_pickle, sizeof seed_pt_pickle - 1},
+            {"seed/data/0", storage, sizeof storage},
+            {"seed/version", "3\n", 2},
+        };
+        for (int i = 0; i < 3; i++) {
+            struct archive_entry *e = archive_entry_new();
+            archive_entry_set_pathname(e, files[i].name);
+            archive_entry_set_filetype(e, AE_IFREG);
+            archive_entry_set_perm(e, 0644);
+            archive_entry_set_size(e, (la_int64_t)files[i].len);
+            archive_write_header(a, e);
+            archive_write_data(a, files[i].data, files[i].len);
+            archive_entry_free(e);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+        seed_file("fuzz_pt_checkpoint", names[k], path);
+        remove(path);
+        cpose_free(path);
+    }
+}
+
 static void h5_seeds(void)
 {
     /* a foreign flat file as h5py writes one: datasets at the root, a variable-length keys_in_order */
@@ -185,5 +223,6 @@ int main(int argc, char **argv)
     seed_text("fuzz_lua_json", "doc.json", "{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": {\"d\": []}}}");
     seed_text("fuzz_lua_json", "num.json", "42");
     onnx_seeds(src);
+    pt_seeds();
     return 0;
 }
