@@ -251,8 +251,9 @@ static void test_generated(const char *dir)
              " --next %s/fp16.pt %s/exp16.h5 --half --ema --imgsz 320"
              " --next %s/missing.pt %s/exp_m.h5 --drop model.22.cv4.1.2.bias"
              " --next %s/shape.pt %s/exp_s.h5 --reshape model.2.m.0.cv1.conv.weight"
-             " --next %s/sd.pt %s/unused.h5 --statedict",
-             getenv("CPOSE_SOURCE_DIR"), python(), src, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+             " --next %s/sd.pt %s/unused.h5 --statedict"
+             " --next %s/bf16.pt %s/exp_bf16.h5 --dtype bfloat16 --next %s/f64.pt %s/exp_f64.h5 --dtype float64",
+             getenv("CPOSE_SOURCE_DIR"), python(), src, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
     int rc = run(cmd);
     if (rc == 77) {
         printf("SKIP (generated checkpoints): python3-torch/h5py/yaml not importable\n");
@@ -278,6 +279,14 @@ static void test_generated(const char *dir)
     check_tensors_equal(m, e, "fp16 checkpoint (ema)");
     CHECK(m && cpose_model_get_info(m)->imgsz == 320);
     cpose_model_free(m), m = NULL, cpose_free(p), cpose_free(e);
+
+    const char *other[][3] = {{"bf16.pt", "exp_bf16.h5", "bfloat16 checkpoint"}, {"f64.pt", "exp_f64.h5", "float64 checkpoint"}};
+    for (int i = 0; i < 2; i++) {
+        p = tmp_path(dir, other[i][0]), e = tmp_path(dir, other[i][1]);
+        CHECK_MSG(cpose_model_load(p, NULL, &m) == CPOSE_OK, "%s", cpose_errmsg());
+        check_tensors_equal(m, e, other[i][2]);
+        cpose_model_free(m), m = NULL, cpose_free(p), cpose_free(e);
+    }
 
     p = tmp_path(dir, "missing.pt");
     CHECK(cpose_model_load(p, NULL, &m) == CPOSE_EINVAL && !m);

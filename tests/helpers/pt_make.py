@@ -1,6 +1,7 @@
 """tests/helpers/pt_make.py — writes the .pt inputs of test_pt_import with PyTorch's own torch.save.
 
-  pt_make.py ckpt IN.h5 OUT.pt EXPECT.h5 [--half] [--ema] [--imgsz N] [--drop KEY] [--reshape KEY]
+  pt_make.py ckpt IN.h5 OUT.pt EXPECT.h5 [--half] [--dtype bfloat16|float64] [--ema] [--imgsz N] [--drop KEY]
+             [--reshape KEY] [--statedict]
       IN.h5 is a cpose checkpoint (/model/<key> datasets, attributes yaml, yaml_file, names). The
       state_dict is rebuilt as a PoseModel module tree out of stand-in classes that carry
       Ultralytics' module paths (ultralytics.nn.tasks.PoseModel, ...modules.conv.Conv, ...) around
@@ -172,6 +173,8 @@ def make_ckpt(src, out, expect, opts):
     model.eval()
     if "--half" in opts:
         model.half()
+    if "--dtype" in opts:  # bfloat16 or float64 storages
+        model.to(getattr(torch, opts[opts.index("--dtype") + 1]))
     imgsz = int(opts[opts.index("--imgsz") + 1]) if "--imgsz" in opts else 640
     ckpt = {"epoch": -1, "best_fitness": None, "model": model, "ema": None, "updates": None, "optimizer": None,
             "train_args": {"task": "pose", "imgsz": imgsz, "data": "coco8-pose.yaml", "epochs": 3, "lr0": 0.01,
