@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 #include "core/nn/model.h"
+#include "core/nn/pt_zip.h"
 #include "datasets/download.h"
 
 #define RELEASE "https://github.com/ultralytics/assets/releases/download/v8.1.0/"
@@ -72,6 +74,15 @@ int cpose_pretrained_resolve(const char *model, char **path)
                                     .timeout = 30, .backoff = 1};
     int rc = cpose_mkdirs(dir);
     if (!rc) rc = cpose_download(&o, path);
+    if (!rc) { /* an error page saved as the file would block every later run: keep only a ZIP */
+        struct cpose_pt_zip *z = NULL;
+        if ((rc = cpose_pt_zip_open(*path, &z)) != CPOSE_OK) {
+            cpose_err_context(rc, "the download from %s is not a torch.save checkpoint; removed it", url);
+            unlink(*path);
+            cpose_free(*path), *path = NULL;
+        }
+        cpose_pt_zip_close(z);
+    }
     if (rc) cpose_err_context(rc, "model=%s: the pretrained weights could not be fetched (put the file in %s, or set "
                                   "CPOSE_WEIGHTS_DIR to a folder that holds it)",
                               model, dir);

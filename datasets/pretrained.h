@@ -29,7 +29,8 @@ CPOSE_API char *cpose_weights_dir(void);
 /* model as a file to load: an existing path stays as it is; a pretrained name that is not a file
  * here is looked up in the weights folder and downloaded there when absent. Anything else is
  * returned unchanged (the loader reports it). *path is owned. A failed download is CPOSE_EIO with
- * the URL and the reason. */
+ * the URL and the reason; a downloaded file that is not a ZIP (an error page) is removed again and
+ * refused naming the URL. */
 CPOSE_API int cpose_pretrained_resolve(const char *model, char **path);
 
 /* cpose_model_load_seeded after cpose_pretrained_resolve: what every model= and pretrained= use. */

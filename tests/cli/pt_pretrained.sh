@@ -85,6 +85,13 @@ expect '[ $rc = 0 ] && grep -q "lua-ok" "$T/o3l"' "Lua cpose.YOLO: $(cat "$T/o3l
 rc=$?
 expect '[ $rc != 0 ] && grep -q "127.0.0.1:$PORT/v8.1.0/yolov8s-pose-p6.pt" "$T/o4"' "missing asset: $(cat "$T/o4")"
 expect '[ -z "$(ls "$T/wdir" | grep -v "^yolov8n-pose.pt$")" ]' "no partial file: $(ls "$T/wdir")"
+# the server answers 200 with something that is not a checkpoint: refused, removed, fetched again next time
+head -c 4000 /dev/urandom >"$T/www/v8.1.0/yolov8m-pose.pt"
+(cd "$T/empty" && CPOSE_WEIGHTS_DIR="$T/wdir" CPOSE_WEIGHTS_URL="http://127.0.0.1:$PORT/v8.1.0" \
+  "$CPOSE" info model=yolov8m-pose.pt) >"$T/o4b" 2>&1
+rc=$?
+expect '[ $rc != 0 ] && grep -q "not a torch.save checkpoint; removed it" "$T/o4b"' "garbage download: $(cat "$T/o4b")"
+expect '[ ! -e "$T/wdir/yolov8m-pose.pt" ]' "garbage download removed"
 # a .pt that is not a pretrained name and not a file: named, nothing fetched
 (cd "$T/empty" && "$CPOSE" info model=mine.pt) >"$T/o5" 2>&1
 rc=$?
