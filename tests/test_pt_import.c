@@ -241,10 +241,13 @@ static void check_tensors_equal(struct cpose_model *m, const char *expect, const
 
 static void test_generated(const char *dir)
 {
-    char *src = tmp_path(dir, "src.h5"), cmd[4096];
-    struct cpose_model *m = NULL, *src_m = NULL;
+    char *src = tmp_path(dir, "src.h5"), *src6 = tmp_path(dir, "src_p6.h5"), cmd[4096];
+    struct cpose_model *m = NULL, *src_m = NULL, *p6 = NULL;
     CHECK(cpose_model_load_seeded("yolov8n-pose.yaml", NULL, 7, &src_m) == CPOSE_OK);
     CHECK_MSG(src_m && cpose_model_save(src_m, src) == CPOSE_OK, "%s", cpose_errmsg());
+    CHECK(cpose_model_load_seeded("yolov8s-pose-p6.yaml", NULL, 3, &p6) == CPOSE_OK);
+    CHECK_MSG(p6 && cpose_model_save(p6, src6) == CPOSE_OK, "%s", cpose_errmsg());
+    cpose_model_free(p6), p6 = NULL;
     /* one python start writes every variant */
     snprintf(cmd, sizeof cmd,
              "cd %s && %s tests/helpers/pt_make.py ckpt %s %s/fp32.pt %s/exp32.h5"
@@ -252,12 +255,14 @@ static void test_generated(const char *dir)
              " --next %s/missing.pt %s/exp_m.h5 --drop model.22.cv4.1.2.bias"
              " --next %s/shape.pt %s/exp_s.h5 --reshape model.2.m.0.cv1.conv.weight"
              " --next %s/sd.pt %s/unused.h5 --statedict"
-             " --next %s/bf16.pt %s/exp_bf16.h5 --dtype bfloat16 --next %s/f64.pt %s/exp_f64.h5 --dtype float64",
-             getenv("CPOSE_SOURCE_DIR"), python(), src, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir);
+             " --next %s/bf16.pt %s/exp_bf16.h5 --dtype bfloat16 --next %s/f64.pt %s/exp_f64.h5 --dtype float64"
+             " --next %s/p6.pt %s/exp_p6.h5 --half --src %s",
+             getenv("CPOSE_SOURCE_DIR"), python(), src, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir,
+             dir, dir, src6);
     int rc = run(cmd);
     if (rc == 77) {
         printf("SKIP (generated checkpoints): python3-torch/h5py/yaml not importable\n");
-        cpose_model_free(src_m), cpose_free(src);
+        cpose_model_free(src_m), cpose_free(src), cpose_free(src6);
         return;
     }
     CHECK_MSG(rc == 0, "%s", cmd);
@@ -288,6 +293,16 @@ static void test_generated(const char *dir)
         cpose_model_free(m), m = NULL, cpose_free(p), cpose_free(e);
     }
 
+    /* a P6 model at another scale: 4 levels, stride [8, 16, 32, 64], scale s from the yaml dict */
+    p = tmp_path(dir, "p6.pt"), e = tmp_path(dir, "exp_p6.h5");
+    CHECK_MSG(cpose_model_load(p, NULL, &m) == CPOSE_OK, "%s", cpose_errmsg());
+    check_tensors_equal(m, e, "fp16 P6 checkpoint (s)");
+    if (m) {
+        const struct cpose_model_info *info = cpose_model_get_info(m);
+        CHECK(info->n_levels == 4 && info->strides[3] == 64 && info->scale == 's');
+    }
+    cpose_model_free(m), m = NULL, cpose_free(p), cpose_free(e);
+
     p = tmp_path(dir, "missing.pt");
     CHECK(cpose_model_load(p, NULL, &m) == CPOSE_EINVAL && !m);
     CHECK_CONTAINS(cpose_errmsg(), "missing keys (model.22.cv4.1.2.bias)");
@@ -305,7 +320,7 @@ static void test_generated(const char *dir)
     check_tensors_equal(m, e, "state_dict checkpoint");
     cpose_model_free(m), m = NULL, cpose_free(p), cpose_free(e);
     cpose_model_free(src_m);
-    cpose_free(src);
+    cpose_free(src), cpose_free(src6);
 }
 
 static void test_fixtures(void)

@@ -1,7 +1,7 @@
 """tests/helpers/pt_make.py — writes the .pt inputs of test_pt_import with PyTorch's own torch.save.
 
   pt_make.py ckpt IN.h5 OUT.pt EXPECT.h5 [--half] [--dtype bfloat16|float64] [--ema] [--imgsz N] [--drop KEY]
-             [--reshape KEY] [--statedict]
+             [--reshape KEY] [--statedict] [--src OTHER.h5]
       IN.h5 is a cpose checkpoint (/model/<key> datasets, attributes yaml, yaml_file, names). The
       state_dict is rebuilt as a PoseModel module tree out of stand-in classes that carry
       Ultralytics' module paths (ultralytics.nn.tasks.PoseModel, ...modules.conv.Conv, ...) around
@@ -168,7 +168,7 @@ def make_ckpt(src, out, expect, opts):
     model.yaml = cfg
     model.names = {0: "person"}
     model.kpt_shape = list(cfg.get("kpt_shape", [17, 3]))
-    model.stride = torch.tensor([8.0, 16.0, 32.0])
+    model.stride = torch.tensor([8.0, 16.0, 32.0, 64.0] if "p6" in yaml_file else [8.0, 16.0, 32.0])
     model.nc = 1
     model.eval()
     if "--half" in opts:
@@ -204,4 +204,5 @@ for a in args:
         cur.append(a)
 jobs.append(cur)
 for job in jobs:
-    make_ckpt(sys.argv[2], job[0], job[1], job[2:])
+    src = job[job.index("--src") + 1] if "--src" in job else sys.argv[2]
+    make_ckpt(src, job[0], job[1], job[2:])
