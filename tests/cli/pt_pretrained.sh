@@ -4,7 +4,7 @@
 # distinct imgsz in train_args so the test can tell which file was loaded); a python3 http.server on
 # 127.0.0.1 plays the Ultralytics release (CPOSE_WEIGHTS_URL). Checked: model=yolov8n-pose.pt is
 # downloaded into CPOSE_WEIGHTS_DIR, then found there with no server, a file of that name in the
-# working folder wins over both (also for Lua's cpose.YOLO), a name the server lacks fails naming the URL and leaves no file,
+# working folder wins over both (also for Lua's cpose.YOLO and train's pretrained=), a name the server lacks fails naming the URL and leaves no file,
 # and convert-weights writes an .h5 that loads to the same weights, refusing to replace a file.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN is not set}
@@ -78,6 +78,15 @@ EOF
   "$CPOSE" run "$T/job.lua" save_dir="$T/lua_run") >"$T/o3l" 2>&1
 rc=$?
 expect '[ $rc = 0 ] && grep -q "lua-ok" "$T/o3l"' "Lua cpose.YOLO: $(cat "$T/o3l")"
+
+# training from it: pretrained=yolov8n-pose.pt resolves the same way and transfers every tensor
+"$CPOSE" synth save_dir="$T/synth" n_train=4 n_val=2 imgsz=64 seed=0 >"$T/o3s" 2>&1 || bad "synth: $(cat "$T/o3s")"
+(cd "$T/empty" && CPOSE_WEIGHTS_DIR="$T/wdir" CPOSE_WEIGHTS_URL="http://127.0.0.1:$DEAD/v8.1.0" \
+  "$CPOSE" train model=yolov8n-pose.yaml pretrained=yolov8n-pose.pt data="$T/synth/synth-pose.yaml" epochs=1 \
+  imgsz=64 batch=2 workers=1 val=False plots=False project="$T/runs" name=t) >"$T/o3t" 2>&1
+rc=$?
+expect '[ $rc = 0 ] && grep -q "Transferred 397/397 items from pretrained weights yolov8n-pose.pt" "$T/o3t"' \
+  "train pretrained=: $(tail -5 "$T/o3t")"
 
 # 4. a pretrained name the server does not have: the URL in the message, no file left behind
 (cd "$T/empty" && CPOSE_WEIGHTS_DIR="$T/wdir" CPOSE_WEIGHTS_URL="http://127.0.0.1:$PORT/v8.1.0" \
