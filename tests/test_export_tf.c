@@ -12,103 +12,10 @@
  *     int8 saved_model refused, an unwritable folder leaving nothing behind.
  * All TF files hold coordinates in pixels (Ultralytics' .pb/SavedModel/TF.js variant), compared as is. */
 /* cpose-layer: plugins */
-#include <math.h>
-#include <string.h>
-
-#include "core/base/alloc.h"
-#include "core/base/fsutil.h"
-#include "core/base/log.h"
-#include "core/nn/model_impl.h"
 #include "exporters/tf/tf_graphdef.h"
 #include "plugins/plugin_host.h"
-#include "plugins/plugin_registry.h"
-#include "tests/testlib.h"
+#include "tests/tl_tfjs.h"
 #include "tests/tl_model.h"
-
-static char src_dir[4096], tmp[512], node_path[4200];
-static const int64_t H = 160, W = 160, C = 56, A = 20 * 20 + 10 * 10 + 5 * 5;
-
-static struct cpose_plugin_registry *setup(void)
-{
-    const char *src = getenv("CPOSE_SOURCE_DIR"), *bin = getenv("CPOSE_BIN");
-    snprintf(src_dir, sizeof src_dir, "%s", src ? src : CPOSE_SOURCE_DIR);
-    char cmd[4400];
-    snprintf(cmd, sizeof cmd, "bash '%s/tests/helpers/tfjs_setup.sh'", src_dir);
-    FILE *p = popen(cmd, "r");
-    if (!p || !fgets(node_path, sizeof node_path, p) || pclose(p) != 0) {
-        printf("SKIP: TensorFlow.js not available (tests/helpers/tfjs_setup.sh needs node and npm: scripts/setup.sh)\n");
-        exit(77);
-    }
-    node_path[strcspn(node_path, "\n")] = 0;
-    snprintf(tmp, sizeof tmp, "%s", tl_tmpdir("export-tf"));
-    char plugdir[4200];
-    char *bindir = cpose_path_dirname(bin ? bin : "./cpose");
-    snprintf(plugdir, sizeof plugdir, "%s/lib/cpose/plugins", bindir);
-    cpose_free(bindir);
-    const char *paths[1] = {plugdir};
-    struct cpose_plugin_registry *r = cpose_plugins_load_paths(paths, 1);
-    const char *fmts[3] = {"pb", "saved_model", "tfjs"};
-    for (int i = 0; i < 3; i++) CHECK_MSG(cpose_plugins_find(r, fmts[i]) != NULL, "no %s plugin in %s", fmts[i], plugdir);
-    return r;
-}
-
-/* Exports format with key/value pairs (NULL-terminated list); returns the output path (cpose_free) or NULL. */
-static char *export(const struct cpose_plugin_registry *r, struct cpose_model *m, const char *format, const char *const *kv)
-{
-    const char *keys[16], *vals[16];
-    int n = 0;
-    for (; kv[2 * n]; n++) keys[n] = kv[2 * n], vals[n] = kv[2 * n + 1];
-    char model_arg[700];
-    snprintf(model_arg, sizeof model_arg, "%s/yolov8n-pose.h5", tmp);
-    char *path = NULL;
-    int rc = cpose_export_run(r, m, model_arg, format, keys, vals, n, &path);
-    CHECK_MSG(rc == CPOSE_OK, "export format=%s: %s", format, cpose_errmsg());
-    return path;
-}
-
-/* node tfjs_run.js <args>; returns the [1,C,A] output it wrote (malloc'ed) or NULL. */
-static float *tfjs(const char *args)
-{
-    char cmd[12000], out[600];
-    snprintf(out, sizeof out, "%s/out.raw", tmp);
-    remove(out);
-    snprintf(cmd, sizeof cmd, "NODE_PATH='%s' node '%s/tests/helpers/tfjs_run.js' %s '%s/in.raw' '%s'", node_path, src_dir,
-             args, tmp, out);
-    int rc = system(cmd);
-    CHECK_MSG(rc == 0, "tfjs_run.js %s failed", args);
-    if (rc != 0) return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    if (cpose_read_file(out, &buf, &len) != CPOSE_OK) return NULL;
-    CHECK_MSG(len == (size_t)(C * A) * sizeof(float), "output of %zu bytes, want %lld floats", len, (long long)(C * A));
-    float *f = NULL;
-    if (len == (size_t)(C * A) * sizeof(float)) {
-        f = malloc(len);
-        memcpy(f, buf, len);
-    }
-    cpose_free(buf);
-    return f;
-}
-
-/* Max |Δ| over coordinate rows (boxes, keypoint x/y: pixels) and over the rest (scores, visibilities). */
-static void compare(const char *what, const float *got, const float *ref, double tol_px, double tol_p)
-{
-    if (!got) return;
-    double dc = 0, dp = 0;
-    for (int64_t c = 0; c < C; c++) {
-        int64_t k = c - 5;
-        int coord = c < 4 || (k >= 0 && k % 3 != 2);
-        for (int64_t a = 0; a < A; a++) {
-            double d = fabs((double)got[c * A + a] - ref[c * A + a]);
-            if (isnan(d)) d = INFINITY;
-            if (coord) dc = fmax(dc, d);
-            else dp = fmax(dp, d);
-        }
-    }
-    printf("%s vs cpose forward: max |d| coordinates %.3g px, scores/visibility %.3g\n", what, dc, dp);
-    CHECK_MSG(dc <= tol_px, "%s coordinates: %.3g px > %.3g", what, dc, tol_px);
-    CHECK_MSG(dp <= tol_p, "%s scores: %.3g > %.3g", what, dp, tol_p);
-}
 
 /* The flatbuffer part of a .tflite (before the appended zip holding metadata.json). */
 static size_t flatbuffer_len(const char *buf, size_t len)
@@ -131,7 +38,7 @@ static void saved_model_files(const struct cpose_plugin_registry *r, struct cpos
     const char *kv[] = {"imgsz", "160", "project", other, NULL};
     const char *kvh[] = {"imgsz", "160", "project", other, "half", "True", "exist_ok", "True", NULL};
     for (int half = 0; half <= 1; half++) {
-        char *ref_dir = export(r, m, "tflite", half ? kvh : kv);
+        char *ref_dir = ttf_export(r, m, "tflite", half ? kvh : kv);
         if (!ref_dir) continue;
         char a[1200], b[1200];
         snprintf(a, sizeof a, "%s/%.*s_%s.tflite", dir, (int)sl, stem, half ? "float16" : "float32");
@@ -205,24 +112,18 @@ static void node_list(struct cpose_model *m)
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    struct cpose_plugin_registry *r = setup();
+    struct cpose_plugin_registry *r = ttf_setup("export-tf", 160, 160);
     struct cpose_model *m = NULL;
     CHECK(cpose_model_load_seeded("yolov8n-pose.yaml", NULL, 0, &m) == CPOSE_OK);
     if (!m) return tl_finish();
     tl_spread_bn(m);
-    float *x = cpose_malloc((size_t)(3 * H * W) * sizeof(float)), *nhwc = malloc((size_t)(3 * H * W) * sizeof(float));
+    float *x = cpose_malloc((size_t)(3 * H * W) * sizeof(float));
     uint64_t s = 1;
     for (int64_t i = 0; i < 3 * H * W; i++) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         x[i] = (float)((s >> 40) & 0xffff) / 65535.0f;
     }
-    for (int64_t c = 0; c < 3; c++)
-        for (int64_t p = 0; p < H * W; p++) nhwc[p * 3 + c] = x[c * H * W + p];
-    char in[700];
-    snprintf(in, sizeof in, "%s/in.raw", tmp);
-    FILE *f = fopen(in, "wb");
-    CHECK(f && fwrite(nhwc, sizeof(float), (size_t)(3 * H * W), f) == (size_t)(3 * H * W));
-    if (f) fclose(f);
+    ttf_write_input(x);
     float *ref = malloc((size_t)(C * A) * sizeof(float));
     CHECK(cpose_model_predict(m, x, 1, H, W, ref) == CPOSE_OK);
     node_list(m);
@@ -230,32 +131,32 @@ int main(void)
     char proto[4300], args[9000];
     snprintf(proto, sizeof proto, "%s/tests/helpers/tf_graph_excerpt.proto", src_dir);
     const char *fp32[] = {"imgsz", "160", NULL};
-    char *web = export(r, m, "tfjs", fp32), *pb = export(r, m, "pb", fp32);
+    char *web = ttf_export(r, m, "tfjs", fp32), *pb = ttf_export(r, m, "pb", fp32);
     float *out_web = NULL;
     if (web) {
         snprintf(args, sizeof args, "web '%s'", web);
-        out_web = tfjs(args);
-        compare("tfjs fp32", out_web, ref, 1e-2, 1e-4);
+        out_web = ttf_run(args);
+        ttf_compare("tfjs fp32", out_web, ref, 1e-2, 1e-4);
     }
     if (pb && web) {
         snprintf(args, sizeof args, "pb '%s' '%s' '%s'", pb, proto, web);  /* also compared with model.json */
-        float *out_pb = tfjs(args);
-        compare("GraphDef (.pb) in tfjs", out_pb, ref, 1e-2, 1e-4);
-        if (out_pb && out_web) compare("GraphDef vs model.json, same tfjs", out_pb, out_web, 0, 0);
+        float *out_pb = ttf_run(args);
+        ttf_compare("GraphDef (.pb) in tfjs", out_pb, ref, 1e-2, 1e-4);
+        if (out_pb && out_web) ttf_compare("GraphDef vs model.json, same tfjs", out_pb, out_web, 0, 0);
         free(out_pb);
     }
-    char *sm = export(r, m, "saved_model", fp32);
+    char *sm = ttf_export(r, m, "saved_model", fp32);
     if (sm) {
         snprintf(args, sizeof args, "saved_model '%s' '%s'", sm, proto);
-        float *out_sm = tfjs(args);
-        compare("SavedModel graph in tfjs", out_sm, ref, 1e-2, 1e-4);
+        float *out_sm = ttf_run(args);
+        ttf_compare("SavedModel graph in tfjs", out_sm, ref, 1e-2, 1e-4);
         free(out_sm);
         saved_model_files(r, m, sm);
     }
     const char *half[] = {"imgsz", "160", "half", "True", "project", tmp, "name", "half", NULL};
     const char *int8[] = {"imgsz", "160", "int8", "True", "project", tmp, "name", "int8", NULL};
     for (int q = 0; q < 2; q++) {
-        char *dir = export(r, m, "tfjs", q ? int8 : half);
+        char *dir = ttf_export(r, m, "tfjs", q ? int8 : half);
         if (!dir) continue;
         char mj[1000], *json = NULL;
         size_t len = 0;
@@ -264,8 +165,8 @@ int main(void)
         if (json) CHECK_CONTAINS(json, q ? "\"quantization\": {\"dtype\": \"uint8\", \"min\": " : "\"quantization\": {\"dtype\": \"float16\"}");
         cpose_free(json);
         snprintf(args, sizeof args, "web '%s'", dir);
-        float *o = tfjs(args);
-        compare(q ? "tfjs uint8 weights" : "tfjs float16 weights", o, ref, q ? 1.5 : 0.05, q ? 3e-3 : 2e-4);  /* measured: uint8 0.33 px, 5.0e-4; float16 5.3e-3 px, 2.2e-5 */
+        float *o = ttf_run(args);
+        ttf_compare(q ? "tfjs uint8 weights" : "tfjs float16 weights", o, ref, q ? 1.5 : 0.05, q ? 3e-3 : 2e-4);  /* measured: uint8 0.33 px, 5.0e-4; float16 5.3e-3 px, 2.2e-5 */
         free(o);
         cpose_free(dir);
     }
@@ -287,7 +188,7 @@ int main(void)
     /* an unwritable folder (a path through a regular file): a clear error, nothing left */
     char blocker[800], bad[900];
     snprintf(blocker, sizeof blocker, "%s/not_a_dir", tmp);
-    f = fopen(blocker, "w");
+    FILE *f = fopen(blocker, "w");
     if (f) fclose(f);
     snprintf(bad, sizeof bad, "%s/sub", blocker);
     const char *fmts[3] = {"pb", "saved_model", "tfjs"};
@@ -298,7 +199,7 @@ int main(void)
         CHECK_MSG(access(bad, F_OK) != 0, "format=%s created %s", fmts[i], bad);
     }
 
-    free(out_web), free(ref), free(nhwc);
+    free(out_web), free(ref);
     cpose_free(web), cpose_free(pb), cpose_free(sm);
     cpose_free(x);
     cpose_model_free(m);
