@@ -136,20 +136,20 @@ int main(void)
     if (web) {
         snprintf(args, sizeof args, "web '%s'", web);
         out_web = ttf_run(args);
-        ttf_compare("tfjs fp32", out_web, ref, 1e-2, 1e-4);
+        ttf_compare("tfjs fp32 vs cpose forward", out_web, ref, 1e-2, 1e-4);
     }
     if (pb && web) {
         snprintf(args, sizeof args, "pb '%s' '%s' '%s'", pb, proto, web);  /* also compared with model.json */
         float *out_pb = ttf_run(args);
-        ttf_compare("GraphDef (.pb) in tfjs", out_pb, ref, 1e-2, 1e-4);
-        if (out_pb && out_web) ttf_compare("GraphDef vs model.json, same tfjs", out_pb, out_web, 0, 0);
+        ttf_compare("GraphDef (.pb) in tfjs vs cpose forward", out_pb, ref, 1e-2, 1e-4);
+        if (out_pb && out_web) ttf_compare("GraphDef vs model.json outputs in tfjs", out_pb, out_web, 0, 0);
         free(out_pb);
     }
     char *sm = ttf_export(r, m, "saved_model", fp32);
     if (sm) {
         snprintf(args, sizeof args, "saved_model '%s' '%s'", sm, proto);
         float *out_sm = ttf_run(args);
-        ttf_compare("SavedModel graph in tfjs", out_sm, ref, 1e-2, 1e-4);
+        ttf_compare("SavedModel graph in tfjs vs cpose forward", out_sm, ref, 1e-2, 1e-4);
         free(out_sm);
         saved_model_files(r, m, sm);
     }
@@ -166,7 +166,7 @@ int main(void)
         cpose_free(json);
         snprintf(args, sizeof args, "web '%s'", dir);
         float *o = ttf_run(args);
-        ttf_compare(q ? "tfjs uint8 weights" : "tfjs float16 weights", o, ref, q ? 1.5 : 0.05, q ? 3e-3 : 2e-4);  /* measured: uint8 0.33 px, 5.0e-4; float16 5.3e-3 px, 2.2e-5 */
+        ttf_compare(q ? "tfjs uint8 weights vs cpose forward" : "tfjs float16 weights vs cpose forward", o, ref, q ? 1.5 : 0.05, q ? 3e-3 : 2e-4);  /* measured: uint8 0.33 px, 5.0e-4; float16 5.3e-3 px, 2.2e-5 */
         free(o);
         cpose_free(dir);
     }
