@@ -55,7 +55,8 @@ int main(void)
     const char *half[] = {"imgsz", "640", "half", "True", "project", tmp, "name", "half", NULL};
     const char *int8[] = {"imgsz", "640", "int8", "True", "project", tmp, "name", "int8", NULL};
     const char *const *kv[3] = {fp32, half, int8};
-    const char *what[3] = {"tfjs fp32 640", "tfjs float16 weights 640", "tfjs uint8 weights 640"};
+    const char *what[3] = {"tfjs fp32 640 vs Ultralytics pred", "tfjs float16 weights 640 vs Ultralytics pred",
+                           "tfjs uint8 weights 640 vs Ultralytics pred"};
     const double tol_px[3] = {1e-2, 0.1, 6.0}, tol_p[3] = {1e-4, 1e-3, 0.05};  /* measured: see exporters/README.md */
     for (int q = 0; q < 3; q++) {
         char *dir = ttf_export(r, m, "tfjs", kv[q]);

@@ -111,7 +111,7 @@ static void ttf_compare(const char *what, const float *got, const float *ref, do
             else dp = fmax(dp, d);
         }
     }
-    printf("%s vs cpose forward: max |d| coordinates %.3g px, scores/visibility %.3g\n", what, dc, dp);
+    printf("%s: max |d| coordinates %.3g px, scores/visibility %.3g\n", what, dc, dp);
     CHECK_MSG(dc <= tol_px, "%s coordinates: %.3g px > %.3g", what, dc, tol_px);
     CHECK_MSG(dp <= tol_p, "%s scores: %.3g > %.3g", what, dp, tol_p);
 }
