@@ -96,22 +96,25 @@ static float *ttf_run(const char *args)
     return f;
 }
 
-/* Max |Δ| over coordinate rows (boxes, keypoint x/y: pixels) and over the rest (scores, visibilities). */
+/* Max |Δ| over coordinate rows (boxes, keypoint x/y: pixels) and over the rest (scores,
+ * visibilities), held to tol_px and tol_p; the means are printed too. */
 static void ttf_compare(const char *what, const float *got, const float *ref, double tol_px, double tol_p)
 {
     if (!got) return;
-    double dc = 0, dp = 0;
+    double dc = 0, dp = 0, sc = 0, sp = 0;
+    int64_t nc = 0, np = 0;
     for (int64_t c = 0; c < C; c++) {
         int64_t k = c - 5;
         int coord = c < 4 || (k >= 0 && k % 3 != 2);
         for (int64_t a = 0; a < A; a++) {
             double d = fabs((double)got[c * A + a] - ref[c * A + a]);
             if (isnan(d)) d = INFINITY;
-            if (coord) dc = fmax(dc, d);
-            else dp = fmax(dp, d);
+            if (coord) dc = fmax(dc, d), sc += d, nc++;
+            else dp = fmax(dp, d), sp += d, np++;
         }
     }
-    printf("%s: max |d| coordinates %.3g px, scores/visibility %.3g\n", what, dc, dp);
+    printf("%s: max |d| coordinates %.3g px, scores/visibility %.3g (mean %.3g px, %.3g)\n", what, dc, dp, sc / (double)nc,
+           sp / (double)np);
     CHECK_MSG(dc <= tol_px, "%s coordinates: %.3g px > %.3g", what, dc, tol_px);
     CHECK_MSG(dp <= tol_p, "%s scores: %.3g > %.3g", what, dp, tol_p);
 }

@@ -6,7 +6,8 @@
  *   - Placeholder `x` (float32 NHWC [B,H,W,3]; AutoBackend feeds "x:0") and one sink, Identity
  *     `Identity` ([B, 4 + nc + nk·kd, A]; AutoBackend takes the nodes nobody consumes as outputs);
  *   - every weight a Const holding a TensorProto (dtype, tensor_shape, tensor_content little-endian),
- *     conv filters HWIO, conv biases through BiasAdd;
+ *     conv filters HWIO, conv biases through BiasAdd; constants with one name and equal content are
+ *     one node (the DFL conv's weights, shared by the levels);
  *   - TF ops with their full attribute set (the importer adds no defaults for attributes that have
  *     none): Conv2D, BiasAdd, Sigmoid, Mul, AddV2, Sub, RealDiv, ConcatV2, Slice, MaxPool,
  *     ResizeNearestNeighbor, Reshape, Transpose, Softmax, Pad, Identity (TF op names and attribute
@@ -93,9 +94,9 @@ const struct tfgd_attr *tfgd_attr_of(const struct tfgd_node *n, const char *key)
 /* The DataType's name as proto3-JSON writes it ("DT_FLOAT"). */
 const char *tfgd_dtype_name(int dtype);
 
-/* Encodes the list as a tensorflow.GraphDef (node=1 ... versions=4{producer}); with_content = 0
- * leaves the Const tensors without tensor_content (not used by the writers; for size checks).
- * Returns the bytes (gd->h->alloc'ed, *n their count) or NULL after gd->h->error. */
+/* Encodes the list as a tensorflow.GraphDef (node=1 in list order, versions=4{producer}; Const
+ * tensors carry tensor_content). Returns the bytes (gd->h->alloc'ed, *n their count) or NULL after
+ * gd->h->error. */
 uint8_t *tfgd_encode_graphdef(const struct tfgd_graph *gd, size_t *n);
 
 /* Encodes a TF1-style tensorflow.SavedModel around the GraphDef bytes: schema version 1, one

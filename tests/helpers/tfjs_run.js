@@ -158,6 +158,8 @@ async function run(artifacts, inRaw, outRaw) {
 }
 
 async function main() {
+  const warn = console.warn;  // the CPU backend's advert for tfjs-node (which cannot install here) is noise
+  console.warn = (...m) => { if (!String(m[0]).includes('tfjs-node')) warn(...m); };
   await tf.setBackend('cpu');
   const [cmd, ...a] = process.argv.slice(2);
   if (cmd === 'web') {
