@@ -4,7 +4,8 @@
  * tests/helpers/tfjs_setup.sh) against cpose's forward:
  *   - format=pb: decoded with protobufjs and the excerpt tests/helpers/tf_graph_excerpt.proto,
  *     checked (Placeholder x, one sink Identity, every op's attributes), compared node by node with
- *     the TF.js model.json, then run in tfjs;
+ *     the TF.js model.json, then run in tfjs; OpenCV's TF importer (TF's own message definitions)
+ *     reads it too;
  *   - format=saved_model: saved_model.pb decoded and checked (tag, signature), its graph run; the
  *     float32/float16 .tflite files beside it are format=tflite's flatbuffers;
  *   - format=tfjs: fp32, half (float16 weights) and int8 (uint8 weights) loaded from the folder;
@@ -12,6 +13,8 @@
  *     int8 saved_model refused, an unwritable folder leaving nothing behind.
  * All TF files hold coordinates in pixels (Ultralytics' .pb/SavedModel/TF.js variant), compared as is. */
 /* cpose-layer: plugins */
+#include <sys/wait.h>
+
 #include "exporters/tf/tf_graphdef.h"
 #include "plugins/plugin_host.h"
 #include "tests/tl_tfjs.h"
@@ -144,6 +147,12 @@ int main(void)
         ttf_compare("GraphDef (.pb) in tfjs vs cpose forward", out_pb, ref, 1e-2, 1e-4);
         if (out_pb && out_web) ttf_compare("GraphDef vs model.json outputs in tfjs", out_pb, out_web, 0, 0);
         free(out_pb);
+    }
+    if (pb) {  /* TF's own message definitions (inside OpenCV's importer) read the file too */
+        snprintf(args, sizeof args, "/usr/bin/python3 '%s/tests/helpers/cv_tf_import.py' '%s'", src_dir, pb);
+        int rc = system(args);
+        if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) printf("note: python3-opencv missing, OpenCV import of the .pb not checked\n");
+        else CHECK_MSG(rc == 0, "OpenCV's TF importer refuses %s", pb);
     }
     char *sm = ttf_export(r, m, "saved_model", fp32);
     if (sm) {

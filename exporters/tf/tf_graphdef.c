@@ -373,10 +373,13 @@ static void put_attr_value(struct pb_buf *p, const struct tfgd_node *n, const st
         break;
     case TFGD_ATTR_SHAPE: put_shape(p, 7, a->n, a->ints); break;
     case TFGD_ATTR_TENSOR:
-        pb_begin(p, 8);  /* TensorProto{dtype=1, tensor_shape=2, tensor_content=4} */
+        pb_begin(p, 8);  /* TensorProto{dtype=1, tensor_shape=2, tensor_content=4, int_val=7} */
         pb_varint(p, 1, (uint64_t)n->dtype);
         put_shape(p, 2, n->ndim, n->dims);
-        pb_bytes(p, 4, n->data, n->nbytes);
+        /* an int32 scalar (ConcatV2's axis) as int_val, the form TF writes for scalars and
+         * OpenCV's TF importer reads; everything else as raw content */
+        if (n->dtype == TFGD_DT_INT32 && n->ndim == 0) pb_packed_int32s(p, 7, n->data, 1);
+        else pb_bytes(p, 4, n->data, n->nbytes);
         pb_end(p);
         break;
     }

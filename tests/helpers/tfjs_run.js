@@ -62,6 +62,13 @@ function dimsOf(shapeObj) {
   return ((shapeObj && shapeObj.dim) || []).map((d) => Number(d.size || 0));
 }
 
+// A Const tensor's little-endian bytes: tensor_content, or int_val (how scalars are written).
+function constBytes(t) {
+  if (t.tensorContent && t.tensorContent.length) return Buffer.from(t.tensorContent);
+  if (t.intVal && t.intVal.length) return Buffer.from(Int32Array.from(t.intVal).buffer);
+  return Buffer.alloc(0);
+}
+
 // Structure checks of a decoded GraphDef message (`raw`, with Uint8Array contents) and its object form.
 function checkGraph(raw, obj) {
   const names = new Map();
@@ -90,7 +97,7 @@ function checkGraph(raw, obj) {
     if (n.op === 'Const') {
       const t = raw.node[i].attr.value.tensor;
       const shape = dimsOf(t.tensorShape);
-      const bytes = t.tensorContent ? t.tensorContent.length : 0;
+      const bytes = constBytes(t).length;
       if (bytes !== numel(shape) * 4) fail(`Const '${n.name}': ${bytes} content bytes for shape [${shape}]`);
       if (attr.dtype.type !== attr.value.tensor.dtype) fail(`Const '${n.name}': dtype attr and tensor dtype differ`);
     }
@@ -118,8 +125,9 @@ function artifactsOfGraph(raw, obj, signature) {
     if (n.op !== 'Const') return;
     const t = n.attr.value.tensor;
     specs.push({name: n.name, shape: dimsOf(t.tensorShape), dtype: t.dtype === 3 ? 'int32' : 'float32'});
-    parts.push(Buffer.from(t.tensorContent));
+    parts.push(constBytes(t));
     delete obj.node[i].attr.value.tensor.tensorContent;
+    delete obj.node[i].attr.value.tensor.intVal;
   });
   const all = Buffer.concat(parts);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.length);
@@ -182,7 +190,7 @@ async function main() {
         const m = web[i];
         const strip = (node) => {
           const c = JSON.parse(JSON.stringify(node));
-          if (c.attr && c.attr.value && c.attr.value.tensor) delete c.attr.value.tensor.tensorContent;
+          if (c.attr && c.attr.value && c.attr.value.tensor) delete c.attr.value.tensor.tensorContent, delete c.attr.value.tensor.intVal;
           return canon(c);
         };
         if (strip(n) !== strip(m)) fail(`node ${i} differs:\n  .pb:        ${strip(n)}\n  model.json: ${strip(m)}`);
