@@ -8,7 +8,8 @@
  *     reads it too;
  *   - format=saved_model: saved_model.pb decoded and checked (tag, signature), its graph run; the
  *     float32/float16 .tflite files beside it are format=tflite's flatbuffers;
- *   - format=tfjs: fp32, half (float16 weights) and int8 (uint8 weights) loaded from the folder;
+ *   - format=tfjs: fp32, half (float16 weights) and int8 (uint8 weights) loaded from the folder, and
+ *     batch=2 at 64×64;
  *   - the node list itself (convs, one sink), an op with no TF mapping named, half+int8 refused,
  *     int8 saved_model refused, an unwritable folder leaving nothing behind.
  * All TF files hold coordinates in pixels (Ultralytics' .pb/SavedModel/TF.js variant), compared as is. */
@@ -179,6 +180,25 @@ int main(void)
         free(o);
         cpose_free(dir);
     }
+
+    /* batch=2 at 64×64: two different images through one TF.js model */
+    ttf_size(2, 64, 64);
+    float *x2 = malloc((size_t)(B * 3 * H * W) * sizeof(float)), *ref2 = malloc((size_t)(B * C * A) * sizeof(float));
+    for (int64_t i = 0; i < B * 3 * H * W; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x2[i] = (float)((s >> 40) & 0xffff) / 65535.0f;
+    }
+    CHECK(cpose_model_predict(m, x2, B, H, W, ref2) == CPOSE_OK);
+    ttf_write_input(x2);
+    const char *b2[] = {"imgsz", "64", "batch", "2", "project", tmp, "name", "batch2", NULL};
+    char *dir2 = ttf_export(r, m, "tfjs", b2);
+    if (dir2) {
+        snprintf(args, sizeof args, "web '%s'", dir2);
+        float *o = ttf_run(args);
+        ttf_compare("tfjs fp32 batch 2 at 64x64 vs cpose forward", o, ref2, 1e-2, 1e-4);
+        free(o);
+    }
+    cpose_free(dir2), free(x2), free(ref2);
 
     /* refusals: half+int8 for tfjs, int8 for saved_model; nothing written */
     char folder[800], cmd[2000], *path = NULL;

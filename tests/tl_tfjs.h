@@ -16,12 +16,19 @@
 #include "tests/testlib.h"
 
 static char src_dir[4096], tmp[512], node_path[4200];
-static int64_t H, W, C = 56, A;  /* the input size and output shape the helpers compare (ttf_setup sets them) */
+/* the batch, input size and output shape [B, C, A] the helpers write and compare (ttf_setup sets
+ * them for batch 1; ttf_size changes them) */
+static int64_t B = 1, H, W, C = 56, A;
+
+static void ttf_size(int64_t b, int64_t h, int64_t w)
+{
+    B = b, H = h, W = w, A = (h / 8) * (w / 8) + (h / 16) * (w / 16) + (h / 32) * (w / 32);
+}
 
 /* Skips (exit 77) unless node/npm can provide TensorFlow.js; loads the plugins; sets the size. */
 static struct cpose_plugin_registry *ttf_setup(const char *tag, int64_t h, int64_t w)
 {
-    H = h, W = w, A = (h / 8) * (w / 8) + (h / 16) * (w / 16) + (h / 32) * (w / 32);
+    ttf_size(1, h, w);
     const char *src = getenv("CPOSE_SOURCE_DIR"), *bin = getenv("CPOSE_BIN");
     snprintf(src_dir, sizeof src_dir, "%s", src ? src : CPOSE_SOURCE_DIR);
     char cmd[4400];
@@ -58,16 +65,17 @@ static char *ttf_export(const struct cpose_plugin_registry *r, struct cpose_mode
     return path;
 }
 
-/* Writes the NCHW input x as <tmp>/in.raw in NHWC, the order the TF files take. */
+/* Writes the NCHW input x [B,3,H,W] as <tmp>/in.raw in NHWC, the order the TF files take. */
 static void ttf_write_input(const float *x)
 {
-    float *nhwc = malloc((size_t)(3 * H * W) * sizeof(float));
-    for (int64_t c = 0; c < 3; c++)
-        for (int64_t p = 0; p < H * W; p++) nhwc[p * 3 + c] = x[c * H * W + p];
+    float *nhwc = malloc((size_t)(B * 3 * H * W) * sizeof(float));
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t c = 0; c < 3; c++)
+            for (int64_t p = 0; p < H * W; p++) nhwc[(b * H * W + p) * 3 + c] = x[(b * 3 + c) * H * W + p];
     char in[700];
     snprintf(in, sizeof in, "%s/in.raw", tmp);
     FILE *f = fopen(in, "wb");
-    CHECK(f && fwrite(nhwc, sizeof(float), (size_t)(3 * H * W), f) == (size_t)(3 * H * W));
+    CHECK(f && fwrite(nhwc, sizeof(float), (size_t)(B * 3 * H * W), f) == (size_t)(B * 3 * H * W));
     if (f) fclose(f);
     free(nhwc);
 }
@@ -86,9 +94,9 @@ static float *ttf_run(const char *args)
     char *buf = NULL;
     size_t len = 0;
     if (cpose_read_file(out, &buf, &len) != CPOSE_OK) return NULL;
-    CHECK_MSG(len == (size_t)(C * A) * sizeof(float), "output of %zu bytes, want %lld floats", len, (long long)(C * A));
+    CHECK_MSG(len == (size_t)(B * C * A) * sizeof(float), "output of %zu bytes, want %lld floats", len, (long long)(B * C * A));
     float *f = NULL;
-    if (len == (size_t)(C * A) * sizeof(float)) {
+    if (len == (size_t)(B * C * A) * sizeof(float)) {
         f = malloc(len);
         memcpy(f, buf, len);
     }
@@ -103,11 +111,11 @@ static void ttf_compare(const char *what, const float *got, const float *ref, do
     if (!got) return;
     double dc = 0, dp = 0, sc = 0, sp = 0;
     int64_t nc = 0, np = 0;
-    for (int64_t c = 0; c < C; c++) {
-        int64_t k = c - 5;
+    for (int64_t bc = 0; bc < B * C; bc++) {
+        int64_t c = bc % C, k = c - 5;
         int coord = c < 4 || (k >= 0 && k % 3 != 2);
         for (int64_t a = 0; a < A; a++) {
-            double d = fabs((double)got[c * A + a] - ref[c * A + a]);
+            double d = fabs((double)got[bc * A + a] - ref[bc * A + a]);
             if (isnan(d)) d = INFINITY;
             if (coord) dc = fmax(dc, d), sc += d, nc++;
             else dp = fmax(dp, d), sp += d, np++;
