@@ -56,7 +56,6 @@ struct imp {
     int *uses;         /* per var: how many op inputs read it */
     int *inited;       /* per var: its ONNX initializer exists */
     int *folded;       /* per op: folded into the conv2d before it */
-    const char **conv_out;  /* per op: a conv2d's ONNX output name when its bias add is folded */
     int feed_op, fetch_op, in_var, out_var;
 };
 
@@ -159,9 +158,16 @@ static int check_structure(struct imp *m)
     m->uses = cpose_calloc((size_t)p->n_vars + 1, sizeof(int));
     m->inited = cpose_calloc((size_t)p->n_vars + 1, sizeof(int));
     m->folded = cpose_calloc((size_t)p->n_ops + 1, sizeof(int));
-    m->conv_out = cpose_calloc((size_t)p->n_ops + 1, sizeof(char *));
     for (int a = 0; a < p->n_vars; a++) m->written[a] = p->vars[a].persistable;
     m->feed_op = m->fetch_op = -1;
+    int n_feed = 0, n_fetch = 0;
+    for (int k = 0; k < p->n_ops; k++) n_feed += !strcmp(p->ops[k].type, "feed"), n_fetch += !strcmp(p->ops[k].type, "fetch");
+    if (!n_feed)
+        return cpose_err(CPOSE_EINVAL, "%s: no feed op: an inference program feeds its input with a feed op (X \"feed\")",
+                         m->model_path);
+    if (!n_fetch)
+        return cpose_err(CPOSE_EINVAL, "%s: no fetch op: an inference program returns its output with a fetch op (Out "
+                         "\"fetch\")", m->model_path);
     for (int k = 0; k < p->n_ops; k++) {
         const struct pdr_op *op = &p->ops[k];
         const struct opspec *s = spec_of(op->type);
@@ -207,12 +213,6 @@ static int check_structure(struct imp *m)
                 m->written[v] = 1;
             }
     }
-    if (m->feed_op < 0)
-        return cpose_err(CPOSE_EINVAL, "%s: no feed op: an inference program feeds its input with a feed op (X \"feed\")",
-                         m->model_path);
-    if (m->fetch_op < 0)
-        return cpose_err(CPOSE_EINVAL, "%s: no fetch op: an inference program returns its output with a fetch op (Out "
-                         "\"fetch\")", m->model_path);
     m->in_var = out_var(m, &p->ops[m->feed_op], "Out");
     m->out_var = in_var(m, &p->ops[m->fetch_op], "X");
     return CPOSE_OK;
@@ -733,7 +733,6 @@ int cpose_paddle_model_load(const char *path, struct cpose_model **out)
     int rc = read_model(&m, meta, out);
     pdr_free(&m.p);
     cpose_free(m.sh), cpose_free(m.written), cpose_free(m.uses), cpose_free(m.inited), cpose_free(m.folded);
-    cpose_free(m.conv_out);
     cpose_free(model), cpose_free(params), cpose_free(d1), cpose_free(d2), cpose_free(meta);
     return rc;
 }
