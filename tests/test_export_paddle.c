@@ -284,6 +284,43 @@ static void broken_cases(const char *src)
     cpose_free(prog), cpose_free(par);
 }
 
+/* Damaged programs (seeded truncations and byte flips of model.pdmodel): each must load or be
+ * refused with a message, never crash (run under valgrind or a sanitizer to see reads out of bounds). */
+static void sweep(const char *src, int n_cases)
+{
+    size_t pn, qn;
+    char *prog = slurp(src, "inference_model/model.pdmodel", &pn), *par = slurp(src, "inference_model/model.pdiparams", &qn);
+    if (!prog || !par) return;
+    char cdir[700], idir[800];
+    snprintf(cdir, sizeof cdir, "%s/sweep_paddle_model", dir);
+    snprintf(idir, sizeof idir, "%s/inference_model", cdir);
+    cpose_mkdirs(idir);
+    spit(idir, "model.pdiparams", par, qn);
+    uint8_t *v = malloc(pn);
+    uint64_t s = 7;
+    int refused_n = 0, loaded = 0;
+    for (int c = 0; c < n_cases; c++) {
+        memcpy(v, prog, pn);
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        size_t at = (size_t)(s >> 33) % pn, len = pn;
+        if (c % 3 == 0) len = at;                                     /* truncated */
+        else v[at] ^= (uint8_t)(1 + ((s >> 20) & 0xfe));               /* one byte changed */
+        spit(idir, "model.pdmodel", v, len);
+        struct cpose_model *m = NULL;
+        cpose_err_clear();
+        int rc = cpose_model_load(cdir, NULL, &m);
+        if (rc == CPOSE_OK) loaded++, cpose_model_free(m);
+        else {
+            refused_n++;
+            CHECK_MSG(*cpose_errmsg() && m == NULL, "case %d: refused without a message", c);
+        }
+    }
+    printf("damaged programs: %d refused with a message, %d still valid, no crash\n", refused_n, loaded);
+    CHECK(refused_n > n_cases / 2);
+    free(v);
+    cpose_free(prog), cpose_free(par);
+}
+
 int main(void)
 {
     const char *bin = getenv("CPOSE_BIN");
@@ -367,6 +404,7 @@ int main(void)
 
     /* 3. the reader refuses what Paddle would */
     if (p640) broken_cases(p640);
+    if (p640) sweep(p640, 48);
 
     /* 4. refused at export, leaving nothing: half/int8 (Ultralytics' paddle export is fp32), an argument paddle does not take */
     char model4[800], b4dir[900];
