@@ -3,7 +3,8 @@
  * the .pdmodel's parents[1]); decodes and runs the program independently of cpose with
  * tests/helpers/paddle_run.py (its own protobuf decoder, the .pdiparams walked in sorted-name
  * order, every op executed with torch's kernels — python3-torch) and compares that with cpose's
- * own forward; reads the folder back with cpose's strict reader and runs it, at 640×640 and at
+ * own forward; decodes the program with `protoc-c --decode` against the hand-kept schema excerpt
+ * tests/helpers/paddle_excerpt.proto; reads the folder back with cpose's strict reader and runs it, at 640×640 and at
  * 384×640 (|Δ| ≤ 1e-2 px on coordinates, ≤ 1e-4 on scores and visibilities); feeds the reader
  * hand-broken copies, one per rule (a var used but not declared, an unknown op type, no feed op, no
  * fetch op, a parameter missing from .pdiparams, one of the wrong size, a bad tensor version,
@@ -104,6 +105,55 @@ static void python_run(const char *dirp, const float *x, int64_t H, int64_t W, c
            what, (long long)H, (long long)W, dc, dp);
     CHECK(dc <= 1e-2 && dp <= 1e-4);
     cpose_free(y);
+}
+
+/* model.pdmodel read by the protobuf compiler's own parser against the hand-kept schema excerpt
+ * tests/helpers/paddle_excerpt.proto: no parse error, no missing required field, no field outside
+ * the schema, the root block, the version, one feed and one fetch op, and the op types a YOLOv8-pose
+ * program needs. Skipped (with a note) without protoc-c. */
+static void protoc_check(const char *dirp)
+{
+    const char *src = getenv("CPOSE_SOURCE_DIR");
+    if (system("protoc-c --version >/dev/null 2>&1") != 0) {
+        printf("note: protoc-c (protobuf-c-compiler) not installed; the protoc decode is skipped\n");
+        return;
+    }
+    char cmd[4000];
+    snprintf(cmd, sizeof cmd, "protoc-c --proto_path=%s/tests/helpers --decode=cpose_paddle_excerpt.ProgramDesc "
+             "paddle_excerpt.proto < '%s/inference_model/model.pdmodel' 2>&1", src ? src : "..", dirp);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    if (!p) return;
+    size_t cap = 1 << 20, n = 0;
+    char *text = malloc(cap + 1);
+    for (size_t got; (got = fread(text + n, 1, cap - n, p)) > 0;) {
+        n += got;
+        if (n == cap) text = realloc(text, (cap *= 2) + 1);
+    }
+    text[n] = 0;
+    int rc = pclose(p);
+    CHECK_MSG(rc == 0 && !strstr(text, "warning") && !strstr(text, "Failed"), "protoc-c --decode: %.300s", text);
+    int unknown = 0, feeds = 0, fetches = 0;
+    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        const char *q = line;
+        while (*q == ' ') q++;
+        unknown += *q >= '0' && *q <= '9';  /* a field number printed: not in the schema */
+        feeds += !strncmp(q, "type: \"feed\"\n", 13);
+        fetches += !strncmp(q, "type: \"fetch\"\n", 14);
+    }
+    CHECK_MSG(unknown == 0, "%d fields outside the schema excerpt", unknown);
+    CHECK(feeds == 1 && fetches == 1);
+    CHECK(strstr(text, "blocks {\n  idx: 0\n  parent_idx: -1\n") && strstr(text, "version {\n  version: 2004002\n}"));
+    static const char *const need[] = {"conv2d", "elementwise_add", "silu", "concat", "slice", "pool2d", "nearest_interp_v2",
+                                       "reshape2", "transpose2", "softmax", "elementwise_sub", "elementwise_mul", "sigmoid"};
+    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
+        char want[64];
+        snprintf(want, sizeof want, "type: \"%s\"\n", need[k]);
+        CHECK_MSG(strstr(text, want) != NULL, "no %s op", need[k]);
+    }
+    printf("protoc-c --decode with the schema excerpt: %zu bytes of text, feed %d, fetch %d, %d unknown fields\n", n, feeds,
+           fetches, unknown);
+    free(text);
 }
 
 /* Reads dirp back with cpose, runs it on x [1,3,H,W] and compares with ref. */
@@ -381,6 +431,7 @@ int main(void)
                   strstr(meta, "imgsz: [640, 640]\n") && strstr(meta, "stride: 32\n") &&
                   strstr(meta, "names: {0: \"person\"}\n"), "metadata.yaml: %s", meta ? meta : "(missing)");
         cpose_free(meta);
+        protoc_check(p640);
         python_run(p640, x640, 640, 640, ref, "fp32 export");
         read_and_run(p640, x640, 640, 640, ref, "fp32 export");
     }
