@@ -43,6 +43,12 @@ static const struct opspec OPS[] = {
 };
 #define N_OPS ((int)(sizeof OPS / sizeof OPS[0]))
 
+/* Sanity bounds on what a file may ask for (far above any YOLOv8-pose program): image sides, batch,
+ * strides/dilations/paddings/kernel sizes, interpolation results. */
+#define PD_MAX_SIDE 16384
+#define PD_MAX_BATCH 256
+#define PD_MAX_WINDOW (1 << 20)
+
 struct shape {
     int nd;
     int64_t d[PDR_MAX_DIMS];
@@ -249,7 +255,9 @@ static int pads4(const struct pdr_attr *a, int64_t p[4])
     if (a->n_ints == 2) p[0] = p[1] = a->ints[0], p[2] = p[3] = a->ints[1];
     else if (a->n_ints == 4) memcpy(p, a->ints, 4 * sizeof(int64_t));
     else return -1;
-    return p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0 ? -1 : 0;
+    for (int k = 0; k < 4; k++)
+        if (p[k] < 0 || p[k] > PD_MAX_WINDOW) return -1;
+    return 0;
 }
 
 static int norm_axis(int64_t a, int nd) { return a < 0 ? (a + nd >= 0 ? (int)(a + nd) : -1) : a < nd ? (int)a : -1; }
@@ -276,8 +284,9 @@ static int broadcast(const struct shape *x, const struct shape *y, int64_t axis,
 
 static int window(int64_t in, int64_t k, int64_t s, int64_t dil, int64_t p0, int64_t p1, int64_t *out)
 {
+    if (s < 1 || k < 1 || dil < 1 || s > PD_MAX_WINDOW || k > PD_MAX_WINDOW || dil > PD_MAX_WINDOW) return -1;
     int64_t span = dil * (k - 1) + 1;
-    if (s < 1 || k < 1 || dil < 1 || in + p0 + p1 < span) return -1;
+    if (in + p0 + p1 < span) return -1;
     *out = (in + p0 + p1 - span) / s + 1;
     return 0;
 }
@@ -293,9 +302,10 @@ static int infer_op(struct imp *m, int k)
         struct shape *s = &m->sh[m->in_var];
         s->nd = v->ndim;
         for (int q = 0; q < v->ndim; q++) s->d[q] = v->dims[q] < 0 ? (q == 0 ? 1 : -1) : v->dims[q];
-        if (s->nd != 4 || s->d[1] != 3 || s->d[2] < 1 || s->d[3] < 1)
-            OPERR(CPOSE_ESHAPE, "the fed var '%s' is %s; cpose needs an image [N, 3, H, W] with H and W given", v->name,
-                  dims_text(v->dims, v->ndim, b1, sizeof b1));
+        if (s->nd != 4 || s->d[1] != 3 || s->d[0] < 1 || s->d[0] > PD_MAX_BATCH || s->d[2] < 1 || s->d[3] < 1 ||
+            s->d[2] > PD_MAX_SIDE || s->d[3] > PD_MAX_SIDE)
+            OPERR(CPOSE_ESHAPE, "the fed var '%s' is %s; cpose needs an image [N, 3, H, W] with H and W given (N ≤ %d, "
+                  "sides ≤ %d)", v->name, dims_text(v->dims, v->ndim, b1, sizeof b1), PD_MAX_BATCH, PD_MAX_SIDE);
         return CPOSE_OK;
     }
     if (!strcmp(t, "fetch")) return CPOSE_OK;
@@ -422,16 +432,20 @@ static int infer_op(struct imp *m, int k)
         int64_t oh = attr_int_or(op, "out_h", -1), ow = attr_int_or(op, "out_w", -1);
         o = *x;
         if (oh > 0 && ow > 0) o.d[2] = oh, o.d[3] = ow;
-        else if (sc && sc->type == PDR_ATTR_FLOATS && sc->n_floats >= 1 && sc->floats[0] > 0) {
+        else if (sc && sc->type == PDR_ATTR_FLOATS && sc->n_floats >= 1) {
             float sh = sc->floats[0], sw = sc->n_floats > 1 ? sc->floats[1] : sh;
+            if (!(sh > 0 && sh <= 64 && sw > 0 && sw <= 64)) OPERR(CPOSE_EINVAL, "scale outside (0, 64]");
             o.d[2] = (int64_t)((float)x->d[2] * sh), o.d[3] = (int64_t)((float)x->d[3] * sw);
         } else OPERR(CPOSE_EINVAL, "neither out_h/out_w nor a positive scale");
+        if (o.d[2] < 1 || o.d[3] < 1 || o.d[2] > PD_MAX_WINDOW || o.d[3] > PD_MAX_WINDOW)
+            OPERR(CPOSE_ESHAPE, "an output of %lld x %lld", (long long)o.d[2], (long long)o.d[3]);
     } else if (!strcmp(t, "reshape2")) {
         ATTR(sa, "shape", PDR_ATTR_INTS, -1);
         int64_t known = 1, total = 1;
         int infer = -1;
         if (sa->n_ints < 1 || sa->n_ints > PDR_MAX_DIMS) OPERR(CPOSE_EINVAL, "a shape of %d dims", sa->n_ints);
-        for (int q = 0; q < x->nd; q++) total *= x->d[q];
+        for (int q = 0; q < x->nd; q++)
+            if (__builtin_mul_overflow(total, x->d[q], &total)) OPERR(CPOSE_ESHAPE, "the input's size overflows");
         o.nd = sa->n_ints;
         for (int q = 0; q < o.nd; q++) {
             int64_t v = sa->ints[q];
@@ -442,13 +456,15 @@ static int infer_op(struct imp *m, int k)
                 if (infer >= 0) OPERR(CPOSE_EINVAL, "two -1 dims");
                 infer = q;
                 continue;
-            } else if (v < 0) OPERR(CPOSE_EINVAL, "dim %lld", (long long)v);
+            } else if (v < 0 || v > total) OPERR(CPOSE_EINVAL, "dim %lld for %lld values", (long long)v, (long long)total);
             else o.d[q] = v;
-            known *= o.d[q];
+            if (__builtin_mul_overflow(known, o.d[q], &known) || known > total)
+                OPERR(CPOSE_ESHAPE, "the target shape holds more than the input's %lld values", (long long)total);
         }
         if (infer >= 0) o.d[infer] = known ? total / known : 0;
         int64_t got = 1;
-        for (int q = 0; q < o.nd; q++) got *= o.d[q];
+        for (int q = 0; q < o.nd; q++)
+            if (__builtin_mul_overflow(got, o.d[q], &got)) got = -1;
         if (got != total)
             OPERR(CPOSE_ESHAPE, "%s holds %lld values, the target %s %lld", dims_text(x->d, x->nd, b1, sizeof b1),
                   (long long)total, dims_text(o.d, o.nd, b2, sizeof b2), (long long)got);

@@ -30,6 +30,9 @@ static int malformed(const struct ctx *c, const struct pb_reader *r)
 
 static char *str_of(const struct pb_field *f) { return cpose_strndup((const char *)f->data, f->len); }
 
+/* int64 attribute values are clamped to ±2^40 (far beyond any size), so sums of a few never overflow */
+#define PDR_MAX_INT ((int64_t)1 << 40)
+
 #define WANT(cond, f, what)                                                                                        \
     do {                                                                                                           \
         if (!(cond)) return bad(c, (f)->data ? (f)->data : r.p, what);                                              \
@@ -158,6 +161,7 @@ static int parse_attr(struct ctx *c, const uint8_t *b, size_t n, struct pdr_attr
         case 3: case 10: case 13:  /* i (int32), b, l */
             WANT(f.wire == PB_WIRE_VARINT, &f, "an integer attribute value is not a varint");
             a->i = f.num == 3 ? (int64_t)(int32_t)f.v : (int64_t)f.v;
+            a->i = a->i > PDR_MAX_INT ? PDR_MAX_INT : a->i < -PDR_MAX_INT ? -PDR_MAX_INT : a->i;
             break;
         case 4:
             WANT(f.wire == PB_WIRE_I32, &f, "Attr.f is not a fixed32");
@@ -172,7 +176,10 @@ static int parse_attr(struct ctx *c, const uint8_t *b, size_t n, struct pdr_attr
             int e = pb_varints_of(&f, tmp, 256, &k);
             WANT(e == 0, &f, "an integer list attribute is malformed or longer than 256");
             a->ints = cpose_realloc(a->ints, (size_t)(a->n_ints + (int)k + 1) * sizeof(int64_t));
-            for (size_t q = 0; q < k; q++) a->ints[a->n_ints++] = f.num == 6 ? (int64_t)(int32_t)tmp[q] : tmp[q];
+            for (size_t q = 0; q < k; q++) {
+                int64_t v = f.num == 6 ? (int64_t)(int32_t)tmp[q] : tmp[q];
+                a->ints[a->n_ints++] = v > PDR_MAX_INT ? PDR_MAX_INT : v < -PDR_MAX_INT ? -PDR_MAX_INT : v;
+            }
             break;
         }
         case 7: {
