@@ -3,9 +3,10 @@
 # model: `cpose export model=yolov8n-pose.yaml format=paddle` writes yolov8n-pose_paddle_model/
 # (inference_model/model.pdmodel + model.pdiparams, metadata.yaml); `cpose info` and `cpose predict
 # model=<folder>/` read it back (imgsz from its metadata); an argument paddle does not take and
-# half=True are refused before anything is written; a write that fails half-way (the .pdiparams over
-# a file-size limit, after model.pdmodel was written) leaves no export folder; a folder with a damaged
-# program is refused with the file and op named. Generated data only.
+# half=True are refused before anything is written; an unwritable project folder is refused by name;
+# a write that fails half-way (the .pdiparams over a file-size limit, after model.pdmodel was written)
+# leaves no export folder; a folder with a damaged program is refused with the file and op named.
+# Generated data only.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
 tmp=$(mktemp -d /tmp/cpose-test-export-paddle-XXXXXX); trap 'rm -rf "$tmp"' EXIT
@@ -41,6 +42,10 @@ echo "$out" | grep -q "does not take argument 'opset'" && ok "unknown argument r
 out=$("$CPOSE" export model=yolov8n-pose.yaml format=paddle half=True project=u name=h 2>&1) && bad "half=True accepted"
 echo "$out" | grep -q "half=True: Ultralytics' PaddlePaddle export is fp32 only" && ok "half=True refused" || bad "half message: $out"
 [ -z "$(find u -type f 2>/dev/null)" ] && ok "refused exports wrote nothing" || bad "files left: $(find u -type f)"
+
+# an unwritable project folder: refused by name
+out=$("$CPOSE" export model=yolov8n-pose.yaml format=paddle imgsz=320 project=/proc/cpose-nowhere 2>&1) && bad "export into /proc succeeded"
+echo "$out" | grep -q "/proc/cpose-nowhere" && ok "unwritable folder refused by name" || bad "unwritable message: $out"
 
 # a write failing half-way: a 1 MB file-size limit lets model.pdmodel through and stops model.pdiparams
 out=$( (trap '' XFSZ; ulimit -f 1024; "$CPOSE" export model=yolov8n-pose.yaml format=paddle imgsz=320 project=w name=e) 2>&1) \
