@@ -70,8 +70,8 @@ struct cpose_trainer {
 void cpose_trainer_model_changed(struct cpose_model *m);
 /* The epoch loop from t->start_epoch (trainer.c). */
 int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbacks *cb);
-/* Copies the EMA into t->em and validates it on the val split; fills values[5..12] (metrics of B and P;
- * val losses 13..17 are 0: not computed) (trainer_run.c). */
+/* Copies the EMA into t->em and validates it on the val split; fills values[5..12] (metrics of B and P)
+ * and 13..17 (the val losses, core/train/val_loss.h) (trainer_run.c). */
 int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_NCOLS]);
 /* The end of an epoch: results.csv row, then (save) last.h5, best.h5 when e->is_best and the
  * save_period copy (trainer_run.c). */
