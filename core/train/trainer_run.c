@@ -150,7 +150,8 @@ static int setup(struct cpose_trainer *t, const struct cpose_trainer_cfg *cfg)
         return cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints: use a model YAML with "
                          "kpt_shape: [%d, 3]", o.data, K, info->nkpt, K);
     t->nb = cpose_train_loader_n_batches(t->L);
-    t->close_mosaic_epoch = o.close_mosaic > 0 && o.hyp.mosaic > 0 ? t->epochs - o.close_mosaic : -1;
+    t->close_mosaic = o.hyp.mosaic > 0 ? o.close_mosaic : 0;
+    t->close_mosaic_epoch = t->close_mosaic > 0 ? t->epochs - t->close_mosaic : -1;
 
     /* executor, parameter table, freeze */
     if ((rc = cpose_train_exec_new(t->m, &t->ex)) != CPOSE_OK) return rc;
