@@ -35,7 +35,7 @@ struct val_ctx {
     float *pb, *pc, *pk, *gb, *gk;
     int *pcl, *gcl;
     size_t cap_p, cap_g;
-    struct cpose_val_plot_batch *plot; /* the kept first batch while it runs (plots=True), else NULL */
+    struct cpose_val_plot_batch *plot; /* the kept batch (0..2) while it runs (plots=True), else NULL */
     int cur_image;                     /* index in the batch of the image val_image works on */
 };
 
@@ -56,7 +56,7 @@ void cpose_val_summary_free(struct cpose_val_summary *s)
     for (int i = 0; i < s->n_names; i++) cpose_free(s->names[i]);
     cpose_free(s->names);
     cpose_free(s->save_dir);
-    cpose_val_plot_batch_free(s->plot_batch);
+    for (int i = 0; i < CPOSE_VAL_PLOT_BATCHES; i++) cpose_val_plot_batch_free(s->plot_batch[i]);
     for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
     memset(s, 0, sizeof *s);
 }
@@ -216,6 +216,12 @@ static int check_imgsz(int *imgsz, int stride)
 
 int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
 {
+    return cpose_val_run_hooked(m, a, NULL, out);
+}
+
+int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
+                         struct cpose_val_summary *out)
+{
     struct val_ctx c;
     struct cpose_val_data d;
     struct cpose_loader *L = NULL;
@@ -295,7 +301,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
 
     struct cpose_progress prog;
     cpose_progress_begin(&prog, "val", cpose_loader_n_batches(L), "batch");
-    double t_pre = 0, t_inf = 0, t_post = 0;
+    double t_pre = 0, t_inf = 0, t_post = 0, t_loss = 0;
     int last_h = 0, last_w = 0;
     for (;;) {
         double t0 = cpose_now();
@@ -309,9 +315,9 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
             goto fail_prog;
         }
         c.plot = NULL;
-        if (out->plots && b.index == 0) {
-            cpose_val_plot_keep_batch(&b, &out->plot_batch);
-            c.plot = out->plot_batch;
+        if (out->plots && b.index < CPOSE_VAL_PLOT_BATCHES) {
+            cpose_val_plot_keep_batch(&b, &out->plot_batch[b.index]);
+            c.plot = out->plot_batch[b.index];
         }
         double t1 = cpose_now();
         int64_t A = cpose_model_num_anchors(m, b.H, b.W);
@@ -323,6 +329,9 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
         }
         if ((rc = cpose_model_predict(m, b.images, b.n, b.H, b.W, pred)) != CPOSE_OK) goto fail_prog;
         double t2 = cpose_now();
+        if ((rc = cpose_val_hook_batch(hooks, m, &b, c.single_cls)) != CPOSE_OK) goto fail_prog;
+        double th = cpose_now(); /* the hook's time is Ultralytics' "loss" column */
+        t_loss += th - t2;
         for (int i = 0; i < b.n; i++) {
             int64_t np = 0;
             if (b.items[i].unreadable) continue; /* warned by the loader */
@@ -331,7 +340,7 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
             out->n_predictions += np;
         }
         double t3 = cpose_now();
-        t_pre += t1 - t0, t_inf += t2 - t1, t_post += t3 - t2;
+        t_pre += t1 - t0, t_inf += t2 - t1, t_post += t3 - th;
         out->n_images += b.n;
         last_h = b.H, last_w = b.W;
         cpose_progress_update(&prog, b.index + 1);
@@ -343,8 +352,8 @@ int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpos
     print_table(&out->metrics, names, data_nc, verbose);
     double k = out->n_images ? 1e3 / (double)out->n_images : 0;
     out->ms_pre = t_pre * k, out->ms_inf = t_inf * k, out->ms_post = t_post * k;
-    cpose_info("Speed: %.1fms preprocess, %.1fms inference, 0.0ms loss, %.1fms postprocess per image", out->ms_pre,
-               out->ms_inf, out->ms_post);
+    cpose_info("Speed: %.1fms preprocess, %.1fms inference, %.1fms loss, %.1fms postprocess per image", out->ms_pre,
+               out->ms_inf, t_loss * k, out->ms_post);
     if (c.json && out->n_predictions == 0)
         cpose_warn("no detections at conf=%g: predictions.json not written (as Ultralytics)", c.nms.conf);
     if (c.json && out->n_predictions > 0) {
