@@ -106,7 +106,7 @@ static int add_const(struct tfgd_graph *gd, char *name, int dtype, int ndim, con
             if (!strcmp(gd->nodes[i].name, name)) found = i;
         if (found < 0) break;
         const struct tfgd_node *o = &gd->nodes[found];
-        if (!strcmp(o->op, "Const") && o->dtype == dtype && o->ndim == ndim && !memcmp(o->dims, dims, (size_t)ndim * sizeof *dims) &&
+        if (!strcmp(o->op, "Const") && o->dtype == dtype && o->ndim == ndim && (ndim == 0 || !memcmp(o->dims, dims, (size_t)ndim * sizeof *dims)) &&
             o->nbytes == cnt * 4 && !memcmp(o->data, bytes, cnt * 4)) {
             if (name != base) gd->h->free(name);
             gd->h->free(base);
@@ -120,7 +120,7 @@ static int add_const(struct tfgd_graph *gd, char *name, int dtype, int ndim, con
     int id = add_node(gd, name, "Const");
     struct tfgd_node *n = &gd->nodes[id];
     n->dtype = dtype, n->ndim = ndim, n->data = bytes, n->owned = owned;
-    memcpy(n->dims, dims, (size_t)ndim * sizeof *dims);
+    if (ndim) memcpy(n->dims, dims, (size_t)ndim * sizeof *dims);
     n->nbytes = cnt * 4;
     attr_type(gd, id, "dtype", dtype);
     attr(gd, id, "value", TFGD_ATTR_TENSOR);
