@@ -52,6 +52,9 @@ struct ml {
     struct host_buf blob;       /* weight.bin */
     uint32_t n_blobs;
     int n_ops;
+    char **shared;              /* names of the weight consts written (a weight shared by several convs,
+                                 * such as the DFL's, is written once) */
+    int n_shared;
 };
 
 /* ---- protobuf pieces (field numbers: MIL.proto, Model.proto, FeatureTypes.proto) ---- */
@@ -239,6 +242,18 @@ static void ident(char *out, size_t cap, const char *name, const char *suffix)
 
 #define NAME_CAP 256
 
+/* Has a weight const named name been written? Records it when not (returns 0 then). */
+static int written(struct ml *w, const char *name)
+{
+    for (int k = 0; k < w->n_shared; k++)
+        if (!strcmp(w->shared[k], name)) return 1;
+    w->shared = w->h->realloc(w->shared, (size_t)(w->n_shared + 1) * sizeof *w->shared);
+    size_t n = strlen(name) + 1;
+    w->shared[w->n_shared] = w->h->alloc(n);
+    memcpy(w->shared[w->n_shared++], name, n);
+    return 0;
+}
+
 /* Emits view node i (its value is named names[i]). Returns 0 or a status with the error recorded. */
 static int emit(struct ml *w, const struct cpose_view *v, int i, char (*names)[NAME_CAP])
 {
@@ -257,8 +272,8 @@ static int emit(struct ml *w, const struct cpose_view *v, int i, char (*names)[N
         int64_t wd[4] = {cv->cout, cv->cin / cv->groups, cv->kh, cv->kw}, bd = cv->cout;
         ident(a, sizeof a, cv->weight_name ? cv->weight_name : n->name, cv->weight_name ? NULL : "weight");
         ident(b, sizeof b, cv->bias_name ? cv->bias_name : n->name, cv->bias_name ? NULL : "bias");
-        const_tensor(w, a, cv->weight, wd, 4);
-        const_tensor(w, b, cv->bias, &bd, 1);
+        if (!written(w, a)) const_tensor(w, a, cv->weight, wd, 4);
+        if (!written(w, b)) const_tensor(w, b, cv->bias, &bd, 1);
         int32_t st[2] = {cv->stride_h, cv->stride_w}, dl[2] = {cv->dilation_h, cv->dilation_w},
                 pad[4] = {cv->pad_top, cv->pad_bottom, cv->pad_left, cv->pad_right};
         ident(c, sizeof c, n->name, "strides"), const_i32(w, c, st, 2);
@@ -567,6 +582,8 @@ static int export_coreml(const struct cpose_host *h, struct cpose_export *x, con
     h->progress(x, 1.0, "coreml: done");
     h->free(model);
     h->free(names);
+    for (int k = 0; k < w.n_shared; k++) h->free(w.shared[k]);
+    h->free(w.shared);
     h->free(w.blob.p);
     pb_free(&w.pb);
     return rc;
