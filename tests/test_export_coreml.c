@@ -6,8 +6,8 @@
  * coordinates, ≤ 1e-4 on scores and visibilities; half=True within fp16's resolution); feeds the
  * reader hand-broken copies (one per rule: a blob offset not 64-aligned, a bad sentinel, a blob past
  * the file's end, an op reading an undefined value, an unknown op, a Manifest whose root entry is
- * missing, specificationVersion 5, a value defined twice, a blob of the wrong data type); checks that
- * nms, int8 and an unknown argument are refused. Weights and input: the parity fixture when
+ * missing, specificationVersion 5, a value defined twice, a blob of the wrong data type, an output
+ * type that is not what the op computes); checks that nms, int8 and an unknown argument are refused. Weights and input: the parity fixture when
  * present, else a generated yolov8n-pose.yaml model (seed 0, BN statistics spread). */
 /* cpose-layer: plugins */
 #define _GNU_SOURCE
@@ -246,6 +246,11 @@ int main(void)
         /* the groups const's output (the name's 2nd occurrence: attribute, output, binding) renamed to the weight's */
         broken(p640, "twice", MODEL, "model_0_conv_groups", "model_0_conv_weight", 19, 2, 0,
                "value 'model_0_conv_weight' is defined twice");
+        /* the first conv's declared output [1, 16, 320, 320] (the first value of that type) made 321 wide */
+        static const char t320[] = "\x1a\x04\x0a\x02\x08\x10\x1a\x05\x0a\x03\x08\xc0\x02\x1a\x05\x0a\x03\x08\xc0\x02",
+                          t321[] = "\x1a\x04\x0a\x02\x08\x10\x1a\x05\x0a\x03\x08\xc0\x02\x1a\x05\x0a\x03\x08\xc1\x02";
+        broken(p640, "outshape", MODEL, t320, t321, sizeof t320 - 1, 1, 0,
+               "operation 9 'conv' (output 'model_0_conv'): output type [1, 16, 320, 321] differs from the computed [1, 16, 320, 320]");
         /* the first blob recorded as fp16 (dtype 1) while its value is fp32 */
         static const uint8_t dt[8] = {0xEF, 0xBE, 0xAD, 0xDE, 2, 0, 0, 0}, dt16[8] = {0xEF, 0xBE, 0xAD, 0xDE, 1, 0, 0, 0};
         broken(p640, "blobtype", WEIGHTS, dt, dt16, 8, 1, 0, "has data type 1, the value's type needs 2");

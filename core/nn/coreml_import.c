@@ -180,6 +180,7 @@ static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, co
     if (strcmp(r->op_type, "cast") && dt >= 0 && out->dtype != dt)
         RERR(CPOSE_EINVAL, "output data type %d differs from its operands' %d", out->dtype, dt);
     if (dt >= 0 && dt != CML_DT_FP16 && dt != CML_DT_FP32) RERR(CPOSE_ENOTSUP, "operands of data type %d (fp16/fp32 are read)", dt);
+    if ((rc = cml_check_shape(r, r->op_type, ps, np, out)) != CPOSE_OK) return rc;
     return cml_restate(r, o, r->op_type, ps, np, out, image_input);
 }
 

@@ -10,7 +10,8 @@
  *    mlProgram whose function `main` has a block for its opset (CoreML5..CoreML8);
  *  - every operation is a known MIL op with its known parameters, every binding names a value
  *    defined earlier (function input or an earlier output; names unique), every value a tensor of
- *    constant dims, and x/y/weight/bias/values of one op share a data type;
+ *    constant dims, x/y/weight/bias/values of one op share a data type, and each declared output
+ *    shape is the one the op computes from its operands;
  *  - a const holds an immediate value or a BlobFileValue into `@model_path/weights/...`; the blob
  *    file starts with a 64-byte header {count, version 2}; the offset points at a 64-byte aligned
  *    metadata record {sentinel 0xDEADBEEF, data type matching the value's (1 fp16, 2 fp32), size =

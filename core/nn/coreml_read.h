@@ -1,8 +1,9 @@
 /* core/nn/coreml_read.h — the CoreML reader's shared state, internal to core/nn: the program's values
  * (type, and data for consts), an operation's bound parameters, the reader (file names, the blob
  * file, the description), error helpers, and the three parts of the reader:
- * core/nn/coreml_values.c (types, immediate and blob values), core/nn/coreml_restate.c (checked ops
- * as ONNX nodes) and core/nn/coreml_import.c (operations, Model, package). */
+ * core/nn/coreml_values.c (types, immediate and blob values, const parameters), core/nn/coreml_shapes.c
+ * (declared output shapes), core/nn/coreml_restate.c (checked ops as ONNX nodes) and
+ * core/nn/coreml_import.c (operations, Model, package). */
 #ifndef CPOSE_COREML_READ_H
 #define CPOSE_COREML_READ_H
 
@@ -86,6 +87,22 @@ static inline const struct cml_arg *cml_param(const struct cml_arg *ps, int n, c
         if (!strcmp(ps[k].name, name)) return &ps[k];
     return NULL;
 }
+
+/* The const bound to parameter name (*out NULL when the parameter is absent); an error when it is
+ * bound to a computed value. */
+int cml_const_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, struct cml_value **out);
+/* count integers (int32/int64/bool const) of parameter name into out; def (count values) when
+ * absent, an error when absent and def is NULL or when the count differs. */
+int cml_int_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, int64_t *out, int count,
+                  const int64_t *def);
+/* The string const of parameter name (def when absent). */
+int cml_str_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, const char **out,
+                  const char *def);
+
+/* Checks out's declared dims against the dims the operation computes from its operands and
+ * parameters (numpy broadcasting, conv/pool arithmetic, concat, upsample, reshape, transpose), as
+ * Core ML's type inference would; an error names both shapes. */
+int cml_check_shape(struct cml_reader *r, const char *type, const struct cml_arg *ps, int np, const struct cml_value *out);
 
 /* Restates the checked operation `type` with parameters ps (np of them) as ONNX nodes into o; out
  * is its output value; image_input the function input's value index (its first use must be the

@@ -8,50 +8,6 @@
 #include "core/nn/coreml_read.h"
 
 /* The const value bound to parameter name (NULL if absent); fails when bound to a computed value. */
-static int const_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, struct cml_value **out)
-{
-    const struct cml_arg *p = cml_param(ps, n, name);
-    *out = NULL;
-    if (!p) return CPOSE_OK;
-    struct cml_value *v = &r->v[p->arg[0]];
-    if (!v->is_const) RERR(CPOSE_ENOTSUP, "parameter '%s' must be a constant (bound to computed value '%s')", name, v->name);
-    *out = v;
-    return CPOSE_OK;
-}
-
-/* Integer list parameter (default def, n_def values when absent); count checked. */
-static int int_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, int64_t *out, int count,
-                     const int64_t *def)
-{
-    struct cml_value *v;
-    int rc = const_param(r, ps, n, name, &v);
-    if (rc) return rc;
-    if (!v) {
-        if (!def) RERR(CPOSE_EINVAL, "parameter '%s' is missing", name);
-        memcpy(out, def, (size_t)count * sizeof(int64_t));
-        return CPOSE_OK;
-    }
-    if (v->dtype != CML_DT_INT32 && v->dtype != CML_DT_INT64 && v->dtype != CML_DT_BOOL)
-        RERR(CPOSE_EINVAL, "parameter '%s' has data type %d, an integer type is needed", name, v->dtype);
-    if (v->numel != count) RERR(CPOSE_EINVAL, "parameter '%s' holds %lld values, %d expected", name, (long long)v->numel, count);
-    memcpy(out, v->i, (size_t)count * sizeof(int64_t));
-    return CPOSE_OK;
-}
-
-static int str_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, const char **out, const char *def)
-{
-    struct cml_value *v;
-    int rc = const_param(r, ps, n, name, &v);
-    if (rc) return rc;
-    if (!v) {
-        *out = def;
-        return CPOSE_OK;
-    }
-    if (v->dtype != CML_DT_STRING || !v->s) RERR(CPOSE_EINVAL, "parameter '%s' must be a string", name);
-    *out = v->s;
-    return CPOSE_OK;
-}
-
 /* The ONNX name of value k; a float const gets its initializer the first time it is read. */
 static const char *onnx_in(struct cml_reader *r, struct cpose_onnx_restate *o, int k)
 {
@@ -88,7 +44,7 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     if (image_input >= 0 && x == image_input) RERR(CPOSE_ENOTSUP, "reads the unscaled image input: its first use must be mul by 1/255");
     if (!strcmp(type, "cast")) {
         const char *dt;
-        if ((rc = str_param(r, ps, np, "dtype", &dt, NULL))) return rc;
+        if ((rc = cml_str_param(r, ps, np, "dtype", &dt, NULL))) return rc;
         if (!dt || (strcmp(dt, "fp16") && strcmp(dt, "fp32")))
             RERR(CPOSE_ENOTSUP, "cast to '%s' (fp16/fp32 casts are read)", dt ? dt : "");
         if (out->dtype != (!strcmp(dt, "fp16") ? CML_DT_FP16 : CML_DT_FP32)) RERR(CPOSE_EINVAL, "output type differs from dtype '%s'", dt);
@@ -97,15 +53,15 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     }
     if (!strcmp(type, "conv")) {
         struct cml_value *w;
-        if ((rc = const_param(r, ps, np, "weight", &w))) return rc;
+        if ((rc = cml_const_param(r, ps, np, "weight", &w))) return rc;
         if (!w || w->ndim != 4) RERR(CPOSE_ENOTSUP, "weight must be a 4-D constant (OIHW)");
         int64_t st[2], dl[2], pad[4] = {0, 0, 0, 0}, g, one2[2] = {1, 1}, one = 1, zero4[4] = {0, 0, 0, 0};
         const char *pt;
-        if ((rc = int_param(r, ps, np, "strides", st, 2, one2)) || (rc = int_param(r, ps, np, "dilations", dl, 2, one2)) ||
-            (rc = int_param(r, ps, np, "groups", &g, 1, &one)) || (rc = str_param(r, ps, np, "pad_type", &pt, "valid")))
+        if ((rc = cml_int_param(r, ps, np, "strides", st, 2, one2)) || (rc = cml_int_param(r, ps, np, "dilations", dl, 2, one2)) ||
+            (rc = cml_int_param(r, ps, np, "groups", &g, 1, &one)) || (rc = cml_str_param(r, ps, np, "pad_type", &pt, "valid")))
             return rc;
         if (!strcmp(pt, "custom")) {
-            if ((rc = int_param(r, ps, np, "pad", pad, 4, zero4))) return rc;
+            if ((rc = cml_int_param(r, ps, np, "pad", pad, 4, zero4))) return rc;
         } else if (strcmp(pt, "valid")) {
             RERR(CPOSE_ENOTSUP, "pad_type '%s' (custom and valid are read)", pt);
         }
@@ -114,7 +70,7 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
                  (long long)w->d[1], (long long)g, (long long)(xv->ndim > 1 ? xv->d[1] : 0));
         const char *cin[3] = {onnx_in(r, o, x), onnx_in(r, o, (int)(w - r->v)), NULL};
         struct cml_value *b;
-        if ((rc = const_param(r, ps, np, "bias", &b))) return rc;
+        if ((rc = cml_const_param(r, ps, np, "bias", &b))) return rc;
         if (b) {
             if (b->numel != w->d[0]) RERR(CPOSE_ESHAPE, "bias of %lld values for %lld filters", (long long)b->numel, (long long)w->d[0]);
             cin[2] = onnx_in(r, o, (int)(b - r->v));
@@ -144,7 +100,7 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
         }
     if (!strcmp(type, "concat")) {
         int64_t ax, il = 0, zero = 0;
-        if ((rc = int_param(r, ps, np, "axis", &ax, 1, NULL)) || (rc = int_param(r, ps, np, "interleave", &il, 1, &zero))) return rc;
+        if ((rc = cml_int_param(r, ps, np, "axis", &ax, 1, NULL)) || (rc = cml_int_param(r, ps, np, "interleave", &il, 1, &zero))) return rc;
         if (il) RERR(CPOSE_ENOTSUP, "interleave=true");
         const struct cml_arg *vals = cml_param(ps, np, "values");
         const char *ins[CM_MAX_ARGS];
@@ -157,9 +113,9 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
         int64_t be[CM_MAX_DIMS], en[CM_MAX_DIMS], st[CM_MAX_DIMS], bm[CM_MAX_DIMS], em[CM_MAX_DIMS], sm[CM_MAX_DIMS], ones[CM_MAX_DIMS],
             zeros[CM_MAX_DIMS];
         for (int k = 0; k < nd; k++) ones[k] = 1, zeros[k] = 0;
-        if ((rc = int_param(r, ps, np, "begin", be, nd, NULL)) || (rc = int_param(r, ps, np, "end", en, nd, NULL)) ||
-            (rc = int_param(r, ps, np, "stride", st, nd, ones)) || (rc = int_param(r, ps, np, "begin_mask", bm, nd, zeros)) ||
-            (rc = int_param(r, ps, np, "end_mask", em, nd, zeros)) || (rc = int_param(r, ps, np, "squeeze_mask", sm, nd, zeros)))
+        if ((rc = cml_int_param(r, ps, np, "begin", be, nd, NULL)) || (rc = cml_int_param(r, ps, np, "end", en, nd, NULL)) ||
+            (rc = cml_int_param(r, ps, np, "stride", st, nd, ones)) || (rc = cml_int_param(r, ps, np, "begin_mask", bm, nd, zeros)) ||
+            (rc = cml_int_param(r, ps, np, "end_mask", em, nd, zeros)) || (rc = cml_int_param(r, ps, np, "squeeze_mask", sm, nd, zeros)))
             return rc;
         const char *cur = onnx_in(r, o, x);
         int n_sliced = 0;
@@ -189,11 +145,11 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     if (!strcmp(type, "max_pool")) {
         int64_t k[2], st[2], pad[4] = {0, 0, 0, 0}, cm = 0, zero = 0, zero4[4] = {0, 0, 0, 0}, one2[2] = {1, 1};
         const char *pt;
-        if ((rc = int_param(r, ps, np, "kernel_sizes", k, 2, NULL)) || (rc = int_param(r, ps, np, "strides", st, 2, one2)) ||
-            (rc = int_param(r, ps, np, "ceil_mode", &cm, 1, &zero)) || (rc = str_param(r, ps, np, "pad_type", &pt, NULL)))
+        if ((rc = cml_int_param(r, ps, np, "kernel_sizes", k, 2, NULL)) || (rc = cml_int_param(r, ps, np, "strides", st, 2, one2)) ||
+            (rc = cml_int_param(r, ps, np, "ceil_mode", &cm, 1, &zero)) || (rc = cml_str_param(r, ps, np, "pad_type", &pt, NULL)))
             return rc;
         if (!strcmp(pt, "custom")) {
-            if ((rc = int_param(r, ps, np, "pad", pad, 4, zero4))) return rc;
+            if ((rc = cml_int_param(r, ps, np, "pad", pad, 4, zero4))) return rc;
         } else if (strcmp(pt, "valid")) {
             RERR(CPOSE_ENOTSUP, "pad_type '%s' (custom and valid are read)", pt);
         }
@@ -206,7 +162,7 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     }
     if (!strcmp(type, "upsample_nearest_neighbor")) {
         struct cml_value *sh, *sw;
-        if ((rc = const_param(r, ps, np, "scale_factor_height", &sh)) || (rc = const_param(r, ps, np, "scale_factor_width", &sw)))
+        if ((rc = cml_const_param(r, ps, np, "scale_factor_height", &sh)) || (rc = cml_const_param(r, ps, np, "scale_factor_width", &sw)))
             return rc;
         if ((sh && sh->numel != 1) || (sw && sw->numel != 1)) RERR(CPOSE_EINVAL, "scale factors must be scalars");
         float s4[4] = {1, 1, sh ? sh->f[0] : 1, sw ? sw->f[0] : 1};
@@ -222,7 +178,7 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     }
     if (!strcmp(type, "reshape")) {
         struct cml_value *s;
-        if ((rc = const_param(r, ps, np, "shape", &s))) return rc;
+        if ((rc = cml_const_param(r, ps, np, "shape", &s))) return rc;
         if (!s || s->numel < 1 || s->numel > CM_MAX_DIMS) RERR(CPOSE_EINVAL, "shape must be a constant of 1 to %d values", CM_MAX_DIMS);
         const char *ri[2] = {onnx_in(r, o, x), orst_ints(o, layer, "shape", s->i, (int)s->numel)};
         orst_node(o, "Reshape", layer, ri, 2, out->onnx);
@@ -230,14 +186,14 @@ int cml_restate(struct cml_reader *r, struct cpose_onnx_restate *o, const char *
     }
     if (!strcmp(type, "transpose")) {
         int64_t perm[CM_MAX_DIMS];
-        if ((rc = int_param(r, ps, np, "perm", perm, xv->ndim, NULL))) return rc;
+        if ((rc = cml_int_param(r, ps, np, "perm", perm, xv->ndim, NULL))) return rc;
         const char *in = onnx_in(r, o, x);
         orst_attr_ints(o, orst_node(o, "Transpose", layer, &in, 1, out->onnx), "perm", perm, xv->ndim);
         return CPOSE_OK;
     }
     if (!strcmp(type, "softmax")) {
         int64_t ax, last = -1;
-        if ((rc = int_param(r, ps, np, "axis", &ax, 1, &last))) return rc;
+        if ((rc = cml_int_param(r, ps, np, "axis", &ax, 1, &last))) return rc;
         const char *in = onnx_in(r, o, x);
         orst_attr_int(o, orst_node(o, "Softmax", layer, &in, 1, out->onnx), "axis", ax);
         return CPOSE_OK;

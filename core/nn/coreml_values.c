@@ -325,3 +325,48 @@ int cml_read_value(struct cml_reader *r, const struct cml_field *vf, struct cml_
     v->is_const = 1;
     return hi ? read_immediate(r, &imm, v) : read_blob(r, &blob, v);
 }
+
+/* ---- parameters bound to consts ---- */
+
+int cml_const_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, struct cml_value **out)
+{
+    const struct cml_arg *p = cml_param(ps, n, name);
+    *out = NULL;
+    if (!p) return CPOSE_OK;
+    struct cml_value *v = &r->v[p->arg[0]];
+    if (!v->is_const) RERR(CPOSE_ENOTSUP, "parameter '%s' must be a constant (bound to computed value '%s')", name, v->name);
+    *out = v;
+    return CPOSE_OK;
+}
+
+int cml_int_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, int64_t *out, int count,
+                    const int64_t *def)
+{
+    struct cml_value *v;
+    int rc = cml_const_param(r, ps, n, name, &v);
+    if (rc) return rc;
+    if (!v) {
+        if (!def) RERR(CPOSE_EINVAL, "parameter '%s' is missing", name);
+        memcpy(out, def, (size_t)count * sizeof(int64_t));
+        return CPOSE_OK;
+    }
+    if (v->dtype != CML_DT_INT32 && v->dtype != CML_DT_INT64 && v->dtype != CML_DT_BOOL)
+        RERR(CPOSE_EINVAL, "parameter '%s' has data type %d, an integer type is needed", name, v->dtype);
+    if (v->numel != count) RERR(CPOSE_EINVAL, "parameter '%s' holds %lld values, %d expected", name, (long long)v->numel, count);
+    memcpy(out, v->i, (size_t)count * sizeof(int64_t));
+    return CPOSE_OK;
+}
+
+int cml_str_param(struct cml_reader *r, const struct cml_arg *ps, int n, const char *name, const char **out, const char *def)
+{
+    struct cml_value *v;
+    int rc = cml_const_param(r, ps, n, name, &v);
+    if (rc) return rc;
+    if (!v) {
+        *out = def;
+        return CPOSE_OK;
+    }
+    if (v->dtype != CML_DT_STRING || !v->s) RERR(CPOSE_EINVAL, "parameter '%s' must be a string", name);
+    *out = v->s;
+    return CPOSE_OK;
+}
