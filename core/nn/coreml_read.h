@@ -1,6 +1,6 @@
 /* core/nn/coreml_read.h — the CoreML reader's shared state, internal to core/nn: the program's values
  * (type, and data for consts), an operation's bound parameters, the reader (file names, the blob
- * file, the description), error helpers, and the three parts of the reader:
+ * file, the description), error helpers, and the four parts of the reader:
  * core/nn/coreml_values.c (types, immediate and blob values, const parameters), core/nn/coreml_shapes.c
  * (declared output shapes), core/nn/coreml_restate.c (checked ops as ONNX nodes) and
  * core/nn/coreml_import.c (operations, Model, package). */
