@@ -40,21 +40,21 @@ static const struct opdef OPS[] = {
 };
 
 /* Argument{arguments=1 [Binding{name=1 | value=2}]} into p. */
-static int read_argument(struct cml_reader *r, const struct cml_field *af, struct cml_arg *p)
+static int read_argument(struct cml_reader *r, const struct pb_field *af, struct cml_arg *p)
 {
-    struct cml_pb m = cml_pb_sub(af);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(af);
+    struct pb_field f;
     int rc;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num != 1 || f.wire != CML_PB_LEN) continue;
-        struct cml_pb b = cml_pb_sub(&f);
-        struct cml_field g;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num != 1 || f.wire != PB_WIRE_LEN) continue;
+        struct pb_reader b = cml_sub(&f);
+        struct pb_field g;
         int bound = 0;
-        while ((rc = cml_pb_next(&b, &g)) > 0) {
-            if (g.wire != CML_PB_LEN || (g.num != 1 && g.num != 2)) continue;
+        while ((rc = pb_next(&b, &g)) > 0) {
+            if (g.wire != PB_WIRE_LEN || (g.num != 1 && g.num != 2)) continue;
             if (p->n == CM_MAX_ARGS) RERR(CPOSE_ENOTSUP, "parameter '%s' with more than %d arguments", p->name, CM_MAX_ARGS);
             if (g.num == 1) {
-                char *name = cml_pb_strdup(&g);
+                char *name = cml_field_strdup(&g);
                 int k = cml_find_value(r, name);
                 if (k < 0) {
                     rc = cml_rerr(r, CPOSE_EINVAL, cpose_asprintf("parameter '%s' reads '%s', which is not defined before it", p->name, name));
@@ -81,20 +81,20 @@ static int read_argument(struct cml_reader *r, const struct cml_field *af, struc
 }
 
 /* One Operation: checked against its definition, its output defined, restated. */
-static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, const struct cml_field *of, int image_input)
+static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, const struct pb_field *of, int image_input)
 {
-    struct cml_pb m = cml_pb_sub(of);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(of);
+    struct pb_field f;
     int rc;
     /* first pass: type and output name (for messages) */
     r->op_type[0] = 0, r->op_out[0] = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num == 1 && f.wire == CML_PB_LEN) snprintf(r->op_type, sizeof r->op_type, "%.*s", (int)(f.len < 63 ? f.len : 63), f.data);
-        if (f.num == 3 && f.wire == CML_PB_LEN && !r->op_out[0]) {
-            struct cml_pb nm = cml_pb_sub(&f);
-            struct cml_field g;
-            while (cml_pb_next(&nm, &g) > 0)
-                if (g.num == 1 && g.wire == CML_PB_LEN) snprintf(r->op_out, sizeof r->op_out, "%.*s", (int)(g.len < 255 ? g.len : 255), g.data);
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num == 1 && f.wire == PB_WIRE_LEN) snprintf(r->op_type, sizeof r->op_type, "%.*s", (int)(f.len < 63 ? f.len : 63), f.data);
+        if (f.num == 3 && f.wire == PB_WIRE_LEN && !r->op_out[0]) {
+            struct pb_reader nm = cml_sub(&f);
+            struct pb_field g;
+            while (pb_next(&nm, &g) > 0)
+                if (g.num == 1 && g.wire == PB_WIRE_LEN) snprintf(r->op_out, sizeof r->op_out, "%.*s", (int)(g.len < 255 ? g.len : 255), g.data);
         }
         if (f.num == 4) RERR(CPOSE_ENOTSUP, "nested blocks (control flow) are not read");
     }
@@ -105,23 +105,23 @@ static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, co
     /* parameters */
     struct cml_arg ps[CM_MAX_PARAMS];
     int np = 0, n_out = 0, out_index = -1;
-    struct cml_field val = {0};
+    struct pb_field val = {0};
     int have_val = 0;
-    m = cml_pb_sub(of);
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.wire != CML_PB_LEN) continue;
+    m = cml_sub(of);
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.wire != PB_WIRE_LEN) continue;
         if (f.num == 2 || f.num == 5) { /* map entries {key=1, value=2} */
-            struct cml_pb e = cml_pb_sub(&f);
-            struct cml_field g, key = {0}, value = {0};
+            struct pb_reader e = cml_sub(&f);
+            struct pb_field g, key = {0}, value = {0};
             int hk = 0, hv = 0;
-            while ((rc = cml_pb_next(&e, &g)) > 0) {
-                if (g.num == 1 && g.wire == CML_PB_LEN) key = g, hk = 1;
-                if (g.num == 2 && g.wire == CML_PB_LEN) value = g, hv = 1;
+            while ((rc = pb_next(&e, &g)) > 0) {
+                if (g.num == 1 && g.wire == PB_WIRE_LEN) key = g, hk = 1;
+                if (g.num == 2 && g.wire == PB_WIRE_LEN) value = g, hv = 1;
             }
             if (rc < 0) return cml_malformed(r, &e, "a map entry");
             if (!hk || !hv) RERR(CPOSE_EINVAL, "a map entry without its key or value");
             if (f.num == 5) {
-                if (cml_pb_streq(&key, "val")) val = value, have_val = 1;
+                if (cml_field_is(&key, "val")) val = value, have_val = 1;
                 continue;
             }
             if (np == CM_MAX_PARAMS) RERR(CPOSE_ENOTSUP, "more than %d parameters", CM_MAX_PARAMS);
@@ -146,9 +146,9 @@ static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, co
         if (p && def->params[k][0] != '*' && p->n != 1) RERR(CPOSE_EINVAL, "parameter '%s' takes one argument, not %d", pn, p->n);
     }
     /* outputs (defined after the inputs are resolved: an op cannot read its own output) */
-    m = cml_pb_sub(of);
-    while ((rc = cml_pb_next(&m, &f)) > 0)
-        if (f.num == 3 && f.wire == CML_PB_LEN) {
+    m = cml_sub(of);
+    while ((rc = pb_next(&m, &f)) > 0)
+        if (f.num == 3 && f.wire == PB_WIRE_LEN) {
             if ((rc = cml_read_named_type(r, &f, &out_index)) != CPOSE_OK) return rc;
             n_out++;
         }
@@ -186,26 +186,26 @@ static int read_operation(struct cml_reader *r, struct cpose_onnx_restate *o, co
 
 /* ---- the Model ---- */
 
-static int read_description(struct cml_reader *r, const struct cml_field *df)
+static int read_description(struct cml_reader *r, const struct pb_field *df)
 {
-    struct cml_pb m = cml_pb_sub(df);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(df);
+    struct pb_field f;
     int rc;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.wire != CML_PB_LEN) continue;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.wire != PB_WIRE_LEN) continue;
         if (f.num == 1 || f.num == 10) { /* FeatureDescription{name=1, type=3} */
-            struct cml_pb fd = cml_pb_sub(&f);
-            struct cml_field g;
+            struct pb_reader fd = cml_sub(&f);
+            struct pb_field g;
             char *name = NULL;
-            while ((rc = cml_pb_next(&fd, &g)) > 0) {
-                if (g.num == 1 && g.wire == CML_PB_LEN) cpose_free(name), name = cml_pb_strdup(&g);
-                if (g.num != 3 || g.wire != CML_PB_LEN) continue;
-                struct cml_pb ft = cml_pb_sub(&g);
-                struct cml_field h;
-                while ((rc = cml_pb_next(&ft, &h)) > 0) {
-                    if (h.wire != CML_PB_LEN || h.num > 8) continue;
-                    struct cml_pb t = cml_pb_sub(&h);
-                    struct cml_field q;
+            while ((rc = pb_next(&fd, &g)) > 0) {
+                if (g.num == 1 && g.wire == PB_WIRE_LEN) cpose_free(name), name = cml_field_strdup(&g);
+                if (g.num != 3 || g.wire != PB_WIRE_LEN) continue;
+                struct pb_reader ft = cml_sub(&g);
+                struct pb_field h;
+                while ((rc = pb_next(&ft, &h)) > 0) {
+                    if (h.wire != PB_WIRE_LEN || h.num > 8) continue;
+                    struct pb_reader t = cml_sub(&h);
+                    struct pb_field q;
                     if (f.num == 1 && h.num != 4) {
                         cpose_free(name);
                         RERR(CPOSE_ENOTSUP, "the input is not an ImageType (Ultralytics exports an RGB image input)");
@@ -214,18 +214,19 @@ static int read_description(struct cml_reader *r, const struct cml_field *df)
                         cpose_free(name);
                         RERR(CPOSE_ENOTSUP, "the output is not a multiArrayType");
                     }
-                    while ((rc = cml_pb_next(&t, &q)) > 0) {
-                        if (h.num == 4 && q.wire == CML_PB_VARINT) {
+                    while ((rc = pb_next(&t, &q)) > 0) {
+                        if (h.num == 4 && q.wire == PB_WIRE_VARINT) {
                             if (q.num == 1) r->img_w = (int64_t)q.v;
                             if (q.num == 2) r->img_h = (int64_t)q.v;
                             if (q.num == 3) r->color = (int)q.v;
                         }
                         if (h.num == 5 && q.num == 1) {
-                            struct cml_pb pk = cml_pb_of(q.data, q.wire == CML_PB_LEN ? q.len : 0);
-                            uint64_t x;
-                            if (q.wire == CML_PB_VARINT) r->out_shape[r->n_out_shape++ % CM_MAX_DIMS] = (int64_t)q.v;
-                            else
-                                while (cml_pb_next_varint(&pk, &x) > 0 && r->n_out_shape < CM_MAX_DIMS) r->out_shape[r->n_out_shape++] = (int64_t)x;
+                            size_t have = (size_t)r->n_out_shape;
+                            if (pb_varints_of(&q, r->out_shape, CM_MAX_DIMS, &have) < 0) {
+                                cpose_free(name);
+                                RERR(CPOSE_EINVAL, "the output multiArray's shape is malformed or longer than %d", CM_MAX_DIMS);
+                            }
+                            r->n_out_shape = (int)have;
                         }
                     }
                     if (rc < 0) {
@@ -245,18 +246,18 @@ static int read_description(struct cml_reader *r, const struct cml_field *df)
             if (f.num == 1) cpose_free(r->in_name), r->in_name = name, r->n_inputs++;
             else cpose_free(r->out_name), r->out_name = name, r->n_outputs++;
         } else if (f.num == 100) { /* Metadata */
-            struct cml_pb md = cml_pb_sub(&f);
-            struct cml_field g;
-            while ((rc = cml_pb_next(&md, &g)) > 0) {
-                if (g.wire != CML_PB_LEN) continue;
+            struct pb_reader md = cml_sub(&f);
+            struct pb_field g;
+            while ((rc = pb_next(&md, &g)) > 0) {
+                if (g.wire != PB_WIRE_LEN) continue;
                 char *key = NULL, *value = NULL;
-                if (g.num == 1) key = cpose_strdup("description"), value = cml_pb_strdup(&g);
+                if (g.num == 1) key = cpose_strdup("description"), value = cml_field_strdup(&g);
                 else if (g.num == 100) {
-                    struct cml_pb e = cml_pb_sub(&g);
-                    struct cml_field h;
-                    while ((rc = cml_pb_next(&e, &h)) > 0) {
-                        if (h.num == 1 && h.wire == CML_PB_LEN) cpose_free(key), key = cml_pb_strdup(&h);
-                        if (h.num == 2 && h.wire == CML_PB_LEN) cpose_free(value), value = cml_pb_strdup(&h);
+                    struct pb_reader e = cml_sub(&g);
+                    struct pb_field h;
+                    while ((rc = pb_next(&e, &h)) > 0) {
+                        if (h.num == 1 && h.wire == PB_WIRE_LEN) cpose_free(key), key = cml_field_strdup(&h);
+                        if (h.num == 2 && h.wire == PB_WIRE_LEN) cpose_free(value), value = cml_field_strdup(&h);
                     }
                     if (rc < 0) {
                         cpose_free(key), cpose_free(value);
@@ -280,37 +281,37 @@ static int read_description(struct cml_reader *r, const struct cml_field *df)
 }
 
 /* The value field of the map entry whose key is `key` inside message field f (a map<string, X>). */
-static int map_lookup(struct cml_reader *r, const struct cml_field *entry, const char *key, struct cml_field *value, int *found)
+static int map_lookup(struct cml_reader *r, const struct pb_field *entry, const char *key, struct pb_field *value, int *found)
 {
-    struct cml_pb e = cml_pb_sub(entry);
-    struct cml_field g;
+    struct pb_reader e = cml_sub(entry);
+    struct pb_field g;
     int rc, match = 0, hv = 0;
-    while ((rc = cml_pb_next(&e, &g)) > 0) {
-        if (g.num == 1) match = cml_pb_streq(&g, key);
-        if (g.num == 2 && g.wire == CML_PB_LEN) *value = g, hv = 1;
+    while ((rc = pb_next(&e, &g)) > 0) {
+        if (g.num == 1) match = cml_field_is(&g, key);
+        if (g.num == 2 && g.wire == PB_WIRE_LEN) *value = g, hv = 1;
     }
     if (rc < 0) return cml_malformed(r, &e, "a map entry");
     *found = match && hv;
     return CPOSE_OK;
 }
 
-static int read_program(struct cml_reader *r, const struct cml_field *pf, struct cpose_onnx_restate *o, int *input, int *output)
+static int read_program(struct cml_reader *r, const struct pb_field *pf, struct cpose_onnx_restate *o, int *input, int *output)
 {
-    struct cml_pb m = cml_pb_sub(pf);
-    struct cml_field f, fn = {0}, block = {0};
+    struct pb_reader m = cml_sub(pf);
+    struct pb_field f, fn = {0}, block = {0};
     int rc, found = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0)
-        if (f.num == 2 && f.wire == CML_PB_LEN && !found)
+    while ((rc = pb_next(&m, &f)) > 0)
+        if (f.num == 2 && f.wire == PB_WIRE_LEN && !found)
             if ((rc = map_lookup(r, &f, "main", &fn, &found)) != CPOSE_OK) return rc;
     if (rc < 0) return cml_malformed(r, &m, "the Program");
     if (!found) RERR(CPOSE_EINVAL, "the ML Program has no function 'main'");
     /* Function{inputs=1, opset=2, block_specializations=3} */
     char opset[32] = "";
-    struct cml_pb fm = cml_pb_sub(&fn);
+    struct pb_reader fm = cml_sub(&fn);
     *input = -1;
-    while ((rc = cml_pb_next(&fm, &f)) > 0) {
-        if (f.num == 2 && f.wire == CML_PB_LEN) snprintf(opset, sizeof opset, "%.*s", (int)(f.len < 31 ? f.len : 31), f.data);
-        if (f.num == 1 && f.wire == CML_PB_LEN) {
+    while ((rc = pb_next(&fm, &f)) > 0) {
+        if (f.num == 2 && f.wire == PB_WIRE_LEN) snprintf(opset, sizeof opset, "%.*s", (int)(f.len < 31 ? f.len : 31), f.data);
+        if (f.num == 1 && f.wire == PB_WIRE_LEN) {
             if (*input >= 0) RERR(CPOSE_ENOTSUP, "function 'main' has a second input (one image input is read)");
             if ((rc = cml_read_named_type(r, &f, input)) != CPOSE_OK) return rc;
         }
@@ -322,19 +323,19 @@ static int read_program(struct cml_reader *r, const struct cml_field *pf, struct
     if (!known) RERR(CPOSE_ENOTSUP, "function 'main' has opset '%s' (CoreML5 to CoreML8 are read)", opset);
     if (*input < 0) RERR(CPOSE_EINVAL, "function 'main' has no input");
     found = 0;
-    fm = cml_pb_sub(&fn);
-    while ((rc = cml_pb_next(&fm, &f)) > 0)
-        if (f.num == 3 && f.wire == CML_PB_LEN && !found)
+    fm = cml_sub(&fn);
+    while ((rc = pb_next(&fm, &f)) > 0)
+        if (f.num == 3 && f.wire == PB_WIRE_LEN && !found)
             if ((rc = map_lookup(r, &f, opset, &block, &found)) != CPOSE_OK) return rc;
     if (!found) RERR(CPOSE_EINVAL, "function 'main' has no block for its opset '%s'", opset);
     /* Block{outputs=2, operations=3} */
-    struct cml_pb bm = cml_pb_sub(&block);
+    struct pb_reader bm = cml_sub(&block);
     char *out_name = NULL;
     int n_outs = 0;
     r->op_index = 0;
-    while ((rc = cml_pb_next(&bm, &f)) > 0) {
-        if (f.num == 2 && f.wire == CML_PB_LEN) cpose_free(out_name), out_name = cml_pb_strdup(&f), n_outs++;
-        if (f.num == 3 && f.wire == CML_PB_LEN) {
+    while ((rc = pb_next(&bm, &f)) > 0) {
+        if (f.num == 2 && f.wire == PB_WIRE_LEN) cpose_free(out_name), out_name = cml_field_strdup(&f), n_outs++;
+        if (f.num == 3 && f.wire == PB_WIRE_LEN) {
             if ((rc = read_operation(r, o, &f, *input)) != CPOSE_OK) {
                 cpose_free(out_name);
                 return rc;
@@ -359,14 +360,14 @@ static int read_program(struct cml_reader *r, const struct cml_field *pf, struct
 
 static int read_model(struct cml_reader *r, const uint8_t *bytes, size_t len, struct cpose_model **out)
 {
-    struct cml_pb m = cml_pb_of(bytes, len);
-    struct cml_field f, desc = {0}, prog = {0};
+    struct pb_reader m = cml_of(bytes, len);
+    struct pb_field f, desc = {0}, prog = {0};
     int rc, hd = 0, hp = 0;
     uint64_t spec = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num == 1 && f.wire == CML_PB_VARINT) spec = f.v;
-        else if (f.num == 2 && f.wire == CML_PB_LEN) desc = f, hd = 1;
-        else if (f.num == 502 && f.wire == CML_PB_LEN) prog = f, hp = 1;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num == 1 && f.wire == PB_WIRE_VARINT) spec = f.v;
+        else if (f.num == 2 && f.wire == PB_WIRE_LEN) desc = f, hd = 1;
+        else if (f.num == 502 && f.wire == PB_WIRE_LEN) prog = f, hp = 1;
         else if (f.num >= 200) RERR(CPOSE_ENOTSUP, "model type field %u: not an ML Program (mlProgram = 502)", f.num);
     }
     if (rc < 0) return cml_malformed(r, &m, "the Model");

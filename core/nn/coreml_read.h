@@ -1,6 +1,6 @@
 /* core/nn/coreml_read.h — the CoreML reader's shared state, internal to core/nn: the program's values
  * (type, and data for consts), an operation's bound parameters, the reader (file names, the blob
- * file, the description), error helpers, and the four parts of the reader:
+ * file, the description), error helpers (protobuf through core/nn/pb_read.h), and the four parts of the reader:
  * core/nn/coreml_values.c (types, immediate and blob values, const parameters), core/nn/coreml_shapes.c
  * (declared output shapes), core/nn/coreml_restate.c (checked ops as ONNX nodes) and
  * core/nn/coreml_import.c (operations, Model, package). */
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/base/alloc.h"
-#include "core/nn/coreml_pb.h"
+#include "core/nn/pb_read.h"
 #include "core/nn/export_meta.h"
 #include "core/nn/onnx_restate.h"
 
@@ -63,23 +63,41 @@ struct cml_reader {
     char op_type[64], op_out[256];
 };
 
+/* The message inside a length-delimited field, and a whole buffer, as readers. */
+static inline struct pb_reader cml_sub(const struct pb_field *f)
+{
+    struct pb_reader m;
+    pb_reader_init(&m, f->data, f->len);
+    return m;
+}
+static inline struct pb_reader cml_of(const void *data, size_t n)
+{
+    struct pb_reader m;
+    pb_reader_init(&m, data, n);
+    return m;
+}
+/* A length-delimited field's bytes as a NUL-terminated copy (cpose_malloc'ed). */
+char *cml_field_strdup(const struct pb_field *f);
+/* Does the length-delimited field hold exactly the string s? */
+int cml_field_is(const struct pb_field *f, const char *s);
+
 /* Records "<model>: operation <k> '<type>' (output '<name>'): <take>" (or "<model>: <take>" outside
  * the block), frees take, returns rc. */
 int cml_rerr(const struct cml_reader *r, int rc, char *take);
 #define RERR(rc, ...) return cml_rerr(r, (rc), cpose_asprintf(__VA_ARGS__))
 /* A malformed-protobuf error naming what was being read and the decoder's reason. */
-int cml_malformed(const struct cml_reader *r, const struct cml_pb *m, const char *what);
+int cml_malformed(const struct cml_reader *r, const struct pb_reader *m, const char *what);
 /* The newest value named name, or -1. */
 int cml_find_value(const struct cml_reader *r, const char *name);
 /* A new zeroed value at the end of r->v (pointers into r->v are invalidated). */
 struct cml_value *cml_new_value(struct cml_reader *r);
 
 /* ValueType (a LEN field) into out's dtype/ndim/dims; only tensors of constant dims are read. */
-int cml_read_value_type(struct cml_reader *r, const struct cml_field *vt, struct cml_value *out);
+int cml_read_value_type(struct cml_reader *r, const struct pb_field *vt, struct cml_value *out);
 /* NamedValueType into a new value (*index); fails on a name defined before or not an identifier. */
-int cml_read_named_type(struct cml_reader *r, const struct cml_field *nf, int *index);
+int cml_read_named_type(struct cml_reader *r, const struct pb_field *nf, int *index);
 /* Value{type, immediateValue | blobFileValue} into v (type and data); blob rules checked. */
-int cml_read_value(struct cml_reader *r, const struct cml_field *vf, struct cml_value *v);
+int cml_read_value(struct cml_reader *r, const struct pb_field *vf, struct cml_value *v);
 
 static inline const struct cml_arg *cml_param(const struct cml_arg *ps, int n, const char *name)
 {

@@ -19,7 +19,7 @@ int cml_rerr(const struct cml_reader *r, int rc, char *take)
 }
 #define RERR(rc, ...) return cml_rerr(r, (rc), cpose_asprintf(__VA_ARGS__))
 
-int cml_malformed(const struct cml_reader *r, const struct cml_pb *m, const char *what)
+int cml_malformed(const struct cml_reader *r, const struct pb_reader *m, const char *what)
 {
     return cml_rerr(r, CPOSE_EINVAL, cpose_asprintf("malformed protobuf in %s: %s", what, m->error ? m->error : "?"));
 }
@@ -42,39 +42,52 @@ struct cml_value *cml_new_value(struct cml_reader *r)
     return v;
 }
 
+char *cml_field_strdup(const struct pb_field *f)
+{
+    char *s = cpose_malloc(f->len + 1);
+    if (f->len) memcpy(s, f->data, f->len);
+    s[f->len] = 0;
+    return s;
+}
+
+int cml_field_is(const struct pb_field *f, const char *s)
+{
+    return f->wire == PB_WIRE_LEN && strlen(s) == f->len && !memcmp(f->data, s, f->len);
+}
+
 /* ---- types ---- */
 
 /* TensorType inside a ValueType message: dtype, rank, constant dims. */
-int cml_read_value_type(struct cml_reader *r, const struct cml_field *vt, struct cml_value *out)
+int cml_read_value_type(struct cml_reader *r, const struct pb_field *vt, struct cml_value *out)
 {
-    struct cml_pb m = cml_pb_sub(vt);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(vt);
+    struct pb_field f;
     int rc, tensor = 0;
     int64_t rank = -1;
     out->ndim = 0, out->dtype = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num != 1 || f.wire != CML_PB_LEN) {
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num != 1 || f.wire != PB_WIRE_LEN) {
             if (f.num >= 2 && f.num <= 4) RERR(CPOSE_ENOTSUP, "a list, tuple or dictionary type (tensors are read)");
             continue;
         }
         tensor = 1;
-        struct cml_pb t = cml_pb_sub(&f);
-        struct cml_field g;
-        while ((rc = cml_pb_next(&t, &g)) > 0) {
-            if (g.num == 1 && g.wire == CML_PB_VARINT) out->dtype = (int)g.v;
-            else if (g.num == 2 && g.wire == CML_PB_VARINT) rank = (int64_t)g.v;
-            else if (g.num == 3 && g.wire == CML_PB_LEN) {
-                struct cml_pb dm = cml_pb_sub(&g);
-                struct cml_field h;
+        struct pb_reader t = cml_sub(&f);
+        struct pb_field g;
+        while ((rc = pb_next(&t, &g)) > 0) {
+            if (g.num == 1 && g.wire == PB_WIRE_VARINT) out->dtype = (int)g.v;
+            else if (g.num == 2 && g.wire == PB_WIRE_VARINT) rank = (int64_t)g.v;
+            else if (g.num == 3 && g.wire == PB_WIRE_LEN) {
+                struct pb_reader dm = cml_sub(&g);
+                struct pb_field h;
                 int constant = 0;
-                while ((rc = cml_pb_next(&dm, &h)) > 0) {
+                while ((rc = pb_next(&dm, &h)) > 0) {
                     if (h.num == 2) RERR(CPOSE_ENOTSUP, "a tensor with an unknown (dynamic) dimension");
-                    if (h.num != 1 || h.wire != CML_PB_LEN) continue;
-                    struct cml_pb cm = cml_pb_sub(&h);
-                    struct cml_field s;
+                    if (h.num != 1 || h.wire != PB_WIRE_LEN) continue;
+                    struct pb_reader cm = cml_sub(&h);
+                    struct pb_field s;
                     uint64_t size = 0;
-                    while ((rc = cml_pb_next(&cm, &s)) > 0)
-                        if (s.num == 1 && s.wire == CML_PB_VARINT) size = s.v;
+                    while ((rc = pb_next(&cm, &s)) > 0)
+                        if (s.num == 1 && s.wire == PB_WIRE_VARINT) size = s.v;
                     if (rc < 0) return cml_malformed(r, &cm, "a dimension");
                     if (out->ndim == CM_MAX_DIMS) RERR(CPOSE_ENOTSUP, "more than %d dimensions", CM_MAX_DIMS);
                     out->d[out->ndim++] = (int64_t)size;
@@ -94,15 +107,15 @@ int cml_read_value_type(struct cml_reader *r, const struct cml_field *vt, struct
 }
 
 /* NamedValueType{name=1, type=2} into a new value; fails on a name already defined. */
-int cml_read_named_type(struct cml_reader *r, const struct cml_field *nf, int *index)
+int cml_read_named_type(struct cml_reader *r, const struct pb_field *nf, int *index)
 {
-    struct cml_pb m = cml_pb_sub(nf);
-    struct cml_field f, type = {0};
+    struct pb_reader m = cml_sub(nf);
+    struct pb_field f, type = {0};
     char *name = NULL;
     int rc, have_type = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num == 1 && f.wire == CML_PB_LEN) cpose_free(name), name = cml_pb_strdup(&f);
-        else if (f.num == 2 && f.wire == CML_PB_LEN) type = f, have_type = 1;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num == 1 && f.wire == PB_WIRE_LEN) cpose_free(name), name = cml_field_strdup(&f);
+        else if (f.num == 2 && f.wire == PB_WIRE_LEN) type = f, have_type = 1;
     }
     if (rc < 0) {
         cpose_free(name);
@@ -164,29 +177,29 @@ static void alloc_data(struct cml_value *v)
 }
 
 /* TensorValue (ImmediateValue.tensor) into v, whose type is set. */
-static int read_immediate(struct cml_reader *r, const struct cml_field *imm, struct cml_value *v)
+static int read_immediate(struct cml_reader *r, const struct pb_field *imm, struct cml_value *v)
 {
-    struct cml_pb m = cml_pb_sub(imm);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(imm);
+    struct pb_field f;
     int rc, got = 0;
     alloc_data(v);
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num != 1 || f.wire != CML_PB_LEN) RERR(CPOSE_ENOTSUP, "an immediate value that is not a tensor");
-        struct cml_pb t = cml_pb_sub(&f);
-        struct cml_field g;
-        while ((rc = cml_pb_next(&t, &g)) > 0) {
-            if (g.wire != CML_PB_LEN) continue;
-            struct cml_pb rep = cml_pb_sub(&g);
-            struct cml_field h;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num != 1 || f.wire != PB_WIRE_LEN) RERR(CPOSE_ENOTSUP, "an immediate value that is not a tensor");
+        struct pb_reader t = cml_sub(&f);
+        struct pb_field g;
+        while ((rc = pb_next(&t, &g)) > 0) {
+            if (g.wire != PB_WIRE_LEN) continue;
+            struct pb_reader rep = cml_sub(&g);
+            struct pb_field h;
             int64_t n = 0;
-            while ((rc = cml_pb_next(&rep, &h)) > 0) {
+            while ((rc = pb_next(&rep, &h)) > 0) {
                 if (h.num != 1) continue;
                 if (g.num == 4) { /* strings */
                     if (v->dtype != CML_DT_STRING) RERR(CPOSE_EINVAL, "string values for a tensor of data type %d", v->dtype);
-                    cpose_free(v->s), v->s = cml_pb_strdup(&h), n++;
+                    cpose_free(v->s), v->s = cml_field_strdup(&h), n++;
                 } else if (g.num == 1) { /* floats, packed */
                     if (v->dtype != CML_DT_FP32) RERR(CPOSE_EINVAL, "float values for a tensor of data type %d", v->dtype);
-                    if (h.wire != CML_PB_LEN || h.len % 4) RERR(CPOSE_EINVAL, "packed floats of %zu bytes", h.len);
+                    if (h.wire != PB_WIRE_LEN || h.len % 4) RERR(CPOSE_EINVAL, "packed floats of %zu bytes", h.len);
                     for (size_t q = 0; q < h.len / 4; q++, n++) {
                         if (n >= v->numel) RERR(CPOSE_EINVAL, "more values than the type's %lld", (long long)v->numel);
                         memcpy(&v->f[n], h.data + 4 * q, 4), v->i[n] = (int64_t)v->f[n];
@@ -194,16 +207,14 @@ static int read_immediate(struct cml_reader *r, const struct cml_field *imm, str
                 } else if (g.num == 2 || g.num == 3 || g.num == 5) { /* ints, bools, longInts, packed varints */
                     int want = g.num == 2 ? CML_DT_INT32 : g.num == 3 ? CML_DT_BOOL : CML_DT_INT64;
                     if (v->dtype != want) RERR(CPOSE_EINVAL, "TensorValue field %u for a tensor of data type %d", g.num, v->dtype);
-                    uint64_t x = h.v;
-                    struct cml_pb pk = cml_pb_of(h.data, h.wire == CML_PB_LEN ? h.len : 0);
-                    int q = h.wire == CML_PB_LEN ? cml_pb_next_varint(&pk, &x) : h.wire == CML_PB_VARINT;
-                    while (q > 0) {
-                        if (n >= v->numel) RERR(CPOSE_EINVAL, "more values than the type's %lld", (long long)v->numel);
-                        v->i[n] = g.num == 2 ? (int64_t)(int32_t)x : (int64_t)x, v->f[n] = (float)v->i[n];
-                        n++;
-                        q = h.wire == CML_PB_LEN ? cml_pb_next_varint(&pk, &x) : 0;
+                    size_t have = (size_t)n;
+                    int q = pb_varints_of(&h, v->i, (size_t)v->numel, &have);
+                    if (q == -2) RERR(CPOSE_EINVAL, "more values than the type's %lld", (long long)v->numel);
+                    if (q < 0) RERR(CPOSE_EINVAL, "malformed protobuf in packed integers");
+                    for (; n < (int64_t)have; n++) {
+                        if (g.num == 2) v->i[n] = (int64_t)(int32_t)v->i[n];
+                        v->f[n] = (float)v->i[n];
                     }
-                    if (q < 0) return cml_malformed(r, &pk, "packed integers");
                 } else {
                     RERR(CPOSE_ENOTSUP, "TensorValue field %u (doubles/bytes are not read)", g.num);
                 }
@@ -233,16 +244,16 @@ static int check_blob_file(struct cml_reader *r)
 }
 
 /* BlobFileValue{fileName=1, offset=2} into v. */
-static int read_blob(struct cml_reader *r, const struct cml_field *bf, struct cml_value *v)
+static int read_blob(struct cml_reader *r, const struct pb_field *bf, struct cml_value *v)
 {
-    struct cml_pb m = cml_pb_sub(bf);
-    struct cml_field f;
+    struct pb_reader m = cml_sub(bf);
+    struct pb_field f;
     char *file = NULL;
     uint64_t off = 0;
     int rc;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.num == 1 && f.wire == CML_PB_LEN) cpose_free(file), file = cml_pb_strdup(&f);
-        else if (f.num == 2 && f.wire == CML_PB_VARINT) off = f.v;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.num == 1 && f.wire == PB_WIRE_LEN) cpose_free(file), file = cml_field_strdup(&f);
+        else if (f.num == 2 && f.wire == PB_WIRE_VARINT) off = f.v;
     }
     if (rc < 0) {
         cpose_free(file);
@@ -307,13 +318,13 @@ static int read_blob(struct cml_reader *r, const struct cml_field *bf, struct cm
 }
 
 /* Value{type=2, immediateValue=3 | blobFileValue=5} into v (a new const value, unnamed if name NULL). */
-int cml_read_value(struct cml_reader *r, const struct cml_field *vf, struct cml_value *v)
+int cml_read_value(struct cml_reader *r, const struct pb_field *vf, struct cml_value *v)
 {
-    struct cml_pb m = cml_pb_sub(vf);
-    struct cml_field f, type = {0}, imm = {0}, blob = {0};
+    struct pb_reader m = cml_sub(vf);
+    struct pb_field f, type = {0}, imm = {0}, blob = {0};
     int rc, ht = 0, hi = 0, hb = 0;
-    while ((rc = cml_pb_next(&m, &f)) > 0) {
-        if (f.wire != CML_PB_LEN) continue;
+    while ((rc = pb_next(&m, &f)) > 0) {
+        if (f.wire != PB_WIRE_LEN) continue;
         if (f.num == 2) type = f, ht = 1;
         else if (f.num == 3) imm = f, hi = 1;
         else if (f.num == 5) blob = f, hb = 1;
