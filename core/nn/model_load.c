@@ -1,7 +1,7 @@
 /* core/nn/model_load.c — cpose_model_load: a model from what the user names in model= — a model YAML
  * (built and initialised), weights (.h5: flat state_dict or cpose checkpoint), an ONNX file
- * (core/nn/onnx_import.h), an ncnn export folder (core/nn/ncnn_import.h) or an OpenVINO IR folder
- * (core/nn/openvino_import.h). Other formats are recognised here and refused with a message until their
+ * (core/nn/onnx_import.h), an ncnn export folder (core/nn/ncnn_import.h), an OpenVINO IR folder
+ * (core/nn/openvino_import.h) or a PaddlePaddle export folder (core/nn/paddle_import.h). Other formats are recognised here and refused with a message until their
  * reader exists. */
 #include <string.h>
 
@@ -10,6 +10,7 @@
 #include "core/nn/ncnn_import.h"
 #include "core/nn/onnx_import.h"
 #include "core/nn/openvino_import.h"
+#include "core/nn/paddle_import.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -33,9 +34,10 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
     if (ends_with(model, ".onnx")) return cpose_onnx_model_load(model, out);
     if (cpose_ncnn_is_model(model)) return cpose_ncnn_model_load(model, out);
     if (cpose_openvino_is_model(model)) return cpose_openvino_model_load(model, out);
+    if (cpose_paddle_is_model(model)) return cpose_paddle_model_load(model, out);
     if (ends_with(model, ".pt"))
         return cpose_err(CPOSE_ENOTSUP, "%s: .pt checkpoints are not readable yet; convert to .h5", model);
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .onnx, or an _ncnn_model or _openvino_model folder)", model);
+    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .onnx, or an _ncnn_model, _openvino_model or _paddle_model folder)", model);
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)

@@ -104,6 +104,31 @@ static void h5_seeds(void)
     cpose_free(p1), cpose_free(p2);
 }
 
+/* fuzz_paddle_import: cpose's own Paddle export of the narrow model at 64×64, as the target reads
+ * it (a 4-byte length, model.pdmodel, model.pdiparams). */
+static void paddle_seed(struct cpose_plugin_registry *reg, struct cpose_model *m, const char *yaml)
+{
+    const char *keys[] = {"project", "name", "exist_ok", "imgsz"};
+    char *proj = cpose_asprintf("%s/.paddle", root);
+    const char *values[] = {proj, "p", "True", "64"};
+    char *out = NULL, *prog = NULL, *par = NULL;
+    size_t pn = 0, qn = 0;
+    if (cpose_export_run(reg, m, yaml, "paddle", keys, values, 4, &out) == CPOSE_OK) {
+        char *a = cpose_asprintf("%s/inference_model/model.pdmodel", out), *b = cpose_asprintf("%s/inference_model/model.pdiparams", out);
+        if (cpose_read_file(a, &prog, &pn) == CPOSE_OK && cpose_read_file(b, &par, &qn) == CPOSE_OK) {
+            uint8_t *all = cpose_malloc(4 + pn + qn);
+            uint32_t len = (uint32_t)pn;
+            memcpy(all, &len, 4), memcpy(all + 4, prog, pn), memcpy(all + 4 + pn, par, qn);
+            seed("fuzz_paddle_import", "tiny.paddle", all, 4 + pn + qn);
+            cpose_free(all);
+        }
+        cpose_free(a), cpose_free(b);
+    } else {
+        fprintf(stderr, "fuzz_seeds: no seed for fuzz_paddle_import (the paddle export plugin was not found or failed)\n");
+    }
+    cpose_free(out), cpose_free(proj), cpose_free(prog), cpose_free(par);
+}
+
 /* fuzz_onnx_import: cpose's own ONNX export of a narrow YOLOv8-pose (width 1/8, so the seed is small)
  * with random weights, in fp32 and fp16; skipped with a message when the ONNX plugin is not built. */
 static void onnx_seeds(const char *src)
@@ -127,6 +152,7 @@ static void onnx_seeds(const char *src)
                 seed_file("fuzz_onnx_import", half ? "tiny-fp16.onnx" : "tiny.onnx", out);
             cpose_free(out), cpose_free(proj);
         }
+        if (cpose_plugins_find(reg, "paddle")) paddle_seed(reg, m, yaml);
     } else {
         fprintf(stderr, "fuzz_seeds: no ONNX seed for fuzz_onnx_import (the onnx export plugin was not found or failed)\n");
         for (int i = 0; reg && i < reg->n_problems; i++) fprintf(stderr, "  %s\n", reg->problems[i]);
