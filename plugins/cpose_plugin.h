@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define CPOSE_PLUGIN_ABI_MAJOR 1
-#define CPOSE_PLUGIN_ABI_MINOR 0
+#define CPOSE_PLUGIN_ABI_MINOR 1
 #define CPOSE_PLUGIN_ENTRY_NAME "cpose_plugin_entry"
 #define CPOSE_PLUGIN_EXPORT __attribute__((visibility("default")))
 
@@ -272,6 +272,12 @@ struct cpose_host {
      * meta_keys lists the keys in Ultralytics' order, NULL-terminated. */
     char *(*meta_text)(struct cpose_export *x, const char *key, int style);
     const char *const *(*meta_keys)(struct cpose_export *x);
+
+    /* ABI 1.1: a text the model carries, borrowed (valid during the export), or NULL when it has none
+     * or the key is unknown: "yaml" (the model YAML it was built from), "yaml_file" (that YAML's name
+     * or path), "train_args" (the training arguments as YAML text, Ultralytics' train_args; present
+     * when the weights come from `cpose train` or a checkpoint carrying them) */
+    const char *(*model_text)(struct cpose_export *x, const char *key);
 
     /* append new functions here only */
 };

@@ -217,6 +217,15 @@ static const char *const meta_key_list[] = {"description", "author", "date", "ve
                                             "task", "batch", "imgsz", "names", "args", "kpt_shape", NULL};
 static const char *const *h_meta_keys(struct cpose_export *x) { return meta_key_list; }
 
+/* The model's own texts (ABI 1.1): its YAML and the training arguments it carries. */
+static const char *h_model_text(struct cpose_export *x, const char *key)
+{
+    if (!strcmp(key, "yaml")) return x->model->yaml_text;
+    if (!strcmp(key, "yaml_file")) return x->model->yaml_file;
+    if (!strcmp(key, "train_args")) return x->model->train_args_yaml;
+    return NULL;
+}
+
 /* ---- metadata text ---------------------------------------------------------------------------- */
 
 struct sbuf {
@@ -377,6 +386,7 @@ static const struct cpose_host host_table = {
     .meta = h_meta,
     .meta_text = h_meta_text,
     .meta_keys = h_meta_keys,
+    .model_text = h_model_text,
 };
 
 const struct cpose_host *cpose_plugin_host(void) { return &host_table; }

@@ -16,7 +16,7 @@ PKGS=(
   python3-onnx python3-opencv
   flatbuffers-compiler
   python3-numpy python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
-  python3-torch python3-h5py python3-yaml
+  zlib1g-dev python3-torch python3-h5py python3-yaml
 )
 
 # Node.js with npm runs the ONNX Runtime checks (onnxruntime-node, installed by tests/helpers/ort_setup.sh):
