@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define CPOSE_PLUGIN_ABI_MAJOR 1
-#define CPOSE_PLUGIN_ABI_MINOR 1
+#define CPOSE_PLUGIN_ABI_MINOR 2  /* 1: host->model_text; 2: host->calibrate (activation ranges for int8 formats) */
 #define CPOSE_PLUGIN_ENTRY_NAME "cpose_plugin_entry"
 #define CPOSE_PLUGIN_EXPORT __attribute__((visibility("default")))
 
@@ -178,6 +178,11 @@ struct cpose_view {
 #define CPOSE_VIEW_NODE(v, i) \
     ((const struct cpose_view_node *)((const char *)(v)->nodes + (size_t)(i) * (v)->node_size))
 
+/* The range of one view value over the calibration images (host->calibrate, minor 2). */
+struct cpose_value_range {
+    float min, max;
+};
+
 /* A parameter of the unfused model, by its state_dict name (for formats that keep BatchNorm). */
 struct cpose_plugin_tensor {
     const char *name;           /* "model.0.bn.running_mean" */
@@ -278,6 +283,17 @@ struct cpose_host {
      * or path), "train_args" (the training arguments as YAML text, Ultralytics' train_args; present
      * when the weights come from `cpose train` or a checkpoint carrying them) */
     const char *(*model_text)(struct cpose_export *x, const char *key);
+
+    /* ABI 1.2: calibration for int8 formats: runs the view forward in float32 over the calibration images
+     * and returns, for every view node i, the min and max of value i over all of them (plain
+     * min/max, no percentile). Borrowed, v->n_nodes entries, valid during the export; computed once.
+     * The images follow Ultralytics: the val images of the dataset YAML given as `data=` (else the
+     * `data` of the model's train_args), the first round(fraction·n) of them (the `fraction=`
+     * argument, default 1), letterboxed to the export's H×W as validation does. The plugin must
+     * declare the arguments "data" and "fraction". *n_images (may be NULL) gets the image count.
+     * NULL with the error recorded when there is no data ("int8=True needs data=...") or an image
+     * or the YAML cannot be read. */
+    const struct cpose_value_range *(*calibrate)(struct cpose_export *x, int *n_images);
 
     /* append new functions here only */
 };

@@ -232,6 +232,7 @@ int cpose_export_run(const struct cpose_plugin_registry *r, struct cpose_model *
         cpose_free(path);
     }
     cpose_view_store_free(x.view);
+    cpose_free(x.ranges);
     cpose_free(x.tmp_dir);
     cpose_free(x.error);
     return rc;

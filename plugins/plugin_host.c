@@ -8,7 +8,10 @@
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
+#include "core/nn/image.h"
 #include "core/nn/model_impl.h"
+#include "datasets/dataset.h"
+#include "plugins/plugin_calib.h"
 
 /* ---- memory and messages ---------------------------------------------------------------------- */
 
@@ -354,6 +357,68 @@ char *cpose_export_meta_text(struct cpose_export *x, const char *key, int style)
     return b.s;
 }
 
+/* ---- calibration (minor 1) ------------------------------------------------------------------- */
+
+/* One calibration image letterboxed to H×W (scale to fit, up or down, pad 114) as [3, H, W] RGB in [0, 1]. */
+static int calib_image(const char *path, int64_t H, int64_t W, float *out)
+{
+    struct cpose_image src = {0}, lb = {0};
+    struct cpose_letterbox info;
+    int rc = cpose_image_read(path, &src);
+    if (rc == CPOSE_OK) rc = cpose_image_letterbox(&src, (int)W, (int)H, 0, 32, 1, &lb, &info);
+    if (rc == CPOSE_OK) cpose_image_to_chw_rgb(&lb, out);
+    cpose_image_free(&src);
+    cpose_image_free(&lb);
+    return rc;
+}
+
+static const struct cpose_value_range *h_calibrate(struct cpose_export *x, int *n_images)
+{
+    if (x->ranges) {
+        if (n_images) *n_images = x->n_calib_images;
+        return x->ranges;
+    }
+    const struct cpose_view *v = h_view(x);
+    if (!v) return NULL;
+    const char *data = cpose_export_arg(x, "data"), *fr = cpose_export_arg(x, "fraction");
+    if (!data || !fr) {
+        h_error(x, CPOSE_EINVAL, "calibrate: the plugin must declare the arguments 'data' and 'fraction'");
+        return NULL;
+    }
+    char **files = NULL, *used = NULL;
+    size_t n = 0;
+    int rc = cpose_calib_files(data, cpose_model_train_args(x->model), *fr ? strtod(fr, NULL) : 1.0, &files, &n, &used);
+    if (rc) {
+        h_error(x, rc, "%s", cpose_errmsg());
+        return NULL;
+    }
+    h_log(x, CPOSE_PLUGIN_LOG_INFO, "collecting int8 calibration ranges from %zu val images of %s%s (min/max of every "
+          "value, letterboxed to %lldx%lld)", n, used, *data ? "" : " (the model's train_args data)",
+          (long long)x->height, (long long)x->width);
+    int64_t per = 3 * x->height * x->width;
+    float **images = cpose_calloc(n, sizeof(float *));
+    for (size_t i = 0; i < n && rc == CPOSE_OK; i++) {
+        images[i] = cpose_malloc((size_t)per * sizeof(float));
+        rc = calib_image(files[i], x->height, x->width, images[i]);
+        if (rc) cpose_err_context(rc, "int8 calibration image %zu of %zu", i + 1, n);
+        h_progress(x, 0.1 * (double)(i + 1) / (double)n, "calibration images");
+    }
+    struct cpose_value_range *r = cpose_malloc((size_t)v->n_nodes * sizeof *r);
+    if (rc == CPOSE_OK) rc = cpose_calib_run_view(v, (const float *const *)images, n, r);
+    for (size_t i = 0; i < n; i++) cpose_free(images[i]);
+    cpose_free(images);
+    cpose_strv_free(files, n);
+    cpose_free(used);
+    if (rc) {
+        cpose_free(r);
+        h_error(x, rc, "%s", cpose_errmsg());
+        return NULL;
+    }
+    x->ranges = r, x->n_calib_images = (int)n;
+    if (n_images) *n_images = (int)n;
+    return r;
+}
+
 /* ---- the table -------------------------------------------------------------------------------- */
 
 static const struct cpose_host host_table = {
@@ -387,6 +452,7 @@ static const struct cpose_host host_table = {
     .meta_text = h_meta_text,
     .meta_keys = h_meta_keys,
     .model_text = h_model_text,
+    .calibrate = h_calibrate,
 };
 
 const struct cpose_host *cpose_plugin_host(void) { return &host_table; }

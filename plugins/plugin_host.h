@@ -23,6 +23,8 @@ struct cpose_export {
     char *error;                              /* the plugin's error message (owned) */
     struct cpose_progress progress;
     int progress_started;
+    struct cpose_value_range *ranges;         /* host->calibrate's result (owned), per view node */
+    int n_calib_images;
 };
 
 /* The host table (static, filled once). */

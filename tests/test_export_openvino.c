@@ -6,7 +6,7 @@
  * reads the folder back with cpose's strict reader and runs it against cpose's own forward at
  * 640×640 and 384×640 (|Δ| ≤ 1e-2 px on coordinates, ≤ 1e-4 on scores and visibilities; half=True
  * within fp16's resolution), feeds the reader hand-broken copies (one per rule), and checks that
- * int8=True is refused. Weights and input: the parity fixture when present, else a generated
+ * int8=True without calibration data is refused (int8 files: test_export_openvino_int8). Weights and input: the parity fixture when present, else a generated
  * yolov8n-pose.yaml model (seed 0, BN statistics spread). */
 /* cpose-layer: plugins */
 #include <math.h>
@@ -288,13 +288,13 @@ int main(void)
         broken(p640, "noversion", NULL, 0, "version=\"11\"", "version=\"9\"", 0, "not an OpenVINO IR");
     }
 
-    /* 5. errors at export: int8 (no calibration yet), an argument openvino does not take */
+    /* 5. errors at export: int8 without data (the model has no train_args data), an argument openvino does not take */
     char *pb = NULL;
     const char *keys[1] = {"int8"}, *vals[1] = {"True"};
     char model4[800];
     snprintf(model4, sizeof model4, "%s/i8/yolov8n-pose.h5", dir);
     CHECK(cpose_export_run(r, m, model4, "openvino", keys, vals, 1, &pb) != CPOSE_OK && !pb);
-    CHECK_CONTAINS(cpose_errmsg(), "int8=True needs the INT8 calibration pass");
+    CHECK_CONTAINS(cpose_errmsg(), "int8=True needs data=");
     char i8dir[900];
     snprintf(i8dir, sizeof i8dir, "%s/i8/yolov8n-pose_openvino_model", dir);
     CHECK_MSG(access(i8dir, F_OK) != 0, "a refused export left %s", i8dir);

@@ -1,8 +1,9 @@
 /* tests/test_export_tflite.c — the TFLite exporter on a generated yolov8n-pose.yaml model (seed 0,
  * BN statistics spread) at 160×160: fp32 and fp16 files run in ArmNN's TfLite parser on CpuRef
  * against cpose's forward (tests/tl_tflite.h), their structure and appended metadata zip; the
- * NHWC rewrite names a view node it cannot map; int8=True is refused with a message; an
- * unwritable output folder leaves nothing behind. The parity fixture at 640 is
+ * NHWC rewrite names a view node it cannot map; int8=True without data= (and no train_args data)
+ * is refused with a message; an unwritable output folder leaves nothing behind. int8 files are
+ * test_export_tflite_int8. The parity fixture at 640 is
  * test_export_tflite_parity (slow: ArmNN's reference backend takes minutes there). */
 /* cpose-layer: plugins */
 #include "exporters/tf/tf_nhwc.h"
@@ -100,14 +101,14 @@ int main(void)
     tlt_parity(r, m, x, H, W, 0.5, 2e-3);  /* fp16 measured: 0.12 px, 2.2e-5 */
     unmappable(m);
 
-    /* int8=True is refused with a message, nothing written */
+    /* int8=True without calibration data is refused with a message, nothing written */
     char model_arg[700], folder[800];
     snprintf(model_arg, sizeof model_arg, "%s/yolov8n-pose.h5", tlt_dir);
     snprintf(folder, sizeof folder, "%s/int8", tlt_dir);
     const char *keys[3] = {"imgsz", "int8", "project"}, *vals[3] = {"64", "True", folder};
     char *path = NULL;
     CHECK(cpose_export_run(r, m, model_arg, "tflite", keys, vals, 3, &path) != CPOSE_OK && !path);
-    CHECK_CONTAINS(cpose_errmsg(), "int8=True");
+    CHECK_CONTAINS(cpose_errmsg(), "int8=True needs data=");
     char cmd[2000];
     snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -type f 2>/dev/null)\"", folder);
     CHECK_MSG(system(cmd) == 0, "int8=True left files in %s", folder);

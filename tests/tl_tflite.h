@@ -125,7 +125,7 @@ static void tlt_compare(const float *got, const float *ref, int64_t C, int64_t A
 
 /* fp32 and fp16 exports of m at H×W, run in ArmNN on x against cpose's forward. Tolerances: fp32 1e-4
  * on probabilities, 1e-2 px on coordinates; fp16 the ones given. */
-static void tlt_parity(const struct cpose_plugin_registry *r, struct cpose_model *m, const float *x, int64_t H, int64_t W,
+static __attribute__((unused)) void tlt_parity(const struct cpose_plugin_registry *r, struct cpose_model *m, const float *x, int64_t H, int64_t W,
                        double fp16_tol_px, double fp16_tol_p)
 {
     char model_arg[700], imgsz[64];

@@ -126,6 +126,9 @@ struct cpose_pose_head_params {
     int portable;  /* 1: never the AVX2 path (tests compare both); 0: AVX2 when the CPU has it */
 };
 
+/* fake_quantize: y = (clamp(round(x/scale) + zero, qmin, qmax) − zero)·scale, per tensor. */
+struct cpose_fake_quantize_params { float scale, zero, qmin, qmax; };
+
 /* A node of the graph. */
 struct cpose_node {
     int op;          /* enum cpose_op_id */

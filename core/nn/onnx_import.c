@@ -253,6 +253,31 @@ static int imp_conv(struct importer *im, const Onnx__NodeProto *n)
     return CPOSE_OK;
 }
 
+/* QuantizeLinear of a body value with a per-tensor scale and zero point (a uint8 or int8 zero point
+ * tensor; uint8 when absent) becomes a fake_quantize node: the pair QuantizeLinear →
+ * DequantizeLinear (the QDQ form of a quantised activation) computes exactly that in float, and the
+ * DequantizeLinear reading it passes the value on (import_node). */
+static int imp_quantize(struct importer *im, const Onnx__NodeProto *n)
+{
+    struct value *x;
+    int xin = need_body_input(im, n, 0, &x);
+    const struct cpose_onnx_const *sc = input_const(im, n, 1), *zp = input_const(im, n, 2);
+    if (!sc || sc->numel != 1 || !(sc->f[0] > 0)) return NODE_ERR(CPOSE_ENOTSUP, n, "y_scale must be one positive constant (per tensor)");
+    if (n->n_input > 2 && *n->input[2] && (!zp || zp->numel != 1)) return NODE_ERR(CPOSE_ENOTSUP, n, "y_zero_point must be one constant");
+    int is_signed = zp && zp->elem_type == 3;  /* ONNX INT8 */
+    struct cpose_fake_quantize_params *p = cpose_calloc(1, sizeof *p);
+    p->scale = sc->f[0], p->zero = zp ? zp->f[0] : 0, p->qmin = is_signed ? -128 : 0, p->qmax = is_signed ? 127 : 255;
+    if (p->zero < p->qmin || p->zero > p->qmax) {
+        cpose_free(p);
+        return NODE_ERR(CPOSE_EINVAL, n, "zero point %g outside [%g, %g]", zp->f[0], is_signed ? -128.0 : 0.0, is_signed ? 127.0 : 255.0);
+    }
+    char name[160];
+    cpose_name(n, name, sizeof name);
+    int id = cpose_graph_add(im->g, CPOSE_OP_fake_quantize, &xin, 1, p, name);
+    set_body(im, n->output[0], id, x->c, x->stride);
+    return CPOSE_OK;
+}
+
 static int imp_maxpool(struct importer *im, const Onnx__NodeProto *n)
 {
     struct value *x;
@@ -531,6 +556,17 @@ static int import_node(struct importer *im, const Onnx__NodeProto *n)
     struct value *x0 = input_val(im, n, 0), *sx;
     if (!strcmp(op, "Conv") && is_body(x0)) return imp_conv(im, n);
     if (!strcmp(op, "MaxPool") && is_body(x0)) return imp_maxpool(im, n);
+    if (!strcmp(op, "QuantizeLinear") && is_body(x0)) return imp_quantize(im, n);
+    if (!strcmp(op, "DequantizeLinear") && x0->kind == V_BODY &&
+        cpose_graph_node(im->g, x0->node)->op == CPOSE_OP_fake_quantize) {
+        /* the scale and zero point must be the QuantizeLinear's: then the pair is the fake_quantize */
+        const struct cpose_fake_quantize_params *p = cpose_graph_node(im->g, x0->node)->params;
+        const struct cpose_onnx_const *sc = input_const(im, n, 1), *zp = input_const(im, n, 2);
+        if (!sc || sc->numel != 1 || sc->f[0] != p->scale || (zp ? zp->f[0] : 0) != p->zero)
+            return NODE_ERR(CPOSE_ENOTSUP, n, "a DequantizeLinear whose scale or zero point differ from its QuantizeLinear's");
+        set_body(im, n->output[0], x0->node, x0->c, x0->stride);
+        return CPOSE_OK;
+    }
     if ((!strcmp(op, "Resize") || !strcmp(op, "Upsample")) && is_body(x0)) return imp_resize(im, n);
     if (!strcmp(op, "Sigmoid") && is_body(x0)) {
         /* part of a SiLU when its only consumer is Mul(x, sigmoid(x)) — decided by the pre-pass */

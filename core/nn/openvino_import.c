@@ -3,6 +3,7 @@
 #include "core/nn/openvino_import.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +41,7 @@ struct ovlayer {
     int order;         /* topological position */
     char vname[300];   /* the ONNX value name of output 0 */
     int folded;        /* 1: folded into another node (bias Add, Convert) */
+    int fq_const;      /* FakeQuantize of a Const: f holds the quantised values (read as a Const) */
 };
 
 struct ovreader {
@@ -54,7 +56,7 @@ static const char *const KNOWN[][2] = {
     {"Add", "opset1"},       {"Subtract", "opset1"},   {"Multiply", "opset1"},      {"Divide", "opset1"},
     {"Swish", "opset4"},     {"Sigmoid", "opset1"},    {"Concat", "opset1"},        {"Slice", "opset8"},
     {"MaxPool", "opset1"},   {"Interpolate", "opset11"}, {"Reshape", "opset1"},    {"Transpose", "opset1"},
-    {"SoftMax", "opset8"},   {"Result", "opset1"},     {NULL, NULL}};
+    {"SoftMax", "opset8"},   {"Result", "opset1"},     {"FakeQuantize", "opset1"}, {NULL, NULL}};
 
 static int lerr(const struct ovreader *r, const struct ovlayer *l, int rc, char *take)
 {
@@ -365,10 +367,88 @@ static struct ovlayer *const_in(struct ovreader *r, const struct ovlayer *l, int
 {
     struct ovlayer *s = src_of(r, l, p);
     if (!strcmp(s->type, "Convert") && !strcmp(src_of(r, s, 0)->type, "Const")) s = src_of(r, s, 0);
-    return !strcmp(s->type, "Const") ? s : NULL;
+    return !strcmp(s->type, "Const") || s->fq_const ? s : NULL;
 }
 
 static const char *vin(struct ovreader *r, const struct ovlayer *l, int p) { return src_of(r, l, p)->vname; }
+
+/* FakeQuantize-1 (OpenVINO's opset1 definition): inputs X, input_low, input_high, output_low,
+ * output_high, attribute levels; x ≤ min(il, ih) → ol, x > max(il, ih) → oh, else
+ * round((x − il)/(ih − il)·(levels − 1))/(levels − 1)·(oh − ol) + ol, ranges broadcast numpy-style.
+ * Read here: the four ranges must be Consts that broadcast to X, levels an integer in [2, 65536] and
+ * every input_low < input_high. On a Const (quantised weights) the values are computed now and the
+ * layer reads as a Const; on an activation the ranges must be one value each, equal in and out,
+ * levels 256, with 0 on the grid: that is ONNX's QuantizeLinear → DequantizeLinear in uint8, which
+ * cpose's import runs as a fake_quantize node. */
+static int restate_fq(struct ovreader *r, struct ovlayer *l, struct cpose_onnx_restate *o, const char *const *ins)
+{
+    if (l->n_in != 5) LERR(CPOSE_EINVAL, "FakeQuantize needs 5 inputs (data, input_low, input_high, output_low, output_high)");
+    int64_t levels;
+    if (!attr_int(l->data, "levels", &levels) || levels < 2 || levels > 65536)
+        LERR(CPOSE_EINVAL, "levels must be an integer in [2, 65536]");
+    if (l->data && xmlHasProp(l->data, (const xmlChar *)"auto_broadcast") && !attr_is(l->data, "auto_broadcast", "numpy"))
+        LERR(CPOSE_ENOTSUP, "auto_broadcast other than numpy");
+    struct ovlayer *rg[4];
+    const struct port *x = &l->in[0];
+    for (int k = 0; k < 4; k++) {
+        if (!(rg[k] = const_in(r, l, k + 1))) LERR(CPOSE_ENOTSUP, "input %d (the range) must be a Const", k + 1);
+        const struct port *p = &l->in[k + 1];
+        if (p->ndim > x->ndim) LERR(CPOSE_ESHAPE, "range input %d has more dims than the data", k + 1);
+        for (int d = 0; d < p->ndim; d++)
+            if (p->d[d] != 1 && p->d[d] != x->d[x->ndim - p->ndim + d])
+                LERR(CPOSE_ESHAPE, "range input %d does not broadcast to the data (dim %d: %lld vs %lld)", k + 1, d,
+                     (long long)p->d[d], (long long)x->d[x->ndim - p->ndim + d]);
+    }
+    for (int64_t e = 0; e < rg[0]->numel && e < rg[1]->numel; e++)
+        if (!(rg[0]->f[e] < rg[1]->f[e])) LERR(CPOSE_EINVAL, "input_low[%lld] = %g is not below input_high = %g", (long long)e,
+                                               rg[0]->f[e], rg[1]->f[e]);
+    struct ovlayer *src = const_in(r, l, 0);
+    double L1 = (double)(levels - 1);
+    if (src) {  /* quantised weights: computed here */
+        int64_t n = src->numel, stride[OV_MAX_DIMS], cnt = 1;
+        for (int d = x->ndim - 1; d >= 0; d--) stride[d] = cnt, cnt *= x->d[d];
+        l->f = cpose_malloc((size_t)(n ? n : 1) * sizeof(float)), l->numel = n, l->elem = 1, l->fq_const = 1;
+        for (int64_t e = 0; e < n; e++) {
+            float v[4];
+            for (int k = 0; k < 4; k++) {  /* the range element broadcast to e */
+                const struct port *p = &l->in[k + 1];
+                int64_t off = 0;
+                for (int d = 0; d < p->ndim; d++) {
+                    int xd = x->ndim - p->ndim + d;
+                    off = off * p->d[d] + (p->d[d] == 1 ? 0 : (e / stride[xd]) % x->d[xd]);
+                }
+                v[k] = rg[k]->f[off];
+            }
+            double xv = src->f[e], q;
+            if (xv <= v[0]) q = v[2];
+            else if (xv > v[1]) q = v[3];
+            else q = round((xv - v[0]) / (v[1] - v[0]) * L1) / L1 * (v[3] - v[2]) + v[2];
+            l->f[e] = (float)q;
+        }
+        int64_t d[OV_MAX_DIMS];
+        memcpy(d, x->d, (size_t)x->ndim * sizeof(int64_t));
+        orst_init(o, l->vname, d, x->ndim, l->f, NULL);
+        return CPOSE_OK;
+    }
+    for (int k = 0; k < 4; k++)
+        if (rg[k]->numel != 1) LERR(CPOSE_ENOTSUP, "an activation FakeQuantize with per-channel ranges");
+    if (levels != 256 || rg[0]->f[0] != rg[2]->f[0] || rg[1]->f[0] != rg[3]->f[0])
+        LERR(CPOSE_ENOTSUP, "an activation FakeQuantize other than levels 256 with equal input and output ranges");
+    float lo = rg[0]->f[0], hi = rg[1]->f[0], scale = (hi - lo) / 255.0f, zp = roundf(-lo / scale);
+    if (zp < 0 || zp > 255 || fabsf(lo + zp * scale) > 1e-3f * scale)
+        LERR(CPOSE_ENOTSUP, "an activation FakeQuantize whose range [%g, %g] does not hold 0 on its grid", lo, hi);
+    int64_t one = 1;
+    char nm[340], q[340];
+    snprintf(nm, sizeof nm, "%s.scale", l->name);
+    const char *sc = orst_init(o, nm, &one, 1, &scale, NULL);
+    snprintf(nm, sizeof nm, "%s.zero_point", l->name);
+    const char *z = orst_init(o, nm, &one, 1, &zp, NULL);
+    snprintf(q, sizeof q, "%s__q", l->vname);
+    const char *qi[3] = {ins[0], sc, z}, *di[3] = {q, sc, z};
+    orst_node(o, "QuantizeLinear", l->name, qi, 3, q);
+    orst_node(o, "DequantizeLinear", l->name, di, 3, l->vname);
+    return CPOSE_OK;
+}
 
 static int restate(struct ovreader *r, struct ovlayer *l, struct cpose_onnx_restate *o)
 {
@@ -428,6 +508,7 @@ static int restate(struct ovreader *r, struct ovlayer *l, struct cpose_onnx_rest
         orst_attr_ints(o, n, "strides", st, 2), orst_attr_ints(o, n, "dilations", dl, 2), orst_attr_ints(o, n, "pads", pads, 4);
         return CPOSE_OK;
     }
+    if (!strcmp(l->type, "FakeQuantize")) return restate_fq(r, l, o, ins);
     if (!strcmp(l->type, "Swish")) {
         if (l->n_in != 1) LERR(CPOSE_ENOTSUP, "Swish with a beta input");
         char nm[320];

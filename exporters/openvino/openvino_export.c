@@ -8,10 +8,14 @@
  * MaxPool-1, Interpolate-11 (nearest, asymmetric, floor), Reshape-1 (special_zero), Transpose-1,
  * SoftMax-8 and Result-1 (`output0`). Every port carries its dims; ports are numbered inputs then
  * outputs; edges join an output port to an input port. half=True stores the float Consts as f16, each
- * followed by Convert-1 to f32 (what OpenVINO's compress_to_fp16 writes). int8=True needs the
- * calibration pass, which has not landed: it is refused. rt_info/model_info carries what
+ * followed by Convert-1 to f32 (what OpenVINO's compress_to_fp16 writes). int8=True inserts
+ * FakeQuantize-1 (NNCF's form) from the host's calibration ranges: levels 256 on every conv input
+ * (asymmetric, 0 on the grid, one per value) and levels 255 per output channel on every conv's
+ * weights (symmetric), with the head's decode (DFL conv, anchors arithmetic, sigmoids) kept in float
+ * as Ultralytics' ignored scope does. rt_info/model_info carries what
  * Ultralytics sets (model_type, reverse_input_channels, pad_value, scale_values, iou_threshold,
  * labels, resize_type). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +29,9 @@ static const struct cpose_plugin_arg ov_args[] = {
     {"imgsz", CPOSE_PLUGIN_ARG_LIST, "640", "input size: 640 or h,w"},
     {"batch", CPOSE_PLUGIN_ARG_INT, "1", "batch size of the input"},
     {"half", CPOSE_PLUGIN_ARG_BOOL, "False", "f16 Consts, each followed by Convert to f32"},
-    {"int8", CPOSE_PLUGIN_ARG_BOOL, "False", "INT8 FakeQuantize (needs the calibration pass: refused for now)"},
+    {"int8", CPOSE_PLUGIN_ARG_BOOL, "False", "INT8 FakeQuantize on conv inputs and weights, calibrated on data=; head decode float"},
+    {"data", CPOSE_PLUGIN_ARG_STR, "", "int8 calibration dataset YAML (its val images; default: the model's train data)"},
+    {"fraction", CPOSE_PLUGIN_ARG_FLOAT, "1.0", "int8: fraction of the val images used for calibration"},
     {"iou", CPOSE_PLUGIN_ARG_FLOAT, "0.7", "iou_threshold written to rt_info/model_info"},
     {NULL, 0, NULL, NULL},
 };
@@ -58,6 +64,10 @@ struct ir {
     int half;
     struct host_buf xml, edges, bin;
     int n_layers;
+    const struct cpose_value_range *ranges;  /* int8: calibration ranges per view node, else NULL */
+    struct val *fq;                          /* int8: the FakeQuantize of view node i's value (fq_done[i]) */
+    char *fq_done;
+    int n_fq;
 };
 
 static void dims_xml(struct ir *w, const int64_t *d, int nd)
@@ -158,6 +168,57 @@ static struct val const_i64(struct ir *w, const char *name, const int64_t *v, in
 
 static void aux_name(char *out, size_t cap, const char *base, const char *what) { snprintf(out, cap, "%s/%s", base, what); }
 
+/* Four range Consts and a FakeQuantize-1 of x (levels; ranges of cnt values, dims rd). */
+static struct val fake_quantize(struct ir *w, const char *name, struct val x, int levels, const float *lo, const float *hi,
+                                const int64_t *rd, int rnd)
+{
+    char an[340], attrs[64];
+    struct val in[5] = {x};
+    const char *what[4] = {"input_low", "input_high", "output_low", "output_high"};
+    for (int k = 0; k < 4; k++) {
+        snprintf(an, sizeof an, "%s/fq/%s", name, what[k]);
+        in[k + 1] = const_f32(w, an, k % 2 ? hi : lo, rd, rnd);
+    }
+    snprintf(an, sizeof an, "%s/fq", name);
+    snprintf(attrs, sizeof attrs, "levels=\"%d\" auto_broadcast=\"numpy\"", levels);
+    w->n_fq++;
+    return layer(w, an, "FakeQuantize", "opset1", attrs, in, 5, x.dims, x.ndim, "FP32", NULL);
+}
+
+/* The activation FakeQuantize of view node j's value (one per value, shared by its consumers):
+ * levels 256 over the calibration range widened to hold 0 and shifted so 0 is on the grid (the
+ * asymmetric uint8 quantisation NNCF applies to activations). */
+static struct val fq_activation(struct ir *w, const struct cpose_view *view, int j, struct val x)
+{
+    if (w->fq_done[j]) return w->fq[j];
+    float lo = w->ranges[j].min < 0 ? w->ranges[j].min : 0, hi = w->ranges[j].max > 0 ? w->ranges[j].max : 0;
+    if (hi - lo < 1e-8f) hi = lo + 1e-8f;
+    float scale = (hi - lo) / 255.0f, zp = nearbyintf(-lo / scale);
+    zp = zp < 0 ? 0 : zp > 255 ? 255 : zp;
+    lo = -zp * scale, hi = lo + 255.0f * scale;
+    const int64_t rd[4] = {1, 1, 1, 1};
+    w->fq[j] = fake_quantize(w, CPOSE_VIEW_NODE(view, j)->name, x, 256, &lo, &hi, rd, 4);
+    w->fq_done[j] = 1;
+    return w->fq[j];
+}
+
+/* Per-output-channel symmetric weight FakeQuantize: levels 255 over [−max|w_c|, max|w_c|] (int8
+ * narrow range, zero exact). */
+static struct val fq_weights(struct ir *w, const char *name, struct val wv, const float *data, const int64_t *wd)
+{
+    int64_t O = wd[0], per = wd[1] * wd[2] * wd[3];
+    float *lo = w->h->alloc((size_t)O * sizeof(float)), *hi = w->h->alloc((size_t)O * sizeof(float));
+    for (int64_t o = 0; o < O; o++) {
+        float m = 0;
+        for (int64_t k = 0; k < per; k++) m = fabsf(data[o * per + k]) > m ? fabsf(data[o * per + k]) : m;
+        hi[o] = m > 0 ? m : 1e-8f, lo[o] = -hi[o];
+    }
+    const int64_t rd[4] = {O, 1, 1, 1};
+    struct val r = fake_quantize(w, name, wv, 255, lo, hi, rd, 4);
+    w->h->free(lo), w->h->free(hi);
+    return r;
+}
+
 /* Emits view node n; *v gets its value. Returns 0 or a status with the error recorded. */
 static int emit(struct ir *w, const struct cpose_view *view, const struct cpose_view_node *n, struct val *vals, int i,
                 int is_output)
@@ -188,6 +249,10 @@ static int emit(struct ir *w, const struct cpose_view *view, const struct cpose_
             return h->error(w->x, CPOSE_PLUGIN_ENOTSUP, "node '%s': grouped convolution (groups=%d)", n->name, c->groups);
         int64_t wd[4] = {c->cout, c->cin, c->kh, c->kw}, bd[4] = {1, c->cout, 1, 1};
         struct val cin[2] = {ins[0], const_f32(w, c->weight_name ? c->weight_name : n->name, c->weight, wd, 4)};
+        if (w->ranges && !strstr(n->name, ".decode.")) {  /* the head's decode (DFL conv) stays float, as NNCF's ignored scope */
+            cin[0] = fq_activation(w, view, n->in[0], ins[0]);
+            cin[1] = fq_weights(w, c->weight_name ? c->weight_name : n->name, cin[1], c->weight, wd);
+        }
         snprintf(attrs, sizeof attrs,
                  "strides=\"%d,%d\" dilations=\"%d,%d\" pads_begin=\"%d,%d\" pads_end=\"%d,%d\" auto_pad=\"explicit\"",
                  c->stride_h, c->stride_w, c->dilation_h, c->dilation_w, c->pad_top, c->pad_left, c->pad_bottom,
@@ -297,14 +362,19 @@ static void rt_info(struct ir *w)
 
 static int export_openvino(const struct cpose_host *h, struct cpose_export *x, const char *out_path)
 {
-    if (h->arg_bool(x, "int8"))
-        return h->error(x, CPOSE_PLUGIN_ENOTSUP, "int8=True needs the INT8 calibration pass (FakeQuantize from a "
-                        "calibration set), which cpose does not have yet; export with int8=False (half=True for f16)");
     const struct cpose_view *v = h->view(x);
     if (!v) return CPOSE_PLUGIN_EINVAL;
     struct ir w;
     memset(&w, 0, sizeof w);
     w.h = h, w.x = x, w.half = h->arg_bool(x, "half");
+    if (h->arg_bool(x, "int8")) {
+        if (w.half) return h->error(x, CPOSE_PLUGIN_EINVAL, "half=True and int8=True together: choose one");
+        if (!CPOSE_HOST_HAS(h, calibrate))
+            return h->error(x, CPOSE_PLUGIN_EABI, "int8=True needs a cpose host with calibration (plugin ABI 1.2 or newer)");
+        if (!(w.ranges = h->calibrate(x, NULL))) return CPOSE_PLUGIN_EINVAL;
+        w.fq = h->calloc((size_t)v->n_nodes, sizeof *w.fq);
+        w.fq_done = h->calloc((size_t)v->n_nodes, 1);
+    }
     w.xml.h = w.edges.h = w.bin.h = h;
     host_buf_printf(&w.xml, "<?xml version=\"1.0\"?>\n<net name=\"main_graph\" version=\"11\">\n\t<layers>\n");
     struct val *vals = h->calloc((size_t)v->n_nodes, sizeof *vals);
@@ -339,11 +409,11 @@ static int export_openvino(const struct cpose_host *h, struct cpose_export *x, c
         if (rc == CPOSE_PLUGIN_OK) rc = cpose_write_metadata_yaml(h, x, out_path);
         h->free(path);
         if (rc == CPOSE_PLUGIN_OK)
-            h->log(x, CPOSE_PLUGIN_LOG_INFO, "IR v11, %d layers, %zu weight bytes%s", w.n_layers, w.bin.len,
-                   w.half ? ", f16 Consts + Convert" : "");
+            h->log(x, CPOSE_PLUGIN_LOG_INFO, "IR v11, %d layers, %zu weight bytes%s%s", w.n_layers, w.bin.len,
+                   w.half ? ", f16 Consts + Convert" : "", w.ranges ? ", int8 FakeQuantize on conv inputs and weights" : "");
     }
     h->progress(x, 1.0, "openvino: done");
-    h->free(vals);
+    h->free(vals), h->free(w.fq), h->free(w.fq_done);
     h->free(w.xml.p), h->free(w.edges.p), h->free(w.bin.p);
     return rc;
 }

@@ -511,6 +511,88 @@ static int rewrite_node(struct rw *r, int i, const struct tfg_options *o)
     }
 }
 
+/* ---- coordinate normalisation pushed towards the producers ---------------------------------------
+ * The output's per-row factors (1/W, 1/H or 1) are moved up through Concats and row-preserving
+ * Reshapes to the nodes that compute the coordinates (the head's box and keypoint pixel values), so
+ * every concatenated tensor already holds normalised values: then a tensor mixing coordinates and
+ * scores spans about [0, 1], which is what makes a single int8 scale per tensor work (Ultralytics
+ * normalises inside the head for the same reason, PR #1695, issue #17203). A "row" is one index of
+ * dims 1..ndim−2 (every dim but the batch and the last, the anchors), flattened row-major. */
+
+static int64_t rows_of(const struct cpose_view_node *n)
+{
+    int64_t r = 1;
+    for (int k = 1; k < n->ndim - 1; k++) r *= n->dims[k];
+    return r;
+}
+
+static int all_ones(const float *f, int64_t n)
+{
+    for (int64_t k = 0; k < n; k++)
+        if (f[k] != 1.0f) return 0;
+    return 1;
+}
+
+/* Moves rowf[i] to node i's inputs when i is a Concat or a row-preserving Reshape whose inputs are
+ * activations read by i alone; rowf entries of all ones are dropped. */
+static void push_rows(const struct cpose_host *h, const struct cpose_view *v, const int *consumers, float **rowf, int i)
+{
+    const struct cpose_view_node *n = CPOSE_VIEW_NODE(v, i);
+    if (n->ndim < 3 || (n->op != CPOSE_VIEW_CONCAT && n->op != CPOSE_VIEW_RESHAPE)) return;
+    for (int j = 0; j < n->n_in; j++) {
+        const struct cpose_view_node *in = CPOSE_VIEW_NODE(v, n->in[j]);
+        if (consumers[n->in[j]] != 1 || in->op == CPOSE_VIEW_CONST || in->op == CPOSE_VIEW_ANCHORS || in->ndim < 3)
+            return;
+        if (n->op == CPOSE_VIEW_RESHAPE) {  /* a reshape keeps the batch and the anchors */
+            if (in->dims[0] != n->dims[0] || in->dims[in->ndim - 1] != n->dims[n->ndim - 1]) return;
+            continue;
+        }
+        if (in->ndim != n->ndim) return;
+        for (int k = 0; k < n->ndim; k++)  /* a concat changes only its axis */
+            if (k != n->p.axis && in->dims[k] != n->dims[k]) return;
+    }
+    if (n->op == CPOSE_VIEW_RESHAPE && rows_of(CPOSE_VIEW_NODE(v, n->in[0])) != rows_of(n)) return;
+    int64_t off = 0;
+    for (int j = 0; j < n->n_in; j++) {
+        const struct cpose_view_node *in = CPOSE_VIEW_NODE(v, n->in[j]);
+        int64_t nr = rows_of(in);
+        float *f = h->alloc((size_t)nr * sizeof(float));
+        for (int64_t r = 0; r < nr; r++) {
+            int64_t out_row = r;
+            if (n->op == CPOSE_VIEW_CONCAT && n->p.axis >= 1 && n->p.axis < n->ndim - 1) {
+                /* the input's row index as a multi-index, shifted along the concat axis */
+                int64_t idx[CPOSE_VIEW_MAX_DIMS], rem = r;
+                for (int k = n->ndim - 2; k >= 1; k--) idx[k] = rem % in->dims[k], rem /= in->dims[k];
+                idx[n->p.axis] += off;
+                out_row = 0;
+                for (int k = 1; k < n->ndim - 1; k++) out_row = out_row * n->dims[k] + idx[k];
+            }
+            f[r] = rowf[i][out_row];
+        }
+        if (n->op == CPOSE_VIEW_CONCAT) off += in->dims[n->p.axis];
+        if (all_ones(f, nr)) h->free(f);
+        else rowf[n->in[j]] = f;
+    }
+    h->free(rowf[i]);
+    rowf[i] = NULL;
+}
+
+/* Multiplies node i's value by its row factors (a constant [1, rows..., 1] in the value's order). */
+static void apply_rows(struct rw *r, int i, const float *f)
+{
+    const struct cpose_view_node *n = CPOSE_VIEW_NODE(r->v, i);
+    struct nh *s = &r->st[i];
+    struct nh c = {-1, n->ndim, {0}, {0}, (float *)f};
+    for (int k = 0; k < n->ndim; k++) c.ld[k] = k == 0 || k == n->ndim - 1 ? 1 : n->dims[k];
+    identity(n->ndim, c.perm);
+    int cid = materialize(r, &c, n->name, n->ndim, s->perm);
+    int64_t pd[TFG_MAX_DIMS];
+    phys_dims(s, pd);
+    int ins[2] = {s->id, cid};
+    s->id = add_value(r->g, fmt(r->g->h, "%s/normalized", n->name), n->ndim, pd, NULL);
+    add_op(r->g, TFG_MUL, n->name, ins, 2, s->id);
+}
+
 int tfg_from_view(const struct cpose_host *h, struct cpose_export *x, const struct cpose_view *v,
                   const struct tfg_options *o, struct tfg_graph *g)
 {
@@ -518,36 +600,42 @@ int tfg_from_view(const struct cpose_host *h, struct cpose_export *x, const stru
     g->h = h, g->x = x, g->input = g->output = -1;
     struct rw r = {g, v, h->calloc((size_t)v->n_nodes, sizeof(struct nh)), 0};
     int rc = 0;
+    float **rowf = h->calloc((size_t)v->n_nodes, sizeof(float *));
+    const struct cpose_view_node *on = CPOSE_VIEW_NODE(v, v->output);
+    if (o->normalize && on->ndim == 3) {
+        /* rows × 1/W or 1/H: box rows 0/2 and keypoint x by the width, 1/3 and keypoint y by the height */
+        int C = (int)on->dims[1];
+        float *f = h->alloc((size_t)C * sizeof(float));
+        double iw = 1.0 / (double)v->width, ih = 1.0 / (double)v->height;
+        for (int row = 0; row < C; row++) {
+            int kr = row - 4 - o->nc;
+            f[row] = (float)(row == 0 || row == 2 ? iw : row == 1 || row == 3 ? ih
+                             : o->kd > 0 && kr >= 0 && kr % o->kd == 0 ? iw : o->kd > 0 && kr >= 0 && kr % o->kd == 1 ? ih : 1.0);
+        }
+        rowf[v->output] = f;
+        int *consumers = h->calloc((size_t)v->n_nodes, sizeof(int));
+        for (int i = 0; i < v->n_nodes; i++)
+            for (int k = 0; k < CPOSE_VIEW_NODE(v, i)->n_in; k++) consumers[CPOSE_VIEW_NODE(v, i)->in[k]]++;
+        for (int i = v->n_nodes - 1; i >= 0; i--)
+            if (rowf[i]) push_rows(h, v, consumers, rowf, i);
+        h->free(consumers);
+    }
     for (int i = 0; i < v->n_nodes && rc == 0; i++) {
         const struct cpose_view_node *n = CPOSE_VIEW_NODE(v, i);
         if (n->ndim > TFG_MAX_DIMS) rc = unsupported(&r, i, "more dims than the rewrite holds");
         else rc = rewrite_node(&r, i, o);
+        if (rc == 0 && rowf[i]) {
+            if (r.st[i].id < 0) rc = unsupported(&r, i, "coordinates to normalise in a constant");
+            else apply_rows(&r, i, rowf[i]);
+        }
     }
+    for (int i = 0; i < v->n_nodes; i++) h->free(rowf[i]);
+    h->free(rowf);
     if (rc == 0) {
         struct nh *out = &r.st[v->output];
-        const struct cpose_view_node *on = CPOSE_VIEW_NODE(v, v->output);
         if (out->id < 0 || out->ndim != 3) {
             rc = h->error(x, CPOSE_PLUGIN_EINVAL, "the view's output '%s' is not a [B, C, A] tensor", on->name);
         } else {
-            int C = (int)out->ld[1];
-            if (o->normalize) {
-                /* rows × 1/W or 1/H: a [1, C, 1] constant in the output's order */
-                struct nh f = {-1, 3, {1, C, 1}, {0, 1, 2}, h->alloc((size_t)C * sizeof(float))};
-                double iw = 1.0 / (double)v->width, ih = 1.0 / (double)v->height;
-                for (int row = 0; row < C; row++) {
-                    int kr = row - 4 - o->nc;
-                    f.cdata[row] = (float)(row == 0 || row == 2 ? iw : row == 1 || row == 3 ? ih
-                                           : o->kd > 0 && kr >= 0 && kr % o->kd == 0 ? iw : o->kd > 0 && kr >= 0 && kr % o->kd == 1 ? ih : 1.0);
-                }
-                int cid = materialize(&r, &f, "output0/normalize", 3, out->perm);
-                h->free(f.cdata);
-                int64_t pd[3];
-                phys_dims(out, pd);
-                int ins[2] = {out->id, cid};
-                int id = add_value(g, fmt(h, "output0/normalized"), 3, pd, NULL);
-                add_op(g, TFG_MUL, on->name, ins, 2, id);
-                out->id = id;
-            }
             int id3[3] = {0, 1, 2};
             g->output = need(&r, out, "output0", id3);
             h->free(g->values[g->output].name);

@@ -15,6 +15,26 @@
  * float16 quantisation writes). *out is g->h->alloc'ed. Returns 0 or a status after g->h->error. */
 int tflite_serialize(const struct tfg_graph *g, int half, const char *description, uint8_t **out, size_t *len);
 
+/* Affine int8 parameters of a tensor: real = scale · (q − zero_point). */
+struct tflite_qparams {
+    float scale;
+    int32_t zero_point;
+};
+
+/* The int8 parameters covering [lo, hi] widened to contain 0 (so real 0 is exact): scale =
+ * (hi − lo)/255, zero point −128 − lo/scale rounded into [−128, 127]. */
+struct tflite_qparams tflite_qparams_of(float lo, float hi);
+
+/* Full-integer serialisation of g: act[i] (per value; read for activations only) gives every
+ * activation's int8 parameters. The file's input "images" stays float32 and goes through QUANTIZE
+ * (→ act[g->input]); the output "output0" is float32 after a DEQUANTIZE of the int8 result. Conv
+ * filters are int8 per output channel (symmetric, zero point 0, quantized_dimension 0), conv biases
+ * int32 with scale act[conv input].scale × filter scale and zero point 0, other constants int8 per
+ * tensor from their own min/max. Op versions are those of the int8 kernels (CONV_2D 3, RESHAPE 1,
+ * the rest 2). Returns 0 or a status after g->h->error. */
+int tflite_serialize_int8(const struct tfg_graph *g, const struct tflite_qparams *act, const char *description,
+                          uint8_t **out, size_t *len);
+
 /* A stored (uncompressed) zip holding one file, to append after a flatbuffer that is `base` bytes
  * long (offsets are absolute in the combined file, as Python's zipfile writes in append mode).
  * *out is h->alloc'ed. */
