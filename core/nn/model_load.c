@@ -35,7 +35,7 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
     if (cpose_openvino_is_model(model)) return cpose_openvino_model_load(model, out);
     if (ends_with(model, ".pt"))
         return cpose_err(CPOSE_ENOTSUP, "%s: .pt checkpoints are not readable yet; convert to .h5", model);
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .onnx, or an _ncnn_model or _openvino_model folder)", model);
+    return cpose_err(CPOSE_ENOTSUP, "%s: unknown model file type (expected .yaml, .h5, .onnx, or an _ncnn_model or _openvino_model folder)", model);
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)
