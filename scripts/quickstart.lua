@@ -1,6 +1,7 @@
 -- scripts/quickstart.lua — the README's main job on the embedded synthetic dataset: generate it,
 -- convert its COCO JSON to YOLO labels, verify the labels, train briefly, predict, validate (Ultralytics
--- metrics + predictions.json + COCOeval against the synthetic COCO JSON), export to ONNX, and print
+-- metrics + predictions.json + COCOeval against the synthetic COCO JSON), export to every built format
+-- (read back and compared where cpose can run it; export_all.md), and print
 -- where everything went.
 --   cpose run scripts/quickstart.lua [model=yolov8n-pose.yaml|weights.h5] [epochs=20] [batch=16]
 --        [n_train=256] [n_val=64] [imgsz=256] [seed=0] [save_dir=runs/jobs/quickstart]
@@ -123,17 +124,26 @@ if coco and coco.keypoints then
   cpose.job.metric("coco_keypoints_ap", coco.keypoints[1])
   cpose.job.metric("coco_bbox_ap", coco.bbox[1])
 end
--- 7. export to ONNX through the exporter plugin (cpose-export-onnx.so)
-local onnx = model:export{format = "onnx", imgsz = imgsz, project = dir, name = "export", exist_ok = true}
-local fh = io.open(onnx, "rb")
-local onnx_size = fh and fh:seek("end") or 0
-if fh then fh:close() end
-print(string.format("[7/7] export: onnx %.1f MB → %s", onnx_size / 1e6, onnx))
-cpose.job.output(onnx)
+-- 7. export to every format whose exporter plugin is built (scripts/lib/cpose_export_all.lua, as
+-- scripts/export-all.lua): each export read back where cpose can run it and compared with the model
+-- on one image; the table goes to export_all.{md,json,csv}. No format is skipped: at the quickstart's
+-- size they all take under a second (engine fails at once without TensorRT, and says so in the table).
+local ea = require "cpose_export_all"
+local rows = ea.run{model = source, imgsz = imgsz, dir = dir, quiet = true}
+local report = ea.write_report(dir, rows, string.format("export-all: %s at imgsz=%d", source, imgsz))
+local onnx, onnx_size, n_ok = nil, 0, 0
+for _, r in ipairs(rows) do
+  if r.format == "onnx" and r.file then onnx, onnx_size = r.file, r.size_mb end
+  if r.status == "ok" then n_ok = n_ok + 1 end
+  if r.file then cpose.job.output(r.file) end
+end
+print(string.format("[7/7] export: onnx %.1f MB → %s", onnx_size, onnx or "(failed)"))
+print(string.format("      export-all: %d formats, %d read back and matched the model → %s", #rows, n_ok, report))
+cpose.job.metric("export_formats_ok", n_ok)
 
 print(string.format("quickstart: done in %d s", os.time() - t0))
 for _, row in ipairs{{"dataset", syn.save_dir}, {"labels", dir .. "/converted"}, {"predictions", dir .. "/predict"},
-                     {"validation", m.save_dir or (dir .. "/val")}, {"onnx", onnx},
+                     {"validation", m.save_dir or (dir .. "/val")}, {"onnx", onnx or "-"}, {"exports", report},
                      {"record", dir .. "/run.json"}} do
   print(string.format("  %-12s %s", row[1], row[2]))
 end

@@ -28,5 +28,8 @@ CPOSE_API int cpose_cli_load_model(const struct cpose_args *a, struct cpose_mode
 /* `cpose benchmark backward=True`: times full training steps of m (core/cli/bench_train.c). */
 struct cpose_model;
 CPOSE_API int cpose_cli_benchmark_train(const struct cpose_args *a, struct cpose_model *m);
+/* `cpose benchmark data= [format=]`: Ultralytics' benchmark table over the built export formats
+ * (core/cli/bench_formats.c); format= alone without data= is refused. */
+CPOSE_API int cpose_cli_benchmark_formats(const struct cpose_args *a, struct cpose_model *m);
 
 #endif

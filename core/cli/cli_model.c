@@ -141,6 +141,10 @@ int cpose_mode_benchmark(int argc, char **argv)
         rc = cpose_cli_benchmark_train(&a, m);
         goto done;
     }
+    if (!cpose_args_is_none(&a, "data") || cpose_args_given(&a, "format")) { /* the per-format table */
+        rc = cpose_cli_benchmark_formats(&a, m);
+        goto done;
+    }
     const struct cpose_model_info *info = cpose_model_get_info(m);
     int64_t S = cpose_args_int(&a, "imgsz", 640);
     /* batch defaults to 16 for training; a latency benchmark means 1 unless given */

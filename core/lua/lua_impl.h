@@ -31,6 +31,7 @@ int cpose_lua_open_model(lua_State *L); /* YOLO and cpose.Model          (core/l
 int cpose_lua_open_data(lua_State *L);  /* convert_coco, download, ...   (core/lua/lua_data.c) */
 int cpose_lua_open_eval(lua_State *L);  /* eval, report                  (core/lua/lua_eval.c) */
 int cpose_lua_open_train(lua_State *L); /* loss, schedule, ema_decay, optimizer_choice (core/lua/lua_train.c) */
+int cpose_lua_open_export(lua_State *L); /* export_formats, export_probe, clock (core/lua/lua_export.c) */
 
 /* Converts the key = value table at idx (nil/none = no arguments) into a struct cpose_args owned
  * by a new userdata pushed on the stack (released by the GC, so raising here leaks nothing).

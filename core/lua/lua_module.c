@@ -13,6 +13,7 @@
 static const luaL_Reg cpose_libs[] = {
     {"core", cpose_lua_open_core},   {"job", cpose_lua_open_job},   {"model", cpose_lua_open_model},
     {"data", cpose_lua_open_data},   {"eval", cpose_lua_open_eval}, {"train", cpose_lua_open_train},
+    {"export", cpose_lua_open_export},
     {NULL, NULL},
 };
 

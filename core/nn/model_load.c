@@ -44,7 +44,7 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
         int rc2 = cpose_pt_model_load(model, cfg, out);
         return rc2 ? cpose_err_context(rc2, "loading %s", model) : CPOSE_OK;
     }
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .pt, .onnx, or an _ncnn_model, _openvino_model, _paddle_model or .mlpackage folder)", model);
+    return cpose_err(CPOSE_ENOTSUP, "%s: unknown model file type (expected .yaml, .h5, .pt, .onnx, or an _ncnn_model, _openvino_model, _paddle_model or .mlpackage folder)", model);
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)

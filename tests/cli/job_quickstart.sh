@@ -44,6 +44,13 @@ for k in ("box_map50", "box_map50_95", "pose_map50", "pose_map50_95", "coco_keyp
 assert abs(run["metrics"]["box_map50"] - v["box"]["map50"]) < 1e-12
 PY
 check "predictions, val_metrics.json and run.json agree with the synthetic ground truth" [ $? -eq 0 ]
+python3 - "$T/qs/export_all.json" <<'PY'
+import json, sys
+rows = {r["format"]: r for r in json.load(open(sys.argv[1]))["rows"]}
+for f in ("onnx", "ncnn", "openvino"):
+    assert rows[f]["status"] == "ok" and rows[f]["max_delta"] < 1e-2, rows[f]
+PY
+check "export step: export_all.json, onnx/ncnn/openvino read back and matched" [ $? -eq 0 ]
 
 # the README's default: no model= → yolov8n-pose.yaml trained from scratch (here 1 epoch), then the rest on best.h5
 "$CPOSE" run "$SRC/scripts/quickstart.lua" epochs=1 batch=2 n_train=2 n_val=1 imgsz=96 save_dir="$T/fresh" >"$T/out2" 2>&1
