@@ -165,10 +165,12 @@ int cpose_mode_benchmark(int argc, char **argv)
     pred = cpose_malloc((size_t)B * info->n_outputs * cpose_model_num_anchors(m, S, S) * sizeof(float));
     t = cpose_malloc(runs * sizeof(double));
     for (int i = 0; i < warm && !rc; i++) rc = cpose_model_predict(m, x, B, S, S, pred);
+    int adapted = 0;  /* runs the load-adaptive executor gave fewer threads than requested */
     for (int i = 0; i < runs && !rc; i++) {
         double t0 = cpose_now();
         rc = cpose_model_predict(m, x, B, S, S, pred);
         t[i] = (cpose_now() - t0) * 1e3;
+        adapted += cpose_model_last_threads(m) < omp_get_max_threads();
     }
     if (rc) goto done;
     qsort(t, runs, sizeof *t, cmp_double);
@@ -179,6 +181,9 @@ int cpose_mode_benchmark(int argc, char **argv)
            (long long)S, (long long)B, omp_get_max_threads(), runs, med, t[0], t[runs - 1]);
     printf("peak RSS %.1f MiB, %.2f GFLOPs per image (fused), %.1f GFLOP/s achieved\n",
            cpose_peak_rss_bytes() / 1048576.0, sum.gflops, sum.gflops * B / (med / 1e3));
+    if (adapted)
+        printf("load-adaptive threads: %d of %d runs used fewer than %d threads (other processes kept CPUs busy; "
+               "CPOSE_ADAPT_THREADS=0 turns it off)\n", adapted, runs, omp_get_max_threads());
     /* a busy machine makes spinning OpenMP threads wait on descheduled ones: say so */
     double load = 0;
     FILE *lf = fopen("/proc/loadavg", "r");

@@ -1,10 +1,15 @@
 /* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
- * inputs written in place, slices as views), op dispatch, profiling (CPOSE_PROFILE=1|layers). */
+ * inputs written in place, slices as views), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the
+ * load-adaptive thread count of inference forwards (core/base/cpu_load.c: on a busy machine a forward
+ * runs on the CPUs other processes leave free; the values are the same whatever the count). */
 #include "core/nn/exec.h"
 
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
+#include "core/base/cpu_load.h"
 #include "core/base/memlimit.h"
+
+#include <omp.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +45,8 @@ struct cpose_exec {
     uint64_t checked_peak;   /* the largest plan already checked against the machine's memory */
     double op_ms[CPOSE_OP_COUNT];
     int64_t op_calls[CPOSE_OP_COUNT];
+    struct cpose_thread_adapt adapt;  /* recent load samples (inference forwards only) */
+    int last_threads;                 /* the thread count of the last run */
 };
 
 int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out)
@@ -260,7 +267,7 @@ static void plan_views(struct cpose_exec *e)
         if (e->first[r] >= 0 && e->last[r] < e->n) e->rel_next[r] = e->rel[e->last[r]], e->rel[e->last[r]] = r;
 }
 
-int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
+static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
 {
     int rc = CPOSE_OK;
     struct cpose_op_ctx ctx = {.train = train};
@@ -320,6 +327,21 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
     if (rc == CPOSE_OK && !train) rc = check_finite_output(e);
     return rc;
 }
+
+int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
+{
+    /* training keeps its thread count: oneDNN's backward-weights reduction order depends on it, and a
+     * rerun with the same seed and threads= must give identical metrics */
+    int requested = omp_get_max_threads();
+    int threads = train || omp_in_parallel() ? requested : cpose_thread_adapt_next(&e->adapt, requested);
+    if (threads != requested) omp_set_num_threads(threads);
+    e->last_threads = threads;
+    int rc = exec_run(e, input, B, C, H, W, train);
+    if (threads != requested) omp_set_num_threads(requested);
+    return rc;
+}
+
+int cpose_exec_last_threads(const struct cpose_exec *e) { return e->last_threads; }
 
 const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id)
 {

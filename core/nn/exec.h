@@ -24,9 +24,14 @@ CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
 CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
 /* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
  * read in place, never written). train selects batchnorm's batch statistics. Errors name the
- * failing node. */
+ * failing node. An inference run (train = 0, outside a parallel region) uses at most the OpenMP
+ * thread count, fewer when other processes keep CPUs busy (cpose_thread_adapt_next in
+ * core/base/cpu_load.h; env CPOSE_ADAPT_THREADS=0 turns it off, CPOSE_SIMULATE_LOAD=N simulates N
+ * busy neighbours); the output values are the same whatever count it picks. */
 CPOSE_API int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W,
                              int train);
+/* The thread count the last run used (0 before any run). */
+CPOSE_API int cpose_exec_last_threads(const struct cpose_exec *e);
 /* The output tensor of node id after a run (valid for kept nodes and the output). */
 CPOSE_API const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id);
 

@@ -1,10 +1,16 @@
 /* core/nn/kernels_dnnl.c — convolution on oneDNN 2.6 primitives (C API): format_tag any weights
- * (blocked, reordered once), channels-last activations, bias and swish (SiLU) as post-op. */
+ * (blocked, reordered once), channels-last activations, bias and swish (SiLU) as post-op.
+ * A oneDNN primitive fixes its thread count when it is made (it runs `omp parallel num_threads(n)`
+ * with the count of its creation); a forward that runs on fewer threads (the load-adaptive executor,
+ * core/nn/exec.c) gets a primitive made for that count, kept beside the first and sharing its packed
+ * weights — only when oneDNN picks the same implementation and weights layout for it, so the values
+ * cannot change; otherwise the first primitive runs. */
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
 
 #include <dnnl.h>
 #include <dnnl_debug.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,11 @@ struct cpose_conv_kernel {
     dnnl_memory_t wplain;
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
+    dnnl_convolution_desc_t cd;   /* what prim was made from, to make it again for another thread count */
+    dnnl_primitive_attr_t attr;
+    int nthr;                     /* the OpenMP thread count prim was made with */
+    struct { int nthr; dnnl_primitive_t prim; } alt[4];  /* for other counts (prim NULL: use prim) */
+    int n_alt;
 };
 
 static dnnl_engine_t g_engine;
@@ -69,6 +80,9 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
 {
     if (!k) return;
     if (k->prim) dnnl_primitive_destroy(k->prim);
+    for (int i = 0; i < k->n_alt; i++)
+        if (k->alt[i].prim) dnnl_primitive_destroy(k->alt[i].prim);
+    if (k->attr) dnnl_primitive_attr_destroy(k->attr);
     if (k->src) dnnl_memory_destroy(k->src);
     if (k->wts) dnnl_memory_destroy(k->wts);
     if (k->bias) dnnl_memory_destroy(k->bias);
@@ -150,6 +164,8 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     k->wreorder = reorder, k->wplain = wplain;
     reorder = NULL, wplain = NULL;
     DNNL_TRY(dnnl_primitive_create(&k->prim, pd));
+    k->cd = cd, k->attr = attr, k->nthr = omp_get_max_threads();
+    attr = NULL;
     DNNL_TRY(dnnl_memory_create(&k->src, &src_md, g_engine, DNNL_MEMORY_NONE));
     DNNL_TRY(dnnl_memory_create(&k->dst, &dst_md, g_engine, DNNL_MEMORY_NONE));
     if (p->bias) DNNL_TRY(dnnl_memory_create(&k->bias, &b_md, g_engine, (void *)p->bias));
@@ -172,6 +188,30 @@ fail:
 }
 
 const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->impl : ""; }
+
+/* The primitive to run with nthr OpenMP threads: k->prim when made for nthr, else one made for nthr
+ * (once) when oneDNN gives it the same implementation and weights layout, else k->prim. */
+static dnnl_primitive_t prim_for_threads(struct cpose_conv_kernel *k, int nthr)
+{
+    if (nthr == k->nthr) return k->prim;
+    for (int i = 0; i < k->n_alt; i++)
+        if (k->alt[i].nthr == nthr) return k->alt[i].prim ? k->alt[i].prim : k->prim;
+    if (k->n_alt == (int)(sizeof k->alt / sizeof k->alt[0])) return k->prim;
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_t prim = NULL;
+    const char *impl = NULL;
+    const dnnl_memory_desc_t *wq = NULL, *have = NULL;
+    if (dnnl_primitive_desc_create(&pd, &k->cd, k->attr, g_engine, NULL) == dnnl_success &&
+        dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl &&
+        !strcmp(impl, k->impl) && (wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
+        dnnl_memory_get_memory_desc(k->wts, &have) == dnnl_success && dnnl_memory_desc_equal(wq, have) &&
+        dnnl_primitive_create(&prim, pd) != dnnl_success)
+        prim = NULL;
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    k->alt[k->n_alt].nthr = nthr, k->alt[k->n_alt].prim = prim;
+    k->n_alt++;
+    return prim ? prim : k->prim;
+}
 
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                           struct cpose_tensor *out)
@@ -214,7 +254,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         DNNL_TRY(dnnl_memory_set_data_handle(k->res, res->data));
         args[na++] = (dnnl_exec_arg_t){k->res_arg, k->res};
     }
-    DNNL_TRY(dnnl_primitive_execute(k->prim, g_stream, na, args));
+    DNNL_TRY(dnnl_primitive_execute(prim_for_threads(k, omp_get_max_threads()), g_stream, na, args));
     DNNL_TRY(dnnl_stream_wait(g_stream));
 fail:
     return rc;

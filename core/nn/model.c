@@ -244,3 +244,9 @@ int cpose_model_tensor(const struct cpose_model *m, int i, const char **name, in
     if (data) *data = p->data;
     return CPOSE_OK;
 }
+
+int cpose_model_last_threads(const struct cpose_model *m)
+{
+    const struct cpose_exec *e = m->last_fused ? m->exec_fused : m->exec;
+    return e ? cpose_exec_last_threads(e) : 0;
+}

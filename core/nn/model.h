@@ -41,6 +41,9 @@ CPOSE_API int cpose_model_predict(struct cpose_model *m, const float *input, int
 
 /* Like cpose_model_load with a seed for fresh weights (cpose_model_load uses seed 0). */
 CPOSE_API int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, struct cpose_model **out);
+/* The OpenMP thread count the last forward ran on (0 before any): at most the requested count, fewer
+ * when the load-adaptive executor found CPUs busy (core/nn/exec.h). */
+CPOSE_API int cpose_model_last_threads(const struct cpose_model *m);
 /* Unfused eval forward (BatchNorm as its own op): the reference path the fused one is tested against. */
 CPOSE_API int cpose_model_predict_unfused(struct cpose_model *m, const float *input, int64_t B, int64_t H, int64_t W,
                                           float *pred);
