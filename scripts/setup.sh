@@ -16,6 +16,7 @@ PKGS=(
   python3-onnx python3-opencv
   flatbuffers-compiler
   python3-numpy python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
+  libopenmpi-dev openmpi-bin
 )
 
 # Node.js with npm runs the ONNX Runtime checks (onnxruntime-node, installed by tests/helpers/ort_setup.sh):

@@ -250,7 +250,7 @@ int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_
     memset(&s, 0, sizeof s);
     ema_to_model(t, t->em);
     int rc = val_args(t, &va);
-    if (rc == CPOSE_OK) rc = cpose_val_run(t->em, &va, &s);
+    if (rc == CPOSE_OK) rc = cpose_val_run_local(t->em, &va, &s);
     if (rc == CPOSE_OK && t->val_plots) rc = cpose_val_write_reports(&s); /* curves, val_batch0_*.jpg, reports */
     if (rc == CPOSE_OK) {
         const struct cpose_det_metric *b = &s.metrics.box, *p = &s.metrics.pose;
@@ -322,7 +322,7 @@ static int final_eval(struct cpose_trainer *t, struct cpose_train_result *out)
     if (rc) return rc;
     cpose_info("\nValidating %s...", t->best);
     struct cpose_args va;
-    if ((rc = val_args(t, &va)) == CPOSE_OK) rc = cpose_val_run(t->em, &va, &out->final_val);
+    if ((rc = val_args(t, &va)) == CPOSE_OK) rc = cpose_val_run_local(t->em, &va, &out->final_val);
     cpose_args_free(&va);
     if (rc == CPOSE_OK) out->final_validated = 1;
     return rc;
