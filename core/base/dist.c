@@ -32,6 +32,7 @@ int cpose_dist_sum_f64(double *x, size_t n, const char *what) { return CPOSE_OK;
 int cpose_dist_sum_i64(long long *x, size_t n, const char *what) { return CPOSE_OK; }
 int cpose_dist_sum_f32_start(float *x, size_t n, int *handle) { *handle = 0; return CPOSE_OK; }
 int cpose_dist_wait(int handle, const char *what) { return CPOSE_OK; }
+int cpose_dist_poll(int handle) { return 1; }
 int cpose_dist_bcast(void *buf, size_t bytes, int root, const char *what) { return CPOSE_OK; }
 
 int cpose_dist_gather(const void *buf, size_t bytes, void **all, size_t *all_bytes, size_t *counts, const char *what)
@@ -189,7 +190,19 @@ int cpose_dist_sum_f64(double *x, size_t n, const char *what) { return sum_typed
 int cpose_dist_sum_i64(long long *x, size_t n, const char *what) { return sum_typed(x, n, MPI_LONG_LONG, 8, what); }
 
 static MPI_Request pending[CPOSE_DIST_MAX_PENDING];
-static int pending_used[CPOSE_DIST_MAX_PENDING];
+static int pending_used[CPOSE_DIST_MAX_PENDING], pending_done[CPOSE_DIST_MAX_PENDING];
+
+int cpose_dist_poll(int handle)
+{
+    if (handle < 0) return 1;
+    if (handle >= CPOSE_DIST_MAX_PENDING || !pending_used[handle])
+        return cpose_err(CPOSE_EINVAL, "no started sum %d to poll", handle);
+    if (pending_done[handle]) return 1;
+    int done = 0, rc = MPI_Test(&pending[handle], &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return mpi_failed(rc, "gradient sum");
+    pending_done[handle] = done;
+    return done;
+}
 
 int cpose_dist_sum_f32_start(float *x, size_t n, int *handle)
 {
@@ -201,6 +214,7 @@ int cpose_dist_sum_f32_start(float *x, size_t n, int *handle)
         int rc = MPI_Iallreduce(MPI_IN_PLACE, x, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &pending[h]);
         if (rc != MPI_SUCCESS) return mpi_failed(rc, "gradient sum");
         pending_used[h] = 1;
+        pending_done[h] = 0;
         *handle = h;
         return CPOSE_OK;
     }
@@ -213,6 +227,7 @@ int cpose_dist_wait(int handle, const char *what)
     if (handle >= CPOSE_DIST_MAX_PENDING || !pending_used[handle])
         return cpose_err(CPOSE_EINVAL, "%s: no started sum %d to wait for", what, handle);
     pending_used[handle] = 0;
+    if (pending_done[handle]) return CPOSE_OK;
     return wait_request(&pending[handle], what);
 }
 

@@ -39,6 +39,9 @@ CPOSE_API int cpose_dist_sum_i64(long long *x, size_t n, const char *what);
 #define CPOSE_DIST_MAX_PENDING 256
 CPOSE_API int cpose_dist_sum_f32_start(float *x, size_t n, int *handle);
 CPOSE_API int cpose_dist_wait(int handle, const char *what);
+/* Lets MPI progress the started sum `handle` without waiting (MPI moves data only inside its calls):
+ * 1 when it has completed (cpose_dist_wait then returns at once), 0 not yet, or an error status. */
+CPOSE_API int cpose_dist_poll(int handle);
 /* Root's buf[0..bytes) to every rank. */
 CPOSE_API int cpose_dist_bcast(void *buf, size_t bytes, int root, const char *what);
 /* Rank 0 receives every rank's bytes, concatenated in rank order, in *all (malloc'd, *all_bytes long;
