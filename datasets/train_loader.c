@@ -305,6 +305,17 @@ int cpose_train_loader_open(const struct cpose_train_opts *o, struct cpose_train
 
 /* ---- epochs and batches ---- */
 
+int cpose_train_loader_set_epochs(struct cpose_train_loader *L, int epochs)
+{
+    if (epochs < 1) return cpose_err(CPOSE_EINVAL, "train loader: epochs=%d must be ≥ 1", epochs);
+    pthread_mutex_lock(&L->mu);
+    L->o.epochs = epochs; /* read by the next start_epoch only */
+    pthread_mutex_unlock(&L->mu);
+    return CPOSE_OK;
+}
+
+int cpose_train_loader_epochs(const struct cpose_train_loader *L) { return L->o.epochs; }
+
 int cpose_train_loader_start_epoch(struct cpose_train_loader *L, int epoch)
 {
     if (epoch < 0) return cpose_err(CPOSE_EINVAL, "train loader: epoch %d must be ≥ 0", epoch);

@@ -72,6 +72,11 @@ CPOSE_API int cpose_train_loader_open(const struct cpose_train_opts *o, struct c
 /* Starts epoch `epoch` (0-based): a new shuffle from (seed, epoch), mosaic on or off by close_mosaic,
  * background work restarted. Any batch of the previous epoch not yet taken is discarded. */
 CPOSE_API int cpose_train_loader_start_epoch(struct cpose_train_loader *L, int epoch);
+/* Changes the planned epoch count (o.epochs) of a live loader, as the trainer's time= re-plan does:
+ * from the next cpose_train_loader_start_epoch on, mosaic closes at the new epochs − close_mosaic. The
+ * epoch being served is not changed. CPOSE_EINVAL for epochs < 1. */
+CPOSE_API int cpose_train_loader_set_epochs(struct cpose_train_loader *L, int epochs);
+CPOSE_API int cpose_train_loader_epochs(const struct cpose_train_loader *L); /* the planned epoch count */
 /* The next batch of the current epoch (b->n == 0 after the last). Waits for the workers; a sample
  * that failed (an unreadable image) is CPOSE_EIO naming the file. */
 CPOSE_API int cpose_train_loader_next(struct cpose_train_loader *L, struct cpose_train_batch *b);

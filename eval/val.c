@@ -37,7 +37,7 @@ struct val_ctx {
     float *pb, *pc, *pk, *gb, *gk;
     int *pcl, *gcl;
     size_t cap_p, cap_g;
-    struct cpose_val_plot_batch *plot; /* the kept first batch while it runs (plots=True), else NULL */
+    struct cpose_val_plot_batch *plot; /* the kept batch (0..2) while it runs (plots=True), else NULL */
     int cur_image;                     /* index in the batch of the image val_image works on */
     int64_t image_index;               /* its place in the dataset's batch order */
     float *kr;                         /* predicted keypoints as predictions.json writes them */
@@ -62,7 +62,7 @@ void cpose_val_summary_free(struct cpose_val_summary *s)
     for (int i = 0; i < s->n_names; i++) cpose_free(s->names[i]);
     cpose_free(s->names);
     cpose_free(s->save_dir);
-    cpose_val_plot_batch_free(s->plot_batch);
+    for (int i = 0; i < CPOSE_VAL_PLOT_BATCHES; i++) cpose_val_plot_batch_free(s->plot_batch[i]);
     for (int i = 0; i < s->n_files; i++) cpose_free(s->files[i]);
     memset(s, 0, sizeof *s);
 }
@@ -245,7 +245,8 @@ static int gather_results(struct val_ctx *c, const struct cpose_val_stream *mine
 
 /* The val run; sharded: this rank takes every size-th batch (cpose_loader_shard) and rank 0 computes
  * the metrics from all ranks' results. */
-static int val_run(struct cpose_model *m, const struct cpose_args *a, int sharded, struct cpose_val_summary *out)
+static int val_run(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks, int sharded,
+                   struct cpose_val_summary *out)
 {
     struct cpose_val_stream shard_results = {0};
     struct val_ctx c;
@@ -349,9 +350,9 @@ static int val_run(struct cpose_model *m, const struct cpose_args *a, int sharde
             goto fail_prog;
         }
         c.plot = NULL;
-        if (out->plots && b.index == 0) {
-            cpose_val_plot_keep_batch(&b, &out->plot_batch);
-            c.plot = out->plot_batch;
+        if (out->plots && b.index < CPOSE_VAL_PLOT_BATCHES) {
+            cpose_val_plot_keep_batch(&b, &out->plot_batch[b.index]);
+            c.plot = out->plot_batch[b.index];
         }
         double t1 = cpose_now();
         int64_t A = cpose_model_num_anchors(m, b.H, b.W);
@@ -362,6 +363,7 @@ static int val_run(struct cpose_model *m, const struct cpose_args *a, int sharde
             pred_cap = need;
         }
         if ((rc = cpose_model_predict(m, b.images, b.n, b.H, b.W, pred)) != CPOSE_OK) goto fail_prog;
+        if ((rc = cpose_val_hook_batch(hooks, m, &b, c.single_cls)) != CPOSE_OK) goto fail_prog;
         double t2 = cpose_now();
         for (int i = 0; i < b.n; i++) {
             int64_t np = 0;
@@ -434,10 +436,16 @@ fail:
 
 int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
 {
-    return val_run(m, a, cpose_dist_size() > 1, out);
+    return val_run(m, a, NULL, cpose_dist_size() > 1, out);
 }
 
 int cpose_val_run_local(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
 {
-    return val_run(m, a, 0, out);
+    return val_run(m, a, NULL, 0, out);
+}
+
+int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
+                         struct cpose_val_summary *out)
+{
+    return val_run(m, a, hooks, 0, out);
 }

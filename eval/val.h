@@ -19,11 +19,12 @@ struct cpose_model;
 
 #define CPOSE_VAL_MAX_FILES 40
 
-/* The first val batch, kept when plots=True so reports/ can draw val_batch0_labels.jpg and
- * val_batch0_pred.jpg (Ultralytics' plot_val_samples / plot_predictions): at most 16 images as 8-bit
- * BGR, their labels and their predictions (after NMS, before scaling back to the original image) in
- * the batch image's frame. Owned by the summary. */
+/* One of the first val batches, kept when plots=True so reports/ can draw val_batch<i>_labels.jpg and
+ * val_batch<i>_pred.jpg for i = 0..2 (Ultralytics' plot_val_samples / plot_predictions for batch_i < 3):
+ * at most 16 images as 8-bit BGR, their labels and their predictions (after NMS, before scaling back
+ * to the original image) in the batch image's frame. Owned by the summary. */
 #define CPOSE_VAL_PLOT_MAX_IMAGES 16
+#define CPOSE_VAL_PLOT_BATCHES 3
 struct cpose_val_plot_batch {
     int n, H, W, K;          /* images kept, batch image size, keypoints per instance */
     uint8_t *bgr;            /* n × H × W × 3 */
@@ -58,7 +59,8 @@ struct cpose_val_summary {
     int n_names;
     char *save_dir;                   /* the run folder (runs/pose/val, val2, ...) */
     int plots;                        /* plots=True: reports/ also draws the curves and the batch grids */
-    struct cpose_val_plot_batch *plot_batch; /* the first batch (plots=True), or NULL */
+    /* batches 0..2 (plots=True); NULL past the split's last batch (or with plots=False) */
+    struct cpose_val_plot_batch *plot_batch[CPOSE_VAL_PLOT_BATCHES];
     int follower;                     /* 1 on ranks other than 0 of a sharded run: no metrics, nothing written */
     int n_files;                      /* files written into save_dir / report=, absolute paths */
     char *files[CPOSE_VAL_MAX_FILES];
@@ -69,7 +71,7 @@ struct cpose_val_summary {
  * anno_json (COCO GT for COCOeval; default <dataset>/annotations/person_keypoints_val2017.json or
  * person_keypoints_<split>.json), project/name/exist_ok (runs/pose/val, val2, ...),
  * report= (an extra folder for the report), verbose (per-class rows when nc > 1), plots (keep the
- * first batch in out->plot_batch for the batch plots).
+ * first three batches in out->plot_batch[] for the batch plots).
  * Prints the metric table, the speed line and pycocotools' summaries on stdout. Writes predictions.json
  * (save_json) but no report: reports/val_reports.h writes those from the summary (the `val` mode and
  * Lua's model:val() call cpose_val_write_reports next).
@@ -77,11 +79,41 @@ struct cpose_val_summary {
  * class or keypoint mismatch, an unreadable anno_json. *out is filled on CPOSE_OK and empty
  * (safe to free) otherwise. */
 CPOSE_API int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
+
+/* One val batch as a per-batch hook sees it (Ultralytics' validator hands the trainer's loss the same
+ * two things: the eval-mode head's raw outputs next to its predictions, and the batch dict): the raw
+ * head outputs of this batch's forward and its labels in the letterboxed batch image's frame.
+ * Borrowed for the duration of the call. */
+struct cpose_val_raw_batch {
+    int index;                  /* batch number (0-based) */
+    int B, H, W;                /* images in the batch and the batch image size */
+    int n_levels;               /* head levels (3, or 4 for P6 models) */
+    const float *feats[4];      /* level l: [B, 4·16 + nc, level_h[l], level_w[l]] NCHW, DFL then class logits */
+    int level_h[4], level_w[4]; /* H / stride_l, W / stride_l */
+    const float *kpt;           /* [B, nkpt·kdim, A] raw keypoints (A = Σ level_h·level_w) */
+    int n, K;                   /* labels in the batch (unreadable images have none), keypoints per label */
+    const float *batch_idx;     /* [n] image index in the batch */
+    const float *cls;           /* [n] class (0 with single_cls=True) */
+    const float *bboxes;        /* [n × 4] cx cy w h normalised to (W, H) */
+    const float *keypoints;     /* [n × K × 3] x/W, y/H, visibility */
+};
+
+/* A per-batch hook for cpose_val_run_hooked: on_batch runs after each batch's forward; a non-OK
+ * return stops the run with that status (the run then fails as any val error). */
+struct cpose_val_hooks {
+    void *user;
+    int (*on_batch)(void *user, const struct cpose_val_raw_batch *rb);
+};
+
+/* cpose_val_run with a per-batch hook (hooks or hooks->on_batch NULL: none). The trainer's val losses
+ * (core/train) use it: eval/ sits below train/ and never calls the loss itself. */
+CPOSE_API int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
+                                   struct cpose_val_summary *out);
 /* Under mpirun (core/base/dist.h) cpose_val_run is sharded: every rank must call it; each evaluates whole
  * batches (batch index % ranks == rank) and rank 0 gathers all images' results and computes the metrics
  * and predictions.json in the dataset's order, identical to one process. The other ranks return with
- * out->follower = 1 and nothing else filled or written. cpose_val_run_local always runs alone (the
- * trainer's rank 0 validating while the other ranks wait). */
+ * out->follower = 1 and nothing else filled or written. cpose_val_run_local and
+ * cpose_val_run_hooked always run alone (the trainer's rank 0 validating while the other ranks wait). */
 CPOSE_API int cpose_val_run_local(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
 CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
 /* Adds a file written for this run to s->files (copied; at most CPOSE_VAL_MAX_FILES are kept). */

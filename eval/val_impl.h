@@ -1,4 +1,5 @@
-/* eval/val_impl.h — internals shared by the val loop (eval/val.c) and its outputs (eval/val_out.c). */
+/* eval/val_impl.h — internals shared by the val loop (eval/val.c), its outputs (eval/val_out.c), the plot
+ * capture (eval/val_plot.c) and the per-batch hook (eval/val_hook.c). */
 #ifndef CPOSE_VAL_IMPL_H
 #define CPOSE_VAL_IMPL_H
 
@@ -30,11 +31,17 @@ void cpose_val_data_free(struct cpose_val_data *d);
 int cpose_val_coco_eval(const struct cpose_val_data *d, const char *pred_path, struct cpose_val_summary *s);
 
 /* Plot capture (eval/val_plot.c). Keeps batch b's first 16 images and their labels in a new
- * *out (replacing nothing: call once). */
+ * *out (replacing nothing: call once per kept batch). */
 void cpose_val_plot_keep_batch(const struct cpose_batch *b, struct cpose_val_plot_batch **out);
 /* Adds image i's NMS rows (n × (6 + nkpt·kdim): x1 y1 x2 y2 conf cls kpts, batch pixels) when i is
  * one of the kept images. */
 void cpose_val_plot_keep_preds(struct cpose_val_plot_batch *p, int i, const float *rows, int64_t n, int nkpt, int kdim);
 void cpose_val_plot_batch_free(struct cpose_val_plot_batch *p); /* NULL-safe */
+
+/* The per-batch hook (eval/val_hook.c): after the forward of batch b on m, gathers m's raw head
+ * outputs and b's labels (classes 0 when single_cls) into a struct cpose_val_raw_batch and calls
+ * hooks->on_batch with it. CPOSE_OK at once when there is no hook; else the hook's status. */
+int cpose_val_hook_batch(const struct cpose_val_hooks *hooks, struct cpose_model *m, const struct cpose_batch *b,
+                         int single_cls);
 
 #endif

@@ -1,4 +1,4 @@
-/* eval/val_plot.c — keeps the first val batch (images, labels, predictions in the batch frame) for
+/* eval/val_plot.c — keeps the first val batches (images, labels, predictions in the batch frame) for
  * the batch plots reports/ draws when plots=True (eval/val.h's struct cpose_val_plot_batch). */
 #include <string.h>
 

@@ -5,7 +5,7 @@
  *     gaussian_filter1d with sigma 3), titled with the column name;
  *   - image grids of a batch (Ultralytics' plot_images: up to 16 tiles in a ceil(sqrt(n)) square,
  *     filled column by column, scaled so the grid fits 1920 px) with boxes, labels and keypoint
- *     skeletons: train_batch0..2.jpg, val_batch0_labels.jpg, val_batch0_pred.jpg;
+ *     skeletons: train_batch0..2.jpg, val_batch0..2_labels.jpg, val_batch0..2_pred.jpg;
  *   - the PR / F1 / P / R curves of box (B) and pose (P) metrics: BoxPR_curve.png, BoxF1_curve.png,
  *     BoxP_curve.png, BoxR_curve.png and the same with Pose.
  * Every file is written atomically (temporary name, then rename): a failed plot leaves no file.

@@ -1,6 +1,8 @@
 /* reports/val_reports.c — writes the report files of a val run from its summary (reports/val_reports.h). */
 #include "reports/val_reports.h"
 
+#include <stdio.h>
+
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
@@ -42,9 +44,14 @@ int cpose_val_write_reports(struct cpose_val_summary *s)
     if (s->plots && s->save_dir) { /* Ultralytics' val plots go to the run folder only */
         if ((rc = cpose_plot_val_curves(&s->metrics, s->names, s->n_names, s->save_dir)) != CPOSE_OK) return rc;
         add_files(s, s->save_dir, cpose_plot_curve_files, CPOSE_PLOT_N_CURVES);
-        if (s->plot_batch) {
-            static const char *const batch_files[2] = {"val_batch0_labels.jpg", "val_batch0_pred.jpg"};
-            if ((rc = cpose_plot_val_batch(s->plot_batch, s->names, s->n_names, s->save_dir, 0)) != CPOSE_OK) return rc;
+        for (int i = 0; i < CPOSE_VAL_PLOT_BATCHES; i++) {
+            if (!s->plot_batch[i]) continue;
+            char lbl[40], pred[40];
+            snprintf(lbl, sizeof lbl, "val_batch%d_labels.jpg", i);
+            snprintf(pred, sizeof pred, "val_batch%d_pred.jpg", i);
+            const char *const batch_files[2] = {lbl, pred};
+            if ((rc = cpose_plot_val_batch(s->plot_batch[i], s->names, s->n_names, s->save_dir, i)) != CPOSE_OK)
+                return rc;
             add_files(s, s->save_dir, batch_files, 2);
         }
     }

@@ -1,6 +1,7 @@
 /* tests/test_train_loader.c — the training loader on a synthetic dataset generated here: batches
  * byte-identical for workers 0, 1 and 2 over two epochs, a new shuffle each epoch, targets in the
- * loss layout and inside the image, flip_idx kept from the YAML, close_mosaic, fraction and
+ * loss layout and inside the image, flip_idx kept from the YAML, close_mosaic (also after the epoch
+ * count changes on the live loader, as time= re-plans it), fraction and
  * single_cls, and clear errors for a missing dataset and a dataset without labels. */
 /* cpose-layer: datasets */
 #define _GNU_SOURCE
@@ -127,6 +128,20 @@ int main(void)
         int n = 0, last = 0;
         while (cpose_train_loader_next(L, &b) == CPOSE_OK && b.n > 0) n += b.n, last = b.n;
         CHECK_MSG(n == 5 && last == 2, "rest of epoch 2: %d images, last batch %d", n, last);
+        /* a re-planned epoch count (time=) moves close_mosaic on the live loader: 6 epochs close at 5 */
+        CHECK(cpose_train_loader_set_epochs(L, 6) == CPOSE_OK && cpose_train_loader_epochs(L) == 6);
+        int mos6[6];
+        for (int e = 2; e < 6; e++) {
+            cpose_train_loader_start_epoch(L, e);
+            CHECK(cpose_train_loader_next(L, &b) == CPOSE_OK && b.n == 3);
+            mos6[e] = b.mosaic;
+        }
+        CHECK_MSG(mos6[2] == 1 && mos6[3] == 1 && mos6[4] == 1 && mos6[5] == 0, "epochs=6: mosaic %d %d %d %d", mos6[2],
+                  mos6[3], mos6[4], mos6[5]);
+        CHECK(cpose_train_loader_set_epochs(L, 2) == CPOSE_OK); /* shrunk to 2: epoch 1 is the last, closed */
+        cpose_train_loader_start_epoch(L, 1);
+        CHECK(cpose_train_loader_next(L, &b) == CPOSE_OK && b.mosaic == 0);
+        CHECK(cpose_train_loader_set_epochs(L, 0) == CPOSE_EINVAL && cpose_train_loader_epochs(L) == 2);
         cpose_train_loader_free(L);
     }
     CHECK(cpose_train_mosaic_on(0, 5, 10, 1.0) == 1);  /* close_mosaic > epochs: never closed (Ultralytics) */

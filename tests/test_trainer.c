@@ -2,7 +2,8 @@
  * header is Ultralytics' (the string below is written from Ultralytics 8.1's pose trainer: "%23s,"
  * columns epoch, its loss names, PoseValidator's metric keys, the val losses, lr/pg0..2); the
  * refusals (negative epochs, missing dataset, dataset without labels, mixup, rect, dropout, an unknown optimizer); a
- * two-epoch run writes the run folder (args.yaml, results.csv with two rows, weights that load and
+ * two-epoch run writes the run folder (args.yaml, results.csv with two rows whose val/ loss columns are
+ * finite and non-zero, weights that load and
  * differ from the start); the same seed gives bit-identical weights with workers 2 and 0 (and
  * deterministic=True); an on_epoch_end callback stops the run; freeze=1 keeps layer 0. */
 /* cpose-layer: train */
@@ -90,6 +91,8 @@ static int on_epoch(void *user, const struct cpose_train_epoch *e)
     for (int k = 0; k < 5; k++) CHECK_MSG(isfinite(e->values[k]) && e->values[k] > 0, "loss %d = %g", k, e->values[k]);
     if (e->epoch == 1) first_box_loss = e->values[0];
     CHECK(e->validated);
+    /* val/box_loss .. val/dfl_loss: the loss of the EMA on the val batches (core/train/val_loss.h) */
+    for (int k = 13; k < 18; k++) CHECK_MSG(isfinite(e->values[k]) && e->values[k] > 0, "val loss column %d = %g", k, e->values[k]);
     CHECK(e->values[18] > 0); /* lr/pg0 */
     return stop_after == 0 || e->epoch < stop_after;
 }
@@ -226,6 +229,13 @@ int main(void)
         if (cpose_read_file(csv, &text, &n) == CPOSE_OK) {
             CHECK_MSG(strncmp(text, want, strlen(want)) == 0 && text[strlen(want)] == '\n', "results.csv header");
             CHECK(strstr(text, "\n                      1,") && strstr(text, "\n                      2,"));
+            /* the last row's val/ columns (14..18 after the epoch) are written non-zero and finite */
+            const char *row = strstr(text, "\n                      2,");
+            for (int col = 0; row && col < 22; col++) {
+                double v = atof(row + 1);
+                if (col >= 14 && col <= 18) CHECK_MSG(isfinite(v) && v > 0, "results.csv row 2 column %d = %g", col, v);
+                row = strchr(row + 1, ',');
+            }
             cpose_free(text);
         }
         if (cpose_read_file(args, &text, &n) == CPOSE_OK) {

@@ -189,6 +189,7 @@ static void test_synth(struct cpose_model *m, const char *tmp)
     cpose_args_init(&a);
     CHECK(cpose_args_set(&a, "data", yaml) == CPOSE_OK);
     CHECK(cpose_args_set(&a, "imgsz", "160") == CPOSE_OK);
+    CHECK(cpose_args_set(&a, "batch", "1") == CPOSE_OK); /* three batches: val_batch0..2 */
     CHECK(cpose_args_set(&a, "save_json", "True") == CPOSE_OK);
     CHECK(cpose_args_set(&a, "project", project) == CPOSE_OK);
     CHECK(cpose_args_set(&a, "report", report) == CPOSE_OK);
@@ -213,16 +214,19 @@ static void test_synth(struct cpose_model *m, const char *tmp)
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
             cpose_free(p);
         }
-        /* plots=True (the default): the 8 curve PNGs and the first batch's pictures, in the run folder only */
-        const char *plots[] = {"BoxPR_curve.png", "PoseR_curve.png", "val_batch0_labels.jpg", "val_batch0_pred.jpg"};
-        for (int i = 0; i < 4; i++) {
+        /* plots=True (the default): the 8 curve PNGs and the pictures of the first three batches (batch=1:
+         * one per image), in the run folder only */
+        const char *plots[] = {"BoxPR_curve.png",       "PoseR_curve.png",     "val_batch0_labels.jpg",
+                               "val_batch0_pred.jpg",   "val_batch1_labels.jpg", "val_batch1_pred.jpg",
+                               "val_batch2_labels.jpg", "val_batch2_pred.jpg"};
+        for (int i = 0; i < 8; i++) {
             char *p = cpose_path_join(dir, plots[i]), *q = cpose_path_join(report, plots[i]);
             CHECK_MSG(cpose_path_is_file(p), "%s missing", p);
             CHECK_MSG(!cpose_path_is_file(q), "%s written", q);
             cpose_free(p);
             cpose_free(q);
         }
-        CHECK(s.n_files == 13 + 10);
+        CHECK_MSG(s.n_files == 13 + 8 + 3 * 2, "%d files", s.n_files);
 
         /* predictions carry the GT's category id (person = 1), so COCOeval sees them */
         char *pj = cpose_path_join(dir, "predictions.json");

@@ -135,7 +135,7 @@ static int train_epoch(struct cpose_trainer *t, int epoch, double tloss[5], long
         if (ni - t->last_opt_step >= accumulate) {
             if ((rc = optimizer_step(t)) != CPOSE_OK) return rc;
             t->last_opt_step = ni;
-            if (t->time_limit > 0 && cpose_now() - t->t_start > t->time_limit) {
+            if (t->time_limit > 0 && cpose_trainer_clock(t) - t->time_start > t->time_limit) {
                 t->stop = 2;
                 print_line(t, epoch, tloss, inst, size, i + 1, nb, cpose_now() - t0, 1);
                 return CPOSE_OK;
@@ -167,9 +167,26 @@ static int early_stop(struct cpose_trainer *t, int epoch1, int validated, double
     return 0;
 }
 
+double cpose_trainer_clock(const struct cpose_trainer *t)
+{
+    return t->hooks.now ? t->hooks.now(t->hooks.user) : cpose_now();
+}
+
+void cpose_trainer_replan(struct cpose_trainer *t, int epoch)
+{
+    double mean = (cpose_trainer_clock(t) - t->time_start) / (epoch + 1 - t->start_epoch);
+    double planned = mean > 0 ? ceil(t->time_limit / mean) : 1e6;
+    int epochs = planned < 1 ? 1 : planned > 1e6 ? 1000000 : (int)planned;
+    t->epochs = t->sc.epochs = epochs;
+    cpose_train_loader_set_epochs(t->L, epochs); /* epochs ≥ 1: cannot fail */
+    t->close_mosaic_epoch = t->close_mosaic > 0 ? epochs - t->close_mosaic : -1;
+    if (epoch + 1 >= t->epochs) t->stop = 2;
+}
+
 int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbacks *cb)
 {
     int rc = CPOSE_OK;
+    t->time_start = cpose_trainer_clock(t);
     cpose_info("Image sizes %d train, %d val\nUsing %d dataloader workers\nLogging results to %s\nStarting training for "
                "%d epochs...",
                t->imgsz, t->imgsz, t->workers, t->save_dir, t->epochs);
@@ -196,18 +213,12 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         } else
             e.is_best = !t->has_best; /* Ultralytics: None == None, best follows last until a validation */
         if (early_stop(t, epoch + 1, e.validated, e.fitness)) t->stop = t->stop ? t->stop : 1;
-        if (t->time_limit > 0 && cpose_now() - t->t_start > t->time_limit) t->stop = t->stop ? t->stop : 2;
+        if (t->time_limit > 0 && cpose_trainer_clock(t) - t->time_start > t->time_limit) t->stop = t->stop ? t->stop : 2;
         t->epochs_done = epoch + 1;
         e.seconds = cpose_now() - te;
         if ((rc = cpose_trainer_epoch_end(t, &e, t->save || final_epoch || t->stop)) != CPOSE_OK) return rc;
         t->last_row = e;
-        if (t->time_limit > 0 && !t->stop) {
-            /* Ultralytics re-plans the epoch count from the mean epoch time of this session */
-            double mean = (cpose_now() - t->t_start) / (epoch + 1 - t->start_epoch);
-            int planned = (int)ceil(t->time_limit / mean);
-            t->epochs = t->sc.epochs = planned < 1 ? 1 : planned;
-            if (epoch + 1 >= t->epochs) t->stop = 2;
-        }
+        if (t->time_limit > 0 && !t->stop) cpose_trainer_replan(t, epoch);
         if (cb && cb->on_epoch_end && !cb->on_epoch_end(cb->user, &e)) {
             cpose_info("Training stopped by the on_epoch_end callback after epoch %d", epoch + 1);
             t->stop = 3;

@@ -24,6 +24,8 @@ struct cpose_trainer_hooks {
     /* at the start of a phase of epoch `epoch` (0-based): "val" before validating, "save" before writing
      * weights/last.h5 */
     void (*on_phase)(void *user, const char *phase, int epoch);
+    /* the clock time= reads, in seconds (a simulated one in tests); NULL: cpose_now */
+    double (*now)(void *user);
 };
 
 /* The state of one run. */
@@ -56,6 +58,8 @@ struct cpose_trainer {
     int stop_best_epoch;
     int stop;                        /* 0 running, 1 patience, 2 time, 3 callback */
     double time_limit;               /* seconds (time=), 0 none */
+    double time_start;               /* the time= clock (cpose_trainer_clock) when the epoch loop started */
+    int close_mosaic;                /* close_mosaic= (0 when mosaic is off), for re-planning close_mosaic_epoch */
     double t_start;
     double train_seconds;            /* this session: seconds in the batch loops (loader waits included) */
     long train_images;               /* and the images they trained on */
@@ -68,10 +72,17 @@ struct cpose_trainer {
 
 /* Drops the inference caches of m after its tensors were overwritten in place (trainer_model.c). */
 void cpose_trainer_model_changed(struct cpose_model *m);
+/* The clock time= is measured with: hooks.now when set, else cpose_now (trainer.c). */
+double cpose_trainer_clock(const struct cpose_trainer *t);
+/* time=: after epoch `epoch` (0-based) of this session, re-plans the epoch count as Ultralytics does,
+ * epochs = ceil(time / mean epoch time of this session) (at least 1), and moves everything that
+ * depends on it: the LR schedule, the loader's close_mosaic epoch and t->close_mosaic_epoch; sets
+ * t->stop = 2 when `epoch` is now the last (trainer.c). */
+void cpose_trainer_replan(struct cpose_trainer *t, int epoch);
 /* The epoch loop from t->start_epoch (trainer.c). */
 int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbacks *cb);
-/* Copies the EMA into t->em and validates it on the val split; fills values[5..12] (metrics of B and P;
- * val losses 13..17 are 0: not computed) (trainer_run.c). */
+/* Copies the EMA into t->em and validates it on the val split; fills values[5..12] (metrics of B and P)
+ * and 13..17 (the val losses, core/train/val_loss.h) (trainer_run.c). */
 int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_NCOLS]);
 /* The end of an epoch: results.csv row, then (save) last.h5, best.h5 when e->is_best and the
  * save_period copy (trainer_run.c). */

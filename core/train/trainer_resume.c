@@ -142,6 +142,11 @@ int cpose_trainer_resume_restore(struct cpose_trainer *t)
     t->stop_best_epoch = t->best_epoch;
     t->seconds_before = st.train_seconds;
     cpose_ckpt_state_free(&st);
+    if (t->time_limit > 0) { /* time=: one more epoch, then re-planned from this session's epoch time */
+        t->epochs = t->sc.epochs = t->start_epoch + 1;
+        cpose_train_loader_set_epochs(t->L, t->epochs);
+        t->close_mosaic_epoch = t->close_mosaic > 0 ? t->epochs - t->close_mosaic : -1;
+    }
     if (t->start_epoch >= t->epochs)
         return cpose_err(CPOSE_EINVAL, "%s: training to %d epochs is finished, nothing to resume; start a new run with "
                          "model=%s", t->resume_path, t->epochs, t->resume_path);

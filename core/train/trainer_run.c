@@ -12,6 +12,7 @@
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 #include "core/train/trainer_impl.h"
+#include "core/train/val_loss.h"
 #include "eval/val.h"
 #include "reports/plot.h"
 #include "reports/val_reports.h"
@@ -149,7 +150,8 @@ static int setup(struct cpose_trainer *t, const struct cpose_trainer_cfg *cfg)
         return cpose_err(CPOSE_EINVAL, "%s has kpt_shape [%d, ...] but the model has %d keypoints: use a model YAML with "
                          "kpt_shape: [%d, 3]", o.data, K, info->nkpt, K);
     t->nb = cpose_train_loader_n_batches(t->L);
-    t->close_mosaic_epoch = o.close_mosaic > 0 && o.hyp.mosaic > 0 ? t->epochs - o.close_mosaic : -1;
+    t->close_mosaic = o.hyp.mosaic > 0 ? o.close_mosaic : 0;
+    t->close_mosaic_epoch = t->close_mosaic > 0 ? t->epochs - t->close_mosaic : -1;
 
     /* executor, parameter table, freeze */
     if ((rc = cpose_train_exec_new(t->m, &t->ex)) != CPOSE_OK) return rc;
@@ -249,15 +251,20 @@ int cpose_trainer_validate(struct cpose_trainer *t, double values[CPOSE_RESULTS_
     struct cpose_val_summary s;
     memset(&s, 0, sizeof s);
     ema_to_model(t, t->em);
+    /* the val losses: the training loss of every val batch's raw outputs, as Ultralytics' validator adds */
+    struct cpose_val_loss vl;
+    cpose_val_loss_init(&vl, &t->lc, cpose_model_get_info(t->em));
+    struct cpose_val_hooks hooks = {.user = &vl, .on_batch = cpose_val_loss_on_batch};
     int rc = val_args(t, &va);
-    if (rc == CPOSE_OK) rc = cpose_val_run_local(t->em, &va, &s);
-    if (rc == CPOSE_OK && t->val_plots) rc = cpose_val_write_reports(&s); /* curves, val_batch0_*.jpg, reports */
+    if (rc == CPOSE_OK) rc = cpose_val_run_hooked(t->em, &va, &hooks, &s);
+    if (rc == CPOSE_OK && t->val_plots) rc = cpose_val_write_reports(&s); /* curves, val_batch0..2_*.jpg, reports */
     if (rc == CPOSE_OK) {
         const struct cpose_det_metric *b = &s.metrics.box, *p = &s.metrics.pose;
         double m[8] = {b->mp, b->mr, b->map50, b->map, p->mp, p->mr, p->map50, p->map};
         for (int k = 0; k < 8; k++) values[5 + k] = m[k];
-        for (int k = 13; k < 18; k++) values[k] = 0; /* val losses: not computed */
+        cpose_val_loss_mean(&vl, values + 13);
     }
+    cpose_val_loss_free(&vl);
     cpose_val_summary_free(&s);
     cpose_args_free(&va);
     return rc ? cpose_err_context(rc, "validation") : CPOSE_OK;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/cli/val_plots.sh — `cpose val` with plots=True (the default, as Ultralytics) writes the 8 curve
-# PNGs (BoxPR_curve.png ... PoseR_curve.png, 1350 × 900) and val_batch0_labels.jpg / val_batch0_pred.jpg
-# into the run folder, and lists them; plots=False writes none of them. Runs on a generated dataset.
+# PNGs (BoxPR_curve.png ... PoseR_curve.png, 1350 × 900) and val_batch<i>_labels.jpg / val_batch<i>_pred.jpg
+# for each of the first three batches (here two: 5 images, batch=4) into the run folder, and lists them;
+# plots=False writes none of them. Runs on a generated dataset.
 set -u
 T=$(mktemp -d /tmp/cpose-test-cli-valplots-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -17,9 +18,10 @@ check "plots=True: exit 0" '[ $rc = 0 ]'
 for f in BoxPR_curve BoxF1_curve BoxP_curve BoxR_curve PosePR_curve PoseF1_curve PoseP_curve PoseR_curve; do
   check "$f.png is a 1350x900 PNG" '[ "$(png_size "$T/runs/on/$f.png")" = 1350x900 ]'
 done
-for f in val_batch0_labels val_batch0_pred; do
+for f in val_batch0_labels val_batch0_pred val_batch1_labels val_batch1_pred; do
   check "$f.jpg is a JPEG" '[ "$(od -An -tx1 -N3 "$T/runs/on/$f.jpg" | tr -d " ")" = ffd8ff ]'
 done
+check "two val batches (5 images, batch=4): no val_batch2" '[ ! -e "$T/runs/on/val_batch2_labels.jpg" ] && [ ! -e "$T/runs/on/val_batch2_pred.jpg" ]'
 check "the metric reports stay" '[ -s "$T/runs/on/val_report.html" ] && [ -s "$T/runs/on/val_metrics.json" ]'
 check "no temporary files left" '[ -z "$(ls -a "$T/runs/on" | grep -i tmp)" ]'
 
