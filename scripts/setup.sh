@@ -10,12 +10,13 @@ PKGS=(
   liblua5.4-dev lua5.4
   libcjson-dev libyajl-dev libyaml-dev libxml2-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
-  libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev zlib1g-dev
   nginx-light zip unzip bzip2 xz-utils python3
   gcovr
   python3-onnx python3-opencv
   flatbuffers-compiler
   python3-numpy python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
+  python3-torch python3-h5py python3-yaml
   libopenmpi-dev openmpi-bin
 )
 

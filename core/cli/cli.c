@@ -2,6 +2,7 @@
  * lacks, and per-mode arguments), and the shared argument helpers. */
 #include "core/cli/cli.h"
 #include "core/nn/model.h"
+#include "datasets/pretrained.h"
 #include "core/base/log.h"
 #include "core/base/omp_policy.h"
 #include "core/base/dist.h"
@@ -239,7 +240,7 @@ int cpose_cli_load_model(const struct cpose_args *a, struct cpose_model **m)
 {
     *m = NULL;
     if (cpose_args_is_none(a, "model"))
-        return cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
+        return cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml, or weights: .h5, .pt, yolov8n-pose.pt)");
     const char *cfg = cpose_args_is_none(a, "cfg") ? NULL : cpose_args_str(a, "cfg");
-    return cpose_model_load_seeded(cpose_args_str(a, "model"), cfg, (uint64_t)cpose_args_int(a, "seed", 0), m);
+    return cpose_model_load_resolved(cpose_args_str(a, "model"), cfg, (uint64_t)cpose_args_int(a, "seed", 0), m);
 }

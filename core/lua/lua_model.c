@@ -12,6 +12,7 @@
 #include "core/predict/predict.h"
 #include "plugins/plugin_registry.h"
 #include "datasets/dataset.h"
+#include "datasets/pretrained.h"
 #include "eval/val.h"
 #include "reports/val_reports.h"
 
@@ -52,8 +53,8 @@ static void release(struct lua_model *m)
 }
 
 /* cpose.YOLO(model [, {cfg = ..., seed = ...}]) → cpose.Model. `model` is a model YAML
- * (yolov8n-pose.yaml: fresh weights from seed=, default 0) or weights (.h5; cfg= gives the YAML
- * for weights that carry none). Errors: the loader's message (missing file, bad YAML, ...). */
+ * (yolov8n-pose.yaml: fresh weights from seed=, default 0) or weights (.h5, .pt, or a pretrained name
+ * like yolov8n-pose.pt, downloaded when absent; cfg= gives the YAML for weights that carry none). Errors: the loader's message (missing file, bad YAML, ...). */
 static int l_yolo(lua_State *L)
 {
     const char *source = luaL_checkstring(L, 1);
@@ -65,7 +66,7 @@ static int l_yolo(lua_State *L)
     const char *cfg = cpose_args_str(a, "cfg");
     struct cpose_model *model = NULL;
     int token = cpose_jobrec_call_begin("cpose.YOLO");
-    int rc = cpose_model_load_seeded(source, *cfg ? cfg : NULL, (uint64_t)cpose_args_int(a, "seed", 0), &model);
+    int rc = cpose_model_load_resolved(source, *cfg ? cfg : NULL, (uint64_t)cpose_args_int(a, "seed", 0), &model);
     cpose_jobrec_call_end(token, rc);
     if (rc != CPOSE_OK) return cpose_lua_fail(L, "cpose.YOLO");
     if (cpose_path_is_file(source)) cpose_jobrec_input(source);

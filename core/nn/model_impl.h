@@ -58,6 +58,20 @@ int cpose_model_from_yaml_name(const char *name, char force_scale, struct cpose_
 /* Loads HDF5 weights: a flat state_dict or a cpose checkpoint; cfg names the model YAML when the
  * file carries none (core/nn/model_weights.c). */
 int cpose_model_load_flat_or_ckpt(const char *path, const char *cfg, struct cpose_model **out);
+/* Where named weights come from (an HDF5 file, a .pt archive): shape and float32 values by key. */
+struct cpose_weight_source {
+    const char *file; /* named in messages */
+    void *ctx;
+    /* dims of key (CPOSE_H5_MAX_DIMS at most; nd 0 = a scalar) */
+    int (*shape)(void *ctx, const char *key, int *nd, int64_t *dims);
+    /* numel float32 values of key into dst */
+    int (*read)(void *ctx, const char *key, float *dst, int64_t numel);
+};
+/* Loads keys[0..nkeys) from src into m by name and shape: unknown keys, missing parameters and
+ * mis-shaped tensors are all refused in one CPOSE_EINVAL message naming them (file, key, both
+ * shapes); non-finite values are refused naming the key. Nothing is copied into m unless every key
+ * fits (core/nn/model_weights.c). */
+int cpose_model_load_from(struct cpose_model *m, const struct cpose_weight_source *src, char **keys, size_t nkeys);
 /* The info.imgsz a model gets from its training arguments: their imgsz (an integer ≥ 1) or 0. */
 int cpose_train_args_imgsz(const char *yaml_text);
 

@@ -1,8 +1,10 @@
 /* core/nn/model_load.c — cpose_model_load: a model from what the user names in model= — a model YAML
  * (built and initialised), weights (.h5: flat state_dict or cpose checkpoint), an ONNX file
- * (core/nn/onnx_import.h), an ncnn export folder (core/nn/ncnn_import.h) or an OpenVINO IR folder
- * (core/nn/openvino_import.h). Other formats are recognised here and refused with a message until their
- * reader exists. */
+ * (core/nn/onnx_import.h), an ncnn export folder (core/nn/ncnn_import.h), an OpenVINO IR folder
+ * (core/nn/openvino_import.h), a PaddlePaddle export folder (core/nn/paddle_import.h) or an Ultralytics
+ * .pt checkpoint (core/nn/pt_load.h). Other formats are refused with the list of those read.
+ * Pretrained names (yolov8n-pose.pt not on disk) are resolved to a file by the callers above this
+ * layer (datasets/pretrained.h), which can download. */
 #include <string.h>
 
 #include "core/base/log.h"
@@ -10,6 +12,8 @@
 #include "core/nn/ncnn_import.h"
 #include "core/nn/onnx_import.h"
 #include "core/nn/openvino_import.h"
+#include "core/nn/paddle_import.h"
+#include "core/nn/pt_load.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -33,9 +37,12 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
     if (ends_with(model, ".onnx")) return cpose_onnx_model_load(model, out);
     if (cpose_ncnn_is_model(model)) return cpose_ncnn_model_load(model, out);
     if (cpose_openvino_is_model(model)) return cpose_openvino_model_load(model, out);
-    if (ends_with(model, ".pt"))
-        return cpose_err(CPOSE_ENOTSUP, "%s: .pt checkpoints are not readable yet; convert to .h5", model);
-    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .onnx, or an _ncnn_model or _openvino_model folder)", model);
+    if (cpose_paddle_is_model(model)) return cpose_paddle_model_load(model, out);
+    if (ends_with(model, ".pt")) {
+        int rc2 = cpose_pt_model_load(model, cfg, out);
+        return rc2 ? cpose_err_context(rc2, "loading %s", model) : CPOSE_OK;
+    }
+    return cpose_err(CPOSE_EINVAL, "%s: unknown model file type (expected .yaml, .h5, .pt, .onnx, or an _ncnn_model, _openvino_model or _paddle_model folder)", model);
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)

@@ -1,6 +1,7 @@
 /* core/nn/model_weights.c — model weights in HDF5: reading a flat state_dict (one dataset per key at
  * the root, attribute keys_in_order) or a cpose checkpoint (/model/<key> + attributes), with
- * unknown/missing/mis-shaped keys refused; and saving the checkpoint layout (DESIGN.md). */
+ * unknown/missing/mis-shaped keys refused (by cpose_model_load_from, which any weight source — HDF5
+ * here, .pt in core/nn/pt_load.c — feeds); and saving the checkpoint layout (DESIGN.md). */
 #include "core/nn/model_impl.h"
 #include "core/base/fsutil.h"
 #include "core/nn/h5io.h"
@@ -37,12 +38,12 @@ static int64_t first_nonfinite(const float *v, int64_t n)
     return -1;
 }
 
-static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *group, char **keys, size_t nkeys)
+int cpose_model_load_from(struct cpose_model *m, const struct cpose_weight_source *src, char **keys, size_t nkeys)
 {
     int rc = CPOSE_OK, n_unknown = 0, n_missing = 0, n_shape = 0;
     char unknown[1024] = "", missing[1024] = "", shape[2048] = "";
     char *seen = cpose_calloc(m->params.len ? m->params.len : 1, 1);
-    const char *file = cpose_h5_path(f);
+    const char *file = src->file;
     for (size_t i = 0; i < nkeys; i++) {
         const char *k = keys[i];
         int found = -1;
@@ -53,11 +54,9 @@ static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *grou
             continue;
         }
         struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, found);
-        char path[512];
-        snprintf(path, sizeof path, "%s%s", group, k);
         int nd;
         int64_t dims[CPOSE_H5_MAX_DIMS];
-        if ((rc = cpose_h5_shape(f, path, &nd, dims)) != CPOSE_OK) goto fail;
+        if ((rc = src->shape(src->ctx, k, &nd, dims)) != CPOSE_OK) goto fail;
         int64_t cnt = 1;
         for (int d = 0; d < nd; d++)
             if (__builtin_mul_overflow(cnt, dims[d], &cnt)) cnt = INT64_MAX; /* h5io bounds it; never wraps */
@@ -94,9 +93,7 @@ static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *grou
     for (size_t j = 0; j < m->params.len; j++) {
         struct cpose_param *p = &CPOSE_VEC_AT(&m->params, struct cpose_param, j);
         if (!seen[j]) continue;
-        char path[512];
-        snprintf(path, sizeof path, "%s%s", group, p->name);
-        if ((rc = cpose_h5_read_f32_into(f, path, p->data, p->numel ? p->numel : 1)) != CPOSE_OK) goto fail;
+        if ((rc = src->read(src->ctx, p->name, p->data, p->numel ? p->numel : 1)) != CPOSE_OK) goto fail;
         int64_t bad = first_nonfinite(p->data, p->numel ? p->numel : 1);
         if (bad >= 0) {
             rc = cpose_err(CPOSE_EINVAL,
@@ -110,6 +107,35 @@ static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *grou
 fail:
     cpose_free(seen);
     return rc;
+}
+
+/* The HDF5 weight source: datasets <group><key> of an open file. */
+struct h5_source {
+    struct cpose_h5 *f;
+    const char *group;
+};
+
+static int h5_shape(void *ctx, const char *key, int *nd, int64_t *dims)
+{
+    struct h5_source *h = ctx;
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", h->group, key);
+    return cpose_h5_shape(h->f, path, nd, dims);
+}
+
+static int h5_read(void *ctx, const char *key, float *dst, int64_t numel)
+{
+    struct h5_source *h = ctx;
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", h->group, key);
+    return cpose_h5_read_f32_into(h->f, path, dst, numel);
+}
+
+static int load_into(struct cpose_model *m, struct cpose_h5 *f, const char *group, char **keys, size_t nkeys)
+{
+    struct h5_source h = {f, group};
+    struct cpose_weight_source src = {cpose_h5_path(f), &h, h5_shape, h5_read};
+    return cpose_model_load_from(m, &src, keys, nkeys);
 }
 
 int cpose_weights_check_version(struct cpose_h5 *f, int *version)

@@ -13,6 +13,7 @@
 #include "core/base/log.h"
 #include "core/base/dist.h"
 #include "core/train/trainer_impl.h"
+#include "datasets/pretrained.h"
 #include "core/train/val_loss.h"
 #include "eval/val.h"
 #include "reports/plot.h"
@@ -78,13 +79,13 @@ static int load_models(struct cpose_trainer *t, const struct cpose_trainer_cfg *
         if (cpose_args_is_none(a, "model"))
             return cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
         const char *model = cpose_args_str(a, "model");
-        if ((rc = cpose_model_load_seeded(model, ccfg, seed, &t->m)) != CPOSE_OK) return rc;
-        if ((rc = cpose_model_load_seeded(model, ccfg, seed, &t->em)) != CPOSE_OK) return rc;
+        if ((rc = cpose_model_load_resolved(model, ccfg, seed, &t->m)) != CPOSE_OK) return rc;
+        if ((rc = cpose_model_load_resolved(model, ccfg, seed, &t->em)) != CPOSE_OK) return rc;
     }
     const char *pre = cpose_args_str(a, "pretrained");
     if (cpose_parse_bool(pre) < 0 && *pre && !t->resume_path) {
         struct cpose_model *src = NULL;
-        if ((rc = cpose_model_load(pre, ccfg, &src)) != CPOSE_OK) return cpose_err_context(rc, "pretrained=%s", pre);
+        if ((rc = cpose_model_load_resolved(pre, ccfg, 0, &src)) != CPOSE_OK) return cpose_err_context(rc, "pretrained=%s", pre);
         int n = transfer(t->m, src);
         cpose_info("Transferred %d/%d items from pretrained weights %s", n, cpose_model_num_tensors(t->m), pre);
         cpose_model_free(src);

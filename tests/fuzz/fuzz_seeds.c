@@ -65,6 +65,44 @@ static void archive_seed(const char *name, int zip)
     cpose_free(path);
 }
 
+#include "tests/fuzz/seed_pt_pickle.h"
+
+/* .pt seeds: the checkpoint pickle with its fp16 storage (values 1.0) in a stored ZIP, as torch.save
+ * writes it, and the same deflated (libarchive's zip writer). */
+static void pt_seeds(void)
+{
+    static const char *const names[2] = {"stored.pt", "deflated.pt"};
+    static uint8_t storage[864];
+    for (size_t i = 0; i < sizeof storage; i += 2) storage[i] = 0x00, storage[i + 1] = 0x3c;
+    for (int k = 0; k < 2; k++) {
+        char *path = cpose_asprintf("%s/.%s", root, names[k]);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_zip(a);
+        archive_write_set_format_option(a, "zip", "compression", k == 0 ? "store" : "deflate");
+        archive_write_open_filename(a, path);
+        const struct { const char *name; const void *data; size_t len; } files[] = {
+            {"seed/data.pkl", seed_pt_pickle, sizeof seed_pt_pickle - 1},
+            {"seed/data/0", storage, sizeof storage},
+            {"seed/version", "3\n", 2},
+        };
+        for (int i = 0; i < 3; i++) {
+            struct archive_entry *e = archive_entry_new();
+            archive_entry_set_pathname(e, files[i].name);
+            archive_entry_set_filetype(e, AE_IFREG);
+            archive_entry_set_perm(e, 0644);
+            archive_entry_set_size(e, (la_int64_t)files[i].len);
+            archive_write_header(a, e);
+            archive_write_data(a, files[i].data, files[i].len);
+            archive_entry_free(e);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+        seed_file("fuzz_pt_checkpoint", names[k], path);
+        remove(path);
+        cpose_free(path);
+    }
+}
+
 static void h5_seeds(void)
 {
     /* a foreign flat file as h5py writes one: datasets at the root, a variable-length keys_in_order */
@@ -104,6 +142,31 @@ static void h5_seeds(void)
     cpose_free(p1), cpose_free(p2);
 }
 
+/* fuzz_paddle_import: cpose's own Paddle export of the narrow model at 64×64, as the target reads
+ * it (a 4-byte length, model.pdmodel, model.pdiparams). */
+static void paddle_seed(struct cpose_plugin_registry *reg, struct cpose_model *m, const char *yaml)
+{
+    const char *keys[] = {"project", "name", "exist_ok", "imgsz"};
+    char *proj = cpose_asprintf("%s/.paddle", root);
+    const char *values[] = {proj, "p", "True", "64"};
+    char *out = NULL, *prog = NULL, *par = NULL;
+    size_t pn = 0, qn = 0;
+    if (cpose_export_run(reg, m, yaml, "paddle", keys, values, 4, &out) == CPOSE_OK) {
+        char *a = cpose_asprintf("%s/inference_model/model.pdmodel", out), *b = cpose_asprintf("%s/inference_model/model.pdiparams", out);
+        if (cpose_read_file(a, &prog, &pn) == CPOSE_OK && cpose_read_file(b, &par, &qn) == CPOSE_OK) {
+            uint8_t *all = cpose_malloc(4 + pn + qn);
+            uint32_t len = (uint32_t)pn;
+            memcpy(all, &len, 4), memcpy(all + 4, prog, pn), memcpy(all + 4 + pn, par, qn);
+            seed("fuzz_paddle_import", "tiny.paddle", all, 4 + pn + qn);
+            cpose_free(all);
+        }
+        cpose_free(a), cpose_free(b);
+    } else {
+        fprintf(stderr, "fuzz_seeds: no seed for fuzz_paddle_import (the paddle export plugin was not found or failed)\n");
+    }
+    cpose_free(out), cpose_free(proj), cpose_free(prog), cpose_free(par);
+}
+
 /* fuzz_onnx_import: cpose's own ONNX export of a narrow YOLOv8-pose (width 1/8, so the seed is small)
  * with random weights, in fp32 and fp16; skipped with a message when the ONNX plugin is not built. */
 static void onnx_seeds(const char *src)
@@ -127,6 +190,7 @@ static void onnx_seeds(const char *src)
                 seed_file("fuzz_onnx_import", half ? "tiny-fp16.onnx" : "tiny.onnx", out);
             cpose_free(out), cpose_free(proj);
         }
+        if (cpose_plugins_find(reg, "paddle")) paddle_seed(reg, m, yaml);
     } else {
         fprintf(stderr, "fuzz_seeds: no ONNX seed for fuzz_onnx_import (the onnx export plugin was not found or failed)\n");
         for (int i = 0; reg && i < reg->n_problems; i++) fprintf(stderr, "  %s\n", reg->problems[i]);
@@ -185,5 +249,6 @@ int main(int argc, char **argv)
     seed_text("fuzz_lua_json", "doc.json", "{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": {\"d\": []}}}");
     seed_text("fuzz_lua_json", "num.json", "42");
     onnx_seeds(src);
+    pt_seeds();
     return 0;
 }
