@@ -28,6 +28,7 @@ struct cpose_loader {
     int n_batches;
     int (*shapes)[2];         /* per batch: H, W */
     int next;
+    int shard_rank, shard_size; /* this loader yields batches with index % shard_size == shard_rank */
     char **names;
     int nc;
     int *flip_idx;            /* the dataset's flip_idx (K entries) or NULL */
@@ -316,6 +317,8 @@ fail:
 int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
 {
     memset(b, 0, sizeof *b);
+    if (L->shard_size > 1)
+        while (L->next < L->n_batches && L->next % L->shard_size != L->shard_rank) L->next++;
     if (L->next >= L->n_batches) return CPOSE_OK;
     int bi = L->next;
     size_t i0 = (size_t)bi * L->batch, i1 = i0 + L->batch < L->n ? i0 + L->batch : L->n;
@@ -358,6 +361,15 @@ int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
 }
 
 void cpose_loader_reset(struct cpose_loader *L) { L->next = 0; }
+
+int cpose_loader_shard(struct cpose_loader *L, int rank, int size)
+{
+    if (size < 1 || rank < 0 || rank >= size)
+        return cpose_err(CPOSE_EINVAL, "loader shard %d of %d: the rank must be within [0, size)", rank, size);
+    L->shard_rank = rank;
+    L->shard_size = size;
+    return CPOSE_OK;
+}
 size_t cpose_loader_size(const struct cpose_loader *L) { return L->n; }
 int cpose_loader_n_batches(const struct cpose_loader *L) { return L->n_batches; }
 

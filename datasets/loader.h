@@ -53,6 +53,10 @@ CPOSE_API int cpose_loader_open_files(char *const *files, size_t n, int imgsz, i
                                       double pad, struct cpose_loader **out);
 /* Fills the next batch (b->n == 0 after the last). A file that fails to decode is CPOSE_EIO naming it. */
 CPOSE_API int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b);
+/* Makes this loader yield only the batches whose index % size == rank (a distributed run: each rank
+ * takes whole batches, so a batch's shape and contents do not depend on the number of ranks; the
+ * batch's global image indices are b.index·batch + i). size 1 is every batch. */
+CPOSE_API int cpose_loader_shard(struct cpose_loader *L, int rank, int size);
 /* Back to the first batch. */
 CPOSE_API void cpose_loader_reset(struct cpose_loader *L);
 CPOSE_API size_t cpose_loader_size(const struct cpose_loader *L);     /* images */

@@ -36,7 +36,10 @@ struct cpose_train_loader {
     int *flip_idx;
     /* the epoch */
     int epoch, mosaic;
-    size_t *perm;
+    size_t *perm;                  /* this loader's epoch positions → dataset index (n_pos entries) */
+    size_t *gperm;                 /* the epoch's order of the whole dataset (n entries) */
+    size_t n_pos;                  /* positions per epoch: n, or with shards n_batches × the rank's batch */
+    int global_batch;              /* batch= (o.batch is this rank's share of it) */
     /* slots and threads */
     int depth;
     struct slot *slots;
@@ -58,7 +61,7 @@ void cpose_train_opts_defaults(struct cpose_train_opts *o)
 {
     *o = (struct cpose_train_opts){.split = "train", .imgsz = 640, .batch = 16, .workers = 8, .seed = 0,
                                    .epochs = 100, .close_mosaic = 10, .fraction = 1.0, .single_cls = 0,
-                                   .augment = 1};
+                                   .augment = 1, .shuffle = 1, .shard_rank = 0, .shard_size = 1};
     cpose_aug_hyp_defaults(&o->hyp);
 }
 
@@ -146,7 +149,7 @@ static void sample_done(struct cpose_train_loader *L, size_t p, int rc)
 
 static int claimable(const struct cpose_train_loader *L)
 {
-    return !L->paused && L->next_pos < L->n && L->next_pos < (size_t)(L->consumed + L->depth) * L->o.batch;
+    return !L->paused && L->next_pos < L->n_pos && L->next_pos < (size_t)(L->consumed + L->depth) * L->o.batch;
 }
 
 static void *worker_main(void *arg)
@@ -186,6 +189,12 @@ static int check_opts(const struct cpose_train_opts *o)
         return cpose_err(CPOSE_EINVAL, "train loader: fraction=%g must be in (0, 1]", o->fraction);
     if (o->close_mosaic < 0)
         return cpose_err(CPOSE_EINVAL, "train loader: close_mosaic=%d must be ≥ 0", o->close_mosaic);
+    if (o->shard_size < 1 || o->shard_rank < 0 || o->shard_rank >= o->shard_size)
+        return cpose_err(CPOSE_EINVAL, "train loader: shard %d of %d: the rank must be within [0, %d)", o->shard_rank,
+                         o->shard_size, o->shard_size);
+    if (o->batch % o->shard_size)
+        return cpose_err(CPOSE_EINVAL, "batch=%d must be a multiple of the number of ranks (%d): each rank takes batch/%d",
+                         o->batch, o->shard_size, o->shard_size);
     return cpose_aug_hyp_check(&o->hyp);
 }
 
@@ -260,15 +269,22 @@ int cpose_train_loader_open(const struct cpose_train_opts *o, struct cpose_train
     }
     cpose_dataset_free(&d);
     L->n_batches = (int)((L->n + o->batch - 1) / o->batch);
-    L->perm = cpose_malloc(L->n * sizeof *L->perm);
-    for (size_t i = 0; i < L->n; i++) L->perm[i] = i;
+    /* a shard takes its slice of every global batch; the last one is filled up from the start of the
+     * epoch's order, so every rank has the same number of images per step (as PyTorch's
+     * DistributedSampler pads) */
+    L->global_batch = o->batch;
+    L->o.batch = o->batch / o->shard_size;
+    L->n_pos = o->shard_size > 1 ? (size_t)L->n_batches * L->o.batch : L->n;
+    L->perm = cpose_malloc(L->n_pos * sizeof *L->perm);
+    L->gperm = cpose_malloc(L->n * sizeof *L->gperm);
+    for (size_t i = 0; i < L->n_pos; i++) L->perm[i] = i % L->n;
     L->depth = o->workers ? 3 : 1;
     if (L->depth > L->n_batches) L->depth = L->n_batches;
     L->slots = cpose_calloc((size_t)L->depth, sizeof *L->slots);
-    size_t img_floats = (size_t)o->batch * 3 * o->imgsz * o->imgsz;
+    size_t img_floats = (size_t)L->o.batch * 3 * o->imgsz * o->imgsz;
     for (int i = 0; i < L->depth; i++) {
         L->slots[i].img = cpose_calloc(img_floats, sizeof(float));
-        L->slots[i].lab = cpose_calloc((size_t)o->batch, sizeof *L->slots[i].lab);
+        L->slots[i].lab = cpose_calloc((size_t)L->o.batch, sizeof *L->slots[i].lab);
     }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->work_cv, NULL);
@@ -311,12 +327,16 @@ int cpose_train_loader_start_epoch(struct cpose_train_loader *L, int epoch)
     /* The sampler: a Fisher–Yates shuffle from its own stream (seed, epoch, sampler id). */
     struct cpose_rng rng;
     cpose_rng_seed(&rng, L->o.seed, (uint64_t)epoch, UINT64_MAX);
-    for (size_t i = 0; i < L->n; i++) L->perm[i] = i;
-    for (size_t i = L->n; i > 1; i--) {
-        size_t j = (size_t)cpose_rng_below(&rng, i), t = L->perm[i - 1];
-        L->perm[i - 1] = L->perm[j];
-        L->perm[j] = t;
+    for (size_t i = 0; i < L->n; i++) L->gperm[i] = i;
+    for (size_t i = L->n; i > 1 && L->o.shuffle; i--) {
+        size_t j = (size_t)cpose_rng_below(&rng, i), t = L->gperm[i - 1];
+        L->gperm[i - 1] = L->gperm[j];
+        L->gperm[j] = t;
     }
+    /* this loader's positions: its slice of each global batch (all of it without shards) */
+    size_t Bl = (size_t)L->o.batch, Bg = (size_t)L->global_batch;
+    for (size_t q = 0; q < L->n_pos; q++)
+        L->perm[q] = L->gperm[((q / Bl) * Bg + (size_t)L->o.shard_rank * Bl + q % Bl) % L->n];
     for (int i = 0; i < L->depth; i++) {
         L->slots[i].done = 0;
         L->slots[i].rc = 0;
@@ -397,7 +417,7 @@ int cpose_train_loader_next(struct cpose_train_loader *L, struct cpose_train_bat
         return CPOSE_OK;
     }
     size_t p0 = (size_t)bi * B;
-    int n_img = (int)(L->n - p0 < (size_t)B ? L->n - p0 : (size_t)B);
+    int n_img = (int)(L->n_pos - p0 < (size_t)B ? L->n_pos - p0 : (size_t)B);
     struct slot *sl = &L->slots[bi % L->depth];
     if (L->n_threads == 0) {
         int epoch = L->epoch, mosaic = L->mosaic;
@@ -467,6 +487,7 @@ void cpose_train_loader_free(struct cpose_train_loader *L)
     cpose_free(L->slots);
     cpose_free(L->threads);
     cpose_free(L->perm);
+    cpose_free(L->gperm);
     cpose_free(L->flip_idx);
     if (L->names) cpose_strv_free(L->names, (size_t)L->nc);
     cpose_free(L->batch_idx);

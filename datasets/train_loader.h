@@ -37,6 +37,12 @@ struct cpose_train_opts {
     int single_cls;            /* 0: every class becomes 0 */
     int augment;               /* 1: off gives LetterBox only (no mosaic/perspective/HSV/flips) */
     struct cpose_aug_hyp hyp;  /* Ultralytics' defaults */
+    int shuffle;               /* 1: a new order every epoch; 0: the dataset's order (tests) */
+    int shard_rank, shard_size; /* 0, 1. A data-parallel run: rank r of N takes batch/N images of every
+                                 * global batch of `batch` (its slice [r·batch/N, (r+1)·batch/N)), the last
+                                 * global batch filled up from the epoch's start; each image is augmented
+                                 * by its own stream, so the union of the ranks' batches is the batch one
+                                 * process would make. batch must be a multiple of N. */
 };
 CPOSE_API void cpose_train_opts_defaults(struct cpose_train_opts *o);
 

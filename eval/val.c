@@ -16,6 +16,8 @@
 #include "core/predict/nms.h"
 #include "core/predict/predict.h"
 #include "eval/val_impl.h"
+#include "eval/val_shard.h"
+#include "core/base/dist.h"
 
 /* Limits for val arguments (Ultralytics uses batch 1 to a few hundred, imgsz up to 1280-ish). */
 #define VAL_MAX_BATCH 65536
@@ -37,6 +39,10 @@ struct val_ctx {
     size_t cap_p, cap_g;
     struct cpose_val_plot_batch *plot; /* the kept batch (0..2) while it runs (plots=True), else NULL */
     int cur_image;                     /* index in the batch of the image val_image works on */
+    int64_t image_index;               /* its place in the dataset's batch order */
+    float *kr;                         /* predicted keypoints as predictions.json writes them */
+    size_t cap_kr;
+    struct cpose_val_stream *shard;    /* sharded run: image results go here, for rank 0 to replay */
 };
 
 void cpose_val_add_file(struct cpose_val_summary *s, const char *path)
@@ -77,6 +83,37 @@ static void grow(struct val_ctx *c, size_t np, size_t ng)
         c->gk = cpose_realloc(c->gk, c->cap_g * (K + 1) * sizeof(float));
         c->gcl = cpose_realloc(c->gcl, c->cap_g * sizeof(int));
     }
+}
+
+/* Adds one image's result to the metrics and to predictions.json (in the dataset's order: directly,
+ * or replayed by rank 0 from all ranks' records). */
+static int val_apply(void *ctx, const struct cpose_val_record *r)
+{
+    struct val_ctx *c = ctx;
+    struct cpose_val_image vi = {r->n, (float *)r->pb, (float *)r->pc, (int *)r->pcl, (float *)r->pk,
+                                 r->ng, (float *)r->gb, (int *)r->gcl, (float *)r->gk};
+    int rc = cpose_valmetrics_add(c->vm, &vi);
+    if (rc != CPOSE_OK) return cpose_err_context(rc, "%s", r->path);
+    if (c->json && r->n) {
+        /* predictions.json rows: boxes and keypoints as scaled (unrounded), classes through the map */
+        struct cpose_pred_result pr;
+        memset(&pr, 0, sizeof pr);
+        pr.path = (char *)r->path;
+        pr.orig_w = r->ori_w;
+        pr.orig_h = r->ori_h;
+        pr.n = r->n;
+        pr.nkpt = r->K;
+        pr.kdim = r->kdim;
+        pr.boxes = (float *)r->pb;
+        pr.scores = (float *)r->pc;
+        int *cls = cpose_malloc((size_t)r->n * sizeof *cls);
+        for (int i = 0; i < r->n; i++) cls[i] = c->class_map ? c->class_map[r->pcl[i]] : r->pcl[i];
+        pr.classes = cls;
+        pr.kpts = (float *)r->kraw;
+        cpose_pred_json_add(c->json, &pr);
+        cpose_free(cls);
+    }
+    return CPOSE_OK;
 }
 
 /* One image: NMS on its slice of the batch output, predictions and labels to original pixels, metrics,
@@ -135,36 +172,16 @@ static int val_image(struct val_ctx *c, const float *pred, int64_t A, const stru
         cpose_scale_boxes_rp(gain, px, py, it->ori_w, it->ori_h, c->gb, ng, 4);
         if (K) cpose_scale_coords_rp(gain, px, py, it->ori_w, it->ori_h, c->gk, (int64_t)ng * K, 3);
     }
-    struct cpose_val_image vi = {(int)n, c->pb, c->pc, c->pcl, K ? c->pk : NULL, ng, c->gb, c->gcl, K ? c->gk : NULL};
-    if ((rc = cpose_valmetrics_add(c->vm, &vi)) != CPOSE_OK) {
-        rc = cpose_err_context(rc, "%s", it->im_file);
-        goto fail;
+    size_t nkr = (size_t)n * K * c->kdim + 1;
+    if (nkr > c->cap_kr) {
+        c->cap_kr = nkr + 256;
+        c->kr = cpose_realloc(c->kr, c->cap_kr * sizeof *c->kr);
     }
-    if (c->json && n) {
-        /* predictions.json rows: boxes and keypoints as scaled (unrounded), classes through the map */
-        struct cpose_pred_result r;
-        memset(&r, 0, sizeof r);
-        r.path = (char *)it->im_file;
-        r.orig_w = it->ori_w;
-        r.orig_h = it->ori_h;
-        r.n = n;
-        r.nkpt = K;
-        r.kdim = c->kdim;
-        r.boxes = c->pb;
-        r.scores = c->pc;
-        int *cls = cpose_malloc((size_t)n * sizeof *cls);
-        float *kp = cpose_malloc(((size_t)n * K * c->kdim + 1) * sizeof *kp);
-        for (int64_t i = 0; i < n; i++) {
-            cls[i] = c->class_map ? c->class_map[c->pcl[i]] : c->pcl[i];
-            memcpy(kp + i * K * c->kdim, rows + i * RW + 6, (size_t)K * c->kdim * sizeof *kp);
-        }
-        r.classes = cls;
-        r.kpts = kp;
-        cpose_pred_json_add(c->json, &r);
-        cpose_free(cls);
-        cpose_free(kp);
-    }
-fail:
+    for (int64_t i = 0; i < n; i++)
+        memcpy(c->kr + i * K * c->kdim, rows + i * RW + 6, (size_t)K * c->kdim * sizeof *c->kr);
+    struct cpose_val_record rec = {c->image_index, it->im_file, it->ori_w, it->ori_h, (int)n, ng, K, c->kdim,
+                                   c->pb, c->pc, c->pcl, K ? c->pk : NULL, c->kr, c->gb, c->gcl, K ? c->gk : NULL};
+    rc = c->shard ? cpose_val_stream_put(c->shard, &rec) : val_apply(c, &rec);
     cpose_free(rows);
     return rc;
 }
@@ -214,14 +231,24 @@ static int check_imgsz(int *imgsz, int stride)
     return CPOSE_OK;
 }
 
-int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
+/* Rank 0 of a sharded run: every rank's image results, replayed in the dataset's order. Other ranks send
+ * theirs and are done. */
+static int gather_results(struct val_ctx *c, const struct cpose_val_stream *mine)
 {
-    return cpose_val_run_hooked(m, a, NULL, out);
+    void *all = NULL;
+    size_t all_len = 0;
+    int rc = cpose_dist_gather(mine->bytes, mine->len, &all, &all_len, NULL, "val: gather the ranks' results");
+    if (rc == CPOSE_OK && cpose_dist_rank() == 0) rc = cpose_val_stream_replay(all, all_len, val_apply, c);
+    free(all);
+    return rc;
 }
 
-int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
-                         struct cpose_val_summary *out)
+/* The val run; sharded: this rank takes every size-th batch (cpose_loader_shard) and rank 0 computes
+ * the metrics from all ranks' results. */
+static int val_run(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks, int sharded,
+                   struct cpose_val_summary *out)
 {
+    struct cpose_val_stream shard_results = {0};
     struct val_ctx c;
     struct cpose_val_data d;
     struct cpose_loader *L = NULL;
@@ -273,6 +300,14 @@ int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, cons
     if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;
 
     if ((rc = cpose_loader_open(data, split, imgsz, batch, stride, 1, 0.5, &L)) != CPOSE_OK) goto fail;
+    int follower = sharded && cpose_dist_rank() != 0; /* a rank other than 0: evaluates, writes nothing */
+    if (sharded) {
+        if ((rc = cpose_loader_shard(L, cpose_dist_rank(), cpose_dist_size())) != CPOSE_OK) goto fail;
+        c.shard = &shard_results;
+        if (!follower)
+            cpose_info("val: sharded over %d ranks (every rank takes whole batches; rank 0 gathers)", cpose_dist_size());
+    }
+    out->follower = follower;
     int data_nc = 0;
     char *const *names = cpose_loader_names(L, &data_nc);
     if (!c.single_cls && data_nc != c.nc) {
@@ -285,12 +320,12 @@ int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, cons
     if ((rc = cpose_val_data_open(data, split, anno, save_json, eval_nc, &d)) != CPOSE_OK) goto fail;
     c.class_map = d.class_map;
 
-    out->save_dir = cpose_args_run_dir(a, "val");
+    out->save_dir = follower ? cpose_strdup("") : cpose_args_run_dir(a, "val");
     if (!out->save_dir) {
         rc = cpose_err_context(CPOSE_EIO, "val run folder");
         goto fail;
     }
-    if (save_json) c.json = cpose_pred_json_new();
+    if (save_json && !follower) c.json = cpose_pred_json_new();
     double sig1[256];
     const double *sigmas = NULL;
     if (c.nkpt == 17 && c.kdim != 3) { /* Ultralytics uses OKS_SIGMA only for kpt_shape [17, 3] */
@@ -336,6 +371,7 @@ int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, cons
             int64_t np = 0;
             if (b.items[i].unreadable) continue; /* warned by the loader */
             c.cur_image = i;
+            c.image_index = (int64_t)b.index * batch + i;
             if ((rc = val_image(&c, pred + (size_t)i * c.C * A, A, &b, &b.items[i], &np)) != CPOSE_OK) goto fail_prog;
             out->n_predictions += np;
         }
@@ -347,6 +383,15 @@ int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, cons
     }
     cpose_progress_end(&prog);
     (void)last_h, (void)last_w;
+    if (sharded) {
+        double sums[5] = {(double)out->n_images, (double)out->n_predictions, t_pre, t_inf, t_post};
+        if ((rc = gather_results(&c, &shard_results)) != CPOSE_OK) goto fail;
+        if ((rc = cpose_dist_sum_f64(sums, 5, "val: sum the ranks' counts")) != CPOSE_OK) goto fail;
+        out->n_images = (int64_t)sums[0], out->n_predictions = (int64_t)sums[1];
+        /* time per image of the job: each rank's time over its own images, averaged over ranks */
+        t_pre = sums[2] / cpose_dist_size(), t_inf = sums[3] / cpose_dist_size(), t_post = sums[4] / cpose_dist_size();
+        if (follower) goto fail; /* done: rank 0 reports */
+    }
 
     if ((rc = cpose_valmetrics_finalize(c.vm, &out->metrics)) != CPOSE_OK) goto fail;
     print_table(&out->metrics, names, data_nc, verbose);
@@ -377,15 +422,32 @@ int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, cons
 fail_prog:
     cpose_progress_end(&prog);
 fail:
-    if (rc && out->save_dir) cpose_remove_dir_if_no_files(out->save_dir); /* no empty run folder left */
+    if (rc && out->save_dir && *out->save_dir) cpose_remove_dir_if_no_files(out->save_dir); /* no empty run folder left */
     if (rc) cpose_val_summary_free(out);
     cpose_free(pred_path);
     cpose_free(pred);
     cpose_free(c.pb), cpose_free(c.pc), cpose_free(c.pk), cpose_free(c.pcl);
-    cpose_free(c.gb), cpose_free(c.gk), cpose_free(c.gcl);
+    cpose_free(c.gb), cpose_free(c.gk), cpose_free(c.gcl), cpose_free(c.kr);
+    cpose_val_stream_free(&shard_results);
     cpose_valmetrics_free(c.vm);
     cpose_pred_json_free(c.json);
     cpose_val_data_free(&d);
     cpose_loader_free(L);
     return rc;
+}
+
+int cpose_val_run(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
+{
+    return val_run(m, a, NULL, cpose_dist_size() > 1, out);
+}
+
+int cpose_val_run_local(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out)
+{
+    return val_run(m, a, NULL, 0, out);
+}
+
+int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
+                         struct cpose_val_summary *out)
+{
+    return val_run(m, a, hooks, 0, out);
 }

@@ -61,6 +61,7 @@ struct cpose_val_summary {
     int plots;                        /* plots=True: reports/ also draws the curves and the batch grids */
     /* batches 0..2 (plots=True); NULL past the split's last batch (or with plots=False) */
     struct cpose_val_plot_batch *plot_batch[CPOSE_VAL_PLOT_BATCHES];
+    int follower;                     /* 1 on ranks other than 0 of a sharded run: no metrics, nothing written */
     int n_files;                      /* files written into save_dir / report=, absolute paths */
     char *files[CPOSE_VAL_MAX_FILES];
 };
@@ -108,6 +109,12 @@ struct cpose_val_hooks {
  * (core/train) use it: eval/ sits below train/ and never calls the loss itself. */
 CPOSE_API int cpose_val_run_hooked(struct cpose_model *m, const struct cpose_args *a, const struct cpose_val_hooks *hooks,
                                    struct cpose_val_summary *out);
+/* Under mpirun (core/base/dist.h) cpose_val_run is sharded: every rank must call it; each evaluates whole
+ * batches (batch index % ranks == rank) and rank 0 gathers all images' results and computes the metrics
+ * and predictions.json in the dataset's order, identical to one process. The other ranks return with
+ * out->follower = 1 and nothing else filled or written. cpose_val_run_local and
+ * cpose_val_run_hooked always run alone (the trainer's rank 0 validating while the other ranks wait). */
+CPOSE_API int cpose_val_run_local(struct cpose_model *m, const struct cpose_args *a, struct cpose_val_summary *out);
 CPOSE_API void cpose_val_summary_free(struct cpose_val_summary *s); /* NULL-safe, idempotent */
 /* Adds a file written for this run to s->files (copied; at most CPOSE_VAL_MAX_FILES are kept). */
 CPOSE_API void cpose_val_add_file(struct cpose_val_summary *s, const char *path);

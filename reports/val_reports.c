@@ -25,6 +25,7 @@ int cpose_val_write_reports(struct cpose_val_summary *s)
     static const char *const val_files[3] = {"val_metrics.json", "val_report.md", "val_report.html"};
     const char *dirs[2] = {s->save_dir, s->report_dir};
     int rc;
+    if (s->follower) return CPOSE_OK; /* a rank other than 0 of a sharded run: rank 0 writes the reports */
     if (s->coco_ran) {
         struct cpose_eval_report rep = {s->anno_json, s->pred_path, &s->coco_kpt_eval, &s->coco_bbox_eval,
                                         s->coco_seconds};

@@ -17,6 +17,7 @@ PKGS=(
   flatbuffers-compiler
   python3-numpy python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
   zlib1g-dev python3-torch python3-h5py python3-yaml
+  libopenmpi-dev openmpi-bin
 )
 
 # Node.js with npm runs the ONNX Runtime checks (onnxruntime-node, installed by tests/helpers/ort_setup.sh):

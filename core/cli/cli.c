@@ -5,6 +5,7 @@
 #include "datasets/pretrained.h"
 #include "core/base/log.h"
 #include "core/base/omp_policy.h"
+#include "core/base/dist.h"
 
 #include <omp.h>
 #include <string.h>
@@ -223,7 +224,12 @@ int cpose_cli_main(int argc, char **argv)
             static const char *const model_modes[] = {"forward", "benchmark", "predict", "val", "run", "train", NULL};
             for (int j = 0; model_modes[j]; j++)
                 if (!strcmp(mode, model_modes[j])) cpose_omp_bound_spinning(mode);
-            return modes[i].fn(argc - k - 1, argv + k + 1);
+            /* under mpirun, every rank runs the mode; only rank 0 prints progress and results
+             * (core/base/dist.h). A rank that fails ends the whole job. */
+            if (cpose_dist_init() != CPOSE_OK) return cpose_cli_fail(mode);
+            if (cpose_dist_rank() != 0 && cpose_log_get_level() > CPOSE_LOG_WARN) cpose_log_set_level(CPOSE_LOG_WARN);
+            int rc = modes[i].fn(argc - k - 1, argv + k + 1);
+            return cpose_dist_finalize(rc);
         }
     fprintf(stderr, "cpose: '%s' is not a mode; did you mean '%s'? (cpose help lists the modes)\n", mode,
             nearest_mode(mode));

@@ -2,6 +2,8 @@
  * plan (tensors as time intervals packed into one arena), forward, loss-side conversions, backward,
  * profiling. */
 #include "core/train/train_exec.h"
+#include "core/train/grad_sync.h"
+#include "core/base/dist.h"
 
 #include "core/base/log.h"
 #include "core/nn/kernels.h"
@@ -33,6 +35,8 @@ struct cpose_train_exec {
     double fwd_ms[CPOSE_OP_COUNT], bwd_ms[CPOSE_OP_COUNT], loss_io_ms;
     double *node_fwd, *node_bwd;  /* CPOSE_PROFILE=layers: per node */
     int64_t steps;
+    int *param_owner;             /* per parameter: the node whose backward writes its gradient */
+    struct cpose_grad_sync *sync; /* data-parallel: the gradient all-reduce (NULL in one process) */
 };
 
 static int is_norm_weight(const char *name)
@@ -64,6 +68,7 @@ int cpose_train_exec_new(struct cpose_model *m, struct cpose_train_exec **out)
         if (p->kind == CPOSE_PARAM_WEIGHT || p->kind == CPOSE_PARAM_BIAS) ex->np++, ex->grad_n += p->numel;
     }
     ex->params = cpose_calloc(ex->np, sizeof *ex->params);
+    ex->param_owner = cpose_calloc(ex->np ? ex->np : 1, sizeof *ex->param_owner);
     ex->grad_mem = cpose_calloc(ex->grad_n ? ex->grad_n : 1, sizeof(float));
     size_t off = 0;
     int k = 0;
@@ -92,7 +97,7 @@ int cpose_train_exec_new(struct cpose_model *m, struct cpose_train_exec **out)
         for (int s = 0; s < 2; s++) {
             if (!src[s]) continue;
             for (int j = 0; j < ex->np; j++)
-                if (ex->params[j].data == src[s]) *pairs[s][0] = ex->params[j].grad;
+                if (ex->params[j].data == src[s]) *pairs[s][0] = ex->params[j].grad, ex->param_owner[j] = i;
         }
     }
     *out = ex;
@@ -145,6 +150,8 @@ void cpose_train_exec_free(struct cpose_train_exec *ex)
     cpose_free(ex->t), cpose_free(ex->gt), cpose_free(ex->off_f), cpose_free(ex->off_g);
     cpose_free(ex->node_fwd), cpose_free(ex->node_bwd);
     cpose_free(ex->is_out), cpose_free(ex->written), cpose_free(ex->params), cpose_free(ex->grad_mem);
+    cpose_free(ex->param_owner);
+    cpose_grad_sync_free(ex->sync);
     cpose_free(ex);
 }
 
@@ -357,6 +364,14 @@ int cpose_train_exec_backward(struct cpose_train_exec *ex, int accumulate)
     if (!ex->steps) return cpose_err(CPOSE_EINVAL, "train: backward before any forward");
     double t0 = cpose_now();
     memset(ex->written, 0, ex->n);
+    if (ex->sync) {
+        /* each rank's loss counts world-size times (Ultralytics' loss × world_size under DDP), and the
+         * all-reduce averages: the gradient is that of the sum of the ranks' losses */
+        float w = (float)cpose_dist_size();
+        for (int l = 0; l < ex->nl; l++)
+            for (int64_t i = 0, n = ex->B * ex->F * ex->lh[l] * ex->lw[l]; i < n; i++) ex->gfeat[l][i] *= w;
+        for (int64_t i = 0, n = ex->B * ex->K * ex->A; i < n; i++) ex->gkpt[i] *= w;
+    }
     int64_t a0 = 0;
     for (int l = 0; l < ex->nl; l++) {
         struct cpose_tensor *f = &ex->gt[ex->m->level_node[l]], *k = &ex->gt[ex->m->kpt_node[l]];
@@ -367,7 +382,9 @@ int cpose_train_exec_backward(struct cpose_train_exec *ex, int accumulate)
         ex->written[ex->m->level_node[l]] = ex->written[ex->m->kpt_node[l]] = 1;
     }
     ex->loss_io_ms += (cpose_now() - t0) * 1e3;
+    if (ex->sync) cpose_grad_sync_begin(ex->sync);
     for (int j = ex->n - 1; j >= 1; j--) {
+        if (ex->sync && (rc = cpose_grad_sync_after_node(ex->sync, j + 1)) != CPOSE_OK) return rc;
         if (j == ex->head || !ex->written[j]) continue;
         const struct cpose_node *nd = cpose_graph_node(ex->g, j);
         const struct cpose_op_def *d = cpose_op_get(nd->op);
@@ -390,7 +407,23 @@ int cpose_train_exec_backward(struct cpose_train_exec *ex, int accumulate)
             ex->bwd_ms[nd->op] += ms, ex->node_bwd[j] += ms;
         }
     }
-    return CPOSE_OK;
+    return ex->sync ? cpose_grad_sync_finish(ex->sync) : CPOSE_OK;
+}
+
+int cpose_train_exec_data_parallel(struct cpose_train_exec *ex)
+{
+    if (cpose_dist_size() <= 1 || ex->sync) return CPOSE_OK;
+    size_t *off = cpose_malloc((ex->np + 1) * sizeof *off), *cnt = cpose_malloc((ex->np + 1) * sizeof *cnt);
+    for (int k = 0; k < ex->np; k++) off[k] = (size_t)(ex->params[k].grad - ex->grad_mem), cnt[k] = ex->params[k].n;
+    int rc = cpose_grad_sync_new(ex->grad_mem, ex->grad_n, ex->np, off, cnt, ex->param_owner, 0, &ex->sync);
+    cpose_free(off);
+    cpose_free(cnt);
+    return rc;
+}
+
+void cpose_train_exec_sync_stats(const struct cpose_train_exec *ex, struct cpose_grad_sync_stats *st)
+{
+    cpose_grad_sync_stats(ex->sync, st);
 }
 
 struct cpose_train_param *cpose_train_exec_params(struct cpose_train_exec *ex, int *n)

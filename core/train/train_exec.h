@@ -71,6 +71,13 @@ CPOSE_API void cpose_train_exec_zero_grad(struct cpose_train_exec *ex);
 CPOSE_API double cpose_train_exec_grad_norm(const struct cpose_train_exec *ex);
 /* Call after changing parameter values in place (an optimizer step): the conv kernels re-pack. */
 CPOSE_API void cpose_train_exec_weights_changed(struct cpose_train_exec *ex);
+/* Data-parallel training (under mpirun, core/base/dist.h; nothing in one process): from now on every
+ * backward sums the parameter gradients over the ranks in buckets started while the backward runs,
+ * scaled so that the result is the gradient of the sum of all ranks' losses. Every rank must call
+ * the backward the same number of times. */
+CPOSE_API int cpose_train_exec_data_parallel(struct cpose_train_exec *ex);
+struct cpose_grad_sync_stats;
+CPOSE_API void cpose_train_exec_sync_stats(const struct cpose_train_exec *ex, struct cpose_grad_sync_stats *st);
 /* Bytes of the planned activation/gradient arena (0 before the first forward). */
 CPOSE_API size_t cpose_train_exec_arena_bytes(const struct cpose_train_exec *ex);
 

@@ -11,6 +11,7 @@
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/dist.h"
 #include "core/train/trainer_impl.h"
 #include "reports/plot.h"
 
@@ -34,6 +35,7 @@ static double rss_gib(void)
 
 static void print_header(void)
 {
+    if (cpose_dist_rank() != 0) return; /* rank 0 prints the run */
     printf("\n%11s%11s%11s%11s%11s%11s%11s%11s%11s\n", "Epoch", "RAM", "box_loss", "pose_loss", "kobj_loss", "cls_loss",
            "dfl_loss", "Instances", "Size");
 }
@@ -41,6 +43,7 @@ static void print_header(void)
 static void print_line(const struct cpose_trainer *t, int epoch, const double *tloss, int inst, int size, int i, int nb,
                        double secs, int final)
 {
+    if (cpose_dist_rank() != 0) return;
     char ep[32], mem[32];
     snprintf(ep, sizeof ep, "%d/%d", epoch + 1, t->epochs);
     snprintf(mem, sizeof mem, "%.3gG", rss_gib());
@@ -105,7 +108,7 @@ static int train_epoch(struct cpose_trainer *t, int epoch, double tloss[5], long
         if ((rc = cpose_train_loader_next(t->L, &b)) != CPOSE_OK) return rc;
         if (b.n == 0) break;
         if (t->hooks.on_batch && (rc = t->hooks.on_batch(t->hooks.user, epoch, i, &b)) != CPOSE_OK) return rc;
-        if (t->plots && epoch == 0 && i < 3 && t->save_dir) { /* the augmented batches, as Ultralytics shows them */
+        if (t->plots && epoch == 0 && i < 3 && t->save_dir && cpose_dist_rank() == 0) { /* the augmented batches, as Ultralytics shows them */
             struct cpose_plot_batch pb;
             cpose_plot_batch_from_train(&b, &pb);
             char name[32];
@@ -135,7 +138,7 @@ static int train_epoch(struct cpose_trainer *t, int epoch, double tloss[5], long
         if (ni - t->last_opt_step >= accumulate) {
             if ((rc = optimizer_step(t)) != CPOSE_OK) return rc;
             t->last_opt_step = ni;
-            if (t->time_limit > 0 && cpose_trainer_clock(t) - t->time_start > t->time_limit) {
+            if (t->time_limit > 0 && cpose_trainer_dist_flag(cpose_trainer_clock(t) - t->time_start > t->time_limit)) { /* rank 0 decides for all */
                 t->stop = 2;
                 print_line(t, epoch, tloss, inst, size, i + 1, nb, cpose_now() - t0, 1);
                 return CPOSE_OK;
@@ -198,7 +201,8 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         for (int k = 0; k < 5; k++) e.values[k] = tloss[k];
         for (int g = 0; g < CPOSE_OPTIM_NGROUPS; g++) e.values[18 + g] = t->opt->group[g].lr;
         int final_epoch = epoch + 1 >= t->epochs || t->stop;
-        if (t->do_val || final_epoch) {
+        int leader = cpose_dist_rank() == 0; /* under mpirun rank 0 validates and writes; the others take its results */
+        if (leader && (t->do_val || final_epoch)) {
             if (t->hooks.on_phase) t->hooks.on_phase(t->hooks.user, "val", epoch);
             t->val_plots = t->plots && final_epoch;
             if ((rc = cpose_trainer_validate(t, e.values)) != CPOSE_OK) return rc;
@@ -216,13 +220,14 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         if (t->time_limit > 0 && cpose_trainer_clock(t) - t->time_start > t->time_limit) t->stop = t->stop ? t->stop : 2;
         t->epochs_done = epoch + 1;
         e.seconds = cpose_now() - te;
-        if ((rc = cpose_trainer_epoch_end(t, &e, t->save || final_epoch || t->stop)) != CPOSE_OK) return rc;
+        if (leader && (rc = cpose_trainer_epoch_end(t, &e, t->save || final_epoch || t->stop)) != CPOSE_OK) return rc;
         t->last_row = e;
         if (t->time_limit > 0 && !t->stop) cpose_trainer_replan(t, epoch);
         if (cb && cb->on_epoch_end && !cb->on_epoch_end(cb->user, &e)) {
             cpose_info("Training stopped by the on_epoch_end callback after epoch %d", epoch + 1);
             t->stop = 3;
         }
+        if ((rc = cpose_trainer_dist_sync_epoch(t, &e)) != CPOSE_OK) return rc;
         if (t->stop) break;
     }
     return rc;

@@ -26,6 +26,7 @@ struct cpose_trainer_hooks {
     void (*on_phase)(void *user, const char *phase, int epoch);
     /* the clock time= reads, in seconds (a simulated one in tests); NULL: cpose_now */
     double (*now)(void *user);
+    int no_shuffle;                  /* 1: batches in the dataset's order (the data-parallel equivalence test) */
 };
 
 /* The state of one run. */
@@ -69,6 +70,15 @@ struct cpose_trainer {
     struct cpose_train_epoch last_row;
     struct cpose_trainer_hooks hooks;
 };
+
+/* Under mpirun (core/train/trainer_dist.c; no-ops in one process): rank 0's run folder to every rank;
+ * rank 0's weights to every rank; rank 0's value of a flag; rank 0's end-of-epoch decisions (the row,
+ * best, early stop, time= re-plan, stop) to every rank; the all-reduce figures, printed by rank 0. */
+int cpose_trainer_dist_share_dir(char **save_dir);
+int cpose_trainer_dist_share_weights(struct cpose_trainer *t);
+int cpose_trainer_dist_flag(int mine);
+int cpose_trainer_dist_sync_epoch(struct cpose_trainer *t, struct cpose_train_epoch *e);
+void cpose_trainer_dist_report(const struct cpose_trainer *t);
 
 /* Drops the inference caches of m after its tensors were overwritten in place (trainer_model.c). */
 void cpose_trainer_model_changed(struct cpose_model *m);

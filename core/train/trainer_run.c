@@ -11,6 +11,7 @@
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/dist.h"
 #include "core/train/trainer_impl.h"
 #include "datasets/pretrained.h"
 #include "core/train/val_loss.h"
@@ -130,6 +131,9 @@ static int setup(struct cpose_trainer *t, const struct cpose_trainer_cfg *cfg)
     o.close_mosaic = (int)cpose_args_int(a, "close_mosaic", 10);
     o.fraction = cpose_args_float(a, "fraction", 1.0);
     o.single_cls = cpose_args_bool(a, "single_cls");
+    o.shuffle = !t->hooks.no_shuffle;
+    o.shard_rank = cpose_dist_rank(); /* under mpirun: this rank's share of every global batch */
+    o.shard_size = cpose_dist_size();
     struct { const char *key; double *v; } hyp[] = {
         {"hsv_h", &o.hyp.hsv_h}, {"hsv_s", &o.hyp.hsv_s}, {"hsv_v", &o.hyp.hsv_v}, {"degrees", &o.hyp.degrees},
         {"translate", &o.hyp.translate}, {"scale", &o.hyp.scale}, {"shear", &o.hyp.shear},
@@ -156,6 +160,7 @@ static int setup(struct cpose_trainer *t, const struct cpose_trainer_cfg *cfg)
 
     /* executor, parameter table, freeze */
     if ((rc = cpose_train_exec_new(t->m, &t->ex)) != CPOSE_OK) return rc;
+    if ((rc = cpose_train_exec_data_parallel(t->ex)) != CPOSE_OK) return rc; /* under mpirun */
     if ((rc = cpose_train_exec_table(t->ex, t->m, &t->tab, &t->nt, &t->ntrain)) != CPOSE_OK) return rc;
     t->opt_tab = cpose_malloc((t->ntrain ? t->ntrain : 1) * sizeof *t->opt_tab);
     memcpy(t->opt_tab, t->tab, t->ntrain * sizeof *t->opt_tab);
@@ -330,7 +335,7 @@ static int final_eval(struct cpose_trainer *t, struct cpose_train_result *out)
     if (rc) return rc;
     cpose_info("\nValidating %s...", t->best);
     struct cpose_args va;
-    if ((rc = val_args(t, &va)) == CPOSE_OK) rc = cpose_val_run(t->em, &va, &out->final_val);
+    if ((rc = val_args(t, &va)) == CPOSE_OK) rc = cpose_val_run_local(t->em, &va, &out->final_val);
     cpose_args_free(&va);
     if (rc == CPOSE_OK) out->final_validated = 1;
     return rc;
@@ -357,7 +362,8 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
         rc = cpose_err(CPOSE_EINVAL, "model= is required (a YAML like yolov8n-pose.yaml or weights .h5)");
         goto done;
     }
-    if (!t.save_dir) t.save_dir = cpose_args_run_dir(&t.args, "train");
+    if (!t.save_dir && cpose_dist_rank() == 0) t.save_dir = cpose_args_run_dir(&t.args, "train");
+    if ((rc = cpose_trainer_dist_share_dir(&t.save_dir)) != CPOSE_OK) goto done; /* rank 0 names it (mpirun) */
     if (!t.save_dir) {
         rc = cpose_err_context(CPOSE_EIO, "train run folder");
         goto done;
@@ -372,7 +378,8 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
     /* every weights file of the run carries its arguments (and so its imgsz) */
     if ((rc = cpose_model_set_train_args(t.m, t.train_args)) != CPOSE_OK) goto done;
     if (t.resume_path && (rc = cpose_trainer_resume_restore(&t)) != CPOSE_OK) goto done;
-    if (!t.resume_path) {
+    if ((rc = cpose_trainer_dist_share_weights(&t)) != CPOSE_OK) goto done; /* every rank starts from rank 0's */
+    if (!t.resume_path && cpose_dist_rank() == 0) {
         char *p = cpose_path_join(t.save_dir, "args.yaml");
         rc = cpose_write_file_atomic(p, t.train_args, strlen(t.train_args));
         cpose_free(p);
@@ -384,7 +391,8 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
                "validation excluded).", t.epochs_done - t.start_epoch, (cpose_now() - t.t_start) / 3600,
                (t.epochs_done - t.start_epoch) / ((cpose_now() - t.t_start) / 3600),
                t.train_seconds > 0 ? t.train_images / t.train_seconds : 0.0);
-    if ((rc = final_eval(&t, out)) != CPOSE_OK) goto done;
+    cpose_trainer_dist_report(&t);
+    if (cpose_dist_rank() == 0 && (rc = final_eval(&t, out)) != CPOSE_OK) goto done;
     cpose_info("Results saved to %s", t.save_dir);
 done:
     if (rc == CPOSE_OK) {
@@ -400,7 +408,7 @@ done:
     } else {
         cpose_val_summary_free(&out->final_val);
         memset(out, 0, sizeof *out);
-        if (t.save_dir && !t.resume_path && t.epochs_done == 0 && t.start_epoch == 0) {
+        if (t.save_dir && !t.resume_path && t.epochs_done == 0 && t.start_epoch == 0 && cpose_dist_rank() == 0) {
             /* nothing trained: leave no run folder behind except what a user wants to read */
             char *p = cpose_path_join(t.save_dir, "args.yaml");
             unlink(p);
