@@ -225,7 +225,7 @@ int cpose_export_run(const struct cpose_plugin_registry *r, struct cpose_model *
     }
     if (x.tmp_dir) cpose_remove_tree(x.tmp_dir);
     if (rc == CPOSE_OK) {
-        double mb = S_ISDIR(st.st_mode) ? 0 : st.st_size / 1e6;
+        double mb = cpose_path_tree_bytes(path) / 1e6; /* a folder's files summed, as Ultralytics' file_size */
         cpose_info("%s: export success ✅ %.1fs, saved as '%s' (%.1f MB)", format, cpose_now() - t0, path, mb);
         *out_path = path;
     } else {

@@ -3,6 +3,7 @@
 #include "core/base/fsutil.h"
 #include "core/base/alloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -268,4 +269,23 @@ char *cpose_increment_run_dir(const char *project, const char *name, int exist_o
         return NULL;
     }
     return path;
+}
+
+double cpose_path_tree_bytes(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) return -1;
+    if (!S_ISDIR(st.st_mode)) return (double)st.st_size;
+    double sum = 0;
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char *sub = cpose_asprintf("%s/%s", path, e->d_name);
+        double b = cpose_path_tree_bytes(sub);
+        cpose_free(sub);
+        if (b > 0) sum += b;
+    }
+    closedir(d);
+    return sum;
 }

@@ -27,6 +27,8 @@ CPOSE_API int cpose_remove_tree(const char *path);
 /* Removes path when it holds no file at any depth (only folders, or nothing): a run folder that a
  * failed run created but never wrote into. Returns 1 when removed, 0 otherwise; NULL-safe. */
 CPOSE_API int cpose_remove_dir_if_no_files(const char *path);
+/* Bytes of a file, or of every file under a folder (symlinks not followed); -1 when path is absent. */
+CPOSE_API double cpose_path_tree_bytes(const char *path);
 
 /* Reads a whole file into a NUL-terminated cpose_malloc'ed buffer. */
 CPOSE_API int cpose_read_file(const char *path, char **out, size_t *len);

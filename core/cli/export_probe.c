@@ -2,37 +2,18 @@
  * forward with the source model's; file and folder sizes. */
 #include "core/cli/export_probe.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/base/alloc.h"
+#include "core/base/fsutil.h"
 #include "core/nn/model.h"
-
-static double tree_bytes(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0) return -1;
-    if (!S_ISDIR(st.st_mode)) return (double)st.st_size;
-    double sum = 0;
-    DIR *d = opendir(path);
-    if (!d) return -1;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *sub = cpose_asprintf("%s/%s", path, e->d_name);
-        double b = tree_bytes(sub);
-        cpose_free(sub);
-        if (b > 0) sum += b;
-    }
-    closedir(d);
-    return sum;
-}
 
 double cpose_path_size_mb(const char *path)
 {
-    double b = tree_bytes(path);
+    double b = cpose_path_tree_bytes(path);
     return b < 0 ? -1 : b / 1e6;
 }
 
