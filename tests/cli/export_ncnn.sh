@@ -19,6 +19,8 @@ M=p/e/yolov8n-pose_ncnn_model
 for f in model.ncnn.param model.ncnn.bin metadata.yaml; do
     [ -s "$M/$f" ] && ok "$f written" || bad "$f missing: $(ls -R p)"
 done
+# the logged size is the folder's files summed (bin ≈ 13 MB at fp32), not 0.0 for a folder
+grep -Eq "saved as '.*_ncnn_model' \((1[0-9]|[2-9][0-9])\.[0-9] MB\)" e.log && ok "logged folder size" || bad "size line: $(grep 'saved as' e.log)"
 grep -q "^imgsz: \[320, 320\]$" "$M/metadata.yaml" && ok "metadata imgsz" || bad "metadata: $(cat "$M/metadata.yaml")"
 
 out=$("$CPOSE" info model="$M/" 2>&1)
