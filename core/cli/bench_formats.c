@@ -74,6 +74,9 @@ static void bench_one(const struct cpose_args *a, const struct cpose_plugin_regi
     keys[n] = "name", values[n++] = cpose_path_basename(dir);
     keys[n] = "exist_ok", values[n++] = "True";
     if (declares(p, "imgsz")) keys[n] = "imgsz", values[n++] = cpose_args_str(a, "imgsz");
+    /* formats that calibrate (edgetpu; int8 options of others) use the benchmark's dataset, as
+     * Ultralytics' export does with its data argument */
+    if (declares(p, "data")) keys[n] = "data", values[n++] = cpose_args_str(a, "data");
     char *path = NULL;
     /* the source name decides the file name: <stem><suffix> in the run folder */
     int rc = cpose_export_run(reg, src, cpose_args_str(a, "model"), p->format, keys, values, n, &path);
