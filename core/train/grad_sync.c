@@ -20,7 +20,8 @@ struct cpose_grad_sync {
     struct bucket *b;
     int nb, next;    /* buckets, the next one to start (they become ready in this order) */
     long steps;
-    double wait_ms;
+    double wait_ms;  /* in finish(): the all-reduce time the backward did not hide */
+    double call_ms;  /* in after_node(): starting buckets and polling them during the backward */
 };
 
 int cpose_grad_sync_new(float *grad, size_t grad_n, int n_params, const size_t *offset, const size_t *count,
@@ -78,16 +79,18 @@ static int start(struct cpose_grad_sync *gs, struct bucket *bk)
 
 int cpose_grad_sync_after_node(struct cpose_grad_sync *gs, int node)
 {
-    int rc;
-    while (gs->next < gs->nb && gs->b[gs->next].min_owner >= node)
-        if ((rc = start(gs, &gs->b[gs->next++])) != CPOSE_OK) return rc;
+    if (!gs->next && (!gs->nb || gs->b[0].min_owner < node)) return CPOSE_OK; /* nothing started yet */
+    double t0 = cpose_now();
+    int rc = CPOSE_OK;
+    while (rc == CPOSE_OK && gs->next < gs->nb && gs->b[gs->next].min_owner >= node) rc = start(gs, &gs->b[gs->next++]);
     /* MPI moves data only inside its calls: poll the oldest unfinished bucket */
-    for (int i = 0; i < gs->next; i++) {
+    for (int i = 0; rc == CPOSE_OK && i < gs->next; i++) {
         int done = cpose_dist_poll(gs->b[i].handle);
-        if (done < 0) return done;
-        if (!done) break;
+        if (done < 0) rc = done;
+        if (done <= 0) break;
     }
-    return CPOSE_OK;
+    gs->call_ms += (cpose_now() - t0) * 1e3;
+    return rc;
 }
 
 int cpose_grad_sync_finish(struct cpose_grad_sync *gs)
@@ -117,5 +120,6 @@ void cpose_grad_sync_stats(const struct cpose_grad_sync *gs, struct cpose_grad_s
     st->steps = gs->steps;
     st->floats_per_step = gs->grad_n;
     st->wait_ms = gs->wait_ms;
+    st->call_ms = gs->call_ms;
     st->buckets = gs->nb;
 }

@@ -53,6 +53,15 @@ int cpose_trainer_dist_flag(int mine)
     return v;
 }
 
+int cpose_trainer_dist_mean_loss(double tloss[5])
+{
+    int n = cpose_dist_size();
+    if (n <= 1) return CPOSE_OK;
+    int rc = cpose_dist_sum_f64(tloss, 5, "train: the epoch's mean loss over the ranks");
+    for (int k = 0; k < 5; k++) tloss[k] /= n;
+    return rc;
+}
+
 /* What rank 0 decided at the end of an epoch. */
 struct epoch_decision {
     struct cpose_train_epoch e;
@@ -91,7 +100,8 @@ void cpose_trainer_dist_report(const struct cpose_trainer *t)
     struct cpose_grad_sync_stats st;
     cpose_train_exec_sync_stats(t->ex, &st);
     if (!st.steps) return;
-    cpose_info("Data-parallel over %d ranks: %.1f MB all-reduced per step in %d buckets; %.1f ms per step waiting for "
-               "it after the backward (rank 0)",
-               cpose_dist_size(), st.floats_per_step * 4.0 / 1e6, st.buckets, st.wait_ms / st.steps);
+    cpose_info("Data-parallel over %d ranks: %.1f MB all-reduced per step in %d buckets; per step (rank 0) %.1f ms "
+               "waiting for it after the backward and %.1f ms in MPI calls during the backward",
+               cpose_dist_size(), st.floats_per_step * 4.0 / 1e6, st.buckets, st.wait_ms / st.steps,
+               st.call_ms / st.steps);
 }

@@ -77,6 +77,10 @@ struct cpose_trainer {
 int cpose_trainer_dist_share_dir(char **save_dir);
 int cpose_trainer_dist_share_weights(struct cpose_trainer *t);
 int cpose_trainer_dist_flag(int mine);
+/* The epoch's running mean of the loss items, averaged over the ranks (every rank ran the same number
+ * of batches of the same size, so this is the mean over every image of the epoch, as one process
+ * computes it); results.csv's train losses are these. */
+int cpose_trainer_dist_mean_loss(double tloss[5]);
 int cpose_trainer_dist_sync_epoch(struct cpose_trainer *t, struct cpose_train_epoch *e);
 void cpose_trainer_dist_report(const struct cpose_trainer *t);
 
