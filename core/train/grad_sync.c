@@ -22,7 +22,12 @@ struct cpose_grad_sync {
     long steps;
     double wait_ms;  /* in finish(): the all-reduce time the backward did not hide */
     double call_ms;  /* in after_node(): starting buckets and polling them during the backward */
+    double last_poll; /* cpose_now() of the last poll */
 };
+
+/* MPI moves data only inside its calls, and each call also polls every transport (shared memory, TCP):
+ * a bucket in flight is polled at most every 2 ms of backward, not after each of its hundreds of nodes. */
+#define POLL_INTERVAL_S 0.002
 
 int cpose_grad_sync_new(float *grad, size_t grad_n, int n_params, const size_t *offset, const size_t *count,
                         const int *owner, size_t bucket_floats, struct cpose_grad_sync **out)
@@ -79,11 +84,14 @@ static int start(struct cpose_grad_sync *gs, struct bucket *bk)
 
 int cpose_grad_sync_after_node(struct cpose_grad_sync *gs, int node)
 {
-    if (!gs->next && (!gs->nb || gs->b[0].min_owner < node)) return CPOSE_OK; /* nothing started yet */
+    int ready = gs->next < gs->nb && gs->b[gs->next].min_owner >= node;
+    if (!ready && !gs->next) return CPOSE_OK; /* nothing started yet */
     double t0 = cpose_now();
+    if (!ready && t0 - gs->last_poll < POLL_INTERVAL_S) return CPOSE_OK;
+    gs->last_poll = t0;
     int rc = CPOSE_OK;
     while (rc == CPOSE_OK && gs->next < gs->nb && gs->b[gs->next].min_owner >= node) rc = start(gs, &gs->b[gs->next++]);
-    /* MPI moves data only inside its calls: poll the oldest unfinished bucket */
+    /* poll the oldest unfinished bucket */
     for (int i = 0; rc == CPOSE_OK && i < gs->next; i++) {
         int done = cpose_dist_poll(gs->b[i].handle);
         if (done < 0) rc = done;
