@@ -7,17 +7,12 @@
 # generated from yolov8n-pose.yaml (seed 0; many low-confidence detections at conf=0.001).
 # Skips where cpose was built without MPI or mpirun is missing.
 set -u
-command -v mpirun >/dev/null || { echo "skip: mpirun not found (Debian: openmpi-bin)"; exit 77; }
-ldd "$CPOSE_BIN" | grep -q libmpi || { echo "skip: cpose built without MPI (CPOSE_MPI=OFF or libopenmpi-dev missing)"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-MPIRUN=(mpirun --oversubscribe -np 2 --bind-to none)
+. "$CPOSE_SOURCE_DIR/tests/helpers/mpi_common.sh"
 W="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/ultralytics/synth-trained/synth-seed1-best.h5"
 IMGSZ=256
 [ -r "$W" ] || { echo "note: fixtures not found: generated weights at 128 px"; W=yolov8n-pose.yaml; IMGSZ=128; }
 T=$(mktemp -d /tmp/cpose-test-mpi-val-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
 cd "$T" || exit 1
 "$CPOSE_BIN" synth save_dir="$T/syn" n_train=0 n_val=23 imgsz=$IMGSZ seed=3 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 ARGS=(model="$W" data="$T/syn/synth-pose.yaml" imgsz=$IMGSZ batch=4 threads=1 save_json=True project="$T/runs")
@@ -51,19 +46,13 @@ check "val_metrics.json metrics identical ($same)" '[ "$same" = same ]'
 # a rank that stops answering: rank 1 is stopped once the ranks have joined and rank 0 has begun (its
 # "sharded" line); rank 0 gives up after CPOSE_DIST_TIMEOUT seconds with a message, and the job ends.
 # A rank that is killed: mpirun sees it die and ends the job.
-rank_pid() { # the pid of rank $1's cpose under the mpirun started last
-  local p
-  for p in $(pgrep -f "$CPOSE_BIN val"); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$p"; return; }
-  done
-}
 for sig in STOP KILL; do
   start=$(date +%s)
   CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" val "${ARGS[@]}" name="sig$sig" >"$T/$sig.out" 2>&1 &
   job=$!
   pid=""
   for _ in $(seq 1 1200); do
-    pid=$(rank_pid 1)
+    pid=$(rank_pid val 1)
     [ -n "$pid" ] && { [ $sig = KILL ] || grep -q "sharded over" "$T/$sig.out"; } && break
     pid=""
     sleep 0.05
