@@ -19,32 +19,7 @@ ARGS=(model=yolov8n-pose.yaml data="$T/syn/synth-pose.yaml" imgsz=64 batch=16 se
 
 # ---- 1. a rank that stops answering or dies ----
 for sig in STOP KILL; do
-  start=$(date +%s)
-  CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" train "${ARGS[@]}" \
-    epochs=200 name="sig$sig" >"$T/$sig.out" 2>&1 &
-  job=$!
-  pid=""
-  for _ in $(seq 1 2400); do
-    pid=$(rank_pid train 1)
-    [ -n "$pid" ] && grep -q "Starting training" "$T/$sig.out" && break
-    pid=""
-    sleep 0.05
-  done
-  sleep 1 # inside the batch loop
-  [ -n "$pid" ] && kill -$sig "$pid"
-  wait $job
-  rc=$?
-  took=$(( $(date +%s) - start ))
-  check "SIG$sig: found rank 1" '[ -n "$pid" ]'
-  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard" '[ $rc != 0 ] && [ $rc != 124 ]'
-  if [ $sig = STOP ]; then
-    check "SIGSTOP: rank 0 names the wait" 'grep -q "waited 5 s for the other ranks (CPOSE_DIST_TIMEOUT): a rank died or stopped answering" "$T/$sig.out"'
-    check "SIGSTOP: the job is ended" 'grep -q "ending the whole job" "$T/$sig.out"'
-  else
-    check "SIGKILL: the death is reported" 'grep -qiE "exited on signal 9|killed" "$T/$sig.out"'
-  fi
-  echo "SIG$sig: the job ended after $took s"
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  lose_rank train $sig "$T/$sig.out" "Starting training" "${ARGS[@]}" epochs=200 name="sig$sig"
 done
 # ---- 2. a node whose copy of the dataset differs (here: rank 1 reads a copy without one image) ----
 cp -r "$T/syn" "$T/syn2"

@@ -47,31 +47,10 @@ check "val_metrics.json metrics identical ($same)" '[ "$same" = same ]'
 # "sharded" line); rank 0 gives up after CPOSE_DIST_TIMEOUT seconds with a message, and the job ends.
 # A rank that is killed: mpirun sees it die and ends the job.
 for sig in STOP KILL; do
-  start=$(date +%s)
-  CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" val "${ARGS[@]}" name="sig$sig" >"$T/$sig.out" 2>&1 &
-  job=$!
-  pid=""
-  for _ in $(seq 1 1200); do
-    pid=$(rank_pid val 1)
-    [ -n "$pid" ] && { [ $sig = KILL ] || grep -q "sharded over" "$T/$sig.out"; } && break
-    pid=""
-    sleep 0.05
-  done
-  [ -n "$pid" ] && kill -$sig "$pid"
-  wait $job
-  rc=$?
-  took=$(( $(date +%s) - start ))
-  check "SIG$sig: found rank 1" '[ -n "$pid" ]'
-  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard" '[ $rc != 0 ] && [ $rc != 124 ]'
-  if [ $sig = STOP ]; then
-    check "SIGSTOP: rank 0 names the wait" 'grep -q "waited 5 s for the other ranks (CPOSE_DIST_TIMEOUT): a rank died or stopped answering" "$T/$sig.out"'
-    check "SIGSTOP: the job is ended" 'grep -q "ending the whole job" "$T/$sig.out"'
-  else
-    check "SIGKILL: the death is reported" 'grep -qiE "exited on signal 9|killed|rank 1" "$T/$sig.out"'
-  fi
+  ready="sharded over"
+  [ $sig = KILL ] && ready=""
+  lose_rank val $sig "$T/$sig.out" "$ready" "${ARGS[@]}" name="sig$sig"
   check "SIG$sig: no predictions.json from the failed run" '[ ! -e "$T/runs/sig$sig/predictions.json" ]'
-  echo "SIG$sig: the job ended after $took s"
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 done
 [ $fail = 0 ] && echo "ok: sharded val identical to one process; a stopped or killed rank ends the job"
 exit $fail

@@ -15,3 +15,34 @@ rank_pid() {
     tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && { echo "$p"; return; }
   done
 }
+# lose_rank MODE SIG OUT READY ARGS...: starts `cpose MODE ARGS...` under MPIRUN with CPOSE_DIST_TIMEOUT=5,
+# output to OUT; once rank 1 runs and OUT holds READY (a grep pattern; empty: at once) sends SIG to rank 1
+# and checks the job ends with an error, not by the 300 s guard: SIGSTOP — rank 0 names the wait and ends
+# the job; SIGKILL — mpirun reports the death.
+lose_rank() {
+  local mode=$1 sig=$2 out=$3 ready=$4 start job pid="" rc took
+  shift 4
+  start=$(date +%s)
+  CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" "$mode" "$@" >"$out" 2>&1 &
+  job=$!
+  for _ in $(seq 1 2400); do
+    pid=$(rank_pid "$mode" 1)
+    [ -n "$pid" ] && { [ -z "$ready" ] || grep -q "$ready" "$out"; } && break
+    pid=""
+    sleep 0.05
+  done
+  [ -n "$pid" ] && kill -"$sig" "$pid"
+  wait $job
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  check "SIG$sig: found rank 1" '[ -n "$pid" ]'
+  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard" '[ $rc != 0 ] && [ $rc != 124 ]'
+  if [ "$sig" = STOP ]; then
+    check "SIGSTOP: rank 0 names the wait" 'grep -q "waited 5 s for the other ranks (CPOSE_DIST_TIMEOUT): a rank died or stopped answering" "$out"'
+    check "SIGSTOP: the job is ended" 'grep -q "ending the whole job" "$out"'
+  else
+    check "SIGKILL: the death is reported" 'grep -qiE "exited on signal 9|killed" "$out"'
+  fi
+  echo "SIG$sig: the job ended after $took s"
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+}
