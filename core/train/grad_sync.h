@@ -24,12 +24,13 @@ CPOSE_API void cpose_grad_sync_begin(struct cpose_grad_sync *gs);
 CPOSE_API int cpose_grad_sync_after_node(struct cpose_grad_sync *gs, int node);
 /* Starts what is left, waits for every bucket and divides by the number of ranks. */
 CPOSE_API int cpose_grad_sync_finish(struct cpose_grad_sync *gs);
-/* Totals since creation: steps, floats summed per step, milliseconds spent waiting in finish() and
- * starting buckets (the all-reduce time the backward did not hide), buckets. */
+/* Totals since creation: steps, floats summed per step, milliseconds spent in finish() (starting what
+ * was left and waiting: the all-reduce time the backward did not hide), milliseconds spent in
+ * after_node() (starting and polling buckets during the backward), buckets. */
 struct cpose_grad_sync_stats {
     long steps;
     size_t floats_per_step;
-    double wait_ms;
+    double wait_ms, call_ms;
     int buckets;
 };
 CPOSE_API void cpose_grad_sync_stats(const struct cpose_grad_sync *gs, struct cpose_grad_sync_stats *st);

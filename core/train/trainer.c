@@ -198,6 +198,7 @@ int cpose_trainer_loop(struct cpose_trainer *t, const struct cpose_train_callbac
         struct cpose_train_epoch e = {.epoch = epoch + 1, .epochs = t->epochs};
         double tloss[5] = {0};
         if ((rc = train_epoch(t, epoch, tloss, &e.instances)) != CPOSE_OK) return rc;
+        if ((rc = cpose_trainer_dist_mean_loss(tloss)) != CPOSE_OK) return rc; /* under mpirun: all ranks' images */
         for (int k = 0; k < 5; k++) e.values[k] = tloss[k];
         for (int g = 0; g < CPOSE_OPTIM_NGROUPS; g++) e.values[18 + g] = t->opt->group[g].lr;
         int final_epoch = epoch + 1 >= t->epochs || t->stop;

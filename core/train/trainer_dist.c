@@ -3,6 +3,7 @@
  * at the end of each epoch (metrics, best, early stop, time= re-plan, the callback's stop) are
  * broadcast so every rank leaves the loop at the same epoch. Nothing here acts in one process. */
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/alloc.h"
 #include "core/base/dist.h"
@@ -53,6 +54,40 @@ int cpose_trainer_dist_flag(int mine)
     return v;
 }
 
+int cpose_trainer_dist_check_data(const struct cpose_trainer *t)
+{
+    if (cpose_dist_size() <= 1) return CPOSE_OK;
+    char mine[65], ref[65];
+    cpose_trainer_dataset_hash(t->L, mine);
+    memcpy(ref, mine, sizeof ref);
+    int rc = cpose_dist_bcast(ref, sizeof ref, 0, "train: rank 0's dataset hash");
+    if (rc != CPOSE_OK) return rc;
+    long long differ = strcmp(ref, mine) != 0;
+    int mine_differs = (int)differ;
+    if ((rc = cpose_dist_sum_i64(&differ, 1, "train: compare the dataset on every rank")) != CPOSE_OK) return rc;
+    if (!differ) return CPOSE_OK;
+    if (mine_differs) {
+        char host[256] = "?";
+        gethostname(host, sizeof host - 1);
+        return cpose_err(CPOSE_EINVAL, "data=%s: rank %d (host %s) sees another training set than rank 0 (file-list hash "
+                         "%.12s…, rank 0 %.12s…): every node needs the same files at the same paths (a shared file "
+                         "system, or an identical copy)", cpose_args_str(&t->args, "data"), cpose_dist_rank(), host,
+                         mine, ref);
+    }
+    return cpose_err(CPOSE_EINVAL, "data=%s: %lld rank%s see%s another training set than rank 0 (their messages name "
+                     "the hosts): every node needs the same files at the same paths", cpose_args_str(&t->args, "data"),
+                     differ, differ == 1 ? "" : "s", differ == 1 ? "s" : "");
+}
+
+int cpose_trainer_dist_mean_loss(double tloss[5])
+{
+    int n = cpose_dist_size();
+    if (n <= 1) return CPOSE_OK;
+    int rc = cpose_dist_sum_f64(tloss, 5, "train: the epoch's mean loss over the ranks");
+    for (int k = 0; k < 5; k++) tloss[k] /= n;
+    return rc;
+}
+
 /* What rank 0 decided at the end of an epoch. */
 struct epoch_decision {
     struct cpose_train_epoch e;
@@ -91,7 +126,8 @@ void cpose_trainer_dist_report(const struct cpose_trainer *t)
     struct cpose_grad_sync_stats st;
     cpose_train_exec_sync_stats(t->ex, &st);
     if (!st.steps) return;
-    cpose_info("Data-parallel over %d ranks: %.1f MB all-reduced per step in %d buckets; %.1f ms per step waiting for "
-               "it after the backward (rank 0)",
-               cpose_dist_size(), st.floats_per_step * 4.0 / 1e6, st.buckets, st.wait_ms / st.steps);
+    cpose_info("Data-parallel over %d ranks: %.1f MB all-reduced per step in %d buckets; per step (rank 0) %.1f ms in "
+               "the all-reduce: %.1f ms in MPI calls during the backward, %.1f ms waiting after it",
+               cpose_dist_size(), st.floats_per_step * 4.0 / 1e6, st.buckets, (st.call_ms + st.wait_ms) / st.steps,
+               st.call_ms / st.steps, st.wait_ms / st.steps);
 }

@@ -77,6 +77,14 @@ struct cpose_trainer {
 int cpose_trainer_dist_share_dir(char **save_dir);
 int cpose_trainer_dist_share_weights(struct cpose_trainer *t);
 int cpose_trainer_dist_flag(int mine);
+/* The epoch's running mean of the loss items, averaged over the ranks (every rank ran the same number
+ * of batches of the same size, so this is the mean over every image of the epoch, as one process
+ * computes it); results.csv's train losses are these. */
+int cpose_trainer_dist_mean_loss(double tloss[5]);
+/* Under mpirun: every rank's training-set hash (cpose_trainer_dataset_hash) against rank 0's, so a
+ * per-node copy of the dataset that differs (files added, removed, resized, another path) stops the
+ * job before training, on every rank, naming the ranks and hosts that differ. */
+int cpose_trainer_dist_check_data(const struct cpose_trainer *t);
 int cpose_trainer_dist_sync_epoch(struct cpose_trainer *t, struct cpose_train_epoch *e);
 void cpose_trainer_dist_report(const struct cpose_trainer *t);
 
@@ -104,6 +112,9 @@ int cpose_trainer_resume_args(struct cpose_trainer *t);
 /* After setup: checks the checkpoint against the built model, optimizer and dataset, restores it, sets
  * the start epoch and counters, and cuts results.csv back to the checkpoint's epoch. */
 int cpose_trainer_resume_restore(struct cpose_trainer *t);
+/* Ultralytics' get_hash over the label files then the image files of the training split in use: the
+ * SHA-256 hex of their total size and their paths (stored in checkpoints as dataset_hash). */
+void cpose_trainer_dataset_hash(const struct cpose_train_loader *L, char out[65]);
 /* Writes a full checkpoint of the run (weights = the EMA's, plus the training state) to path. */
 int cpose_trainer_save_ckpt(struct cpose_trainer *t, const char *path);
 /* cpose_train_run with test hooks (NULL: none). */

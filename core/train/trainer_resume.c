@@ -13,8 +13,7 @@
 #include "core/train/trainer_impl.h"
 #include "datasets/dataset.h"
 
-/* Ultralytics' get_hash over the label files then the image files of the training split in use. */
-static void dataset_hash(const struct cpose_train_loader *L, char out[65])
+void cpose_trainer_dataset_hash(const struct cpose_train_loader *L, char out[65])
 {
     size_t n = cpose_train_loader_size(L);
     char **paths = cpose_malloc((2 * n + 1) * sizeof *paths);
@@ -32,7 +31,7 @@ int cpose_trainer_save_ckpt(struct cpose_trainer *t, const char *path)
     struct cpose_ckpt_state st;
     cpose_ckpt_state_init(&st);
     char hash[65];
-    dataset_hash(t->L, hash);
+    cpose_trainer_dataset_hash(t->L, hash);
     st.epoch = t->epochs_done - 1;
     st.iteration = (long)t->epochs_done * t->nb;
     st.last_opt_step = t->last_opt_step;
@@ -123,7 +122,7 @@ static int csv_cut(const char *path, int n)
 int cpose_trainer_resume_restore(struct cpose_trainer *t)
 {
     char hash[65];
-    dataset_hash(t->L, hash);
+    cpose_trainer_dataset_hash(t->L, hash);
     int rc = cpose_ckpt_check(t->resume_path, t->tab, t->nt, t->ntrain, (int)t->opt->kind, hash);
     if (rc) return rc;
     /* the state_dict entries outside the parameter table (BN num_batches_tracked counters) from /model */

@@ -374,6 +374,7 @@ int cpose_train_run_hooked(const struct cpose_trainer_cfg *cfg, const struct cpo
     t.csv = cpose_path_join(t.save_dir, "results.csv");
     if ((rc = cpose_mkdirs(t.wdir)) != CPOSE_OK) goto done;
     if ((rc = setup(&t, cfg)) != CPOSE_OK) goto done;
+    if ((rc = cpose_trainer_dist_check_data(&t)) != CPOSE_OK) goto done; /* mpirun: the same files on every node */
     if (!t.train_args) t.train_args = cpose_trainer_args_yaml(&t.args);
     /* every weights file of the run carries its arguments (and so its imgsz) */
     if ((rc = cpose_model_set_train_args(t.m, t.train_args)) != CPOSE_OK) goto done;

@@ -7,17 +7,12 @@
 # generated from yolov8n-pose.yaml (seed 0; many low-confidence detections at conf=0.001).
 # Skips where cpose was built without MPI or mpirun is missing.
 set -u
-command -v mpirun >/dev/null || { echo "skip: mpirun not found (Debian: openmpi-bin)"; exit 77; }
-ldd "$CPOSE_BIN" | grep -q libmpi || { echo "skip: cpose built without MPI (CPOSE_MPI=OFF or libopenmpi-dev missing)"; exit 77; }
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
-MPIRUN=(mpirun --oversubscribe -np 2 --bind-to none)
+. "$CPOSE_SOURCE_DIR/tests/helpers/mpi_common.sh"
 W="${CPOSE_FIXTURES:-$CPOSE_SOURCE_DIR/../shared/fixtures}/ultralytics/synth-trained/synth-seed1-best.h5"
 IMGSZ=256
 [ -r "$W" ] || { echo "note: fixtures not found: generated weights at 128 px"; W=yolov8n-pose.yaml; IMGSZ=128; }
 T=$(mktemp -d /tmp/cpose-test-mpi-val-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fail=0
-check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
 cd "$T" || exit 1
 "$CPOSE_BIN" synth save_dir="$T/syn" n_train=0 n_val=23 imgsz=$IMGSZ seed=3 >/dev/null 2>&1 || { echo "FAIL: synth"; exit 1; }
 ARGS=(model="$W" data="$T/syn/synth-pose.yaml" imgsz=$IMGSZ batch=4 threads=1 save_json=True project="$T/runs")
@@ -51,38 +46,11 @@ check "val_metrics.json metrics identical ($same)" '[ "$same" = same ]'
 # a rank that stops answering: rank 1 is stopped once the ranks have joined and rank 0 has begun (its
 # "sharded" line); rank 0 gives up after CPOSE_DIST_TIMEOUT seconds with a message, and the job ends.
 # A rank that is killed: mpirun sees it die and ends the job.
-rank_pid() { # the pid of rank $1's cpose under the mpirun started last
-  local p
-  for p in $(pgrep -f "$CPOSE_BIN val"); do
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && { echo "$p"; return; }
-  done
-}
 for sig in STOP KILL; do
-  start=$(date +%s)
-  CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" val "${ARGS[@]}" name="sig$sig" >"$T/$sig.out" 2>&1 &
-  job=$!
-  pid=""
-  for _ in $(seq 1 1200); do
-    pid=$(rank_pid 1)
-    [ -n "$pid" ] && { [ $sig = KILL ] || grep -q "sharded over" "$T/$sig.out"; } && break
-    pid=""
-    sleep 0.05
-  done
-  [ -n "$pid" ] && kill -$sig "$pid"
-  wait $job
-  rc=$?
-  took=$(( $(date +%s) - start ))
-  check "SIG$sig: found rank 1" '[ -n "$pid" ]'
-  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard" '[ $rc != 0 ] && [ $rc != 124 ]'
-  if [ $sig = STOP ]; then
-    check "SIGSTOP: rank 0 names the wait" 'grep -q "waited 5 s for the other ranks (CPOSE_DIST_TIMEOUT): a rank died or stopped answering" "$T/$sig.out"'
-    check "SIGSTOP: the job is ended" 'grep -q "ending the whole job" "$T/$sig.out"'
-  else
-    check "SIGKILL: the death is reported" 'grep -qiE "exited on signal 9|killed|rank 1" "$T/$sig.out"'
-  fi
+  ready="sharded over"
+  [ $sig = KILL ] && ready=""
+  lose_rank val $sig "$T/$sig.out" "$ready" "${ARGS[@]}" name="sig$sig"
   check "SIG$sig: no predictions.json from the failed run" '[ ! -e "$T/runs/sig$sig/predictions.json" ]'
-  echo "SIG$sig: the job ended after $took s"
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 done
 [ $fail = 0 ] && echo "ok: sharded val identical to one process; a stopped or killed rank ends the job"
 exit $fail
