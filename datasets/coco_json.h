@@ -2,7 +2,8 @@
  * categories}) and results files ([{image_id, category_id, bbox, keypoints, score}, ...]). Holds what
  * conversion and evaluation need; `segmentation` and unknown keys are skipped without being stored,
  * so a 200 MB person_keypoints file costs its mapped bytes plus its numbers. Large files are parsed on several threads
- * (coco_json_load.c); the result is the same as a single sequential pass.
+ * (coco_json_load.c); the result is the same as a single sequential pass. A file is mapped and read
+ * through a window (read ahead, dropped behind the parser), so it is never whole in the resident set.
  *
  * Numbers are parsed exactly (as Python's float() and strtod would). Malformed
  * JSON is CPOSE_EINVAL with the file name and byte offset; a value of the wrong type for a known

@@ -134,11 +134,76 @@ static size_t number_array_len(const char *s, size_t n)
     return 0;
 }
 
-/* Next occurrence of key (with its quotes) in buf[from, end), or SIZE_MAX. */
-static size_t find_key(const char *buf, size_t from, size_t end, const char *key, size_t key_len)
+static const char SEG_KEY[] = "\"segmentation\"", KPT_KEY[] = "\"keypoints\"";
+
+/* Next occurrence in buf[from, end) of `"segmentation"` or `"keypoints"` (quotes included), anywhere,
+ * strings too (the caller has yajl confirm it), or SIZE_MAX; *is_kpt says which. One pass that stops
+ * at each quote: quotes are rare next to the numbers that make up most of a COCO file. */
+static size_t next_key(const char *buf, size_t from, size_t end, int *is_kpt)
 {
-    const char *hit = from < end ? memmem(buf + from, end - from, key, key_len) : NULL;
-    return hit ? (size_t)(hit - buf) : SIZE_MAX;
+    while (from < end) {
+        const char *q = memchr(buf + from, '"', end - from);
+        if (!q) break;
+        size_t at = (size_t)(q - buf), left = end - at;
+        if (left >= sizeof KPT_KEY - 1 && memcmp(q, KPT_KEY, sizeof KPT_KEY - 1) == 0) {
+            *is_kpt = 1;
+            return at;
+        }
+        if (left >= sizeof SEG_KEY - 1 && memcmp(q, SEG_KEY, sizeof SEG_KEY - 1) == 0) {
+            *is_kpt = 0;
+            return at;
+        }
+        from = at + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* The page window over a file mapping the reader owns: pages are read in ahead of the parser in
+ * WINDOW-sized steps (one call instead of a fault per 64 KiB) and dropped from the process once the
+ * parser is WINDOW past them, so a 200 MB file does not sit whole in the resident set while the
+ * annotations grow. Dropped pages of a private read-only file mapping read back from the page cache
+ * if touched again, so a wrong guess costs a fault, never data. */
+enum { WINDOW = 4 << 20, PAGE = 4096 };
+struct window {
+    const char *buf;        /* the mapping (page-aligned) */
+    size_t begin, end;      /* the part this parser reads */
+    size_t populated, dropped;
+};
+
+static void window_init(struct window *w, const char *buf, size_t begin, size_t end)
+{
+    w->buf = buf, w->begin = begin, w->end = end;
+    w->populated = w->dropped = begin;
+}
+
+static void window_advance(struct window *w, size_t pos)
+{
+    if (!w) return;
+    if (pos + WINDOW / 2 > w->populated && w->populated < w->end) {
+        size_t a = w->populated & ~(size_t)(PAGE - 1), e = w->populated + WINDOW < w->end ? w->populated + WINDOW : w->end;
+#ifdef MADV_POPULATE_READ
+        madvise((void *)(w->buf + a), e - a, MADV_POPULATE_READ); /* a hint: failure leaves faults to do it */
+#endif
+        w->populated = e;
+    }
+    if (pos > w->dropped + 2 * WINDOW) {
+        size_t a = (w->dropped + PAGE - 1) & ~(size_t)(PAGE - 1), e = (pos - WINDOW) & ~(size_t)(PAGE - 1);
+        if (e > a) madvise((void *)(w->buf + a), e - a, MADV_DONTNEED);
+        w->dropped = e;
+    }
+}
+
+/* cpose_coco_parser_feed of buf[from, to) in WINDOW-sized steps that move the window along. */
+static int feed_win(struct coco_parser *p, struct window *w, const char *buf, size_t from, size_t to)
+{
+    while (from < to) {
+        size_t n = w && to - from > WINDOW ? WINDOW : to - from;
+        window_advance(w, from);
+        int rc = cpose_coco_parser_feed(p, buf + from, n, (int64_t)from);
+        if (rc != CPOSE_OK) return rc;
+        from += n;
+    }
+    return CPOSE_OK;
 }
 
 /* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":` or `"keypoints":`
@@ -146,25 +211,22 @@ static size_t find_key(const char *buf, size_t from, size_t end, const char *key
  * a polygon list is fed as "[]" (the reader never stores segmentation) and a flat keypoint list is
  * converted here and fed as "[]" with its values preloaded, so yajl does not tokenise those bytes.
  * Values of any other shape go through yajl, which reads them (or reports them) as usual. */
-static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size_t end, int fast)
+static int feed_range(struct coco_parser *p, struct window *w, const char *buf, size_t begin, size_t end, int fast)
 {
-    static const char seg_key[] = "\"segmentation\"", kpt_key[] = "\"keypoints\"";
-    size_t pos = begin, next_seg = 0, next_kpt = 0; /* next hits; 0 = look again (begin may be 0) */
+    size_t pos = begin;
     int rc;
     while (fast && pos < end) {
-        if (next_seg < pos || next_seg == 0) next_seg = find_key(buf, pos, end, seg_key, sizeof seg_key - 1);
-        if (next_kpt < pos || next_kpt == 0) next_kpt = find_key(buf, pos, end, kpt_key, sizeof kpt_key - 1);
-        size_t k = next_seg < next_kpt ? next_seg : next_kpt;
+        int is_kpt = 0;
+        size_t k = next_key(buf, pos, end, &is_kpt);
         if (k == SIZE_MAX) break;
-        int is_kpt = k == next_kpt;
-        size_t colon = k + (is_kpt ? sizeof kpt_key : sizeof seg_key) - 1;
+        size_t colon = k + (is_kpt ? sizeof KPT_KEY : sizeof SEG_KEY) - 1;
         while (colon < end && is_ws(buf[colon])) colon++;
         if (colon >= end || buf[colon] != ':') { /* not a key after all: let yajl see it */
-            if ((rc = cpose_coco_parser_feed(p, buf + pos, colon - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+            if ((rc = feed_win(p, w, buf, pos, colon)) != CPOSE_OK) return rc;
             pos = colon;
             continue;
         }
-        if ((rc = cpose_coco_parser_feed(p, buf + pos, k - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        if ((rc = feed_win(p, w, buf, pos, k)) != CPOSE_OK) return rc;
         uint64_t keys_before = p->n_keys;
         if ((rc = cpose_coco_parser_feed(p, buf + k, colon + 1 - k, (int64_t)k)) != CPOSE_OK) return rc;
         pos = colon + 1;
@@ -182,8 +244,7 @@ static int feed_range(struct coco_parser *p, const char *buf, size_t begin, size
         if ((rc = cpose_coco_parser_feed(p, "[]", 2, (int64_t)(v + len - 2))) != CPOSE_OK) return rc;
         pos = v + len;
     }
-    if (pos < end) return cpose_coco_parser_feed(p, buf + pos, end - pos, (int64_t)pos);
-    return CPOSE_OK;
+    return feed_win(p, w, buf, pos, end);
 }
 
 /* One piece of the document for one parser: [begin, close) is parsed, then the annotation's closing
@@ -203,15 +264,17 @@ struct piece {
 static const char GT_PREFIX[] = "{\"annotations\":[", RESULTS_PREFIX[] = "[";
 
 static void parse_piece(struct piece *pc, const char *path, const char *buf, int first, int is_results,
-                        int skip_seg)
+                        int skip_seg, int own_map)
 {
+    struct window win;
+    window_init(&win, buf, pc->begin, pc->close);
     const char *prefix = is_results ? RESULTS_PREFIX : GT_PREFIX;
     struct coco_parser *p = &pc->p;
     cpose_coco_parser_init(p, path);
     int rc = CPOSE_OK;
     if (!first) /* stand-in for what precedes the piece: inside the top-level annotations list */
         rc = cpose_coco_parser_feed(p, prefix, strlen(prefix), (int64_t)pc->begin - (int64_t)strlen(prefix));
-    if (rc == CPOSE_OK) rc = feed_range(p, buf, pc->begin, pc->close, skip_seg);
+    if (rc == CPOSE_OK) rc = feed_range(p, own_map ? &win : NULL, buf, pc->begin, pc->close, skip_seg);
     if (rc == CPOSE_OK && pc->last) {
         rc = cpose_coco_parser_complete(p);
         pc->boundary_ok = 1;
@@ -306,18 +369,23 @@ static void append_parser(struct coco_parser *to, struct coco_parser *from)
     }
 }
 
-static int parse_sequential(const char *path, const char *buf, size_t len, int skip_seg, struct cpose_coco *out)
+static int parse_sequential(const char *path, const char *buf, size_t len, int skip_seg, int own_map,
+                            struct cpose_coco *out)
 {
     struct coco_parser p;
+    struct window win;
+    window_init(&win, buf, 0, len);
     cpose_coco_parser_init(&p, path);
-    int rc = feed_range(&p, buf, 0, len, skip_seg);
+    int rc = feed_range(&p, own_map ? &win : NULL, buf, 0, len, skip_seg);
     if (rc == CPOSE_OK) rc = cpose_coco_parser_finish(&p, out);
     cpose_coco_parser_free(&p);
     return rc;
 }
 
-int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_chunks, int skip_seg,
-                          struct cpose_coco *out)
+/* cpose_coco_parse_opts; own_map: buf is a private read-only file mapping of this reader's, whose
+ * pages may be read ahead and dropped behind the parsers (struct window). */
+static int parse_impl(const char *path, const char *buf, size_t len, int n_chunks, int skip_seg, int own_map,
+                      struct cpose_coco *out)
 {
     memset(out, 0, sizeof *out);
     if (n_chunks > MAX_CHUNKS) n_chunks = MAX_CHUNKS;
@@ -326,10 +394,10 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
     int n = n_chunks > 1 ? plan_pieces(buf, len, n_chunks, pcs, &is_results) : 1;
     if (n == 1) {
         cpose_free(pcs);
-        return parse_sequential(path, buf, len, skip_seg, out);
+        return parse_sequential(path, buf, len, skip_seg, own_map, out);
     }
 #pragma omp parallel for num_threads(n) schedule(static, 1)
-    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg);
+    for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, own_map);
 
     /* In file order: the first piece that failed reports its error (its start was confirmed by the
      * piece before); a boundary yajl did not confirm sends the whole document down the plain path. */
@@ -339,19 +407,30 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
         else if (!pcs[j].boundary_ok) replan = 1;
     }
     if (rc == CPOSE_OK && !replan) {
+        size_t n_kpts = 0, n_anns = 0; /* one growth of the first piece's vectors, not one per piece */
+        for (int j = 0; j < n; j++) n_kpts += pcs[j].p.kpts.len, n_anns += pcs[j].p.anns.len;
+        cpose_vec_reserve(&pcs[0].p.kpts, n_kpts);
+        cpose_vec_reserve(&pcs[0].p.anns, n_anns);
         for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
         cpose_coco_parser_take(&pcs[0].p, out);
     }
     for (int j = 0; j < n; j++) cpose_coco_parser_free(&pcs[j].p);
     cpose_free(pcs);
-    if (replan) return parse_sequential(path, buf, len, skip_seg, out);
+    if (replan) return parse_sequential(path, buf, len, skip_seg, own_map, out);
     return rc;
 }
 
+int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_chunks, int skip_seg,
+                          struct cpose_coco *out)
+{
+    return parse_impl(path, buf, len, n_chunks, skip_seg, 0, out);
+}
+
+static int parse_threads(size_t len) { return len >= PARALLEL_MIN_BYTES ? omp_get_max_threads() : 1; }
+
 int cpose_coco_parse(const char *path, const char *buf, size_t len, struct cpose_coco *out)
 {
-    int n = len >= PARALLEL_MIN_BYTES ? omp_get_max_threads() : 1;
-    return cpose_coco_parse_opts(path, buf, len, n, 1, out);
+    return parse_impl(path, buf, len, parse_threads(len), 1, 0, out);
 }
 
 /* Pipes and other unmappable inputs: 1 MiB chunks straight to yajl. */
@@ -392,7 +471,7 @@ int cpose_coco_load(const char *path, struct cpose_coco *out)
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) return load_stream(path, fd, out);
     close(fd);
-    int rc = cpose_coco_parse(path, map, len, out);
+    int rc = parse_impl(path, map, len, parse_threads(len), 1, 1, out);
     munmap(map, len);
     return rc;
 }

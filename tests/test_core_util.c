@@ -52,6 +52,19 @@ static void test_alloc(void)
     for (int i = 0; i < 100; i++) cpose_vec_push(&v, &i);
     CHECK(v.len == 100 && CPOSE_VEC_AT(&v, int, 99) == 99);
     cpose_vec_free(&v);
+    /* blocks large enough for the huge-page advice: counted the same, contents kept across growth */
+    size_t big = (size_t)6 << 20;
+    unsigned char *q = cpose_malloc(big);
+    for (size_t i = 0; i < big; i += 4096) q[i] = (unsigned char)(i >> 12);
+    q = cpose_realloc(q, 8 * big);
+    CHECK(cpose_alloc_used() == before + 8 * big);
+    int kept = 1;
+    for (size_t i = 0; i < big; i += 4096) kept &= q[i] == (unsigned char)(i >> 12);
+    CHECK(kept);
+    q[8 * big - 1] = 7;
+    CHECK(q[8 * big - 1] == 7);
+    cpose_free(q);
+    CHECK(cpose_alloc_used() == before);
 }
 
 static void test_files(void)

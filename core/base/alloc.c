@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <stdint.h>
 
 #define HEADER 16 /* keeps 16-byte alignment of the user pointer */
 
@@ -26,12 +28,31 @@ static void count(ptrdiff_t delta)
     while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now)) {}
 }
 
+/* Blocks from HUGE_MIN bytes on ask for transparent huge pages (where THP is in "madvise" mode): the
+ * first touch of such a block then faults once per 2 MiB instead of once per 4 KiB, and on virtual
+ * machines a 4 KiB fault costs 10-25 us (filling a fresh 128 MB block: 0.8 s with small pages, 0.1 s
+ * with huge ones). The advice covers whole pages from the block's first to its last byte, so a
+ * block that glibc mapped on its own stays one mapping and realloc can still grow it with mremap
+ * (advice on only its 2 MiB-aligned interior would split the mapping, and realloc would copy). */
+enum { HUGE_MIN = 4 << 20 };
+static void advise_huge(void *block, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+    if (n < HUGE_MIN) return;
+    uintptr_t a = (uintptr_t)block & ~(uintptr_t)4095, e = ((uintptr_t)block + n + 4095) & ~(uintptr_t)4095;
+    madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#else
+    (void)block, (void)n;
+#endif
+}
+
 void *cpose_malloc(size_t n)
 {
     unsigned char *p = malloc(n + HEADER);
     if (!p) { oom_handler(n); return NULL; }
     memcpy(p, &n, sizeof n);
     count((ptrdiff_t)n);
+    advise_huge(p, n + HEADER);
     return p + HEADER;
 }
 
@@ -53,6 +74,7 @@ void *cpose_realloc(void *ptr, size_t n)
     if (!p) { oom_handler(n); return NULL; }
     memcpy(p, &n, sizeof n);
     count((ptrdiff_t)n - (ptrdiff_t)old);
+    if (n > old) advise_huge(p, n + HEADER);
     return p + HEADER;
 }
 

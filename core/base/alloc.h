@@ -1,7 +1,8 @@
 /* core/base/alloc.h — counted allocation with a settable out-of-memory handler, and peak-RSS reading.
  *
  * cpose_malloc/calloc/realloc never return NULL: on failure they call the OOM handler, which by
- * default prints the request size and aborts. Byte counts feed the reports' memory figures. */
+ * default prints the request size and aborts. Byte counts feed the reports' memory figures. Blocks
+ * of 4 MB and more are advised to use transparent huge pages (fewer first-touch page faults). */
 #ifndef CPOSE_ALLOC_H
 #define CPOSE_ALLOC_H
 
