@@ -4,6 +4,7 @@
 #include "eval/val.h"
 
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "core/base/alloc.h"
@@ -300,6 +301,17 @@ static int val_run(struct cpose_model *m, const struct cpose_args *a, const stru
     if ((rc = read_nms(a, c.nc, c.single_cls, &c.nms)) != CPOSE_OK) return rc;
 
     if ((rc = cpose_loader_open(data, split, imgsz, batch, stride, 1, 0.5, &L)) != CPOSE_OK) goto fail;
+    {
+        /* decode + letterbox of the next batch overlap this one's forward (workers=0: in turn); on
+         * at most half the compute threads, so the forward keeps the rest (decoding is a few ms per
+         * image against tens for the forward, one thread keeps ahead) */
+        int64_t w = cpose_args_int(a, "workers", 8), cap = omp_get_max_threads() / 2 > 1 ? omp_get_max_threads() / 2 : 1;
+        if (w < 0 || w > 64) {
+            rc = cpose_err(CPOSE_EINVAL, "workers=%lld must be 0 to 64", (long long)w);
+            goto fail;
+        }
+        if ((rc = cpose_loader_set_workers(L, (int)(w < cap ? w : cap))) != CPOSE_OK) goto fail;
+    }
     int follower = sharded && cpose_dist_rank() != 0; /* a rank other than 0: evaluates, writes nothing */
     if (sharded) {
         if ((rc = cpose_loader_shard(L, cpose_dist_rank(), cpose_dist_size())) != CPOSE_OK) goto fail;
