@@ -251,7 +251,11 @@ static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
  * written in place into its output (through their roots, so C2f's cv1 output, its split view and
  * the bottleneck outputs all land in the C2f concat). At batch > 1 such a channel range is one
  * run per image, strided by the owner's image size: only inference nodes that run image by image
- * (e->per_image) are placed so, and exec_run gives their ops batch-1 views, one per image. */
+ * (e->per_image) are placed so, and exec_run gives their ops batch-1 views, one per image. Why not
+ * one call with a strided descriptor: oneDNN 2.6 serves a blocked memory descriptor whose batch
+ * stride is a wider buffer's only with its reference convolution (impl "ref:any" for a 3×3 conv on
+ * nChw16c at batch 1 and 16, where the dense one gets "jit:avx512_core"); per image, every conv
+ * keeps its JIT kernel, and one kernel (batch 1) serves every batch size. */
 static void plan_views(struct cpose_exec *e, int train)
 {
     for (int i = 0; i < e->n; i++) e->link[i] = -1, e->link_c[i] = 0, e->view[i] = 0;
