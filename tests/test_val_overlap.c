@@ -1,10 +1,12 @@
 /* tests/test_val_overlap.c — val with decode + letterbox of the next batch overlapping the forward
- * (the loader's prefetch thread, workers=) and with batch-N concat/slice views gives exactly what
- * the in-turn path with copies gives. Generated part: the loader's batches are the same bytes with
+ * (the loader's prefetch thread, workers=), with batch-N concat/slice views, and with the batch's
+ * forward run image by image (val's default) gives exactly what the in-turn, whole-batch path with
+ * copies gives. Generated part: the loader's batches are the same bytes with
  * and without the prefetcher (odd batch, short last batch, reset mid-run, a shard). Fixture part:
- * a model that detects (fixtures/ultralytics/synth-trained) validated three ways — views off and
- * workers=0 (the path before both changes), views on and workers=0, views on and workers=2 — at an
- * odd batch: every metric equal and predictions.json byte-identical. */
+ * a model that detects (fixtures/ultralytics/synth-trained) validated four ways at an odd batch —
+ * views off, workers=0, whole-batch forwards (the path before these changes); views on, workers=0;
+ * views on, workers=2; and the default (views, workers=2, one image per forward) — every metric
+ * equal and predictions.json byte-identical. */
 /* cpose-layer: eval */
 #include "tests/testlib.h"
 
@@ -103,11 +105,12 @@ static void det_same(const struct cpose_det_metric *a, const struct cpose_det_me
               a->map50, b->map50, a->map, b->map);
 }
 
-/* Validates with views on/off and workers=; returns predictions.json's text (caller frees). */
-static char *val(const char *weights, int views, const char *workers, const char *yaml, const char *project,
-                 struct cpose_val_summary *s)
+/* Validates with views on/off, workers= and images per forward (NULL: val's default); returns predictions.json's text (caller frees). */
+static char *val(const char *weights, int views, const char *workers, const char *chunk, const char *yaml,
+                 const char *project, struct cpose_val_summary *s)
 {
     if (!views) setenv("CPOSE_VIEWS", "0", 1);
+    if (chunk) setenv("CPOSE_VAL_CHUNK", chunk, 1);
     struct cpose_model *m = NULL;
     CHECK(cpose_model_load(weights, NULL, &m) == CPOSE_OK);
     struct cpose_args a;
@@ -122,7 +125,7 @@ static char *val(const char *weights, int views, const char *workers, const char
     memset(s, 0, sizeof *s);
     int rc = m ? cpose_val_run(m, &a, s) : CPOSE_EINVAL;
     CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
-    unsetenv("CPOSE_VIEWS");
+    unsetenv("CPOSE_VIEWS"), unsetenv("CPOSE_VAL_CHUNK");
     char *text = NULL;
     size_t len = 0;
     if (rc == CPOSE_OK) CHECK(s->pred_path && cpose_read_file(s->pred_path, &text, &len) == CPOSE_OK);
@@ -139,12 +142,13 @@ static void test_val(const char *tmp)
     CHECK(cpose_synth_generate(&so) == CPOSE_OK);
     char *yaml = cpose_path_join(root, "synth-pose.yaml");
     struct cpose_val_summary ref, s;
-    char *want = val(weights, 0, "0", yaml, project, &ref);
+    char *want = val(weights, 0, "0", "5", yaml, project, &ref);
     CHECK_MSG(ref.n_predictions > 0 && ref.metrics.pose.map50 > 0, "the model detects nothing (%lld predictions)",
               (long long)ref.n_predictions);
-    const struct { int views; const char *workers, *what; } runs[] = {{1, "0", "views"}, {1, "2", "views + overlap"}};
-    for (int r = 0; r < 2; r++) {
-        char *got = val(weights, runs[r].views, runs[r].workers, yaml, project, &s);
+    const struct { int views; const char *workers, *chunk, *what; } runs[] = {
+        {1, "0", "5", "views"}, {1, "2", "5", "views + overlap"}, {1, "2", NULL, "views + overlap + image by image"}};
+    for (int r = 0; r < 3; r++) {
+        char *got = val(weights, runs[r].views, runs[r].workers, runs[r].chunk, yaml, project, &s);
         CHECK_MSG(s.n_images == ref.n_images && s.n_predictions == ref.n_predictions, "%s: %lld predictions, want %lld",
                   runs[r].what, (long long)s.n_predictions, (long long)ref.n_predictions);
         det_same(&s.metrics.box, &ref.metrics.box, runs[r].what);
