@@ -1,12 +1,15 @@
 /* datasets/loader.c — validation/prediction batches: rectangular batch planning (set_rectangle),
  * load_image resize, letterbox into the batch shape, labels mapped into the batch frame, parallel
- * decoding with OpenMP. */
+ * decoding with OpenMP (in the caller, or ahead of it in datasets/loader_prefetch.c). */
 #define _GNU_SOURCE
 #include "datasets/loader.h"
+#include "datasets/loader_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <omp.h>
 
 #include "core/base/alloc.h"
 #include "datasets/dataset.h"
@@ -17,26 +20,6 @@
 #include "datasets/labels.h"
 #include "core/base/log.h"
 
-struct cpose_loader {
-    size_t n;                 /* images */
-    char **files;             /* in batch order (sorted by aspect ratio when rect) */
-    int *w0, *h0;             /* original sizes (0 when unknown: plain files without rect) */
-    const struct cpose_label_item **labels; /* per image or NULL */
-    struct cpose_label_set set;
-    int K;
-    int imgsz, batch, stride, rect;
-    int n_batches;
-    int (*shapes)[2];         /* per batch: H, W */
-    int next;
-    int shard_rank, shard_size; /* this loader yields batches with index % shard_size == shard_rank */
-    char **names;
-    int nc;
-    int *flip_idx;            /* the dataset's flip_idx (K entries) or NULL */
-    /* the current batch */
-    float *images;
-    size_t images_cap;
-    struct cpose_batch_item *items;
-};
 
 void cpose_load_image_size(int w0, int h0, int imgsz, int *w, int *h)
 {
@@ -237,15 +220,15 @@ int cpose_loader_open_files(char *const *files, size_t n, int imgsz, int batch, 
     return CPOSE_OK;
 }
 
-static void free_items(struct cpose_loader *L)
+static void free_items(struct cpose_loader *L, struct cpose_loader_slot *sl)
 {
-    if (!L->items) return;
+    if (!sl->items) return;
     for (int i = 0; i < L->batch; i++) {
-        cpose_free(L->items[i].cls);
-        cpose_free(L->items[i].bboxes);
-        cpose_free(L->items[i].kpts);
+        cpose_free(sl->items[i].cls);
+        cpose_free(sl->items[i].bboxes);
+        cpose_free(sl->items[i].kpts);
     }
-    memset(L->items, 0, (size_t)L->batch * sizeof *L->items);
+    memset(sl->items, 0, (size_t)L->batch * sizeof *sl->items);
 }
 
 /* Loads, resizes and letterboxes image i into dst (3·H·W floats), filling the item's metadata and labels. */
@@ -314,30 +297,27 @@ fail:
     return rc;
 }
 
-int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
+void cpose_loader_fill(struct cpose_loader *L, struct cpose_loader_slot *sl, int bi, int threads)
 {
-    memset(b, 0, sizeof *b);
-    if (L->shard_size > 1)
-        while (L->next < L->n_batches && L->next % L->shard_size != L->shard_rank) L->next++;
-    if (L->next >= L->n_batches) return CPOSE_OK;
-    int bi = L->next;
     size_t i0 = (size_t)bi * L->batch, i1 = i0 + L->batch < L->n ? i0 + L->batch : L->n;
     int n = (int)(i1 - i0), H = L->shapes[bi][0], W = L->shapes[bi][1];
     size_t need = (size_t)n * 3 * H * W;
-    if (need > L->images_cap) {
-        cpose_free(L->images);
-        L->images = cpose_malloc(need * sizeof(float));
-        L->images_cap = need;
+    if (need > sl->cap) {
+        cpose_free(sl->images);
+        sl->images = cpose_malloc(need * sizeof(float));
+        sl->cap = need;
     }
-    if (!L->items) L->items = cpose_calloc((size_t)L->batch, sizeof *L->items);
-    free_items(L);
+    if (!sl->items) sl->items = cpose_calloc((size_t)L->batch, sizeof *sl->items);
+    free_items(L, sl);
+    sl->bi = bi;
+    if (threads < 1) threads = omp_get_max_threads();
     /* an image that passed the scan but cannot be read now is skipped with a warning (Ultralytics
      * drops corrupt images the same way) instead of stopping the run */
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int k = 0; k < n; k++) {
-        int rc = load_one(L, i0 + (size_t)k, H, W, L->images + (size_t)k * 3 * H * W, &L->items[k]);
+        int rc = load_one(L, i0 + (size_t)k, H, W, sl->images + (size_t)k * 3 * H * W, &sl->items[k]);
         if (rc != CPOSE_OK) {
-            struct cpose_batch_item *it = &L->items[k];
+            struct cpose_batch_item *it = &sl->items[k];
             char *why = cpose_strdup(cpose_errmsg());
 #pragma omp critical(cpose_loader_next_err)
             cpose_warn("skipping unreadable image %s: %s", L->files[i0 + (size_t)k], why);
@@ -346,17 +326,39 @@ int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
             memset(it, 0, sizeof *it);
             it->im_file = L->files[i0 + (size_t)k];
             it->unreadable = 1;
-            memset(L->images + (size_t)k * 3 * H * W, 0, (size_t)3 * H * W * sizeof(float));
+            memset(sl->images + (size_t)k * 3 * H * W, 0, (size_t)3 * H * W * sizeof(float));
         }
     }
-    L->next++;
-    b->n = n;
-    b->H = H;
-    b->W = W;
+}
+
+int cpose_loader_next_index(const struct cpose_loader *L, int bi)
+{
+    if (L->shard_size > 1)
+        while (bi < L->n_batches && bi % L->shard_size != L->shard_rank) bi++;
+    return bi < L->n_batches ? bi : -1;
+}
+
+int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    int bi = cpose_loader_next_index(L, L->next);
+    /* the prefetcher's batch when it made this one, else made here (the first batch, after a
+     * reset or a new shard, or without a prefetcher) */
+    int s = cpose_loader_prefetch_take(L, bi);
+    if (bi < 0) return CPOSE_OK;
+    if (s < 0) cpose_loader_fill(L, &L->slots[s = 0], bi, 0);
+    L->next = bi + 1;
+    struct cpose_loader_slot *sl = &L->slots[s];
+    size_t i0 = (size_t)bi * L->batch;
+    b->n = (int)((i0 + L->batch < L->n ? i0 + L->batch : L->n) - i0);
+    b->H = L->shapes[bi][0];
+    b->W = L->shapes[bi][1];
     b->K = L->K;
-    b->images = L->images;
-    b->items = L->items;
+    b->images = sl->images;
+    b->items = sl->items;
     b->index = bi;
+    /* the caller holds slot s until its next call: the following batch goes into the other */
+    cpose_loader_prefetch_post(L, cpose_loader_next_index(L, bi + 1), s ^ 1);
     return CPOSE_OK;
 }
 
@@ -388,9 +390,12 @@ const int *cpose_loader_flip_idx(const struct cpose_loader *L, int *K)
 void cpose_loader_free(struct cpose_loader *L)
 {
     if (!L) return;
-    free_items(L);
-    cpose_free(L->items);
-    cpose_free(L->images);
+    cpose_loader_prefetch_stop(L);
+    for (int s = 0; s < 2; s++) {
+        free_items(L, &L->slots[s]);
+        cpose_free(L->slots[s].items);
+        cpose_free(L->slots[s].images);
+    }
     if (L->set.n_items == 0 && L->files) /* plain files: owned here; else borrowed from the label set */
         for (size_t i = 0; i < L->n; i++) cpose_free(L->files[i]);
     cpose_free(L->files);

@@ -1,7 +1,8 @@
 /* datasets/loader.h — batches for validation and prediction as Ultralytics builds them without
  * augmentation: load_image's long-side resize, rectangular batch shapes (images sorted by aspect
  * ratio), LetterBox(scaleup=False, auto=False) into the batch shape, labels carried through, and
- * per-image metadata to map predictions back to the original image. Images decode in parallel.
+ * per-image metadata to map predictions back to the original image. Images decode in parallel,
+ * optionally one batch ahead on a background thread (cpose_loader_set_workers).
  *
  *   struct cpose_loader *L;
  *   cpose_loader_open("coco8-pose.yaml", "val", 640, 16, 32, 1, 0.5, &L);
@@ -57,6 +58,13 @@ CPOSE_API int cpose_loader_next(struct cpose_loader *L, struct cpose_batch *b);
  * takes whole batches, so a batch's shape and contents do not depend on the number of ranks; the
  * batch's global image indices are b.index·batch + i). size 1 is every batch. */
 CPOSE_API int cpose_loader_shard(struct cpose_loader *L, int rank, int size);
+/* Overlap: workers ≥ 1 starts one background thread that, while the caller works on the batch
+ * cpose_loader_next returned, decodes and letterboxes the following one with `workers` OpenMP
+ * threads (into a second buffer: each batch stays valid until the next call, as without it).
+ * workers = 0 (the default) makes every batch inside cpose_loader_next on the OpenMP team. The
+ * batches are the same bytes either way. Errors: CPOSE_EINVAL for workers < 0, CPOSE_ENOMEM when
+ * the thread cannot start. */
+CPOSE_API int cpose_loader_set_workers(struct cpose_loader *L, int workers);
 /* Back to the first batch. */
 CPOSE_API void cpose_loader_reset(struct cpose_loader *L);
 CPOSE_API size_t cpose_loader_size(const struct cpose_loader *L);     /* images */

@@ -46,7 +46,8 @@ struct cpose_val_summary {
     int64_t n_images;                 /* images evaluated (corrupt ones were skipped by the scan) */
     int imgsz;                        /* the image size used (imgsz=, else the model's own, else 640) */
     int64_t n_predictions;            /* detections after NMS, all images */
-    double ms_pre, ms_inf, ms_post;   /* milliseconds per image: load+letterbox, forward, NMS+matching */
+    double ms_pre, ms_inf, ms_post;   /* milliseconds per image: load+letterbox (with workers ≥ 1 only the
+                                       * wait for the prefetched batch), forward, NMS+matching */
     int coco_ran;                     /* 1 when COCOeval ran on predictions.json */
     double coco_kpt[10];              /* pycocotools summarize() stats, keypoints (when coco_ran) */
     double coco_bbox[12];             /* and bbox */

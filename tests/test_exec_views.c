@@ -185,7 +185,7 @@ static void test_layout(int layout, int H, int W)
         for (int i = 0; i < n; i++) free(on[i]), free(off[i]);
         cpose_exec_free(e_on), cpose_exec_free(e_off);
     }
-    /* a batch of two: no views (images are not contiguous channel ranges), image 0 as alone */
+    /* a batch of two, image 0 as alone (batch 1 and batch N may pick other oneDNN kernels) */
     struct cpose_exec *e2 = run(g, img, 2, H, W, 1, 0, lean);
     struct cpose_exec *e1 = run(g, img, 1, H, W, 1, 0, on);
     const struct cpose_tensor *o2 = cpose_exec_tensor(e2, g->output);
@@ -228,6 +228,49 @@ static void test_residual(int layout, int H, int W)
     for (int i = 0; i < n_weights; i++) free(weights[i]);
 }
 
+/* Batch N (1, 2 and an odd 3): views (channel ranges strided per image, ops run image by image
+ * on them) give exactly the copy path's values, every node kept and only the output kept; in the
+ * lean run the views are really taken (image 0's addresses; the last image's values prove the
+ * stride), and kept nodes stay dense (their values are read through cpose_exec_tensor). */
+static void test_batch(int layout, int H, int W, int N)
+{
+    struct ids d;
+    n_weights = 0;
+    struct cpose_graph *g = build(layout, &d);
+    int n = cpose_graph_size(g);
+    uint64_t seed = 7 + N;
+    float *img = malloc(sizeof(float) * N * 3 * H * W);
+    for (int i = 0; i < N * 3 * H * W; i++) img[i] = frand(&seed);
+    float **on = calloc(n, sizeof *on), **off = calloc(n, sizeof *off);
+    char what[96];
+    for (int keep_all = 1; keep_all >= 0; keep_all--) {
+        struct cpose_exec *e_on = run(g, img, N, H, W, 1, keep_all, on);
+        struct cpose_exec *e_off = run(g, img, N, H, W, 0, keep_all, off);
+        for (int i = 0; i < n; i++)
+            if (on[i] && off[i]) {
+                snprintf(what, sizeof what, "%s %dx%d batch %d node %d (%s)%s", cpose_layout_name(layout), H, W, N, i,
+                         cpose_op_get(cpose_graph_node(g, i)->op)->name, keep_all ? "" : " lean");
+                compare(what, on[i], off[i], cpose_tensor_numel(cpose_exec_tensor(e_on, i)));
+            }
+        int64_t HW = (int64_t)H * W;
+        if (!keep_all && layout == CPOSE_LAYOUT_BLK8) {
+            CHECK(AT(d.split) == AT(d.cv1) + 8 * HW && AT(d.cv1) == AT(d.c2f));
+            CHECK(AT(d.m0) == AT(d.c2f) + 16 * HW && AT(d.m1) == AT(d.c2f) + 24 * HW);
+            CHECK(AT(d.sppf_cv1) == AT(d.sppf) && AT(d.p3) == AT(d.sppf) + 24 * HW);
+            CHECK(AT(d.up) == AT(d.pan) && AT(d.mid) == AT(d.pan) + 16 * HW);
+            CHECK(AT(d.box) == AT(d.level) && AT(d.cls) == AT(d.level) + 64 * HW);
+            CHECK(AT(d.unal) != AT(d.cls) && AT(d.conflict) != AT(d.c2));
+        }
+        if (keep_all && N > 1) /* kept nodes are dense: no kept node inside another's storage */
+            CHECK(AT(d.m0) != AT(d.c2f) + 16 * HW && AT(d.split) != AT(d.cv1) + 8 * HW);
+        for (int i = 0; i < n; i++) free(on[i]), free(off[i]);
+        cpose_exec_free(e_on), cpose_exec_free(e_off);
+    }
+    free(on), free(off), free(img);
+    cpose_graph_free(g);
+    for (int i = 0; i < n_weights; i++) free(weights[i]);
+}
+
 int main(void)
 {
     test_residual(CPOSE_LAYOUT_BLK8, 12, 12);
@@ -235,5 +278,10 @@ int main(void)
     test_layout(CPOSE_LAYOUT_BLK8, 12, 12);
     test_layout(CPOSE_LAYOUT_BLK8, 10, 6);
     test_layout(CPOSE_LAYOUT_BLK16, 10, 6);
+    for (int N = 1; N <= 3; N++) {
+        test_batch(CPOSE_LAYOUT_BLK8, 12, 12, N);
+        test_batch(CPOSE_LAYOUT_BLK16, 10, 6, N);
+        test_batch(CPOSE_LAYOUT_NHWC, 10, 6, N);
+    }
     return tl_finish();
 }

@@ -39,6 +39,8 @@ struct cpose_exec {
     int *link, *link_c, *root, *first, *last, *rel, *rel_next;
     int64_t *roff;
     char *view;
+    char *per_image;         /* per node: may be stored strided at batch > 1 (see per_image_op) */
+    int64_t batch;           /* B of the current run */
     int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
     double *node_ms;         /* per node, all runs (profile only) */
     int64_t runs;
@@ -48,6 +50,19 @@ struct cpose_exec {
     struct cpose_thread_adapt adapt;  /* recent load samples (inference forwards only) */
     int last_threads;                 /* the thread count of the last run */
 };
+
+/* Ops whose forward treats each image alone and whose tensors are 4-D with the batch outermost:
+ * the executor may run them one image at a time on batch-1 views of strided storage. Batchnorm is
+ * not one (training statistics span the batch), nor are the head's reshapes. */
+static int per_image_op(int op)
+{
+    switch (op) {
+    case CPOSE_OP_conv2d: case CPOSE_OP_silu: case CPOSE_OP_sigmoid: case CPOSE_OP_add: case CPOSE_OP_mul:
+    case CPOSE_OP_sub: case CPOSE_OP_div: case CPOSE_OP_concat: case CPOSE_OP_slice: case CPOSE_OP_maxpool2d:
+    case CPOSE_OP_upsample: return 1;
+    default: return 0;
+    }
+}
 
 int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_exec **out)
 {
@@ -66,6 +81,7 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->last = ints + 4 * e->n, e->rel = ints + 5 * e->n, e->rel_next = ints + 6 * e->n;
     e->roff = cpose_malloc(e->n * sizeof(int64_t));
     e->view = cpose_malloc(e->n);
+    e->per_image = cpose_malloc(e->n);
     e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
     e->node_ms = cpose_calloc(e->n, sizeof(double));
     for (int i = 0; i < e->n; i++) {
@@ -73,6 +89,14 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
         const struct cpose_node *nd = cpose_graph_node(g, i);
         for (int j = 0; j < nd->n_in; j++)
             if (e->last_use[nd->in[j]] < i) e->last_use[nd->in[j]] = i;
+    }
+    /* a node may live strided at batch > 1 when it and every reader run image by image, and no
+     * caller reads it after the run (a kept tensor must be dense for cpose_exec_tensor) */
+    for (int i = 0; i < e->n; i++) e->per_image[i] = per_image_op(cpose_graph_node(g, i)->op) && e->last_use[i] < e->n;
+    for (int i = 0; i < e->n; i++) {
+        const struct cpose_node *nd = cpose_graph_node(g, i);
+        for (int j = 0; j < nd->n_in; j++)
+            if (!per_image_op(nd->op)) e->per_image[nd->in[j]] = 0;
     }
     *out = e;
     return CPOSE_OK;
@@ -117,7 +141,7 @@ void cpose_exec_free(struct cpose_exec *e)
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
-    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view);
+    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view), cpose_free(e->per_image);
     cpose_free(e);
 }
 
@@ -200,7 +224,7 @@ static int resolve(const struct cpose_exec *e, int i, int64_t *ch)
 }
 
 /* Whether root r (stored alone so far) can move into concat node c at channel offset p: same
- * blocked single-image shape, inside c's channels (a partial last block only at c's end), and
+ * blocked shape (at batch > 1 only a node that runs image by image, see per_image_op), inside c's channels (a partial last block only at c's end), and
  * every input slot of c that its channels cover is a view of r at the matching offset. */
 static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
 {
@@ -208,7 +232,8 @@ static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
     const struct cpose_node *nc = cpose_graph_node(e->g, c);
     int64_t b = cpose_layout_block(tc->layout), Cr = tr->dims[1], Cc = tc->dims[1];
     if (cpose_graph_node(e->g, r)->op == CPOSE_OP_input || tr->ndim != 4 || tr->layout != tc->layout ||
-        tr->dims[0] != 1 || tr->dims[2] != tc->dims[2] || tr->dims[3] != tc->dims[3])
+        tr->dims[0] != tc->dims[0] || (tr->dims[0] > 1 && !e->per_image[r]) || tr->dims[2] != tc->dims[2] ||
+        tr->dims[3] != tc->dims[3])
         return 0;
     if (p < 0 || p % b || p + Cr > Cc || (Cr % b && p + Cr != Cc)) return 0;
     int64_t o = 0;
@@ -220,19 +245,25 @@ static int can_link(const struct cpose_exec *e, int r, int c, int64_t p)
     return 1;
 }
 
-/* Decides which nodes live inside another's storage (single-image blocked tensors only, where a
- * channel range starting at a block boundary is one dense run): a slice starting at a block
- * boundary is a view of its input; the inputs of a concat whose slots start at block boundaries
- * are written in place into its output (through their roots, so C2f's cv1 output, its split
- * view and the bottleneck outputs all land in the C2f concat). */
-static void plan_views(struct cpose_exec *e)
+/* Decides which nodes live inside another's storage (blocked tensors only, where a channel range
+ * starting at a block boundary is one dense run per image): a slice starting at a block boundary
+ * is a view of its input; the inputs of a concat whose slots start at block boundaries are
+ * written in place into its output (through their roots, so C2f's cv1 output, its split view and
+ * the bottleneck outputs all land in the C2f concat). At batch > 1 such a channel range is one
+ * run per image, strided by the owner's image size: only inference nodes that run image by image
+ * (e->per_image) are placed so, and exec_run gives their ops batch-1 views, one per image. Why not
+ * one call with a strided descriptor: oneDNN 2.6 serves a blocked memory descriptor whose batch
+ * stride is a wider buffer's only with its reference convolution (impl "ref:any" for a 3×3 conv on
+ * nChw16c at batch 1 and 16, where the dense one gets "jit:avx512_core"); per image, every conv
+ * keeps its JIT kernel, and one kernel (batch 1) serves every batch size. */
+static void plan_views(struct cpose_exec *e, int train)
 {
     for (int i = 0; i < e->n; i++) e->link[i] = -1, e->link_c[i] = 0, e->view[i] = 0;
-    for (int i = 0; e->views && i < e->n; i++) {
+    for (int i = 0; e->views && !(train && e->batch > 1) && i < e->n; i++) {
         const struct cpose_node *nd = cpose_graph_node(e->g, i);
         const struct cpose_tensor *o = &e->t[i];
         int64_t b = cpose_layout_block(o->layout);
-        if (!b || o->ndim != 4 || o->dims[0] != 1) continue;
+        if (!b || o->ndim != 4 || (o->dims[0] > 1 && nd->op == CPOSE_OP_slice && !e->per_image[i])) continue;
         if (nd->op == CPOSE_OP_slice) {
             const struct cpose_slice_params *sp = nd->params;
             const struct cpose_tensor *x = &e->t[nd->in[0]];
@@ -259,12 +290,48 @@ static void plan_views(struct cpose_exec *e)
     for (int i = 0; i < e->n; i++) {
         int64_t ch;
         int r = e->root[i] = resolve(e, i, &ch);
-        e->roff[i] = ch * e->t[i].dims[2] * e->t[i].dims[3];  /* only nonzero for 4-D views */
+        /* the offset in image 0 (only nonzero for 4-D views); image n adds n · image_stride */
+        e->roff[i] = ch * e->t[i].dims[2] * e->t[i].dims[3];
         if (e->first[r] < 0) e->first[r] = i;
         if (e->last_use[i] > e->last[r]) e->last[r] = e->last_use[i];
     }
     for (int r = 0; r < e->n; r++)
         if (e->first[r] >= 0 && e->last[r] < e->n) e->rel_next[r] = e->rel[e->last[r]], e->rel[e->last[r]] = r;
+}
+
+/* Floats between consecutive images of node i's storage: its owner's image size. */
+static int64_t image_stride(const struct cpose_exec *e, int i)
+{
+    const struct cpose_tensor *r = &e->t[e->root[i]];
+    return cpose_tensor_size(r) / r->dims[0];
+}
+
+/* Runs node i's forward; at batch > 1, when it or an input lives strided inside another node's
+ * storage (plan_views), one image at a time on batch-1 views (inputs with another batch size,
+ * such as broadcast constants, are passed whole). */
+static int forward_node(struct cpose_exec *e, struct cpose_op_ctx *ctx, int i, const struct cpose_tensor *const *in,
+                        struct cpose_tensor *o)
+{
+    const struct cpose_node *nd = cpose_graph_node(e->g, i);
+    const struct cpose_op_def *d = cpose_op_get(nd->op);
+    int64_t B = e->batch;
+    int strided = B > 1 && e->root[i] != i;
+    for (int j = 0; j < nd->n_in; j++) strided |= B > 1 && e->root[nd->in[j]] != nd->in[j];
+    if (!strided) return d->forward(ctx, in, nd->n_in, o, nd->params);
+    CPOSE_ASSERT(per_image_op(nd->op) && o->ndim == 4 && o->dims[0] == B && nd->n_in <= 8);
+    for (int64_t n = 0; n < B; n++) {
+        struct cpose_tensor ti[8], to = *o;
+        const struct cpose_tensor *pi[8];
+        for (int j = 0; j < nd->n_in; j++) {
+            ti[j] = *in[j];
+            if (ti[j].ndim == 4 && ti[j].dims[0] == B) ti[j].dims[0] = 1, ti[j].data += n * image_stride(e, nd->in[j]);
+            pi[j] = &ti[j];
+        }
+        to.dims[0] = 1, to.data += n * image_stride(e, i);
+        int rc = d->forward(ctx, pi, nd->n_in, &to, nd->params);
+        if (rc != CPOSE_OK) return rc;
+    }
+    return CPOSE_OK;
 }
 
 static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W, int train)
@@ -281,7 +348,8 @@ static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t
         else if ((rc = d->shape(in, nd->n_in, nd->params, &e->t[i])) != CPOSE_OK)
             return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
     }
-    plan_views(e);
+    e->batch = B;
+    plan_views(e, train);
     uint64_t peak = plan_peak_bytes(e);
     if (peak > e->checked_peak) { /* only a plan larger than one already checked reads /proc/meminfo */
         char what[160];
@@ -311,7 +379,7 @@ static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t
                 cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
             } else if (!e->view[i]) {
                 double t0 = e->profile ? cpose_now() : 0;
-                if ((rc = d->forward(&ctx, in, nd->n_in, o, nd->params)) != CPOSE_OK)
+                if ((rc = forward_node(e, &ctx, i, in, o)) != CPOSE_OK)
                     return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);
                 if (e->profile) {
                     double ms = (cpose_now() - t0) * 1e3;

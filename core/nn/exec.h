@@ -17,10 +17,13 @@ CPOSE_API void cpose_exec_free(struct cpose_exec *e);  /* NULL-safe */
 /* Layout the input node stores the NCHW input in (default NHWC). Blocked convolutions read a
  * 3-channel image fastest from plain NCHW (from NHWC oneDNN falls back to a reference kernel). */
 CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
-/* Views (default on; env CPOSE_VIEWS=0 turns them off): for single-image blocked tensors, a slice
- * starting at a channel block boundary is a view of its input (no copy), and the producers of a
- * concat whose inputs start at block boundaries write straight into its output. Off: every node
- * has its own storage and concat/slice copy (the reference the tests compare against). */
+/* Views (default on; env CPOSE_VIEWS=0 turns them off): for blocked tensors, a slice starting at a
+ * channel block boundary is a view of its input (no copy), and the producers of a concat whose
+ * inputs start at block boundaries write straight into its output. At batch > 1 such a channel
+ * range is strided per image; only inference nodes whose op and readers work image by image
+ * (conv, pooling, upsample, elementwise, concat, slice) and that are not kept are placed so, and
+ * their ops then run once per image on batch-1 views. Off: every node has its own storage and
+ * concat/slice copy (the reference the tests compare against; the values are identical). */
 CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
 /* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
  * read in place, never written). train selects batchnorm's batch statistics. Errors name the
