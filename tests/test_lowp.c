@@ -148,6 +148,15 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* Switches m to prec (int8: calibrated on x alone) and runs x (1×3×S×S) into got. */
+static void run_prec(struct cpose_model *m, int prec, int64_t S, const float *x, float *got)
+{
+    const float *imgs[1] = {x};
+    int rc = prec == CPOSE_PREC_INT8 ? set_int8(m, S, imgs, 1) : cpose_model_set_precision(m, prec, NULL, NULL, NULL, 0);
+    CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
+    CHECK(cpose_model_predict(m, x, 1, S, S, got) == CPOSE_OK);
+}
+
 /* pred [56, A] of a lower precision against float32: box rows (0–3) and keypoint x/y in pixels and
  * the person score, over the 100 anchors float32 scores highest (the detections that matter). */
 struct cmp { double box, kpt, score, mbox, mkpt; int64_t n; };
@@ -202,10 +211,7 @@ static void test_model_generated(void)
     CHECK(cpose_model_get_precision(m) == CPOSE_PREC_F32);
     for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
         if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
-        const float *imgs[1] = {x};
-        int rc = prec == CPOSE_PREC_INT8 ? set_int8(m, S, imgs, 1) : cpose_model_set_precision(m, prec, NULL, NULL, NULL, 0);
-        CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
-        CHECK(cpose_model_predict(m, x, 1, S, S, got) == CPOSE_OK);
+        run_prec(m, prec, S, x, got);
         cpose_model_precision_count(m, &lowp, &f32);
         /* 72 convs: the first (3 input channels) and the head's 9 output convs (no SiLU) stay float32 */
         CHECK_MSG(lowp == 62 && f32 == 10, "%s: %d low, %d float32 convs (want 62 and 10)", prec == 1 ? "bf16" : "int8",
@@ -250,10 +256,7 @@ static void test_model_fixture(void)
     CHECK(cpose_model_predict(m, x, 1, S, S, ref) == CPOSE_OK);
     for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
         if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
-        const float *imgs[1] = {x};
-        int rc = prec == CPOSE_PREC_INT8 ? set_int8(m, S, imgs, 1) : cpose_model_set_precision(m, prec, NULL, NULL, NULL, 0);
-        CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
-        CHECK(cpose_model_predict(m, x, 1, S, S, got) == CPOSE_OK);
+        run_prec(m, prec, S, x, got);
         struct cmp c = compare_pred(ref, got, A);
         /* the bncal weights are random (BN re-estimated): its DFL logits are nearly flat, so a box side
          * moves by several pixels for small logit changes, and int8 calibrates on this one image (s8
