@@ -291,7 +291,7 @@ static int val_run(struct cpose_model *m, const struct cpose_args *a, const stru
     c.C = c.mi->n_outputs;
     int verbose = cpose_args_bool(a, "verbose"), save_json = cpose_args_bool(a, "save_json");
     out->plots = cpose_args_bool(a, "plots");
-    static const char *const unsupported[] = {"augment", "half", "save_hybrid", "save_txt", "dnn"};
+    static const char *const unsupported[] = {"augment", "save_hybrid", "save_txt", "dnn"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose val and is ignored", unsupported[i]);

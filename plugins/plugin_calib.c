@@ -11,6 +11,7 @@
 #include "core/base/alloc.h"
 #include "core/base/yaml_doc.h"
 #include "core/nn/graph.h"
+#include "core/nn/image.h"
 #include "core/nn/kernels.h"
 #include "datasets/dataset.h"
 
@@ -329,4 +330,16 @@ int cpose_calib_files(const char *data, const char *train_args_yaml, double frac
     *n = keep;
     *data_used = yaml;
     return CPOSE_OK;
+}
+
+int cpose_calib_image(const char *path, int64_t H, int64_t W, float *out)
+{
+    struct cpose_image src = {0}, lb = {0};
+    struct cpose_letterbox info;
+    int rc = cpose_image_read(path, &src);
+    if (rc == CPOSE_OK) rc = cpose_image_letterbox(&src, (int)W, (int)H, 0, 32, 1, &lb, &info);
+    if (rc == CPOSE_OK) cpose_image_to_chw_rgb(&lb, out);
+    cpose_image_free(&src);
+    cpose_image_free(&lb);
+    return rc;
 }

@@ -11,6 +11,7 @@
 #define CPOSE_PLUGIN_CALIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/base/status.h"
 #include "plugins/cpose_plugin.h"
@@ -31,5 +32,10 @@ CPOSE_API int cpose_calib_forward(const struct cpose_view *v, const float *input
  * no data anywhere ("int8=True needs data=..."), an unreadable YAML or split. */
 CPOSE_API int cpose_calib_files(const char *data, const char *train_args_yaml, double fraction, char ***files, size_t *n,
                                 char **data_used);
+
+/* One calibration image: the file at path letterboxed to H×W (scale to fit, up or down, pad 114,
+ * centred) into out as [3, H, W] RGB in [0, 1] (caller-allocated, 3·H·W floats). Errors: an
+ * unreadable image (CPOSE_EIO naming the file). */
+CPOSE_API int cpose_calib_image(const char *path, int64_t H, int64_t W, float *out);
 
 #endif

@@ -359,19 +359,6 @@ char *cpose_export_meta_text(struct cpose_export *x, const char *key, int style)
 
 /* ---- calibration (minor 1) ------------------------------------------------------------------- */
 
-/* One calibration image letterboxed to H×W (scale to fit, up or down, pad 114) as [3, H, W] RGB in [0, 1]. */
-static int calib_image(const char *path, int64_t H, int64_t W, float *out)
-{
-    struct cpose_image src = {0}, lb = {0};
-    struct cpose_letterbox info;
-    int rc = cpose_image_read(path, &src);
-    if (rc == CPOSE_OK) rc = cpose_image_letterbox(&src, (int)W, (int)H, 0, 32, 1, &lb, &info);
-    if (rc == CPOSE_OK) cpose_image_to_chw_rgb(&lb, out);
-    cpose_image_free(&src);
-    cpose_image_free(&lb);
-    return rc;
-}
-
 static const struct cpose_value_range *h_calibrate(struct cpose_export *x, int *n_images)
 {
     if (x->ranges) {
@@ -399,7 +386,7 @@ static const struct cpose_value_range *h_calibrate(struct cpose_export *x, int *
     float **images = cpose_calloc(n, sizeof(float *));
     for (size_t i = 0; i < n && rc == CPOSE_OK; i++) {
         images[i] = cpose_malloc((size_t)per * sizeof(float));
-        rc = calib_image(files[i], x->height, x->width, images[i]);
+        rc = cpose_calib_image(files[i], x->height, x->width, images[i]);
         if (rc) cpose_err_context(rc, "int8 calibration image %zu of %zu", i + 1, n);
         h_progress(x, 0.1 * (double)(i + 1) / (double)n, "calibration images");
     }

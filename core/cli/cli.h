@@ -25,6 +25,13 @@ CPOSE_API void cpose_cli_apply_threads(const struct cpose_args *a);
 struct cpose_model;
 CPOSE_API int cpose_cli_load_model(const struct cpose_args *a, struct cpose_model **m);
 
+/* half= and int8= of predict, val and benchmark (core/cli/cli_prec.c): half=True → bf16 convolutions
+ * when the CPU has AVX512_BF16 or AMX, else a warning and float32; int8=True → calibration on the
+ * val images of data= (else the model's train_args data; neither: CPOSE_EINVAL "int8=True needs
+ * data=...") letterboxed to imgsz (≤ 0: imgsz= or the model's training size, as val/predict pick it),
+ * then int8 convolutions. Both: int8. Neither: nothing changes. */
+CPOSE_API int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m, int imgsz);
+
 /* `cpose benchmark backward=True`: times full training steps of m (core/cli/bench_train.c). */
 struct cpose_model;
 CPOSE_API int cpose_cli_benchmark_train(const struct cpose_args *a, struct cpose_model *m);

@@ -2,6 +2,7 @@
 #include "core/base/alloc.h"
 #include "core/cli/cli.h"
 #include "core/nn/h5io.h"
+#include "core/nn/kernels.h"
 #include "core/base/log.h"
 #include "core/nn/model.h"
 #include "core/predict/nms.h"
@@ -141,7 +142,10 @@ int cpose_mode_benchmark(int argc, char **argv)
         rc = cpose_cli_benchmark_train(&a, m);
         goto done;
     }
-    if (!cpose_args_is_none(&a, "data") || cpose_args_given(&a, "format")) { /* the per-format table */
+    /* the per-format table; with half=True or int8=True (and no format=) the latency of cpose's own
+     * forward in that precision, data= then being int8's calibration set */
+    int lowp = cpose_args_bool(&a, "half") || cpose_args_bool(&a, "int8");
+    if ((!cpose_args_is_none(&a, "data") && !lowp) || cpose_args_given(&a, "format")) {
         rc = cpose_cli_benchmark_formats(&a, m);
         goto done;
     }
@@ -155,6 +159,7 @@ int cpose_mode_benchmark(int argc, char **argv)
                        info->max_stride);
         goto done;
     }
+    if ((rc = cpose_cli_apply_precision(&a, m, (int)S)) != CPOSE_OK) goto done;
     size_t n = (size_t)B * 3 * S * S;
     x = cpose_malloc(n * sizeof(float));
     uint64_t s = 12345;
@@ -179,6 +184,10 @@ int cpose_mode_benchmark(int argc, char **argv)
     if ((rc = cpose_model_summary(m, 1, (int)S, &sum)) != CPOSE_OK) goto done;
     printf("%s imgsz=%lld batch=%lld threads=%d runs=%d: median %.2f ms (min %.2f, max %.2f)\n", sum.name,
            (long long)S, (long long)B, omp_get_max_threads(), runs, med, t[0], t[runs - 1]);
+    int n_lowp, n_f32, prec = cpose_model_get_precision(m);
+    cpose_model_precision_count(m, &n_lowp, &n_f32);
+    printf("precision: %s (%d of %d convs%s; %s)\n", prec == CPOSE_PREC_BF16 ? "bf16" : prec == CPOSE_PREC_INT8 ? "int8" : "float32",
+           prec ? n_lowp : n_f32, n_lowp + n_f32, prec ? ", the rest float32" : "", cpose_cpu_isa_name());
     printf("peak RSS %.1f MiB, %.2f GFLOPs per image (fused), %.1f GFLOP/s achieved\n",
            cpose_peak_rss_bytes() / 1048576.0, sum.gflops, sum.gflops * B / (med / 1e3));
     if (adapted)

@@ -96,6 +96,9 @@ int cpose_mode_checks(int argc, char **argv)
            dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()),
            layout == CPOSE_LAYOUT_BLK16 ? "nChw16c" : layout == CPOSE_LAYOUT_BLK8 ? "nChw8c" : "NHWC",
            cpose_wino_enabled() ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct (CPOSE_WINOGRAD=0)");
+    printf("low precision: half=True → %s; int8=True → int8 convs (%s)\n",
+           cpose_cpu_has_bf16() ? "bf16 convs (AVX512_BF16/AMX)" : "float32 (no bf16 dot products on this CPU)",
+           cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");
     printf("threads:       %d (OpenMP; %ld CPUs online; threads= or OMP_NUM_THREADS change it)\n", omp_get_max_threads(),
            sysconf(_SC_NPROCESSORS_ONLN));
     char total[64] = "0", avail[64] = "0";

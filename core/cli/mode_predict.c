@@ -17,6 +17,7 @@ int cpose_mode_predict(int argc, char **argv)
         goto fail;
     }
     if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_cli_apply_precision(&a, m, 0)) != CPOSE_OK) goto fail;
     rc = cpose_predict_run_model(m, &a, NULL, NULL, &sum);
 fail:
     if (rc) cpose_cli_fail("predict");

@@ -21,6 +21,7 @@ int cpose_mode_val(int argc, char **argv)
         goto fail;
     }
     if ((rc = cpose_cli_load_model(&a, &m)) != CPOSE_OK) goto fail;
+    if ((rc = cpose_cli_apply_precision(&a, m, 0)) != CPOSE_OK) goto fail;
     if ((rc = cpose_val_run(m, &a, &s)) == CPOSE_OK) rc = cpose_val_write_reports(&s);
 fail:
     if (rc) cpose_cli_fail("val");

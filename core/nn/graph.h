@@ -95,6 +95,10 @@ struct cpose_conv2d_params {
     struct cpose_conv_kernel *kern;  /* cached primitive, owned */
     float *grad_w, *grad_b;          /* backward: weight/bias gradients (borrowed; NULL: not wanted) */
     struct cpose_conv_bwd *bwd;      /* cached backward primitives, owned */
+    /* inference precision (enum cpose_prec, core/nn/kernels.h; 0 = float32); int8 quantises the
+     * input with the calibrated range [in_lo, in_hi] of its values (set by cpose_model_set_precision) */
+    int prec;
+    float in_lo, in_hi;
 };
 /* batchnorm: per-channel over N,H,W. Eval: (x − mean)/sqrt(var + eps)·weight + bias. Train: batch
  * statistics (biased variance to normalise, unbiased to update running_var with momentum). */

@@ -9,6 +9,22 @@
 
 #include "core/nn/graph.h"
 
+/* Inference precision of a conv (cpose_conv2d_params.prec). BF16: bf16 weights and activations,
+ * float32 accumulation (oneDNN's avx512_core_bf16 / AMX kernels; elsewhere oneDNN emulates it
+ * slowly, so callers check cpose_cpu_has_bf16 first). INT8: s8 weights with one scale per output
+ * channel, the input quantised with its calibrated range (s8, or u8 for a non-negative range), int32
+ * accumulation (VNNI where the CPU has it, AVX2/AVX-512 multiply-adds otherwise). Output float32
+ * either way (core/nn/kernels_lowp.c). */
+enum cpose_prec { CPOSE_PREC_F32 = 0, CPOSE_PREC_BF16 = 1, CPOSE_PREC_INT8 = 2 };
+/* Whether this CPU runs bf16 dot products natively (oneDNN's ISA query: avx512_core_bf16 or AMX).
+ * Env CPOSE_NO_BF16=1 answers 0 (to test the float32 fallback). */
+CPOSE_API int cpose_cpu_has_bf16(void);
+/* Whether this CPU has int8 dot-product instructions (AVX512_VNNI or AVX_VNNI); int8 runs without
+ * them too, on plain multiply-adds. */
+CPOSE_API int cpose_cpu_has_vnni(void);
+/* oneDNN's name for the ISA it dispatches to ("avx512_core_bf16", "avx2", ...). */
+CPOSE_API const char *cpose_cpu_isa_name(void);
+
 /* out = act(conv(in, weight) + bias) [+ res]. res (optional, NULL: none) has out's dims, any
  * layout, and may not overlap out. Shapes must already agree (conv2d's shape function).
  * Errors: CPOSE_EINVAL with oneDNN's status name. */

@@ -6,6 +6,7 @@
  * weights — only when oneDNN picks the same implementation and weights layout for it, so the values
  * cannot change; otherwise the first primitive runs. */
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_lowp.h"
 #include "core/base/log.h"
 
 #include <dnnl.h>
@@ -28,6 +29,8 @@ struct cpose_conv_kernel {
     dnnl_memory_t wplain;
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
+    int prec;                 /* p->prec it was built for */
+    struct cpose_lowp *lowp;  /* the bf16/int8 kernel when prec is not float32 (then nothing else is built) */
     dnnl_convolution_desc_t cd;   /* what prim was made from, to make it again for another thread count */
     dnnl_primitive_attr_t attr;
     int nthr;                     /* the OpenMP thread count prim was made with */
@@ -92,6 +95,7 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     if (k->wplain) dnnl_memory_destroy(k->wplain);
     free(k->wbuf);
     cpose_wino_free(k->wino);
+    cpose_lowp_free(k->lowp);
     cpose_free(k);
 }
 
@@ -187,7 +191,35 @@ fail:
     return rc;
 }
 
-const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->impl : ""; }
+const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->lowp ? cpose_lowp_impl(k->lowp) : k->impl : ""; }
+
+int cpose_cpu_has_bf16(void)
+{
+    const char *off = getenv("CPOSE_NO_BF16");
+    if (off && *off && strcmp(off, "0")) return 0;
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+}
+
+int cpose_cpu_has_vnni(void)
+{
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni ||
+           (isa & dnnl_cpu_isa_avx2_vnni) == dnnl_cpu_isa_avx2_vnni;
+}
+
+const char *cpose_cpu_isa_name(void)
+{
+    static const struct { unsigned isa; const char *name; } t[] = {
+        {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"}, {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+        {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"}, {dnnl_cpu_isa_avx512_core, "avx512_core"},
+        {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"}, {dnnl_cpu_isa_avx2, "avx2"}, {dnnl_cpu_isa_avx, "avx"},
+        {dnnl_cpu_isa_sse41, "sse41"}};
+    unsigned isa = (unsigned)dnnl_get_effective_cpu_isa();
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if ((isa & t[i].isa) == t[i].isa) return t[i].name;
+    return "any";
+}
 
 /* The primitive to run with nthr OpenMP threads: k->prim when made for nthr, else one made for nthr
  * (once) when oneDNN gives it the same implementation and weights layout, else k->prim. */
@@ -223,7 +255,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     struct cpose_conv_kernel *k = p->kern;
     if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
               k->layout_out != out->layout || k->layout_res != (res ? res->layout : -1) || k->wsrc != p->weight ||
-              k->bsrc != p->bias)) {
+              k->bsrc != p->bias || k->prec != p->prec || (k->lowp && k->wver != p->weights_version))) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
     }
@@ -240,10 +272,22 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         }
         k->wver = p->weights_version;
     }
+    if (!k && p->prec != CPOSE_PREC_F32) {
+        k = cpose_calloc(1, sizeof *k);
+        k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
+        k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
+        k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec;
+        if ((rc = cpose_lowp_build(g_engine, g_stream, p, in, res, out, &k->lowp)) != CPOSE_OK) {
+            cpose_conv_kernel_free(k);
+            return rc;
+        }
+        p->kern = k;
+    }
     if (!k) {
         if ((rc = kernel_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
         k = p->kern;
     }
+    if (k->lowp) return cpose_lowp_run(k->lowp, g_stream, in, res, out);
     if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));
     DNNL_TRY(dnnl_memory_set_data_handle(k->dst, out->data));

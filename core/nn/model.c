@@ -49,6 +49,7 @@ void cpose_model_free(struct cpose_model *m)
     cpose_free(m->yaml_text);
     cpose_free(m->yaml_file);
     cpose_free(m->train_args_yaml);
+    cpose_model_free_ranges(m);
     cpose_free(m);
 }
 
@@ -156,12 +157,13 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
         cpose_free(m->fuse_map);
         m->fuse_map = cpose_malloc(n * sizeof(int));
         cpose_graph_fuse(m->graph, &m->fused, m->fuse_map);
+        cpose_model_apply_precision(m);
     }
     struct cpose_exec **e = fused ? &m->exec_fused : &m->exec;
     if (!*e) {
         /* every conv writes the kernels' preferred layout; the other ops follow their inputs */
         const struct cpose_graph *g = fused ? m->fused : m->graph;
-        int layout = cpose_kernel_activation_layout();
+        int layout = cpose_model_activation_layout(m);
         for (int i = 0; i < cpose_graph_size(g); i++) {
             struct cpose_node *nd = cpose_graph_node(g, i);
             if (nd->op == CPOSE_OP_conv2d) ((struct cpose_conv2d_params *)nd->params)->out_layout = layout;
@@ -177,7 +179,7 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
         }
     }
     cpose_free(keep);
-    cpose_exec_set_input_layout(*e, cpose_layout_block(cpose_kernel_activation_layout()) ? CPOSE_LAYOUT_PLAIN
+    cpose_exec_set_input_layout(*e, cpose_layout_block(cpose_model_activation_layout(m)) ? CPOSE_LAYOUT_PLAIN
                                                                                         : CPOSE_LAYOUT_NHWC);
     rc = cpose_exec_run(*e, input, B, 3, H, W, 0);
     if (rc) return rc;

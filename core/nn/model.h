@@ -44,6 +44,20 @@ CPOSE_API int cpose_model_load_seeded(const char *model, const char *cfg, uint64
 /* The OpenMP thread count the last forward ran on (0 before any): at most the requested count, fewer
  * when the load-adaptive executor found CPUs busy (core/nn/exec.h). */
 CPOSE_API int cpose_model_last_threads(const struct cpose_model *m);
+/* Precision of the fused forward's convolutions (enum cpose_prec in core/nn/kernels.h: 0 float32,
+ * 1 bf16, 2 int8). Only the convs with a SiLU epilogue and more than 3 input channels switch; the
+ * first conv (on the image), the head's last 1×1 convs and the head decode (DFL, sigmoid, anchors)
+ * stay float32. int8 needs the calibrated input range of each such conv: names[i] (a fused conv
+ * node's name, e.g. "model.2.cv1.conv"), lo[i] ≤ hi[i], n of them (copied); a conv without a range
+ * stays float32 (cpose_model_precision_count reports how many switched). bf16 does not check the
+ * CPU (callers do: cpose_cpu_has_bf16). The unfused forward stays float32. Errors: CPOSE_EINVAL for
+ * an unknown prec, int8 without ranges, or a range with lo > hi or not finite. */
+CPOSE_API int cpose_model_set_precision(struct cpose_model *m, int prec, const char *const *names, const float *lo,
+                                        const float *hi, int n);
+CPOSE_API int cpose_model_get_precision(const struct cpose_model *m);
+/* After a fused forward: how many convs run in the set precision (*lowp) and in float32 (*f32). */
+CPOSE_API void cpose_model_precision_count(const struct cpose_model *m, int *lowp, int *f32);
+
 /* Unfused eval forward (BatchNorm as its own op): the reference path the fused one is tested against. */
 CPOSE_API int cpose_model_predict_unfused(struct cpose_model *m, const float *input, int64_t B, int64_t H, int64_t W,
                                           float *pred);

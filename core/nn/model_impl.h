@@ -40,7 +40,21 @@ struct cpose_model {
     int64_t last_B, last_H, last_W;
     int from_weights;           /* loaded from a weights file (summary: 0 gradients, as a stripped .pt) */
     char *train_args_yaml;      /* the training arguments (YAML text) the weights came from, or NULL (owned) */
+    int prec;                   /* enum cpose_prec of the fused forward's convs (core/nn/model_prec.c) */
+    struct cpose_prec_range *ranges;  /* int8: calibrated input range per conv name (owned) */
+    int n_ranges;
 };
+
+/* One conv's calibrated input range (int8). */
+struct cpose_prec_range { char *name; float lo, hi; };
+/* Sets p->prec / in_lo / in_hi of every eligible conv of the fused graph from m->prec and m->ranges
+ * (core/nn/model_prec.c); called when the fused graph is built. */
+void cpose_model_apply_precision(struct cpose_model *m);
+void cpose_model_free_ranges(struct cpose_model *m);
+/* The activation layout of m's forward: the kernels' (cpose_kernel_activation_layout) in float32 and
+ * bf16 (oneDNN 2.6 runs blocked bf16 on its jit_bf16 kernels); NHWC in int8, where it has its int8
+ * kernels (blocked int8 falls back to a reference kernel). Env CPOSE_LAYOUT overrides either. */
+int cpose_model_activation_layout(const struct cpose_model *m);
 
 /* Builds m->graph, m->params, m->info from YAML text. yaml_name picks the scale (file name with a
  * letter, e.g. yolov8s-pose.yaml); force_scale (0 = none) overrides it. */

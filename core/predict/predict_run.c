@@ -129,7 +129,7 @@ int cpose_predict_run(const struct cpose_predict_backend *b, const struct cpose_
     int save_json = cpose_args_bool(a, "save_json") || save_img || save_txt || save_crop;
 
     if ((rc = read_opts(b, a, &nms, &ann)) != CPOSE_OK) goto fail;
-    static const char *const unsupported[] = {"show", "save_frames", "augment", "visualize", "half"};
+    static const char *const unsupported[] = {"show", "save_frames", "augment", "visualize"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (cpose_args_bool(a, unsupported[i]))
             cpose_warn("%s=True is not supported by cpose predict and is ignored", unsupported[i]);

@@ -1,0 +1,221 @@
+/* core/nn/kernels_lowp.c — bf16 and int8 convolution of one conv node on oneDNN 2.6 (kernels_lowp.h):
+ * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns,
+ * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. */
+#include "core/nn/kernels_lowp.h"
+#include "core/nn/kernels.h"
+#include "core/base/log.h"
+
+#include <dnnl_debug.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cpose_lowp {
+    dnnl_primitive_t quant, conv;          /* f32 activation → src type; the convolution */
+    dnnl_memory_t src_f32, src_q, wts, bias, dst, res;
+    void *qbuf, *wbuf;                     /* converted source, packed weights (owned) */
+    float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
+    int res_arg;
+    char impl[80];
+};
+
+#define LP_TRY(call)                                                                                      \
+    do {                                                                                                  \
+        dnnl_status_t st_ = (call);                                                                       \
+        if (st_ != dnnl_success) {                                                                        \
+            rc = cpose_err(CPOSE_EINVAL, "oneDNN (%s conv): %s failed (%s)", prec_name(p->prec), #call,   \
+                           dnnl_status2str(st_));                                                         \
+            goto fail;                                                                                    \
+        }                                                                                                 \
+    } while (0)
+
+static const char *prec_name(int prec) { return prec == CPOSE_PREC_BF16 ? "bf16" : prec == CPOSE_PREC_INT8 ? "int8" : "f32"; }
+
+static dnnl_format_tag_t tag_of(int layout)
+{
+    switch (layout) {
+    case CPOSE_LAYOUT_NHWC: return dnnl_nhwc;
+    case CPOSE_LAYOUT_BLK8: return dnnl_nChw8c;
+    case CPOSE_LAYOUT_BLK16: return dnnl_nChw16c;
+    default: return dnnl_nchw;
+    }
+}
+
+void cpose_lowp_free(struct cpose_lowp *lp)
+{
+    if (!lp) return;
+    if (lp->quant) dnnl_primitive_destroy(lp->quant);
+    if (lp->conv) dnnl_primitive_destroy(lp->conv);
+    dnnl_memory_t mems[6] = {lp->src_f32, lp->src_q, lp->wts, lp->bias, lp->dst, lp->res};
+    for (int i = 0; i < 6; i++)
+        if (mems[i]) dnnl_memory_destroy(mems[i]);
+    free(lp->qbuf), free(lp->wbuf);
+    cpose_free(lp->obias), cpose_free(lp->oscale);
+    cpose_free(lp);
+}
+
+const char *cpose_lowp_impl(const struct cpose_lowp *lp) { return lp ? lp->impl : ""; }
+
+/* The scale that maps the calibrated input range onto the integer type: s8 (±127) when the range
+ * has negative values, else u8 (0..255). A degenerate range gets a tiny one (all values ≈ 0). */
+static float input_scale(const struct cpose_conv2d_params *p, dnnl_data_type_t *dt)
+{
+    float lo = p->in_lo, hi = p->in_hi;
+    float amax = fmaxf(fabsf(lo), fabsf(hi));
+    if (!(amax > 1e-12f)) amax = 1e-12f;
+    *dt = lo < 0 ? dnnl_s8 : dnnl_u8;
+    return (lo < 0 ? 127.0f : 255.0f) / amax;
+}
+
+/* A reorder primitive from → to, with output scales (count 0: none; mask as oneDNN's). */
+static int make_reorder(dnnl_engine_t eng, const struct cpose_conv2d_params *p, const dnnl_memory_desc_t *from,
+                        const dnnl_memory_desc_t *to, int count, int mask, const float *scales, dnnl_primitive_t *out)
+{
+    int rc = CPOSE_OK;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_primitive_desc_t rpd = NULL;
+    LP_TRY(dnnl_primitive_attr_create(&attr));
+    if (count) LP_TRY(dnnl_primitive_attr_set_output_scales(attr, count, mask, scales));
+    LP_TRY(dnnl_reorder_primitive_desc_create(&rpd, from, eng, to, eng, attr));
+    LP_TRY(dnnl_primitive_create(out, rpd));
+fail:
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    return rc;
+}
+
+static int alloc64(void **ptr, size_t bytes)
+{
+    if (posix_memalign(ptr, 64, bytes ? bytes : 64) != 0) {
+        *ptr = NULL;
+        return cpose_err(CPOSE_ENOMEM, "low-precision conv: cannot allocate %zu bytes", bytes);
+    }
+    return CPOSE_OK;
+}
+
+int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
+                     const struct cpose_tensor *in, const struct cpose_tensor *res, const struct cpose_tensor *out,
+                     struct cpose_lowp **lpo)
+{
+    int rc = CPOSE_OK;
+    int int8 = p->prec == CPOSE_PREC_INT8;
+    struct cpose_lowp *lp = cpose_calloc(1, sizeof *lp);
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_t wre = NULL;
+    dnnl_memory_t wplain = NULL;
+    float *wscale = NULL;
+    CPOSE_ASSERT(p->prec == CPOSE_PREC_BF16 || p->prec == CPOSE_PREC_INT8);
+
+    dnnl_data_type_t sdt = dnnl_bf16, wdt = int8 ? dnnl_s8 : dnnl_bf16;
+    float sscale = int8 ? input_scale(p, &sdt) : 1.0f;
+    dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
+    dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
+    dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k}, bd = {p->cout};
+    dnnl_dims_t strides = {p->stride, p->stride}, dil = {0, 0}, pad = {p->pad, p->pad};
+    dnnl_memory_desc_t f32_md, q_md, w_md, w_any, b_md, dst_md, res_md;
+    LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, sd, dnnl_f32, tag_of(in->layout)));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(in->layout)));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, dnnl_f32, tag_of(out->layout)));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, wdt, dnnl_format_tag_any));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
+    dnnl_convolution_desc_t cd;
+    LP_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &q_md,
+                                                      &w_any, p->bias ? &b_md : NULL, &dst_md, strides, dil, pad, pad));
+    LP_TRY(dnnl_primitive_attr_create(&attr));
+    if (int8) {
+        /* per output channel: w_q = round(w·ws[o]), acc = Σ x_q·w_q = sscale·ws[o]·Σ x·w, so the
+         * output scale is 1/(sscale·ws[o]); oneDNN 2.x adds the bias to the accumulator before it
+         * scales, hence the bias in accumulator units */
+        wscale = cpose_malloc((size_t)p->cout * sizeof(float));
+        lp->oscale = cpose_malloc((size_t)p->cout * sizeof(float));
+        int64_t per = (int64_t)p->cin * p->k * p->k;
+        for (int o = 0; o < p->cout; o++) {
+            float m = 0;
+            for (int64_t j = 0; j < per; j++) m = fmaxf(m, fabsf(p->weight[o * per + j]));
+            wscale[o] = m > 0 ? 127.0f / m : 1.0f;
+            lp->oscale[o] = 1.0f / (sscale * wscale[o]);
+        }
+        if (p->bias) {
+            lp->obias = cpose_malloc((size_t)p->cout * sizeof(float));
+            for (int o = 0; o < p->cout; o++) lp->obias[o] = p->bias[o] / lp->oscale[o];
+        }
+        LP_TRY(dnnl_primitive_attr_set_output_scales(attr, p->cout, 1 << 1, lp->oscale));
+    }
+    if (p->act == CPOSE_ACT_SILU || res) {
+        LP_TRY(dnnl_post_ops_create(&po));
+        if (p->act == CPOSE_ACT_SILU) LP_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f));
+        if (res) {
+            LP_TRY(dnnl_memory_desc_init_by_tag(&res_md, 4, dd, dnnl_f32, tag_of(res->layout)));
+            lp->res_arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(dnnl_post_ops_len(po)) | DNNL_ARG_SRC_1;
+            LP_TRY(dnnl_post_ops_append_binary(po, dnnl_binary_add, &res_md));
+        }
+        LP_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
+    }
+    LP_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl) impl = "?";
+    snprintf(lp->impl, sizeof lp->impl, "%s %s", prec_name(p->prec), impl);
+    if (!strncmp(impl, "ref", 3)) {
+        static int warned;
+        if (!warned++)
+            cpose_warn("oneDNN runs the %s conv %dx%d %d→%d (%s) on its reference kernel '%s' (slow)", prec_name(p->prec),
+                       p->k, p->k, p->cin, p->cout, cpose_layout_name(in->layout), impl);
+    }
+    /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
+    const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    if ((rc = alloc64(&lp->wbuf, dnnl_memory_desc_get_size(wq))) != CPOSE_OK) goto fail;
+    LP_TRY(dnnl_memory_create(&wplain, &w_md, eng, (void *)p->weight));
+    LP_TRY(dnnl_memory_create(&lp->wts, wq, eng, lp->wbuf));
+    if ((rc = make_reorder(eng, p, &w_md, wq, int8 ? p->cout : 0, 1 << 0, wscale, &wre)) != CPOSE_OK) goto fail;
+    dnnl_exec_arg_t wargs[2] = {{DNNL_ARG_FROM, wplain}, {DNNL_ARG_TO, lp->wts}};
+    LP_TRY(dnnl_primitive_execute(wre, strm, 2, wargs));
+    LP_TRY(dnnl_stream_wait(strm));
+    /* the activation converter and the buffer it fills */
+    if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
+    if ((rc = alloc64(&lp->qbuf, dnnl_memory_desc_get_size(&q_md))) != CPOSE_OK) goto fail;
+    LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
+    LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, lp->qbuf));
+    LP_TRY(dnnl_memory_create(&lp->dst, &dst_md, eng, DNNL_MEMORY_NONE));
+    if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
+    if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
+    LP_TRY(dnnl_primitive_create(&lp->conv, pd));
+    *lpo = lp;
+    lp = NULL;
+fail:
+    if (wre) dnnl_primitive_destroy(wre);
+    if (wplain) dnnl_memory_destroy(wplain);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (po) dnnl_post_ops_destroy(po);
+    cpose_free(wscale);
+    cpose_lowp_free(lp);
+    return rc;
+}
+
+int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in,
+                   const struct cpose_tensor *res, struct cpose_tensor *out)
+{
+    dnnl_status_t st;
+    const char *what = "convert";
+    if ((st = dnnl_memory_set_data_handle(lp->src_f32, in->data)) != dnnl_success) goto fail;
+    dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->src_f32}, {DNNL_ARG_TO, lp->src_q}};
+    if ((st = dnnl_primitive_execute(lp->quant, strm, 2, qargs)) != dnnl_success) goto fail;
+    what = "conv";
+    if ((st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};
+    int na = 3;
+    if (lp->bias) args[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, lp->bias};
+    if (res) {
+        if ((st = dnnl_memory_set_data_handle(lp->res, res->data)) != dnnl_success) goto fail;
+        args[na++] = (dnnl_exec_arg_t){lp->res_arg, lp->res};
+    }
+    if ((st = dnnl_primitive_execute(lp->conv, strm, na, args)) != dnnl_success) goto fail;
+    if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
+    return CPOSE_OK;
+fail:
+    return cpose_err(CPOSE_EINVAL, "oneDNN (%s): %s failed (%s)", lp->impl, what, dnnl_status2str(st));
+}

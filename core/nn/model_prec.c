@@ -1,0 +1,81 @@
+/* core/nn/model_prec.c — the inference precision of a model's fused forward (model.h:
+ * cpose_model_set_precision): which convs switch to bf16 or int8, and their int8 input ranges. */
+#include "core/nn/model_impl.h"
+#include "core/nn/kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cpose_model_free_ranges(struct cpose_model *m)
+{
+    for (int i = 0; i < m->n_ranges; i++) cpose_free(m->ranges[i].name);
+    cpose_free(m->ranges);
+    m->ranges = NULL, m->n_ranges = 0;
+}
+
+int cpose_model_set_precision(struct cpose_model *m, int prec, const char *const *names, const float *lo,
+                              const float *hi, int n)
+{
+    if (prec != CPOSE_PREC_F32 && prec != CPOSE_PREC_BF16 && prec != CPOSE_PREC_INT8)
+        return cpose_err(CPOSE_EINVAL, "precision %d: use 0 (float32), 1 (bf16) or 2 (int8)", prec);
+    if (prec == CPOSE_PREC_INT8 && (n <= 0 || !names || !lo || !hi))
+        return cpose_err(CPOSE_EINVAL, "int8 precision needs the calibrated input range of each conv (run the "
+                                       "calibration on data= images first)");
+    for (int i = 0; prec == CPOSE_PREC_INT8 && i < n; i++)
+        if (!(lo[i] <= hi[i]) || !isfinite(lo[i]) || !isfinite(hi[i]))
+            return cpose_err(CPOSE_EINVAL, "int8 range of '%s' is [%g, %g]: need finite lo ≤ hi", names[i], lo[i], hi[i]);
+    cpose_model_free_ranges(m);
+    if (prec == CPOSE_PREC_INT8) {
+        m->ranges = cpose_calloc((size_t)n, sizeof *m->ranges);
+        for (int i = 0; i < n; i++) m->ranges[i] = (struct cpose_prec_range){cpose_strdup(names[i]), lo[i], hi[i]};
+        m->n_ranges = n;
+    }
+    m->prec = prec;
+    cpose_model_invalidate(m);  /* the fused graph is rebuilt with the new precision */
+    return CPOSE_OK;
+}
+
+int cpose_model_get_precision(const struct cpose_model *m) { return m->prec; }
+
+/* Convs that switch: a SiLU epilogue (the head's last 1×1 convs, whose outputs are decoded, have
+ * none) and more than 3 input channels (not the first conv, on the image). */
+static int eligible(const struct cpose_conv2d_params *p) { return p->act == CPOSE_ACT_SILU && p->cin > 3; }
+
+void cpose_model_apply_precision(struct cpose_model *m)
+{
+    for (int i = 0; m->fused && i < cpose_graph_size(m->fused); i++) {
+        struct cpose_node *nd = cpose_graph_node(m->fused, i);
+        if (nd->op != CPOSE_OP_conv2d) continue;
+        struct cpose_conv2d_params *p = nd->params;
+        p->prec = CPOSE_PREC_F32;
+        if (!eligible(p) || m->prec == CPOSE_PREC_F32) continue;
+        if (m->prec == CPOSE_PREC_BF16) {
+            p->prec = CPOSE_PREC_BF16;
+            continue;
+        }
+        for (int r = 0; r < m->n_ranges; r++)
+            if (!strcmp(m->ranges[r].name, nd->name)) {
+                p->prec = CPOSE_PREC_INT8, p->in_lo = m->ranges[r].lo, p->in_hi = m->ranges[r].hi;
+                break;
+            }
+    }
+}
+
+void cpose_model_precision_count(const struct cpose_model *m, int *lowp, int *f32)
+{
+    *lowp = *f32 = 0;
+    for (int i = 0; m->fused && i < cpose_graph_size(m->fused); i++) {
+        const struct cpose_node *nd = cpose_graph_node(m->fused, i);
+        if (nd->op != CPOSE_OP_conv2d) continue;
+        if (((const struct cpose_conv2d_params *)nd->params)->prec != CPOSE_PREC_F32) ++*lowp;
+        else ++*f32;
+    }
+}
+
+int cpose_model_activation_layout(const struct cpose_model *m)
+{
+    const char *env = getenv("CPOSE_LAYOUT");
+    if (m->prec != CPOSE_PREC_INT8 || (env && *env)) return cpose_kernel_activation_layout();
+    return CPOSE_LAYOUT_NHWC;
+}

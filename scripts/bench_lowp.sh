@@ -1,0 +1,45 @@
+#!/bin/bash
+# scripts/bench_lowp.sh — cpose float32 / bf16 (half=True) / int8 (int8=True) latency against ONNX Runtime
+# float32 on the yolov8n-pose bncal fixture, in ROUNDS alternating rounds of one run (machine drift hits
+# all four alike). int8 calibrates on a synthetic val set made here (cpose synth, N_CALIB images at IMGSZ).
+# Prints per round the four medians, then min / median / max of the round medians and each ratio to ORT,
+# the load average and the CPU. ORT is installed as in scripts/bench_ort.sh (onnxruntime-node, npm cache).
+# usage: scripts/bench_lowp.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=20] [WARMUP=3] [THREADS=2] [ROUNDS=5] [N_CALIB=16]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+CPOSE_BIN=${1:-$here/../build/cpose}
+IMGSZ=${2:-640}; RUNS=${3:-20}; WARMUP=${4:-3}; THREADS=${5:-2}; ROUNDS=${6:-5}; N_CALIB=${7:-16}
+FIX=${CPOSE_FIXTURES:-$here/../../shared/fixtures}/ultralytics
+CACHE=${CPOSE_ORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cpose-ort}
+[ -x "$CPOSE_BIN" ] || { echo "bench_lowp.sh: no cpose binary at $CPOSE_BIN (build first or pass its path)" >&2; exit 1; }
+[ -r "$FIX/yolov8n-pose-seed0-bncal.onnx" ] || { echo "bench_lowp.sh: fixtures not found in $FIX" >&2; exit 1; }
+if [ ! -d "$CACHE/node_modules/onnxruntime-node" ]; then
+    echo "bench_lowp.sh: onnxruntime-node is not installed in $CACHE: run scripts/bench_ort.sh once (it installs it)" >&2
+    exit 1
+fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$CPOSE_BIN" synth save_dir="$tmp/calib" n_train=1 n_val="$N_CALIB" imgsz="$IMGSZ" seed=0 >/dev/null 2>&1
+export OMP_NUM_THREADS=$THREADS
+names=(ort f32 bf16 int8)
+declare -A meds
+cp_run() { "$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
+           runs="$RUNS" warmup="$WARMUP" "$@" 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' | head -1; }
+for r in $(seq 1 "$ROUNDS"); do
+    o=$(NODE_PATH="$CACHE/node_modules" node "$here/bench_ort.js" "$FIX/yolov8n-pose-seed0-bncal.onnx" "$IMGSZ" "$RUNS" \
+        "$WARMUP" "$THREADS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
+    f=$(cp_run); b=$(cp_run half=True); i=$(cp_run int8=True data="$tmp/calib/synth-pose.yaml")
+    meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "
+    echo "round $r: ORT fp32 $o ms | cpose fp32 $f ms | bf16 $b ms | int8 $i ms   (load $(cut -d' ' -f1 /proc/loadavg))"
+done
+stats() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
+          printf "%.2f %.2f %.2f", a[1], m, a[NR]}'; }
+read -r _ om _ <<<"$(stats "${meds[ort]}")"
+echo "| engine | min | median | max | median / ORT |"
+echo "|---|---|---|---|---|"
+for n in "${names[@]}"; do
+    read -r lo md hi <<<"$(stats "${meds[$n]}")"
+    awk -v n="$n" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" \
+        'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× |\n", n, lo, md, hi, md / o }'
+done
+echo "(round medians over $ROUNDS rounds of $RUNS runs; imgsz $IMGSZ, batch 1, $THREADS threads; $(uptime | sed 's/.*load/load/'))"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(grep -o -w -E 'avx512f|avx512_bf16|avx512_vnni|amx_bf16|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"

@@ -1,0 +1,284 @@
+/* tests/test_lowp.c — bf16 and int8 inference against float32: single convolutions against a double
+ * convolution written here (layouts, strides, SiLU, residual, batch 2, signed and non-negative int8
+ * ranges), the model's precision switch (which convs switch, int8 refused without ranges), and whole
+ * forwards against the float32 forward on a generated model and on the bncal parity fixture (int8
+ * calibrated with plugins/plugin_calib.h). bf16 parts skip with a message on CPUs without bf16. */
+/* cpose-layer: plugins */
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "core/nn/h5io.h"
+#include "core/nn/model.h"
+#include "plugins/plugin_calib.h"
+#include "plugins/plugin_view.h"
+#include "tests/testlib.h"
+#include "tests/tl_tensor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float frand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((*s >> 33) & 0xffffff) / 16777215.0f * 2 - 1;
+}
+
+/* Relative errors of got against want: RMS over RMS, and max over max |want|. */
+static void rel_err(const double *want, const float *got, size_t n, double *rms, double *mx)
+{
+    double se = 0, sw = 0, me = 0, mw = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = got[i] - want[i];
+        se += d * d, sw += want[i] * want[i];
+        me = fabs(d) > me ? fabs(d) : me, mw = fabs(want[i]) > mw ? fabs(want[i]) : mw;
+    }
+    *rms = sqrt(se / (sw > 0 ? sw : 1)), *mx = me / (mw > 0 ? mw : 1);
+}
+
+/* One conv N×C×H×W → O channels, k×k, stride s, in `layout`, at precision prec, against a double
+ * conv. nonneg: inputs in [0, 2) (int8 takes u8) instead of (-2, 2). Tolerances (relative to the
+ * output's RMS / max): bf16 1% / 4%, int8 3% / 10% — bf16 keeps 8 significant bits (relative
+ * rounding 2^-9 per operand), int8 127 steps per range; a wrong scale, layout or bias is off by O(1). */
+static void conv_case(int prec, int layout, int N, int C, int O, int H, int W, int k, int s, int with_res, int nonneg,
+                      uint64_t seed)
+{
+    int pad = k / 2, Ho = (H + 2 * pad - k) / s + 1, Wo = (W + 2 * pad - k) / s + 1;
+    size_t nx = (size_t)N * C * H * W, ny = (size_t)N * O * Ho * Wo;
+    float *x = malloc(sizeof(float) * nx), *wt = malloc(sizeof(float) * O * C * k * k), *b = malloc(sizeof(float) * O);
+    float *r = malloc(sizeof(float) * ny), *got = malloc(sizeof(float) * ny);
+    double *want = malloc(sizeof(double) * ny);
+    float lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < nx; i++) {
+        x[i] = nonneg ? frand(&seed) + 1 : frand(&seed) * 2;
+        lo = fminf(lo, x[i]), hi = fmaxf(hi, x[i]);
+    }
+    for (int o = 0; o < O; o++) /* per-channel magnitudes spread over 30×: per-channel scales matter */
+        for (int i = 0; i < C * k * k; i++) wt[o * C * k * k + i] = frand(&seed) / sqrtf(C * k * k) * (1 + o % 30);
+    for (int i = 0; i < O; i++) b[i] = frand(&seed);
+    for (size_t i = 0; i < ny; i++) r[i] = frand(&seed);
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < O; o++)
+            for (int h = 0; h < Ho; h++)
+                for (int w = 0; w < Wo; w++) {
+                    double acc = b[o];
+                    for (int c = 0; c < C; c++)
+                        for (int i = 0; i < k; i++)
+                            for (int j = 0; j < k; j++) {
+                                int hh = h * s + i - pad, ww = w * s + j - pad;
+                                if (hh >= 0 && hh < H && ww >= 0 && ww < W)
+                                    acc += (double)wt[((o * C + c) * k + i) * k + j] * x[((n * C + c) * H + hh) * W + ww];
+                            }
+                    acc = acc / (1 + exp(-acc));
+                    size_t q = ((size_t)(n * O + o) * Ho + h) * Wo + w;
+                    want[q] = acc + (with_res ? r[q] : 0);
+                }
+    struct cpose_conv2d_params p = {.cin = C, .cout = O, .k = k, .stride = s, .pad = pad, .act = CPOSE_ACT_SILU,
+                                    .out_layout = layout, .weight = wt, .bias = b, .prec = prec, .in_lo = lo, .in_hi = hi};
+    struct cpose_tensor tx = tl_tensor_from_nchw(x, N, C, H, W, layout);
+    struct cpose_tensor tr = tl_tensor_from_nchw(r, N, O, Ho, Wo, layout), ty = {0};
+    cpose_tensor_set4(&ty, N, O, Ho, Wo, layout);
+    ty.data = calloc(cpose_tensor_size(&ty), sizeof(float));
+    int rc = cpose_conv_kernel_run(&p, &tx, with_res ? &tr : NULL, &ty);
+    CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
+    const char *impl = cpose_conv_kernel_impl(p.kern);
+    CHECK_MSG(!strncmp(impl, prec == CPOSE_PREC_BF16 ? "bf16 " : "int8 ", 5), "impl '%s'", impl);
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < O; o++)
+            for (int h = 0; h < Ho; h++)
+                for (int w = 0; w < Wo; w++) got[((size_t)(n * O + o) * Ho + h) * Wo + w] = ty.data[cpose_tensor_off(&ty, n, o, h, w)];
+    double rms, mx;
+    rel_err(want, got, ny, &rms, &mx);
+    double trms = prec == CPOSE_PREC_BF16 ? 0.01 : 0.03, tmax = prec == CPOSE_PREC_BF16 ? 0.04 : 0.10;
+    CHECK_MSG(rms <= trms && mx <= tmax, "%s %s N%d %d→%d %dx%d k%d s%d res%d nonneg%d: rel rms %.4g (≤ %g), rel max %.4g (≤ %g)",
+              prec == CPOSE_PREC_BF16 ? "bf16" : "int8", cpose_layout_name(layout), N, C, O, H, W, k, s, with_res,
+              nonneg, rms, trms, mx, tmax);
+    printf("  %s %-6s N%d %3d→%-3d %2dx%-2d k%d s%d res%d nonneg%d: rel rms %.2e, rel max %.2e (%s)\n",
+           prec == CPOSE_PREC_BF16 ? "bf16" : "int8", cpose_layout_name(layout), N, C, O, H, W, k, s, with_res, nonneg,
+           rms, mx, impl);
+    /* a second run on the cached kernel gives the same values */
+    float *again = malloc(sizeof(float) * cpose_tensor_size(&ty));
+    memcpy(again, ty.data, sizeof(float) * cpose_tensor_size(&ty));
+    CHECK(cpose_conv_kernel_run(&p, &tx, with_res ? &tr : NULL, &ty) == CPOSE_OK);
+    CHECK(!memcmp(again, ty.data, sizeof(float) * cpose_tensor_size(&ty)));
+    cpose_conv_kernel_free(p.kern);
+    free(again), free(x), free(wt), free(b), free(r), free(got), free(want), free(tx.data), free(tr.data), free(ty.data);
+}
+
+static void test_convs(void)
+{
+    int bf16 = cpose_cpu_has_bf16();
+    if (!bf16) printf("SKIP part: bf16 convs (this CPU, %s, has no bf16 dot products)\n", cpose_cpu_isa_name());
+    for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
+        if (prec == CPOSE_PREC_BF16 && !bf16) continue;
+        int layouts[3] = {CPOSE_LAYOUT_BLK16, CPOSE_LAYOUT_BLK8, CPOSE_LAYOUT_NHWC};
+        for (int l = 0; l < 3; l++) {
+            conv_case(prec, layouts[l], 1, 32, 48, 13, 11, 3, 1, 1, 0, 11);
+            conv_case(prec, layouts[l], 2, 24, 40, 12, 10, 3, 2, 0, 0, 12);
+            conv_case(prec, layouts[l], 1, 64, 32, 9, 7, 1, 1, 0, 1, 13);
+        }
+    }
+}
+
+/* Calibrated int8 ranges of m's convs at S×S over images (n of them, [3,S,S] each), into m. */
+static int set_int8(struct cpose_model *m, int64_t S, const float *const *images, size_t n)
+{
+    struct cpose_view_store *vs = NULL;
+    int rc = cpose_view_build(m, 1, S, S, &vs);
+    if (rc) return rc;
+    const struct cpose_view *v = cpose_view_of(vs);
+    struct cpose_value_range *r = malloc(sizeof *r * v->n_nodes);
+    const char **names = calloc(v->n_nodes, sizeof *names);
+    float *lo = malloc(sizeof(float) * v->n_nodes), *hi = malloc(sizeof(float) * v->n_nodes);
+    int k = 0;
+    if ((rc = cpose_calib_run_view(v, images, n, r)) == CPOSE_OK) {
+        for (int i = 0; i < v->n_nodes; i++) {
+            const struct cpose_view_node *nd = CPOSE_VIEW_NODE(v, i);
+            if (nd->op == CPOSE_VIEW_CONV) names[k] = nd->name, lo[k] = r[nd->in[0]].min, hi[k] = r[nd->in[0]].max, k++;
+        }
+        rc = cpose_model_set_precision(m, CPOSE_PREC_INT8, names, lo, hi, k);
+    }
+    free(r), free(names), free(lo), free(hi);
+    cpose_view_store_free(vs);
+    return rc;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x < y) - (x > y);
+}
+
+/* Switches m to prec (int8: calibrated on x alone) and runs x (1×3×S×S) into got. */
+static void run_prec(struct cpose_model *m, int prec, int64_t S, const float *x, float *got)
+{
+    const float *imgs[1] = {x};
+    int rc = prec == CPOSE_PREC_INT8 ? set_int8(m, S, imgs, 1) : cpose_model_set_precision(m, prec, NULL, NULL, NULL, 0);
+    CHECK_MSG(rc == CPOSE_OK, "%s", cpose_errmsg());
+    CHECK(cpose_model_predict(m, x, 1, S, S, got) == CPOSE_OK);
+}
+
+/* pred [56, A] of a lower precision against float32: box rows (0–3) and keypoint x/y in pixels and
+ * the person score, over the 100 anchors float32 scores highest (the detections that matter). */
+struct cmp { double box, kpt, score, mbox, mkpt; int64_t n; };
+static struct cmp compare_pred(const float *ref, const float *got, int64_t A)
+{
+    struct cmp c = {0};
+    float *s = malloc(sizeof(float) * A);
+    memcpy(s, ref + 4 * A, sizeof(float) * A);
+    qsort(s, A, sizeof *s, cmp_desc);
+    float thr = s[A > 100 ? 99 : A - 1];
+    free(s);
+    for (int64_t a = 0; a < A; a++) {
+        if (ref[4 * A + a] < thr) continue;
+        c.n++;
+        for (int r = 0; r < 4; r++) {
+            double e = fabs(ref[r * A + a] - got[r * A + a]);
+            c.box = fmax(c.box, e), c.mbox += e / 4;
+        }
+        c.score = fmax(c.score, fabs(ref[4 * A + a] - got[4 * A + a]));
+        for (int k = 0; k < 17; k++)
+            for (int d = 0; d < 2; d++) {
+                double e = fabs(ref[(5 + 3 * k + d) * A + a] - got[(5 + 3 * k + d) * A + a]);
+                c.kpt = fmax(c.kpt, e), c.mkpt += e / 34;
+            }
+    }
+    if (c.n) c.mbox /= (double)c.n, c.mkpt /= (double)c.n;
+    return c;
+}
+
+/* The switch on a generated model: which convs switch, refusals, and a forward close to float32. */
+static void test_model_generated(void)
+{
+    struct cpose_model *m = NULL;
+    CHECK(cpose_model_load_seeded("yolov8n-pose.yaml", NULL, 0, &m) == CPOSE_OK);
+    if (!m) return;
+    int64_t S = 128, A = cpose_model_num_anchors(m, S, S);
+    float *x = malloc(sizeof(float) * 3 * S * S), *ref = malloc(sizeof(float) * 56 * A), *got = malloc(sizeof(float) * 56 * A);
+    uint64_t seed = 5;
+    for (int64_t i = 0; i < 3 * S * S; i++) x[i] = (frand(&seed) + 1) / 2;
+    CHECK(cpose_model_predict(m, x, 1, S, S, ref) == CPOSE_OK);
+    int lowp, f32;
+    cpose_model_precision_count(m, &lowp, &f32);
+    CHECK_MSG(lowp == 0 && f32 == 72, "float32: %d low, %d float32 convs (72 in the fused n model)", lowp, f32);
+    /* refusals: int8 without ranges, an unknown precision, a reversed range */
+    CHECK(cpose_model_set_precision(m, CPOSE_PREC_INT8, NULL, NULL, NULL, 0) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "calibrat");
+    CHECK(cpose_model_set_precision(m, 7, NULL, NULL, NULL, 0) == CPOSE_EINVAL);
+    const char *nm[1] = {"model.1.conv"};
+    float lo = 1, hi = 0;
+    CHECK(cpose_model_set_precision(m, CPOSE_PREC_INT8, nm, &lo, &hi, 1) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "model.1.conv");
+    CHECK(cpose_model_get_precision(m) == CPOSE_PREC_F32);
+    for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
+        if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
+        run_prec(m, prec, S, x, got);
+        cpose_model_precision_count(m, &lowp, &f32);
+        /* 72 convs: the first (3 input channels) and the head's 9 output convs (no SiLU) stay float32 */
+        CHECK_MSG(lowp == 62 && f32 == 10, "%s: %d low, %d float32 convs (want 62 and 10)", prec == 1 ? "bf16" : "int8",
+                  lowp, f32);
+        double box = 0, score = 0;
+        for (int64_t a = 0; a < A; a++) {
+            for (int r = 0; r < 4; r++) box = fmax(box, fabs(ref[r * A + a] - got[r * A + a]));
+            score = fmax(score, fabs(ref[4 * A + a] - got[4 * A + a]));
+        }
+        /* a fresh model's outputs sit near its biases: loose bounds, but a broken conv moves them far */
+        CHECK_MSG(box < 4.0 && score < 0.05, "%s generated: max |dbox| %.3g px (< 4), |dscore| %.3g (< 0.05)",
+                  prec == 1 ? "bf16" : "int8", box, score);
+        printf("  generated %s: max |dbox| %.3g px, |dscore| %.3g over %lld anchors\n", prec == 1 ? "bf16" : "int8", box,
+               score, (long long)A);
+    }
+    /* back to float32 gives the float32 values exactly */
+    CHECK(cpose_model_set_precision(m, CPOSE_PREC_F32, NULL, NULL, NULL, 0) == CPOSE_OK);
+    CHECK(cpose_model_predict(m, x, 1, S, S, got) == CPOSE_OK);
+    CHECK(!memcmp(ref, got, sizeof(float) * 56 * A));
+    free(x), free(ref), free(got);
+    cpose_model_free(m);
+}
+
+/* The bncal parity fixture at 640: int8 calibrated on its input. Bounds over the 100 anchors float32
+ * scores highest (boxes in pixels of a 640 image). */
+static void test_model_fixture(void)
+{
+    const char *wpath = tl_fixture("ultralytics/yolov8n-pose-seed0-bncal.h5");
+    const char *ppath = tl_fixture("ultralytics/parity_seed0_bncal.h5");
+    struct cpose_model *m = NULL;
+    struct cpose_h5 *f = NULL;
+    float *x = NULL;
+    int nd;
+    int64_t d[CPOSE_H5_MAX_DIMS];
+    CHECK(cpose_model_load(wpath, NULL, &m) == CPOSE_OK);
+    CHECK(cpose_h5_open(ppath, &f) == CPOSE_OK);
+    if (!m || !f) return;
+    CHECK(cpose_h5_read_f32(f, "input", &x, &nd, d) == CPOSE_OK);
+    cpose_h5_close(f);
+    int64_t S = 640, A = cpose_model_num_anchors(m, S, S);
+    float *ref = malloc(sizeof(float) * 56 * A), *got = malloc(sizeof(float) * 56 * A);
+    CHECK(cpose_model_predict(m, x, 1, S, S, ref) == CPOSE_OK);
+    for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
+        if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
+        run_prec(m, prec, S, x, got);
+        struct cmp c = compare_pred(ref, got, A);
+        /* the bncal weights are random (BN re-estimated): its DFL logits are nearly flat, so a box side
+         * moves by several pixels for small logit changes, and int8 calibrates on this one image (s8
+         * symmetric ranges: 8.6 px mean box error measured); the trained model's val mAP is the accuracy
+         * figure (README). A wrong scale, bias or layout in one conv moves these by hundreds of pixels. */
+        double tb = prec == 1 ? 1.5 : 12.0, tk = prec == 1 ? 2.5 : 20.0, ts = prec == 1 ? 0.02 : 0.06;
+        CHECK(c.n > 0);
+        CHECK_MSG(c.mbox <= tb && c.mkpt <= tk && c.score <= ts,
+                  "%s bncal: mean |dbox| %.3g px (≤ %g), mean |dkpt| %.3g px (≤ %g), max |dscore| %.3g (≤ %g) over %lld anchors",
+                  prec == 1 ? "bf16" : "int8", c.mbox, tb, c.mkpt, tk, c.score, ts, (long long)c.n);
+        printf("  bncal %s: mean |dbox| %.3g px (max %.3g), mean |dkpt| %.3g px (max %.3g), max |dscore| %.3g over the "
+               "%lld top-scored anchors\n", prec == 1 ? "bf16" : "int8", c.mbox, c.box, c.mkpt, c.kpt, c.score, (long long)c.n);
+    }
+    free(ref), free(got), cpose_free(x);
+    cpose_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    tl_parts(argc, argv);
+    TL_GENERATED(test_convs());
+    TL_GENERATED(test_model_generated());
+    TL_FIXTURES(test_model_fixture());
+    return tl_finish();
+}
