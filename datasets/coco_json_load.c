@@ -74,9 +74,8 @@ static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, i
             len = d - i;
             v = (double)m;
         } else {
-            len = json_number_len(s + i, n - i);
+            len = cpose_coco_number_scan(s + i, n - i, &v);
             if (!len) break;
-            v = cpose_coco_number(s + i, len);
         }
         if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
         ((double *)p->kpts.data)[p->kpts.len++] = v;

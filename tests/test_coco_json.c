@@ -134,8 +134,51 @@ static void test_number_rounding_random(void)
         }
         total++;
         cpose_coco_free(&c);
+        /* the same number inside a keypoints list takes the reader's one-pass scan, not yajl */
+        snprintf(doc, sizeof doc, "[{\"keypoints\": [1, %s,%s]}]", text, text);
+        if (parse(doc, &c) != CPOSE_OK || c.n_anns != 1 || c.anns[0].n_kpt_values != 3) {
+            if (bad < 5) fprintf(stderr, "  keypoints [1, %s,%s]: %s\n", text, text, cpose_errmsg());
+            bad++;
+            continue;
+        }
+        const double *k = cpose_coco_kpts(&c, &c.anns[0]);
+        if (memcmp(&k[1], &want, sizeof want) != 0 || memcmp(&k[2], &want, sizeof want) != 0) {
+            if (bad < 5) fprintf(stderr, "  keypoints %s: got %.17g want %.17g\n", text, k[1], want);
+            bad++;
+        }
+        total++;
+        cpose_coco_free(&c);
     }
     CHECK_MSG(bad == 0, "%d of %d random decimals differ from strtod", bad, total);
+}
+
+/* Keypoint lists with numbers JSON does not allow fail with yajl's message, as when yajl reads them;
+ * long digit strings (past 19 significant digits) still round like strtod. */
+static void test_keypoint_number_grammar(void)
+{
+    const char *bad[] = {"01", "1.", ".5", "-", "1e", "1e+", "+1", "1.5.2", "0x10", "--1", "1..2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char doc[128];
+        snprintf(doc, sizeof doc, "[{\"image_id\": 1, \"keypoints\": [2, %s, 3]}]", bad[i]);
+        struct cpose_coco c;
+        int rc = parse(doc, &c);
+        CHECK_MSG(rc == CPOSE_EINVAL, "keypoints [2, %s, 3] was accepted", bad[i]);
+        if (rc == CPOSE_OK) cpose_coco_free(&c);
+    }
+    const char *good[] = {"12345678901234567890123", "0.12345678901234567890123", "123456789.123456789012e-3",
+                          "00000000", "1234567812345678.5", "-0.0000000000000000000000001234567890123"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        const char *t = good[i][0] == '0' && good[i][1] == '0' ? "0" : good[i];
+        char doc[256];
+        snprintf(doc, sizeof doc, "[{\"keypoints\": [%s]}]", t);
+        struct cpose_coco c;
+        CHECK_MSG(parse(doc, &c) == CPOSE_OK, "keypoints [%s]: %s", t, cpose_errmsg());
+        double want = strtod(t, NULL);
+        CHECK_MSG(c.n_anns == 1 && c.anns[0].n_kpt_values == 1 &&
+                      memcmp(cpose_coco_kpts(&c, &c.anns[0]), &want, sizeof want) == 0,
+                  "keypoints [%s] parsed as %.17g", t, c.n_anns ? cpose_coco_kpts(&c, &c.anns[0])[0] : 0.0);
+        cpose_coco_free(&c);
+    }
 }
 
 int main(int argc, char **argv)
@@ -143,6 +186,7 @@ int main(int argc, char **argv)
     tl_parts(argc, argv);
     TL_GENERATED(test_number_rounding());
     TL_GENERATED(test_number_rounding_random());
+    TL_GENERATED(test_keypoint_number_grammar());
     TL_GENERATED(test_gt());
     TL_GENERATED(test_results());
     TL_GENERATED(test_errors());
