@@ -28,6 +28,7 @@ Usage:
   /usr/bin/python3 scripts/tflite_map.py MODEL.tflite IMAGES_DIR GT.json OUT.json
         [--imgsz 256] [--limit N] [--gt-out GT_SUBSET.json] [--coords auto|norm|px]
         [--conf 0.001] [--iou 0.7] [--max-det 300] [--dump-input IN.h5] [--pred-h5 OUT.h5]
+        [--save-raw RAW.npy]
   then: cpose eval gt=GT.json pred=OUT.json iou_type=both
 --limit N keeps the first N images; --gt-out then writes the GT JSON restricted to them (evaluate
 against that one, or the images left out count as missed). A float16 .tflite must first have its
@@ -187,6 +188,7 @@ def main():
     ap.add_argument("--max-det", type=int, default=300)
     ap.add_argument("--dump-input", help="write the letterboxed inputs as HDF5 'input' [N,3,S,S]")
     ap.add_argument("--pred-h5", help="read outputs from this HDF5 'pred' [N,56,A] instead of a .tflite")
+    ap.add_argument("--save-raw", help="also save the raw outputs [N,56,A] float32 as .npy (as the model wrote them)")
     a = ap.parse_args()
 
     with open(a.gt) as f:
@@ -220,7 +222,7 @@ def main():
         source = f"{a.model} (ArmNN CpuRef, loaded in {time.time() - t0:.1f} s)"
     print(f"tflite_map: {len(files)} images, imgsz {a.imgsz}, {source}")
 
-    results, dumped, normalised = [], [], None
+    results, dumped, raw, normalised = [], [], [], None
     t_run, n_rows = 0.0, 0
     for k, name in enumerate(files):
         img = cv2.imread(os.path.join(a.images, name), cv2.IMREAD_COLOR)
@@ -241,6 +243,8 @@ def main():
             t_run += time.time() - t0
         if out.shape[0] != 56:
             sys.exit(f"tflite_map: output {out.shape}, want [56, A] (17 keypoints, one class)")
+        if a.save_raw:
+            raw.append(out)
         if normalised is None:
             normalised = (a.coords == "norm" or
                           (a.coords == "auto" and float(np.abs(out[0:4]).max()) <= 2.0))
@@ -263,6 +267,9 @@ def main():
         print(f"tflite_map: GT of the {len(keep)} images → {a.gt_out}")
     if a.dump_input:
         write_inputs(a.dump_input, dumped)
+    if a.save_raw and raw:
+        np.save(a.save_raw, np.stack(raw))
+        print(f"tflite_map: raw outputs {list(np.shape(raw))} → {a.save_raw}")
     if pred is None and net is None:
         return
     with open(a.out, "w") as f:
