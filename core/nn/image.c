@@ -5,8 +5,9 @@
  * touch pixels (eval, convert, version, ...) do not pay ≈0.15 s mapping OpenCV's dependencies.
  *
  * Where the module is looked for: $CPOSE_CV_MODULE alone when set (an explicit choice that fails is
- * reported, not replaced by another copy); otherwise the build tree's lib/cpose, then the install
- * prefix's. When it cannot be loaded, status-returning calls fail with CPOSE_ENOTSUP and a message
+ * reported, not replaced by another copy); otherwise the build tree's lib/cpose, then lib/cpose beside
+ * the running executable's bin/ (a moved install), then the configured install prefix's — the plugin
+ * loader's order. When it cannot be loaded, status-returning calls fail with CPOSE_ENOTSUP and a message
  * naming every path tried, dlerror()'s reason and the fix; drawing calls log that message once and
  * leave the image unchanged. */
 #include "core/nn/image.h"
@@ -18,13 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
 #include "core/nn/image_cv_abi.h"
 
-/* Compile definitions (CMakeLists.txt); without them only $CPOSE_CV_MODULE is searched. */
+/* Compile definitions (CMakeLists.txt); without them only $CPOSE_CV_MODULE and the executable's prefix
+ * are searched. */
 #ifndef CPOSE_CV_BUILD_PATH
 #define CPOSE_CV_BUILD_PATH ""
 #endif
@@ -82,35 +85,52 @@ static const struct cpose_cv_ops *try_module(const char *path, char *tried, size
     return ops;
 }
 
+/* The installed module next to the running executable (<prefix>/bin/cpose → <prefix>/lib/cpose), so an
+ * installed tree still works after it is moved; "" when /proc/self/exe is unreadable. */
+static void exe_relative(char *out, size_t size)
+{
+    char exe[4096];
+    *out = 0;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return;
+    exe[len] = 0;
+    char *bin = cpose_path_dirname(exe), *prefix = cpose_path_dirname(bin);
+    snprintf(out, size, "%s/lib/cpose/%s", prefix, CPOSE_CV_MODULE_FILE);
+    cpose_free(prefix);
+    cpose_free(bin);
+}
+
 static void cv_load(void)
 {
-    char tried[6144] = "";
+    char tried[6144] = "", beside_exe[4200];
+    exe_relative(beside_exe, sizeof beside_exe);
+    const char *candidates[3] = {CPOSE_CV_BUILD_PATH, beside_exe, CPOSE_CV_INSTALL_PATH};
     const char *env = getenv("CPOSE_CV_MODULE");
-    const char *candidates[2] = {CPOSE_CV_BUILD_PATH, CPOSE_CV_INSTALL_PATH};
     if (env && *env) {
-        if ((g_ops = try_module(env, tried, sizeof tried)) != NULL) goto loaded;
+        if ((g_ops = try_module(env, tried, sizeof tried)) != NULL) {
+            snprintf(g_path, sizeof g_path, "%s", env);
+            return;
+        }
         snprintf(g_load_msg, sizeof g_load_msg,
                  "the OpenCV image module could not be loaded from CPOSE_CV_MODULE: tried %s. Point CPOSE_CV_MODULE at "
-                 "a built %s, or unset it to use %s%s%s",
-                 tried, CPOSE_CV_MODULE_FILE, *candidates[0] ? candidates[0] : "", *candidates[0] ? " or " : "",
-                 *candidates[1] ? candidates[1] : "(no built-in path)");
+                 "a built %s, or unset it to search %s%s%s",
+                 tried, CPOSE_CV_MODULE_FILE, candidates[0], *candidates[0] ? ", " : "", candidates[2]);
         return;
     }
-    for (int i = 0; i < 2; i++) {
-        if (!*candidates[i]) continue;
+    for (int i = 0; i < 3; i++) {
+        int seen = !*candidates[i];
+        for (int j = 0; j < i && !seen; j++) seen = strcmp(candidates[i], candidates[j]) == 0;
+        if (seen) continue;
         if ((g_ops = try_module(candidates[i], tried, sizeof tried)) != NULL) {
-            env = candidates[i];
-            goto loaded;
+            snprintf(g_path, sizeof g_path, "%s", candidates[i]);
+            return;
         }
     }
     snprintf(g_load_msg, sizeof g_load_msg,
              "the OpenCV image module could not be loaded: tried %s. Rebuild cpose (bash scripts/build.sh builds "
-             "lib/cpose/%s; cmake --install puts it under the prefix), or set CPOSE_CV_MODULE to the path of a built %s",
-             *tried ? tried : "no path (built without CPOSE_CV_BUILD_PATH/CPOSE_CV_INSTALL_PATH)", CPOSE_CV_MODULE_FILE,
-             CPOSE_CV_MODULE_FILE);
-    return;
-loaded:
-    snprintf(g_path, sizeof g_path, "%s", env);
+             "lib/cpose/%s in the build tree; cmake --install puts it in <prefix>/lib/cpose), or set CPOSE_CV_MODULE "
+             "to the path of a built %s",
+             *tried ? tried : "no path", CPOSE_CV_MODULE_FILE, CPOSE_CV_MODULE_FILE);
 }
 
 static const struct cpose_cv_ops *cv_ops(void)
@@ -122,7 +142,10 @@ static const struct cpose_cv_ops *cv_ops(void)
 /* The status every image call returns when the module is missing. */
 static int cv_missing(void) { return cpose_err(CPOSE_ENOTSUP, "%s", g_load_msg); }
 
-static void log_missing(void) { cpose_log(CPOSE_LOG_ERROR, "%s (drawing, text and colour conversion are skipped)", g_load_msg); }
+static void log_missing(void)
+{
+    cpose_log(CPOSE_LOG_ERROR, "%s (drawing, text and colour conversion are skipped)", g_load_msg);
+}
 
 /* For calls without a status (drawing, in-place colour conversion): the ops, or NULL after logging
  * the load failure once per process. */

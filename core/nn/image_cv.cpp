@@ -65,7 +65,8 @@ static std::vector<std::vector<cv::Point>> contour(const int *xy, int n_points)
 
 static int cv_decode(const void *buf, size_t len, struct cpose_image *out, char *err)
 {
-    if (len > (size_t)INT_MAX) return fail(err, CPOSE_EINVAL, "image data of %zu bytes is over OpenCV's 2 GiB limit", len);
+    if (len > (size_t)INT_MAX)
+        return fail(err, CPOSE_EINVAL, "image data of %zu bytes is over OpenCV's 2 GiB limit", len);
     try {
         cv::Mat raw(1, (int)len, CV_8UC1, (void *)buf);
         cv::Mat m = cv::imdecode(raw, cv::IMREAD_COLOR);

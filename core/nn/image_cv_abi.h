@@ -55,8 +55,10 @@ struct cpose_cv_ops {
                 struct cpose_image *dst, char *err);
 
     /* Drawing, in place, anti-aliased; the arguments are those of core/nn/image.h's cpose_draw_*. */
-    int (*line)(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness, char *err);
-    int (*rect)(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness, char *err);
+    int (*line)(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness,
+                char *err);
+    int (*rect)(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness,
+                char *err);
     int (*circle)(struct cpose_image *img, int cx, int cy, int radius, const uint8_t bgr[3], int thickness, char *err);
     int (*text)(struct cpose_image *img, const char *text, int x, int y, double font_scale, const uint8_t bgr[3],
                 int thickness, char *err);
