@@ -1,5 +1,5 @@
 /* tests/test_core_util.c — status messages, counted allocation, argument table parsing, atomic
- * writes, sha256 and the image shim. */
+ * writes, sha256 and the image API (core/nn/image.h: read, write, letterbox pads, decode errors). */
 /* cpose-layer: nn */
 #include "core/base/alloc.h"
 #include "core/base/args.h"

@@ -1,6 +1,6 @@
 /* core/cli/mode_checks.c — `cpose checks` (Ultralytics' `yolo checks`): the version and build options,
- * the versions of the libraries cpose runs on, the CPU with its flags and the kernels chosen for it,
- * threads, memory, and the settings' folders. */
+ * the versions of the libraries cpose runs on (OpenCV's as the image module, loaded here, reports it, with the
+ * module's path), the CPU with its flags and the kernels chosen for it, threads, memory, and the settings' folders. */
 #include <archive.h>
 #include <curl/curl.h>
 #include <H5public.h>
@@ -8,7 +8,6 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
-#include <opencv2/core/version.hpp>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "core/base/alloc.h"
 #include "core/base/settings.h"
 #include "core/cli/cli.h"
+#include "core/nn/image.h"
 #include "core/nn/kernels.h"
 
 /* The first "key : value" line of a /proc file whose key starts with key (value copied into out). */
@@ -82,7 +82,11 @@ int cpose_mode_checks(int argc, char **argv)
     unsigned hmaj = 0, hmin = 0, hrel = 0;
     H5get_libversion(&hmaj, &hmin, &hrel);
     printf("HDF5:          %u.%u.%u\n", hmaj, hmin, hrel);
-    printf("OpenCV:        %s (imgcodecs, imgproc)\n", CV_VERSION);
+    const char *cv_version = NULL, *cv_module = NULL;
+    if (cpose_image_backend(&cv_version, &cv_module) == CPOSE_OK)
+        printf("OpenCV:        %s (imgcodecs, imgproc; loaded on first use from %s)\n", cv_version, cv_module);
+    else
+        printf("OpenCV:        missing: %s\n", cpose_errmsg());
     printf("Lua:           %s\n", LUA_RELEASE);
     printf("libcurl:       %s\n", curl_version_info(CURLVERSION_NOW)->version);
     printf("libarchive:    %s\n", archive_version_string());

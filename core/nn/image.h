@@ -1,6 +1,10 @@
 /* core/nn/image.h — images through a small C API over OpenCV (imgcodecs/imgproc; OpenCV 4 has no C
- * API of its own, core/nn/image_cv.cpp is the shim). Pixels are 8-bit, interleaved BGR (c = 3) or
- * gray (c = 1), row-major, stride w·c. */
+ * API of its own). core/nn/image.c implements it: the pure C parts there, the rest in the OpenCV module
+ * libcpose_cv.so (core/nn/image_cv.cpp), which image.c loads on the first call that needs it, so a
+ * process that never touches pixels never maps OpenCV. If the module cannot be loaded, the calls that
+ * return a status fail with CPOSE_ENOTSUP and a message naming the paths tried and the fix; the drawing
+ * calls (no status) log that once and leave the image as it is. Pixels are 8-bit, interleaved BGR
+ * (c = 3) or gray (c = 1), row-major, stride w·c. */
 #ifndef CPOSE_IMAGE_H
 #define CPOSE_IMAGE_H
 
@@ -14,6 +18,11 @@ struct cpose_image {
 };
 
 enum cpose_interp { CPOSE_INTER_NEAREST = 0, CPOSE_INTER_LINEAR = 1, CPOSE_INTER_AREA = 3 };
+
+/* Loads the OpenCV module if not yet loaded and reports the OpenCV version it runs on and the module's
+ * file (either pointer may be NULL; the strings live as long as the process). CPOSE_ENOTSUP with the
+ * loader's message (and both set to NULL) when the module is missing. */
+CPOSE_API int cpose_image_backend(const char **version, const char **module_path);
 
 /* Allocates a w×h×c image filled with `fill`. */
 CPOSE_API int cpose_image_new(struct cpose_image *img, int w, int h, int c, uint8_t fill);

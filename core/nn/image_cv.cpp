@@ -1,32 +1,52 @@
-/* core/nn/image_cv.cpp — the C shim over OpenCV's imgcodecs/imgproc behind core/nn/image.h. No C++
- * exception crosses into C: each entry point catches and turns it into a cpose status. */
+/* core/nn/image_cv.cpp — libcpose_cv.so, the OpenCV module behind core/nn/image.h: decode, encode to
+ * memory, resize, pad, BGR↔HSV, warps, drawing and blur over imgcodecs/imgproc, offered as the
+ * cpose_cv_ops table of core/nn/image_cv_abi.h. core/nn/image.c dlopens it on the first call that needs
+ * OpenCV, so nothing else pays for loading OpenCV. It links only OpenCV and uses nothing of the
+ * executable: pixels are allocated with the host's allocator, errors come back as a status plus a
+ * message, and no C++ exception leaves an entry point. */
+#include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include <algorithm>
-#include <cmath>
+#include <climits>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
-#include <unistd.h>
-#include <sys/stat.h>
 
 extern "C" {
-#include "core/nn/image.h"
-#include "core/base/alloc.h"
-#include "core/base/fsutil.h"
+#include "core/nn/image_cv_abi.h"
 }
 
-static int from_mat(const cv::Mat &m, struct cpose_image *out)
+static const struct cpose_cv_host *g_host;
+static std::string g_version;
+
+static int fail(char *err, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, CPOSE_CV_ERR_SIZE, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Ends each entry point's try block: an exception becomes rc with "<message>: <what>". */
+#define CV_CATCH(rc, ...)                                                         \
+    catch (const std::exception &e) { return fail(err, rc, __VA_ARGS__, e.what()); } \
+    catch (...) { return fail(err, rc, __VA_ARGS__, "unknown C++ exception"); }
+
+/* Copies a Mat into a new image whose pixels come from the host's allocator. */
+static void from_mat(const cv::Mat &m, struct cpose_image *out)
 {
     cv::Mat c = m.isContinuous() ? m : m.clone();
+    size_t n = (size_t)c.cols * c.rows * c.channels();
     out->w = c.cols;
     out->h = c.rows;
     out->c = c.channels();
-    size_t n = (size_t)c.cols * c.rows * c.channels();
-    out->data = (uint8_t *)cpose_malloc(n ? n : 1);
-    memcpy(out->data, c.data, n);
-    return CPOSE_OK;
+    out->data = (uint8_t *)g_host->alloc(n ? n : 1);
+    if (n) memcpy(out->data, c.data, n);
 }
 
 static cv::Mat as_mat(const struct cpose_image *img)
@@ -34,124 +54,82 @@ static cv::Mat as_mat(const struct cpose_image *img)
     return cv::Mat(img->h, img->w, CV_8UC(img->c), (void *)img->data);
 }
 
-extern "C" int cpose_image_new(struct cpose_image *img, int w, int h, int c, uint8_t fill)
+static cv::Scalar col(const uint8_t bgr[3]) { return cv::Scalar(bgr[0], bgr[1], bgr[2]); }
+
+static std::vector<std::vector<cv::Point>> contour(const int *xy, int n_points)
 {
-    if (w <= 0 || h <= 0 || (c != 1 && c != 3))
-        return cpose_err(CPOSE_EINVAL, "invalid image size %dx%dx%d", w, h, c);
-    img->w = w, img->h = h, img->c = c;
-    img->data = (uint8_t *)cpose_malloc((size_t)w * h * c);
-    memset(img->data, fill, (size_t)w * h * c);
-    return CPOSE_OK;
+    std::vector<cv::Point> pts;
+    for (int i = 0; i < n_points; i++) pts.emplace_back(xy[2 * i], xy[2 * i + 1]);
+    return {pts};
 }
 
-extern "C" void cpose_image_free(struct cpose_image *img)
+static int cv_decode(const void *buf, size_t len, struct cpose_image *out, char *err)
 {
-    if (!img) return;
-    cpose_free(img->data);
-    img->data = NULL;
-    img->w = img->h = img->c = 0;
-}
-
-extern "C" int cpose_image_decode(const void *buf, size_t len, struct cpose_image *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!len) return cpose_err(CPOSE_EINVAL, "empty image data");
+    if (len > (size_t)INT_MAX)
+        return fail(err, CPOSE_EINVAL, "image data of %zu bytes is over OpenCV's 2 GiB limit", len);
     try {
         cv::Mat raw(1, (int)len, CV_8UC1, (void *)buf);
         cv::Mat m = cv::imdecode(raw, cv::IMREAD_COLOR);
-        if (m.empty()) return cpose_err(CPOSE_EINVAL, "not a decodable image (corrupt or unsupported format)");
-        return from_mat(m, out);
-    } catch (const std::exception &e) {
-        return cpose_err(CPOSE_EINVAL, "image decode failed: %s", e.what());
+        if (m.empty()) return fail(err, CPOSE_EINVAL, "not a decodable image (corrupt or unsupported format)");
+        from_mat(m, out);
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EINVAL, "image decode failed: %s")
 }
 
-extern "C" int cpose_image_read(const char *path, struct cpose_image *out)
-{
-    memset(out, 0, sizeof *out);
-    char *data = NULL;
-    size_t len = 0;
-    int rc = cpose_read_file(path, &data, &len);
-    if (rc) return rc;
-    if (len == 0) {
-        cpose_free(data);
-        return cpose_err(CPOSE_EINVAL, "image '%s' is empty (0 bytes)", path);
-    }
-    rc = cpose_image_decode(data, len, out);
-    cpose_free(data);
-    if (rc) {
-        std::string reason = cpose_errmsg(); /* copy: cpose_err formats into the same buffer */
-        return cpose_err(rc, "cannot read image '%s': %s", path, reason.c_str());
-    }
-    return CPOSE_OK;
-}
-
-extern "C" int cpose_image_size(const char *path, int *w, int *h)
-{
-    struct cpose_image img;
-    int rc = cpose_image_read(path, &img);
-    if (rc) return rc;
-    *w = img.w;
-    *h = img.h;
-    cpose_image_free(&img);
-    return CPOSE_OK;
-}
-
-extern "C" int cpose_image_write(const char *path, const struct cpose_image *img, int jpeg_quality)
+static int cv_encode(const struct cpose_image *img, const char *ext, int jpeg_quality, uint8_t **buf, size_t *len,
+                     char *err)
 {
     try {
         std::vector<int> params;
         if (jpeg_quality > 0) params = {cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
-        std::vector<uchar> buf;
-        const char *ext = cpose_path_ext(path);
-        if (!*ext) return cpose_err(CPOSE_EINVAL, "cannot write image '%s': the name has no extension", path);
-        if (!cv::imencode(ext, as_mat(img), buf, params))
-            return cpose_err(CPOSE_EIO, "cannot encode image '%s'", path);
-        return cpose_write_file_atomic(path, buf.data(), buf.size());
-    } catch (const std::exception &e) {
-        return cpose_err(CPOSE_EIO, "cannot write image '%s': %s", path, e.what());
+        std::vector<uchar> enc;
+        if (!cv::imencode(ext, as_mat(img), enc, params)) return fail(err, CPOSE_EIO, "%s", "");
+        *len = enc.size();
+        *buf = (uint8_t *)g_host->alloc(enc.size() ? enc.size() : 1);
+        if (!enc.empty()) memcpy(*buf, enc.data(), enc.size());
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EIO, "%s")
 }
 
-extern "C" int cpose_image_resize(const struct cpose_image *src, int w, int h, enum cpose_interp interp,
-                                  struct cpose_image *dst)
+static int cv_resize(const struct cpose_image *src, int w, int h, enum cpose_interp interp, struct cpose_image *dst,
+                     char *err)
 {
     try {
         cv::Mat out;
         cv::resize(as_mat(src), out, cv::Size(w, h), 0, 0, (int)interp);
-        return from_mat(out, dst);
-    } catch (const std::exception &e) {
-        return cpose_err(CPOSE_EINVAL, "resize to %dx%d failed: %s", w, h, e.what());
+        from_mat(out, dst);
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EINVAL, "resize to %dx%d failed: %s", w, h)
 }
 
-extern "C" int cpose_image_pad(const struct cpose_image *src, int top, int bottom, int left, int right,
-                               uint8_t value, struct cpose_image *dst)
+static int cv_pad(const struct cpose_image *src, int top, int bottom, int left, int right, uint8_t value,
+                  struct cpose_image *dst, char *err)
 {
     try {
         cv::Mat out;
         cv::copyMakeBorder(as_mat(src), out, top, bottom, left, right, cv::BORDER_CONSTANT,
                            cv::Scalar(value, value, value));
-        return from_mat(out, dst);
-    } catch (const std::exception &e) {
-        return cpose_err(CPOSE_EINVAL, "pad failed: %s", e.what());
+        from_mat(out, dst);
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EINVAL, "pad failed: %s")
 }
 
-extern "C" void cpose_image_bgr_to_hsv(struct cpose_image *img)
+static int cv_convert_hsv(struct cpose_image *img, int to_hsv, char *err)
 {
-    cv::Mat m = as_mat(img);
-    cv::cvtColor(m, m, cv::COLOR_BGR2HSV);
+    try {
+        cv::Mat m = as_mat(img);
+        cv::cvtColor(m, m, to_hsv ? cv::COLOR_BGR2HSV : cv::COLOR_HSV2BGR);
+        return CPOSE_OK;
+    }
+    CV_CATCH(CPOSE_EINVAL, "%s conversion failed: %s", to_hsv ? "BGR to HSV" : "HSV to BGR")
 }
 
-extern "C" void cpose_image_hsv_to_bgr(struct cpose_image *img)
-{
-    cv::Mat m = as_mat(img);
-    cv::cvtColor(m, m, cv::COLOR_HSV2BGR);
-}
-
-extern "C" int cpose_image_warp(const struct cpose_image *src, const double M[9], int perspective, int out_w,
-                                int out_h, uint8_t border, struct cpose_image *dst)
+static int cv_warp(const struct cpose_image *src, const double M[9], int perspective, int out_w, int out_h,
+                   uint8_t border, struct cpose_image *dst, char *err)
 {
     try {
         cv::Mat out;
@@ -163,126 +141,122 @@ extern "C" int cpose_image_warp(const struct cpose_image *src, const double M[9]
             cv::Mat m(2, 3, CV_64F, (void *)M);
             cv::warpAffine(as_mat(src), out, m, cv::Size(out_w, out_h), cv::INTER_LINEAR, cv::BORDER_CONSTANT, b);
         }
-        return from_mat(out, dst);
-    } catch (const std::exception &e) {
-        return cpose_err(CPOSE_EINVAL, "warp failed: %s", e.what());
+        from_mat(out, dst);
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EINVAL, "warp failed: %s")
 }
 
-extern "C" int cpose_image_letterbox(const struct cpose_image *src, int new_w, int new_h, int auto_pad, int stride,
-                                     int scaleup, struct cpose_image *dst, struct cpose_letterbox *info)
+static int cv_line(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness,
+                   char *err)
 {
-    double r = std::min((double)new_h / src->h, (double)new_w / src->w);
-    if (!scaleup) r = std::min(r, 1.0);
-    int unpad_w = (int)std::lround(src->w * r), unpad_h = (int)std::lround(src->h * r);
-    double dw = new_w - unpad_w, dh = new_h - unpad_h;
-    if (auto_pad) {
-        dw = std::fmod(dw, (double)stride);
-        dh = std::fmod(dh, (double)stride);
+    try {
+        cv::Mat m = as_mat(img);
+        cv::line(m, cv::Point(x1, y1), cv::Point(x2, y2), col(bgr), thickness, cv::LINE_AA);
+        return CPOSE_OK;
     }
-    dw /= 2;
-    dh /= 2;
-    struct cpose_image resized = {0, 0, 0, NULL};
-    const struct cpose_image *from = src;
-    if (unpad_w != src->w || unpad_h != src->h) {
-        int rc = cpose_image_resize(src, unpad_w, unpad_h, CPOSE_INTER_LINEAR, &resized);
-        if (rc) return rc;
-        from = &resized;
+    CV_CATCH(CPOSE_EINVAL, "drawing a line failed: %s")
+}
+
+static int cv_rect(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness,
+                   char *err)
+{
+    try {
+        cv::Mat m = as_mat(img);
+        cv::rectangle(m, cv::Point(x1, y1), cv::Point(x2, y2), col(bgr), thickness, cv::LINE_AA);
+        return CPOSE_OK;
     }
-    /* Python's round() is half-to-even; these values are never exact halves after ∓0.1. */
-    int top = (int)std::lround(dh - 0.1), bottom = (int)std::lround(dh + 0.1);
-    int left = (int)std::lround(dw - 0.1), right = (int)std::lround(dw + 0.1);
-    int rc = cpose_image_pad(from, top, bottom, left, right, 114, dst);
-    cpose_image_free(&resized);
-    if (rc) return rc;
-    if (info) {
-        info->ratio = r;
-        info->pad_w = dw;
-        info->pad_h = dh;
-        info->left = left;
-        info->top = top;
+    CV_CATCH(CPOSE_EINVAL, "drawing a rectangle failed: %s")
+}
+
+static int cv_circle(struct cpose_image *img, int cx, int cy, int radius, const uint8_t bgr[3], int thickness,
+                     char *err)
+{
+    try {
+        cv::Mat m = as_mat(img);
+        cv::circle(m, cv::Point(cx, cy), radius, col(bgr), thickness, cv::LINE_AA);
+        return CPOSE_OK;
     }
-    return CPOSE_OK;
+    CV_CATCH(CPOSE_EINVAL, "drawing a circle failed: %s")
 }
 
-extern "C" void cpose_image_to_chw_rgb(const struct cpose_image *img, float *out)
+static int cv_text(struct cpose_image *img, const char *text, int x, int y, double font_scale, const uint8_t bgr[3],
+                   int thickness, char *err)
 {
-    size_t plane = (size_t)img->w * img->h;
-    const uint8_t *p = img->data;
-    for (size_t i = 0; i < plane; i++) {
-        out[i] = p[3 * i + 2] / 255.0f;
-        out[plane + i] = p[3 * i + 1] / 255.0f;
-        out[2 * plane + i] = p[3 * i] / 255.0f;
+    try {
+        cv::Mat m = as_mat(img);
+        cv::putText(m, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, font_scale, col(bgr), thickness, cv::LINE_AA);
+        return CPOSE_OK;
     }
+    CV_CATCH(CPOSE_EINVAL, "drawing text failed: %s")
 }
 
-static cv::Scalar col(const uint8_t bgr[3]) { return cv::Scalar(bgr[0], bgr[1], bgr[2]); }
-
-extern "C" void cpose_draw_line(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness)
+static int cv_text_size(const char *text, double font_scale, int thickness, int *w, int *h, int *baseline, char *err)
 {
-    cv::Mat m = as_mat(img);
-    cv::line(m, cv::Point(x1, y1), cv::Point(x2, y2), col(bgr), thickness, cv::LINE_AA);
+    try {
+        int base = 0;
+        cv::Size s = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &base);
+        *w = s.width;
+        *h = s.height;
+        *baseline = base;
+        return CPOSE_OK;
+    }
+    CV_CATCH(CPOSE_EINVAL, "measuring text failed: %s")
 }
 
-extern "C" void cpose_draw_rect(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3], int thickness)
+static int cv_polygon(struct cpose_image *img, const int *xy, int n_points, const uint8_t bgr[3], char *err)
 {
-    cv::Mat m = as_mat(img);
-    cv::rectangle(m, cv::Point(x1, y1), cv::Point(x2, y2), col(bgr), thickness, cv::LINE_AA);
+    try {
+        cv::Mat m = as_mat(img);
+        cv::fillPoly(m, contour(xy, n_points), col(bgr), cv::LINE_AA);
+        return CPOSE_OK;
+    }
+    CV_CATCH(CPOSE_EINVAL, "filling a polygon failed: %s")
 }
 
-extern "C" void cpose_draw_circle(struct cpose_image *img, int cx, int cy, int radius, const uint8_t bgr[3], int thickness)
+static int cv_polyline(struct cpose_image *img, const int *xy, int n_points, int closed, const uint8_t bgr[3],
+                       int thickness, char *err)
 {
-    cv::Mat m = as_mat(img);
-    cv::circle(m, cv::Point(cx, cy), radius, col(bgr), thickness, cv::LINE_AA);
+    if (n_points < 2) return CPOSE_OK;
+    try {
+        cv::Mat m = as_mat(img);
+        cv::polylines(m, contour(xy, n_points), closed != 0, col(bgr), thickness, cv::LINE_AA);
+        return CPOSE_OK;
+    }
+    CV_CATCH(CPOSE_EINVAL, "drawing a polyline failed: %s")
 }
 
-extern "C" void cpose_draw_text(struct cpose_image *img, const char *text, int x, int y, double font_scale,
-                                const uint8_t bgr[3], int thickness)
+static int cv_blur(struct cpose_image *img, int ksize, char *err)
 {
-    cv::Mat m = as_mat(img);
-    cv::putText(m, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, font_scale, col(bgr), thickness, cv::LINE_AA);
+    try {
+        cv::Mat m = as_mat(img);
+        cv::GaussianBlur(m, m, cv::Size(ksize | 1, ksize | 1), 0);
+        return CPOSE_OK;
+    }
+    CV_CATCH(CPOSE_EINVAL, "blur failed: %s")
 }
 
-extern "C" void cpose_text_size(const char *text, double font_scale, int thickness, int *w, int *h, int *baseline)
-{
-    int base = 0;
-    cv::Size s = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, font_scale, thickness, &base);
-    *w = s.width;
-    *h = s.height;
-    if (baseline) *baseline = base;
-}
+static struct cpose_cv_ops g_ops = {
+    CPOSE_CV_ABI, sizeof(struct cpose_cv_ops), NULL,
+    cv_decode, cv_encode, cv_resize, cv_pad, cv_convert_hsv, cv_warp,
+    cv_line, cv_rect, cv_circle, cv_text, cv_text_size, cv_polygon, cv_polyline, cv_blur,
+};
 
-extern "C" void cpose_draw_polygon(struct cpose_image *img, const int *xy, int n_points, const uint8_t bgr[3])
+extern "C" __attribute__((visibility("default"))) const struct cpose_cv_ops *
+cpose_cv_entry(const struct cpose_cv_host *host, char *err)
 {
-    cv::Mat m = as_mat(img);
-    std::vector<cv::Point> pts;
-    for (int i = 0; i < n_points; i++) pts.emplace_back(xy[2 * i], xy[2 * i + 1]);
-    cv::fillPoly(m, std::vector<std::vector<cv::Point>>{pts}, col(bgr), cv::LINE_AA);
-}
-
-extern "C" void cpose_draw_polyline(struct cpose_image *img, const int *xy, int n_points, int closed,
-                                    const uint8_t bgr[3], int thickness)
-{
-    if (n_points < 2) return;
-    cv::Mat m = as_mat(img);
-    std::vector<cv::Point> pts;
-    for (int i = 0; i < n_points; i++) pts.emplace_back(xy[2 * i], xy[2 * i + 1]);
-    cv::polylines(m, std::vector<std::vector<cv::Point>>{pts}, closed != 0, col(bgr), thickness, cv::LINE_AA);
-}
-
-extern "C" void cpose_fill_rect(struct cpose_image *img, int x1, int y1, int x2, int y2, const uint8_t bgr[3])
-{
-    if (x1 > x2) std::swap(x1, x2);
-    if (y1 > y2) std::swap(y1, y2);
-    x1 = std::max(x1, 0), y1 = std::max(y1, 0);
-    x2 = std::min(x2, img->w - 1), y2 = std::min(y2, img->h - 1);
-    if (x1 > x2 || y1 > y2) return;
-    cv::Mat m = as_mat(img);
-    m(cv::Rect(x1, y1, x2 - x1 + 1, y2 - y1 + 1)).setTo(col(bgr));
-}
-
-extern "C" void cpose_image_blur(struct cpose_image *img, int ksize)
-{
-    cv::Mat m = as_mat(img);
-    cv::GaussianBlur(m, m, cv::Size(ksize | 1, ksize | 1), 0);
+    if (!host || host->abi_version != CPOSE_CV_ABI || host->struct_size < sizeof(struct cpose_cv_host)) {
+        fail(err, CPOSE_EABI, "host table ABI %u (%u bytes), this module needs ABI %u (%zu bytes)",
+             host ? host->abi_version : 0u, host ? host->struct_size : 0u, (unsigned)CPOSE_CV_ABI,
+             sizeof(struct cpose_cv_host));
+        return NULL;
+    }
+    try {
+        g_version = cv::getVersionString();
+    } catch (...) {
+        g_version = CV_VERSION;
+    }
+    g_host = host;
+    g_ops.version = g_version.c_str();
+    return &g_ops;
 }

@@ -1,10 +1,11 @@
 #!/bin/bash
 # tests/cli/usability.sh — what a `yolo` user tries first, on data cpose generates (no fixtures):
 # per-mode help for every mode (three spellings), the modes this binary lacks named with a reason,
-# `cpose detect ...` answered as pose-only, `cpose checks` fields, the `settings` round trip and its
-# runs_dir, device=0 refused / device=cpu accepted, no empty run folder after a failed predict,
-# keypoints under 0.5 confidence written as `0 0 conf` (txt, predictions.json, Lua results), and a
-# misspelt job argument printed alone while a real job error keeps its traceback.
+# `cpose detect ...` answered as pose-only, `cpose checks` fields (OpenCV's from the image module, or
+# "missing" with the path tried), `cpose version` mapping no OpenCV (start-up time), the `settings`
+# round trip and its runs_dir, device=0 refused / device=cpu accepted, no empty run folder after a
+# failed predict, keypoints under 0.5 confidence written as `0 0 conf` (txt, predictions.json, Lua
+# results), and a misspelt job argument printed alone while a real job error keeps its traceback.
 set -u
 fail=0
 check() {  # check "<description>" command...
@@ -65,6 +66,17 @@ for field in "cpose" "oneDNN" "HDF5" "OpenCV" "Lua" "libcurl" "libarchive" "CPU"
 done
 check "checks: versions are numbers" grep -Eq '^oneDNN: +[0-9]+\.[0-9]+\.[0-9]+' checks.txt
 check "checks: HDF5 version" grep -Eq '^HDF5: +1\.[0-9]+\.[0-9]+' checks.txt
+check "checks: OpenCV version and module from the loaded module" \
+    grep -Eq '^OpenCV: +[0-9]+\.[0-9]+\.[0-9]+ .*from /.*libcpose_cv\.so\)$' checks.txt
+CPOSE_CV_MODULE=/nonexistent/x.so "$B" checks >checks_nocv.txt 2>&1
+check "checks without the OpenCV module: exits 0, says so with the path" \
+    bash -c "test $? -eq 0 && grep -Eq '^OpenCV: +missing: .*/nonexistent/x\.so' checks_nocv.txt"
+
+# --- start-up: OpenCV (≈0.15 s of loading) is mapped only by commands that touch images ----------
+LD_DEBUG=files "$B" version >ld_version.txt 2>&1
+check "version exits 0 and loads no OpenCV" bash -c "grep -Eq '^cpose [0-9]' ld_version.txt && ! grep -q opencv ld_version.txt"
+LD_DEBUG=files "$B" checks >ld_checks.txt 2>&1
+check "checks does load OpenCV (the LD_DEBUG probe sees it)" grep -q 'libopencv_imgcodecs' ld_checks.txt
 check "checks: kernel ISA" grep -Eq '^kernels: +oneDNN ISA cpu_isa_' checks.txt
 check "checks: settings file in XDG_CONFIG_HOME" grep -q "^settings: *$T/config/cpose/settings.yaml" checks.txt
 check "checks: the three folders" grep -Eq '^  runs_dir +runs$' checks.txt
