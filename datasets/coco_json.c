@@ -339,7 +339,7 @@ size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
             if (e < 100000) e = e * 10 + (s[i] - '0');
         exp10 += eneg ? -e : e;
     }
-    *out = to_double(m, digits, exp10, neg, many, s, i);
+    if (out) *out = to_double(m, digits, exp10, neg, many, s, i);
     return i;
 }
 

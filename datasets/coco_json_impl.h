@@ -46,8 +46,8 @@ struct coco_parser {
 double cpose_coco_number(const char *s, size_t n);
 /* One pass over the JSON number at s (at most n bytes): checks RFC 8259's grammar
  * (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and converts it as cpose_coco_number does.
- * Returns its length with *out set, or 0 when s does not start with a number. The caller checks
- * that what follows cannot continue it. */
+ * Returns its length with *out set (out may be NULL: only the grammar is checked), or 0 when s does
+ * not start with a number. The caller checks that what follows cannot continue it. */
 size_t cpose_coco_number_scan(const char *s, size_t n, double *out);
 
 /* Sets up an empty parser (its yajl handle included) for the file named path (messages only). */

@@ -29,28 +29,6 @@ enum {
 static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* Length of the number at s, written as RFC 8259 allows: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
- * and followed by something that cannot continue it; 0 when there is none. */
-static size_t json_number_len(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (i < n && s[i] == '-') i++;
-    if (i >= n || !is_digit(s[i])) return 0;
-    if (s[i] == '0') i++;
-    else
-        while (i < n && is_digit(s[i])) i++;
-    if (i < n && s[i] == '.') {
-        if (++i >= n || !is_digit(s[i])) return 0;
-        while (i < n && is_digit(s[i])) i++;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        if (++i < n && (s[i] == '+' || s[i] == '-')) i++;
-        if (i >= n || !is_digit(s[i])) return 0;
-        while (i < n && is_digit(s[i])) i++;
-    }
-    return i;
-}
-
 /* Length of the flat JSON array of numbers at s ('[' ws (number (ws ',' ws number)*)? ws ']'), its
  * values pushed to p->kpts and counted in *count; 0 (and nothing pushed) for anything else. */
 static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count)
@@ -119,7 +97,7 @@ static size_t number_array_len(const char *s, size_t n)
         } else if (c == ']') {
             if (want != WANT_VALUE_OR_CLOSE) return 0;
         } else {
-            size_t len = json_number_len(s + i, n - i);
+            size_t len = cpose_coco_number_scan(s + i, n - i, NULL);
             if (!len) return 0;
             i += len;
             want = WANT_COMMA_OR_CLOSE;

@@ -166,9 +166,9 @@ static void test_keypoint_number_grammar(void)
         if (rc == CPOSE_OK) cpose_coco_free(&c);
     }
     const char *good[] = {"12345678901234567890123", "0.12345678901234567890123", "123456789.123456789012e-3",
-                          "00000000", "1234567812345678.5", "-0.0000000000000000000000001234567890123"};
+                          "0", "1234567812345678.5", "-0.0000000000000000000000001234567890123"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        const char *t = good[i][0] == '0' && good[i][1] == '0' ? "0" : good[i];
+        const char *t = good[i];
         char doc[256];
         snprintf(doc, sizeof doc, "[{\"keypoints\": [%s]}]", t);
         struct cpose_coco c;
