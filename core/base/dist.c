@@ -16,7 +16,9 @@
 #include <mpi.h>
 #endif
 
-static int dist_rank = 0, dist_size = 1, dist_joined = 0;
+static int dist_rank = 0, dist_size = 1, dist_joined = 0, dist_failed_together = 0;
+
+void cpose_dist_fail_together(void) { dist_failed_together = 1; }
 
 int cpose_dist_rank(void) { return dist_rank; }
 int cpose_dist_size(void) { return dist_size; }
@@ -105,6 +107,12 @@ int cpose_dist_init(void)
 int cpose_dist_finalize(int rc)
 {
     if (!dist_joined) return rc;
+    if (rc != 0 && dist_size > 1 && dist_failed_together &&
+        cpose_dist_barrier("every rank's message about the failure they share") == CPOSE_OK) {
+        MPI_Finalize(); /* each rank has said why; mpirun reports the non-zero exits */
+        dist_joined = 0;
+        return rc;
+    }
     if (rc != 0 && dist_size > 1) {
         fprintf(stderr, "cpose: rank %d of %d failed (exit %d): ending the whole job\n", dist_rank, dist_size, rc);
         fflush(stderr);

@@ -22,6 +22,11 @@ CPOSE_API int cpose_dist_init(void);
 /* Ends the run. rc is the process's exit code: when it is not 0 and the job has more than one rank,
  * the job is aborted (the other ranks may be waiting in a collective for this one). Returns rc. */
 CPOSE_API int cpose_dist_finalize(int rc);
+/* Marks this process's failure as one every rank reached together, from the result of a collective
+ * (the dataset check of training): cpose_dist_finalize then first waits at a barrier (up to the
+ * timeout) so that every rank has printed its own message before the job ends, instead of aborting at
+ * once and cutting off a slower rank's message. Call only where every rank fails at the same step. */
+CPOSE_API void cpose_dist_fail_together(void);
 
 CPOSE_API int cpose_dist_rank(void);  /* 0 when not distributed */
 CPOSE_API int cpose_dist_size(void);  /* 1 when not distributed */

@@ -66,6 +66,7 @@ int cpose_trainer_dist_check_data(const struct cpose_trainer *t)
     int mine_differs = (int)differ;
     if ((rc = cpose_dist_sum_i64(&differ, 1, "train: compare the dataset on every rank")) != CPOSE_OK) return rc;
     if (!differ) return CPOSE_OK;
+    cpose_dist_fail_together(); /* every rank stops here: let each print its message before the job ends */
     if (mine_differs) {
         char host[256] = "?";
         gethostname(host, sizeof host - 1);
