@@ -73,8 +73,9 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
         if (half) cpose_warn("half=True and int8=True: int8 is used (as in Ultralytics' exports)");
         int rc = calibrate_int8(a, m, imgsz);
         if (rc == CPOSE_OK)
-            cpose_info("int8: convolutions in int8 (%s, %s), the first conv, the head's output convs and its decode "
-                       "in float32", cpose_cpu_isa_name(), cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");
+            cpose_info("int8: convolutions in int8 (%s, %s), the head's output convs and its decode in float32 (the "
+                       "first conv too where oneDNN has no fast int8 kernel for 3 channels)", cpose_cpu_isa_name(),
+                       cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");
         return rc;
     }
     if (!half) return CPOSE_OK;
@@ -83,7 +84,8 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
                    cpose_cpu_isa_name(), getenv("CPOSE_NO_BF16") ? " (CPOSE_NO_BF16 is set)" : "");
         return CPOSE_OK;
     }
-    cpose_info("half=True: convolutions in bf16 (%s), float32 accumulation; the first conv, the head's output convs "
-               "and its decode in float32", cpose_cpu_isa_name());
+    cpose_info("half=True: 3×3 convolutions in bf16 (%s), float32 accumulation; the first conv, the 1×1 convs "
+               "(bound by memory: converting their input costs more than bf16 saves), the head's output convs and its "
+               "decode in float32", cpose_cpu_isa_name());
     return cpose_model_set_precision(m, CPOSE_PREC_BF16, NULL, NULL, NULL, 0);
 }

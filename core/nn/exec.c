@@ -31,6 +31,8 @@ struct cpose_exec {
     struct cpose_vec bufs;   /* struct exec_buf */
     int input_layout;
     int views;               /* 1: concat/slice views allowed (default; CPOSE_VIEWS=0 or set_views turns off) */
+    int handoff;             /* 1: low-precision convs hand off to their reader (default; CPOSE_LOWP_HANDOFF=0: off) */
+    int *n_readers;          /* per node: how many input slots read it */
     /* the storage plan of the current run (remade every run: it is a few µs):
      * link/link_c: node stored inside node link[i] at channel offset link_c[i] (-1: its own);
      * root/roff: the node owning the storage and the offset in floats; first/last: the node ids
@@ -76,6 +78,9 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->input_layout = CPOSE_LAYOUT_NHWC;
     const char *views = getenv("CPOSE_VIEWS");
     e->views = !(views && !strcmp(views, "0"));
+    const char *handoff = getenv("CPOSE_LOWP_HANDOFF");
+    e->handoff = !(handoff && !strcmp(handoff, "0"));
+    e->n_readers = cpose_calloc(e->n, sizeof(int));
     int *ints = cpose_malloc(7 * (size_t)e->n * sizeof(int));
     e->link = ints, e->link_c = ints + e->n, e->root = ints + 2 * e->n, e->first = ints + 3 * e->n;
     e->last = ints + 4 * e->n, e->rel = ints + 5 * e->n, e->rel_next = ints + 6 * e->n;
@@ -87,8 +92,10 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     for (int i = 0; i < e->n; i++) {
         e->last_use[i] = (keep && keep[i]) || i == g->output ? e->n : i;
         const struct cpose_node *nd = cpose_graph_node(g, i);
-        for (int j = 0; j < nd->n_in; j++)
+        for (int j = 0; j < nd->n_in; j++) {
             if (e->last_use[nd->in[j]] < i) e->last_use[nd->in[j]] = i;
+            e->n_readers[nd->in[j]]++;
+        }
     }
     /* a node may live strided at batch > 1 when it and every reader run image by image, and no
      * caller reads it after the run (a kept tensor must be dense for cpose_exec_tensor) */
@@ -141,7 +148,7 @@ void cpose_exec_free(struct cpose_exec *e)
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
-    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view), cpose_free(e->per_image);
+    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view), cpose_free(e->per_image), cpose_free(e->n_readers);
     cpose_free(e);
 }
 
@@ -306,6 +313,43 @@ static int64_t image_stride(const struct cpose_exec *e, int i)
     return cpose_tensor_size(r) / r->dims[0];
 }
 
+/* Whether node i runs image by image this run: at batch > 1, it or an input lives strided inside
+ * another node's storage (plan_views). */
+static int runs_per_image(const struct cpose_exec *e, int i)
+{
+    const struct cpose_node *nd = cpose_graph_node(e->g, i);
+    int strided = e->batch > 1 && e->root[i] != i;
+    for (int j = 0; j < nd->n_in; j++) strided |= e->batch > 1 && e->root[nd->in[j]] != nd->in[j];
+    return strided;
+}
+
+/* Pairs each low-precision conv whose output only one conv of the same precision reads (as its
+ * source, not its residual) with that reader: the producer then writes the reader's source type
+ * and the reader skips its float32 → bf16/int8 conversion (cpose_conv2d_params.lowp_to). Inference
+ * only, never for a kept output, a node stored inside another's storage, or one that runs image by
+ * image. The values are those of the conversion the reader would do. Clears last run's pairs. */
+static void plan_handoff(struct cpose_exec *e, int train)
+{
+    for (int i = 0; i < e->n; i++) {
+        struct cpose_node *nd = cpose_graph_node(e->g, i);
+        if (nd->op != CPOSE_OP_conv2d) continue;
+        struct cpose_conv2d_params *p = nd->params;
+        p->lowp_to = p->lowp_from = NULL;
+    }
+    if (train || !e->handoff) return;
+    for (int c = 0; c < e->n; c++) {
+        struct cpose_node *nc = cpose_graph_node(e->g, c);
+        if (nc->op != CPOSE_OP_conv2d) continue;
+        int i = nc->in[0];
+        struct cpose_node *ni = cpose_graph_node(e->g, i);
+        struct cpose_conv2d_params *pc = nc->params, *pi = ni->params;
+        if (ni->op != CPOSE_OP_conv2d || pc->prec == CPOSE_PREC_F32 || pi->prec != pc->prec || e->n_readers[i] != 1 ||
+            e->last_use[i] != c || e->root[i] != i || runs_per_image(e, i) || runs_per_image(e, c))
+            continue;
+        pi->lowp_to = pc, pc->lowp_from = pi;
+    }
+}
+
 /* Runs node i's forward; at batch > 1, when it or an input lives strided inside another node's
  * storage (plan_views), one image at a time on batch-1 views (inputs with another batch size,
  * such as broadcast constants, are passed whole). */
@@ -315,9 +359,7 @@ static int forward_node(struct cpose_exec *e, struct cpose_op_ctx *ctx, int i, c
     const struct cpose_node *nd = cpose_graph_node(e->g, i);
     const struct cpose_op_def *d = cpose_op_get(nd->op);
     int64_t B = e->batch;
-    int strided = B > 1 && e->root[i] != i;
-    for (int j = 0; j < nd->n_in; j++) strided |= B > 1 && e->root[nd->in[j]] != nd->in[j];
-    if (!strided) return d->forward(ctx, in, nd->n_in, o, nd->params);
+    if (!runs_per_image(e, i)) return d->forward(ctx, in, nd->n_in, o, nd->params);
     CPOSE_ASSERT(per_image_op(nd->op) && o->ndim == 4 && o->dims[0] == B && nd->n_in <= 8);
     for (int64_t n = 0; n < B; n++) {
         struct cpose_tensor ti[8], to = *o;
@@ -350,6 +392,7 @@ static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t
     }
     e->batch = B;
     plan_views(e, train);
+    plan_handoff(e, train);
     uint64_t peak = plan_peak_bytes(e);
     if (peak > e->checked_peak) { /* only a plan larger than one already checked reads /proc/meminfo */
         char what[160];

@@ -23,7 +23,10 @@ CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
  * range is strided per image; only inference nodes whose op and readers work image by image
  * (conv, pooling, upsample, elementwise, concat, slice) and that are not kept are placed so, and
  * their ops then run once per image on batch-1 views. Off: every node has its own storage and
- * concat/slice copy (the reference the tests compare against; the values are identical). */
+ * concat/slice copy (the reference the tests compare against; the values are identical).
+ * Low-precision hand-off (default on; env CPOSE_LOWP_HANDOFF=0 turns it off): at inference, a bf16 or
+ * int8 conv whose output only one conv of the same precision reads writes that reader's source type
+ * directly, and the reader skips its conversion (cpose_conv2d_params.lowp_to; the same values). */
 CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
 /* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
  * read in place, never written). train selects batchnorm's batch statistics. Errors name the

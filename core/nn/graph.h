@@ -99,6 +99,12 @@ struct cpose_conv2d_params {
      * input with the calibrated range [in_lo, in_hi] of its values (set by cpose_model_set_precision) */
     int prec;
     float in_lo, in_hi;
+    /* low-precision hand-off, set by the executor for each inference run (core/nn/exec.c), NULL
+     * otherwise: lowp_to is the only reader of this conv's output, a conv of the same precision, so
+     * this conv writes its output once, in lowp_to's source type (bf16, or s8/u8 at lowp_to's input
+     * scale), into a buffer its kernel owns, and leaves the float32 output unwritten; lowp_from is the
+     * conv whose buffer this one reads instead of converting a float32 input. */
+    struct cpose_conv2d_params *lowp_to, *lowp_from;
 };
 /* batchnorm: per-channel over N,H,W. Eval: (x − mean)/sqrt(var + eps)·weight + bias. Train: batch
  * statistics (biased variance to normalise, unbiased to update running_var with momentum). */

@@ -30,6 +30,7 @@ struct cpose_conv_kernel {
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
     int prec;                 /* p->prec it was built for */
+    int hand;                 /* the hand-off it was built for: 1 writes to lowp_to, 2 reads from lowp_from */
     struct cpose_lowp *lowp;  /* the bf16/int8 kernel when prec is not float32 (then nothing else is built) */
     dnnl_convolution_desc_t cd;   /* what prim was made from, to make it again for another thread count */
     dnnl_primitive_attr_t attr;
@@ -245,6 +246,24 @@ static dnnl_primitive_t prim_for_threads(struct cpose_conv_kernel *k, int nthr)
     return prim ? prim : k->prim;
 }
 
+int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int layout)
+{
+    pthread_once(&g_once, engine_init);
+    if (g_init_status != dnnl_success || p->prec == CPOSE_PREC_F32) return 0;
+    struct cpose_conv2d_params q = *p;
+    q.kern = NULL, q.bwd = NULL, q.lowp_to = q.lowp_from = NULL;
+    int64_t S = 32, So = (S + 2 * p->pad - p->k) / p->stride + 1;
+    struct cpose_tensor in = {0}, out = {0};
+    cpose_tensor_set4(&in, 1, p->cin, S, S, layout);
+    cpose_tensor_set4(&out, 1, p->cout, So, So, layout);
+    struct cpose_lowp *lp = NULL;
+    int jit = cpose_lowp_build(g_engine, g_stream, &q, &in, NULL, &out, &lp) == CPOSE_OK && !cpose_lowp_is_reference(lp);
+    cpose_lowp_free(lp);
+    return jit;
+}
+
+static int handoff_of(const struct cpose_conv2d_params *p) { return (p->lowp_to ? 1 : 0) | (p->lowp_from ? 2 : 0); }
+
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                           struct cpose_tensor *out)
 {
@@ -255,7 +274,8 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     struct cpose_conv_kernel *k = p->kern;
     if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
               k->layout_out != out->layout || k->layout_res != (res ? res->layout : -1) || k->wsrc != p->weight ||
-              k->bsrc != p->bias || k->prec != p->prec || (k->lowp && k->wver != p->weights_version))) {
+              k->bsrc != p->bias || k->prec != p->prec || (k->lowp && k->wver != p->weights_version) ||
+              k->hand != handoff_of(p))) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
     }
@@ -277,17 +297,27 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
         k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
         k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec;
+        k->hand = handoff_of(p);
         if ((rc = cpose_lowp_build(g_engine, g_stream, p, in, res, out, &k->lowp)) != CPOSE_OK) {
             cpose_conv_kernel_free(k);
             return rc;
         }
+        static int warned;
+        if (cpose_lowp_is_reference(k->lowp) && !warned++)
+            cpose_warn("oneDNN runs the conv %dx%d %d→%d (%s) on its reference kernel '%s' (slow)", p->k, p->k, p->cin,
+                       p->cout, cpose_layout_name(in->layout), cpose_lowp_impl(k->lowp));
         p->kern = k;
     }
     if (!k) {
         if ((rc = kernel_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
         k = p->kern;
     }
-    if (k->lowp) return cpose_lowp_run(k->lowp, g_stream, in, res, out);
+    if (k->lowp) {
+        const void *qin = NULL;
+        if (p->lowp_from && !(p->lowp_from->kern && (qin = cpose_lowp_handoff(p->lowp_from->kern->lowp))))
+            return cpose_err(CPOSE_EINVAL, "low-precision hand-off: the producing conv has not run before its reader");
+        return cpose_lowp_run(k->lowp, g_stream, in, qin, res, out);
+    }
     if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));
     DNNL_TRY(dnnl_memory_set_data_handle(k->dst, out->data));

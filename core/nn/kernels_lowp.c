@@ -1,6 +1,8 @@
 /* core/nn/kernels_lowp.c — bf16 and int8 convolution of one conv node on oneDNN 2.6 (kernels_lowp.h):
  * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns,
- * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. */
+ * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A conv
+ * whose only reader is another low-precision conv (p->lowp_to) writes its output straight in the
+ * reader's source type instead, and the reader skips its conversion (p->lowp_from). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
@@ -15,6 +17,9 @@ struct cpose_lowp {
     dnnl_primitive_t quant, conv;          /* f32 activation → src type; the convolution */
     dnnl_memory_t src_f32, src_q, wts, bias, dst, res;
     void *qbuf, *wbuf;                     /* converted source, packed weights (owned) */
+    void *obuf;                            /* hand-off: the output in the reader's source type (owned) */
+    int hand_in;                           /* the source comes converted from the producer's obuf */
+    int reference;                         /* oneDNN chose its reference (slow) implementation */
     float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
     int res_arg;
     char impl[80];
@@ -50,12 +55,14 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     dnnl_memory_t mems[6] = {lp->src_f32, lp->src_q, lp->wts, lp->bias, lp->dst, lp->res};
     for (int i = 0; i < 6; i++)
         if (mems[i]) dnnl_memory_destroy(mems[i]);
-    free(lp->qbuf), free(lp->wbuf);
+    free(lp->qbuf), free(lp->wbuf), free(lp->obuf);
     cpose_free(lp->obias), cpose_free(lp->oscale);
     cpose_free(lp);
 }
 
 const char *cpose_lowp_impl(const struct cpose_lowp *lp) { return lp ? lp->impl : ""; }
+const void *cpose_lowp_handoff(const struct cpose_lowp *lp) { return lp ? lp->obuf : NULL; }
+int cpose_lowp_is_reference(const struct cpose_lowp *lp) { return lp && lp->reference; }
 
 /* The scale that maps the calibrated input range onto the integer type: s8 (±127) when the range
  * has negative values, else u8 (0..255). A degenerate range gets a tiny one (all values ≈ 0). */
@@ -109,8 +116,17 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     float *wscale = NULL;
     CPOSE_ASSERT(p->prec == CPOSE_PREC_BF16 || p->prec == CPOSE_PREC_INT8);
 
-    dnnl_data_type_t sdt = dnnl_bf16, wdt = int8 ? dnnl_s8 : dnnl_bf16;
+    dnnl_data_type_t sdt = dnnl_bf16, wdt = int8 ? dnnl_s8 : dnnl_bf16, ddt = dnnl_f32;
     float sscale = int8 ? input_scale(p, &sdt) : 1.0f;
+    /* hand-off to the reader: its source type and (int8) its input scale, applied after SiLU and the
+     * residual exactly as its own conversion would */
+    float to_scale = 1.0f;
+    if (p->lowp_to) {
+        CPOSE_ASSERT(p->lowp_to->prec == p->prec);
+        ddt = dnnl_bf16;
+        if (p->lowp_to->prec == CPOSE_PREC_INT8) to_scale = input_scale(p->lowp_to, &ddt);
+    }
+    lp->hand_in = p->lowp_from != NULL;
     dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
     dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
     dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k}, bd = {p->cout};
@@ -118,7 +134,7 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     dnnl_memory_desc_t f32_md, q_md, w_md, w_any, b_md, dst_md, res_md;
     LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, sd, dnnl_f32, tag_of(in->layout)));
     LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(in->layout)));
-    LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, dnnl_f32, tag_of(out->layout)));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, ddt, tag_of(out->layout)));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, wdt, dnnl_format_tag_any));
     LP_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
@@ -145,7 +161,7 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
         }
         LP_TRY(dnnl_primitive_attr_set_output_scales(attr, p->cout, 1 << 1, lp->oscale));
     }
-    if (p->act == CPOSE_ACT_SILU || res) {
+    if (p->act == CPOSE_ACT_SILU || res || to_scale != 1.0f) {
         LP_TRY(dnnl_post_ops_create(&po));
         if (p->act == CPOSE_ACT_SILU) LP_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f));
         if (res) {
@@ -153,18 +169,15 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
             lp->res_arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(dnnl_post_ops_len(po)) | DNNL_ARG_SRC_1;
             LP_TRY(dnnl_post_ops_append_binary(po, dnnl_binary_add, &res_md));
         }
+        if (to_scale != 1.0f) LP_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_linear, to_scale, 0.0f));
         LP_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
     }
     LP_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
     const char *impl = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl) impl = "?";
-    snprintf(lp->impl, sizeof lp->impl, "%s %s", prec_name(p->prec), impl);
-    if (!strncmp(impl, "ref", 3)) {
-        static int warned;
-        if (!warned++)
-            cpose_warn("oneDNN runs the %s conv %dx%d %d→%d (%s) on its reference kernel '%s' (slow)", prec_name(p->prec),
-                       p->k, p->k, p->cin, p->cout, cpose_layout_name(in->layout), impl);
-    }
+    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
+             p->lowp_to ? " >hand-off" : "");
+    lp->reference = !strncmp(impl, "ref", 3);
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if ((rc = alloc64(&lp->wbuf, dnnl_memory_desc_get_size(wq))) != CPOSE_OK) goto fail;
@@ -174,12 +187,18 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     dnnl_exec_arg_t wargs[2] = {{DNNL_ARG_FROM, wplain}, {DNNL_ARG_TO, lp->wts}};
     LP_TRY(dnnl_primitive_execute(wre, strm, 2, wargs));
     LP_TRY(dnnl_stream_wait(strm));
-    /* the activation converter and the buffer it fills */
-    if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
-    if ((rc = alloc64(&lp->qbuf, dnnl_memory_desc_get_size(&q_md))) != CPOSE_OK) goto fail;
-    LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
-    LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, lp->qbuf));
-    LP_TRY(dnnl_memory_create(&lp->dst, &dst_md, eng, DNNL_MEMORY_NONE));
+    /* the activation converter and the buffer it fills (a hand-off reader has neither: the source
+     * is the producer's output buffer, set at each run) */
+    if (lp->hand_in) {
+        LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, DNNL_MEMORY_NONE));
+    } else {
+        if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
+        if ((rc = alloc64(&lp->qbuf, dnnl_memory_desc_get_size(&q_md))) != CPOSE_OK) goto fail;
+        LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
+        LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, lp->qbuf));
+    }
+    if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
+    LP_TRY(dnnl_memory_create(&lp->dst, &dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
     if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
     if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
     LP_TRY(dnnl_primitive_create(&lp->conv, pd));
@@ -196,16 +215,21 @@ fail:
     return rc;
 }
 
-int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in,
+int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
                    const struct cpose_tensor *res, struct cpose_tensor *out)
 {
     dnnl_status_t st;
     const char *what = "convert";
-    if ((st = dnnl_memory_set_data_handle(lp->src_f32, in->data)) != dnnl_success) goto fail;
-    dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->src_f32}, {DNNL_ARG_TO, lp->src_q}};
-    if ((st = dnnl_primitive_execute(lp->quant, strm, 2, qargs)) != dnnl_success) goto fail;
+    CPOSE_ASSERT(!lp->hand_in == !qin);
+    if (qin) {
+        if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
+    } else {
+        if ((st = dnnl_memory_set_data_handle(lp->src_f32, in->data)) != dnnl_success) goto fail;
+        dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->src_f32}, {DNNL_ARG_TO, lp->src_q}};
+        if ((st = dnnl_primitive_execute(lp->quant, strm, 2, qargs)) != dnnl_success) goto fail;
+    }
     what = "conv";
-    if ((st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
+    if (!lp->obuf && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};
     int na = 3;
     if (lp->bias) args[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, lp->bias};

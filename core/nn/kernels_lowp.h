@@ -6,7 +6,8 @@
  * (bf16: round to nearest even; int8: x·in_scale rounded and saturated to s8, or u8 for a
  * non-negative range), runs the oneDNN convolution on bf16 or int8 weights (int8: one scale per
  * output channel, 127/max|w|), accumulates in float32 (bf16) or int32 (int8), and writes float32
- * with bias, SiLU and the residual applied as in the float32 kernel. */
+ * with bias, SiLU and the residual applied as in the float32 kernel — or, handing off to a reader
+ * conv, the reader's source type directly (see cpose_conv2d_params.lowp_to). */
 #ifndef CPOSE_KERNELS_LOWP_H
 #define CPOSE_KERNELS_LOWP_H
 
@@ -22,9 +23,15 @@ struct cpose_lowp;
 int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
                      const struct cpose_tensor *in, const struct cpose_tensor *res, const struct cpose_tensor *out,
                      struct cpose_lowp **lp);
-/* out = act(conv(in) + bias) [+ res] in the kernel's precision. */
-int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in,
+/* out = act(conv(in) + bias) [+ res] in the kernel's precision. With a hand-off (p->lowp_from at
+ * build) the source is qin, the producer's cpose_lowp_handoff buffer, and in is not read; otherwise
+ * qin is NULL. A producer (p->lowp_to at build) writes its own hand-off buffer, not out. */
+int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
                    const struct cpose_tensor *res, struct cpose_tensor *out);
+/* Whether oneDNN chose its reference implementation (slow) for this kernel. */
+int cpose_lowp_is_reference(const struct cpose_lowp *lp);
+/* The output in the reader's source type of a kernel built with p->lowp_to, else NULL. */
+const void *cpose_lowp_handoff(const struct cpose_lowp *lp);
 /* oneDNN's implementation name with the precision ("bf16 brg:avx512_core_bf16"). */
 const char *cpose_lowp_impl(const struct cpose_lowp *lp);
 void cpose_lowp_free(struct cpose_lowp *lp);  /* NULL-safe */

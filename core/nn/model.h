@@ -57,6 +57,9 @@ CPOSE_API int cpose_model_set_precision(struct cpose_model *m, int prec, const c
 CPOSE_API int cpose_model_get_precision(const struct cpose_model *m);
 /* After a fused forward: how many convs run in the set precision (*lowp) and in float32 (*f32). */
 CPOSE_API void cpose_model_precision_count(const struct cpose_model *m, int *lowp, int *f32);
+/* After a fused forward: the precision (enum cpose_prec) the conv named `name` ("model.0.conv") runs
+ * in, or -1 when the fused graph has no such conv. */
+CPOSE_API int cpose_model_conv_precision(const struct cpose_model *m, const char *name);
 
 /* Unfused eval forward (BatchNorm as its own op): the reference path the fused one is tested against. */
 CPOSE_API int cpose_model_predict_unfused(struct cpose_model *m, const float *input, int64_t B, int64_t H, int64_t W,

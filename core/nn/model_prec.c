@@ -38,9 +38,25 @@ int cpose_model_set_precision(struct cpose_model *m, int prec, const char *const
 
 int cpose_model_get_precision(const struct cpose_model *m) { return m->prec; }
 
-/* Convs that switch: a SiLU epilogue (the head's last 1×1 convs, whose outputs are decoded, have
- * none) and more than 3 input channels (not the first conv, on the image). */
-static int eligible(const struct cpose_conv2d_params *p) { return p->act == CPOSE_ACT_SILU && p->cin > 3; }
+/* Convs that switch: those with a SiLU epilogue (the head's last 1×1 convs, whose outputs are
+ * decoded, have none), except
+ * - in bf16, the first conv (on the image: pixels k/255 are not exact in bf16) and every 1×1 conv: a
+ *   1×1 conv does 2·cin multiply-adds per input value it reads, so it is bound by memory, and
+ *   converting its float32 input to bf16 (one more pass over it) cost more than bf16 saved — measured
+ *   per layer on yolov8n-pose at 640, AVX-512 bf16, 2 threads: the 18 1×1 convs took 7.3 ms in bf16
+ *   and 5.6 ms in float32;
+ * - in int8, a first conv (3 input channels) that oneDNN would run on its reference kernel. Its
+ *   input, pixels k/255 in [0, 1], is exact in u8 at the calibrated scale 255/max when the
+ *   calibration images reach white; int8 reads a quarter of the bytes and wins on 1×1 convs too. */
+static int eligible(const struct cpose_model *m, const struct cpose_conv2d_params *p)
+{
+    if (p->act != CPOSE_ACT_SILU) return 0;
+    if (m->prec == CPOSE_PREC_BF16) return p->cin > 3 && p->k > 1;
+    if (p->cin > 3) return 1;
+    struct cpose_conv2d_params probe = *p;
+    probe.prec = CPOSE_PREC_INT8;
+    return cpose_lowp_conv_has_jit(&probe, cpose_model_activation_layout(m));
+}
 
 void cpose_model_apply_precision(struct cpose_model *m)
 {
@@ -49,14 +65,15 @@ void cpose_model_apply_precision(struct cpose_model *m)
         if (nd->op != CPOSE_OP_conv2d) continue;
         struct cpose_conv2d_params *p = nd->params;
         p->prec = CPOSE_PREC_F32;
-        if (!eligible(p) || m->prec == CPOSE_PREC_F32) continue;
+        if (m->prec == CPOSE_PREC_F32) continue;
         if (m->prec == CPOSE_PREC_BF16) {
-            p->prec = CPOSE_PREC_BF16;
+            if (eligible(m, p)) p->prec = CPOSE_PREC_BF16;
             continue;
         }
         for (int r = 0; r < m->n_ranges; r++)
             if (!strcmp(m->ranges[r].name, nd->name)) {
-                p->prec = CPOSE_PREC_INT8, p->in_lo = m->ranges[r].lo, p->in_hi = m->ranges[r].hi;
+                p->in_lo = m->ranges[r].lo, p->in_hi = m->ranges[r].hi;
+                if (eligible(m, p)) p->prec = CPOSE_PREC_INT8;
                 break;
             }
     }
@@ -71,6 +88,15 @@ void cpose_model_precision_count(const struct cpose_model *m, int *lowp, int *f3
         if (((const struct cpose_conv2d_params *)nd->params)->prec != CPOSE_PREC_F32) ++*lowp;
         else ++*f32;
     }
+}
+
+int cpose_model_conv_precision(const struct cpose_model *m, const char *name)
+{
+    for (int i = 0; m->fused && i < cpose_graph_size(m->fused); i++) {
+        const struct cpose_node *nd = cpose_graph_node(m->fused, i);
+        if (nd->op == CPOSE_OP_conv2d && !strcmp(nd->name, name)) return ((const struct cpose_conv2d_params *)nd->params)->prec;
+    }
+    return -1;
 }
 
 int cpose_model_activation_layout(const struct cpose_model *m)

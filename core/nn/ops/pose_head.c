@@ -1,10 +1,11 @@
 /* core/nn/ops/pose_head.c — the Pose head decode (eval): DFL softmax-expectation → ltrb → xywh boxes
  * in pixels, sigmoid class scores, keypoints x = (raw·2 + cell) · stride, v = sigmoid(raw).
  *
- * Two paths compute the same formulas: an AVX2/FMA one for blocked inputs (8 anchors at a time:
- * each 8-channel block of 8 consecutive pixels is one 8×8 tile, transposed in registers so every
- * channel becomes one vector over 8 anchors; vector exp), chosen at run time when the CPU has
- * AVX2+FMA, and a portable per-anchor one for every layout and for the anchors left over. */
+ * Two paths compute the same formulas: an AVX2/FMA one for blocked and NHWC inputs (8 anchors at a
+ * time: 8 channels of 8 consecutive pixels are one 8×8 tile, rows a block or a pixel apart,
+ * transposed in registers so every channel becomes one vector over 8 anchors; vector exp), chosen
+ * at run time when the CPU has AVX2+FMA, and a portable per-anchor one for every layout and for
+ * the anchors left over. */
 #include "core/nn/graph.h"
 
 #include <math.h>
@@ -121,20 +122,30 @@ static CPOSE_AVX2_FN inline void tile8(const float *p, int64_t stride, __m256 v[
     v[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/* Address of channel c (c a multiple of 8) of pixel q of image n of a blocked tensor. */
-static inline const float *blk_at(const struct cpose_tensor *t, int64_t n, int64_t c, int64_t q)
+/* Address of channel c (c a multiple of 8) of pixel q of image n of a blocked or NHWC tensor. */
+static inline const float *chan_at(const struct cpose_tensor *t, int64_t n, int64_t c, int64_t q)
 {
-    int64_t b = t->layout, HW = t->dims[2] * t->dims[3];
+    int64_t HW = t->dims[2] * t->dims[3];
+    if (t->layout == CPOSE_LAYOUT_NHWC) return t->data + (n * HW + q) * t->dims[1] + c;
+    int64_t b = t->layout;
     return t->data + n * cpose_tensor_cpad(t) * HW + (c / b) * HW * b + q * b + c % b;
 }
 
+/* Floats between the same channel of consecutive pixels: the block, or the channel count (NHWC). */
+static inline int64_t pixel_stride(const struct cpose_tensor *t)
+{
+    return t->layout == CPOSE_LAYOUT_NHWC ? t->dims[1] : t->layout;
+}
+
 /* Decodes the 8 anchors q0..q0+7 of image n (all inside the level); same formulas as
- * decode_scalar. Needs blocked inputs (block 8 or 16) and reg_max a multiple of 8, ≤ 32. */
+ * decode_scalar. Needs blocked (block 8 or 16) or NHWC inputs and reg_max a multiple of 8, ≤ 32; a
+ * tile reads 8 channels from its first, so in NHWC the channels past the last of the last pixel
+ * would lie past the tensor (head_forward leaves that group to the portable path). */
 static CPOSE_AVX2_FN void decode8(const struct cpose_pose_head_params *p, const struct cpose_tensor *bt,
                             const struct cpose_tensor *kt, int64_t n, int64_t q0, float s, float *ob, int64_t A)
 {
     int R = p->reg_max;
-    int64_t W = bt->dims[3], bb = bt->layout, kb = kt->layout;
+    int64_t W = bt->dims[3], bb = pixel_stride(bt), kb = pixel_stride(kt);
     float fx[8], fy[8];
     for (int j = 0; j < 8; j++) fx[j] = (float)((q0 + j) % W), fy[j] = (float)((q0 + j) / W);
     const __m256 half = _mm256_set1_ps(0.5f), vs = _mm256_set1_ps(s);
@@ -143,7 +154,7 @@ static CPOSE_AVX2_FN void decode8(const struct cpose_pose_head_params *p, const 
     __m256 d[4];
     for (int side = 0; side < 4; side++) {
         __m256 lg[32];
-        for (int r = 0; r < R; r += 8) tile8(blk_at(bt, n, side * R + r, q0), bb, lg + r);
+        for (int r = 0; r < R; r += 8) tile8(chan_at(bt, n, side * R + r, q0), bb, lg + r);
         __m256 m = lg[0];
         for (int r = 1; r < R; r++) m = _mm256_max_ps(m, lg[r]);
         __m256 se = _mm256_setzero_ps(), sx = _mm256_setzero_ps();
@@ -163,15 +174,16 @@ static CPOSE_AVX2_FN void decode8(const struct cpose_pose_head_params *p, const 
     _mm256_storeu_ps(o + 3 * A, _mm256_mul_ps(_mm256_sub_ps(y2, y1), vs));
     __m256 t[8];
     for (int c0 = 0; c0 < p->nc; c0 += 8) {
-        /* channels past nc in the last tile are block padding (allocated, zero): read, not stored */
-        tile8(blk_at(bt, n, 4 * R + c0, q0), bb, t);
+        /* channels past nc in the last tile are block padding (allocated, zero) or, in NHWC, the
+         * next pixel's: read, not stored */
+        tile8(chan_at(bt, n, 4 * R + c0, q0), bb, t);
         for (int j = 0; j < 8 && c0 + j < p->nc; j++) _mm256_storeu_ps(o + (4 + c0 + j) * A, cpose_sigmoid8(t[j]));
     }
     int K = p->nk * p->kdim;
     float *ok = o + (4 + p->nc) * A;
     const __m256 two = _mm256_set1_ps(2.0f);
     for (int c0 = 0; c0 < K; c0 += 8) {
-        tile8(blk_at(kt, n, c0, q0), kb, t);
+        tile8(chan_at(kt, n, c0, q0), kb, t);
         for (int j = 0; j < 8 && c0 + j < K; j++) {
             int c = c0 + j, f = c % p->kdim;
             __m256 y = f == 0   ? _mm256_mul_ps(_mm256_fmadd_ps(t[j], two, gx), vs)
@@ -184,12 +196,15 @@ static CPOSE_AVX2_FN void decode8(const struct cpose_pose_head_params *p, const 
 #endif
 
 /* Whether the 8-anchor vector path applies to level tensors bt, kt. */
+static int tiled_layout(int layout)
+{
+    return layout == CPOSE_LAYOUT_BLK8 || layout == CPOSE_LAYOUT_BLK16 || layout == CPOSE_LAYOUT_NHWC;
+}
 static int vector_ok(const struct cpose_pose_head_params *p, const struct cpose_tensor *bt, const struct cpose_tensor *kt)
 {
 #ifdef CPOSE_X86
-    int blk = (bt->layout == CPOSE_LAYOUT_BLK8 || bt->layout == CPOSE_LAYOUT_BLK16) &&
-              (kt->layout == CPOSE_LAYOUT_BLK8 || kt->layout == CPOSE_LAYOUT_BLK16);
-    return !p->portable && blk && p->reg_max % 8 == 0 && p->reg_max <= 32 && cpose_have_avx2();
+    int tiled = tiled_layout(bt->layout) && tiled_layout(kt->layout);
+    return !p->portable && tiled && p->reg_max % 8 == 0 && p->reg_max <= 32 && cpose_have_avx2();
 #else
     return 0;
 #endif
@@ -221,7 +236,9 @@ static int head_forward(struct cpose_op_ctx *ctx, const struct cpose_tensor *con
         int64_t HW = bt->dims[2] * bt->dims[3], q0 = (g - start[l]) * 8, q1 = q0 + 8 < HW ? q0 + 8 : HW;
         float s = (float)p->strides[l], *ob = out->data + n * NO * A + a0[l];
 #ifdef CPOSE_X86
-        if (vec[l] && q1 - q0 == 8) {
+        /* NHWC: the last group of an image would read past its last pixel's channels */
+        int nhwc_end = q1 == HW && (bt->layout == CPOSE_LAYOUT_NHWC || kt->layout == CPOSE_LAYOUT_NHWC);
+        if (vec[l] && q1 - q0 == 8 && !nhwc_end) {
             decode8(p, bt, kt, n, q0, s, ob, A);
             continue;
         }
