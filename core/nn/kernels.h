@@ -34,10 +34,10 @@ CPOSE_API void cpose_conv_kernel_free(struct cpose_conv_kernel *k);  /* NULL-saf
 /* The activation layout the kernels run fastest in on this machine: nChw16c with AVX-512, else
  * nChw8c (env CPOSE_LAYOUT=nhwc|blk8|blk16 overrides, for benchmarks). */
 CPOSE_API int cpose_kernel_activation_layout(void);
-/* Whether oneDNN has a JIT (not its slow reference) kernel for conv p at p->prec (bf16 or int8, with
- * p's int8 input range) on activations in `layout` (probed on a 32×32 input; the choice does not
+/* Whether oneDNN has a JIT (not its slow reference) kernel for conv p at precision prec (bf16 or int8,
+ * with p's int8 input range) on activations in `layout` (probed on a 32×32 input; the choice does not
  * depend on the spatial size). 0 for float32 or when oneDNN cannot build it. */
-CPOSE_API int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int layout);
+CPOSE_API int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int layout);
 /* The oneDNN implementation a built kernel runs ("jit:avx2", "brg:avx512_core", "ref:any"; "" for
  * NULL). A "ref" kernel also logs one warning when built. */
 CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);

@@ -246,12 +246,12 @@ static dnnl_primitive_t prim_for_threads(struct cpose_conv_kernel *k, int nthr)
     return prim ? prim : k->prim;
 }
 
-int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int layout)
+int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int layout)
 {
     pthread_once(&g_once, engine_init);
-    if (g_init_status != dnnl_success || p->prec == CPOSE_PREC_F32) return 0;
+    if (g_init_status != dnnl_success || prec == CPOSE_PREC_F32) return 0;
     struct cpose_conv2d_params q = *p;
-    q.kern = NULL, q.bwd = NULL, q.lowp_to = q.lowp_from = NULL;
+    q.prec = prec, q.kern = NULL, q.bwd = NULL, q.lowp_to = q.lowp_from = NULL;
     int64_t S = 32, So = (S + 2 * p->pad - p->k) / p->stride + 1;
     struct cpose_tensor in = {0}, out = {0};
     cpose_tensor_set4(&in, 1, p->cin, S, S, layout);

@@ -52,10 +52,7 @@ static int eligible(const struct cpose_model *m, const struct cpose_conv2d_param
 {
     if (p->act != CPOSE_ACT_SILU) return 0;
     if (m->prec == CPOSE_PREC_BF16) return p->cin > 3 && p->k > 1;
-    if (p->cin > 3) return 1;
-    struct cpose_conv2d_params probe = *p;
-    probe.prec = CPOSE_PREC_INT8;
-    return cpose_lowp_conv_has_jit(&probe, cpose_model_activation_layout(m));
+    return p->cin > 3 || cpose_lowp_conv_has_jit(p, CPOSE_PREC_INT8, cpose_model_activation_layout(m));
 }
 
 void cpose_model_apply_precision(struct cpose_model *m)
