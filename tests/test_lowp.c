@@ -301,65 +301,81 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
 }
 
 /* The hand-off between low-precision convs (a producer writing its reader's source type, the reader
- * skipping its conversion) against the same graph without it (CPOSE_LOWP_HANDOFF=0), on a chain
- * with every case: b → c → d → f hand off (c both reads and writes a hand-off, d also adds a
- * residual, c's int8 range is non-negative so it takes u8 and saturates SiLU's negative values), the
- * first conv and the last (no SiLU) stay float32. Bound: 1e-5 of the outputs' scale, since the
+ * skipping its conversion) and the gathered concat (a low-precision conv converting a concat's
+ * inputs straight into its source, the concat never run), against the same graph without either
+ * (CPOSE_LOWP_HANDOFF=0), on a chain with every case: b → c → d → f hand off (c both reads and
+ * writes a hand-off, d also adds a residual, c's int8 range is non-negative so it takes u8 and
+ * saturates SiLU's negative values); h reads the concat of f and the float32 conv e2, gathered where concats are not views (NHWC; in a blocked layout the concat's
+ * inputs are written in place instead); the first conv and the last (no SiLU) stay float32. Run in
+ * the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
  * producer applies the very rounding (bf16) or scale, rounding and saturation (int8) of the
- * conversion it replaces (measured: identical); a wrong type, scale or buffer is off by O(1). */
+ * conversion it replaces (measured: identical); a wrong type, scale, buffer or channel offset is off
+ * by O(1). */
 static void test_handoff(void)
 {
-    float *w[7];
+    float *w[9];
     uint64_t seed = 21;
     struct cpose_graph *g = NULL;
     int H = 24, W = 20;
-    for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
-        if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
-        cpose_graph_free(g);
-        g = cpose_graph_new();
-        int x = cpose_graph_add(g, CPOSE_OP_input, NULL, 0, NULL, "input");
-        int a = graph_conv(g, x, -1, 3, 16, 3, 1, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[0], &seed);
-        int e = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[1], &seed);
-        int b = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[2], &seed);
-        int c = graph_conv(g, b, -1, 32, 32, 3, 1, CPOSE_ACT_SILU, prec, 0.0f, 2.0f, &w[3], &seed);
-        int d = graph_conv(g, c, e, 32, 32, 1, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[4], &seed);
-        int f = graph_conv(g, d, -1, 32, 48, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[5], &seed);
-        g->output = graph_conv(g, f, -1, 48, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[6], &seed);
-        for (int64_t B = 1; B <= 2; B++) {
-            float *img = malloc(sizeof(float) * B * 3 * H * W), *out[2] = {NULL, NULL};
-            for (int64_t i = 0; i < B * 3 * H * W; i++) img[i] = (frand(&seed) + 1) / 2;
-            int64_t n = 0;
-            for (int on = 0; on <= 1; on++) {
-                struct cpose_exec *ex = NULL;
-                if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
-                CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
-                unsetenv("CPOSE_LOWP_HANDOFF");
-                cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
-                CHECK_MSG(cpose_exec_run(ex, img, B, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
-                const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
-                n = cpose_tensor_size(o);
-                out[on] = malloc(sizeof(float) * n);
-                memcpy(out[on], o->data, sizeof(float) * n);
-                /* the pairs are really taken (or not) */
-                const char *ci = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, c)->params)->kern);
-                CHECK_MSG(!!strstr(ci, "<hand-off") == on && !!strstr(ci, ">hand-off") == on, "hand-off %s: c runs '%s'",
-                          on ? "on" : "off", ci);
-                cpose_exec_free(ex);
+    for (int nhwc = 0; nhwc <= 1; nhwc++)
+        for (int prec = CPOSE_PREC_BF16; prec <= CPOSE_PREC_INT8; prec++) {
+            if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
+            cpose_graph_free(g);
+            g = cpose_graph_new();
+            if (nhwc) setenv("CPOSE_LAYOUT", "nhwc", 1);
+            int gathers = !cpose_layout_block(cpose_kernel_activation_layout());
+            int x = cpose_graph_add(g, CPOSE_OP_input, NULL, 0, NULL, "input");
+            int a = graph_conv(g, x, -1, 3, 16, 3, 1, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[0], &seed);
+            int e = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[1], &seed);
+            int b = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[2], &seed);
+            int c = graph_conv(g, b, -1, 32, 32, 3, 1, CPOSE_ACT_SILU, prec, 0.0f, 2.0f, &w[3], &seed);
+            int d = graph_conv(g, c, e, 32, 32, 1, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[4], &seed);
+            int f = graph_conv(g, d, -1, 32, 48, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[5], &seed);
+            int e2 = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[8], &seed);
+            int fe[2] = {f, e2};
+            int cat = cpose_graph_add(g, CPOSE_OP_concat, fe, 2, NULL, "cat");
+            int h = graph_conv(g, cat, -1, 80, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
+            g->output = graph_conv(g, h, -1, 24, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[7], &seed);
+            unsetenv("CPOSE_LAYOUT");
+            for (int64_t B = 1; B <= 2; B++) {
+                float *img = malloc(sizeof(float) * B * 3 * H * W), *out[2] = {NULL, NULL};
+                for (int64_t i = 0; i < B * 3 * H * W; i++) img[i] = (frand(&seed) + 1) / 2;
+                int64_t n = 0;
+                for (int on = 0; on <= 1; on++) {
+                    struct cpose_exec *ex = NULL;
+                    if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
+                    CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
+                    unsetenv("CPOSE_LOWP_HANDOFF");
+                    cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
+                    CHECK_MSG(cpose_exec_run(ex, img, B, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
+                    const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
+                    n = cpose_tensor_size(o);
+                    out[on] = malloc(sizeof(float) * n);
+                    memcpy(out[on], o->data, sizeof(float) * n);
+                    /* the pairs and the gather are really taken (or not) */
+                    const char *ci = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, c)->params)->kern);
+                    const char *hi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, h)->params)->kern);
+                    CHECK_MSG(!!strstr(ci, "<hand-off") == on && !!strstr(ci, ">hand-off") == on, "hand-off %s: c runs '%s'",
+                              on ? "on" : "off", ci);
+                    CHECK_MSG(!!strstr(hi, "<gather") == (on && gathers), "hand-off %s, %s: h runs '%s'", on ? "on" : "off",
+                              nhwc ? "NHWC" : "the machine's layout", hi);
+                    cpose_exec_free(ex);
+                }
+                double worst = 0, scale = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    worst = fmax(worst, fabs((double)out[1][i] - out[0][i]));
+                    scale = fmax(scale, fabs((double)out[0][i]));
+                }
+                CHECK_MSG(scale > 0.1 && worst <= 1e-5 * scale, "%s %s batch %lld: hand-off changes an output by %.3g (max |output| %.3g)",
+                          prec == 1 ? "bf16" : "int8", nhwc ? "NHWC" : "native", (long long)B, worst, scale);
+                printf("  hand-off%s %s %s batch %lld: max |d| %.3g against the conversion (max |output| %.3g)\n",
+                       gathers ? " and gather" : "", prec == 1 ? "bf16" : "int8", nhwc ? "NHWC" : "native", (long long)B,
+                       worst, scale);
+                free(img), free(out[0]), free(out[1]);
             }
-            double worst = 0, scale = 0;
-            for (int64_t i = 0; i < n; i++) {
-                worst = fmax(worst, fabs((double)out[1][i] - out[0][i]));
-                scale = fmax(scale, fabs((double)out[0][i]));
-            }
-            CHECK_MSG(scale > 0.1 && worst <= 1e-5 * scale, "%s batch %lld: hand-off changes an output by %.3g (max |output| %.3g)",
-                      prec == 1 ? "bf16" : "int8", (long long)B, worst, scale);
-            printf("  hand-off %s batch %lld: max |d| %.3g against the conversion (max |output| %.3g)\n",
-                   prec == 1 ? "bf16" : "int8", (long long)B, worst, scale);
-            free(img), free(out[0]), free(out[1]);
+            for (int i = 0; i < 9; i++) free(w[i]);
+            (void)d;
         }
-        for (int i = 0; i < 7; i++) free(w[i]);
-        (void)d;
-    }
     cpose_graph_free(g);
 }
 

@@ -1,5 +1,6 @@
 /* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
- * inputs written in place, slices as views), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the
+ * inputs written in place, slices as views), low-precision hand-offs (a conv writing its reader's
+ * bf16/int8 source, a conv converting a concat's inputs itself), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the
  * load-adaptive thread count of inference forwards (core/base/cpu_load.c: on a busy machine a forward
  * runs on the CPUs other processes leave free; the values are the same whatever the count). */
 #include "core/nn/exec.h"
@@ -41,6 +42,7 @@ struct cpose_exec {
     int *link, *link_c, *root, *first, *last, *rel, *rel_next;
     int64_t *roff;
     char *view;
+    char *gathered;          /* per node: a concat its only reader, a low-precision conv, converts directly (no forward) */
     char *per_image;         /* per node: may be stored strided at batch > 1 (see per_image_op) */
     int64_t batch;           /* B of the current run */
     int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
@@ -86,6 +88,7 @@ int cpose_exec_new(const struct cpose_graph *g, const char *keep, struct cpose_e
     e->last = ints + 4 * e->n, e->rel = ints + 5 * e->n, e->rel_next = ints + 6 * e->n;
     e->roff = cpose_malloc(e->n * sizeof(int64_t));
     e->view = cpose_malloc(e->n);
+    e->gathered = cpose_calloc(e->n, 1);
     e->per_image = cpose_malloc(e->n);
     e->profile = getenv("CPOSE_PROFILE") && *getenv("CPOSE_PROFILE") && strcmp(getenv("CPOSE_PROFILE"), "0");
     e->node_ms = cpose_calloc(e->n, sizeof(double));
@@ -148,7 +151,8 @@ void cpose_exec_free(struct cpose_exec *e)
     for (size_t i = 0; i < e->bufs.len; i++) free(CPOSE_VEC_AT(&e->bufs, struct exec_buf, i).data);
     cpose_vec_free(&e->bufs);
     cpose_free(e->t), cpose_free(e->buf_of), cpose_free(e->last_use);
-    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view), cpose_free(e->per_image), cpose_free(e->n_readers);
+    cpose_free(e->link), cpose_free(e->roff), cpose_free(e->view), cpose_free(e->gathered), cpose_free(e->per_image);
+    cpose_free(e->n_readers);
     cpose_free(e);
 }
 
@@ -323,20 +327,48 @@ static int runs_per_image(const struct cpose_exec *e, int i)
     return strided;
 }
 
+/* Whether concat node j can be gathered by conv c, its next node: c is a low-precision conv whose
+ * source (not residual) is j and its only reader, j is not kept, nothing is stored inside another
+ * node's storage, and neither runs image by image. The concat's inputs then stay unreleased until c
+ * has converted them: their last use is j, right before c, and c's conversions all run before its
+ * convolution writes an output that may reuse their storage. */
+static int can_gather(const struct cpose_exec *e, int j, int c)
+{
+    const struct cpose_node *nj = cpose_graph_node(e->g, j), *nc = cpose_graph_node(e->g, c);
+    const struct cpose_conv2d_params *pc = nc->params;
+    if (nj->op != CPOSE_OP_concat || nc->op != CPOSE_OP_conv2d || c != j + 1 || nc->in[0] != j ||
+        pc->prec == CPOSE_PREC_F32 || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 || e->last_use[j] != c ||
+        e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c))
+        return 0;
+    for (int k = 0; k < nj->n_in; k++)
+        if (e->root[nj->in[k]] != nj->in[k] || cpose_graph_node(e->g, nj->in[k])->op == CPOSE_OP_input) return 0;
+    return 1;
+}
+
 /* Pairs each low-precision conv whose output only one conv of the same precision reads (as its
  * source, not its residual) with that reader: the producer then writes the reader's source type
- * and the reader skips its float32 → bf16/int8 conversion (cpose_conv2d_params.lowp_to). Inference
- * only, never for a kept output, a node stored inside another's storage, or one that runs image by
- * image. The values are those of the conversion the reader would do. Clears last run's pairs. */
+ * and the reader skips its float32 → bf16/int8 conversion (cpose_conv2d_params.lowp_to). A concat
+ * read only by a low-precision conv is gathered by it (can_gather, cpose_conv2d_params.gather).
+ * Inference only, never for a kept output, a node stored inside another's storage, or one that
+ * runs image by image. The values are those of the conversion the reader would do. Clears last
+ * run's pairs. */
 static void plan_handoff(struct cpose_exec *e, int train)
 {
     for (int i = 0; i < e->n; i++) {
         struct cpose_node *nd = cpose_graph_node(e->g, i);
+        e->gathered[i] = 0;
         if (nd->op != CPOSE_OP_conv2d) continue;
         struct cpose_conv2d_params *p = nd->params;
-        p->lowp_to = p->lowp_from = NULL;
+        p->lowp_to = p->lowp_from = NULL, p->n_gather = 0;
     }
     if (train || !e->handoff) return;
+    for (int j = 0; j + 1 < e->n; j++) {
+        if (!can_gather(e, j, j + 1)) continue;
+        const struct cpose_node *nj = cpose_graph_node(e->g, j);
+        struct cpose_conv2d_params *pc = cpose_graph_node(e->g, j + 1)->params;
+        for (int k = 0; k < nj->n_in; k++) pc->gather[k] = &e->t[nj->in[k]];
+        pc->n_gather = nj->n_in, e->gathered[j] = 1;
+    }
     for (int c = 0; c < e->n; c++) {
         struct cpose_node *nc = cpose_graph_node(e->g, c);
         if (nc->op != CPOSE_OP_conv2d) continue;
@@ -420,7 +452,7 @@ static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t
             o->data = CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[r]).data + e->roff[i];
             if (nd->op == CPOSE_OP_input) {
                 cpose_nchw_to_nhwc(input, o->data, B, C, H, W);
-            } else if (!e->view[i]) {
+            } else if (!e->view[i] && !e->gathered[i]) {
                 double t0 = e->profile ? cpose_now() : 0;
                 if ((rc = forward_node(e, &ctx, i, in, o)) != CPOSE_OK)
                     return cpose_err_context(rc, "node %d (%s %s)", i, d->name, nd->name);

@@ -30,7 +30,7 @@ struct cpose_conv_kernel {
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
     int prec;                 /* p->prec it was built for */
-    int hand;                 /* the hand-off it was built for: 1 writes to lowp_to, 2 reads from lowp_from */
+    int hand;                 /* the hand-off it was built for: 1 writes to lowp_to, 2 reads from lowp_from, 4 gathers */
     struct cpose_lowp *lowp;  /* the bf16/int8 kernel when prec is not float32 (then nothing else is built) */
     dnnl_convolution_desc_t cd;   /* what prim was made from, to make it again for another thread count */
     dnnl_primitive_attr_t attr;
@@ -251,7 +251,7 @@ int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int l
     pthread_once(&g_once, engine_init);
     if (g_init_status != dnnl_success || prec == CPOSE_PREC_F32) return 0;
     struct cpose_conv2d_params q = *p;
-    q.prec = prec, q.kern = NULL, q.bwd = NULL, q.lowp_to = q.lowp_from = NULL;
+    q.prec = prec, q.kern = NULL, q.bwd = NULL, q.lowp_to = q.lowp_from = NULL, q.n_gather = 0;
     int64_t S = 32, So = (S + 2 * p->pad - p->k) / p->stride + 1;
     struct cpose_tensor in = {0}, out = {0};
     cpose_tensor_set4(&in, 1, p->cin, S, S, layout);
@@ -262,7 +262,10 @@ int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int l
     return jit;
 }
 
-static int handoff_of(const struct cpose_conv2d_params *p) { return (p->lowp_to ? 1 : 0) | (p->lowp_from ? 2 : 0); }
+static int handoff_of(const struct cpose_conv2d_params *p)
+{
+    return (p->lowp_to ? 1 : 0) | (p->lowp_from ? 2 : 0) | (p->n_gather ? 4 : 0);
+}
 
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                           struct cpose_tensor *out)
@@ -316,7 +319,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         const void *qin = NULL;
         if (p->lowp_from && !(p->lowp_from->kern && (qin = cpose_lowp_handoff(p->lowp_from->kern->lowp))))
             return cpose_err(CPOSE_EINVAL, "low-precision hand-off: the producing conv has not run before its reader");
-        return cpose_lowp_run(k->lowp, g_stream, in, qin, res, out);
+        return cpose_lowp_run(k->lowp, g_stream, in, qin, p->n_gather ? p->gather : NULL, res, out);
     }
     if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));

@@ -2,7 +2,9 @@
  * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns,
  * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A conv
  * whose only reader is another low-precision conv (p->lowp_to) writes its output straight in the
- * reader's source type instead, and the reader skips its conversion (p->lowp_from). */
+ * reader's source type instead, and the reader skips its conversion (p->lowp_from). A conv that
+ * gathers a concat (p->n_gather) converts each concat input into its channel range of the source
+ * buffer, one reorder per input, and the concat itself never runs. */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
@@ -19,6 +21,9 @@ struct cpose_lowp {
     void *qbuf, *wbuf;                     /* converted source, packed weights (owned) */
     void *obuf;                            /* hand-off: the output in the reader's source type (owned) */
     int hand_in;                           /* the source comes converted from the producer's obuf */
+    int n_parts;                           /* gathered concat inputs (0: the source is one tensor) */
+    dnnl_primitive_t part_quant[CPOSE_GATHER_MAX];           /* each input → its channels of qbuf */
+    dnnl_memory_t part_f32[CPOSE_GATHER_MAX], part_q[CPOSE_GATHER_MAX];
     int reference;                         /* oneDNN chose its reference (slow) implementation */
     float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
     int res_arg;
@@ -52,6 +57,11 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     if (!lp) return;
     if (lp->quant) dnnl_primitive_destroy(lp->quant);
     if (lp->conv) dnnl_primitive_destroy(lp->conv);
+    for (int k = 0; k < lp->n_parts; k++) {
+        if (lp->part_quant[k]) dnnl_primitive_destroy(lp->part_quant[k]);
+        if (lp->part_f32[k]) dnnl_memory_destroy(lp->part_f32[k]);
+        if (lp->part_q[k]) dnnl_memory_destroy(lp->part_q[k]);
+    }
     dnnl_memory_t mems[6] = {lp->src_f32, lp->src_q, lp->wts, lp->bias, lp->dst, lp->res};
     for (int i = 0; i < 6; i++)
         if (mems[i]) dnnl_memory_destroy(mems[i]);
@@ -99,6 +109,37 @@ static int alloc64(void **ptr, size_t bytes)
         return cpose_err(CPOSE_ENOMEM, "low-precision conv: cannot allocate %zu bytes", bytes);
     }
     return CPOSE_OK;
+}
+
+/* The gathered source (p->n_gather): per concat input, a reorder from its float32 tensor into its
+ * channel range of the source buffer (a oneDNN sub-memory of q_md on lp->qbuf), with the conv's
+ * input scale. The inputs must cover in's channels in in's layout and batch/spatial shape. */
+static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                        const dnnl_memory_desc_t *q_md, float sscale, struct cpose_lowp *lp)
+{
+    int rc = CPOSE_OK;
+    int64_t off = 0;
+    for (int k = 0; k < p->n_gather; k++) {
+        const struct cpose_tensor *t = p->gather[k];
+        if (t->ndim != 4 || t->layout != in->layout || t->dims[0] != in->dims[0] || t->dims[2] != in->dims[2] ||
+            t->dims[3] != in->dims[3] || off + t->dims[1] > p->cin)
+            return cpose_err(CPOSE_EINVAL, "%s conv gathering a concat: input %d does not fit its source", prec_name(p->prec), k);
+        dnnl_dims_t pd = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]}, po = {0, off, 0, 0};
+        dnnl_memory_desc_t f32_md, sub_md;
+        LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, pd, dnnl_f32, tag_of(t->layout)));
+        LP_TRY(dnnl_memory_desc_init_submemory(&sub_md, q_md, pd, po));
+        lp->n_parts = k + 1;
+        if ((rc = make_reorder(eng, p, &f32_md, &sub_md, p->prec == CPOSE_PREC_INT8, 0, &sscale, &lp->part_quant[k])) != CPOSE_OK)
+            goto fail;
+        LP_TRY(dnnl_memory_create(&lp->part_f32[k], &f32_md, eng, DNNL_MEMORY_NONE));
+        LP_TRY(dnnl_memory_create(&lp->part_q[k], &sub_md, eng, lp->qbuf));
+        off += t->dims[1];
+    }
+    if (off != p->cin)
+        return cpose_err(CPOSE_EINVAL, "%s conv gathering a concat: its inputs hold %lld of %d channels", prec_name(p->prec),
+                         (long long)off, p->cin);
+fail:
+    return rc;
 }
 
 int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
@@ -175,8 +216,8 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     LP_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
     const char *impl = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl) impl = "?";
-    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
-             p->lowp_to ? " >hand-off" : "");
+    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
+             p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
     lp->reference = !strncmp(impl, "ref", 3);
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
@@ -192,10 +233,14 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     if (lp->hand_in) {
         LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, DNNL_MEMORY_NONE));
     } else {
-        if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
         if ((rc = alloc64(&lp->qbuf, dnnl_memory_desc_get_size(&q_md))) != CPOSE_OK) goto fail;
-        LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
         LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, lp->qbuf));
+        if (p->n_gather) {
+            if ((rc = build_gather(eng, p, in, &q_md, sscale, lp)) != CPOSE_OK) goto fail;
+        } else {
+            if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
+            LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
+        }
     }
     if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
     LP_TRY(dnnl_memory_create(&lp->dst, &dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
@@ -216,13 +261,19 @@ fail:
 }
 
 int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
-                   const struct cpose_tensor *res, struct cpose_tensor *out)
+                   const struct cpose_tensor *const *parts, const struct cpose_tensor *res, struct cpose_tensor *out)
 {
     dnnl_status_t st;
     const char *what = "convert";
-    CPOSE_ASSERT(!lp->hand_in == !qin);
+    CPOSE_ASSERT(!lp->hand_in == !qin && !lp->n_parts == !parts);
     if (qin) {
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
+    } else if (parts) {
+        for (int k = 0; k < lp->n_parts; k++) {
+            if ((st = dnnl_memory_set_data_handle(lp->part_f32[k], parts[k]->data)) != dnnl_success) goto fail;
+            dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->part_f32[k]}, {DNNL_ARG_TO, lp->part_q[k]}};
+            if ((st = dnnl_primitive_execute(lp->part_quant[k], strm, 2, qargs)) != dnnl_success) goto fail;
+        }
     } else {
         if ((st = dnnl_memory_set_data_handle(lp->src_f32, in->data)) != dnnl_success) goto fail;
         dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->src_f32}, {DNNL_ARG_TO, lp->src_q}};
