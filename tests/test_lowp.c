@@ -305,15 +305,16 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
  * inputs straight into its source, the concat never run), against the same graph without either
  * (CPOSE_LOWP_HANDOFF=0), on a chain with every case: b → c → d → f hand off (c both reads and
  * writes a hand-off, d also adds a residual, c's int8 range is non-negative so it takes u8 and
- * saturates SiLU's negative values); h reads the concat of f and the float32 conv e2, gathered where concats are not views (NHWC; in a blocked layout the concat's
- * inputs are written in place instead); the first conv and the last (no SiLU) stay float32. Run in
+ * saturates SiLU's negative values); k reads a channel slice of f, and h the concat of f, k and the
+ * float32 conv e2, both gathered where slices and concats are not views (NHWC; in a blocked layout
+ * they are views or written in place instead); the first conv and the last (no SiLU) stay float32. Run in
  * the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
  * producer applies the very rounding (bf16) or scale, rounding and saturation (int8) of the
  * conversion it replaces (measured: identical); a wrong type, scale, buffer or channel offset is off
  * by O(1). */
 static void test_handoff(void)
 {
-    float *w[9];
+    float *w[10];
     uint64_t seed = 21;
     struct cpose_graph *g = NULL;
     int H = 24, W = 20;
@@ -331,10 +332,14 @@ static void test_handoff(void)
             int c = graph_conv(g, b, -1, 32, 32, 3, 1, CPOSE_ACT_SILU, prec, 0.0f, 2.0f, &w[3], &seed);
             int d = graph_conv(g, c, e, 32, 32, 1, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[4], &seed);
             int f = graph_conv(g, d, -1, 32, 48, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[5], &seed);
+            struct cpose_slice_params *sp = cpose_calloc(1, sizeof *sp);
+            *sp = (struct cpose_slice_params){.start = 8, .len = 32};
+            int sl = cpose_graph_add(g, CPOSE_OP_slice, &f, 1, sp, "slice");
+            int k = graph_conv(g, sl, -1, 32, 16, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[9], &seed);
             int e2 = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[8], &seed);
-            int fe[2] = {f, e2};
-            int cat = cpose_graph_add(g, CPOSE_OP_concat, fe, 2, NULL, "cat");
-            int h = graph_conv(g, cat, -1, 80, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
+            int fke[3] = {f, k, e2};
+            int cat = cpose_graph_add(g, CPOSE_OP_concat, fke, 3, NULL, "cat");
+            int h = graph_conv(g, cat, -1, 96, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
             g->output = graph_conv(g, h, -1, 24, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[7], &seed);
             unsetenv("CPOSE_LAYOUT");
             for (int64_t B = 1; B <= 2; B++) {
@@ -355,10 +360,12 @@ static void test_handoff(void)
                     /* the pairs and the gather are really taken (or not) */
                     const char *ci = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, c)->params)->kern);
                     const char *hi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, h)->params)->kern);
+                    const char *ki = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, k)->params)->kern);
                     CHECK_MSG(!!strstr(ci, "<hand-off") == on && !!strstr(ci, ">hand-off") == on, "hand-off %s: c runs '%s'",
                               on ? "on" : "off", ci);
-                    CHECK_MSG(!!strstr(hi, "<gather") == (on && gathers), "hand-off %s, %s: h runs '%s'", on ? "on" : "off",
-                              nhwc ? "NHWC" : "the machine's layout", hi);
+                    CHECK_MSG(!!strstr(hi, "<gather") == (on && gathers) && !!strstr(ki, "<gather") == (on && gathers),
+                              "hand-off %s, %s: h runs '%s', k '%s'", on ? "on" : "off", nhwc ? "NHWC" : "the machine's layout",
+                              hi, ki);
                     cpose_exec_free(ex);
                 }
                 double worst = 0, scale = 0;
@@ -373,7 +380,7 @@ static void test_handoff(void)
                        worst, scale);
                 free(img), free(out[0]), free(out[1]);
             }
-            for (int i = 0; i < 9; i++) free(w[i]);
+            for (int i = 0; i < 10; i++) free(w[i]);
             (void)d;
         }
     cpose_graph_free(g);

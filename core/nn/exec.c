@@ -1,6 +1,6 @@
 /* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
  * inputs written in place, slices as views), low-precision hand-offs (a conv writing its reader's
- * bf16/int8 source, a conv converting a concat's inputs itself), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the
+ * bf16/int8 source, a conv converting a concat's inputs or a slice's channels itself), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the
  * load-adaptive thread count of inference forwards (core/base/cpu_load.c: on a busy machine a forward
  * runs on the CPUs other processes leave free; the values are the same whatever the count). */
 #include "core/nn/exec.h"
@@ -42,7 +42,7 @@ struct cpose_exec {
     int *link, *link_c, *root, *first, *last, *rel, *rel_next;
     int64_t *roff;
     char *view;
-    char *gathered;          /* per node: a concat its only reader, a low-precision conv, converts directly (no forward) */
+    char *gathered;          /* per node: a concat or slice its only reader, a low-precision conv, converts directly (no forward) */
     char *per_image;         /* per node: may be stored strided at batch > 1 (see per_image_op) */
     int64_t batch;           /* B of the current run */
     int profile;             /* CPOSE_PROFILE set: time per op kind (=layers: and per node), printed by cpose_exec_free */
@@ -327,18 +327,18 @@ static int runs_per_image(const struct cpose_exec *e, int i)
     return strided;
 }
 
-/* Whether concat node j can be gathered by conv c, its next node: c is a low-precision conv whose
- * source (not residual) is j and its only reader, j is not kept, nothing is stored inside another
- * node's storage, and neither runs image by image. The concat's inputs then stay unreleased until c
- * has converted them: their last use is j, right before c, and c's conversions all run before its
- * convolution writes an output that may reuse their storage. */
+/* Whether concat or slice node j can be gathered by conv c, its next node: c is a low-precision conv
+ * whose source (not residual) is j and its only reader, j is not kept, nothing is stored inside
+ * another node's storage, and neither runs image by image. j's inputs then stay unreleased until c
+ * has converted them: their last use is j or later, j is right before c, and c's conversions all run
+ * before its convolution writes an output that may reuse their storage. */
 static int can_gather(const struct cpose_exec *e, int j, int c)
 {
     const struct cpose_node *nj = cpose_graph_node(e->g, j), *nc = cpose_graph_node(e->g, c);
     const struct cpose_conv2d_params *pc = nc->params;
-    if (nj->op != CPOSE_OP_concat || nc->op != CPOSE_OP_conv2d || c != j + 1 || nc->in[0] != j ||
-        pc->prec == CPOSE_PREC_F32 || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 || e->last_use[j] != c ||
-        e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c))
+    if ((nj->op != CPOSE_OP_concat && nj->op != CPOSE_OP_slice) || nc->op != CPOSE_OP_conv2d || c != j + 1 ||
+        nc->in[0] != j || pc->prec == CPOSE_PREC_F32 || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 ||
+        e->last_use[j] != c || e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c))
         return 0;
     for (int k = 0; k < nj->n_in; k++)
         if (e->root[nj->in[k]] != nj->in[k] || cpose_graph_node(e->g, nj->in[k])->op == CPOSE_OP_input) return 0;
@@ -348,7 +348,7 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
 /* Pairs each low-precision conv whose output only one conv of the same precision reads (as its
  * source, not its residual) with that reader: the producer then writes the reader's source type
  * and the reader skips its float32 → bf16/int8 conversion (cpose_conv2d_params.lowp_to). A concat
- * read only by a low-precision conv is gathered by it (can_gather, cpose_conv2d_params.gather).
+ * or slice read only by a low-precision conv is gathered by it (can_gather, cpose_conv2d_params.gather).
  * Inference only, never for a kept output, a node stored inside another's storage, or one that
  * runs image by image. The values are those of the conversion the reader would do. Clears last
  * run's pairs. */
@@ -366,7 +366,13 @@ static void plan_handoff(struct cpose_exec *e, int train)
         if (!can_gather(e, j, j + 1)) continue;
         const struct cpose_node *nj = cpose_graph_node(e->g, j);
         struct cpose_conv2d_params *pc = cpose_graph_node(e->g, j + 1)->params;
-        for (int k = 0; k < nj->n_in; k++) pc->gather[k] = &e->t[nj->in[k]];
+        if (nj->op == CPOSE_OP_slice) {
+            const struct cpose_slice_params *sp = nj->params;
+            pc->gather[0] = (struct cpose_gather_part){&e->t[nj->in[0]], sp->start, sp->len};
+        } else {
+            for (int k = 0; k < nj->n_in; k++)
+                pc->gather[k] = (struct cpose_gather_part){&e->t[nj->in[k]], 0, (int)e->t[nj->in[k]].dims[1]};
+        }
         pc->n_gather = nj->n_in, e->gathered[j] = 1;
     }
     for (int c = 0; c < e->n; c++) {

@@ -80,6 +80,11 @@ CPOSE_API const struct cpose_op_def *cpose_op_get(int id);
 enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 
 #define CPOSE_GATHER_MAX 16  /* the most concat inputs a conv gathers (cpose_conv2d_params.gather) */
+/* One part of a gathered conv source: channels [c0, c0 + len) of t. */
+struct cpose_gather_part {
+    const struct cpose_tensor *t;
+    int c0, len;
+};
 
 struct cpose_conv_kernel;  /* core/nn/kernels.h */
 struct cpose_conv_bwd;     /* core/nn/kernels.h */
@@ -108,11 +113,12 @@ struct cpose_conv2d_params {
      * conv whose buffer this one reads instead of converting a float32 input. */
     struct cpose_conv2d_params *lowp_to, *lowp_from;
     /* gathered source, set by the executor for each inference run (n_gather 0 otherwise): the input
-     * is a concat that only this low-precision conv reads, so the executor skips the concat and this
-     * conv converts each concat input gather[k] (n_gather of them, in order) straight into its channel
-     * range of the bf16/int8 source buffer; the values are those of converting the concat. */
+     * is a concat or a channel slice that only this low-precision conv reads, so the executor skips
+     * that node and this conv converts its parts (a concat's inputs in order; a slice's channels of
+     * its input) straight into their channel ranges of the bf16/int8 source buffer; the values are
+     * those of converting the skipped node's output. */
     int n_gather;
-    const struct cpose_tensor *gather[CPOSE_GATHER_MAX];
+    struct cpose_gather_part gather[CPOSE_GATHER_MAX];
 };
 /* batchnorm: per-channel over N,H,W. Eval: (x − mean)/sqrt(var + eps)·weight + bias. Train: batch
  * statistics (biased variance to normalise, unbiased to update running_var with momentum). */

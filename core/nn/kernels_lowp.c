@@ -3,8 +3,9 @@
  * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A conv
  * whose only reader is another low-precision conv (p->lowp_to) writes its output straight in the
  * reader's source type instead, and the reader skips its conversion (p->lowp_from). A conv that
- * gathers a concat (p->n_gather) converts each concat input into its channel range of the source
- * buffer, one reorder per input, and the concat itself never runs. */
+ * gathers a concat or a slice (p->n_gather) converts each concat input, or the slice's channels of
+ * its input, into its channel range of the source buffer, one reorder per part, and the concat or
+ * slice itself never runs. */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
@@ -111,32 +112,36 @@ static int alloc64(void **ptr, size_t bytes)
     return CPOSE_OK;
 }
 
-/* The gathered source (p->n_gather): per concat input, a reorder from its float32 tensor into its
- * channel range of the source buffer (a oneDNN sub-memory of q_md on lp->qbuf), with the conv's
- * input scale. The inputs must cover in's channels in in's layout and batch/spatial shape. */
+/* The gathered source (p->n_gather): per part, a reorder from its channels of its float32 tensor
+ * (a oneDNN sub-memory when they are not the whole tensor) into the next channel range of the source
+ * buffer (a sub-memory of q_md on lp->qbuf), with the conv's input scale. The parts must cover in's
+ * channels, in in's layout and batch/spatial shape. */
 static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
                         const dnnl_memory_desc_t *q_md, float sscale, struct cpose_lowp *lp)
 {
     int rc = CPOSE_OK;
     int64_t off = 0;
     for (int k = 0; k < p->n_gather; k++) {
-        const struct cpose_tensor *t = p->gather[k];
+        const struct cpose_tensor *t = p->gather[k].t;
+        int c0 = p->gather[k].c0, len = p->gather[k].len;
         if (t->ndim != 4 || t->layout != in->layout || t->dims[0] != in->dims[0] || t->dims[2] != in->dims[2] ||
-            t->dims[3] != in->dims[3] || off + t->dims[1] > p->cin)
-            return cpose_err(CPOSE_EINVAL, "%s conv gathering a concat: input %d does not fit its source", prec_name(p->prec), k);
-        dnnl_dims_t pd = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]}, po = {0, off, 0, 0};
-        dnnl_memory_desc_t f32_md, sub_md;
-        LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, pd, dnnl_f32, tag_of(t->layout)));
-        LP_TRY(dnnl_memory_desc_init_submemory(&sub_md, q_md, pd, po));
+            t->dims[3] != in->dims[3] || c0 < 0 || len < 1 || c0 + len > t->dims[1] || off + len > p->cin)
+            return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d does not fit", prec_name(p->prec), k);
+        dnnl_dims_t td = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]}, pd = {t->dims[0], len, t->dims[2], t->dims[3]};
+        dnnl_dims_t from = {0, c0, 0, 0}, to = {0, off, 0, 0};
+        dnnl_memory_desc_t t_md, f32_md, sub_md;
+        LP_TRY(dnnl_memory_desc_init_by_tag(&t_md, 4, td, dnnl_f32, tag_of(t->layout)));
+        LP_TRY(dnnl_memory_desc_init_submemory(&f32_md, &t_md, pd, from));
+        LP_TRY(dnnl_memory_desc_init_submemory(&sub_md, q_md, pd, to));
         lp->n_parts = k + 1;
         if ((rc = make_reorder(eng, p, &f32_md, &sub_md, p->prec == CPOSE_PREC_INT8, 0, &sscale, &lp->part_quant[k])) != CPOSE_OK)
             goto fail;
         LP_TRY(dnnl_memory_create(&lp->part_f32[k], &f32_md, eng, DNNL_MEMORY_NONE));
         LP_TRY(dnnl_memory_create(&lp->part_q[k], &sub_md, eng, lp->qbuf));
-        off += t->dims[1];
+        off += len;
     }
     if (off != p->cin)
-        return cpose_err(CPOSE_EINVAL, "%s conv gathering a concat: its inputs hold %lld of %d channels", prec_name(p->prec),
+        return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: the parts hold %lld of %d channels", prec_name(p->prec),
                          (long long)off, p->cin);
 fail:
     return rc;
@@ -261,7 +266,7 @@ fail:
 }
 
 int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
-                   const struct cpose_tensor *const *parts, const struct cpose_tensor *res, struct cpose_tensor *out)
+                   const struct cpose_gather_part *parts, const struct cpose_tensor *res, struct cpose_tensor *out)
 {
     dnnl_status_t st;
     const char *what = "convert";
@@ -270,7 +275,7 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
     } else if (parts) {
         for (int k = 0; k < lp->n_parts; k++) {
-            if ((st = dnnl_memory_set_data_handle(lp->part_f32[k], parts[k]->data)) != dnnl_success) goto fail;
+            if ((st = dnnl_memory_set_data_handle(lp->part_f32[k], parts[k].t->data)) != dnnl_success) goto fail;
             dnnl_exec_arg_t qargs[2] = {{DNNL_ARG_FROM, lp->part_f32[k]}, {DNNL_ARG_TO, lp->part_q[k]}};
             if ((st = dnnl_primitive_execute(lp->part_quant[k], strm, 2, qargs)) != dnnl_success) goto fail;
         }

@@ -25,11 +25,11 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
                      struct cpose_lowp **lp);
 /* out = act(conv(in) + bias) [+ res] in the kernel's precision. With a hand-off (p->lowp_from at
  * build) the source is qin, the producer's cpose_lowp_handoff buffer, and in is not read; otherwise
- * qin is NULL. With a gathered concat (p->n_gather at build) the source is the concat's inputs,
- * parts (p->gather), and in is not read; otherwise parts is NULL. A producer (p->lowp_to at build)
+ * qin is NULL. With a gathered source (p->n_gather at build) the source is parts (p->gather: a
+ * concat's inputs or a slice's channels of its input), and in is not read; otherwise parts is NULL. A producer (p->lowp_to at build)
  * writes its own hand-off buffer, not out. */
 int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
-                   const struct cpose_tensor *const *parts, const struct cpose_tensor *res, struct cpose_tensor *out);
+                   const struct cpose_gather_part *parts, const struct cpose_tensor *res, struct cpose_tensor *out);
 /* Whether oneDNN chose its reference implementation (slow) for this kernel. */
 int cpose_lowp_is_reference(const struct cpose_lowp *lp);
 /* The output in the reader's source type of a kernel built with p->lowp_to, else NULL. */
