@@ -179,7 +179,10 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     dnnl_dims_t strides = {p->stride, p->stride}, dil = {0, 0}, pad = {p->pad, p->pad};
     dnnl_memory_desc_t f32_md, q_md, w_md, w_any, b_md, dst_md, res_md;
     LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, sd, dnnl_f32, tag_of(in->layout)));
-    LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(in->layout)));
+    /* a plain (NCHW) source of a conv writing NHWC, the image an int8 model reads in place
+     * (cpose_model_input_layout), is converted to NHWC in the same reorder */
+    int q_layout = in->layout == CPOSE_LAYOUT_PLAIN && out->layout == CPOSE_LAYOUT_NHWC ? CPOSE_LAYOUT_NHWC : in->layout;
+    LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(q_layout)));
     LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, ddt, tag_of(out->layout)));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, wdt, dnnl_format_tag_any));

@@ -179,8 +179,7 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
         }
     }
     cpose_free(keep);
-    cpose_exec_set_input_layout(*e, cpose_layout_block(cpose_model_activation_layout(m)) ? CPOSE_LAYOUT_PLAIN
-                                                                                        : CPOSE_LAYOUT_NHWC);
+    cpose_exec_set_input_layout(*e, cpose_model_input_layout(m, fused ? m->fused : m->graph));
     rc = cpose_exec_run(*e, input, B, 3, H, W, 0);
     if (rc) return rc;
     m->last_fused = fused;

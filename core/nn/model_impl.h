@@ -55,6 +55,11 @@ void cpose_model_free_ranges(struct cpose_model *m);
  * bf16 (oneDNN 2.6 runs blocked bf16 on its jit_bf16 kernels); NHWC in int8, where it has its int8
  * kernels (blocked int8 falls back to a reference kernel). Env CPOSE_LAYOUT overrides either. */
 int cpose_model_activation_layout(const struct cpose_model *m);
+/* The layout g's executor takes the image in: plain NCHW, read in place, where activations are
+ * blocked (the first conv reads NCHW) or where they are NHWC and every reader of the image is a
+ * low-precision conv (its conversion to bf16/int8 writes NHWC in the same pass); NHWC otherwise,
+ * converted by the executor before the first op. */
+int cpose_model_input_layout(const struct cpose_model *m, const struct cpose_graph *g);
 
 /* Builds m->graph, m->params, m->info from YAML text. yaml_name picks the scale (file name with a
  * letter, e.g. yolov8s-pose.yaml); force_scale (0 = none) overrides it. */

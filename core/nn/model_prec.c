@@ -96,6 +96,22 @@ int cpose_model_conv_precision(const struct cpose_model *m, const char *name)
     return -1;
 }
 
+int cpose_model_input_layout(const struct cpose_model *m, const struct cpose_graph *g)
+{
+    if (cpose_layout_block(cpose_model_activation_layout(m))) return CPOSE_LAYOUT_PLAIN;
+    int readers = 0;
+    for (int i = 0; i < cpose_graph_size(g); i++) {
+        const struct cpose_node *nd = cpose_graph_node(g, i);
+        for (int j = 0; j < nd->n_in; j++) {
+            if (cpose_graph_node(g, nd->in[j])->op != CPOSE_OP_input) continue;
+            if (nd->op != CPOSE_OP_conv2d || j != 0 || ((const struct cpose_conv2d_params *)nd->params)->prec == CPOSE_PREC_F32)
+                return CPOSE_LAYOUT_NHWC;
+            readers++;
+        }
+    }
+    return readers ? CPOSE_LAYOUT_PLAIN : CPOSE_LAYOUT_NHWC;
+}
+
 int cpose_model_activation_layout(const struct cpose_model *m)
 {
     const char *env = getenv("CPOSE_LAYOUT");
