@@ -6,7 +6,8 @@
 # the load average and the CPU. ORT is installed as in scripts/bench_ort.sh (onnxruntime-node, npm cache).
 # FIFO=1 runs every engine under SCHED_FIFO (chrt -f 20; needs root or CAP_SYS_NICE), so that other
 # processes on a shared machine wait while one engine measures; the kernel still keeps 5 % of each
-# second for them (sched_rt_runtime_us), which shows as a few slow runs, not in the medians.
+# second for them (sched_rt_runtime_us), which shows as a few slow runs, not in the medians. cpose's
+# load-adaptive thread count is off then (CPOSE_ADAPT_THREADS=0).
 # usage: scripts/bench_lowp.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=20] [WARMUP=3] [THREADS=2] [ROUNDS=5] [N_CALIB=16]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +26,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=$THREADS
 rt=()
 if [ "${FIFO:-0}" = 1 ]; then
-    if chrt -f 20 true 2>/dev/null; then rt=(chrt -f 20); else echo "bench_lowp.sh: FIFO=1 but chrt -f is not allowed here; running normally" >&2; fi
+    # the CPUs are the engine's while it runs: cpose's load-adaptive thread count (which reads the
+    # run queue, where the waiting processes still count) is turned off, as ORT has none
+    if chrt -f 20 true 2>/dev/null; then rt=(chrt -f 20); export CPOSE_ADAPT_THREADS=0; else echo "bench_lowp.sh: FIFO=1 but chrt -f is not allowed here; running normally" >&2; fi
 fi
 names=(ort f32 bf16 int8)
 declare -A meds
