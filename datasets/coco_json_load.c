@@ -22,6 +22,8 @@
 
 enum {
     PARALLEL_MIN_BYTES = 8 << 20,  /* below this one thread parses the whole document */
+    LARGE_BYTES = 2 << 20,         /* from here a parser's vectors start at HUGE_VEC_BYTES */
+    HUGE_VEC_BYTES = 4 << 20,      /* core/base/alloc.c gives blocks from 4 MiB on huge pages */
     MAX_CHUNKS = 64,
     MAX_SKIP_DEPTH = 64,
 };
@@ -224,12 +226,25 @@ static int feed_range(struct coco_parser *p, struct window *w, const char *buf, 
     return feed_win(p, w, buf, pos, end);
 }
 
+/* A parser that reads `bytes` of a large document starts its annotation and keypoint vectors past
+ * HUGE_VEC_BYTES, where blocks get transparent huge pages: growing from a few elements instead faults
+ * their first megabytes in one 4 KiB page at a time (10-25 us each on a virtual machine). Untouched
+ * capacity costs address space only. */
+static void reserve_large(struct coco_parser *p, size_t bytes)
+{
+    if (bytes < LARGE_BYTES) return;
+    cpose_vec_reserve(&p->anns, HUGE_VEC_BYTES / p->anns.elem + 1);
+    if (!p->kpts.data) cpose_vec_reserve(&p->kpts, HUGE_VEC_BYTES / p->kpts.elem + 1);
+}
+
 /* One piece of the document for one parser: [begin, close) is parsed, then the annotation's closing
  * brace at `close` is fed alone and must end an annotation, then [close+1, next) (a comma and white
  * space) must produce no event. The last piece has close = len and ends the document instead. */
 struct piece {
     size_t begin, close, next;
     int last;
+    double *kpt_region;      /* where this piece's keypoint values go (NULL: a vector of its own) */
+    size_t kpt_region_cap;
     struct coco_parser p;
     int rc;
     int boundary_ok;
@@ -248,6 +263,11 @@ static void parse_piece(struct piece *pc, const char *path, const char *buf, int
     const char *prefix = is_results ? RESULTS_PREFIX : GT_PREFIX;
     struct coco_parser *p = &pc->p;
     cpose_coco_parser_init(p, path);
+    if (pc->kpt_region) { /* never grows: the region holds every number the piece's bytes can hold */
+        p->kpts.data = pc->kpt_region;
+        p->kpts.cap = pc->kpt_region_cap;
+    }
+    reserve_large(p, pc->close - pc->begin);
     int rc = CPOSE_OK;
     if (!first) /* stand-in for what precedes the piece: inside the top-level annotations list */
         rc = cpose_coco_parser_feed(p, prefix, strlen(prefix), (int64_t)pc->begin - (int64_t)strlen(prefix));
@@ -323,15 +343,22 @@ static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs, in
     return k + 1;
 }
 
-/* Appends the vectors of `from` to `to`, keypoint offsets shifted; `from` is left empty. */
-static void append_parser(struct coco_parser *to, struct coco_parser *from)
+/* Appends the vectors of `from` to `to`, keypoint offsets shifted by kbase; `from` is left empty.
+ * copy_kpts: also append from's keypoint values to to's (else they already sit at kbase in to's
+ * array, in the piece's region, and from's vector is only forgotten). */
+static void append_parser(struct coco_parser *to, struct coco_parser *from, size_t kbase, int copy_kpts)
 {
     to->top_keys |= from->top_keys;
-    size_t kbase = to->kpts.len;
-    cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
-    if (from->kpts.len) memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));
-    to->kpts.len += from->kpts.len;
-    cpose_vec_free(&from->kpts);
+    if (copy_kpts) {
+        cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
+        if (from->kpts.len)
+            memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));
+        to->kpts.len += from->kpts.len;
+        cpose_vec_free(&from->kpts);
+    } else {
+        to->kpts.len = kbase + from->kpts.len;
+        memset(&from->kpts, 0, sizeof from->kpts);
+    }
     struct cpose_vec *pairs[3][2] = {{&to->images, &from->images}, {&to->anns, &from->anns}, {&to->cats, &from->cats}};
     for (int v = 0; v < 3; v++) {
         struct cpose_vec *t = pairs[v][0], *f = pairs[v][1];
@@ -346,6 +373,27 @@ static void append_parser(struct coco_parser *to, struct coco_parser *from)
     }
 }
 
+/* One array for the keypoint values of all pieces, each piece writing into its own region of it
+ * (so they need no merging): a piece of B bytes holds at most B/2 + 1 numbers (two number tokens are
+ * at least a byte apart). The untouched rest of a region costs address space only, as the block is
+ * mapped on its own; NULL (then each piece grows a vector and they are appended) when that address
+ * space would exceed a quarter of the machine's memory. */
+static double *plan_kpt_regions(struct piece *pcs, int n)
+{
+    size_t total = 0;
+    for (int j = 0; j < n; j++) total += (pcs[j].close - pcs[j].begin) / 2 + 1;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0 || total > (size_t)pages * (size_t)page / 4 / sizeof(double)) return NULL;
+    double *block = cpose_malloc(total * sizeof(double));
+    size_t at = 0;
+    for (int j = 0; j < n; j++) {
+        pcs[j].kpt_region = block + at;
+        pcs[j].kpt_region_cap = (pcs[j].close - pcs[j].begin) / 2 + 1;
+        at += pcs[j].kpt_region_cap;
+    }
+    return block;
+}
+
 static int parse_sequential(const char *path, const char *buf, size_t len, int skip_seg, int own_map,
                             struct cpose_coco *out)
 {
@@ -353,6 +401,7 @@ static int parse_sequential(const char *path, const char *buf, size_t len, int s
     struct window win;
     window_init(&win, buf, 0, len);
     cpose_coco_parser_init(&p, path);
+    reserve_large(&p, len);
     int rc = feed_range(&p, own_map ? &win : NULL, buf, 0, len, skip_seg);
     if (rc == CPOSE_OK) rc = cpose_coco_parser_finish(&p, out);
     cpose_coco_parser_free(&p);
@@ -373,6 +422,7 @@ static int parse_impl(const char *path, const char *buf, size_t len, int n_chunk
         cpose_free(pcs);
         return parse_sequential(path, buf, len, skip_seg, own_map, out);
     }
+    double *kpt_block = plan_kpt_regions(pcs, n);
 #pragma omp parallel for num_threads(n) schedule(static, 1)
     for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, own_map);
 
@@ -386,12 +436,22 @@ static int parse_impl(const char *path, const char *buf, size_t len, int n_chunk
     if (rc == CPOSE_OK && !replan) {
         size_t n_kpts = 0, n_anns = 0; /* one growth of the first piece's vectors, not one per piece */
         for (int j = 0; j < n; j++) n_kpts += pcs[j].p.kpts.len, n_anns += pcs[j].p.anns.len;
-        cpose_vec_reserve(&pcs[0].p.kpts, n_kpts);
+        if (!kpt_block) cpose_vec_reserve(&pcs[0].p.kpts, n_kpts);
         cpose_vec_reserve(&pcs[0].p.anns, n_anns);
-        for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
+        for (int j = 1; j < n; j++)
+            append_parser(&pcs[0].p, &pcs[j].p,
+                          kpt_block ? (size_t)(pcs[j].kpt_region - kpt_block) : pcs[0].p.kpts.len, !kpt_block);
+        if (kpt_block) { /* give back the address space past the last value (no copy: the block shrinks) */
+            pcs[0].p.kpts.data = cpose_realloc(kpt_block, (pcs[0].p.kpts.len ? pcs[0].p.kpts.len : 1) * sizeof(double));
+            pcs[0].p.kpts.cap = pcs[0].p.kpts.len;
+            kpt_block = NULL;
+        }
         cpose_coco_parser_take(&pcs[0].p, out);
     }
+    if (kpt_block) /* not taken: the regions belong to the block, not to the pieces' vectors */
+        for (int j = 0; j < n; j++) memset(&pcs[j].p.kpts, 0, sizeof pcs[j].p.kpts);
     for (int j = 0; j < n; j++) cpose_coco_parser_free(&pcs[j].p);
+    cpose_free(kpt_block);
     cpose_free(pcs);
     if (replan) return parse_sequential(path, buf, len, skip_seg, own_map, out);
     return rc;

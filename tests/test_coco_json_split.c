@@ -152,10 +152,11 @@ static char *document(int n_images, int n_anns, int layout)
 
 static int same_str(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
 
+/* a: the plain parse; b: a variant (its keypoint array may hold unused values between pieces). */
 static int same_coco(const struct cpose_coco *a, const struct cpose_coco *b)
 {
     if (a->n_images != b->n_images || a->n_anns != b->n_anns || a->n_categories != b->n_categories ||
-        a->n_kpt_values != b->n_kpt_values || a->is_results != b->is_results)
+        a->is_results != b->is_results || b->n_kpt_values < a->n_kpt_values)
         return 0;
     for (size_t i = 0; i < a->n_images; i++) {
         const struct cpose_coco_image *x = &a->images[i], *y = &b->images[i];
@@ -168,6 +169,9 @@ static int same_coco(const struct cpose_coco *a, const struct cpose_coco *b)
             x->num_keypoints != y->num_keypoints || x->area != y->area || memcmp(x->bbox, y->bbox, sizeof x->bbox) ||
             x->n_kpt_values != y->n_kpt_values || x->byte_offset != y->byte_offset || x->has_bbox != y->has_bbox ||
             x->has_keypoints != y->has_keypoints || x->has_id != y->has_id || x->has_area != y->has_area)
+            return 0;
+        if (x->kpt_offset + (size_t)x->n_kpt_values > a->n_kpt_values ||
+            y->kpt_offset + (size_t)y->n_kpt_values > b->n_kpt_values)
             return 0;
         if (x->n_kpt_values &&
             memcmp(cpose_coco_kpts(a, x), cpose_coco_kpts(b, y), (size_t)x->n_kpt_values * sizeof(double)))
