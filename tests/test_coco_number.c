@@ -27,21 +27,13 @@ static void check_text(const char *text)
     }
 }
 
-static uint64_t rng = 0x243F6A8885A308D3ull;
-static uint64_t next_u64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 /* Random finite doubles of every magnitude, and of the magnitudes keypoints have, in %.Ng. */
 static void test_random_doubles(void)
 {
     char text[64];
     for (int t = 0; t < 400000; t++) {
-        uint64_t bits = next_u64();
+        uint64_t bits = tl_rand_u64();
         double v;
         if (t % 2) {
             memcpy(&v, &bits, sizeof v);
@@ -65,7 +57,7 @@ static void test_midpoints(void)
     for (int k = 0; k <= 11; k++) {
         for (int t = 0; t < 3000; t++) {
             /* d in [2^(52-k), 2^(53-k)) has ulp 2^-k; d + ulp/2 has exactly k+1 binary fraction digits */
-            uint64_t mant = (1ull << 52) | (next_u64() >> 12);
+            uint64_t mant = (1ull << 52) | (tl_rand_u64() >> 12);
             long double mid = ((long double)mant + 0.5L) / (long double)(1ull << k);
             snprintf(text, sizeof text, "%.*Lf", k + 1, mid);
             check_text(text);
@@ -80,7 +72,7 @@ static void test_midpoints(void)
     }
     for (int t = 0; t < 20000; t++) { /* integer midpoints above 2^53 */
         int shift = 1 + t % 11;
-        uint64_t mant = (1ull << 52) | (next_u64() >> 12);
+        uint64_t mant = (1ull << 52) | (tl_rand_u64() >> 12);
         unsigned __int128 mid = ((unsigned __int128)mant << shift) + ((unsigned __int128)1 << (shift - 1));
         char digits[48], *p = digits + sizeof digits - 1;
         *p = 0;
@@ -101,7 +93,7 @@ static void test_exponents(void)
         for (int t = 0; t < 2000; t++) {
             int digits = 16 + t % 4;
             char sig[24];
-            for (int d = 0; d < digits; d++) sig[d] = (char)('0' + next_u64() % 10);
+            for (int d = 0; d < digits; d++) sig[d] = (char)('0' + tl_rand_u64() % 10);
             if (sig[0] == '0') sig[0] = '1' + (char)(t % 9);
             if (t % 7 == 0) memset(sig + 1, t % 14 ? '9' : '0', (size_t)digits - 1); /* 1000…, x999… */
             sig[digits] = 0;
@@ -152,6 +144,7 @@ static void test_edge_cases(void)
 int main(int argc, char **argv)
 {
     tl_parts(argc, argv);
+    tl_rng_state = 0x243F6A8885A308D3ull;
     TL_GENERATED(test_random_doubles());
     TL_GENERATED(test_midpoints());
     TL_GENERATED(test_exponents());
