@@ -121,8 +121,10 @@ static inline int exact_scaled(uint64_t m, int q, double *out)
     uint64_t hi = (uint64_t)(p >> 64), lo = (uint64_t)p; /* hi ≥ 2^62: p ≥ 2^126 */
     int drop = 11 - __builtin_clzll(hi);                 /* bits of hi below the top 53: 10 or 11 */
     uint64_t mant = hi >> drop, rest = hi & ((1ull << drop) - 1), half = 1ull << (drop - 1);
-    if (rest > half || (rest == half && lo != 0)) mant++;                  /* above the midpoint */
-    else if (rest == half || (rest == half - 1 && lo >= UINT64_MAX - 1)) return 0; /* within 2 of it */
+    if (__builtin_expect(rest - (half - 1) <= 1, 0) && /* rest is half - 1 or half: near the midpoint */
+        ((rest == half && lo == 0) || (rest == half - 1 && lo >= UINT64_MAX - 1)))
+        return 0;                                     /* within 2 of it */
+    mant += (rest > half) | ((rest == half) & (lo != 0)); /* above it: up (no branch: half the time) */
     *out = make_double(mant, 64 + drop - 63 - RECIP5[n - 1].b - lz - n);
     return 1;
 }
