@@ -173,6 +173,7 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t n)
     int in_ann = !p->skip && p->st == ST_ITEM && p->sec == SEC_ANNS;
     p->last_key_is_segmentation = in_ann && n == 12 && memcmp(k, "segmentation", 12) == 0;
     p->last_key_is_keypoints = in_ann && n == 9 && memcmp(k, "keypoints", 9) == 0;
+    p->last_key_is_bbox = in_ann && n == 4 && memcmp(k, "bbox", 4) == 0;
     if (p->skip) return 1;
     if (p->st == ST_TOP) {
         p->pending_sec = (n == 6 && !memcmp(k, "images", 6)) ? SEC_IMAGES

@@ -1,6 +1,7 @@
 /* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
  * for pipes, and for files and memory a single pass with three shortcuts: `segmentation` polygons
- * are handed past yajl after a strict number-array scan, flat `keypoints` lists are converted here,
+ * are handed past yajl after a strict number-array scan, flat `keypoints` and `bbox` lists are
+ * converted here,
  * and a large annotations array (or results list) is split at object boundaries so that its pieces
  * are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
  * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
@@ -32,8 +33,9 @@ static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Length of the flat JSON array of numbers at s ('[' ws (number (ws ',' ws number)*)? ws ']'), its
- * values pushed to p->kpts and counted in *count; 0 (and nothing pushed) for anything else. */
-static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count)
+ * values counted in *count and pushed to p->kpts, or with first4 set, the first four stored there
+ * (as a bbox keeps them); 0 (and nothing pushed) for anything else. */
+static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count, double *first4)
 {
     size_t kpts0 = p->kpts.len, i = 1;
     int k = 0;
@@ -57,8 +59,12 @@ static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, i
             len = cpose_coco_number_scan(s + i, n - i, &v);
             if (!len) break;
         }
-        if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
-        ((double *)p->kpts.data)[p->kpts.len++] = v;
+        if (first4) {
+            if (k < 4) first4[k] = v;
+        } else {
+            if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
+            ((double *)p->kpts.data)[p->kpts.len++] = v;
+        }
         k++;
         i += len;
         while (i < n && is_ws(s[i])) i++;
@@ -113,25 +119,24 @@ static size_t number_array_len(const char *s, size_t n)
     return 0;
 }
 
-static const char SEG_KEY[] = "\"segmentation\"", KPT_KEY[] = "\"keypoints\"";
+enum key_kind { KEY_SEGMENTATION, KEY_KEYPOINTS, KEY_BBOX };
+static const char *const KEY_TEXT[] = {"\"segmentation\"", "\"keypoints\"", "\"bbox\""};
+static const size_t KEY_LEN[] = {14, 11, 6};
 
-/* Next occurrence in buf[from, end) of `"segmentation"` or `"keypoints"` (quotes included), anywhere,
- * strings too (the caller has yajl confirm it), or SIZE_MAX; *is_kpt says which. One pass that stops
- * at each quote: quotes are rare next to the numbers that make up most of a COCO file. */
-static size_t next_key(const char *buf, size_t from, size_t end, int *is_kpt)
+/* Next occurrence in buf[from, end) of `"segmentation"`, `"keypoints"` or `"bbox"` (quotes included),
+ * anywhere, strings too (the caller has yajl confirm it), or SIZE_MAX; *kind says which. One pass
+ * that stops at each quote: quotes are rare next to the numbers that make up most of a COCO file. */
+static size_t next_key(const char *buf, size_t from, size_t end, enum key_kind *kind)
 {
     while (from < end) {
         const char *q = memchr(buf + from, '"', end - from);
         if (!q) break;
         size_t at = (size_t)(q - buf), left = end - at;
-        if (left >= sizeof KPT_KEY - 1 && memcmp(q, KPT_KEY, sizeof KPT_KEY - 1) == 0) {
-            *is_kpt = 1;
-            return at;
-        }
-        if (left >= sizeof SEG_KEY - 1 && memcmp(q, SEG_KEY, sizeof SEG_KEY - 1) == 0) {
-            *is_kpt = 0;
-            return at;
-        }
+        for (int k = 0; k < 3; k++)
+            if (left >= KEY_LEN[k] && memcmp(q, KEY_TEXT[k], KEY_LEN[k]) == 0) {
+                *kind = (enum key_kind)k;
+                return at;
+            }
         from = at + 1;
     }
     return SIZE_MAX;
@@ -185,20 +190,20 @@ static int feed_win(struct coco_parser *p, struct window *w, const char *buf, si
     return CPOSE_OK;
 }
 
-/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":` or `"keypoints":`
- * that yajl confirms as a key directly in an annotation is followed by a strict scan of its value:
- * a polygon list is fed as "[]" (the reader never stores segmentation) and a flat keypoint list is
- * converted here and fed as "[]" with its values preloaded, so yajl does not tokenise those bytes.
- * Values of any other shape go through yajl, which reads them (or reports them) as usual. */
+/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":`, `"keypoints":` or
+ * `"bbox":` that yajl confirms as a key directly in an annotation is followed by a strict scan of its
+ * value: a polygon list is fed as "[]" (the reader never stores segmentation), and a flat keypoint or
+ * bbox list is converted here and fed as "[]" with its values preloaded, so yajl does not tokenise
+ * those bytes. Values of any other shape go through yajl, which reads them (or reports them) as usual. */
 static int feed_range(struct coco_parser *p, struct window *w, const char *buf, size_t begin, size_t end, int fast)
 {
     size_t pos = begin;
     int rc;
     while (fast && pos < end) {
-        int is_kpt = 0;
-        size_t k = next_key(buf, pos, end, &is_kpt);
+        enum key_kind kind = KEY_SEGMENTATION;
+        size_t k = next_key(buf, pos, end, &kind);
         if (k == SIZE_MAX) break;
-        size_t colon = k + (is_kpt ? sizeof KPT_KEY : sizeof SEG_KEY) - 1;
+        size_t colon = k + KEY_LEN[kind];
         while (colon < end && is_ws(buf[colon])) colon++;
         if (colon >= end || buf[colon] != ':') { /* not a key after all: let yajl see it */
             if ((rc = feed_win(p, w, buf, pos, colon)) != CPOSE_OK) return rc;
@@ -211,14 +216,20 @@ static int feed_range(struct coco_parser *p, struct window *w, const char *buf, 
         pos = colon + 1;
         /* Exactly one key event, and it was this key in an annotation: the quote really opened a
          * key (inside a string, the quote would have closed that string instead). */
-        if (p->n_keys != keys_before + 1 || !(is_kpt ? p->last_key_is_keypoints : p->last_key_is_segmentation))
-            continue;
+        int confirmed = kind == KEY_KEYPOINTS ? p->last_key_is_keypoints
+                        : kind == KEY_BBOX    ? p->last_key_is_bbox
+                                              : p->last_key_is_segmentation;
+        if (p->n_keys != keys_before + 1 || !confirmed) continue;
         size_t v = pos;
         while (v < end && is_ws(buf[v])) v++;
         int count = 0;
-        size_t len = is_kpt ? flat_number_list(p, buf + v, end - v, &count) : number_array_len(buf + v, end - v);
+        double bbox[4];
+        size_t len = kind == KEY_KEYPOINTS ? flat_number_list(p, buf + v, end - v, &count, NULL)
+                     : kind == KEY_BBOX    ? flat_number_list(p, buf + v, end - v, &count, bbox)
+                                           : number_array_len(buf + v, end - v);
         if (len < 2) continue;
         if ((rc = cpose_coco_parser_feed(p, buf + pos, v - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        if (kind == KEY_BBOX) memcpy(p->ann.bbox, bbox, (size_t)(count < 4 ? count : 4) * sizeof(double));
         p->preloaded_nums = count;
         if ((rc = cpose_coco_parser_feed(p, "[]", 2, (int64_t)(v + len - 2))) != CPOSE_OK) return rc;
         pos = v + len;
