@@ -173,6 +173,7 @@ static int on_map_key(void *ctx, const unsigned char *k, size_t n)
     int in_ann = !p->skip && p->st == ST_ITEM && p->sec == SEC_ANNS;
     p->last_key_is_segmentation = in_ann && n == 12 && memcmp(k, "segmentation", 12) == 0;
     p->last_key_is_keypoints = in_ann && n == 9 && memcmp(k, "keypoints", 9) == 0;
+    p->last_key_is_bbox = in_ann && n == 4 && memcmp(k, "bbox", 4) == 0;
     if (p->skip) return 1;
     if (p->st == ST_TOP) {
         p->pending_sec = (n == 6 && !memcmp(k, "images", 6)) ? SEC_IMAGES
@@ -242,112 +243,6 @@ static int set_number(struct coco_parser *p, double v, int integral)
     (void)integral;
     p->field = F_OTHER;
     return 1;
-}
-
-/* Eight ASCII digits at s (read as one little-endian word) → their value, or -1 when any byte is not
- * a digit. Digit test: a byte is '0'..'9' exactly when its high nibble is 3 and adding 6 leaves it
- * 3. Conversion in three multiplies: adjacent digits pair up (10·a + b), then pairs into fours
- * through multipliers that land each partial sum in the upper 32 bits. */
-static int64_t eight_digits(const char *s)
-{
-    uint64_t v;
-    memcpy(&v, s, 8);
-    if (((v & 0xF0F0F0F0F0F0F0F0ull) | (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) !=
-        0x3333333333333333ull)
-        return -1;
-    v -= 0x3030303030303030ull;
-    v = v * 10 + (v >> 8);            /* bytes 0, 2, 4, 6: two-digit values */
-    v = ((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
-         ((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
-    return (int64_t)(uint32_t)v;
-}
-
-/* Decimal → double, correctly rounded like Python's float() and strtod, from the significand m
- * (digits ≤ 19 significant digits) and exp10; `text`/`len` are the original for the fallback.
- * - ≤ 15 digits with |exp10| ≤ 22: Clinger's fast path, exact in double arithmetic.
- * - ≤ 19 digits with |exp10| ≤ 27 (x87 80-bit long double): mantissa and 10^k are exact there and
- *   the quotient/product is rounded once to 64 bits; converting that to double is the correctly
- *   rounded result unless it sits exactly on a 53-bit midpoint (then fall back to strtod).
- * - anything else (and more than 19 digits, many == 1): strtod. This matters: Python writes
- *   17-digit floats, and strtod on them was 45 % of reading a results file. */
-static double to_double(uint64_t m, int digits, int exp10, int neg, int many, const char *text, size_t len)
-{
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    if (!many && digits <= 15 && exp10 >= -22 && exp10 <= 22) {
-        double v = exp10 < 0 ? (double)m / pow10[-exp10] : (double)m * pow10[exp10];
-        return neg ? -v : v;
-    }
-#if defined(__x86_64__) && __LDBL_MANT_DIG__ == 64
-    if (!many && digits <= 19 && exp10 >= -27 && exp10 <= 27) {
-        static const long double pow10l[] = { /* exact in 64-bit significands: 5^27 < 2^64 */
-            1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
-            1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-        long double p = pow10l[exp10 < 0 ? -exp10 : exp10];
-        long double q = exp10 < 0 ? (long double)m / p : (long double)m * p;
-        uint64_t bits;
-        memcpy(&bits, &q, sizeof bits); /* the 64-bit significand of the x87 value */
-        if ((bits & 0x7ff) != 0x400) {
-            double v = (double)q;
-            return neg ? -v : v;
-        }
-    }
-#endif
-    char small[64], *buf = len < sizeof small ? small : cpose_malloc(len + 1);
-    memcpy(buf, text, len);
-    buf[len] = 0;
-    double v = strtod(buf, NULL);
-    if (buf != small) cpose_free(buf);
-    return v;
-}
-
-size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
-{
-    size_t i = 0;
-    int neg = 0, digits = 0, exp10 = 0, many = 0;
-    uint64_t m = 0;
-    if (i < n && s[i] == '-') { neg = 1; i++; }
-    if (i >= n || s[i] < '0' || s[i] > '9') return 0;
-    if (s[i] == '0') {
-        i++;  /* a leading 0 stands alone: no digits, and none may follow it */
-    } else {
-        for (int64_t e; digits + 8 <= 19 && i + 8 <= n && (e = eight_digits(s + i)) >= 0; i += 8, digits += 8)
-            m = m * 100000000u + (uint64_t)e;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            if (digits < 19) m = m * 10 + (uint64_t)(s[i] - '0'), digits++;
-            else many = 1, exp10++;  /* beyond 19 digits: only strtod rounds it right */
-        }
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        if (i >= n || s[i] < '0' || s[i] > '9') return 0;
-        if (digits == 0)
-            for (; i < n && s[i] == '0'; i++) exp10--; /* 0.000123: zeros shift the exponent only */
-        for (int64_t e; digits + 8 <= 19 && i + 8 <= n && (e = eight_digits(s + i)) >= 0; i += 8, digits += 8)
-            m = m * 100000000u + (uint64_t)e, exp10 -= 8;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            if (digits < 19) m = m * 10 + (uint64_t)(s[i] - '0'), digits++, exp10--;
-            else many = 1;
-        }
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        int eneg = 0, e = 0;
-        if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
-        if (i >= n || s[i] < '0' || s[i] > '9') return 0;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            if (e < 100000) e = e * 10 + (s[i] - '0');
-        exp10 += eneg ? -e : e;
-    }
-    if (out) *out = to_double(m, digits, exp10, neg, many, s, i);
-    return i;
-}
-
-double cpose_coco_number(const char *s, size_t n)
-{
-    double v = 0;
-    cpose_coco_number_scan(s, n, &v);
-    return v;
 }
 
 static int on_number(void *ctx, const char *s, size_t n)

@@ -54,7 +54,8 @@ struct cpose_coco {
     struct cpose_coco_category *categories;
     size_t n_categories;
     double *kpt_values;       /* all keypoint numbers, ann->kpt_offset indexes here */
-    size_t n_kpt_values;
+    size_t n_kpt_values;      /* extent of kpt_values: a file parsed in pieces leaves unused values
+                                 between the pieces' runs (read values through the annotations) */
     int is_results;           /* 1 when the file was a top-level array (results format) */
     int has_images, has_annotations, has_categories; /* top-level keys present (ground-truth object) */
 };

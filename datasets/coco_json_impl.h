@@ -35,7 +35,9 @@ struct coco_parser {
     uint64_t n_keys;         /* map keys seen so far (the drivers use it to confirm a key they found) */
     int last_key_is_segmentation; /* the last key was "segmentation" directly in an annotation */
     int last_key_is_keypoints;    /* the last key was "keypoints" directly in an annotation */
-    int preloaded_nums;      /* values a driver pushed to kpts for the list about to be fed as "[]" */
+    int last_key_is_bbox;         /* the last key was "bbox" directly in an annotation */
+    int preloaded_nums;      /* values a driver read (keypoints: pushed to kpts; bbox: stored in ann.bbox)
+                                for the list about to be fed as "[]" */
     struct cpose_vec images, anns, cats, kpts;
     struct cpose_coco_image img;
     struct cpose_coco_ann ann;

@@ -1,6 +1,7 @@
 /* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
  * for pipes, and for files and memory a single pass with three shortcuts: `segmentation` polygons
- * are handed past yajl after a strict number-array scan, flat `keypoints` lists are converted here,
+ * are handed past yajl after a strict number-array scan, flat `keypoints` and `bbox` lists are
+ * converted here,
  * and a large annotations array (or results list) is split at object boundaries so that its pieces
  * are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
  * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
@@ -22,6 +23,8 @@
 
 enum {
     PARALLEL_MIN_BYTES = 8 << 20,  /* below this one thread parses the whole document */
+    LARGE_BYTES = 2 << 20,         /* from here a parser's vectors start at HUGE_VEC_BYTES */
+    HUGE_VEC_BYTES = 4 << 20,      /* core/base/alloc.c gives blocks from 4 MiB on huge pages */
     MAX_CHUNKS = 64,
     MAX_SKIP_DEPTH = 64,
 };
@@ -30,8 +33,9 @@ static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* Length of the flat JSON array of numbers at s ('[' ws (number (ws ',' ws number)*)? ws ']'), its
- * values pushed to p->kpts and counted in *count; 0 (and nothing pushed) for anything else. */
-static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count)
+ * values counted in *count and pushed to p->kpts, or with first4 set, the first four stored there
+ * (as a bbox keeps them); 0 (and nothing pushed) for anything else. */
+static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, int *count, double *first4)
 {
     size_t kpts0 = p->kpts.len, i = 1;
     int k = 0;
@@ -55,8 +59,12 @@ static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, i
             len = cpose_coco_number_scan(s + i, n - i, &v);
             if (!len) break;
         }
-        if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
-        ((double *)p->kpts.data)[p->kpts.len++] = v;
+        if (first4) {
+            if (k < 4) first4[k] = v;
+        } else {
+            if (p->kpts.len == p->kpts.cap) cpose_vec_reserve(&p->kpts, p->kpts.len + 1);
+            ((double *)p->kpts.data)[p->kpts.len++] = v;
+        }
         k++;
         i += len;
         while (i < n && is_ws(s[i])) i++;
@@ -111,25 +119,24 @@ static size_t number_array_len(const char *s, size_t n)
     return 0;
 }
 
-static const char SEG_KEY[] = "\"segmentation\"", KPT_KEY[] = "\"keypoints\"";
+enum key_kind { KEY_SEGMENTATION, KEY_KEYPOINTS, KEY_BBOX };
+static const char *const KEY_TEXT[] = {"\"segmentation\"", "\"keypoints\"", "\"bbox\""};
+static const size_t KEY_LEN[] = {14, 11, 6};
 
-/* Next occurrence in buf[from, end) of `"segmentation"` or `"keypoints"` (quotes included), anywhere,
- * strings too (the caller has yajl confirm it), or SIZE_MAX; *is_kpt says which. One pass that stops
- * at each quote: quotes are rare next to the numbers that make up most of a COCO file. */
-static size_t next_key(const char *buf, size_t from, size_t end, int *is_kpt)
+/* Next occurrence in buf[from, end) of `"segmentation"`, `"keypoints"` or `"bbox"` (quotes included),
+ * anywhere, strings too (the caller has yajl confirm it), or SIZE_MAX; *kind says which. One pass
+ * that stops at each quote: quotes are rare next to the numbers that make up most of a COCO file. */
+static size_t next_key(const char *buf, size_t from, size_t end, enum key_kind *kind)
 {
     while (from < end) {
         const char *q = memchr(buf + from, '"', end - from);
         if (!q) break;
         size_t at = (size_t)(q - buf), left = end - at;
-        if (left >= sizeof KPT_KEY - 1 && memcmp(q, KPT_KEY, sizeof KPT_KEY - 1) == 0) {
-            *is_kpt = 1;
-            return at;
-        }
-        if (left >= sizeof SEG_KEY - 1 && memcmp(q, SEG_KEY, sizeof SEG_KEY - 1) == 0) {
-            *is_kpt = 0;
-            return at;
-        }
+        for (int k = 0; k < 3; k++)
+            if (left >= KEY_LEN[k] && memcmp(q, KEY_TEXT[k], KEY_LEN[k]) == 0) {
+                *kind = (enum key_kind)k;
+                return at;
+            }
         from = at + 1;
     }
     return SIZE_MAX;
@@ -183,20 +190,20 @@ static int feed_win(struct coco_parser *p, struct window *w, const char *buf, si
     return CPOSE_OK;
 }
 
-/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":` or `"keypoints":`
- * that yajl confirms as a key directly in an annotation is followed by a strict scan of its value:
- * a polygon list is fed as "[]" (the reader never stores segmentation) and a flat keypoint list is
- * converted here and fed as "[]" with its values preloaded, so yajl does not tokenise those bytes.
- * Values of any other shape go through yajl, which reads them (or reports them) as usual. */
+/* Feeds buf[begin, end) (file offsets) to p. With fast set, each `"segmentation":`, `"keypoints":` or
+ * `"bbox":` that yajl confirms as a key directly in an annotation is followed by a strict scan of its
+ * value: a polygon list is fed as "[]" (the reader never stores segmentation), and a flat keypoint or
+ * bbox list is converted here and fed as "[]" with its values preloaded, so yajl does not tokenise
+ * those bytes. Values of any other shape go through yajl, which reads them (or reports them) as usual. */
 static int feed_range(struct coco_parser *p, struct window *w, const char *buf, size_t begin, size_t end, int fast)
 {
     size_t pos = begin;
     int rc;
     while (fast && pos < end) {
-        int is_kpt = 0;
-        size_t k = next_key(buf, pos, end, &is_kpt);
+        enum key_kind kind = KEY_SEGMENTATION;
+        size_t k = next_key(buf, pos, end, &kind);
         if (k == SIZE_MAX) break;
-        size_t colon = k + (is_kpt ? sizeof KPT_KEY : sizeof SEG_KEY) - 1;
+        size_t colon = k + KEY_LEN[kind];
         while (colon < end && is_ws(buf[colon])) colon++;
         if (colon >= end || buf[colon] != ':') { /* not a key after all: let yajl see it */
             if ((rc = feed_win(p, w, buf, pos, colon)) != CPOSE_OK) return rc;
@@ -209,19 +216,36 @@ static int feed_range(struct coco_parser *p, struct window *w, const char *buf, 
         pos = colon + 1;
         /* Exactly one key event, and it was this key in an annotation: the quote really opened a
          * key (inside a string, the quote would have closed that string instead). */
-        if (p->n_keys != keys_before + 1 || !(is_kpt ? p->last_key_is_keypoints : p->last_key_is_segmentation))
-            continue;
+        int confirmed = kind == KEY_KEYPOINTS ? p->last_key_is_keypoints
+                        : kind == KEY_BBOX    ? p->last_key_is_bbox
+                                              : p->last_key_is_segmentation;
+        if (p->n_keys != keys_before + 1 || !confirmed) continue;
         size_t v = pos;
         while (v < end && is_ws(buf[v])) v++;
         int count = 0;
-        size_t len = is_kpt ? flat_number_list(p, buf + v, end - v, &count) : number_array_len(buf + v, end - v);
+        double bbox[4];
+        size_t len = kind == KEY_KEYPOINTS ? flat_number_list(p, buf + v, end - v, &count, NULL)
+                     : kind == KEY_BBOX    ? flat_number_list(p, buf + v, end - v, &count, bbox)
+                                           : number_array_len(buf + v, end - v);
         if (len < 2) continue;
         if ((rc = cpose_coco_parser_feed(p, buf + pos, v - pos, (int64_t)pos)) != CPOSE_OK) return rc;
+        if (kind == KEY_BBOX) memcpy(p->ann.bbox, bbox, (size_t)(count < 4 ? count : 4) * sizeof(double));
         p->preloaded_nums = count;
         if ((rc = cpose_coco_parser_feed(p, "[]", 2, (int64_t)(v + len - 2))) != CPOSE_OK) return rc;
         pos = v + len;
     }
     return feed_win(p, w, buf, pos, end);
+}
+
+/* A parser that reads `bytes` of a large document starts its annotation and keypoint vectors past
+ * HUGE_VEC_BYTES, where blocks get transparent huge pages: growing from a few elements instead faults
+ * their first megabytes in one 4 KiB page at a time (10-25 us each on a virtual machine). Untouched
+ * capacity costs address space only. */
+static void reserve_large(struct coco_parser *p, size_t bytes)
+{
+    if (bytes < LARGE_BYTES) return;
+    cpose_vec_reserve(&p->anns, HUGE_VEC_BYTES / p->anns.elem + 1);
+    if (!p->kpts.data) cpose_vec_reserve(&p->kpts, HUGE_VEC_BYTES / p->kpts.elem + 1);
 }
 
 /* One piece of the document for one parser: [begin, close) is parsed, then the annotation's closing
@@ -230,6 +254,8 @@ static int feed_range(struct coco_parser *p, struct window *w, const char *buf, 
 struct piece {
     size_t begin, close, next;
     int last;
+    double *kpt_region;      /* where this piece's keypoint values go (NULL: a vector of its own) */
+    size_t kpt_region_cap;
     struct coco_parser p;
     int rc;
     int boundary_ok;
@@ -248,6 +274,11 @@ static void parse_piece(struct piece *pc, const char *path, const char *buf, int
     const char *prefix = is_results ? RESULTS_PREFIX : GT_PREFIX;
     struct coco_parser *p = &pc->p;
     cpose_coco_parser_init(p, path);
+    if (pc->kpt_region) { /* never grows: the region holds every number the piece's bytes can hold */
+        p->kpts.data = pc->kpt_region;
+        p->kpts.cap = pc->kpt_region_cap;
+    }
+    reserve_large(p, pc->close - pc->begin);
     int rc = CPOSE_OK;
     if (!first) /* stand-in for what precedes the piece: inside the top-level annotations list */
         rc = cpose_coco_parser_feed(p, prefix, strlen(prefix), (int64_t)pc->begin - (int64_t)strlen(prefix));
@@ -323,15 +354,22 @@ static int plan_pieces(const char *buf, size_t len, int n, struct piece *pcs, in
     return k + 1;
 }
 
-/* Appends the vectors of `from` to `to`, keypoint offsets shifted; `from` is left empty. */
-static void append_parser(struct coco_parser *to, struct coco_parser *from)
+/* Appends the vectors of `from` to `to`, keypoint offsets shifted by kbase; `from` is left empty.
+ * copy_kpts: also append from's keypoint values to to's (else they already sit at kbase in to's
+ * array, in the piece's region, and from's vector is only forgotten). */
+static void append_parser(struct coco_parser *to, struct coco_parser *from, size_t kbase, int copy_kpts)
 {
     to->top_keys |= from->top_keys;
-    size_t kbase = to->kpts.len;
-    cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
-    if (from->kpts.len) memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));
-    to->kpts.len += from->kpts.len;
-    cpose_vec_free(&from->kpts);
+    if (copy_kpts) {
+        cpose_vec_reserve(&to->kpts, to->kpts.len + from->kpts.len);
+        if (from->kpts.len)
+            memcpy((double *)to->kpts.data + to->kpts.len, from->kpts.data, from->kpts.len * sizeof(double));
+        to->kpts.len += from->kpts.len;
+        cpose_vec_free(&from->kpts);
+    } else {
+        to->kpts.len = kbase + from->kpts.len;
+        memset(&from->kpts, 0, sizeof from->kpts);
+    }
     struct cpose_vec *pairs[3][2] = {{&to->images, &from->images}, {&to->anns, &from->anns}, {&to->cats, &from->cats}};
     for (int v = 0; v < 3; v++) {
         struct cpose_vec *t = pairs[v][0], *f = pairs[v][1];
@@ -346,6 +384,27 @@ static void append_parser(struct coco_parser *to, struct coco_parser *from)
     }
 }
 
+/* One array for the keypoint values of all pieces, each piece writing into its own region of it
+ * (so they need no merging): a piece of B bytes holds at most B/2 + 1 numbers (two number tokens are
+ * at least a byte apart). The untouched rest of a region costs address space only, as the block is
+ * mapped on its own; NULL (then each piece grows a vector and they are appended) when that address
+ * space would exceed a quarter of the machine's memory. */
+static double *plan_kpt_regions(struct piece *pcs, int n)
+{
+    size_t total = 0;
+    for (int j = 0; j < n; j++) total += (pcs[j].close - pcs[j].begin) / 2 + 1;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0 || total > (size_t)pages * (size_t)page / 4 / sizeof(double)) return NULL;
+    double *block = cpose_malloc(total * sizeof(double));
+    size_t at = 0;
+    for (int j = 0; j < n; j++) {
+        pcs[j].kpt_region = block + at;
+        pcs[j].kpt_region_cap = (pcs[j].close - pcs[j].begin) / 2 + 1;
+        at += pcs[j].kpt_region_cap;
+    }
+    return block;
+}
+
 static int parse_sequential(const char *path, const char *buf, size_t len, int skip_seg, int own_map,
                             struct cpose_coco *out)
 {
@@ -353,6 +412,7 @@ static int parse_sequential(const char *path, const char *buf, size_t len, int s
     struct window win;
     window_init(&win, buf, 0, len);
     cpose_coco_parser_init(&p, path);
+    reserve_large(&p, len);
     int rc = feed_range(&p, own_map ? &win : NULL, buf, 0, len, skip_seg);
     if (rc == CPOSE_OK) rc = cpose_coco_parser_finish(&p, out);
     cpose_coco_parser_free(&p);
@@ -373,6 +433,7 @@ static int parse_impl(const char *path, const char *buf, size_t len, int n_chunk
         cpose_free(pcs);
         return parse_sequential(path, buf, len, skip_seg, own_map, out);
     }
+    double *kpt_block = plan_kpt_regions(pcs, n);
 #pragma omp parallel for num_threads(n) schedule(static, 1)
     for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, own_map);
 
@@ -386,12 +447,22 @@ static int parse_impl(const char *path, const char *buf, size_t len, int n_chunk
     if (rc == CPOSE_OK && !replan) {
         size_t n_kpts = 0, n_anns = 0; /* one growth of the first piece's vectors, not one per piece */
         for (int j = 0; j < n; j++) n_kpts += pcs[j].p.kpts.len, n_anns += pcs[j].p.anns.len;
-        cpose_vec_reserve(&pcs[0].p.kpts, n_kpts);
+        if (!kpt_block) cpose_vec_reserve(&pcs[0].p.kpts, n_kpts);
         cpose_vec_reserve(&pcs[0].p.anns, n_anns);
-        for (int j = 1; j < n; j++) append_parser(&pcs[0].p, &pcs[j].p);
+        for (int j = 1; j < n; j++)
+            append_parser(&pcs[0].p, &pcs[j].p,
+                          kpt_block ? (size_t)(pcs[j].kpt_region - kpt_block) : pcs[0].p.kpts.len, !kpt_block);
+        if (kpt_block) { /* give back the address space past the last value (no copy: the block shrinks) */
+            pcs[0].p.kpts.data = cpose_realloc(kpt_block, (pcs[0].p.kpts.len ? pcs[0].p.kpts.len : 1) * sizeof(double));
+            pcs[0].p.kpts.cap = pcs[0].p.kpts.len;
+            kpt_block = NULL;
+        }
         cpose_coco_parser_take(&pcs[0].p, out);
     }
+    if (kpt_block) /* not taken: the regions belong to the block, not to the pieces' vectors */
+        for (int j = 0; j < n; j++) memset(&pcs[j].p.kpts, 0, sizeof pcs[j].p.kpts);
     for (int j = 0; j < n; j++) cpose_coco_parser_free(&pcs[j].p);
+    cpose_free(kpt_block);
     cpose_free(pcs);
     if (replan) return parse_sequential(path, buf, len, skip_seg, own_map, out);
     return rc;

@@ -4,10 +4,13 @@
 #include "eval/cocoeval.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/base/alloc.h"
+#include "eval/score_sort.h"
 
 const double cpose_coco17_sigmas[17] = {.26 / 10.0, .25 / 10.0, .25 / 10.0, .35 / 10.0, .35 / 10.0, .79 / 10.0,
                                         .79 / 10.0, .72 / 10.0, .72 / 10.0, .62 / 10.0, .62 / 10.0, 1.07 / 10.0,
@@ -73,6 +76,30 @@ void cpose_cocoeval_free(struct cpose_cocoeval *e)
 }
 
 /* ---- internal working set ---- */
+
+/* n bytes (cpose_malloc) that the evaluation writes whole: from 64 KiB on, their pages are mapped in
+ * one call (huge pages where a 2 MiB-aligned stretch fits) instead of faulting in one 4 KiB page at a
+ * time on first write, which costs 10-25 us a page on a virtual machine. */
+static void *alloc_written(size_t n)
+{
+    unsigned char *p = cpose_malloc(n ? n : 1);
+#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
+    if (n >= (64 << 10)) {
+        uintptr_t huge = 2 << 20, a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+        if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE); /* hints: failure leaves it to faults */
+        a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+        if (e > a) madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+    }
+#endif
+    return p;
+}
+
+static void *calloc_written(size_t count, size_t size)
+{
+    void *p = alloc_written(count * size);
+    memset(p, 0, count * size);
+    return p;
+}
 
 struct ev_det {
     double bbox[4], area, score;
@@ -166,7 +193,7 @@ static int prepare_dets(struct ev_ctx *c, const struct cpose_coco *gt, const str
                         const int64_t *img_ids, const int64_t *cat_ids)
 {
     c->n_dets = dt->n_anns;
-    c->dets = cpose_calloc(dt->n_anns ? dt->n_anns : 1, sizeof *c->dets);
+    c->dets = calloc_written(dt->n_anns ? dt->n_anns : 1, sizeof *c->dets);
     int bbox_branch = dt->n_anns > 0 && dt->anns[0].has_bbox;
     const char *dpath = dt->path ? dt->path : "(results)";
     for (size_t i = 0; i < dt->n_anns; i++) {
@@ -269,7 +296,7 @@ static void bucket(int n_pair, size_t n, const int *keys, size_t **start_out, in
     for (size_t i = 0; i < n; i++)
         if (keys[i] >= 0) start[keys[i] + 1]++;
     for (int k = 0; k < n_pair; k++) start[k + 1] += start[k];
-    int *order = cpose_malloc((start[n_pair] ? start[n_pair] : 1) * sizeof *order);
+    int *order = alloc_written((start[n_pair] ? start[n_pair] : 1) * sizeof *order);
     size_t *fill = cpose_malloc(((size_t)n_pair + 1) * sizeof *fill);
     memcpy(fill, start, ((size_t)n_pair + 1) * sizeof *fill);
     for (size_t i = 0; i < n; i++)
@@ -400,60 +427,81 @@ struct acc_item {
     int slot, rank;
 };
 
-static int cmp_acc(const void *x, const void *y)
-{
-    const struct acc_item *a = x, *b = y;
-    if (a->score > b->score) return -1;
-    if (a->score < b->score) return 1;
-    return (a->slot > b->slot) - (a->slot < b->slot); /* slots are in image, then rank order */
-}
-
-/* Gathers category k's kept results (image order, then rank) into items and sorts them by score
+/* Gathers category k's kept results (image order, then rank) and sorts them into items by score
  * (stable: ties keep that order, as np.argsort(kind='mergesort') on the concatenation). */
-static void gather_cat(const struct ev_ctx *c, int k, struct acc_item *items)
+static void gather_cat(const struct ev_ctx *c, int k, struct acc_item *items, size_t n)
 {
-    size_t n = 0;
-    for (int i = 0; i < c->n_img; i++) {
-        int pair = i * c->n_cat + k;
-        for (size_t s = c->slot_off[pair]; s < c->slot_off[pair + 1]; s++) {
-            items[n].score = c->dets[c->slot_det[s]].score;
-            items[n].slot = (int)s;
-            items[n].rank = (int)(s - c->slot_off[pair]);
-            n++;
+    struct acc_item *in = cpose_malloc((n + 1) * sizeof *in);
+    double *score = cpose_malloc((n + 1) * sizeof *score);
+    uint32_t *order = cpose_malloc((n + 1) * sizeof *order);
+    size_t i = 0;
+    for (int img = 0; img < c->n_img; img++) {
+        int pair = img * c->n_cat + k;
+        for (size_t s = c->slot_off[pair]; s < c->slot_off[pair + 1]; s++, i++) {
+            in[i].score = score[i] = c->dets[c->slot_det[s]].score;
+            in[i].slot = (int)s;
+            in[i].rank = (int)(s - c->slot_off[pair]);
         }
     }
-    qsort(items, n, sizeof *items, cmp_acc);
+    cpose_score_order_desc(score, n, order);
+    for (i = 0; i < n; i++) items[i] = in[order[i]];
+    cpose_free(in);
+    cpose_free(score);
+    cpose_free(order);
 }
 
-/* accumulate() for category k, area a, maxDets index m, threshold t over its n sorted items. */
+/* accumulate() for category k, area a, maxDets index m, threshold t over its n sorted items, in one
+ * pass without pycocotools' per-result arrays. With tp/fp the running counts over the kept results
+ * (rank < maxDets), recall rc = tp/npig and precision pr = tp/(fp+tp+eps) at each of them:
+ *  - recall point r takes the first result with rc >= rec_thrs[r] (searchsorted, side='left'); rc
+ *    only grows at a true positive, so the points are assigned at the first result and at true
+ *    positives. The results from one such assignment to the next form a segment.
+ *  - its precision is the largest pr from that result on (the envelope made monotone from the
+ *    right): the largest pr of each segment, then a running maximum over the segments from the last.
+ *    pr rises (or stays) with each true positive, stays with an ignored result and falls with a false
+ *    positive, so a segment's largest pr is at its first result, just before a false positive, or at
+ *    its last result (that of a segment before the last is below the next segment's first, a true
+ *    positive's): pr is computed there only, with the same operands, so the same doubles. */
 static void accumulate_one(const struct ev_ctx *c, struct cpose_cocoeval *out, int k, int a, int m, int t,
-                           const struct acc_item *items, size_t n, long npig, double *rc, double *pr, double *sc)
+                           const struct acc_item *items, size_t n, long npig)
 {
     const struct cpose_cocoeval_params *p = c->p;
     int T = c->T, R = p->n_rec, K = c->n_cat, A = c->A, M = c->M, maxdet = p->max_dets[m];
     const uint8_t *code = c->code + ((size_t)a * T + t) * c->n_slots;
-    double tp = 0, fp = 0;
-    size_t nd = 0;
+    double tp = 0, fp = 0, rc = 0, seg_max[256], score_at[256];
+    int seg_of[256], r = 0, n_seg = 0, pending = 0, any = 0; /* pending: pr may have risen since last computed */
     for (size_t i = 0; i < n; i++) {
         if (items[i].rank >= maxdet) continue;
         uint8_t cd = code[items[i].slot];
-        if (cd == 1) tp += 1;
+        if (cd == 0 && pending) { /* the peak before a fall */
+            double pr = tp / (fp + tp + NP_SPACING1);
+            if (pr > seg_max[n_seg - 1]) seg_max[n_seg - 1] = pr;
+            pending = 0;
+        }
+        int was_tp = cd == 1;
+        if (cd == 1) tp += 1, rc = tp / (double)npig;
         else if (cd == 0) fp += 1;
-        rc[nd] = tp / (double)npig;
-        pr[nd] = tp / (fp + tp + NP_SPACING1);
-        sc[nd] = items[i].score;
-        nd++;
+        if ((!any || was_tp) && r < R && rc >= out->rec_thrs[r]) { /* a segment starts at this result */
+            /* a rise pending in the previous segment is below this true positive's pr: nothing to add */
+            seg_max[n_seg++] = tp / (fp + tp + NP_SPACING1);
+            pending = 0;
+            for (; r < R && rc >= out->rec_thrs[r]; r++) seg_of[r] = n_seg - 1, score_at[r] = items[i].score;
+        } else if (was_tp) {
+            pending = n_seg > 0;
+        }
+        any = 1;
     }
-    out->recall[(((size_t)t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
-    for (size_t i = nd - (nd > 0); i > 0; i--)
-        if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-    size_t pi = 0;
-    for (int r = 0; r < R; r++) {
-        double thr = out->rec_thrs[r];
-        while (pi < nd && rc[pi] < thr) pi++; /* searchsorted(rc, thr, side='left') */
-        size_t pidx = ((((size_t)t * R + r) * K + k) * A + a) * M + m;
-        out->precision[pidx] = pi < nd ? pr[pi] : 0;
-        out->scores[pidx] = pi < nd ? sc[pi] : 0;
+    if (pending) {
+        double pr = tp / (fp + tp + NP_SPACING1);
+        if (pr > seg_max[n_seg - 1]) seg_max[n_seg - 1] = pr;
+    }
+    for (int s = n_seg - 1; s > 0; s--)
+        if (seg_max[s] > seg_max[s - 1]) seg_max[s - 1] = seg_max[s];
+    out->recall[(((size_t)t * K + k) * A + a) * M + m] = any ? rc : 0;
+    for (int q = 0; q < R; q++) {
+        size_t pidx = ((((size_t)t * R + q) * K + k) * A + a) * M + m;
+        out->precision[pidx] = q < r ? seg_max[seg_of[q]] : 0;
+        out->scores[pidx] = q < r ? score_at[q] : 0;
     }
 }
 
@@ -461,7 +509,7 @@ static void accumulate_one(const struct ev_ctx *c, struct cpose_cocoeval *out, i
 static void accumulate(struct ev_ctx *c, struct cpose_cocoeval *out)
 {
     int K = c->n_cat, A = c->A, M = c->M, T = c->T;
-    size_t *cat_off = cpose_calloc((size_t)K + 1, sizeof *cat_off), maxn = 0;
+    size_t *cat_off = cpose_calloc((size_t)K + 1, sizeof *cat_off);
     for (int k = 0; k < K; k++) {
         size_t n = 0;
         for (int i = 0; i < c->n_img; i++) {
@@ -469,27 +517,20 @@ static void accumulate(struct ev_ctx *c, struct cpose_cocoeval *out)
             n += c->slot_off[pair + 1] - c->slot_off[pair];
         }
         cat_off[k + 1] = cat_off[k] + n;
-        if (n > maxn) maxn = n;
     }
-    struct acc_item *items = cpose_malloc((cat_off[K] + 1) * sizeof *items);
+    struct acc_item *items = alloc_written((cat_off[K] + 1) * sizeof *items);
     long *npig = cpose_calloc((size_t)K * A + 1, sizeof *npig);
     for (int k = 0; k < K; k++)
         for (int a = 0; a < A; a++)
             for (int i = 0; i < c->n_img; i++) npig[k * A + a] += c->npig[(size_t)(i * K + k) * A + a];
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int k = 0; k < K; k++) gather_cat(c, k, items + cat_off[k]);
+    for (int k = 0; k < K; k++) gather_cat(c, k, items + cat_off[k], cat_off[k + 1] - cat_off[k]);
     long n_jobs = (long)K * A * M * T;
-#pragma omp parallel
-    {
-        double *rc = cpose_malloc((3 * maxn + 3) * sizeof(double)), *pr = rc + maxn + 1, *sc = pr + maxn + 1;
-#pragma omp for schedule(dynamic, 1)
-        for (long j = 0; j < n_jobs; j++) {
-            int t = (int)(j % T), m = (int)(j / T % M), a = (int)(j / T / M % A), k = (int)(j / T / M / A);
-            if (npig[k * A + a] == 0) continue; /* stays -1 */
-            accumulate_one(c, out, k, a, m, t, items + cat_off[k], cat_off[k + 1] - cat_off[k], npig[k * A + a], rc,
-                           pr, sc);
-        }
-        cpose_free(rc);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long j = 0; j < n_jobs; j++) {
+        int t = (int)(j % T), m = (int)(j / T % M), a = (int)(j / T / M % A), k = (int)(j / T / M / A);
+        if (npig[k * A + a] == 0) continue; /* stays -1 */
+        accumulate_one(c, out, k, a, m, t, items + cat_off[k], cat_off[k + 1] - cat_off[k], npig[k * A + a]);
     }
     cpose_free(items);
     cpose_free(npig);
@@ -550,7 +591,7 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
 
     /* buckets per (image, category) */
     size_t nk = c.n_dets > c.n_gts ? c.n_dets : c.n_gts;
-    keys = cpose_malloc((nk ? nk : 1) * sizeof *keys);
+    keys = alloc_written((nk ? nk : 1) * sizeof *keys);
     for (size_t i = 0; i < c.n_gts; i++) keys[i] = c.gts[i].img * c.n_cat + c.gts[i].cat;
     bucket(c.n_pair, c.n_gts, keys, &c.gt_start, &c.gt_order);
     for (size_t i = 0; i < c.n_dets; i++) keys[i] = c.dets[i].cat < 0 ? -1 : c.dets[i].img * c.n_cat + c.dets[i].cat;
@@ -575,9 +616,9 @@ int cpose_cocoeval_run(const struct cpose_coco *gt, const struct cpose_coco *dt,
     c.slot_off[c.n_pair] = ns;
     out->ious_off[c.n_pair] = nio;
     c.n_slots = ns;
-    c.slot_det = cpose_malloc((ns ? ns : 1) * sizeof *c.slot_det);
-    out->ious_data = cpose_malloc((nio ? nio : 1) * sizeof(double));
-    c.code = cpose_malloc((ns ? ns : 1) * (size_t)c.A * (size_t)c.T);
+    c.slot_det = alloc_written((ns ? ns : 1) * sizeof *c.slot_det);
+    out->ious_data = alloc_written((nio ? nio : 1) * sizeof(double));
+    c.code = alloc_written((ns ? ns : 1) * (size_t)c.A * (size_t)c.T);
     c.npig = cpose_calloc((size_t)c.n_pair * c.A + 1, sizeof *c.npig);
 
 #pragma omp parallel

@@ -44,6 +44,17 @@ static __attribute__((unused)) int tl_passed, tl_failed;
 #define CHECK_CONTAINS(hay, needle)                                                               \
     CHECK_MSG((hay) && strstr((hay), (needle)) != NULL, "'%s' does not contain '%s'", (hay) ? (hay) : "(null)", (needle))
 
+/* Deterministic pseudo-random 64-bit numbers for generated test data (xorshift64; reseed by
+ * assigning tl_rng_state). */
+static __attribute__((unused)) unsigned long long tl_rng_state = 0x9E3779B97F4A7C15ull;
+static __attribute__((unused)) unsigned long long tl_rand_u64(void)
+{
+    tl_rng_state ^= tl_rng_state << 13;
+    tl_rng_state ^= tl_rng_state >> 7;
+    tl_rng_state ^= tl_rng_state << 17;
+    return tl_rng_state;
+}
+
 /* The fixtures folder (../shared/fixtures beside the source tree), or NULL. */
 static __attribute__((unused)) const char *tl_fixtures(void)
 {
