@@ -9,13 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/base/fsutil.h"
-#include "core/base/log.h"
 #include "datasets/numfmt.h"
 
 /* How far ahead (in annotations) the record, then the keypoints, are fetched into the cache: a row
@@ -209,12 +207,11 @@ static int write_file(int dirfd, const char *labels_dir, const char *name, const
     return CPOSE_OK;
 }
 
-static const char *sort_names; /* the arena cmp_ord reads (qsort has no context argument) */
-
-static int cmp_ord(const void *a, const void *b)
+/* By label path (names: the arena), then first annotation. */
+static int cmp_ord(const void *a, const void *b, void *names)
 {
     const struct ord_ent *x = a, *y = b;
-    int r = strcmp(sort_names + x->name, sort_names + y->name);
+    int r = strcmp((const char *)names + x->name, (const char *)names + y->name);
     if (r) return r;
     return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
 }
@@ -242,8 +239,7 @@ static char *order_images(const struct convert_plan *pl, struct ord_ent *ord)
         ord[n].first_seen = pl->first_seen[i];
         n++;
     }
-    sort_names = names.p;
-    qsort(ord, n, sizeof *ord, cmp_ord);
+    qsort_r(ord, n, sizeof *ord, cmp_ord, names.p);
     return names.p;
 }
 
