@@ -1,8 +1,7 @@
 /* datasets/convert_labels.c — the label files of a COCO → YOLO conversion: images grouped by label
  * path, rows formatted by JSON2YOLO's skip and duplicate rules ("%g" or "%.6f" numbers), and one
- * open/write/close per file, on all threads. The annotations are laid out in the order the files are
- * written (a counting sort), and each one's record and keypoints are prefetched a few rows ahead,
- * so formatting streams through memory instead of waiting on annotations scattered over the file. */
+ * open/write/close per file, on all threads. The annotations are listed in the order the files are
+ * written (a counting sort by label path), so each thread walks its share of that list. */
 #define _GNU_SOURCE
 #include "datasets/convert_impl.h"
 
@@ -15,10 +14,6 @@
 
 #include "core/base/fsutil.h"
 #include "datasets/numfmt.h"
-
-/* How far ahead (in annotations) the record, then the keypoints, are fetched into the cache: a row
- * takes about a microsecond to format, a miss a few hundred nanoseconds. */
-enum { PREFETCH_RECORD = 8, PREFETCH_KPTS = 4, PREFETCH_MAX_LINES = 16 };
 
 /* One label file's share of an image: ord entries with the same name form one file. */
 struct ord_ent {
@@ -35,21 +30,6 @@ struct label_job {
     size_t n_ord;
     size_t *ann_start, *anns;  /* annotations of ord[i]: anns[ann_start[i]..ann_start[i + 1]) */
 };
-
-static void prefetch_ann(const struct label_job *j, size_t at)
-{
-    if (at >= j->ann_start[j->n_ord]) return;
-    __builtin_prefetch(&j->c->anns[j->anns[at]]);
-}
-
-static void prefetch_kpts(const struct label_job *j, size_t at)
-{
-    if (at >= j->ann_start[j->n_ord]) return;
-    const struct cpose_coco_ann *a = &j->c->anns[j->anns[at]];
-    const char *kp = (const char *)cpose_coco_kpts(j->c, a);
-    size_t bytes = (size_t)a->n_kpt_values * sizeof(double);
-    for (size_t off = 0; off < bytes && off < 64 * PREFETCH_MAX_LINES; off += 64) __builtin_prefetch(kp + off);
-}
 
 /* Writes one number of a row ("%g" when g, else "%.6f") and returns the end: a whole 0 to 9 in
  * "%g" (invisible keypoints, visibility flags, the class) directly, the rest by numfmt. */
@@ -111,8 +91,6 @@ static void image_rows(const struct label_job *j, size_t i, struct cbuf *b, doub
     size_t n_kept = 0;
     int g = o->style == CPOSE_CONVERT_JSON2YOLO;
     for (size_t k = a0; k < a1; k++) {
-        prefetch_ann(j, k + PREFETCH_RECORD);
-        prefetch_kpts(j, k + PREFETCH_KPTS);
         const struct cpose_coco_ann *a = &c->anns[j->anns[k]];
         const double *kp = cpose_coco_kpts(c, a);
         double box[4];
