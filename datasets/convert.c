@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -216,28 +215,6 @@ static long find_image(const struct image_index *x, int64_t id)
     return (long)keys[lo - 1].idx;
 }
 
-/* Asks the kernel to back the 2 MiB-aligned interior of a large array with huge pages now
- * (MADV_COLLAPSE, Linux 6.1+; elsewhere the calls fail and nothing changes). The reader's arrays
- * grow by realloc, which moves small pages (mremap); on a virtual machine with shadow page tables
- * the first read of each moved 4 KiB page then costs microseconds (0.17 s for 128 MB, measured),
- * and the conversion reads every annotation and keypoint once, in an order unrelated to the file's.
- * Collapsing copies in the kernel (0.03 s for 128 MB) and leaves 2 MiB pages. */
-#if defined(__linux__) && !defined(MADV_COLLAPSE)
-#define MADV_COLLAPSE 25 /* the kernel's number; glibc before 2.37 does not name it */
-#endif
-static void settle_in_huge_pages(const void *data, size_t bytes)
-{
-#if defined(MADV_HUGEPAGE) && defined(MADV_COLLAPSE)
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t begin = ((uintptr_t)data + huge - 1) & ~(huge - 1), end = ((uintptr_t)data + bytes) & ~(huge - 1);
-    if (end <= begin) return;
-    if (madvise((void *)begin, end - begin, MADV_HUGEPAGE) == 0) (void)madvise((void *)begin, end - begin, MADV_COLLAPSE);
-#else
-    (void)data;
-    (void)bytes;
-#endif
-}
-
 static int convert_one(const char *json_path, const char *stem, const struct cpose_convert_opts *o,
                        struct cpose_convert_stats *st, int *kpt_k)
 {
@@ -252,8 +229,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     if (rc != CPOSE_OK) return rc;
     t_load = cpose_now() - t_load;
     c_load = cpu_seconds() - c_load;
-    settle_in_huge_pages(c.anns, c.n_anns * sizeof *c.anns);
-    settle_in_huge_pages(c.kpt_values, c.n_kpt_values * sizeof *c.kpt_values);
+    cpose_convert_settle(c.anns, c.n_anns * sizeof *c.anns); /* the keypoints: while the files are ordered */
     double t_write = cpose_now(), c_write = cpu_seconds();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);

@@ -39,10 +39,16 @@ struct convert_counts {
     long long files, lines, skipped;
 };
 
+/* Asks the kernel to back the 2 MiB-aligned interior of a large array with huge pages now
+ * (MADV_COLLAPSE, Linux 6.1+; elsewhere the calls fail and nothing changes), before it is read out
+ * of order. */
+void cpose_convert_settle(const void *data, size_t bytes);
+
 /* Writes one label file per annotated image (images whose file names give one label path share it:
  * their rows follow each other in first-annotation order; json2yolo style appends to a file that
  * exists, as JSON2YOLO's "a" mode). Folders below labels_dir are made first; a file_name leaving the
- * labels folder is CPOSE_EINVAL naming it; a failed write is CPOSE_EIO naming the file. */
+ * labels folder is CPOSE_EINVAL naming it; a failed write is CPOSE_EIO naming the file. The keypoint
+ * array is settled (cpose_convert_settle) while the files are put in order. */
 int cpose_convert_write_labels(const struct convert_plan *plan, struct convert_counts *counts);
 
 #endif
