@@ -64,6 +64,9 @@ static inline char *put_number(char *p, double v, int g)
     return p + (g ? cpose_fmt_g(p, v) : cpose_fmt_f6(p, v));
 }
 
+/* +0.0 ("%g" prints "0"; -0.0 prints "-0") */
+static inline int is_plus_zero(double v) { return v == 0 && !signbit(v); }
+
 /* Box (centre x, y, w, h, normalised) of an annotation by JSON2YOLO's rules; 0 when it is skipped
  * (crowd, no class, no box and no visible keypoint, empty box). */
 static int ann_box(const struct cpose_coco_ann *a, const double *kp, double W, double H, double box[4])
@@ -156,12 +159,23 @@ static void image_rows(const struct label_job *j, size_t i, struct cbuf *b, doub
             *p++ = ' ';
             p = put_number(p, box[q], g);
         }
-        for (int q = 0, part = 0; q < nvals; q++, part = part == 2 ? 0 : part + 1) {
-            double v = kp[q];
-            if (part == 0) v /= W; /* x, y, visibility */
-            else if (part == 1) v /= H;
+        int q = 0;
+        for (; q + 3 <= nvals; q += 3) { /* x, y, visibility */
+            if (g && is_plus_zero(kp[q]) && is_plus_zero(kp[q + 1]) && is_plus_zero(kp[q + 2])) {
+                memcpy(p, " 0 0 0", 6); /* an unlabelled keypoint */
+                p += 6;
+                continue;
+            }
             *p++ = ' ';
-            p = put_number(p, v, g);
+            p = put_number(p, kp[q] / W, g);
+            *p++ = ' ';
+            p = put_number(p, kp[q + 1] / H, g);
+            *p++ = ' ';
+            p = put_number(p, kp[q + 2], g);
+        }
+        for (int part = 0; q < nvals; q++, part++) { /* a list that is not in triplets: x, then y */
+            *p++ = ' ';
+            p = put_number(p, part == 0 ? kp[q] / W : kp[q] / H, g);
         }
         *p++ = '\n';
         b->n = (size_t)(p - b->p);
