@@ -1,6 +1,7 @@
 /* datasets/convert.c — COCO keypoint JSON → YOLO pose labels (JSON2YOLO's rules, see
- * shared/REFERENCE.md "COCO → YOLO conversion"): grouping by image, skip rules, duplicate removal,
- * "%g"/"%.6f" rows, one buffered write per label file, label files written in parallel. */
+ * shared/REFERENCE.md "COCO → YOLO conversion"): the names YAML, the checks of each annotation and
+ * its match to an image (JSON2YOLO's image keys), the output tree built beside save_dir and renamed
+ * into place. The label files themselves are convert_labels.c's. */
 #define _GNU_SOURCE
 #include "datasets/convert.h"
 
@@ -15,10 +16,9 @@
 #include <unistd.h>
 
 #include "core/base/alloc.h"
-#include "datasets/coco_json.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
-#include "datasets/numfmt.h"
+#include "datasets/convert_impl.h"
 
 /* Process CPU time (all threads), for the timing line. */
 static double cpu_seconds(void)
@@ -39,21 +39,6 @@ int cpose_coco91_to_80(int64_t category_id)
         if (unused[i] < category_id) cls--;
     }
     return cls;
-}
-
-/* A growable byte buffer for one label file. */
-struct cbuf {
-    char *p;
-    size_t n, cap;
-};
-
-static void cbuf_reserve(struct cbuf *b, size_t extra)
-{
-    if (b->n + extra <= b->cap) return;
-    size_t cap = b->cap ? b->cap * 2 : 4096;
-    while (cap < b->n + extra) cap *= 2;
-    b->p = cpose_realloc(b->p, cap);
-    b->cap = cap;
 }
 
 static int dir_is_empty(const char *path)
@@ -169,16 +154,58 @@ static int cmp_img_key(const void *a, const void *b)
  * share keys, e.g. 1000001 and 1000002 are both "1e+06"), read back as a number. */
 static int64_t json2yolo_id_key(int64_t id)
 {
+    if (id > -1000000 && id < 1000000) return id; /* six digits or fewer: "%g" prints it whole */
     char buf[32];
     snprintf(buf, sizeof buf, "%g", (double)id);
     return (int64_t)strtod(buf, NULL);
 }
 
+/* Image ids (keys) sorted, and when they are dense enough (COCO's: 118k images, ids below 600k) a
+ * table from id - min to image index, so each of the annotations finds its image in one look-up. */
+struct image_index {
+    struct img_key *keys;
+    size_t n;
+    int64_t min;
+    size_t span;      /* table length, 0: no table */
+    int32_t *table;   /* image index, or -1 */
+};
+
+static void image_index_build(struct image_index *x, const struct cpose_coco *c, int j2y)
+{
+    x->n = c->n_images;
+    x->keys = cpose_malloc((x->n + 1) * sizeof *x->keys);
+    for (size_t i = 0; i < x->n; i++) {
+        x->keys[i].id = j2y ? json2yolo_id_key(c->images[i].id) : c->images[i].id;
+        x->keys[i].idx = i;
+    }
+    qsort(x->keys, x->n, sizeof *x->keys, cmp_img_key);
+    if (x->n == 0 || x->n > INT32_MAX) return;
+    x->min = x->keys[0].id;
+    uint64_t span = (uint64_t)x->keys[x->n - 1].id - (uint64_t)x->min + 1;
+    if (span == 0 || span > 16 * (uint64_t)x->n + 65536) return;
+    x->span = (size_t)span;
+    x->table = cpose_malloc(x->span * sizeof *x->table);
+    memset(x->table, 0xff, x->span * sizeof *x->table);
+    for (size_t i = 0; i < x->n; i++) /* in (id, file order): the last of a repeated id wins */
+        x->table[x->keys[i].id - x->min] = (int32_t)x->keys[i].idx;
+}
+
+static void image_index_free(struct image_index *x)
+{
+    cpose_free(x->keys);
+    cpose_free(x->table);
+}
+
 /* Index of the image with this id (the last one in the file when ids repeat, as a Python dict
  * keeps), or -1. */
-static long find_image(const struct img_key *keys, size_t n, int64_t id)
+static long find_image(const struct image_index *x, int64_t id)
 {
-    size_t lo = 0, hi = n;
+    if (x->span) {
+        uint64_t at = (uint64_t)id - (uint64_t)x->min;
+        return at < x->span ? (long)x->table[at] : -1;
+    }
+    const struct img_key *keys = x->keys;
+    size_t lo = 0, hi = x->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (keys[mid].id <= id) lo = mid + 1;
@@ -188,180 +215,21 @@ static long find_image(const struct img_key *keys, size_t n, int64_t id)
     return (long)keys[lo - 1].idx;
 }
 
-/* One output file: the label path and the images (in first-annotation order) written into it. */
-struct out_file {
-    char *path;
-    size_t first, count; /* range in the ordered image list */
-};
-
-struct conv_ctx {
-    const struct cpose_coco *c;
-    const struct cpose_convert_opts *o;
-    size_t *ann_start, *ann_list; /* CSR: annotations of image i are ann_list[ann_start[i]..ann_start[i+1]) */
-    long long skipped, lines;
-};
-
-/* Formats the rows of one image into b following the skip/duplicate rules. */
-static int image_rows(struct conv_ctx *cx, size_t img, struct cbuf *b, long long *n_skip, long long *n_lines)
-{
-    const struct cpose_coco *c = cx->c;
-    const struct cpose_coco_image *im = &c->images[img];
-    double W = (double)im->width, H = (double)im->height;
-    size_t a0 = cx->ann_start[img], a1 = cx->ann_start[img + 1];
-    double *kept = cpose_malloc((a1 - a0 + 1) * 5 * sizeof(double));
-    size_t n_kept = 0;
-    int g = cx->o->style == CPOSE_CONVERT_JSON2YOLO;
-    for (size_t k = a0; k < a1; k++) {
-        const struct cpose_coco_ann *a = &c->anns[cx->ann_list[k]];
-        const double *kp = cpose_coco_kpts(c, a);
-        int nk = a->n_kpt_values / 3;
-        if (a->iscrowd || !a->has_category_id) {
-            (*n_skip)++;
-            continue;
-        }
-        double box[4];
-        if (a->has_bbox) {
-            memcpy(box, a->bbox, sizeof box);
-        } else {
-            double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-            for (int j = 0; j < nk; j++)
-                if (kp[3 * j + 2] > 0) {
-                    x0 = fmin(x0, kp[3 * j]);
-                    x1 = fmax(x1, kp[3 * j]);
-                    y0 = fmin(y0, kp[3 * j + 1]);
-                    y1 = fmax(y1, kp[3 * j + 1]);
-                }
-            if (!(x0 <= x1)) {
-                (*n_skip)++;
-                continue;
-            }
-            box[0] = x0;
-            box[1] = y0;
-            box[2] = x1 - x0;
-            box[3] = y1 - y0;
-        }
-        box[0] += box[2] / 2;
-        box[1] += box[3] / 2;
-        box[0] /= W;
-        box[2] /= W;
-        box[1] /= H;
-        box[3] /= H;
-        if (!(box[2] > 0) || !(box[3] > 0)) {
-            (*n_skip)++;
-            continue;
-        }
-        int cls = cx->o->cls91to80 ? cpose_coco91_to_80(a->category_id) : (int)(a->category_id - 1);
-        if (cx->o->cls91to80 && cls < 0) {
-            (*n_skip)++;
-            continue;
-        }
-        if (!g) {
-            long nvis = a->num_keypoints;
-            if (nvis < 0) {
-                nvis = 0;
-                for (int j = 0; j < nk; j++) nvis += kp[3 * j + 2] > 0;
-            }
-            if (cx->o->use_keypoints && nvis == 0) {
-                (*n_skip)++;
-                continue;
-            }
-        }
-        int dup = 0;
-        for (size_t j = 0; j < n_kept && !dup; j++) {
-            const double *q = kept + 5 * j;
-            dup = q[0] == cls && q[1] == box[0] && q[2] == box[1] && q[3] == box[2] && q[4] == box[3];
-        }
-        if (dup) {
-            (*n_skip)++;
-            continue;
-        }
-        double *q = kept + 5 * n_kept++;
-        q[0] = cls;
-        memcpy(q + 1, box, sizeof box);
-        int nvals = cx->o->use_keypoints ? a->n_kpt_values : 0;
-        cbuf_reserve(b, (size_t)(5 + nvals) * (CPOSE_NUMFMT_MAX + 1) + 2);
-        char *p = b->p + b->n;
-        p += cpose_fmt_g(p, (double)cls);
-        for (int j = 0; j < 4; j++) {
-            *p++ = ' ';
-            p += g ? cpose_fmt_g(p, box[j]) : cpose_fmt_f6(p, box[j]);
-        }
-        for (int j = 0; j < nvals; j++) {
-            double v = kp[j];
-            int r = j % 3;
-            if (r == 0) v /= W;
-            else if (r == 1) v /= H;
-            *p++ = ' ';
-            p += g ? cpose_fmt_g(p, v) : cpose_fmt_f6(p, v);
-        }
-        *p++ = '\n';
-        b->n = (size_t)(p - b->p);
-        (*n_lines)++;
-    }
-    cpose_free(kept);
-    return CPOSE_OK;
-}
-
-/* Writes a file; dirfd (or AT_FDCWD) is the open folder of path, name the part below it (so the
- * kernel does not walk the whole path for each of 64k files). */
-static int write_all(int dirfd, const char *name, const char *path, const char *data, size_t len, int append)
-{
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0666);
-    if (fd < 0) return cpose_err(CPOSE_EIO, "cannot write '%s': %s", path, strerror(errno));
-    while (len) {
-        ssize_t w = write(fd, data, len);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(fd);
-            return cpose_err(CPOSE_EIO, "cannot write '%s': %s", path, strerror(e));
-        }
-        data += w;
-        len -= (size_t)w;
-    }
-    if (close(fd) != 0) return cpose_err(CPOSE_EIO, "cannot write '%s': %s", path, strerror(errno));
-    return CPOSE_OK;
-}
-
-struct ord_ent {
-    const char *path;
-    size_t img, first_seen;
-};
-
-static int cmp_ord(const void *a, const void *b)
-{
-    const struct ord_ent *x = a, *y = b;
-    int r = strcmp(x->path, y->path);
-    if (r) return r;
-    return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
-}
-
-/* Label path for an image: labels_dir/file_name with its extension replaced by .txt (an absolute
- * file_name keeps only its base name when base_of_absolute, as JSON2YOLO does). */
-static char *label_path(const char *labels_dir, const char *file_name, int base_of_absolute)
-{
-    if (base_of_absolute && file_name[0] == '/') file_name = cpose_path_basename(file_name);
-    const char *ext = cpose_path_ext(file_name);
-    size_t stem_len = strlen(file_name) - strlen(ext);
-    return cpose_asprintf("%s/%.*s.txt", labels_dir, (int)stem_len, file_name);
-}
-
 static int convert_one(const char *json_path, const char *stem, const struct cpose_convert_opts *o,
                        struct cpose_convert_stats *st, int *kpt_k)
 {
     struct cpose_coco c = {0};
-    struct img_key *keys = NULL;
-    size_t *first_seen = NULL, *count = NULL, *ann_img = NULL;
-    struct ord_ent *ord = NULL;
+    struct image_index index = {0};
+    size_t *first_seen = NULL, *ann_img = NULL;
     struct cbuf yb = {0};
     char *labels_dir = NULL, *yaml_path = NULL;
-    struct conv_ctx cx = {0};
     int j2y = o->style == CPOSE_CONVERT_JSON2YOLO, checks = o->strict || !j2y;
     double t_load = cpose_now(), c_load = cpu_seconds();
     int rc = cpose_coco_load(json_path, &c);
     if (rc != CPOSE_OK) return rc;
     t_load = cpose_now() - t_load;
     c_load = cpu_seconds() - c_load;
+    cpose_convert_settle(c.anns, c.n_anns * sizeof *c.anns); /* the keypoints: while the files are ordered */
     double t_write = cpose_now(), c_write = cpu_seconds();
     const char *sub = strncmp(stem, "instances_", 10) == 0 ? stem + 10 : stem;
     labels_dir = cpose_asprintf("%s/labels/%s", o->save_dir, sub);
@@ -389,12 +257,8 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     yaml_path = cpose_asprintf("%s/%s.yaml", o->save_dir, stem);
     if ((n_names > 0 || !j2y) && (rc = cpose_write_file_atomic(yaml_path, yb.p, yb.n)) != CPOSE_OK) goto fail;
 
-    keys = cpose_malloc((c.n_images + 1) * sizeof *keys);
-    for (size_t i = 0; i < c.n_images; i++) {
-        keys[i].id = j2y ? json2yolo_id_key(c.images[i].id) : c.images[i].id;
-        keys[i].idx = i;
-    }
-    qsort(keys, c.n_images, sizeof *keys, cmp_img_key);
+    image_index_build(&index, &c, j2y);
+    const struct img_key *keys = index.keys;
     for (size_t i = 1; i < c.n_images; i++)
         if (keys[i].id == keys[i - 1].id) {
             const char *a0 = c.images[keys[i - 1].idx].file_name, *a1 = c.images[keys[i].idx].file_name;
@@ -409,7 +273,6 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
         }
 
     first_seen = cpose_malloc((c.n_images + 1) * sizeof *first_seen);
-    count = cpose_calloc(c.n_images + 1, sizeof *count);
     ann_img = cpose_malloc((c.n_anns + 1) * sizeof *ann_img);
     for (size_t i = 0; i < c.n_images; i++) first_seen[i] = (size_t)-1;
     size_t n_used = 0;
@@ -420,7 +283,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                            (long long)a->id, (long long)a->byte_offset);
             goto fail;
         }
-        long img = find_image(keys, c.n_images, j2y ? json2yolo_id_key(a->image_id) : a->image_id);
+        long img = find_image(&index, j2y ? json2yolo_id_key(a->image_id) : a->image_id);
         if (img < 0) {
             rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) refers to image_id %lld, which is not in 'images'",
                            json_path, (long long)a->id, (long long)a->byte_offset, (long long)a->image_id);
@@ -490,114 +353,22 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     kpt_done:
         ann_img[k] = (size_t)img;
         if (first_seen[img] == (size_t)-1) first_seen[img] = n_used++;
-        count[img]++;
     }
-    cx.c = &c;
-    cx.o = o;
-    cx.ann_start = cpose_calloc(c.n_images + 1, sizeof(size_t));
-    cx.ann_list = cpose_malloc((c.n_anns + 1) * sizeof(size_t));
-    for (size_t i = 0; i < c.n_images; i++) cx.ann_start[i + 1] = cx.ann_start[i] + count[i];
-    for (size_t i = 0; i < c.n_images; i++) count[i] = cx.ann_start[i];
-    for (size_t k = 0; k < c.n_anns; k++) cx.ann_list[count[ann_img[k]]++] = k;
-
-    /* images with annotations, grouped by label path (repeated file names append, in the order
-     * the images were first annotated, as JSON2YOLO's append mode does) */
-    ord = cpose_malloc((n_used + 1) * sizeof *ord);
-    size_t n_ord = 0;
-    for (size_t i = 0; i < c.n_images; i++)
-        if (first_seen[i] != (size_t)-1) {
-            ord[n_ord].path = label_path(labels_dir, c.images[i].file_name, j2y);
-            ord[n_ord].img = i;
-            ord[n_ord].first_seen = first_seen[i];
-            n_ord++;
-        }
-    qsort(ord, n_ord, sizeof *ord, cmp_ord);
-
-    /* folders first (serially), then files in parallel */
-    char *last_dir = NULL;
-    for (size_t i = 0; i < n_ord; i++) {
-        const char *slash = strrchr(ord[i].path, '/');
-        size_t dl = (size_t)(slash - ord[i].path);
-        if (last_dir && strlen(last_dir) == dl && strncmp(last_dir, ord[i].path, dl) == 0) continue;
-        cpose_free(last_dir);
-        last_dir = cpose_strndup(ord[i].path, dl);
-        if (strstr(last_dir, "/../") || strstr(ord[i].path + strlen(labels_dir), "/../")) {
-            cpose_free(last_dir);
-            rc = cpose_err(CPOSE_EINVAL, "%s: image file_name '%s' leaves the labels folder", json_path,
-                           c.images[ord[i].img].file_name);
-            goto fail;
-        }
-        if ((rc = cpose_mkdirs(last_dir)) != CPOSE_OK) {
-            cpose_free(last_dir);
-            goto fail;
-        }
-    }
-    cpose_free(last_dir);
-
-    int first_rc = CPOSE_OK;
-    char first_msg[512] = "";
-    long long skipped = 0, lines = 0, files = 0;
-#pragma omp parallel reduction(+ : skipped, lines, files)
-    {
-        struct cbuf b = {0};
-        int dirfd = -1;
-        size_t dir_len = 0;
-        const char *dir_of = NULL; /* the path whose folder dirfd holds */
-#pragma omp for schedule(dynamic, 64)
-        for (size_t i = 0; i < n_ord; i++) {
-            if (i > 0 && strcmp(ord[i - 1].path, ord[i].path) == 0) continue; /* handled by the group head */
-            b.n = 0;
-            size_t j = i;
-            do {
-                image_rows(&cx, ord[j].img, &b, &skipped, &lines);
-                j++;
-            } while (j < n_ord && strcmp(ord[j].path, ord[i].path) == 0);
-            const char *path = ord[i].path, *slash = strrchr(path, '/');
-            size_t dl = (size_t)(slash - path);
-            if (!dir_of || dl != dir_len || strncmp(dir_of, path, dl) != 0) {
-                if (dirfd >= 0) close(dirfd);
-                char *dir = cpose_strndup(path, dl);
-                dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                cpose_free(dir);
-                dir_of = path;
-                dir_len = dl;
-            }
-            int r = dirfd >= 0 ? write_all(dirfd, slash + 1, path, b.p ? b.p : "", b.n, j2y)
-                               : write_all(AT_FDCWD, path, path, b.p ? b.p : "", b.n, j2y);
-            if (r != CPOSE_OK) {
-#pragma omp critical(cpose_convert_err)
-                if (first_rc == CPOSE_OK) {
-                    first_rc = r;
-                    snprintf(first_msg, sizeof first_msg, "%s", cpose_errmsg());
-                }
-            } else {
-                files++;
-            }
-        }
-        if (dirfd >= 0) close(dirfd);
-        cpose_free(b.p);
-    }
-    if (first_rc != CPOSE_OK) {
-        rc = cpose_err(first_rc, "%s", first_msg);
-        goto fail;
-    }
+    struct convert_plan plan = {.c = &c, .o = o, .json_path = json_path, .labels_dir = labels_dir,
+                                .ann_img = ann_img, .first_seen = first_seen, .n_used = n_used};
+    struct convert_counts n = {0};
+    if ((rc = cpose_convert_write_labels(&plan, &n)) != CPOSE_OK) goto fail;
     if (st) {
-        st->n_images_written += files;
-        st->n_lines += lines;
-        st->n_skipped += skipped;
+        st->n_images_written += n.files;
+        st->n_lines += n.lines;
+        st->n_skipped += n.skipped;
     }
     cpose_info("%s: %lld label files, %lld rows, %lld annotations skipped → labels/%s (read %.2f s wall %.2f s CPU, "
                "write %.2f s wall %.2f s CPU)",
-               json_path, files, lines, skipped, sub, t_load, c_load, cpose_now() - t_write, cpu_seconds() - c_write);
+               json_path, n.files, n.lines, n.skipped, sub, t_load, c_load, cpose_now() - t_write, cpu_seconds() - c_write);
 fail:
-    if (ord)
-        for (size_t i = 0; i < n_used; i++) cpose_free((void *)ord[i].path);
-    cpose_free(ord);
-    cpose_free(cx.ann_start);
-    cpose_free(cx.ann_list);
-    cpose_free(keys);
+    image_index_free(&index);
     cpose_free(first_seen);
-    cpose_free(count);
     cpose_free(ann_img);
     cpose_free(yb.p);
     cpose_free(labels_dir);

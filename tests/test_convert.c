@@ -223,6 +223,15 @@ static void test_json2yolo_branches(void)
                                                            "0 0.9 0.9 0.2 0.2\n"}};
     cpose_free(convert_case("j2y-boxes", boxes, 1, w_boxes, 2));
 
+    /* zeros: an unlabelled keypoint (0, 0, 0) prints "0 0 0"; a negative zero keeps its sign */
+    const char *zeros[] = {"k.json", "{\"images\": [" IMG(6, "z.jpg") "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 6, \"category_id\": 1, \"bbox\": [0, 0, 10, 10], "
+        "\"keypoints\": [-0.0, 0, 0, 0, -0.0, 0, 0, 0, -0.0, 0, 0, 0, 0.0, 0.0, 0.0]}"
+        "], " PERSON "}"};
+    const struct want_file w_zeros[] = {{"k.yaml", "names:\n  0: person\n"},
+                                        {"labels/k/z.txt", "0 0.05 0.1 0.1 0.2 -0 0 0 0 -0 0 0 0 -0 0 0 0 0 0 0\n"}};
+    cpose_free(convert_case("j2y-zeros", zeros, 1, w_zeros, 2));
+
     /* per image: all annotations skipped → an empty file; no annotation → no file; sub-folders kept;
      * an absolute file_name → its base name; no extension → ".txt" appended; two images with one
      * file_name → one file, rows in the order the images were first annotated; a repeated image id →
@@ -346,6 +355,63 @@ static void test_errors(void)
     cpose_free(out);
 }
 
+/* A JSON file of two 100x50 images with these file names, one annotation each. */
+static void write_two_images(const char *js, const char *name1, const char *name2)
+{
+    char *text = cpose_asprintf(
+        "{\"images\": [{\"id\": 1, \"file_name\": \"%s\", \"width\": 100, \"height\": 50}, "
+        "{\"id\": 2, \"file_name\": \"%s\", \"width\": 100, \"height\": 50}], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 1, 2, 2], \"keypoints\": [1, 1, 2]}, "
+        "{\"id\": 2, \"image_id\": 2, \"category_id\": 1, \"bbox\": [1, 1, 2, 2], \"keypoints\": [1, 1, 2]}]}",
+        name1, name2);
+    write_text(js, text);
+    cpose_free(text);
+}
+
+/* Failures while the label files are written: the error names the file_name or the label file, no
+ * half-written tree is left beside save_dir, and with exist_ok the previous output is still there. */
+static void test_write_errors(void)
+{
+    const char *tmp = tl_tmpdir("convert-write-err");
+    char *in = cpose_path_join(tmp, "in");
+    char *js = cpose_path_join(in, "k.json");
+    char *out = cpose_path_join(tmp, "out");
+    char *partial = cpose_asprintf("%s.partial-%d", out, (int)getpid());
+    char *keep = cpose_path_join(out, "keep.txt");
+    cpose_mkdirs(out);
+    write_text(keep, "previous output");
+    cpose_mkdirs(in);
+
+    /* a file_name that leaves the labels folder, after an image that is fine */
+    write_two_images(js, "a.jpg", "../../escape.jpg");
+    CHECK(run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 1) == CPOSE_EINVAL);
+    CHECK_CONTAINS(cpose_errmsg(), "'../../escape.jpg' leaves the labels folder");
+    CHECK(cpose_path_is_file(keep));
+    CHECK(!cpose_path_is_dir(partial));
+
+    /* a label file that cannot be written: "b.txt" is also the folder of "b.txt/c.jpg" */
+    write_two_images(js, "b.jpg", "b.txt/c.jpg");
+    CHECK(run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 1) == CPOSE_EIO);
+    CHECK_CONTAINS(cpose_errmsg(), "cannot write '");
+    CHECK_CONTAINS(cpose_errmsg(), "/labels/k/b.txt'");
+    CHECK(cpose_path_is_file(keep));
+    CHECK(!cpose_path_is_dir(partial));
+
+    /* the same input without the clash replaces the previous output */
+    write_two_images(js, "b.jpg", "d/c.jpg");
+    CHECK(run(in, out, 0, CPOSE_CONVERT_JSON2YOLO, 1) == CPOSE_OK);
+    CHECK(!cpose_path_is_file(keep));
+    char *c_txt = cpose_path_join(out, "labels/k/d/c.txt");
+    CHECK(cpose_path_is_file(c_txt));
+    CHECK(!cpose_path_is_dir(partial));
+    cpose_free(c_txt);
+    cpose_free(keep);
+    cpose_free(partial);
+    cpose_free(in);
+    cpose_free(js);
+    cpose_free(out);
+}
+
 static uint64_t rng_state = 12345;
 static uint64_t rng_next(void)
 {
@@ -361,7 +427,9 @@ static void test_numfmt(void)
     static const double special[] = {0.0, -0.0, 1.0, 2.0, 0.5, 0.15, 0.35, 1e-4, 9.99999e-5, 0.0001234565,
                                      0.1234565, 999999.0, 999999.5, 1e6, 123456.5, 0.0000125, 1.25e-05,
                                      5e-06, 0.9999995, 0.99999949999, 99999.95, -0.25, -1e-9, 1e300,
-                                     1.0 / 3, 2.0 / 3, 640.0 / 427, 0.0625, 1e-7, 12.5, 0.125};
+                                     1.0 / 3, 2.0 / 3, 640.0 / 427, 0.0625, 1e-7, 12.5, 0.125,
+                                     12.34375, 12.34365, 0.1234375, 99999.96875, 0.00048828125, 999998.5,
+                                     9.9999950000000003, 1e-4 * (1 - 1e-16), 4194303.75 / 4194304};
     char a[CPOSE_NUMFMT_MAX + 1], b[CPOSE_NUMFMT_MAX + 1];
     int bad_g = 0, bad_f = 0;
     for (size_t i = 0; i < sizeof special / sizeof *special; i++) {
@@ -378,10 +446,11 @@ static void test_numfmt(void)
     for (int i = 0; i < 300000; i++) {
         uint64_t r = rng_next();
         double v;
-        switch (i % 4) {
+        switch (i % 5) {
         case 0: v = (double)(r >> 11) / 9007199254740992.0; break;              /* [0,1) */
         case 1: v = (double)(r % 100000) / (double)(1 + rng_next() % 2000); break; /* pixel / size */
         case 2: v = (double)(r % 2000000) / 1e6; break;                           /* decimal ties */
+        case 3: v = ldexp((double)(r % 20000000), -(int)(rng_next() % 30)); break; /* exact binary ties */
         default: v = ldexp((double)(r >> 11), (int)(rng_next() % 60) - 70); break;  /* wide range */
         }
         if (rng_next() & 1) v = -v;
@@ -417,6 +486,7 @@ int main(int argc, char **argv)
     TL_GENERATED(test_numfmt());
     TL_GENERATED(test_table());
     TL_GENERATED(test_errors());
+    TL_GENERATED(test_write_errors());
     TL_GENERATED(test_json2yolo_branches());
     TL_FIXTURES(test_fixtures());
     return tl_finish();
