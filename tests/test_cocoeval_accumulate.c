@@ -2,7 +2,8 @@
  * positives fall between two recall points (about 1,000 GT in two categories, 4,000 results with
  * score ties, crowd regions, all area ranges): the precision, recall and score tables and the stats
  * must hash to the values pycocotools' array-based accumulate gave (recorded from the implementation
- * that stored rc/pr per result, cpose before the one-pass accumulate). Any change of a single bit in
+ * that stored rc/pr per result, cpose before the one-pass accumulate: this file linked against the
+ * libraries of main at c80289e). Any change of a single bit in
  * those tables changes the hash. A second problem ends its score order with a run of true positives
  * after the last recall point (150 GT, the 50 best results false). */
 /* cpose-layer: eval */
@@ -11,6 +12,12 @@
 #include "core/base/alloc.h"
 #include "eval/cocoeval.h"
 #include "tests/testlib.h"
+
+/* The generated problems must be the same bits in every build: with -march=native GCC would fuse
+ * a*b + c into an fma where it chooses, and the sanitizer build chooses differently (the scores of
+ * the rising tail came out one unit apart), so the generator below is compiled without fusing. The
+ * library under test is compiled as usual. */
+#pragma GCC optimize("fp-contract=off")
 
 enum { N_IMAGES = 300, MAX_GT = 6, MAX_DT = 15 };
 
@@ -155,7 +162,7 @@ static void check_hashes(void (*make)(struct cpose_coco *, struct cpose_coco *),
 static void test_tables(void)
 {
     check_hashes(build, "generated problem", 0xb1e68d6ae458d131ull, 0xbcbeacc2b209171bull);
-    check_hashes(build_rising_tail, "rising tail", 0xde28bfa8ee60de28ull, 0xa9efeb4e5579d2cdull);
+    check_hashes(build_rising_tail, "rising tail", 0x5beacfbae0ab0c88ull, 0x1f341df5a14a2fadull);
 }
 
 int main(int argc, char **argv)
