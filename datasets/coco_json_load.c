@@ -1,9 +1,8 @@
 /* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
  * for pipes, and for files and memory a single pass with three shortcuts: `segmentation` polygons
  * are handed past yajl after a strict number-array scan, flat `keypoints` and `bbox` lists are
- * converted here,
- * and a large annotations array (or results list) is split at object boundaries so that its pieces
- * are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
+ * converted here, and a large annotations array (or results list) is split at object boundaries so
+ * that its pieces are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
  * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
 #define _GNU_SOURCE /* memmem */
 #include "datasets/coco_json.h"

@@ -26,7 +26,9 @@ CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
  * concat/slice copy (the reference the tests compare against; the values are identical).
  * Low-precision hand-off (default on; env CPOSE_LOWP_HANDOFF=0 turns it off): at inference, a bf16 or
  * int8 conv whose output only one conv of the same precision reads writes that reader's source type
- * directly, and the reader skips its conversion (cpose_conv2d_params.lowp_to; the same values). */
+ * directly, and the reader skips its conversion (cpose_conv2d_params.lowp_to); a concat or slice that
+ * only the next bf16/int8 conv reads is not run, that conv converts its parts itself
+ * (cpose_conv2d_params.gather). The values are the same either way. */
 CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
 /* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
  * read in place, never written). train selects batchnorm's batch statistics. Errors name the

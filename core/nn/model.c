@@ -177,9 +177,10 @@ static int run(struct cpose_model *m, int fused, const float *input, int64_t B, 
         } else {
             cpose_exec_new(m->graph, keep, e);
         }
+        /* fixed with the convs' layouts and precisions: a new precision rebuilds the executor */
+        cpose_exec_set_input_layout(*e, cpose_model_input_layout(m, g));
     }
     cpose_free(keep);
-    cpose_exec_set_input_layout(*e, cpose_model_input_layout(m, fused ? m->fused : m->graph));
     rc = cpose_exec_run(*e, input, B, 3, H, W, 0);
     if (rc) return rc;
     m->last_fused = fused;
