@@ -1,6 +1,7 @@
 /* datasets/coco_json_impl.h — internals shared by the COCO reader's state machine (coco_json.c, the
  * yajl callbacks) and its drivers (coco_json_load.c: streaming, in-memory, segmentation skipping and
- * the parallel split of the annotations array). Not a public header. */
+ * the parallel split of the annotations array; coco_json_scan.c: the polygon check that skipping
+ * relies on). Not a public header. */
 #ifndef CPOSE_COCO_JSON_IMPL_H
 #define CPOSE_COCO_JSON_IMPL_H
 
@@ -51,6 +52,10 @@ double cpose_coco_number(const char *s, size_t n);
  * Returns its length with *out set (out may be NULL: only the grammar is checked), or 0 when s does
  * not start with a number. The caller checks that what follows cannot continue it. */
 size_t cpose_coco_number_scan(const char *s, size_t n, double *out);
+/* Length of the JSON value at s (at most n bytes) if it is an array whose elements are numbers or such
+ * arrays, nested at most 64 deep and written exactly as RFC 8259 allows (a COCO polygon list); 0 for
+ * anything else, which yajl then reads (coco_json_scan.c). */
+size_t cpose_coco_number_array_len(const char *s, size_t n);
 
 /* Sets up an empty parser (its yajl handle included) for the file named path (messages only). */
 void cpose_coco_parser_init(struct coco_parser *p, const char *path);
@@ -67,8 +72,9 @@ int cpose_coco_parser_finish(struct coco_parser *p, struct cpose_coco *out);
 /* Frees what the parser still owns (after finish: only the yajl handle). */
 void cpose_coco_parser_free(struct coco_parser *p);
 
-/* In-memory parse with the annotations array split into n_chunks pieces parsed concurrently
- * (n_chunks ≤ 1: one piece); skip_segmentation=0 feeds every byte to yajl. The result, and any
+/* In-memory parse with the annotations array split into n_chunks pieces (n_chunks ≤ 1: one piece)
+ * parsed concurrently, on up to omp_get_max_threads() threads that each take the next piece when they
+ * come free; skip_segmentation=0 feeds every byte to yajl. The result, and any
  * error message, is the same as the plain sequential parse's; exposed for the tests. */
 int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_chunks, int skip_segmentation,
                           struct cpose_coco *out);

@@ -1,9 +1,10 @@
 /* datasets/coco_json_load.c — the ways bytes reach the COCO reader's state machine: a streaming read
  * for pipes, and for files and memory a single pass with three shortcuts: `segmentation` polygons
- * are handed past yajl after a strict number-array scan, flat `keypoints` and `bbox` lists are
- * converted here, and a large annotations array (or results list) is split at object boundaries so
- * that its pieces are parsed on several threads. Each shortcut is only taken when yajl itself confirms the position
- * it relies on, so the result and every error message equal those of feeding the whole file to yajl. */
+ * are handed past yajl after a strict number-array scan (coco_json_scan.c), flat `keypoints` and
+ * `bbox` lists are converted here, and a large annotations array (or results list) is split at
+ * object boundaries so that its pieces are parsed on several threads. Each shortcut is only taken
+ * when yajl itself confirms the position it relies on, so the result and every error message equal
+ * those of feeding the whole file to yajl. */
 #define _GNU_SOURCE /* memmem */
 #include "datasets/coco_json.h"
 #include "datasets/coco_json_impl.h"
@@ -22,10 +23,10 @@
 
 enum {
     PARALLEL_MIN_BYTES = 8 << 20,  /* below this one thread parses the whole document */
+    PIECES_PER_THREAD = 4,         /* pieces are taken as threads come free: their costs differ */
     LARGE_BYTES = 2 << 20,         /* from here a parser's vectors start at HUGE_VEC_BYTES */
     HUGE_VEC_BYTES = 4 << 20,      /* core/base/alloc.c gives blocks from 4 MiB on huge pages */
     MAX_CHUNKS = 64,
-    MAX_SKIP_DEPTH = 64,
 };
 
 static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -79,42 +80,6 @@ static size_t flat_number_list(struct coco_parser *p, const char *s, size_t n, i
         break;
     }
     p->kpts.len = kpts0;
-    return 0;
-}
-
-/* Length of the JSON value at s if it is an array whose elements are numbers or such arrays, written
- * exactly as RFC 8259 allows (a COCO polygon list); 0 for anything else, which yajl then reads. */
-static size_t number_array_len(const char *s, size_t n)
-{
-    enum { WANT_VALUE_OR_CLOSE, WANT_VALUE, WANT_COMMA_OR_CLOSE } want = WANT_VALUE_OR_CLOSE;
-    if (n == 0 || s[0] != '[') return 0;
-    size_t i = 1;
-    int depth = 1;
-    while (i < n) {
-        char c = s[i];
-        if (is_ws(c)) { i++; continue; }
-        if (want == WANT_COMMA_OR_CLOSE) {
-            if (c == ',') { want = WANT_VALUE; i++; continue; }
-            if (c != ']') return 0;
-        } else if (c == '[') {
-            if (++depth > MAX_SKIP_DEPTH) return 0;
-            want = WANT_VALUE_OR_CLOSE;
-            i++;
-            continue;
-        } else if (c == ']') {
-            if (want != WANT_VALUE_OR_CLOSE) return 0;
-        } else {
-            size_t len = cpose_coco_number_scan(s + i, n - i, NULL);
-            if (!len) return 0;
-            i += len;
-            want = WANT_COMMA_OR_CLOSE;
-            continue;
-        }
-        /* c == ']' closing an array */
-        i++;
-        if (--depth == 0) return i;
-        want = WANT_COMMA_OR_CLOSE;
-    }
     return 0;
 }
 
@@ -176,6 +141,15 @@ static void window_advance(struct window *w, size_t pos)
     }
 }
 
+/* Drops what the window still holds of its part, once the parser is done with it (the other pieces'
+ * windows go on). */
+static void window_finish(struct window *w)
+{
+    size_t a = (w->dropped + PAGE - 1) & ~(size_t)(PAGE - 1), e = w->end & ~(size_t)(PAGE - 1);
+    if (e > a) madvise((void *)(w->buf + a), e - a, MADV_DONTNEED);
+    w->dropped = w->end;
+}
+
 /* cpose_coco_parser_feed of buf[from, to) in WINDOW-sized steps that move the window along. */
 static int feed_win(struct coco_parser *p, struct window *w, const char *buf, size_t from, size_t to)
 {
@@ -225,7 +199,7 @@ static int feed_range(struct coco_parser *p, struct window *w, const char *buf, 
         double bbox[4];
         size_t len = kind == KEY_KEYPOINTS ? flat_number_list(p, buf + v, end - v, &count, NULL)
                      : kind == KEY_BBOX    ? flat_number_list(p, buf + v, end - v, &count, bbox)
-                                           : number_array_len(buf + v, end - v);
+                                           : cpose_coco_number_array_len(buf + v, end - v);
         if (len < 2) continue;
         if ((rc = cpose_coco_parser_feed(p, buf + pos, v - pos, (int64_t)pos)) != CPOSE_OK) return rc;
         if (kind == KEY_BBOX) memcpy(p->ann.bbox, bbox, (size_t)(count < 4 ? count : 4) * sizeof(double));
@@ -297,6 +271,7 @@ static void parse_piece(struct piece *pc, const char *path, const char *buf, int
         }
         if (rc != CPOSE_OK) pc->boundary_ok = 0;
     }
+    if (own_map) window_finish(&win);
     pc->rc = rc;
     if (rc != CPOSE_OK) snprintf(pc->msg, sizeof pc->msg, "%s", cpose_errmsg());
 }
@@ -433,7 +408,8 @@ static int parse_impl(const char *path, const char *buf, size_t len, int n_chunk
         return parse_sequential(path, buf, len, skip_seg, own_map, out);
     }
     double *kpt_block = plan_kpt_regions(pcs, n);
-#pragma omp parallel for num_threads(n) schedule(static, 1)
+    int threads = omp_get_max_threads() < n ? omp_get_max_threads() : n;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int j = 0; j < n; j++) parse_piece(&pcs[j], path, buf, j == 0, is_results, skip_seg, own_map);
 
     /* In file order: the first piece that failed reports its error (its start was confirmed by the
@@ -473,11 +449,18 @@ int cpose_coco_parse_opts(const char *path, const char *buf, size_t len, int n_c
     return parse_impl(path, buf, len, n_chunks, skip_seg, 0, out);
 }
 
-static int parse_threads(size_t len) { return len >= PARALLEL_MIN_BYTES ? omp_get_max_threads() : 1; }
+/* How many pieces a document of len bytes is parsed in: several per thread, so that a thread that
+ * drew a costly piece (the first holds the images list) is not left working alone at the end. */
+static int parse_pieces(size_t len)
+{
+    int threads = omp_get_max_threads();
+    if (len < PARALLEL_MIN_BYTES || threads < 2) return 1;
+    return threads * PIECES_PER_THREAD < MAX_CHUNKS ? threads * PIECES_PER_THREAD : MAX_CHUNKS;
+}
 
 int cpose_coco_parse(const char *path, const char *buf, size_t len, struct cpose_coco *out)
 {
-    return parse_impl(path, buf, len, parse_threads(len), 1, 0, out);
+    return parse_impl(path, buf, len, parse_pieces(len), 1, 0, out);
 }
 
 /* Pipes and other unmappable inputs: 1 MiB chunks straight to yajl. */
@@ -518,7 +501,7 @@ int cpose_coco_load(const char *path, struct cpose_coco *out)
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) return load_stream(path, fd, out);
     close(fd);
-    int rc = parse_impl(path, map, len, parse_threads(len), 1, 1, out);
+    int rc = parse_impl(path, map, len, parse_pieces(len), 1, 1, out);
     munmap(map, len);
     return rc;
 }

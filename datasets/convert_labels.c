@@ -308,6 +308,34 @@ static void lay_out_annotations(const struct convert_plan *pl, struct label_job 
     cpose_free(pos_of_img);
 }
 
+/* The annotations of ord entries are read in label-path order, far from file order, so each one is
+ * a cache (and TLB) miss that the formatting of the entry before cannot hide: measured, two thirds of
+ * the formatting time was spent waiting on the first field of an annotation and its first keypoint.
+ * So the loop asks for them ahead: the annotation records of entry i + ANN_AHEAD, then (their
+ * offsets now at hand) the keypoint values of entry i + KPT_AHEAD. */
+enum { ANN_AHEAD = 8, KPT_AHEAD = 4 };
+
+static void prefetch_anns(const struct label_job *j, size_t i)
+{
+    if (i >= j->n_ord) return;
+    for (size_t k = j->ann_start[i]; k < j->ann_start[i + 1]; k++) {
+        const char *a = (const char *)&j->c->anns[j->anns[k]];
+        __builtin_prefetch(a);
+        __builtin_prefetch(a + sizeof(struct cpose_coco_ann) - 1);
+    }
+}
+
+static void prefetch_kpts(const struct label_job *j, size_t i)
+{
+    if (i >= j->n_ord) return;
+    for (size_t k = j->ann_start[i]; k < j->ann_start[i + 1]; k++) {
+        const struct cpose_coco_ann *a = &j->c->anns[j->anns[k]];
+        const char *kp = (const char *)cpose_coco_kpts(j->c, a);
+        size_t bytes = (size_t)a->n_kpt_values * sizeof(double);
+        for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(kp + off);
+    }
+}
+
 /* Formats and writes the files of ord[0..n_ord) on all threads; the first failure (in no particular
  * order) is returned. */
 static int write_files(const struct convert_plan *pl, const struct label_job *j, struct convert_counts *counts)
@@ -324,6 +352,8 @@ static int write_files(const struct convert_plan *pl, const struct label_job *j,
         size_t kept_cap = 0;
 #pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < j->n_ord; i++) {
+            prefetch_anns(j, i + ANN_AHEAD);
+            prefetch_kpts(j, i + KPT_AHEAD);
             const char *name = j->names + j->ord[i].name;
             if (i > 0 && strcmp(j->names + j->ord[i - 1].name, name) == 0) continue; /* written with the group head */
             b.n = 0;

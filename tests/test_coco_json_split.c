@@ -251,7 +251,10 @@ static void test_polygon_errors(void)
 {
     /* malformed numbers inside a polygon must not be skipped quietly */
     static const char *polys[] = {"[[1.]]", "[[01]]", "[[1,]]", "[[,1]]", "[[1 2]]", "[[.5]]", "[[1e]]", "[[-]]",
-                                  "[[1]", "[[NaN]]", "[[1][2]]", "[[+1]]"};
+                                  "[[1]", "[[NaN]]", "[[1][2]]", "[[+1]]", "[[1.5.5]]", "[[-01]]", "[[00]]",
+                                  "[[1,,2]]", "[[1,-]]", "[[1,-a]]", "[[1,.5]]", "[[123456789012345678901x]]",
+                                  "[[12345678\xfa" "9]]", "[[1.23456789012\xff]]", "[[9:]]", "[[1,2/]]", "[[1.0e+]]",
+                                  "[[123456789.123456789,-]]"};
     for (size_t i = 0; i < sizeof polys / sizeof *polys; i++) {
         char doc[256];
         snprintf(doc, sizeof doc, "{\"annotations\": [{\"id\": 1, \"segmentation\": %s, \"bbox\": [1, 2, 3, 4]}]}", polys[i]);
@@ -259,6 +262,17 @@ static void test_polygon_errors(void)
     }
     const char *ok = "{\"annotations\": [{\"id\": 1, \"segmentation\": [[-0.5e+3, 0, 1E2], [ ]], \"bbox\": [1, 2, 3, 4]}]}";
     CHECK(check_variants(ok, strlen(ok), "valid exotic polygon") == CPOSE_OK);
+    /* digit runs across the eight-byte steps, at every distance from the end of the document */
+    static const char *long_ok[] = {"[[12345678,123456789,1234567890123456789012,-0.12345678901234567,0,-0]]",
+                                    "[[1.5,-2.25,3e4,0.0,99999999.99999999,1,2,3]]", "[[0.1234567,12345678.9]]"};
+    for (size_t i = 0; i < sizeof long_ok / sizeof *long_ok; i++) {
+        char doc[256];
+        snprintf(doc, sizeof doc, "{\"annotations\": [{\"id\": 1, \"segmentation\": %s}]}", long_ok[i]);
+        CHECK_MSG(check_variants(doc, strlen(doc), long_ok[i]) == CPOSE_OK, "%s refused", long_ok[i]);
+        snprintf(doc, sizeof doc, "{\"annotations\": [{\"id\": 1, \"segmentation\": %s", long_ok[i]);
+        for (size_t cut = strlen(doc) - 12; cut < strlen(doc); cut++)
+            CHECK_MSG(check_variants(doc, cut, long_ok[i]) != CPOSE_OK, "%s cut at %zu accepted", long_ok[i], cut);
+    }
 }
 
 static void test_keypoint_lists(void)
