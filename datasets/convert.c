@@ -160,8 +160,9 @@ static int64_t json2yolo_id_key(int64_t id)
     return (int64_t)strtod(buf, NULL);
 }
 
-/* Image ids (keys) sorted, and when they are dense enough (COCO's: 118k images, ids below 600k) a
- * table from id - min to image index, so each of the annotations finds its image in one look-up. */
+/* Image ids (keys), and when they are dense enough (COCO's: 118k images, ids below 600k) a table from
+ * id - min to image index, so each of the annotations finds its image in one look-up. The keys are
+ * sorted, except when the table was filled straight from unique ids (then they stay in file order). */
 struct image_index {
     struct img_key *keys;
     size_t n;
@@ -170,30 +171,82 @@ struct image_index {
     int32_t *table;   /* image index, or -1 */
 };
 
+/* The table straight from the images in file order when their keys are dense and unique (COCO's
+ * case), so no sort is needed; 0 (nothing kept) otherwise. */
+static int image_table_direct(struct image_index *x)
+{
+    if (x->n == 0 || x->n > INT32_MAX) return 0;
+    int64_t lo = x->keys[0].id, hi = lo;
+    for (size_t i = 1; i < x->n; i++) {
+        lo = x->keys[i].id < lo ? x->keys[i].id : lo;
+        hi = x->keys[i].id > hi ? x->keys[i].id : hi;
+    }
+    uint64_t span = (uint64_t)hi - (uint64_t)lo + 1;
+    if (span == 0 || span > 16 * (uint64_t)x->n + 65536) return 0;
+    int32_t *table = cpose_alloc_huge((size_t)span * sizeof *table);
+    memset(table, 0xff, (size_t)span * sizeof *table);
+    for (size_t i = 0; i < x->n; i++) {
+        int32_t *slot = &table[x->keys[i].id - lo];
+        if (*slot >= 0) { /* a repeated id: the sorted path reports repeats in id order */
+            cpose_free_huge(table, (size_t)span * sizeof *table);
+            return 0;
+        }
+        *slot = (int32_t)i;
+    }
+    x->min = lo;
+    x->span = (size_t)span;
+    x->table = table;
+    return 1;
+}
+
 static void image_index_build(struct image_index *x, const struct cpose_coco *c, int j2y)
 {
     x->n = c->n_images;
-    x->keys = cpose_malloc((x->n + 1) * sizeof *x->keys);
+    x->keys = cpose_alloc_huge((x->n + 1) * sizeof *x->keys);
     for (size_t i = 0; i < x->n; i++) {
         x->keys[i].id = j2y ? json2yolo_id_key(c->images[i].id) : c->images[i].id;
         x->keys[i].idx = i;
     }
+    if (image_table_direct(x)) return; /* keys stay in file order: no id repeats */
     qsort(x->keys, x->n, sizeof *x->keys, cmp_img_key);
     if (x->n == 0 || x->n > INT32_MAX) return;
     x->min = x->keys[0].id;
     uint64_t span = (uint64_t)x->keys[x->n - 1].id - (uint64_t)x->min + 1;
     if (span == 0 || span > 16 * (uint64_t)x->n + 65536) return;
     x->span = (size_t)span;
-    x->table = cpose_malloc(x->span * sizeof *x->table);
+    x->table = cpose_alloc_huge(x->span * sizeof *x->table);
     memset(x->table, 0xff, x->span * sizeof *x->table);
     for (size_t i = 0; i < x->n; i++) /* in (id, file order): the last of a repeated id wins */
         x->table[x->keys[i].id - x->min] = (int32_t)x->keys[i].idx;
 }
 
+/* The plan's loop over the annotations reads three places at random for each (its image's table
+ * slot, the image, the image's first-seen mark), each a cache miss on COCO-sized files; so the slot
+ * is asked for PLAN_AHEAD annotations ahead, and the other two (the slot now at hand) half as far. */
+enum { PLAN_AHEAD = 16 };
+static void prefetch_plan(const struct image_index *x, const struct cpose_coco *c, const size_t *first_seen, int j2y,
+                          size_t k)
+{
+    if (!x->span) return;
+    if (k + PLAN_AHEAD < c->n_anns) {
+        int64_t id = c->anns[k + PLAN_AHEAD].image_id;
+        uint64_t at = (uint64_t)(j2y ? json2yolo_id_key(id) : id) - (uint64_t)x->min;
+        if (at < x->span) __builtin_prefetch(&x->table[at]);
+    }
+    if (k + PLAN_AHEAD / 2 < c->n_anns) {
+        int64_t id = c->anns[k + PLAN_AHEAD / 2].image_id;
+        uint64_t at = (uint64_t)(j2y ? json2yolo_id_key(id) : id) - (uint64_t)x->min;
+        if (at < x->span && x->table[at] >= 0) {
+            __builtin_prefetch(&c->images[x->table[at]]);
+            __builtin_prefetch(&first_seen[x->table[at]]);
+        }
+    }
+}
+
 static void image_index_free(struct image_index *x)
 {
-    cpose_free(x->keys);
-    cpose_free(x->table);
+    cpose_free_huge(x->keys, (x->n + 1) * sizeof *x->keys);
+    cpose_free_huge(x->table, x->span * sizeof *x->table);
 }
 
 /* Index of the image with this id (the last one in the file when ids repeat, as a Python dict
@@ -272,12 +325,13 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                        "(strict=True refuses such files)", json_path, (long long)keys[i].id, a0 ? a0 : "?", a1 ? a1 : "?");
         }
 
-    first_seen = cpose_malloc((c.n_images + 1) * sizeof *first_seen);
-    ann_img = cpose_malloc((c.n_anns + 1) * sizeof *ann_img);
+    first_seen = cpose_alloc_huge((c.n_images + 1) * sizeof *first_seen); /* on huge pages: see alloc.h */
+    ann_img = cpose_alloc_huge((c.n_anns + 1) * sizeof *ann_img);
     for (size_t i = 0; i < c.n_images; i++) first_seen[i] = (size_t)-1;
     size_t n_used = 0;
     for (size_t k = 0; k < c.n_anns; k++) {
         const struct cpose_coco_ann *a = &c.anns[k];
+        prefetch_plan(&index, &c, first_seen, j2y, k);
         if (!a->has_image_id) {
             rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has no 'image_id'", json_path,
                            (long long)a->id, (long long)a->byte_offset);
@@ -368,8 +422,8 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
                json_path, n.files, n.lines, n.skipped, sub, t_load, c_load, cpose_now() - t_write, cpu_seconds() - c_write);
 fail:
     image_index_free(&index);
-    cpose_free(first_seen);
-    cpose_free(ann_img);
+    cpose_free_huge(first_seen, (c.n_images + 1) * sizeof *first_seen);
+    cpose_free_huge(ann_img, (c.n_anns + 1) * sizeof *ann_img);
     cpose_free(yb.p);
     cpose_free(labels_dir);
     cpose_free(yaml_path);

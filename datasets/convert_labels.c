@@ -19,6 +19,7 @@
 
 /* One label file's share of an image: ord entries with the same name form one file. */
 struct ord_ent {
+    uint64_t key[2];   /* the name's first 16 bytes, big-endian (0 past its end): most names differ there */
     size_t name;       /* offset of the path below labels_dir in the names arena */
     size_t img, first_seen;
 };
@@ -28,6 +29,7 @@ struct label_job {
     const struct cpose_coco *c;
     const struct cpose_convert_opts *o;
     const char *names;         /* "stem.txt\0" paths below labels_dir */
+    size_t names_bytes;
     struct ord_ent *ord;       /* images in writing order */
     size_t n_ord;
     size_t *ann_start, *anns;  /* annotations of ord[i]: anns[ann_start[i]..ann_start[i + 1]) */
@@ -221,40 +223,67 @@ static int write_file(int dirfd, const char *labels_dir, const char *name, const
     return CPOSE_OK;
 }
 
+/* The first 16 bytes of name as two big-endian words, zero past its end: comparing them compares the
+ * names as strcmp does (unsigned bytes, the shorter first), up to the 16th byte. */
+static void name_key(const char *name, size_t len, uint64_t key[2])
+{
+    unsigned char bytes[16] = {0};
+    memcpy(bytes, name, len < 16 ? len : 16);
+    key[0] = key[1] = 0;
+    for (int i = 0; i < 16; i++) key[i / 8] = key[i / 8] << 8 | bytes[i];
+}
+
 /* By label path (names: the arena), then first annotation. */
 static int cmp_ord(const void *a, const void *b, void *names)
 {
     const struct ord_ent *x = a, *y = b;
-    int r = strcmp((const char *)names + x->name, (const char *)names + y->name);
-    if (r) return r;
+    for (int w = 0; w < 2; w++)
+        if (x->key[w] != y->key[w]) return x->key[w] < y->key[w] ? -1 : 1;
+    const char *nx = (const char *)names + x->name, *ny = (const char *)names + y->name;
+    if ((y->key[1] & 0xff) != 0) { /* the same 16 bytes and no end among them: the rest decides */
+        int r = strcmp(nx + 16, ny + 16);
+        if (r) return r;
+    }
     return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
 }
 
+/* The file_name of image i as the label path keeps it (json2yolo style keeps only the base name of
+ * an absolute one, as JSON2YOLO does), and the length of its stem. */
+static const char *label_stem(const struct convert_plan *pl, size_t i, size_t *stem_len)
+{
+    const char *file_name = pl->c->images[i].file_name;
+    if (pl->o->style == CPOSE_CONVERT_JSON2YOLO && file_name[0] == '/') file_name = cpose_path_basename(file_name);
+    *stem_len = strlen(file_name) - strlen(cpose_path_ext(file_name));
+    return file_name;
+}
+
 /* The label path of each annotated image below labels_dir (file_name with its extension replaced by
- * .txt; json2yolo style keeps only the base name of an absolute file_name, as JSON2YOLO does),
- * sorted by path, then first annotation. Returns the names arena. */
-static char *order_images(const struct convert_plan *pl, struct ord_ent *ord)
+ * .txt), sorted by path, then first annotation, into ord and the names arena j->names. */
+static void order_images(const struct convert_plan *pl, struct label_job *j)
 {
     const struct cpose_coco *c = pl->c;
-    struct cbuf names = {0};
-    size_t n = 0;
-    int base_of_absolute = pl->o->style == CPOSE_CONVERT_JSON2YOLO;
+    size_t n = 0, bytes = 0, stem_len;
     for (size_t i = 0; i < c->n_images; i++) {
         if (pl->first_seen[i] == (size_t)-1) continue;
-        const char *file_name = c->images[i].file_name;
-        if (base_of_absolute && file_name[0] == '/') file_name = cpose_path_basename(file_name);
-        size_t stem_len = strlen(file_name) - strlen(cpose_path_ext(file_name));
-        cbuf_reserve(&names, stem_len + 5);
-        ord[n].name = names.n;
-        memcpy(names.p + names.n, file_name, stem_len);
-        memcpy(names.p + names.n + stem_len, ".txt", 5);
-        names.n += stem_len + 5;
-        ord[n].img = i;
-        ord[n].first_seen = pl->first_seen[i];
+        label_stem(pl, i, &stem_len);
+        bytes += stem_len + 5;
+    }
+    char *names = cpose_alloc_huge(bytes + 1), *at = names;
+    for (size_t i = 0; i < c->n_images; i++) {
+        if (pl->first_seen[i] == (size_t)-1) continue;
+        const char *stem = label_stem(pl, i, &stem_len);
+        memcpy(at, stem, stem_len);
+        memcpy(at + stem_len, ".txt", 5);
+        name_key(at, stem_len + 4, j->ord[n].key);
+        j->ord[n].name = (size_t)(at - names);
+        j->ord[n].img = i;
+        j->ord[n].first_seen = pl->first_seen[i];
+        at += stem_len + 5;
         n++;
     }
-    qsort_r(ord, n, sizeof *ord, cmp_ord, names.p);
-    return names.p;
+    qsort_r(j->ord, n, sizeof *j->ord, cmp_ord, names);
+    j->names = names;
+    j->names_bytes = bytes + 1;
 }
 
 /* Length of the folder part of a label name ("a/b.txt": 1, "b.txt": 0). */
@@ -293,19 +322,19 @@ static int make_folders(const struct convert_plan *pl, const struct label_job *j
 static void lay_out_annotations(const struct convert_plan *pl, struct label_job *j)
 {
     const struct cpose_coco *c = pl->c;
-    size_t *pos_of_img = cpose_malloc((c->n_images + 1) * sizeof *pos_of_img);
-    size_t *next = cpose_malloc((j->n_ord + 1) * sizeof *next);
+    size_t *pos_of_img = cpose_alloc_huge((c->n_images + 1) * sizeof *pos_of_img);
+    size_t *next = cpose_alloc_huge((j->n_ord + 1) * sizeof *next);
     for (size_t i = 0; i < j->n_ord; i++) pos_of_img[j->ord[i].img] = i;
-    j->ann_start = cpose_calloc(j->n_ord + 1, sizeof *j->ann_start);
-    j->anns = cpose_malloc((c->n_anns + 1) * sizeof *j->anns);
+    j->ann_start = cpose_alloc_huge((j->n_ord + 1) * sizeof *j->ann_start);
+    j->anns = cpose_alloc_huge((c->n_anns + 1) * sizeof *j->anns);
     for (size_t k = 0; k < c->n_anns; k++) j->ann_start[pos_of_img[pl->ann_img[k]] + 1]++;
     for (size_t i = 0; i < j->n_ord; i++) {
         j->ann_start[i + 1] += j->ann_start[i];
         next[i] = j->ann_start[i];
     }
     for (size_t k = 0; k < c->n_anns; k++) j->anns[next[pos_of_img[pl->ann_img[k]]]++] = k;
-    cpose_free(next);
-    cpose_free(pos_of_img);
+    cpose_free_huge(next, (j->n_ord + 1) * sizeof *next);
+    cpose_free_huge(pos_of_img, (c->n_images + 1) * sizeof *pos_of_img);
 }
 
 /* The annotations of ord entries are read in label-path order, far from file order, so each one is
@@ -385,9 +414,9 @@ static int write_files(const struct convert_plan *pl, const struct label_job *j,
 int cpose_convert_write_labels(const struct convert_plan *pl, struct convert_counts *counts)
 {
     struct label_job j = {.c = pl->c, .o = pl->o};
-    j.ord = cpose_malloc((pl->n_used + 1) * sizeof *j.ord);
+    j.ord = cpose_alloc_huge((pl->n_used + 1) * sizeof *j.ord); /* these arrays on huge pages: see alloc.h */
     j.n_ord = pl->n_used;
-    char *names = NULL, *msg = NULL;
+    char *msg = NULL;
     int rc = CPOSE_OK;
 #pragma omp parallel sections
     {
@@ -395,8 +424,7 @@ int cpose_convert_write_labels(const struct convert_plan *pl, struct convert_cou
         cpose_convert_settle(pl->c->kpt_values, pl->c->n_kpt_values * sizeof *pl->c->kpt_values);
 #pragma omp section
         {
-            names = order_images(pl, j.ord);
-            j.names = names;
+            order_images(pl, &j);
             rc = make_folders(pl, &j);
             if (rc == CPOSE_OK) lay_out_annotations(pl, &j);
             else msg = cpose_strdup(cpose_errmsg()); /* messages are per thread */
@@ -405,9 +433,9 @@ int cpose_convert_write_labels(const struct convert_plan *pl, struct convert_cou
     if (rc != CPOSE_OK) rc = cpose_err(rc, "%s", msg);
     else rc = write_files(pl, &j, counts);
     cpose_free(msg);
-    cpose_free(j.ann_start);
-    cpose_free(j.anns);
-    cpose_free(j.ord);
-    cpose_free(names);
+    cpose_free_huge(j.ann_start, (j.n_ord + 1) * sizeof *j.ann_start);
+    cpose_free_huge(j.anns, (pl->c->n_anns + 1) * sizeof *j.anns);
+    cpose_free_huge(j.ord, (j.n_ord + 1) * sizeof *j.ord);
+    cpose_free_huge((char *)j.names, j.names_bytes);
     return rc;
 }

@@ -7,6 +7,8 @@
 #include "core/nn/image.h"
 #include "tests/testlib.h"
 
+#include <stdint.h>
+
 static void test_args(void)
 {
     struct cpose_args a;
@@ -65,6 +67,27 @@ static void test_alloc(void)
     CHECK(q[8 * big - 1] == 7);
     cpose_free(q);
     CHECK(cpose_alloc_used() == before);
+    /* scratch arrays on huge pages: zeroed, 2 MiB-aligned from 256 KiB on, whole, counted, given back */
+    static const size_t sizes[] = {1, 1000, (256 << 10) - 1, 256 << 10, (3 << 20) + 5};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        unsigned char *h = cpose_alloc_huge(n);
+        int zero = 1;
+        for (size_t i = 0; i < n; i++) zero &= h[i] == 0;
+        CHECK_MSG(zero, "cpose_alloc_huge(%zu) is not zeroed", n);
+        if (n >= (256 << 10)) {
+            CHECK_MSG(((uintptr_t)h & ((2 << 20) - 1)) == 0, "cpose_alloc_huge(%zu) at %p: not 2 MiB-aligned", n, (void *)h);
+            CHECK(cpose_alloc_used() == before + ((n + (2 << 20) - 1) & ~(size_t)((2 << 20) - 1)));
+        } else {
+            CHECK(cpose_alloc_used() == before + n);
+        }
+        memset(h, 0xab, n);
+        CHECK(h[0] == 0xab && h[n - 1] == 0xab);
+        cpose_free_huge(h, n);
+        CHECK_MSG(cpose_alloc_used() == before, "cpose_free_huge(%zu) left %zu bytes counted", n,
+                  cpose_alloc_used() - before);
+    }
+    cpose_free_huge(NULL, 1 << 20);
 }
 
 static void test_files(void)

@@ -88,6 +88,52 @@ void cpose_free(void *ptr)
     free(base);
 }
 
+/* Whole 2 MiB pages for n bytes (at least one). */
+static size_t huge_length(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n > SIZE_MAX - huge) return 0;
+    return n ? (n + huge - 1) & ~(huge - 1) : huge;
+}
+
+enum { HUGE_ALLOC_MIN = 256 << 10 }; /* below: cpose_calloc (a 2 MiB page would be mostly idle) */
+
+void *cpose_alloc_huge(size_t n)
+{
+    if (n < HUGE_ALLOC_MIN) return cpose_calloc(1, n);
+    const size_t huge = (size_t)2 << 20, len = huge_length(n);
+    if (!len) {
+        oom_handler(n);
+        return NULL;
+    }
+    /* map one huge page more, then trim to a 2 MiB-aligned start: every page of the block can be huge */
+    unsigned char *map = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) {
+        oom_handler(n);
+        return NULL;
+    }
+    uintptr_t start = ((uintptr_t)map + huge - 1) & ~(uintptr_t)(huge - 1), end = (uintptr_t)map + len + huge;
+    if (start > (uintptr_t)map) munmap(map, start - (uintptr_t)map);
+    if (end > start + len) munmap((void *)(start + len), end - (start + len));
+#ifdef MADV_HUGEPAGE
+    madvise((void *)start, len, MADV_HUGEPAGE); /* a hint: without it the block still works, in small pages */
+#endif
+    count((ptrdiff_t)len);
+    return (void *)start;
+}
+
+void cpose_free_huge(void *p, size_t n)
+{
+    if (!p) return;
+    if (n < HUGE_ALLOC_MIN) {
+        cpose_free(p);
+        return;
+    }
+    size_t len = huge_length(n);
+    munmap(p, len);
+    count(-(ptrdiff_t)len);
+}
+
 char *cpose_strdup(const char *s) { return s ? cpose_strndup(s, strlen(s)) : NULL; }
 
 char *cpose_strndup(const char *s, size_t n)
