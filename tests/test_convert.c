@@ -257,6 +257,27 @@ static void test_json2yolo_branches(void)
                                          {"labels/k/h2.txt", "0 0.05 0.1 0.1 0.2\n"}};
     cpose_free(convert_case("j2y-images", images, 1, w_images, 7));
 
+    /* label names that share their first 16 bytes (files are grouped by a sort on those bytes, then on
+     * the rest): one file per name, the rows of two images with one name together, in first-annotated
+     * order */
+    const char *long_names[] = {"k.json", "{\"images\": [" IMG(1, "long_prefix_name_0001_a.jpg") ", "
+        IMG(2, "long_prefix_name_0001_b.jpg") ", " IMG(3, "long_prefix_name_0001_a.png") ", "
+        IMG(4, "long_prefix_name_0001.jpg") ", " IMG(5, "long_prefix_name_0001_a0.jpg") "], \"annotations\": ["
+        "{\"id\": 1, \"image_id\": 3, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 2, \"image_id\": 2, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 3, \"image_id\": 5, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 4, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 20, 10]},"
+        "{\"id\": 5, \"image_id\": 4, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]},"
+        "{\"id\": 6, \"image_id\": 3, \"category_id\": 1, \"bbox\": [0, 0, 20, 20]}"
+        "], " PERSON "}"};
+    const struct want_file w_long_names[] = {
+        {"k.yaml", "names:\n  0: person\n"},
+        {"labels/k/long_prefix_name_0001_a.txt", "0 0.05 0.1 0.1 0.2\n0 0.1 0.2 0.2 0.4\n0 0.1 0.1 0.2 0.2\n"},
+        {"labels/k/long_prefix_name_0001_b.txt", "0 0.05 0.1 0.1 0.2\n"},
+        {"labels/k/long_prefix_name_0001_a0.txt", "0 0.05 0.1 0.1 0.2\n"},
+        {"labels/k/long_prefix_name_0001.txt", "0 0.05 0.1 0.1 0.2\n"}};
+    cpose_free(convert_case("j2y-long-names", long_names, 1, w_long_names, 5));
+
     /* ids: category_id 0 → class −1 (and names key −1); image ids match as "%g" text, so 1000001 and
      * 1000002 are one key "1e+06" and the last such image takes both annotations */
     const char *ids[] = {"k.json", "{\"images\": [" IMG(1000001, "p.jpg") ", " IMG(1000002, "q.jpg") "], \"annotations\": ["
@@ -370,6 +391,42 @@ static void write_two_images(const char *js, const char *name1, const char *name
 
 /* Failures while the label files are written: the error names the file_name or the label file, no
  * half-written tree is left beside save_dir, and with exist_ok the previous output is still there. */
+/* Ultralytics style replaces a label file rather than appending to it, so the rows of two images
+ * with one label path must reach it in one write: their entries must sort next to each other even
+ * when other names share the first 16 bytes (the sort key) and come between them in annotation
+ * order. */
+static void test_grouping_replaces(void)
+{
+    const char *tmp = tl_tmpdir("convert-group");
+    char *in = cpose_path_join(tmp, "in"), *js = cpose_path_join(in, "k.json"), *out = cpose_path_join(tmp, "out");
+    cpose_mkdirs(in);
+#define KP ", \"keypoints\": [5, 5, 2], \"num_keypoints\": 1}"
+    write_text(js, "{\"images\": [" IMG(1, "long_prefix_name_0001_a.jpg") ", " IMG(2, "long_prefix_name_0001_b.jpg") ", "
+                   IMG(3, "long_prefix_name_0001_a.png") ", " IMG(5, "long_prefix_name_0001_a0.jpg") "], \"annotations\": ["
+                   "{\"id\": 1, \"image_id\": 3, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]" KP ","
+                   "{\"id\": 2, \"image_id\": 2, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]" KP ","
+                   "{\"id\": 3, \"image_id\": 5, \"category_id\": 1, \"bbox\": [0, 0, 10, 10]" KP ","
+                   "{\"id\": 4, \"image_id\": 1, \"category_id\": 1, \"bbox\": [0, 0, 20, 10]" KP "], " PERSON "}");
+#undef KP
+    CHECK_MSG(run(in, out, 0, CPOSE_CONVERT_ULTRALYTICS, 0) == CPOSE_OK, "%s", cpose_errmsg());
+    static const char *const want[][2] = {
+        {"labels/k/long_prefix_name_0001_a.txt", "0 0.050000 0.100000 0.100000 0.200000 0.050000 0.100000 2.000000\n"
+                                                  "0 0.100000 0.100000 0.200000 0.200000 0.050000 0.100000 2.000000\n"},
+        {"labels/k/long_prefix_name_0001_b.txt", "0 0.050000 0.100000 0.100000 0.200000 0.050000 0.100000 2.000000\n"},
+        {"labels/k/long_prefix_name_0001_a0.txt", "0 0.050000 0.100000 0.100000 0.200000 0.050000 0.100000 2.000000\n"}};
+    for (int i = 0; i < 3; i++) {
+        char *p = cpose_path_join(out, want[i][0]), *got = NULL;
+        size_t len = 0;
+        int ok = cpose_read_file(p, &got, &len) == CPOSE_OK;
+        CHECK_MSG(ok && strcmp(got, want[i][1]) == 0, "%s is\n%s\nwanted\n%s", want[i][0], ok ? got : "(missing)", want[i][1]);
+        cpose_free(got);
+        cpose_free(p);
+    }
+    cpose_free(in);
+    cpose_free(js);
+    cpose_free(out);
+}
+
 static void test_write_errors(void)
 {
     const char *tmp = tl_tmpdir("convert-write-err");
@@ -487,6 +544,7 @@ int main(int argc, char **argv)
     TL_GENERATED(test_table());
     TL_GENERATED(test_errors());
     TL_GENERATED(test_write_errors());
+    TL_GENERATED(test_grouping_replaces());
     TL_GENERATED(test_json2yolo_branches());
     TL_FIXTURES(test_fixtures());
     return tl_finish();
