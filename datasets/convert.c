@@ -224,18 +224,15 @@ static void image_index_build(struct image_index *x, const struct cpose_coco *c,
  * slot, the image, the image's first-seen mark), each a cache miss on COCO-sized files; so the slot
  * is asked for PLAN_AHEAD annotations ahead, and the other two (the slot now at hand) half as far. */
 enum { PLAN_AHEAD = 16 };
-static void prefetch_plan(const struct image_index *x, const struct cpose_coco *c, const size_t *first_seen, int j2y,
-                          size_t k)
+static void prefetch_plan(const struct image_index *x, const struct cpose_coco *c, const size_t *first_seen, size_t k)
 {
     if (!x->span) return;
     if (k + PLAN_AHEAD < c->n_anns) {
-        int64_t id = c->anns[k + PLAN_AHEAD].image_id;
-        uint64_t at = (uint64_t)(j2y ? json2yolo_id_key(id) : id) - (uint64_t)x->min;
+        uint64_t at = (uint64_t)c->anns[k + PLAN_AHEAD].image_id - (uint64_t)x->min;
         if (at < x->span) __builtin_prefetch(&x->table[at]);
     }
     if (k + PLAN_AHEAD / 2 < c->n_anns) {
-        int64_t id = c->anns[k + PLAN_AHEAD / 2].image_id;
-        uint64_t at = (uint64_t)(j2y ? json2yolo_id_key(id) : id) - (uint64_t)x->min;
+        uint64_t at = (uint64_t)c->anns[k + PLAN_AHEAD / 2].image_id - (uint64_t)x->min;
         if (at < x->span && x->table[at] >= 0) {
             __builtin_prefetch(&c->images[x->table[at]]);
             __builtin_prefetch(&first_seen[x->table[at]]);
@@ -331,7 +328,7 @@ static int convert_one(const char *json_path, const char *stem, const struct cpo
     size_t n_used = 0;
     for (size_t k = 0; k < c.n_anns; k++) {
         const struct cpose_coco_ann *a = &c.anns[k];
-        prefetch_plan(&index, &c, first_seen, j2y, k);
+        prefetch_plan(&index, &c, first_seen, k); /* the id itself: JSON2YOLO's key differs from 10^6 on only */
         if (!a->has_image_id) {
             rc = cpose_err(CPOSE_EINVAL, "%s: annotation id %lld (byte %lld) has no 'image_id'", json_path,
                            (long long)a->id, (long long)a->byte_offset);

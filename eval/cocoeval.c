@@ -80,6 +80,9 @@ void cpose_cocoeval_free(struct cpose_cocoeval *e)
 /* n bytes (cpose_malloc) that the evaluation writes whole: from 64 KiB on, their pages are mapped in
  * one call (huge pages where a 2 MiB-aligned stretch fits) instead of faulting in one 4 KiB page at a
  * time on first write, which costs 10-25 us a page on a virtual machine. */
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14's number; glibc before 2.35's headers do not name it */
+#endif
 static void *alloc_written(size_t n)
 {
     unsigned char *p = cpose_malloc(n ? n : 1);

@@ -2,7 +2,8 @@
  *
  * cpose_malloc/calloc/realloc never return NULL: on failure they call the OOM handler, which by
  * default prints the request size and aborts. Byte counts feed the reports' memory figures. Blocks
- * of 4 MB and more are advised to use transparent huge pages (fewer first-touch page faults). */
+ * of 4 MB and more are advised to use transparent huge pages (fewer first-touch page faults), and
+ * cpose_alloc_huge gives arrays filled once whole 2 MiB-aligned huge pages from 256 KiB on. */
 #ifndef CPOSE_ALLOC_H
 #define CPOSE_ALLOC_H
 
@@ -17,7 +18,7 @@ CPOSE_API char *cpose_strdup(const char *s);      /* NULL in, NULL out */
 CPOSE_API char *cpose_strndup(const char *s, size_t n);
 /* A zeroed block of n bytes for an array that is filled once: from 256 KiB on, on 2 MiB-aligned pages
  * advised to be transparent huge pages, so that its first touch faults once per 2 MiB instead of once
- * per 4 KiB (10-25 us each on virtual machines; a 2 MiB page costs about as much as one); below that,
+ * per 4 KiB (10-25 us each on virtual machines; a whole 2 MiB page 0.1-2 ms); below that,
  * an ordinary cpose_calloc block. Never NULL (the OOM handler runs); give it back with
  * cpose_free_huge and the same n. */
 CPOSE_API void *cpose_alloc_huge(size_t n);
