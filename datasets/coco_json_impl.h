@@ -45,7 +45,8 @@ struct coco_parser {
     struct cpose_coco_category cat;
 };
 
-/* Decimal JSON number text (validated by the caller) → the double Python's float() gives. */
+/* Decimal JSON number text (validated by the caller) → the double Python's json module gives: float()'s
+ * correctly rounded value, except that the integer -0 is Python's int 0, so +0 (-0.0 and -0e0 stay -0). */
 double cpose_coco_number(const char *s, size_t n);
 /* One pass over the JSON number at s (at most n bytes): checks RFC 8259's grammar
  * (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and converts it as cpose_coco_number does.

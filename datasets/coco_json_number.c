@@ -178,7 +178,7 @@ static inline __attribute__((always_inline)) size_t read_digits(const char *s, s
 size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
 {
     size_t i = 0;
-    int neg = 0, digits = 0, exp10 = 0, many = 0, extra = 0;
+    int neg = 0, digits = 0, exp10 = 0, many = 0, extra = 0, integer = 1;
     uint64_t m = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n || s[i] < '0' || s[i] > '9') return 0;
@@ -186,6 +186,7 @@ size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
     else read_digits(s, n, &i, &m, &digits, &many, &extra);
     exp10 += extra; /* integer digits beyond the 19th scale the value */
     if (i < n && s[i] == '.') {
+        integer = 0;
         i++;
         if (i >= n || s[i] < '0' || s[i] > '9') return 0;
         if (digits == 0)
@@ -196,6 +197,7 @@ size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
         exp10 -= digits - before; /* fraction digits past the 19th are dropped (strtod rounds them) */
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        integer = 0;
         i++;
         int eneg = 0, e = 0;
         if (i < n && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
@@ -204,6 +206,7 @@ size_t cpose_coco_number_scan(const char *s, size_t n, double *out)
             if (e < 100000) e = e * 10 + (s[i] - '0');
         exp10 += eneg ? -e : e;
     }
+    if (integer && m == 0) neg = 0; /* JSON's integer -0 is Python's int 0: +0, not -0.0 */
     if (out) *out = to_double(m, digits, exp10, neg, many, s, i);
     return i;
 }

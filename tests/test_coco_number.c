@@ -1,7 +1,7 @@
 /* tests/test_coco_number.c — the COCO reader's number conversion (cpose_coco_number_scan) against
  * strtod, bit for bit: random doubles printed with 15–20 significant digits (%.17g is what Python
  * writes), exact rounding midpoints and their neighbours, every decimal exponent the integer path
- * takes and those next to it, subnormals, signed zeros, values near 2^53 and 2^64, and digit strings
+ * takes and those next to it, subnormals, signed zeros (the integer -0 reads as +0, as in Python's json), values near 2^53 and 2^64, and digit strings
  * too long for 19 digits. Each text must also be read to its end. */
 /* cpose-layer: datasets */
 #include <math.h>
@@ -13,11 +13,13 @@
 
 static int n_bad, n_total;
 
-/* Compares one text (valid JSON number) with strtod; reports the first few differences. */
+/* Compares one text (valid JSON number) with strtod, or with +0 for the integer -0 (Python's json
+ * reads it as int 0); reports the first few differences. */
 static void check_text(const char *text)
 {
     size_t len = strlen(text);
     double got = 0, want = strtod(text, NULL);
+    if (want == 0 && !strpbrk(text, ".eE")) want = 0.0;
     size_t used = cpose_coco_number_scan(text, len, &got);
     n_total++;
     if (used != len || memcmp(&got, &want, sizeof got) != 0) {
@@ -136,7 +138,10 @@ static void test_edge_cases(void)
     cpose_free(longtext);
     CHECK_MSG(n_bad == 0, "%d of %d edge cases differ from strtod", n_bad, n_total);
     double v = 1;
-    CHECK(cpose_coco_number_scan("-0", 2, &v) == 2 && v == 0 && signbit(v));
+    CHECK(cpose_coco_number_scan("-0", 2, &v) == 2 && v == 0 && !signbit(v)); /* Python: int 0 */
+    CHECK(cpose_coco_number_scan("-0.0", 4, &v) == 4 && v == 0 && signbit(v)); /* Python: float -0.0 */
+    CHECK(cpose_coco_number_scan("-0e0", 4, &v) == 4 && v == 0 && signbit(v));
+    CHECK(cpose_coco_number_scan("-0,", 3, &v) == 2 && v == 0 && !signbit(v));
     CHECK(cpose_coco_number_scan("12345678.9", 5, &v) == 5 && v == 12345); /* stops at n */
     CHECK(cpose_coco_number_scan("1.", 2, &v) == 0 && cpose_coco_number_scan("-x", 2, &v) == 0);
 }

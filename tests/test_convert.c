@@ -223,13 +223,14 @@ static void test_json2yolo_branches(void)
                                                            "0 0.9 0.9 0.2 0.2\n"}};
     cpose_free(convert_case("j2y-boxes", boxes, 1, w_boxes, 2));
 
-    /* zeros: an unlabelled keypoint (0, 0, 0) prints "0 0 0"; a negative zero keeps its sign */
+    /* zeros: an unlabelled keypoint (0, 0, 0) prints "0 0 0"; a negative zero (-0.0, -0e0) keeps its
+     * sign; the integer -0 is Python's int 0 and prints "0" */
     const char *zeros[] = {"k.json", "{\"images\": [" IMG(6, "z.jpg") "], \"annotations\": ["
         "{\"id\": 1, \"image_id\": 6, \"category_id\": 1, \"bbox\": [0, 0, 10, 10], "
-        "\"keypoints\": [-0.0, 0, 0, 0, -0.0, 0, 0, 0, -0.0, 0, 0, 0, 0.0, 0.0, 0.0]}"
+        "\"keypoints\": [-0.0, 0, 0, 0, -0.0, 0, 0, 0, -0.0, 0, 0, 0, 0.0, 0.0, 0.0, -0, -0, -0, -0e0, -0, 1]}"
         "], " PERSON "}"};
     const struct want_file w_zeros[] = {{"k.yaml", "names:\n  0: person\n"},
-                                        {"labels/k/z.txt", "0 0.05 0.1 0.1 0.2 -0 0 0 0 -0 0 0 0 -0 0 0 0 0 0 0\n"}};
+                                        {"labels/k/z.txt", "0 0.05 0.1 0.1 0.2 -0 0 0 0 -0 0 0 0 -0 0 0 0 0 0 0 0 0 0 -0 0 1\n"}};
     cpose_free(convert_case("j2y-zeros", zeros, 1, w_zeros, 2));
 
     /* per image: all annotations skipped → an empty file; no annotation → no file; sub-folders kept;
