@@ -16,6 +16,7 @@
 #include "tests/tl_tensor.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,10 +387,63 @@ static void test_handoff(void)
     cpose_graph_free(g);
 }
 
+/* A conv kernel made while a forward runs on one thread (a forward the load-adaptive executor gave one
+ * thread) must get a convolution made for two when a later forward runs on two, with the same values;
+ * and one made on two threads gets one for a single thread. oneDNN fixes a primitive's thread count
+ * when it makes it, so without this a bf16/int8 model whose first forward ran on one thread ran its
+ * convolutions on one thread ever after. Float32 (oneDNN's direct kernel, not Winograd) is checked too. */
+static void thread_case(int prec, int first, int then)
+{
+    enum { N = 1, C = 32, O = 48, H = 13, W = 11 };
+    /* the layouts the model runs them in: int8 in NHWC (oneDNN 2.6 has int8 JIT kernels only there) */
+    int layout = prec == CPOSE_PREC_INT8 ? CPOSE_LAYOUT_NHWC : cpose_kernel_activation_layout();
+    uint64_t seed = 21 + (uint64_t)prec;
+    float *x = malloc(sizeof(float) * N * C * H * W), *wt = malloc(sizeof(float) * O * C * 9), *b = malloc(sizeof(float) * O);
+    for (int i = 0; i < N * C * H * W; i++) x[i] = frand(&seed) * 2;
+    for (int i = 0; i < O * C * 9; i++) wt[i] = frand(&seed) / 17;
+    for (int i = 0; i < O; i++) b[i] = frand(&seed);
+    struct cpose_conv2d_params p = {.cin = C, .cout = O, .k = 3, .stride = 1, .pad = 1, .act = CPOSE_ACT_SILU,
+                                    .out_layout = layout, .weight = wt, .bias = b, .prec = prec, .in_lo = -2, .in_hi = 2};
+    struct cpose_tensor tx = tl_tensor_from_nchw(x, N, C, H, W, layout), ty = {0};
+    cpose_tensor_set4(&ty, N, O, H, W, layout);
+    size_t ny = cpose_tensor_size(&ty);
+    ty.data = calloc(ny, sizeof(float));
+    float *ref = malloc(sizeof(float) * ny);
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(first);
+    CHECK_MSG(cpose_conv_kernel_run(&p, &tx, NULL, &ty) == CPOSE_OK, "%s", cpose_errmsg());
+    memcpy(ref, ty.data, sizeof(float) * ny);
+    const char *name = prec == CPOSE_PREC_BF16 ? "bf16" : prec == CPOSE_PREC_INT8 ? "int8" : "f32";
+    CHECK_MSG(cpose_conv_kernel_has_threads(p.kern, first) && !cpose_conv_kernel_has_threads(p.kern, then),
+              "%s: made on %d threads, it reports %d/%d for %d/%d", name, first, cpose_conv_kernel_has_threads(p.kern, first),
+              cpose_conv_kernel_has_threads(p.kern, then), first, then);
+    omp_set_num_threads(then);
+    CHECK(cpose_conv_kernel_run(&p, &tx, NULL, &ty) == CPOSE_OK);
+    CHECK_MSG(cpose_conv_kernel_has_threads(p.kern, then), "%s (%s): made on %d threads, a forward on %d threads has no "
+              "convolution made for %d", name, cpose_conv_kernel_impl(p.kern), first, then, then);
+    CHECK_MSG(!memcmp(ref, ty.data, sizeof(float) * ny), "%s: %d threads and %d threads give different values", name, first, then);
+    omp_set_num_threads(saved);
+    cpose_conv_kernel_free(p.kern);
+    free(x), free(wt), free(b), free(ref), free(tx.data), free(ty.data);
+}
+
+static void test_thread_counts(void)
+{
+    int wino = cpose_wino_enabled();
+    cpose_wino_set_enabled(0); /* float32 on oneDNN's direct kernel, whose primitive has a count */
+    for (int prec = CPOSE_PREC_F32; prec <= CPOSE_PREC_INT8; prec++) {
+        if (prec == CPOSE_PREC_BF16 && !cpose_cpu_has_bf16()) continue;
+        thread_case(prec, 1, 2);
+        thread_case(prec, 2, 1);
+    }
+    cpose_wino_set_enabled(wino);
+}
+
 int main(int argc, char **argv)
 {
     tl_parts(argc, argv);
     TL_GENERATED(test_convs());
+    TL_GENERATED(test_thread_counts());
     TL_GENERATED(test_model_generated());
     TL_GENERATED(test_handoff());
     TL_FIXTURES(test_model_fixture());

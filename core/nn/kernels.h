@@ -41,6 +41,11 @@ CPOSE_API int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int p
 /* The oneDNN implementation a built kernel runs ("jit:avx2", "brg:avx512_core", "ref:any"; "" for
  * NULL). A "ref" kernel also logs one warning when built. */
 CPOSE_API const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k);
+/* Whether a built kernel has a oneDNN convolution made for nthr OpenMP threads: the one it was built
+ * with, or one made when a forward ran on nthr (a oneDNN primitive keeps the thread count of its
+ * creation). 0 when it has none for nthr (oneDNN picked another implementation or weights layout for
+ * that count, so the first runs), for NULL, and for the Winograd kernel (which needs none). */
+CPOSE_API int cpose_conv_kernel_has_threads(const struct cpose_conv_kernel *k, int nthr);
 
 /* Backward of a conv without fused activation or residual (the training graph): into gin (NULL:
  * not wanted; layout of in) the data gradient, stored or added (gin_accum); into p->grad_w and

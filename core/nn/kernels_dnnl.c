@@ -1,10 +1,11 @@
 /* core/nn/kernels_dnnl.c — convolution on oneDNN 2.6 primitives (C API): format_tag any weights
  * (blocked, reordered once), channels-last activations, bias and swish (SiLU) as post-op.
  * A oneDNN primitive fixes its thread count when it is made (it runs `omp parallel num_threads(n)`
- * with the count of its creation); a forward that runs on fewer threads (the load-adaptive executor,
+ * with the count of its creation); a forward that runs on another count (the load-adaptive executor,
  * core/nn/exec.c) gets a primitive made for that count, kept beside the first and sharing its packed
  * weights — only when oneDNN picks the same implementation and weights layout for it, so the values
- * cannot change; otherwise the first primitive runs. */
+ * cannot change; otherwise the first primitive runs (struct cpose_conv_threads, defined here and used
+ * by the bf16/int8 kernels of kernels_lowp.c too). */
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_lowp.h"
 #include "core/base/log.h"
@@ -32,11 +33,7 @@ struct cpose_conv_kernel {
     int prec;                 /* p->prec it was built for */
     int hand;                 /* the hand-off it was built for: 1 writes to lowp_to, 2 reads from lowp_from, 4 gathers */
     struct cpose_lowp *lowp;  /* the bf16/int8 kernel when prec is not float32 (then nothing else is built) */
-    dnnl_convolution_desc_t cd;   /* what prim was made from, to make it again for another thread count */
-    dnnl_primitive_attr_t attr;
-    int nthr;                     /* the OpenMP thread count prim was made with */
-    struct { int nthr; dnnl_primitive_t prim; } alt[4];  /* for other counts (prim NULL: use prim) */
-    int n_alt;
+    struct cpose_conv_threads thr; /* prim for other thread counts */
 };
 
 static dnnl_engine_t g_engine;
@@ -84,9 +81,7 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
 {
     if (!k) return;
     if (k->prim) dnnl_primitive_destroy(k->prim);
-    for (int i = 0; i < k->n_alt; i++)
-        if (k->alt[i].prim) dnnl_primitive_destroy(k->alt[i].prim);
-    if (k->attr) dnnl_primitive_attr_destroy(k->attr);
+    cpose_conv_threads_free(&k->thr);
     if (k->src) dnnl_memory_destroy(k->src);
     if (k->wts) dnnl_memory_destroy(k->wts);
     if (k->bias) dnnl_memory_destroy(k->bias);
@@ -169,7 +164,7 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     k->wreorder = reorder, k->wplain = wplain;
     reorder = NULL, wplain = NULL;
     DNNL_TRY(dnnl_primitive_create(&k->prim, pd));
-    k->cd = cd, k->attr = attr, k->nthr = omp_get_max_threads();
+    cpose_conv_threads_init(&k->thr, &cd, attr, k->impl);
     attr = NULL;
     DNNL_TRY(dnnl_memory_create(&k->src, &src_md, g_engine, DNNL_MEMORY_NONE));
     DNNL_TRY(dnnl_memory_create(&k->dst, &dst_md, g_engine, DNNL_MEMORY_NONE));
@@ -222,28 +217,57 @@ const char *cpose_cpu_isa_name(void)
     return "any";
 }
 
-/* The primitive to run with nthr OpenMP threads: k->prim when made for nthr, else one made for nthr
- * (once) when oneDNN gives it the same implementation and weights layout, else k->prim. */
-static dnnl_primitive_t prim_for_threads(struct cpose_conv_kernel *k, int nthr)
+void cpose_conv_threads_init(struct cpose_conv_threads *t, const dnnl_convolution_desc_t *cd,
+                             dnnl_primitive_attr_t attr, const char *impl)
 {
-    if (nthr == k->nthr) return k->prim;
-    for (int i = 0; i < k->n_alt; i++)
-        if (k->alt[i].nthr == nthr) return k->alt[i].prim ? k->alt[i].prim : k->prim;
-    if (k->n_alt == (int)(sizeof k->alt / sizeof k->alt[0])) return k->prim;
+    memset(t, 0, sizeof *t);
+    t->cd = *cd, t->attr = attr, t->nthr = omp_get_max_threads();
+    snprintf(t->impl, sizeof t->impl, "%s", impl ? impl : "");
+}
+
+dnnl_primitive_t cpose_conv_threads_pick(struct cpose_conv_threads *t, dnnl_engine_t eng, dnnl_primitive_t first,
+                                         dnnl_memory_t wts, int nthr)
+{
+    if (nthr == t->nthr) return first;
+    for (int i = 0; i < t->n_alt; i++)
+        if (t->alt[i].nthr == nthr) return t->alt[i].prim ? t->alt[i].prim : first;
+    if (t->n_alt == (int)(sizeof t->alt / sizeof t->alt[0])) return first;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_t prim = NULL;
     const char *impl = NULL;
     const dnnl_memory_desc_t *wq = NULL, *have = NULL;
-    if (dnnl_primitive_desc_create(&pd, &k->cd, k->attr, g_engine, NULL) == dnnl_success &&
+    if (dnnl_primitive_desc_create(&pd, &t->cd, t->attr, eng, NULL) == dnnl_success &&
         dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl &&
-        !strcmp(impl, k->impl) && (wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
-        dnnl_memory_get_memory_desc(k->wts, &have) == dnnl_success && dnnl_memory_desc_equal(wq, have) &&
+        !strcmp(impl, t->impl) && (wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
+        dnnl_memory_get_memory_desc(wts, &have) == dnnl_success && dnnl_memory_desc_equal(wq, have) &&
         dnnl_primitive_create(&prim, pd) != dnnl_success)
         prim = NULL;
     if (pd) dnnl_primitive_desc_destroy(pd);
-    k->alt[k->n_alt].nthr = nthr, k->alt[k->n_alt].prim = prim;
-    k->n_alt++;
-    return prim ? prim : k->prim;
+    t->alt[t->n_alt].nthr = nthr, t->alt[t->n_alt].prim = prim;
+    t->n_alt++;
+    return prim ? prim : first;
+}
+
+int cpose_conv_threads_has(const struct cpose_conv_threads *t, int nthr)
+{
+    if (t->nthr == nthr) return 1;
+    for (int i = 0; i < t->n_alt; i++)
+        if (t->alt[i].nthr == nthr) return t->alt[i].prim != NULL;
+    return 0;
+}
+
+int cpose_conv_kernel_has_threads(const struct cpose_conv_kernel *k, int nthr)
+{
+    if (!k || k->wino) return 0;
+    return cpose_conv_threads_has(k->lowp ? cpose_lowp_threads(k->lowp) : &k->thr, nthr);
+}
+
+void cpose_conv_threads_free(struct cpose_conv_threads *t)
+{
+    for (int i = 0; i < t->n_alt; i++)
+        if (t->alt[i].prim) dnnl_primitive_destroy(t->alt[i].prim);
+    if (t->attr) dnnl_primitive_attr_destroy(t->attr);
+    memset(t, 0, sizeof *t);
 }
 
 int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int layout)
@@ -331,7 +355,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         DNNL_TRY(dnnl_memory_set_data_handle(k->res, res->data));
         args[na++] = (dnnl_exec_arg_t){k->res_arg, k->res};
     }
-    DNNL_TRY(dnnl_primitive_execute(prim_for_threads(k, omp_get_max_threads()), g_stream, na, args));
+    DNNL_TRY(dnnl_primitive_execute(cpose_conv_threads_pick(&k->thr, g_engine, k->prim, k->wts, omp_get_max_threads()), g_stream, na, args));
     DNNL_TRY(dnnl_stream_wait(g_stream));
 fail:
     return rc;

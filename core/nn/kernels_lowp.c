@@ -5,13 +5,16 @@
  * reader's source type instead, and the reader skips its conversion (p->lowp_from). A conv that
  * gathers a concat or a slice (p->n_gather) converts each concat input, or the slice's channels of
  * its input, into its channel range of the source buffer, one reorder per part, and the concat or
- * slice itself never runs. */
+ * slice itself never runs. The convolution is made again for another OpenMP thread count when a
+ * forward runs on one (struct cpose_conv_threads: a kernel made inside a forward that the load-adaptive
+ * executor gave one thread would otherwise run on one thread ever after). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
 #include "core/base/log.h"
 
 #include <dnnl_debug.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,8 @@ struct cpose_lowp {
     float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
     int res_arg;
     char impl[80];
+    struct cpose_conv_threads thr;         /* conv for other thread counts */
+    dnnl_engine_t eng;                     /* the engine it was built on (not owned) */
 };
 
 #define LP_TRY(call)                                                                                      \
@@ -58,6 +63,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     if (!lp) return;
     if (lp->quant) dnnl_primitive_destroy(lp->quant);
     if (lp->conv) dnnl_primitive_destroy(lp->conv);
+    cpose_conv_threads_free(&lp->thr);
     for (int k = 0; k < lp->n_parts; k++) {
         if (lp->part_quant[k]) dnnl_primitive_destroy(lp->part_quant[k]);
         if (lp->part_f32[k]) dnnl_memory_destroy(lp->part_f32[k]);
@@ -74,6 +80,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
 const char *cpose_lowp_impl(const struct cpose_lowp *lp) { return lp ? lp->impl : ""; }
 const void *cpose_lowp_handoff(const struct cpose_lowp *lp) { return lp ? lp->obuf : NULL; }
 int cpose_lowp_is_reference(const struct cpose_lowp *lp) { return lp && lp->reference; }
+const struct cpose_conv_threads *cpose_lowp_threads(const struct cpose_lowp *lp) { return &lp->thr; }
 
 /* The scale that maps the calibrated input range onto the integer type: s8 (±127) when the range
  * has negative values, else u8 (0..255). A degenerate range gets a tiny one (all values ≈ 0). */
@@ -154,6 +161,7 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     int rc = CPOSE_OK;
     int int8 = p->prec == CPOSE_PREC_INT8;
     struct cpose_lowp *lp = cpose_calloc(1, sizeof *lp);
+    lp->eng = eng;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
@@ -255,6 +263,8 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
     if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
     LP_TRY(dnnl_primitive_create(&lp->conv, pd));
+    cpose_conv_threads_init(&lp->thr, &cd, attr, impl);
+    attr = NULL;
     *lpo = lp;
     lp = NULL;
 fail:
@@ -296,7 +306,8 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         if ((st = dnnl_memory_set_data_handle(lp->res, res->data)) != dnnl_success) goto fail;
         args[na++] = (dnnl_exec_arg_t){lp->res_arg, lp->res};
     }
-    if ((st = dnnl_primitive_execute(lp->conv, strm, na, args)) != dnnl_success) goto fail;
+    dnnl_primitive_t conv = cpose_conv_threads_pick(&lp->thr, lp->eng, lp->conv, lp->wts, omp_get_max_threads());
+    if ((st = dnnl_primitive_execute(conv, strm, na, args)) != dnnl_success) goto fail;
     if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
     return CPOSE_OK;
 fail:

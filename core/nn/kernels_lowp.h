@@ -17,6 +17,31 @@
 
 struct cpose_lowp;
 
+/* The convolution primitives of one conv, one per OpenMP thread count. A oneDNN primitive fixes its
+ * thread count when it is made (it runs `omp parallel num_threads(n)` with the count of its creation),
+ * so a forward on another count (the load-adaptive executor, core/nn/exec.c, or a kernel made inside
+ * a forward that ran on fewer threads) needs one made for that count. It is used only when oneDNN
+ * picks the same implementation and weights layout for it, so the values cannot change. */
+struct cpose_conv_threads {
+    dnnl_convolution_desc_t cd;   /* what the first primitive was made from */
+    dnnl_primitive_attr_t attr;   /* owned */
+    int nthr;                     /* the OpenMP thread count the first primitive was made with */
+    char impl[64];                /* oneDNN's implementation name of the first primitive */
+    struct { int nthr; dnnl_primitive_t prim; } alt[4];  /* for other counts (prim NULL: use the first) */
+    int n_alt;
+};
+/* Records how the first primitive was made: cd, attr (taken: freed by cpose_conv_threads_free), its
+ * implementation name, and the current omp_get_max_threads() as its count. */
+void cpose_conv_threads_init(struct cpose_conv_threads *t, const dnnl_convolution_desc_t *cd,
+                             dnnl_primitive_attr_t attr, const char *impl);
+/* The primitive to run with nthr threads: first when it was made for nthr; else one made for nthr
+ * (once, on eng) when oneDNN gives it first's implementation and wts's weights layout; else first. */
+dnnl_primitive_t cpose_conv_threads_pick(struct cpose_conv_threads *t, dnnl_engine_t eng, dnnl_primitive_t first,
+                                         dnnl_memory_t wts, int nthr);
+void cpose_conv_threads_free(struct cpose_conv_threads *t);  /* the alternatives and attr; zeroes t */
+/* Whether t has a primitive made for nthr threads (the first, or an alternative oneDNN accepted). */
+int cpose_conv_threads_has(const struct cpose_conv_threads *t, int nthr);
+
 /* Builds the kernel for p (p->prec BF16 or INT8; INT8 needs p->in_absmax > 0) on engine/stream,
  * activations in in's, res's and out's layouts. Errors: CPOSE_EINVAL with oneDNN's status,
  * CPOSE_ENOMEM. */
@@ -36,6 +61,8 @@ int cpose_lowp_is_reference(const struct cpose_lowp *lp);
 const void *cpose_lowp_handoff(const struct cpose_lowp *lp);
 /* oneDNN's implementation name with the precision ("bf16 brg:avx512_core_bf16"). */
 const char *cpose_lowp_impl(const struct cpose_lowp *lp);
+/* The kernel's convolution primitives by thread count. */
+const struct cpose_conv_threads *cpose_lowp_threads(const struct cpose_lowp *lp);
 void cpose_lowp_free(struct cpose_lowp *lp);  /* NULL-safe */
 
 #endif
