@@ -4,9 +4,10 @@
 # the sum of each thread's best run) and `cpose benchmark`'s achieved GFLOP/s (the fused model's
 # GFLOPs per image over the median forward). Prints each round and the median fraction.
 # The FLOPs are the convolutions' nominal multiply-adds × 2. They are the executed ones on AVX-512
-# CPUs (nChw16c activations: every conv runs oneDNN's direct kernels); on AVX2 CPUs the 3×3 stride-1
-# convs run Winograd F(2×2,3×3), which executes 16/36 of those multiplies, so there the fraction reads
-# high (CPOSE_WINOGRAD=0 gives the direct-kernel figure).
+# CPUs whose 16-lane FMAs beat 8-lane ones (nChw16c activations: every conv runs oneDNN's direct
+# kernels); on AVX2 CPUs, and on AVX-512 CPUs without that gain (AMD Zen 4: `cpose checks` says which),
+# the 3×3 stride-1 convs run Winograd F(2×2,3×3), which executes 16/36 of those multiplies, so there the
+# fraction reads high (CPOSE_WINOGRAD=0 gives the direct-kernel figure).
 # usage: scripts/bench_fma_fraction.sh [BUILD_DIR=build] [ROUNDS=3] [MODEL=yolov8n-pose.yaml] [IMGSZ=640]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

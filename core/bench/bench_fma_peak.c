@@ -8,6 +8,7 @@
  *   int8 dot product (AVX512_VNNI vpdpbusd)  64 u8·s8 products summed into 16 int32 lanes: 128 OP
  * Each line gives the sum of every thread's own best run (the ceiling to read achieved GFLOP/s
  * against, robust to other processes) and the best run of all threads at once.
+ * The fp32 chains are core/base/cpu_fma.c's (the kernels' run-time choice of vector width uses them too).
  * Usage: bench_fma_peak [threads] (default: all). Prints one line per kernel;
  * scripts/bench_fma_fraction.sh puts the forward benchmark next to it. */
 #include <immintrin.h>
@@ -15,37 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/base/cpu_fma.h"
 #include "core/base/log.h"
 
-#define CHAINS 12   /* AVX2: enough independent accumulators to cover FMA latency × throughput */
-#define CHAINS512 16
-
-__attribute__((target("avx2,fma"))) static float run_avx2(long iters)
-{
-    __m256 acc[CHAINS];
-    __m256 a = _mm256_set1_ps(0.9999999f), b = _mm256_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_set1_ps((float)i);
-    for (long k = 0; k < iters; k++)
-        for (int i = 0; i < CHAINS; i++) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-    float out[8], sum = 0;
-    for (int i = 0; i < CHAINS; i++) {
-        _mm256_storeu_ps(out, acc[i]);
-        sum += out[0];
-    }
-    return sum;
-}
-
-__attribute__((target("avx512f"))) static float run_avx512(long iters)
-{
-    __m512 acc[CHAINS512];
-    __m512 a = _mm512_set1_ps(0.9999999f), b = _mm512_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS512; i++) acc[i] = _mm512_set1_ps((float)i);
-    for (long k = 0; k < iters; k++)
-        for (int i = 0; i < CHAINS512; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    float sum = 0;
-    for (int i = 0; i < CHAINS512; i++) sum += _mm512_reduce_add_ps(acc[i]);
-    return sum;
-}
+#define CHAINS512 CPOSE_FMA_CHAINS16
 
 __attribute__((target("avx512f,avx512bf16"))) static float run_bf16(long iters)
 {
@@ -126,11 +100,11 @@ int main(int argc, char **argv)
     const long iters = 20000000;
     int nt = omp_get_max_threads();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        print("fp32 FMA (AVX2)", "GFLOP/s", measure(run_avx2, iters, 2.0 * 8 * CHAINS), nt);
+        print("fp32 FMA (AVX2)", "GFLOP/s", measure(cpose_fma_chains8, iters, 2.0 * 8 * CPOSE_FMA_CHAINS8), nt);
     else
         printf("fp32 FMA (AVX2): not available on this CPU\n");
     if (__builtin_cpu_supports("avx512f"))
-        print("fp32 FMA (AVX-512)", "GFLOP/s", measure(run_avx512, iters / 2, 2.0 * 16 * CHAINS512), nt);
+        print("fp32 FMA (AVX-512)", "GFLOP/s", measure(cpose_fma_chains16, iters / 2, 2.0 * 16 * CPOSE_FMA_CHAINS16), nt);
     else
         printf("fp32 FMA (AVX-512): not available on this CPU\n");
     if (__builtin_cpu_supports("avx512bf16"))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/base/alloc.h"
+#include "core/base/cpu_fma.h"
 #include "core/base/settings.h"
 #include "core/cli/cli.h"
 #include "core/nn/image.h"
@@ -41,6 +42,11 @@ static int proc_field(const char *file, const char *key, char *out, size_t n)
 }
 
 /* The flags cpose's kernels care about, as the kernel reports them, from /proc/cpuinfo. */
+static const char *layout_name(int layout)
+{
+    return layout == CPOSE_LAYOUT_BLK16 ? "nChw16c" : layout == CPOSE_LAYOUT_BLK8 ? "nChw8c" : "NHWC";
+}
+
 static void print_cpu_flags(void)
 {
     static const char *const wanted[] = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
@@ -95,11 +101,17 @@ int cpose_mode_checks(int argc, char **argv)
     proc_field("/proc/cpuinfo", "model name", cpu, sizeof cpu);
     printf("CPU:           %s\n", cpu);
     print_cpu_flags();
-    int layout = cpose_kernel_activation_layout();
-    printf("kernels:       oneDNN ISA %s; activations %s; 3x3 stride-1 convs %s\n",
-           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()),
-           layout == CPOSE_LAYOUT_BLK16 ? "nChw16c" : layout == CPOSE_LAYOUT_BLK8 ? "nChw8c" : "NHWC",
-           cpose_wino_enabled() ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct (CPOSE_WINOGRAD=0)");
+    int layout = cpose_kernel_activation_layout(), infer = cpose_kernel_inference_layout();
+    double ratio = cpose_avx512_fma_ratio();
+    int wino = cpose_wino_enabled() && infer == CPOSE_LAYOUT_BLK8;
+    printf("kernels:       oneDNN ISA %s; activations %s (float32 inference %s); 3x3 stride-1 convs in float32 "
+           "inference: %s\n",
+           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()), layout_name(layout), layout_name(infer),
+           wino ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct");
+    if (ratio > 0)
+        printf("FMA width:     16-lane FMAs give %.2fx the FLOP/s of 8-lane ones here (%s)\n", ratio,
+               cpose_avx512_fma_is_wide() ? "wide: float32 inference stays on nChw16c"
+                                          : "narrow: float32 inference runs nChw8c and Winograd");
     printf("low precision: half=True → %s; int8=True → int8 convs (%s)\n",
            cpose_cpu_has_bf16() ? "bf16 convs (AVX512_BF16/AMX)" : "float32 (no bf16 dot products on this CPU)",
            cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");

@@ -34,6 +34,11 @@ CPOSE_API void cpose_conv_kernel_free(struct cpose_conv_kernel *k);  /* NULL-saf
 /* The activation layout the kernels run fastest in on this machine: nChw16c with AVX-512, else
  * nChw8c (env CPOSE_LAYOUT=nhwc|blk8|blk16 overrides, for benchmarks). */
 CPOSE_API int cpose_kernel_activation_layout(void);
+/* The activation layout of a float32 inference forward: cpose_kernel_activation_layout, except on an
+ * AVX-512 CPU whose 16-lane FMAs are no faster than 8-lane ones (cpose_avx512_fma_is_wide, measured;
+ * AMD Zen 4), where it is nChw8c so that 3×3 stride-1 convs run Winograd (less arithmetic) — unless
+ * Winograd is off (CPOSE_WINOGRAD=0) or CPOSE_LAYOUT is set. Training keeps the kernels' layout. */
+CPOSE_API int cpose_kernel_inference_layout(void);
 /* Whether oneDNN has a JIT (not its slow reference) kernel for conv p at precision prec (bf16 or int8,
  * with p's int8 input range) on activations in `layout` (probed on a 32×32 input; the choice does not
  * depend on the spatial size). 0 for float32 or when oneDNN cannot build it. */

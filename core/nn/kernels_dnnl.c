@@ -8,6 +8,7 @@
  * by the bf16/int8 kernels of kernels_lowp.c too). */
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_lowp.h"
+#include "core/base/cpu_fma.h"
 #include "core/base/log.h"
 
 #include <dnnl.h>
@@ -75,6 +76,14 @@ int cpose_kernel_activation_layout(void)
     /* the vector width of the machine: 16 floats with AVX-512, else 8 */
     return (dnnl_get_effective_cpu_isa() & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? CPOSE_LAYOUT_BLK16
                                                                                                  : CPOSE_LAYOUT_BLK8;
+}
+
+int cpose_kernel_inference_layout(void)
+{
+    const char *env = getenv("CPOSE_LAYOUT");
+    int layout = cpose_kernel_activation_layout();
+    if ((env && *env) || layout != CPOSE_LAYOUT_BLK16 || !cpose_wino_enabled() || cpose_avx512_fma_is_wide()) return layout;
+    return CPOSE_LAYOUT_BLK8; /* 16 lanes multiply no faster than 8 here: Winograd on nChw8c does less work */
 }
 
 void cpose_conv_kernel_free(struct cpose_conv_kernel *k)

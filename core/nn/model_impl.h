@@ -51,9 +51,10 @@ struct cpose_prec_range { char *name; float lo, hi; };
  * (core/nn/model_prec.c); called when the fused graph is built. */
 void cpose_model_apply_precision(struct cpose_model *m);
 void cpose_model_free_ranges(struct cpose_model *m);
-/* The activation layout of m's forward: the kernels' (cpose_kernel_activation_layout) in float32 and
- * bf16 (oneDNN 2.6 runs blocked bf16 on its jit_bf16 kernels); NHWC in int8, where it has its int8
- * kernels (blocked int8 falls back to a reference kernel). Env CPOSE_LAYOUT overrides either. */
+/* The activation layout of m's forward: in float32 cpose_kernel_inference_layout (the kernels' layout,
+ * or nChw8c for Winograd where AVX-512 multiplies no faster than AVX2); in bf16 the kernels' layout
+ * (oneDNN 2.6 runs blocked bf16 on its jit_bf16 kernels); NHWC in int8, where it has its int8 kernels
+ * (blocked int8 falls back to a reference kernel). Env CPOSE_LAYOUT overrides each. */
 int cpose_model_activation_layout(const struct cpose_model *m);
 /* The layout g's executor takes the image in: plain NCHW, read in place, where activations are
  * blocked (the first conv reads NCHW) or where they are NHWC and every reader of the image is a
