@@ -1,8 +1,9 @@
 /* tests/test_coco_number.c — the COCO reader's number conversion (cpose_coco_number_scan) against
  * strtod, bit for bit: random doubles printed with 15–20 significant digits (%.17g is what Python
  * writes), exact rounding midpoints and their neighbours, every decimal exponent the integer path
- * takes and those next to it, subnormals, signed zeros (the integer -0 reads as +0, as in Python's json), values near 2^53 and 2^64, and digit strings
- * too long for 19 digits. Each text must also be read to its end. */
+ * takes and those next to it, subnormals, signed zeros (the integer -0 reads as +0, as in Python's
+ * json), values near 2^53 and 2^64, and digit strings too long for 19 digits. Each text must also be
+ * read to its end. */
 /* cpose-layer: datasets */
 #include <math.h>
 #include <stdint.h>

@@ -48,8 +48,7 @@ float cpose_fma_chains16(long iters) { (void)iters; return 0; }
 static int have_both(void) { return 0; }
 #endif
 
-static double g_ratio;  /* 16-lane over 8-lane FLOP/s, once measured */
-static int g_wide = -1;
+static double g_ratio = -1;  /* 16-lane over 8-lane FLOP/s, once measured (0: not measurable here) */
 
 /* FLOP/s of the best of `reps` runs of each width, interleaved so that a preempted stretch costs
  * both alike; the first run of each warms the units up (and on some CPUs the 512-bit clock). */
@@ -80,17 +79,16 @@ int cpose_avx512_fma_is_wide(void)
     const char *env = getenv("CPOSE_AVX512_FMA");
     if (env && !strcmp(env, "wide")) return 1;
     if (env && !strcmp(env, "narrow")) return 0;
-    int wide = __atomic_load_n(&g_wide, __ATOMIC_ACQUIRE);
-    if (wide >= 0) return wide;
-    double ratio = have_both() ? measure_ratio() : 0;
-    wide = ratio >= 1.3;
-    g_ratio = ratio;
-    __atomic_store_n(&g_wide, wide, __ATOMIC_RELEASE);
-    return wide;
+    return cpose_avx512_fma_ratio() >= 1.3;
 }
 
 double cpose_avx512_fma_ratio(void)
 {
-    cpose_avx512_fma_is_wide();
-    return g_ratio;
+    double ratio;
+    __atomic_load(&g_ratio, &ratio, __ATOMIC_ACQUIRE);
+    if (ratio < 0) {
+        ratio = have_both() ? measure_ratio() : 0;
+        __atomic_store(&g_ratio, &ratio, __ATOMIC_RELEASE);
+    }
+    return ratio;
 }

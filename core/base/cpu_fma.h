@@ -24,8 +24,8 @@ CPOSE_API float cpose_fma_chains16(long iters);
  * each, so about 2 ms in all. The result is 0 without AVX-512F or AVX2. Env CPOSE_AVX512_FMA=wide|narrow
  * decides instead (tests, benchmarks). */
 CPOSE_API int cpose_avx512_fma_is_wide(void);
-/* The measured ratio (16-lane FLOP/s over 8-lane), 0 when not measured (no AVX-512F, or decided by
- * the env). */
+/* The measured ratio (16-lane FLOP/s over 8-lane), measured on the first call of this or
+ * cpose_avx512_fma_is_wide; 0 without AVX-512F or AVX2. */
 CPOSE_API double cpose_avx512_fma_ratio(void);
 
 #endif

@@ -42,11 +42,6 @@ static int proc_field(const char *file, const char *key, char *out, size_t n)
 }
 
 /* The flags cpose's kernels care about, as the kernel reports them, from /proc/cpuinfo. */
-static const char *layout_name(int layout)
-{
-    return layout == CPOSE_LAYOUT_BLK16 ? "nChw16c" : layout == CPOSE_LAYOUT_BLK8 ? "nChw8c" : "NHWC";
-}
-
 static void print_cpu_flags(void)
 {
     static const char *const wanted[] = {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
@@ -106,7 +101,7 @@ int cpose_mode_checks(int argc, char **argv)
     int wino = cpose_wino_enabled() && infer == CPOSE_LAYOUT_BLK8;
     printf("kernels:       oneDNN ISA %s; activations %s (float32 inference %s); 3x3 stride-1 convs in float32 "
            "inference: %s\n",
-           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()), layout_name(layout), layout_name(infer),
+           dnnl_cpu_isa2str(dnnl_get_effective_cpu_isa()), cpose_layout_name(layout), cpose_layout_name(infer),
            wino ? "Winograd F(2x2,3x3) (CPOSE_WINOGRAD=0: oneDNN direct)" : "oneDNN direct");
     if (ratio > 0)
         printf("FMA width:     16-lane FMAs give %.2fx the FLOP/s of 8-lane ones here (%s)\n", ratio,

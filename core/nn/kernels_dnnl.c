@@ -82,7 +82,8 @@ int cpose_kernel_inference_layout(void)
 {
     const char *env = getenv("CPOSE_LAYOUT");
     int layout = cpose_kernel_activation_layout();
-    if ((env && *env) || layout != CPOSE_LAYOUT_BLK16 || !cpose_wino_enabled() || cpose_avx512_fma_is_wide()) return layout;
+    if ((env && *env) || layout != CPOSE_LAYOUT_BLK16 || !cpose_wino_enabled() || cpose_avx512_fma_is_wide())
+        return layout;
     return CPOSE_LAYOUT_BLK8; /* 16 lanes multiply no faster than 8 here: Winograd on nChw8c does less work */
 }
 
@@ -364,7 +365,8 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         DNNL_TRY(dnnl_memory_set_data_handle(k->res, res->data));
         args[na++] = (dnnl_exec_arg_t){k->res_arg, k->res};
     }
-    DNNL_TRY(dnnl_primitive_execute(cpose_conv_threads_pick(&k->thr, g_engine, k->prim, k->wts, omp_get_max_threads()), g_stream, na, args));
+    dnnl_primitive_t prim = cpose_conv_threads_pick(&k->thr, g_engine, k->prim, k->wts, omp_get_max_threads());
+    DNNL_TRY(dnnl_primitive_execute(prim, g_stream, na, args));
     DNNL_TRY(dnnl_stream_wait(g_stream));
 fail:
     return rc;

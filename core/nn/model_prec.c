@@ -115,7 +115,7 @@ int cpose_model_input_layout(const struct cpose_model *m, const struct cpose_gra
 int cpose_model_activation_layout(const struct cpose_model *m)
 {
     const char *env = getenv("CPOSE_LAYOUT");
-    if (env && *env) return cpose_kernel_activation_layout();
-    if (m->prec == CPOSE_PREC_F32) return cpose_kernel_inference_layout();
-    return m->prec == CPOSE_PREC_BF16 ? cpose_kernel_activation_layout() : CPOSE_LAYOUT_NHWC;
+    if (m->prec == CPOSE_PREC_F32) return cpose_kernel_inference_layout(); /* both honour CPOSE_LAYOUT */
+    if (m->prec == CPOSE_PREC_BF16 || (env && *env)) return cpose_kernel_activation_layout();
+    return CPOSE_LAYOUT_NHWC;
 }
