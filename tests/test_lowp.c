@@ -10,6 +10,7 @@
 #include "core/nn/kernels.h"
 #include "core/nn/h5io.h"
 #include "core/nn/model.h"
+#include "core/nn/model_impl.h"
 #include "plugins/plugin_calib.h"
 #include "plugins/plugin_view.h"
 #include "tests/testlib.h"
@@ -217,12 +218,24 @@ static void test_model_generated(void)
         run_prec(m, prec, S, x, got);
         cpose_model_precision_count(m, &lowp, &f32);
         /* 72 convs: the head's 9 output convs (no SiLU) stay float32; in bf16 also the first (3 input
-         * channels) and the 18 1×1 convs of the C2f and SPPF blocks; in int8 the first where oneDNN has
-         * no JIT kernel for it (it has with AVX-512 VNNI) */
+         * channels), and the 18 1×1 convs of the C2f and SPPF blocks unless cpose's own bf16 GEMM takes
+         * them; in int8 the first where oneDNN has no JIT kernel for it (it has with AVX-512 VNNI) */
         int first = cpose_model_conv_precision(m, "model.0.conv");
         CHECK_MSG(first == CPOSE_PREC_F32 || (prec == CPOSE_PREC_INT8 && first == CPOSE_PREC_INT8),
                   "the first conv runs in precision %d", first);
-        int want = prec == CPOSE_PREC_BF16 ? 44 : 62 + (first == CPOSE_PREC_INT8);
+        int own = prec == CPOSE_PREC_BF16 && cpose_bf16_own_available();
+        int want = prec == CPOSE_PREC_BF16 ? (own ? 62 : 44) : 62 + (first == CPOSE_PREC_INT8);
+        if (own) { /* 36 of the 38 3×3 stride-1 convs on Winograd (not the two 16→16 ones), the 18 1×1 on the GEMM */
+            int wino = 0, gemm = 0;
+            for (int i = 0; i < cpose_graph_size(m->fused); i++) {
+                const struct cpose_node *nd = cpose_graph_node(m->fused, i);
+                if (nd->op != CPOSE_OP_conv2d) continue;
+                const char *impl = cpose_conv_kernel_impl(((const struct cpose_conv2d_params *)nd->params)->kern);
+                wino += strstr(impl, "bf16 winograd2x3") != NULL, gemm += strstr(impl, "bf16 gemm") != NULL;
+            }
+            CHECK_MSG(wino == 36 && gemm == 18, "bf16: %d convs on cpose's Winograd (want 36), %d on its GEMM (want 18)",
+                      wino, gemm);
+        }
         if (prec == CPOSE_PREC_INT8 && cpose_cpu_has_vnni())
             CHECK_MSG(first == CPOSE_PREC_INT8, "int8 with VNNI: the first conv runs int8 (precision %d)", first);
         CHECK_MSG(lowp == want && f32 == 72 - want, "%s: %d low, %d float32 convs (want %d and %d)",

@@ -84,8 +84,13 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
                    cpose_cpu_isa_name(), getenv("CPOSE_NO_BF16") ? " (CPOSE_NO_BF16 is set)" : "");
         return CPOSE_OK;
     }
-    cpose_info("half=True: 3×3 convolutions in bf16 (%s), float32 accumulation; the first conv, the 1×1 convs "
-               "(bound by memory: converting their input costs more than bf16 saves), the head's output convs and its "
-               "decode in float32", cpose_cpu_isa_name());
+    if (cpose_bf16_own_available())
+        cpose_info("half=True: convolutions in bf16 (%s), float32 accumulation: the 3×3 stride-1 ones on cpose's Winograd "
+                   "kernel (oneDNN's below 32 channels), the 1×1 ones on cpose's implicit GEMM, the stride-2 ones on "
+                   "oneDNN's; the first conv, the head's output convs and its decode in float32", cpose_cpu_isa_name());
+    else
+        cpose_info("half=True: 3×3 convolutions in bf16 (%s), float32 accumulation; the first conv, the 1×1 convs "
+                   "(bound by memory: converting their input costs more than bf16 saves), the head's output convs and "
+                   "its decode in float32", cpose_cpu_isa_name());
     return cpose_model_set_precision(m, CPOSE_PREC_BF16, NULL, NULL, NULL, 0);
 }

@@ -337,7 +337,7 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
     const struct cpose_node *nj = cpose_graph_node(e->g, j), *nc = cpose_graph_node(e->g, c);
     const struct cpose_conv2d_params *pc = nc->params;
     if ((nj->op != CPOSE_OP_concat && nj->op != CPOSE_OP_slice) || nc->op != CPOSE_OP_conv2d || c != j + 1 ||
-        nc->in[0] != j || pc->prec == CPOSE_PREC_F32 || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 ||
+        nc->in[0] != j || pc->prec == CPOSE_PREC_F32 || pc->bf16_own || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 ||
         e->last_use[j] != c || e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c))
         return 0;
     for (int k = 0; k < nj->n_in; k++)
@@ -381,7 +381,7 @@ static void plan_handoff(struct cpose_exec *e, int train)
         int i = nc->in[0];
         struct cpose_node *ni = cpose_graph_node(e->g, i);
         struct cpose_conv2d_params *pc = nc->params, *pi = ni->params;
-        if (ni->op != CPOSE_OP_conv2d || pc->prec == CPOSE_PREC_F32 || pi->prec != pc->prec || e->n_readers[i] != 1 ||
+        if (ni->op != CPOSE_OP_conv2d || pc->prec == CPOSE_PREC_F32 || pc->bf16_own || pi->bf16_own || pi->prec != pc->prec || e->n_readers[i] != 1 ||
             e->last_use[i] != c || e->root[i] != i || runs_per_image(e, i) || runs_per_image(e, c))
             continue;
         pi->lowp_to = pc, pc->lowp_from = pi;

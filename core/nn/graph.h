@@ -106,6 +106,10 @@ struct cpose_conv2d_params {
      * input with the calibrated range [in_lo, in_hi] of its values (set by cpose_model_set_precision) */
     int prec;
     float in_lo, in_hi;
+    /* which kernel runs a bf16 conv (enum cpose_bf16_own, core/nn/kernels.h: oneDNN's, or cpose's own
+     * Winograd or implicit GEMM where they apply), set by cpose_model_apply_precision; cpose's own read
+     * and write float32, so the executor gives such a conv no hand-off or gather */
+    int bf16_own;
     /* low-precision hand-off, set by the executor for each inference run (core/nn/exec.c), NULL
      * otherwise: lowp_to is the only reader of this conv's output, a conv of the same precision, so
      * this conv writes its output once, in lowp_to's source type (bf16, or s8/u8 at lowp_to's input

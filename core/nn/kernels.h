@@ -83,5 +83,67 @@ CPOSE_API int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpo
 CPOSE_API int cpose_wino_run(const struct cpose_wino *w, const struct cpose_conv2d_params *p,
                              const struct cpose_tensor *in, const struct cpose_tensor *res, struct cpose_tensor *out);
 CPOSE_API void cpose_wino_free(struct cpose_wino *w);  /* NULL-safe */
+/* Shared by the float32 and bf16 Winograd kernels. u16[ξ] = (G g Gᵀ)[ξ / 4][ξ % 4] for one 3×3
+ * filter g (row-major), computed in double. */
+CPOSE_API void cpose_wino_filter(const float *g, float u16[16]);
+/* Splits an image's `tiles` 2×2 output tiles into chunks of *nt tiles (a multiple of tr) whose scratch
+ * (per_tile bytes a tile) fits in ≈ 256 KiB of a core's L2, at least two a thread: *nt and *nch chunks. */
+CPOSE_API void cpose_wino_chunks(int64_t tiles, int64_t per_tile, int tr, int64_t *nt, int64_t *nch);
+/* One chunk of a chunked kernel: `count` units (tiles, pixels) from `first` of image n, with the running
+ * thread's scratch a and b. */
+typedef void (*cpose_chunk_fn)(const void *ctx, int64_t n, int64_t first, int count, void *a, void *b);
+/* Runs fn over images × ⌈units / per⌉ chunks of `per` units on the OpenMP threads (static schedule), each
+ * thread with its own 64-byte aligned scratch a (a_bytes) and b (b_bytes). Errors: CPOSE_ENOMEM naming `what`. */
+CPOSE_API int cpose_run_chunks(int64_t images, int64_t units, int64_t per, size_t a_bytes, size_t b_bytes, cpose_chunk_fn fn,
+                               const void *ctx, const char *what);
+/* A Winograd kernel's chunk: nt tiles from t0 (row-major over the tW tiles of a row) of the H×W image
+ * plane x into y (residual plane res or NULL), with the thread's scratch V and M. */
+typedef void (*cpose_wino_chunk_fn)(const void *w, int act, const float *x, const float *res, float *y, int64_t H,
+                                    int64_t W, int64_t tW, int64_t t0, int nt, void *V, void *M);
+/* Runs a Winograd kernel w over in → out: chunks of tiles (a multiple of tr) sized by cpose_wino_chunks
+ * for v_bytes + m_bytes of scratch per tile and transform point, on cpose_run_chunks. */
+CPOSE_API int cpose_wino_drive(const void *w, cpose_wino_chunk_fn chunk, int act, const struct cpose_tensor *in,
+                               const struct cpose_tensor *res, struct cpose_tensor *out, int tr, size_t v_bytes,
+                               size_t m_bytes, const char *what);
+
+/* Which kernel runs a bf16 conv (cpose_conv2d_params.bf16_own, chosen by cpose_model_apply_precision):
+ * oneDNN's, or one of cpose's own below, which read and write float32. */
+enum cpose_bf16_own { CPOSE_BF16_ONEDNN = 0, CPOSE_BF16_WINOGRAD = 1, CPOSE_BF16_GEMM = 2 };
+/* Whether cpose's own bf16 kernels (below) can run here: AVX512_BF16 with AVX512VL (and
+ * cpose_cpu_has_bf16, so CPOSE_NO_BF16=1 answers 0). */
+CPOSE_API int cpose_bf16_own_available(void);
+/* Winograd F(2×2, 3×3) in bf16 for 3×3 stride-1 pad-1 convs between nChw16c tensors
+ * (core/nn/kernels_wino_bf16.c): the transforms in float32, the 16 GEMMs of transformed tiles and
+ * filters on bf16 dot products (AVX512_BF16 vdpbf16ps) with float32 accumulation, then the output
+ * transform and epilogue in float32. Half the multiplies of the float32 Winograd, each at twice the
+ * rate; its error is that of rounding the transformed input and filter to bf16 (8 bits), of the
+ * order of oneDNN's direct bf16 conv. It takes a conv whose params say so (cpose_conv2d_params.bf16_own
+ * CPOSE_BF16_WINOGRAD, set by cpose_model_apply_precision for half=True) when applies says yes (a CPU with AVX512_BF16,
+ * ≥ 16 channels in and out, nChw16c). Float32 in and out: it takes no bf16 hand-off or gather.
+ * prepare transforms and rounds p's weights (errors: CPOSE_ENOMEM); run computes
+ * out = act(conv(in) + bias) [+ res]. */
+struct cpose_wino_bf16;
+CPOSE_API int cpose_wino_bf16_applies(const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                                      const struct cpose_tensor *res, const struct cpose_tensor *out);
+CPOSE_API int cpose_wino_bf16_prepare(const struct cpose_conv2d_params *p, struct cpose_wino_bf16 **out);
+CPOSE_API int cpose_wino_bf16_run(const struct cpose_wino_bf16 *w, const struct cpose_conv2d_params *p,
+                                  const struct cpose_tensor *in, const struct cpose_tensor *res,
+                                  struct cpose_tensor *out);
+CPOSE_API void cpose_wino_bf16_free(struct cpose_wino_bf16 *w);  /* NULL-safe */
+
+/* A k×k conv (any stride and pad) in bf16 between nChw16c tensors as an implicit GEMM
+ * (core/nn/kernels_conv_bf16.c): each chunk of output pixels gathers its taps and rounds them to bf16 as
+ * it reads them, bf16 weights, float32 accumulation on vdpbf16ps, bias, SiLU and the residual in
+ * float32. Taken by a conv whose params say so (cpose_conv2d_params.bf16_own CPOSE_BF16_GEMM)
+ * when applies says yes (≥ 16 channels in and out); float32 in and out. prepare rounds p's weights
+ * (errors: CPOSE_ENOMEM); run computes out = act(conv(in) + bias) [+ res]. */
+struct cpose_conv_bf16;
+CPOSE_API int cpose_conv_bf16_applies(const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                                      const struct cpose_tensor *res, const struct cpose_tensor *out);
+CPOSE_API int cpose_conv_bf16_prepare(const struct cpose_conv2d_params *p, struct cpose_conv_bf16 **out);
+CPOSE_API int cpose_conv_bf16_run(const struct cpose_conv_bf16 *w, const struct cpose_conv2d_params *p,
+                                  const struct cpose_tensor *in, const struct cpose_tensor *res,
+                                  struct cpose_tensor *out);
+CPOSE_API void cpose_conv_bf16_free(struct cpose_conv_bf16 *w);  /* NULL-safe */
 
 #endif

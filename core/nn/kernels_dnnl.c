@@ -31,6 +31,9 @@ struct cpose_conv_kernel {
     dnnl_memory_t wplain;
     char impl[64];  /* oneDNN's implementation name, e.g. "jit:avx2" */
     struct cpose_wino *wino;  /* the Winograd kernel when it takes this conv (then impl says so) */
+    struct cpose_wino_bf16 *wino16;  /* cpose's own bf16 kernel when one takes this conv (then nothing else is built): */
+    struct cpose_conv_bf16 *conv16;  /* Winograd, or the implicit GEMM (p->bf16_own says which) */
+    int own;                         /* p->bf16_own it was built for */
     int prec;                 /* p->prec it was built for */
     int hand;                 /* the hand-off it was built for: 1 writes to lowp_to, 2 reads from lowp_from, 4 gathers */
     struct cpose_lowp *lowp;  /* the bf16/int8 kernel when prec is not float32 (then nothing else is built) */
@@ -101,6 +104,8 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     if (k->wplain) dnnl_memory_destroy(k->wplain);
     free(k->wbuf);
     cpose_wino_free(k->wino);
+    cpose_wino_bf16_free(k->wino16);
+    cpose_conv_bf16_free(k->conv16);
     cpose_lowp_free(k->lowp);
     cpose_free(k);
 }
@@ -117,7 +122,7 @@ static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor
     dnnl_memory_t wplain = NULL;
     k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
     k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
-    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version;
+    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->own = p->bf16_own;
 
     dnnl_memory_desc_t src_md, w_md, w_any, b_md, dst_md, res_md;
     dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
@@ -199,6 +204,41 @@ fail:
 
 const char *cpose_conv_kernel_impl(const struct cpose_conv_kernel *k) { return k ? k->lowp ? cpose_lowp_impl(k->lowp) : k->impl : ""; }
 
+/* (Re)makes own's weights from p's: the bf16 Winograd or 1×1 kernel. */
+static int own_bf16_prepare(struct cpose_conv_kernel *k, const struct cpose_conv2d_params *p)
+{
+    cpose_wino_bf16_free(k->wino16), cpose_conv_bf16_free(k->conv16);
+    k->wino16 = NULL, k->conv16 = NULL;
+    return p->bf16_own == CPOSE_BF16_WINOGRAD ? cpose_wino_bf16_prepare(p, &k->wino16) : cpose_conv_bf16_prepare(p, &k->conv16);
+}
+
+/* Whether one of cpose's own bf16 kernels takes conv p on these tensors. */
+static int own_bf16_applies(const struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
+                            const struct cpose_tensor *out)
+{
+    if (p->prec != CPOSE_PREC_BF16) return 0;
+    if (p->bf16_own == CPOSE_BF16_WINOGRAD) return cpose_wino_bf16_applies(p, in, res, out);
+    return p->bf16_own == CPOSE_BF16_GEMM && cpose_conv_bf16_applies(p, in, res, out);
+}
+
+/* The kernel of conv p run by cpose's own bf16 kernels (own_bf16_applies said yes). */
+static int own_bf16_build(const struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
+                        const struct cpose_tensor *out, struct cpose_conv_kernel **kout)
+{
+    struct cpose_conv_kernel *k = cpose_calloc(1, sizeof *k);
+    k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
+    k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
+    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec, k->own = p->bf16_own;
+    snprintf(k->impl, sizeof k->impl, p->bf16_own == CPOSE_BF16_WINOGRAD ? "bf16 winograd2x3:avx512_bf16" : "bf16 gemm:avx512_bf16");
+    int rc = own_bf16_prepare(k, p);
+    if (rc != CPOSE_OK) {
+        cpose_conv_kernel_free(k);
+        return rc;
+    }
+    *kout = k;
+    return CPOSE_OK;
+}
+
 int cpose_cpu_has_bf16(void)
 {
     const char *off = getenv("CPOSE_NO_BF16");
@@ -268,7 +308,7 @@ int cpose_conv_threads_has(const struct cpose_conv_threads *t, int nthr)
 
 int cpose_conv_kernel_has_threads(const struct cpose_conv_kernel *k, int nthr)
 {
-    if (!k || k->wino) return 0;
+    if (!k || k->wino || k->wino16 || k->conv16) return 0;
     return cpose_conv_threads_has(k->lowp ? cpose_lowp_threads(k->lowp) : &k->thr, nthr);
 }
 
@@ -311,7 +351,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     struct cpose_conv_kernel *k = p->kern;
     if (k && (k->n != in->dims[0] || k->h != in->dims[2] || k->w != in->dims[3] || k->layout_in != in->layout ||
               k->layout_out != out->layout || k->layout_res != (res ? res->layout : -1) || k->wsrc != p->weight ||
-              k->bsrc != p->bias || k->prec != p->prec || (k->lowp && k->wver != p->weights_version) ||
+              k->bsrc != p->bias || k->prec != p->prec || (k->lowp && k->wver != p->weights_version) || k->own != p->bf16_own ||
               k->hand != handoff_of(p))) {
         cpose_conv_kernel_free(k);
         p->kern = k = NULL;
@@ -322,6 +362,8 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
             cpose_wino_free(k->wino);
             k->wino = NULL;
             if ((rc = cpose_wino_prepare(p, &k->wino)) != CPOSE_OK) return rc;
+        } else if (k->wino16 || k->conv16) {
+            if ((rc = own_bf16_prepare(k, p)) != CPOSE_OK) return rc;
         } else {
             dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, k->wplain}, {DNNL_ARG_TO, k->wts}};
             DNNL_TRY(dnnl_primitive_execute(k->wreorder, g_stream, 2, rargs));
@@ -329,12 +371,16 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         }
         k->wver = p->weights_version;
     }
+    if (!k && own_bf16_applies(p, in, res, out)) {
+        if ((rc = own_bf16_build(p, in, res, out, &p->kern)) != CPOSE_OK) return rc;
+        k = p->kern;
+    }
     if (!k && p->prec != CPOSE_PREC_F32) {
         k = cpose_calloc(1, sizeof *k);
         k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
         k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
         k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec;
-        k->hand = handoff_of(p);
+        k->hand = handoff_of(p), k->own = p->bf16_own;
         if ((rc = cpose_lowp_build(g_engine, g_stream, p, in, res, out, &k->lowp)) != CPOSE_OK) {
             cpose_conv_kernel_free(k);
             return rc;
@@ -356,6 +402,8 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         return cpose_lowp_run(k->lowp, g_stream, in, qin, p->n_gather ? p->gather : NULL, res, out);
     }
     if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
+    if (k->wino16) return cpose_wino_bf16_run(k->wino16, p, in, res, out);
+    if (k->conv16) return cpose_conv_bf16_run(k->conv16, p, in, res, out);
     DNNL_TRY(dnnl_memory_set_data_handle(k->src, in->data));
     DNNL_TRY(dnnl_memory_set_data_handle(k->dst, out->data));
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->src}, {DNNL_ARG_WEIGHTS, k->wts}, {DNNL_ARG_DST, k->dst}};

@@ -9,7 +9,7 @@
  * nChw8c make every transform a vertical 8-lane vector operation.
  * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Aᵀ = [1 1 1 0; 0 1 −1 −1]. */
 #include "core/nn/kernels.h"
-#include "core/base/simd_avx2.h"
+#include "core/nn/kernels_wino_tile.h"
 
 #include <omp.h>
 #include <stdlib.h>
@@ -53,6 +53,23 @@ int cpose_wino_applies(const struct cpose_conv2d_params *p, const struct cpose_t
 #endif
 }
 
+void cpose_wino_filter(const float *g, float u16[16])
+{
+    double t[4][3];
+    for (int j = 0; j < 3; j++) {  /* G g: rows */
+        t[0][j] = g[j];
+        t[1][j] = 0.5 * (g[j] + g[3 + j] + g[6 + j]);
+        t[2][j] = 0.5 * (g[j] - g[3 + j] + g[6 + j]);
+        t[3][j] = g[6 + j];
+    }
+    for (int i = 0; i < 4; i++) {  /* (G g) Gᵀ: columns */
+        u16[i * 4 + 0] = (float)t[i][0];
+        u16[i * 4 + 1] = (float)(0.5 * (t[i][0] + t[i][1] + t[i][2]));
+        u16[i * 4 + 2] = (float)(0.5 * (t[i][0] - t[i][1] + t[i][2]));
+        u16[i * 4 + 3] = (float)t[i][2];
+    }
+}
+
 int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **out)
 {
     struct cpose_wino *w = cpose_calloc(1, sizeof *w);
@@ -68,22 +85,9 @@ int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **
     for (int o = 0; o < p->cout; o++) {
         if (p->bias) w->bias[o] = p->bias[o];
         for (int c = 0; c < p->cin; c++) {
-            const float *g = p->weight + ((size_t)o * p->cin + c) * 9;
-            double t[4][3], u[4][4];
-            for (int j = 0; j < 3; j++) {  /* G g: rows */
-                t[0][j] = g[j];
-                t[1][j] = 0.5 * (g[j] + g[3 + j] + g[6 + j]);
-                t[2][j] = 0.5 * (g[j] - g[3 + j] + g[6 + j]);
-                t[3][j] = g[6 + j];
-            }
-            for (int i = 0; i < 4; i++) {  /* (G g) Gᵀ: columns */
-                u[i][0] = t[i][0];
-                u[i][1] = 0.5 * (t[i][0] + t[i][1] + t[i][2]);
-                u[i][2] = 0.5 * (t[i][0] - t[i][1] + t[i][2]);
-                u[i][3] = t[i][2];
-            }
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) w->u[((size_t)(i * 4 + j) * w->cinp + c) * w->coutp + o] = (float)u[i][j];
+            float u[16];
+            cpose_wino_filter(p->weight + ((size_t)o * p->cin + c) * 9, u);
+            for (int xi = 0; xi < 16; xi++) w->u[((size_t)xi * w->cinp + c) * w->coutp + o] = u[xi];
         }
     }
     *out = w;
@@ -140,32 +144,13 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
 {
     int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
     int64_t HW8 = H * W * 8;
-    const __m256 zero = _mm256_setzero_ps();
     /* input transform */
     for (int cb = 0; cb < cinp / 8; cb++) {
         const float *xc = x + cb * HW8;
         for (int t = 0; t < ntp; t++) {
-            __m256 d[4][4];
-            int64_t h0 = 2 * ((t0 + t) / tW) - 1, w0 = 2 * ((t0 + t) % tW) - 1;
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++) {
-                    int64_t h = h0 + a, ww = w0 + b;
-                    d[a][b] = t < nt && h >= 0 && h < H && ww >= 0 && ww < W ? _mm256_loadu_ps(xc + (h * W + ww) * 8) : zero;
-                }
-            __m256 e[4][4];
-            for (int b = 0; b < 4; b++) {  /* Bᵀ d */
-                e[0][b] = _mm256_sub_ps(d[0][b], d[2][b]);
-                e[1][b] = _mm256_add_ps(d[1][b], d[2][b]);
-                e[2][b] = _mm256_sub_ps(d[2][b], d[1][b]);
-                e[3][b] = _mm256_sub_ps(d[1][b], d[3][b]);
-            }
-            for (int a = 0; a < 4; a++) {  /* (Bᵀ d) B */
-                float *v = V + ((int64_t)(a * 4) * ntp + t) * cinp + cb * 8;
-                _mm256_store_ps(v, _mm256_sub_ps(e[a][0], e[a][2]));
-                _mm256_store_ps(v + (int64_t)ntp * cinp, _mm256_add_ps(e[a][1], e[a][2]));
-                _mm256_store_ps(v + 2 * (int64_t)ntp * cinp, _mm256_sub_ps(e[a][2], e[a][1]));
-                _mm256_store_ps(v + 3 * (int64_t)ntp * cinp, _mm256_sub_ps(e[a][1], e[a][3]));
-            }
+            __m256 v[16];
+            cpose_wino_input_tile8(xc, H, W, 2 * ((t0 + t) / tW) - 1, 2 * ((t0 + t) % tW) - 1, 8, t < nt, v);
+            for (int xi = 0; xi < 16; xi++) _mm256_store_ps(V + ((int64_t)xi * ntp + t) * cinp + cb * 8, v[xi]);
         }
     }
     /* 16 GEMMs [ntp × cinp] · [cinp × coutp] */
@@ -184,27 +169,83 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
         float *yc = y + ob * HW8;
         const float *rc = res ? res + ob * HW8 : NULL;
         for (int t = 0; t < nt; t++) {
-            __m256 m[4][4], s[2][4];
-            for (int a = 0; a < 4; a++)
-                for (int b = 0; b < 4; b++) m[a][b] = _mm256_load_ps(M + ((int64_t)(a * 4 + b) * ntp + t) * coutp + ob * 8);
-            for (int b = 0; b < 4; b++) {  /* Aᵀ m */
-                s[0][b] = _mm256_add_ps(_mm256_add_ps(m[0][b], m[1][b]), m[2][b]);
-                s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m[1][b], m[2][b]), m[3][b]);
-            }
-            int64_t oh = 2 * ((t0 + t) / tW), ow = 2 * ((t0 + t) % tW);
-            for (int a = 0; a < 2 && oh + a < H; a++) {
-                __m256 r[2] = {_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]),
-                               _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3])};
-                for (int b = 0; b < 2 && ow + b < W; b++) {
-                    __m256 v = _mm256_add_ps(r[b], bias);
-                    if (act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
-                    int64_t off = ((oh + a) * W + ow + b) * 8;
-                    if (rc) v = _mm256_add_ps(v, _mm256_loadu_ps(rc + off));
-                    _mm256_storeu_ps(yc + off, v);
-                }
-            }
+            __m256 m[16];
+            for (int xi = 0; xi < 16; xi++) m[xi] = _mm256_load_ps(M + ((int64_t)xi * ntp + t) * coutp + ob * 8);
+            cpose_wino_output_tile8(m, bias, act, rc, yc, H, W, 2 * ((t0 + t) / tW), 2 * ((t0 + t) % tW), 8);
         }
     }
+}
+#endif
+
+void cpose_wino_chunks(int64_t tiles, int64_t per_tile, int tr, int64_t *nt_out, int64_t *nch_out)
+{
+    /* a chunk's V and M within ≈ 256 KiB (the per-core L2 of this kind of CPU is 512 KiB; each
+     * transformed filter slice U[ξ] is read from it once per chunk), and at least two chunks per
+     * thread for balance */
+    int64_t cap = (256 * 1024) / per_tile / tr * tr;
+    if (cap < tr) cap = tr;
+    int64_t nch = (tiles + cap - 1) / cap, min_ch = 2 * (int64_t)omp_get_max_threads();
+    if (nch < min_ch) nch = min_ch;
+    int64_t nt = ((tiles + nch - 1) / nch + tr - 1) / tr * tr;
+    if (nt > cap) nt = cap;
+    *nt_out = nt, *nch_out = (tiles + nt - 1) / nt;
+}
+
+int cpose_run_chunks(int64_t images, int64_t units, int64_t per, size_t a_bytes, size_t b_bytes, cpose_chunk_fn fn,
+                     const void *ctx, const char *what)
+{
+    int64_t nch = (units + per - 1) / per, items = images * nch;
+    int fail = 0;
+#pragma omp parallel
+    {
+        void *a = NULL, *b = NULL;
+        if (posix_memalign(&a, 64, a_bytes) || posix_memalign(&b, 64, b_bytes)) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            if (!a || !b) continue;
+            int64_t n = it / nch, first = (it % nch) * per;
+            fn(ctx, n, first, (int)(first + per <= units ? per : units - first), a, b);
+        }
+        free(a), free(b);
+    }
+    if (fail) return cpose_err(CPOSE_ENOMEM, "%s: cannot allocate the per-thread scratch", what);
+    return CPOSE_OK;
+}
+
+struct wino_ctx {
+    const void *w;
+    cpose_wino_chunk_fn chunk;
+    int act;
+    const struct cpose_tensor *in, *res, *out;
+    int64_t tW, in_img, out_img;
+};
+
+static void wino_chunk(const void *ctx, int64_t n, int64_t t0, int cnt, void *V, void *M)
+{
+    const struct wino_ctx *c = ctx;
+    c->chunk(c->w, c->act, c->in->data + n * c->in_img, c->res ? c->res->data + n * c->out_img : NULL,
+             c->out->data + n * c->out_img, c->in->dims[2], c->in->dims[3], c->tW, t0, cnt, V, M);
+}
+
+int cpose_wino_drive(const void *w, cpose_wino_chunk_fn chunk, int act, const struct cpose_tensor *in,
+                     const struct cpose_tensor *res, struct cpose_tensor *out, int tr, size_t v_bytes, size_t m_bytes,
+                     const char *what)
+{
+    int64_t N = in->dims[0], tW = (in->dims[3] + 1) / 2, tiles = (in->dims[2] + 1) / 2 * tW, nt, nch;
+    cpose_wino_chunks(tiles, 16 * (int64_t)(v_bytes + m_bytes), tr, &nt, &nch);
+    struct wino_ctx c = {w, chunk, act, in, res, out, tW, cpose_tensor_size(in) / N, cpose_tensor_size(out) / N};
+    return cpose_run_chunks(N, tiles, nt, 16 * nt * v_bytes, 16 * nt * m_bytes, wino_chunk, &c, what);
+}
+
+#ifdef CPOSE_X86
+/* chunk() as a cpose_wino_chunk_fn */
+static void chunk_any(const void *w, int act, const float *x, const float *res, float *y, int64_t H, int64_t W,
+                      int64_t tW, int64_t t0, int nt, void *V, void *M)
+{
+    chunk(w, act, x, res, y, H, W, tW, t0, nt, V, M);
 }
 #endif
 
@@ -212,40 +253,8 @@ int cpose_wino_run(const struct cpose_wino *w, const struct cpose_conv2d_params 
                    const struct cpose_tensor *res, struct cpose_tensor *out)
 {
 #ifdef CPOSE_X86
-    int64_t N = in->dims[0], H = in->dims[2], W = in->dims[3], tW = (W + 1) / 2, tiles = (H + 1) / 2 * tW;
-    /* tiles per chunk: a chunk's V and M within ≈ 256 KiB (the per-core L2 of this kind of CPU is
-     * 512 KiB; each transformed filter slice U[ξ] is read from it once per chunk), and at least two
-     * chunks per thread for balance */
-    int64_t per_tile = 16 * (int64_t)(w->cinp + w->coutp) * 4, cap = (256 * 1024) / per_tile / TR * TR;
-    if (cap < TR) cap = TR;
-    int64_t nch = (tiles + cap - 1) / cap, min_ch = 2 * (int64_t)omp_get_max_threads();
-    if (nch < min_ch) nch = min_ch;
-    int64_t nt = ((tiles + nch - 1) / nch + TR - 1) / TR * TR;
-    if (nt > cap) nt = cap;
-    nch = (tiles + nt - 1) / nt;
-    int64_t items = N * nch, ntp = nt;
-    int64_t in_img = cpose_tensor_size(in) / N, out_img = cpose_tensor_size(out) / N;
-    int fail = 0;
-#pragma omp parallel
-    {
-        float *V = NULL, *M = NULL;
-        if (posix_memalign((void **)&V, 64, 16 * ntp * w->cinp * sizeof(float)) ||
-            posix_memalign((void **)&M, 64, 16 * ntp * w->coutp * sizeof(float))) {
-#pragma omp atomic write
-            fail = 1;
-        }
-#pragma omp for schedule(static)
-        for (int64_t it = 0; it < items; it++) {
-            if (!V || !M) continue;
-            int64_t n = it / nch, t0 = (it % nch) * nt;
-            int cnt = (int)(t0 + nt <= tiles ? nt : tiles - t0);
-            chunk(w, p->act, in->data + n * in_img, res ? res->data + n * out_img : NULL, out->data + n * out_img, H, W, tW,
-                  t0, cnt, V, M);
-        }
-        free(V), free(M);
-    }
-    if (fail) return cpose_err(CPOSE_ENOMEM, "winograd: cannot allocate the per-thread scratch");
-    return CPOSE_OK;
+    return cpose_wino_drive(w, chunk_any, p->act, in, res, out, TR, w->cinp * sizeof(float), w->coutp * sizeof(float),
+                            "winograd");
 #else
     (void)w, (void)p, (void)in, (void)res, (void)out;
     return cpose_err(CPOSE_ENOTSUP, "winograd: needs an x86 CPU with AVX2");

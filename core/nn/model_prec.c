@@ -38,20 +38,39 @@ int cpose_model_set_precision(struct cpose_model *m, int prec, const char *const
 
 int cpose_model_get_precision(const struct cpose_model *m) { return m->prec; }
 
+/* Which kernel runs bf16 conv p (enum cpose_bf16_own), on nChw16c activations with cpose's own bf16
+ * kernels available (AVX512_BF16): a 3×3 stride-1 conv of ≥ 32 channels in and out runs Winograd
+ * (unless CPOSE_WINOGRAD=0), a 1×1 conv the implicit GEMM; the rest oneDNN's direct kernels. Measured
+ * per layer on yolov8n-pose at 640, 2 threads, AMD Zen 4 (README, "cpose's own bf16 kernels"): Winograd
+ * took 64→64 convs at 80×80 from 1.23 to 0.95 ms but lost on 16→16 ones (0.62 against 0.47 ms), where
+ * the transforms outweigh the GEMMs; the implicit GEMM was no faster than oneDNN on stride-2 convs.
+ * Env CPOSE_BF16_OWN=0 leaves every conv to oneDNN. */
+static int bf16_own_kernel(const struct cpose_model *m, const struct cpose_conv2d_params *p)
+{
+    const char *env = getenv("CPOSE_BF16_OWN");
+    if ((env && !strcmp(env, "0")) || !cpose_bf16_own_available() || cpose_model_activation_layout(m) != CPOSE_LAYOUT_BLK16 ||
+        p->cin < 16 || p->cout < 16)
+        return CPOSE_BF16_ONEDNN;
+    if (p->k == 1 && p->stride == 1 && p->pad == 0) return CPOSE_BF16_GEMM;
+    if (p->k == 3 && p->stride == 1 && p->pad == 1 && p->cin >= 32 && p->cout >= 32 && cpose_wino_enabled())
+        return CPOSE_BF16_WINOGRAD;
+    return CPOSE_BF16_ONEDNN;
+}
+
 /* Convs that switch: those with a SiLU epilogue (the head's last 1×1 convs, whose outputs are
  * decoded, have none), except
- * - in bf16, the first conv (on the image: pixels k/255 are not exact in bf16) and every 1×1 conv: a
- *   1×1 conv does 2·cin multiply-adds per input value it reads, so it is bound by memory, and
- *   converting its float32 input to bf16 (one more pass over it) cost more than bf16 saved — measured
- *   per layer on yolov8n-pose at 640, AVX-512 bf16, 2 threads: the 18 1×1 convs took 7.3 ms in bf16
- *   and 5.6 ms in float32;
+ * - in bf16, the first conv (on the image: pixels k/255 are not exact in bf16) and the 1×1 convs that
+ *   cpose's own implicit GEMM does not take: oneDNN's bf16 1×1 kernel converts its float32 input in a
+ *   separate pass, and a 1×1 conv does only 2·cin multiply-adds per input value, so that cost more
+ *   than bf16 saved (the 18 1×1 convs of yolov8n-pose at 640 on an AVX-512 bf16 host: 7.3 ms in
+ *   oneDNN bf16 against 5.6 ms in float32). The implicit GEMM rounds its input while it reads it;
  * - in int8, a first conv (3 input channels) that oneDNN would run on its reference kernel. Its
  *   input, pixels k/255 in [0, 1], is exact in u8 at the calibrated scale 255/max when the
  *   calibration images reach white; int8 reads a quarter of the bytes and wins on 1×1 convs too. */
 static int eligible(const struct cpose_model *m, const struct cpose_conv2d_params *p)
 {
     if (p->act != CPOSE_ACT_SILU) return 0;
-    if (m->prec == CPOSE_PREC_BF16) return p->cin > 3 && p->k > 1;
+    if (m->prec == CPOSE_PREC_BF16) return p->cin > 3 && (p->k > 1 || bf16_own_kernel(m, p) == CPOSE_BF16_GEMM);
     return p->cin > 3 || cpose_lowp_conv_has_jit(p, CPOSE_PREC_INT8, cpose_model_activation_layout(m));
 }
 
@@ -61,10 +80,10 @@ void cpose_model_apply_precision(struct cpose_model *m)
         struct cpose_node *nd = cpose_graph_node(m->fused, i);
         if (nd->op != CPOSE_OP_conv2d) continue;
         struct cpose_conv2d_params *p = nd->params;
-        p->prec = CPOSE_PREC_F32;
+        p->prec = CPOSE_PREC_F32, p->bf16_own = 0;
         if (m->prec == CPOSE_PREC_F32) continue;
         if (m->prec == CPOSE_PREC_BF16) {
-            if (eligible(m, p)) p->prec = CPOSE_PREC_BF16;
+            if (eligible(m, p)) p->prec = CPOSE_PREC_BF16, p->bf16_own = bf16_own_kernel(m, p);
             continue;
         }
         for (int r = 0; r < m->n_ranges; r++)
