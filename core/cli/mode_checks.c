@@ -108,7 +108,9 @@ int cpose_mode_checks(int argc, char **argv)
                cpose_avx512_fma_is_wide() ? "wide: float32 inference stays on nChw16c"
                                           : "narrow: float32 inference runs nChw8c and Winograd");
     printf("low precision: half=True → %s; int8=True → int8 convs (%s)\n",
-           cpose_cpu_has_bf16() ? "bf16 convs (AVX512_BF16/AMX)" : "float32 (no bf16 dot products on this CPU)",
+           !cpose_cpu_has_bf16()          ? "float32 (no bf16 dot products on this CPU)"
+           : cpose_bf16_own_available() ? "bf16 convs (AVX512_BF16: 3×3 stride-1 on cpose's Winograd, 1×1 on its GEMM)"
+                                        : "bf16 convs (AMX, oneDNN's kernels)",
            cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");
     printf("threads:       %d (OpenMP; %ld CPUs online; threads= or OMP_NUM_THREADS change it)\n", omp_get_max_threads(),
            sysconf(_SC_NPROCESSORS_ONLN));

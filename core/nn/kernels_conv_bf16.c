@@ -84,9 +84,9 @@ static CPOSE_BF16_FN void chunk(const struct cpose_conv_bf16 *w, int act, const 
             for (int j = 0; j < w->k; j++) {
                 int64_t h = oh * w->stride - w->pad + i, ww = ow * w->stride - w->pad + j;
                 int inside = q < np && h >= 0 && h < H && ww >= 0 && ww < W;
-                const float *xp = x + (h * W + ww) * 16;
+                int64_t off = inside ? (h * W + ww) * 16 : 0;
                 for (int cb = 0; cb < cinp / 16; cb++, v += 16) {
-                    __m512 d = inside ? _mm512_loadu_ps(xp + cb * H * W * 16) : _mm512_setzero_ps();
+                    __m512 d = inside ? _mm512_loadu_ps(x + cb * H * W * 16 + off) : _mm512_setzero_ps();
                     _mm256_storeu_si256((__m256i *)v, (__m256i)_mm512_cvtneps_pbh(d));
                 }
             }
