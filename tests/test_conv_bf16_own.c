@@ -8,6 +8,7 @@
 /* cpose-layer: nn */
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
+#include "core/base/simd_avx512.h"
 #include "tests/testlib.h"
 #include "tests/tl_tensor.h"
 
@@ -129,6 +130,23 @@ static void run_case(int own, int N, int C, int O, int H, int W, int k, int st, 
     free(x), free(wt), free(b), free(r), free(want), free(tx.data), free(tr.data), free(ty.data);
 }
 
+/* cpose_silu16 (the own kernels' epilogue) against x/(1 + e^−x) in double over [−100, 100]. */
+static CPOSE_AVX512_FN void test_silu16(void)
+{
+    double worst = 0, at = 0;
+    for (int i = 0; i <= 200000; i += 16) {
+        float xs[16], ys[16];
+        for (int l = 0; l < 16; l++) xs[l] = (float)((i + l) * 0.001 - 100.0);
+        _mm512_storeu_ps(ys, cpose_silu16(_mm512_loadu_ps(xs)));
+        for (int l = 0; l < 16; l++) {
+            double want = xs[l] / (1 + exp(-(double)xs[l])), e = fabs(ys[l] - want) / (fabs(want) + 1e-30);
+            if (fabs(want) > 1e-30 && e > worst) worst = e, at = xs[l];
+        }
+    }
+    printf("silu16: max relative error %.3g (at x = %g)\n", worst, at);
+    CHECK_MSG(worst < 2e-6, "silu16: relative error %g at x = %g", worst, at);
+}
+
 int main(void)
 {
     struct cpose_conv2d_params probe = {.cin = 16, .cout = 16, .k = 1, .stride = 1, .pad = 0};
@@ -138,6 +156,7 @@ int main(void)
         printf("skipped: the CPU has no AVX512_BF16 (cpose's own bf16 kernels need it)\n");
         return 77;
     }
+    test_silu16();
     cpose_wino_set_enabled(1);
     const int WG = CPOSE_BF16_WINOGRAD, GM = CPOSE_BF16_GEMM, S = CPOSE_ACT_SILU;
     for (int own = WG; own <= GM; own++) {  /* 3×3 stride 1 on both */

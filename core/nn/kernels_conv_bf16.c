@@ -10,6 +10,7 @@
  * epilogue, so only the float32 input and output cross memory. */
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_bf16_gemm.h"
+#include "core/base/simd_avx512.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,18 +94,17 @@ static CPOSE_BF16_FN void chunk(const struct cpose_conv_bf16 *w, int act, const 
     }
     cpose_gemm_bf16(V, K, w->u, M, npp, coutp, K / 2);
     int64_t HWo16 = Ho * Wo * 16;
-    for (int ob = 0; ob < coutp / 16; ob++)
-        for (int half = 0; half < 2; half++) {
-            __m256 bias = _mm256_load_ps(w->bias + ob * 16 + half * 8);
-            float *yc = y + ob * HWo16 + p0 * 16 + half * 8;
-            const float *rc = rs ? rs + ob * HWo16 + p0 * 16 + half * 8 : NULL;
-            for (int q = 0; q < np; q++) {
-                __m256 v = _mm256_add_ps(_mm256_loadu_ps(M + (int64_t)q * coutp + ob * 16 + half * 8), bias);
-                if (act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
-                if (rc) v = _mm256_add_ps(v, _mm256_loadu_ps(rc + (int64_t)q * 16));
-                _mm256_storeu_ps(yc + (int64_t)q * 16, v);
-            }
+    for (int ob = 0; ob < coutp / 16; ob++) {
+        __m512 bias = _mm512_load_ps(w->bias + ob * 16);
+        float *yc = y + ob * HWo16 + p0 * 16;
+        const float *rc = rs ? rs + ob * HWo16 + p0 * 16 : NULL;
+        for (int q = 0; q < np; q++) {
+            __m512 v = _mm512_add_ps(_mm512_loadu_ps(M + (int64_t)q * coutp + ob * 16), bias);
+            if (act == CPOSE_ACT_SILU) v = cpose_silu16(v);
+            if (rc) v = _mm512_add_ps(v, _mm512_loadu_ps(rc + (int64_t)q * 16));
+            _mm512_storeu_ps(yc + (int64_t)q * 16, v);
         }
+    }
 }
 #endif
 

@@ -164,16 +164,9 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
         }
     }
     /* output transform + bias, SiLU, residual */
-    for (int ob = 0; ob < coutp / 8; ob++) {
-        __m256 bias = _mm256_load_ps(w->bias + ob * 8);
-        float *yc = y + ob * HW8;
-        const float *rc = res ? res + ob * HW8 : NULL;
-        for (int t = 0; t < nt; t++) {
-            __m256 m[16];
-            for (int xi = 0; xi < 16; xi++) m[xi] = _mm256_load_ps(M + ((int64_t)xi * ntp + t) * coutp + ob * 8);
-            cpose_wino_output_tile8(m, bias, act, rc, yc, H, W, 2 * ((t0 + t) / tW), 2 * ((t0 + t) % tW), 8);
-        }
-    }
+    for (int ob = 0; ob < coutp / 8; ob++)
+        cpose_wino_output_block8(M, ntp, coutp, ob * 8, _mm256_load_ps(w->bias + ob * 8), act, res ? res + ob * HW8 : NULL,
+                                 y + ob * HW8, H, W, tW, t0, nt);
 }
 #endif
 

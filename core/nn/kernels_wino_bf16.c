@@ -3,16 +3,17 @@
  * transform; half=True's kernel for those convs (kernels.h).
  *
  * The algorithm and the chunking are those of core/nn/kernels_wino.c. The input and output
- * transforms run in float32 on each 8-channel half of a 16-channel block (kernels_wino_tile.h); the
- * transformed input V is rounded to bf16 as it is stored and the transformed filter U once at
+ * transforms are its (kernels_wino_tile.h) in float32 on whole 16-channel blocks (16-lane vectors:
+ * 0.7 ms less over yolov8n-pose at 640 than two 8-lane halves on AMD Zen 4), the SiLU without a
+ * division (cpose_silu16). The transformed input V is rounded to bf16 as it is stored and the transformed filter U once at
  * prepare. The 16 GEMMs M[ξ] = V[ξ]·U[ξ] then run on vdpbf16ps, which multiplies pairs of bf16
  * along the input channels and adds both products to a float32 lane: V is [16][tiles][cinp] (two
  * consecutive channels form a pair, broadcast as one 32-bit value), U is [16][cinp/2][coutp][2] (a
  * pair for each output channel, 16 output channels to a 512-bit register). Against the direct bf16
  * conv this does 2.25× fewer multiplies, at the cost of the transforms. */
 #include "core/nn/kernels.h"
-#include "core/nn/kernels_wino_tile.h"
 #include "core/nn/kernels_bf16_gemm.h"
+#include "core/nn/kernels_wino_tile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,32 +78,21 @@ static CPOSE_BF16_FN void chunk(const struct cpose_wino_bf16 *w, int act, const 
 {
     int ntp = (nt + CPOSE_BF16_TR - 1) / CPOSE_BF16_TR * CPOSE_BF16_TR, cinp = w->cinp, coutp = w->coutp;
     int64_t HW16 = H * W * 16;
-    for (int cb = 0; cb < cinp / 16; cb++)
-        for (int half = 0; half < 2; half++) {
-            const float *xc = x + cb * HW16 + half * 8;
-            for (int t = 0; t < ntp; t++) {
-                __m256 v[16];
-                cpose_wino_input_tile8(xc, H, W, 2 * ((t0 + t) / tW) - 1, 2 * ((t0 + t) % tW) - 1, 16, t < nt, v);
-                for (int xi = 0; xi < 16; xi++)
-                    _mm_storeu_si128((__m128i *)(V + ((int64_t)xi * ntp + t) * cinp + cb * 16 + half * 8),
-                                     (__m128i)_mm256_cvtneps_pbh(v[xi]));
-            }
+    for (int cb = 0; cb < cinp / 16; cb++) {
+        const float *xc = x + cb * HW16;
+        for (int t = 0; t < ntp; t++) {
+            __m512 v[16];
+            cpose_wino_input_tile16(xc, H, W, 2 * ((t0 + t) / tW) - 1, 2 * ((t0 + t) % tW) - 1, 16, t < nt, v);
+            for (int xi = 0; xi < 16; xi++)
+                _mm256_storeu_si256((__m256i *)(V + ((int64_t)xi * ntp + t) * cinp + cb * 16), (__m256i)_mm512_cvtneps_pbh(v[xi]));
         }
+    }
     for (int xi = 0; xi < 16; xi++)
         cpose_gemm_bf16(V + (int64_t)xi * ntp * cinp, cinp, w->u + (int64_t)xi * cinp * coutp, M + (int64_t)xi * ntp * coutp,
                         ntp, coutp, cinp / 2);
     for (int ob = 0; ob < coutp / 16; ob++)
-        for (int half = 0; half < 2; half++) {
-            __m256 bias = _mm256_load_ps(w->bias + ob * 16 + half * 8);
-            float *yc = y + ob * HW16 + half * 8;
-            const float *rc = res ? res + ob * HW16 + half * 8 : NULL;
-            for (int t = 0; t < nt; t++) {
-                __m256 m[16];
-                for (int xi = 0; xi < 16; xi++)
-                    m[xi] = _mm256_load_ps(M + ((int64_t)xi * ntp + t) * coutp + ob * 16 + half * 8);
-                cpose_wino_output_tile8(m, bias, act, rc, yc, H, W, 2 * ((t0 + t) / tW), 2 * ((t0 + t) % tW), 16);
-            }
-        }
+        cpose_wino_output_block16(M, ntp, coutp, ob * 16, _mm512_load_ps(w->bias + ob * 16), act, res ? res + ob * HW16 : NULL,
+                                  y + ob * HW16, H, W, tW, t0, nt);
 }
 #endif
 
