@@ -94,7 +94,8 @@ static int child_train(const char *name, const char *resume, const struct kill_p
         struct cpose_train_result r;
         rc = cpose_train_run_hooked(&cfg, NULL, &h, &r);
         if (rc) fprintf(stderr, "child: %s\n", cpose_errmsg());
-        _exit(rc ? 1 : 0);
+        /* 3: a resume of a run that had finished (a kill that landed after its last checkpoint) */
+        _exit(rc ? strstr(cpose_errmsg(), "is finished, nothing to resume") ? 3 : 1 : 0);
     }
     if (random_kill_ms > 0) {
         struct timespec ts = {random_kill_ms / 1000, (random_kill_ms % 1000) * 1000000L};
@@ -155,14 +156,15 @@ static int has_tmp(const char *dir)
     return found;
 }
 
-/* A resume that must fail (in a child) and leave last.h5 as it was. */
-static void failing_resume(const char *what, const char *ckpt, const char *last)
+/* A resume that must fail (in a child) with exit status want (child_train: 1, or 3 for a finished
+ * run) and leave last.h5 as it was. */
+static void failing_resume(const char *what, const char *ckpt, const char *last, int want)
 {
     char *before = NULL;
     size_t n = 0;
     cpose_read_file(last, &before, &n);
     int st = child_train(NULL, ckpt, NULL, 0);
-    CHECK_MSG(st == 1, "%s: resume exited %d, want 1 (a clear error)", what, st);
+    CHECK_MSG(st == want, "%s: resume exited %d, want %d (a clear error)", what, st, want);
     char *after = NULL;
     size_t n2 = 0;
     cpose_read_file(last, &after, &n2);
@@ -225,7 +227,12 @@ int main(void)
     int rc = child_train(NULL, klast, NULL, ms);
     CHECK_MSG(rc == 128 + SIGKILL || rc == 0, "random kill run exited %d", rc);
     printf("random kill after %d ms of a %.0f ms run: %s\n", ms, ref_ms, rc ? "killed" : "had finished");
-    if (rc) CHECK(child_train(NULL, klast, NULL, 0) == 0);
+    if (rc) {
+        /* the kill can land after the run's last checkpoint, before its process ends (seen in CI on a
+         * loaded machine): resume then refuses, and the files below must already match */
+        int again = child_train(NULL, klast, NULL, 0);
+        CHECK_MSG(again == 0 || again == 3, "resume after the random kill exited %d", again);
+    }
 
     CHECK_MSG(diff_weights(rlast, klast) == 0, "last.h5 after kills differs from the uninterrupted run (%d tensors)",
               diff_weights(rlast, klast));
@@ -234,7 +241,7 @@ int main(void)
     CHECK_MSG(same_file(rcsv, kcsv), "results.csv differs from the uninterrupted run's");
 
     /* failed resumes never touch last.h5 */
-    failing_resume("finished run", klast, klast);
+    failing_resume("finished run", klast, klast, 3);
     {
         /* a weights-only file */
         char *wo = cpose_path_join(tmp, "weights_only.h5");
@@ -242,7 +249,7 @@ int main(void)
         CHECK(cpose_model_load(rlast, NULL, &m) == CPOSE_OK);
         if (m) CHECK(cpose_model_save(m, wo) == CPOSE_OK);
         cpose_model_free(m);
-        failing_resume("weights-only file", wo, klast);
+        failing_resume("weights-only file", wo, klast, 1);
         cpose_free(wo);
         /* a corrupt copy of a checkpoint inside a run folder */
         char *cdir = cpose_path_join(g_runs, "corrupt/weights"), *cl = cpose_path_join(cdir, "last.h5");
@@ -253,7 +260,7 @@ int main(void)
             cpose_write_file_atomic(cl, text, n / 2);
             cpose_free(text);
         }
-        failing_resume("corrupt file", cl, cl);
+        failing_resume("corrupt file", cl, cl, 1);
         cpose_free(cdir), cpose_free(cl);
     }
     {
@@ -267,7 +274,7 @@ int main(void)
         CHECK(system(cmd) == 0);
         snprintf(cmd, sizeof cmd, "rm -f '%s'/../train.cpose.cache", lab);
         CHECK(system(cmd) == 0);
-        failing_resume("changed dataset", cl, cl);
+        failing_resume("changed dataset", cl, cl, 1);
         cpose_free(cl), cpose_free(lab);
     }
     cpose_free(rcsv), cpose_free(kcsv);
