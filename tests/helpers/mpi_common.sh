@@ -23,7 +23,9 @@ lose_rank() {
   local mode=$1 sig=$2 out=$3 ready=$4 start job pid="" rc took
   shift 4
   start=$(date +%s)
-  CPOSE_DIST_TIMEOUT=5 timeout 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" "$mode" "$@" >"$out" 2>&1 &
+  # the guard kills mpirun 10 s after its TERM: once seen in CI, mpirun ignored the TERM while
+  # holding an unreaped rank, and the test hung until killed by hand
+  CPOSE_DIST_TIMEOUT=5 timeout -k 10 300 "${MPIRUN[@]}" -x CPOSE_DIST_TIMEOUT "$CPOSE_BIN" "$mode" "$@" >"$out" 2>&1 &
   job=$!
   for _ in $(seq 1 2400); do
     pid=$(rank_pid "$mode" 1)
@@ -36,7 +38,7 @@ lose_rank() {
   rc=$?
   took=$(( $(date +%s) - start ))
   check "SIG$sig: found rank 1" '[ -n "$pid" ]'
-  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard" '[ $rc != 0 ] && [ $rc != 124 ]'
+  check "SIG$sig: the job ends with an error (rc $rc), not by the 300 s guard (after $took s)" '[ $rc != 0 ] && [ $rc != 124 ] && [ $took -lt 300 ]'
   if [ "$sig" = STOP ]; then
     check "SIGSTOP: rank 0 names the wait" 'grep -q "waited 5 s for the other ranks (CPOSE_DIST_TIMEOUT): a rank died or stopped answering" "$out"'
     check "SIGSTOP: the job is ended" 'grep -q "ending the whole job" "$out"'
