@@ -110,20 +110,34 @@ void cpose_conv_kernel_free(struct cpose_conv_kernel *k)
     cpose_free(k);
 }
 
+static int handoff_of(const struct cpose_conv2d_params *p)
+{
+    return (p->lowp_to ? 1 : 0) | (p->lowp_from ? 2 : 0) | (p->n_gather ? 4 : 0);
+}
+
+/* A kernel record for conv p on these tensors: what cpose_conv_kernel_run compares to decide whether it
+ * still fits (shape, layouts, weights, precision, hand-off, own bf16 kernel); nothing built yet. */
+static struct cpose_conv_kernel *kernel_new(const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                                            const struct cpose_tensor *res, const struct cpose_tensor *out)
+{
+    struct cpose_conv_kernel *k = cpose_calloc(1, sizeof *k);
+    k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
+    k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
+    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec;
+    k->hand = handoff_of(p), k->own = p->bf16_own;
+    return k;
+}
+
 static int kernel_build(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                         const struct cpose_tensor *out, struct cpose_conv_kernel **kout)
 {
     int rc = CPOSE_OK;
-    struct cpose_conv_kernel *k = cpose_calloc(1, sizeof *k);
+    struct cpose_conv_kernel *k = kernel_new(p, in, res, out);
     dnnl_primitive_desc_t pd = NULL, rpd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t wplain = NULL;
-    k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
-    k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
-    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->own = p->bf16_own;
-
     dnnl_memory_desc_t src_md, w_md, w_any, b_md, dst_md, res_md;
     dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
     dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
@@ -225,10 +239,7 @@ static int own_bf16_applies(const struct cpose_conv2d_params *p, const struct cp
 static int own_bf16_build(const struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                         const struct cpose_tensor *out, struct cpose_conv_kernel **kout)
 {
-    struct cpose_conv_kernel *k = cpose_calloc(1, sizeof *k);
-    k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
-    k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
-    k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec, k->own = p->bf16_own;
+    struct cpose_conv_kernel *k = kernel_new(p, in, res, out);
     snprintf(k->impl, sizeof k->impl, p->bf16_own == CPOSE_BF16_WINOGRAD ? "bf16 winograd2x3:avx512_bf16" : "bf16 gemm:avx512_bf16");
     int rc = own_bf16_prepare(k, p);
     if (rc != CPOSE_OK) {
@@ -336,11 +347,6 @@ int cpose_lowp_conv_has_jit(const struct cpose_conv2d_params *p, int prec, int l
     return jit;
 }
 
-static int handoff_of(const struct cpose_conv2d_params *p)
-{
-    return (p->lowp_to ? 1 : 0) | (p->lowp_from ? 2 : 0) | (p->n_gather ? 4 : 0);
-}
-
 int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tensor *in, const struct cpose_tensor *res,
                           struct cpose_tensor *out)
 {
@@ -376,11 +382,7 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
         k = p->kern;
     }
     if (!k && p->prec != CPOSE_PREC_F32) {
-        k = cpose_calloc(1, sizeof *k);
-        k->n = in->dims[0], k->h = in->dims[2], k->w = in->dims[3];
-        k->layout_in = in->layout, k->layout_out = out->layout, k->layout_res = res ? res->layout : -1;
-        k->wsrc = p->weight, k->bsrc = p->bias, k->wver = p->weights_version, k->prec = p->prec;
-        k->hand = handoff_of(p), k->own = p->bf16_own;
+        k = kernel_new(p, in, res, out);
         if ((rc = cpose_lowp_build(g_engine, g_stream, p, in, res, out, &k->lowp)) != CPOSE_OK) {
             cpose_conv_kernel_free(k);
             return rc;
