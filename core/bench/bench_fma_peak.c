@@ -6,6 +6,9 @@
  *   fp32 FMA, 16 lanes (AVX-512F)           2 FLOP per lane
  *   bf16 dot product (AVX512_BF16 vdpbf16ps) 32 bf16 products summed into 16 fp32 lanes: 64 FLOP
  *   int8 dot product (AVX512_VNNI vpdpbusd)  64 u8·s8 products summed into 16 int32 lanes: 128 OP
+ *   int8 multiply-add without VNNI (AVX2; AVX-512BW): the three instructions oneDNN's int8 kernels use
+ *     there, vpmaddubsw (u8·s8 pairs into s16) + vpmaddwd by ones (s16 pairs into s32) + vpaddd:
+ *     32 products per 8 int32 lanes, 64 OP per triple on ymm (128 on zmm)
  * Each line gives the sum of every thread's own best run (the ceiling to read achieved GFLOP/s
  * against, robust to other processes) and the best run of all threads at once.
  * The fp32 chains are core/base/cpu_fma.c's (the kernels' run-time choice of vector width uses them too).
@@ -43,6 +46,48 @@ __attribute__((target("avx512f,avx512vnni"))) static float run_vnni(long iters)
     long long sum = 0;
     for (int i = 0; i < CHAINS512; i++) sum += _mm512_reduce_add_epi32(acc[i]);
     return (float)sum;
+}
+
+/* The non-VNNI int8 triple, written in assembly: with intrinsics the compiler hoists the loop-invariant
+ * multiplies out of the loop. 8 accumulators (the adds' latency is 1 cycle; the multiplies' throughput
+ * bounds the loop), 4 rotating temporaries. */
+#define INT8_TRIPLE(REG, T, C)                                                                                 \
+    "vpmaddubsw %[b], %[a], %%" REG T "\n\tvpmaddwd %[one], %%" REG T ", %%" REG T "\n\tvpaddd %%" REG T       \
+    ", %[" C "], %[" C "]\n\t"
+#define INT8_LOOP_BODY(REG)                                                                                    \
+    INT8_TRIPLE(REG, "12", "c0") INT8_TRIPLE(REG, "13", "c1") INT8_TRIPLE(REG, "14", "c2")                     \
+    INT8_TRIPLE(REG, "15", "c3") INT8_TRIPLE(REG, "12", "c4") INT8_TRIPLE(REG, "13", "c5")                     \
+    INT8_TRIPLE(REG, "14", "c6") INT8_TRIPLE(REG, "15", "c7")
+enum { INT8_CHAINS = 8 };
+
+__attribute__((target("avx2"))) static float run_int8_avx2(long iters)
+{
+    __m256i c0 = _mm256_set1_epi32(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m256i a = _mm256_set1_epi8(1), b = _mm256_set1_epi8(1), one = _mm256_set1_epi16(1);
+    for (long k = 0; k < iters; k++)
+        __asm__ volatile(INT8_LOOP_BODY("ymm")
+                         : [c0] "+x"(c0), [c1] "+x"(c1), [c2] "+x"(c2), [c3] "+x"(c3), [c4] "+x"(c4),
+                           [c5] "+x"(c5), [c6] "+x"(c6), [c7] "+x"(c7)
+                         : [a] "x"(a), [b] "x"(b), [one] "x"(one)
+                         : "xmm12", "xmm13", "xmm14", "xmm15");
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
+                                 _mm256_add_epi32(_mm256_add_epi32(c4, c5), _mm256_add_epi32(c6, c7)));
+    return (float)_mm256_extract_epi32(s, 0);
+}
+
+__attribute__((target("avx512f,avx512bw"))) static float run_int8_avx512bw(long iters)
+{
+    __m512i c0 = _mm512_set1_epi32(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(1), one = _mm512_set1_epi16(1);
+    for (long k = 0; k < iters; k++)
+        __asm__ volatile(INT8_LOOP_BODY("zmm")
+                         : [c0] "+v"(c0), [c1] "+v"(c1), [c2] "+v"(c2), [c3] "+v"(c3), [c4] "+v"(c4),
+                           [c5] "+v"(c5), [c6] "+v"(c6), [c7] "+v"(c7)
+                         : [a] "v"(a), [b] "v"(b), [one] "v"(one)
+                         : "xmm12", "xmm13", "xmm14", "xmm15");
+    __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)),
+                                 _mm512_add_epi32(_mm512_add_epi32(c4, c5), _mm512_add_epi32(c6, c7)));
+    return (float)_mm512_reduce_add_epi32(s);
 }
 
 /* Two readings of one kernel, in ops/s:
@@ -115,5 +160,12 @@ int main(int argc, char **argv)
         print("int8 dot product (AVX512_VNNI)", "GOP/s", measure(run_vnni, iters / 2, 128.0 * CHAINS512), nt);
     else
         printf("int8 dot product (AVX512_VNNI): not available on this CPU\n");
+    /* what int8 convolutions run on where VNNI is absent (oneDNN's AVX-512 and AVX2 int8 kernels) */
+    if (__builtin_cpu_supports("avx512bw"))
+        print("int8 multiply-add without VNNI (AVX-512BW)", "GOP/s",
+              measure(run_int8_avx512bw, iters / 2, 128.0 * INT8_CHAINS), nt);
+    if (__builtin_cpu_supports("avx2"))
+        print("int8 multiply-add without VNNI (AVX2)", "GOP/s", measure(run_int8_avx2, iters / 2, 64.0 * INT8_CHAINS),
+              nt);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include "core/base/fsutil.h"
 #include "core/lua/jobrec.h"
 #include "core/lua/lua_impl.h"
+#include "core/nn/kernels.h"
 #include "core/nn/model.h"
 #include "core/predict/predict.h"
 #include "plugins/plugin_registry.h"
@@ -164,8 +165,24 @@ static int collect_result(void *ud, const struct cpose_pred_result *r, const str
     return CPOSE_OK;
 }
 
+/* half= and int8= for one call, as Ultralytics' model.predict(half=True) / model.val(int8=True, data=...):
+ * the model switches (cpose_cli_apply_precision: bf16 where the CPU has it, else a message and float32;
+ * int8 calibrated on data='s val images, else the model's train_args data) before the call and back to
+ * float32 after it, so a later call or an export sees the float32 model. */
+static int precision_begin(struct lua_model *m, const struct cpose_args *a)
+{
+    return cpose_cli_apply_precision(a, m->model, 0);
+}
+
+static void precision_end(struct lua_model *m)
+{
+    if (cpose_model_get_precision(m->model) != CPOSE_PREC_F32)
+        cpose_model_set_precision(m->model, CPOSE_PREC_F32, NULL, NULL, NULL, 0);
+}
+
 /* model:predict{source = ..., conf, iou, imgsz, save, ...} → a list of results (collect_result),
  * in source order, as `cpose predict` computes them; a saving run's folder becomes a job output.
+ * half=true / int8=true run this call in bf16 / int8 (precision_begin).
  * With a callback, model:predict({...}, function(r) ... end), each result goes to the callback as
  * soon as it is ready (nothing accumulates: for large sources) and the call returns {images = n}. */
 static int run_predict(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
@@ -175,7 +192,9 @@ static int run_predict(struct lua_model *m, const struct cpose_args *a, struct m
     c->list = cJSON_CreateArray();
     struct cpose_predict_summary s;
     memset(&s, 0, sizeof s);
-    int rc = cpose_predict_run_model(m->model, a, collect_result, c, &s);
+    int rc = precision_begin(m, a);
+    if (rc == CPOSE_OK) rc = cpose_predict_run_model(m->model, a, collect_result, c, &s);
+    precision_end(m);
     if (rc == CPOSE_OK && s.save_dir) cpose_jobrec_output_dir(s.save_dir);
     cpose_predict_summary_free(&s);
     if (rc != CPOSE_OK) {
@@ -212,7 +231,7 @@ void cpose_lua_record_split_inputs(const char *data, const char *split_name)
     cpose_dataset_free(&d);
 }
 
-/* model:val{data = ..., imgsz, batch, conf, iou, save_json, ...} → Ultralytics' metrics object as
+/* model:val{data = ..., imgsz, batch, conf, iou, save_json, half, int8, ...} → Ultralytics' metrics object as
  * tables (eval/val.h: cpose_val_summary_json): {box = {map, map50, map75, maps, mp, mr}, pose =
  * {...}, fitness, images, instances, predictions, speed, coco (when COCOeval ran), save_dir, files}.
  * The data YAML and the split's images and labels are job inputs, the run folder and its files
@@ -225,7 +244,9 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
     cpose_free(yaml);
     struct cpose_val_summary s;
     memset(&s, 0, sizeof s);
-    int rc = cpose_val_run(m->model, a, &s);
+    int rc = precision_begin(m, a);
+    if (rc == CPOSE_OK) rc = cpose_val_run(m->model, a, &s);
+    precision_end(m);
     if (rc == CPOSE_OK) rc = cpose_val_write_reports(&s);
     if (rc != CPOSE_OK) {
         cpose_val_summary_free(&s);
