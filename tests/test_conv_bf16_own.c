@@ -153,7 +153,7 @@ int main(void)
     struct cpose_tensor t = {0};
     cpose_tensor_set4(&t, 1, 16, 4, 4, CPOSE_LAYOUT_BLK16);
     if (!cpose_conv_bf16_applies(&probe, &t, NULL, &t)) {
-        printf("skipped: the CPU has no AVX512_BF16 (cpose's own bf16 kernels need it)\n");
+        printf("SKIP: the CPU has no AVX512_BF16 (cpose's own bf16 kernels need it)\n");
         return 77;
     }
     test_silu16();

@@ -85,7 +85,7 @@ static void run_case(int N, int C, int O, int H, int W, int act, int with_res, u
 int main(void)
 {
     if (!cpose_have_avx2()) {
-        printf("skipped: the CPU has no AVX2+FMA (the Winograd kernel is AVX2-only)\n");
+        printf("SKIP: the CPU has no AVX2+FMA (the Winograd kernel is AVX2-only)\n");
         return 77;
     }
     cpose_wino_set_enabled(1);  /* (off by default) */

@@ -66,7 +66,7 @@ static int64_t differ(const float *a, const float *b, int64_t n)
 static void test_identical_outputs(void)
 {
     if (cpose_cpu_usable() < 2) {
-        printf("skip: the adaptive forward needs 2 usable CPUs to pick between 1 and 2 threads\n");
+        printf("SKIP: the adaptive forward needs 2 usable CPUs to pick between 1 and 2 threads\n");
         return;
     }
     struct cpose_model *m = NULL, *one = NULL;
