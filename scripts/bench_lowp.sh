@@ -46,9 +46,14 @@ stats() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR
 read -r _ om _ <<<"$(stats "${meds[ort]}")"
 echo "| engine | min | median | max | median / ORT |"
 echo "|---|---|---|---|---|"
+# on a CPU without bf16 dot products half=True runs float32 (cpose says so): the row says it too
+bf16_row="bf16"
+checks=$("$CPOSE_BIN" checks 2>/dev/null || true)
+[[ $checks == *'half=True → float32'* ]] && bf16_row="bf16 (half=True runs float32 on this CPU)"
 for n in "${names[@]}"; do
     read -r lo md hi <<<"$(stats "${meds[$n]}")"
-    awk -v n="$n" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" \
+    label=$n; [ "$n" = bf16 ] && label=$bf16_row
+    awk -v n="$label" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" \
         'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× |\n", n, lo, md, hi, md / o }'
 done
 echo "(round medians over $ROUNDS rounds of $RUNS runs; imgsz $IMGSZ, batch 1, $THREADS threads${rt:+, SCHED_FIFO}; $(uptime | sed 's/.*load/load/'))"

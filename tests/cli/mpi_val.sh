@@ -45,11 +45,11 @@ check "val_metrics.json metrics identical ($same)" '[ "$same" = same ]'
 
 # a rank that stops answering: rank 1 is stopped once the ranks have joined and rank 0 has begun (its
 # "sharded" line); rank 0 gives up after CPOSE_DIST_TIMEOUT seconds with a message, and the job ends.
-# A rank that is killed: mpirun sees it die and ends the job.
+# A rank that is killed at the same point: mpirun sees it die and ends the job. (Killed at once, before
+# mpirun had finished launching it, the death was once lost by Open MPI 4.1 under CI's load and mpirun
+# waited until the 300 s guard; that is mpirun's launch, not cpose's run, so the test kills mid-job.)
 for sig in STOP KILL; do
-  ready="sharded over"
-  [ $sig = KILL ] && ready=""
-  lose_rank val $sig "$T/$sig.out" "$ready" "${ARGS[@]}" name="sig$sig"
+  lose_rank val $sig "$T/$sig.out" "sharded over" "${ARGS[@]}" name="sig$sig"
   check "SIG$sig: no predictions.json from the failed run" '[ ! -e "$T/runs/sig$sig/predictions.json" ]'
 done
 [ $fail = 0 ] && echo "ok: sharded val identical to one process; a stopped or killed rank ends the job"
