@@ -4,6 +4,7 @@
 # started and stopped by this script), in ROUNDS alternating rounds (quiet, busy, quiet, busy, ...), so
 # drift hits every run alike. Prints the table of issue 12 item 1: per run and condition the median of
 # the round medians, the smallest min and the largest max (ms).
+# ONNX Runtime runs the fixture's ONNX file at 640, cpose's ONNX export of the same weights at other sizes (scripts/lib/ort_model.sh).
 # usage: scripts/bench_busy.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=30 per round] [WARMUP=3] [ROUNDS=3]
 # cpose adapts its thread count to the load (core/base/cpu_load.c); CPOSE_ADAPT_THREADS=0 in the
 # environment turns that off, to see the old behaviour. ONNX Runtime comes from onnxruntime-node,
@@ -16,10 +17,13 @@ FIX=${CPOSE_FIXTURES:-$here/../../shared/fixtures}/ultralytics
 [ -x "$CPOSE_BIN" ] || { echo "bench_busy.sh: no cpose binary at $CPOSE_BIN (build first or pass its path)" >&2; exit 1; }
 [ -r "$FIX/yolov8n-pose-seed0-bncal.onnx" ] || { echo "bench_busy.sh: fixtures not found in $FIX (set CPOSE_FIXTURES)" >&2; exit 1; }
 ORT_MODULES=$(bash "$here/../tests/helpers/ort_setup.sh") || { echo "bench_busy.sh: onnxruntime-node could not be installed" >&2; exit 1; }
+. "$here/lib/ort_model.sh"
+work=$(mktemp -d)
+ONNX=$(ort_model "$FIX" "$IMGSZ" "$CPOSE_BIN" "$work")
 
 hog=""
 stop_hog() { if [ -n "$hog" ]; then kill "$hog" 2>/dev/null || true; wait "$hog" 2>/dev/null || true; hog=""; fi; }
-trap stop_hog EXIT INT TERM
+trap 'stop_hog; rm -rf "$work"' EXIT INT TERM
 
 # one run: prints "median min max" (ms)
 run_cpose() {  # THREADS
@@ -28,7 +32,7 @@ run_cpose() {  # THREADS
         sed -n 's/.*median \([0-9.]*\) ms (min \([0-9.]*\), max \([0-9.]*\)).*/\1 \2 \3/p' | head -1
 }
 run_ort() {
-    NODE_PATH="$ORT_MODULES" node "$here/bench_ort.js" "$FIX/yolov8n-pose-seed0-bncal.onnx" "$IMGSZ" "$RUNS" "$WARMUP" 2 |
+    NODE_PATH="$ORT_MODULES" node "$here/bench_ort.js" "$ONNX" "$IMGSZ" "$RUNS" "$WARMUP" 2 |
         sed -n 's/.*median \([0-9.]*\) ms (min \([0-9.]*\), max \([0-9.]*\)).*/\1 \2 \3/p'
 }
 

@@ -8,6 +8,7 @@
 # processes on a shared machine wait while one engine measures; the kernel still keeps 5 % of each
 # second for them (sched_rt_runtime_us), which shows as a few slow runs, not in the medians. cpose's
 # load-adaptive thread count is off then (CPOSE_ADAPT_THREADS=0).
+# ONNX Runtime runs the fixture's ONNX file at 640, cpose's ONNX export of the same weights at other sizes (scripts/lib/ort_model.sh).
 # usage: scripts/bench_lowp.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=20] [WARMUP=3] [THREADS=2] [ROUNDS=5] [N_CALIB=16]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,8 @@ if [ ! -d "$CACHE/node_modules/onnxruntime-node" ]; then
     exit 1
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$here/lib/ort_model.sh"
+ONNX=$(ort_model "$FIX" "$IMGSZ" "$CPOSE_BIN" "$tmp")
 "$CPOSE_BIN" synth save_dir="$tmp/calib" n_train=1 n_val="$N_CALIB" imgsz="$IMGSZ" seed=0 >/dev/null 2>&1
 export OMP_NUM_THREADS=$THREADS
 rt=()
@@ -35,7 +38,7 @@ declare -A meds
 cp_run() { "${rt[@]}" "$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
            runs="$RUNS" warmup="$WARMUP" "$@" 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 for r in $(seq 1 "$ROUNDS"); do
-    o=$(NODE_PATH="$CACHE/node_modules" "${rt[@]}" node "$here/bench_ort.js" "$FIX/yolov8n-pose-seed0-bncal.onnx" "$IMGSZ" "$RUNS" \
+    o=$(NODE_PATH="$CACHE/node_modules" "${rt[@]}" node "$here/bench_ort.js" "$ONNX" "$IMGSZ" "$RUNS" \
         "$WARMUP" "$THREADS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
     f=$(cp_run); b=$(cp_run half=True); i=$(cp_run int8=True data="$tmp/calib/synth-pose.yaml")
     meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "

@@ -3,6 +3,7 @@
 # (ROUNDS alternating rounds, so machine drift hits both; medians of the round medians): installs
 # onnxruntime-node with npm into a cache folder outside the repository (ONNXRUNTIME_NODE_INSTALL=skip: no GPU binaries are fetched; the CPU
 # provider ships in the package), then prints both medians and the ratio cpose / ORT.
+# ONNX Runtime runs the fixture's ONNX file at 640, cpose's ONNX export of the same weights at other sizes (scripts/lib/ort_model.sh).
 # usage: scripts/bench_ort.sh [CPOSE_BIN] [IMGSZ=640] [RUNS=50] [WARMUP=5] [THREADS=2] [ROUNDS=3]
 # (ORT_ALLOW_SPINNING=0 in the environment stops ORT's threads spinning; cpose sleeps by default:
 # core/base/omp_policy.c)
@@ -20,11 +21,14 @@ if [ ! -d "$CACHE/node_modules/onnxruntime-node" ]; then
     (cd "$CACHE" && [ -f package.json ] || echo '{"private": true}' > "$CACHE/package.json")
     (cd "$CACHE" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --silent onnxruntime-node >/dev/null)
 fi
+. "$here/lib/ort_model.sh"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+ONNX=$(ort_model "$FIX" "$IMGSZ" "$CPOSE_BIN" "$work")
 export OMP_NUM_THREADS=$THREADS
 per=$(( (RUNS + ROUNDS - 1) / ROUNDS ))
 ort_meds=(); cpose_meds=()
 for r in $(seq 1 "$ROUNDS"); do
-    ort_out=$(NODE_PATH="$CACHE/node_modules" node "$here/bench_ort.js" "$FIX/yolov8n-pose-seed0-bncal.onnx" "$IMGSZ" "$per" "$WARMUP" "$THREADS")
+    ort_out=$(NODE_PATH="$CACHE/node_modules" node "$here/bench_ort.js" "$ONNX" "$IMGSZ" "$per" "$WARMUP" "$THREADS")
     cpose_out=$("$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
                 runs="$per" warmup="$WARMUP" verbose=False)
     o=$(echo "$ort_out" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
