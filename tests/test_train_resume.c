@@ -94,8 +94,9 @@ static int child_train(const char *name, const char *resume, const struct kill_p
         struct cpose_train_result r;
         rc = cpose_train_run_hooked(&cfg, NULL, &h, &r);
         if (rc) fprintf(stderr, "child: %s\n", cpose_errmsg());
+        if (rc == CPOSE_OK) _exit(0);
         /* 3: a resume of a run that had finished (a kill that landed after its last checkpoint) */
-        _exit(rc ? strstr(cpose_errmsg(), "is finished, nothing to resume") ? 3 : 1 : 0);
+        _exit(strstr(cpose_errmsg(), "is finished, nothing to resume") ? 3 : 1);
     }
     if (random_kill_ms > 0) {
         struct timespec ts = {random_kill_ms / 1000, (random_kill_ms % 1000) * 1000000L};

@@ -21,22 +21,27 @@ static inline int cpose_have_avx2(void)
     return cached;
 }
 
-/* e^x on 8 lanes: x clamped to [−87, 88], x = k·ln2 + r (ln2 split in two for exactness), e^r by
- * a degree-5 minimax polynomial (Cephes' expf coefficients), 2^k through the exponent bits.
- * Relative error ≈ 2 ulp. */
+/* The e^x method of cpose_exp8 and cpose_exp16 (simd_avx512.h): x clamped to [CPOSE_EXP_LO,
+ * CPOSE_EXP_HI], x = k·ln2 + r (ln2 split in a high and a low part for exactness), e^r = 1 + r + r²·P(r)
+ * with P's degree-5 minimax coefficients (Cephes' expf), highest first. */
+#define CPOSE_EXP_LO (-87.0f)
+#define CPOSE_EXP_HI 88.0f
+#define CPOSE_EXP_LOG2E 1.44269504088896341f
+#define CPOSE_EXP_LN2_HI 0.693359375f
+#define CPOSE_EXP_LN2_LO (-2.12194440e-4f)
+#define CPOSE_EXP_POLY {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f}
+
+/* e^x on 8 lanes (the method above), 2^k through the exponent bits. Relative error ≈ 2 ulp. */
 static CPOSE_AVX2_FN inline __m256 cpose_exp8(__m256 x)
 {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
-    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(CPOSE_EXP_LO)), _mm256_set1_ps(CPOSE_EXP_HI));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(CPOSE_EXP_LOG2E)),
                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(CPOSE_EXP_LN2_HI), x);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(CPOSE_EXP_LN2_LO), r);
+    static const float c[6] = CPOSE_EXP_POLY;
+    __m256 y = _mm256_set1_ps(c[0]);
+    for (int i = 1; i < 6; i++) y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(c[i]));
     y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
     __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));

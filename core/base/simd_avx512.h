@@ -7,19 +7,18 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include "core/base/simd_avx2.h" /* the e^x constants */
 #define CPOSE_AVX512_FN __attribute__((target("avx512f")))
 
-/* e^x on 16 lanes: the method and coefficients of cpose_exp8 (simd_avx2.h), with 2^k applied by
- * vscalefps. Relative error ≈ 2 ulp. */
+/* e^x on 16 lanes: cpose_exp8's method and constants (simd_avx2.h), with 2^k applied by vscalefps.
+ * Relative error ≈ 2 ulp. */
 static CPOSE_AVX512_FN inline __m512 cpose_exp16(__m512 x)
 {
-    const __m512 lo = _mm512_set1_ps(-87.0f), hi = _mm512_set1_ps(88.0f);
-    x = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
-    static const float c[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
-                               4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(CPOSE_EXP_LO)), _mm512_set1_ps(CPOSE_EXP_HI));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(CPOSE_EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(CPOSE_EXP_LN2_HI), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(CPOSE_EXP_LN2_LO), r);
+    static const float c[6] = CPOSE_EXP_POLY;
     __m512 p = _mm512_set1_ps(c[0]);
     for (int i = 1; i < 6; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c[i]));
     p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));

@@ -18,6 +18,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/base/cpu_fma.h"
 #include "core/base/log.h"
@@ -60,35 +61,26 @@ __attribute__((target("avx512f,avx512vnni"))) static float run_vnni(long iters)
     INT8_TRIPLE(REG, "14", "c6") INT8_TRIPLE(REG, "15", "c7")
 enum { INT8_CHAINS = 8 };
 
-__attribute__((target("avx2"))) static float run_int8_avx2(long iters)
-{
-    __m256i c0 = _mm256_set1_epi32(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    __m256i a = _mm256_set1_epi8(1), b = _mm256_set1_epi8(1), one = _mm256_set1_epi16(1);
-    for (long k = 0; k < iters; k++)
-        __asm__ volatile(INT8_LOOP_BODY("ymm")
-                         : [c0] "+x"(c0), [c1] "+x"(c1), [c2] "+x"(c2), [c3] "+x"(c3), [c4] "+x"(c4),
-                           [c5] "+x"(c5), [c6] "+x"(c6), [c7] "+x"(c7)
-                         : [a] "x"(a), [b] "x"(b), [one] "x"(one)
-                         : "xmm12", "xmm13", "xmm14", "xmm15");
-    __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
-                                 _mm256_add_epi32(_mm256_add_epi32(c4, c5), _mm256_add_epi32(c6, c7)));
-    return (float)_mm256_extract_epi32(s, 0);
-}
-
-__attribute__((target("avx512f,avx512bw"))) static float run_int8_avx512bw(long iters)
-{
-    __m512i c0 = _mm512_set1_epi32(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    __m512i a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(1), one = _mm512_set1_epi16(1);
-    for (long k = 0; k < iters; k++)
-        __asm__ volatile(INT8_LOOP_BODY("zmm")
-                         : [c0] "+v"(c0), [c1] "+v"(c1), [c2] "+v"(c2), [c3] "+v"(c3), [c4] "+v"(c4),
-                           [c5] "+v"(c5), [c6] "+v"(c6), [c7] "+v"(c7)
-                         : [a] "v"(a), [b] "v"(b), [one] "v"(one)
-                         : "xmm12", "xmm13", "xmm14", "xmm15");
-    __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)),
-                                 _mm512_add_epi32(_mm512_add_epi32(c4, c5), _mm512_add_epi32(c6, c7)));
-    return (float)_mm512_reduce_add_epi32(s);
-}
+/* run_int8_NAME(iters): iters loops of INT8_LOOP_BODY on VEC registers (REG "ymm" or "zmm", asm constraint
+ * CONS, intrinsics prefix MM); returns one lane of the accumulators' sum, so the work is kept. */
+#define INT8_RUNNER(NAME, TARGET, VEC, MM, REG, CONS)                                                         \
+    __attribute__((target(TARGET))) static float run_int8_##NAME(long iters)                                  \
+    {                                                                                                          \
+        VEC c[INT8_CHAINS], a = _##MM##_set1_epi8(1), b = a, one = _##MM##_set1_epi16(1);                   \
+        for (int i = 0; i < INT8_CHAINS; i++) c[i] = _##MM##_set1_epi32(i);                                   \
+        for (long k = 0; k < iters; k++)                                                                       \
+            __asm__ volatile(INT8_LOOP_BODY(REG)                                                               \
+                             : [c0] "+" CONS(c[0]), [c1] "+" CONS(c[1]), [c2] "+" CONS(c[2]), [c3] "+" CONS(c[3]), \
+                               [c4] "+" CONS(c[4]), [c5] "+" CONS(c[5]), [c6] "+" CONS(c[6]), [c7] "+" CONS(c[7]) \
+                             : [a] CONS(a), [b] CONS(b), [one] CONS(one)                                        \
+                             : "xmm12", "xmm13", "xmm14", "xmm15");                                            \
+        for (int i = 1; i < INT8_CHAINS; i++) c[0] = _##MM##_add_epi32(c[0], c[i]);                           \
+        int lanes[sizeof(VEC) / sizeof(int)];                                                                  \
+        memcpy(lanes, &c[0], sizeof lanes);                                                                    \
+        return (float)lanes[0];                                                                                \
+    }
+INT8_RUNNER(avx2, "avx2", __m256i, mm256, "ymm", "x")
+INT8_RUNNER(avx512bw, "avx512f,avx512bw", __m512i, mm512, "zmm", "v")
 
 /* Two readings of one kernel, in ops/s:
  *  - per_thread: each thread times its own runs and keeps its best; the sum over threads is the

@@ -165,15 +165,10 @@ static int collect_result(void *ud, const struct cpose_pred_result *r, const str
     return CPOSE_OK;
 }
 
-/* half= and int8= for one call, as Ultralytics' model.predict(half=True) / model.val(int8=True, data=...):
- * the model switches (cpose_cli_apply_precision: bf16 where the CPU has it, else a message and float32;
- * int8 calibrated on data='s val images, else the model's train_args data) before the call and back to
- * float32 after it, so a later call or an export sees the float32 model. */
-static int precision_begin(struct lua_model *m, const struct cpose_args *a)
-{
-    return cpose_cli_apply_precision(a, m->model, 0);
-}
-
+/* half= and int8= hold for one call, as Ultralytics' model.predict(half=True) / model.val(int8=True,
+ * data=...): predict and val switch the model with cpose_cli_apply_precision (bf16 where the CPU has it,
+ * else a message and float32; int8 calibrated on data='s val images, else the model's train_args data)
+ * and call this after the run, so a later call or an export sees the float32 model. */
 static void precision_end(struct lua_model *m)
 {
     if (cpose_model_get_precision(m->model) != CPOSE_PREC_F32)
@@ -182,7 +177,7 @@ static void precision_end(struct lua_model *m)
 
 /* model:predict{source = ..., conf, iou, imgsz, save, ...} → a list of results (collect_result),
  * in source order, as `cpose predict` computes them; a saving run's folder becomes a job output.
- * half=true / int8=true run this call in bf16 / int8 (precision_begin).
+ * half=true / int8=true run this call in bf16 / int8 (precision_end).
  * With a callback, model:predict({...}, function(r) ... end), each result goes to the callback as
  * soon as it is ready (nothing accumulates: for large sources) and the call returns {images = n}. */
 static int run_predict(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)
@@ -192,7 +187,7 @@ static int run_predict(struct lua_model *m, const struct cpose_args *a, struct m
     c->list = cJSON_CreateArray();
     struct cpose_predict_summary s;
     memset(&s, 0, sizeof s);
-    int rc = precision_begin(m, a);
+    int rc = cpose_cli_apply_precision(a, m->model, 0);
     if (rc == CPOSE_OK) rc = cpose_predict_run_model(m->model, a, collect_result, c, &s);
     precision_end(m);
     if (rc == CPOSE_OK && s.save_dir) cpose_jobrec_output_dir(s.save_dir);
@@ -244,7 +239,7 @@ static int run_val(struct lua_model *m, const struct cpose_args *a, struct metho
     cpose_free(yaml);
     struct cpose_val_summary s;
     memset(&s, 0, sizeof s);
-    int rc = precision_begin(m, a);
+    int rc = cpose_cli_apply_precision(a, m->model, 0);
     if (rc == CPOSE_OK) rc = cpose_val_run(m->model, a, &s);
     precision_end(m);
     if (rc == CPOSE_OK) rc = cpose_val_write_reports(&s);
