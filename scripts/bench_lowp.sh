@@ -1,5 +1,6 @@
 #!/bin/bash
 # scripts/bench_lowp.sh — cpose float32 / bf16 (half=True) / int8 (int8=True) latency against ONNX Runtime
+# (and int8 without cpose's int16 Winograd where the CPU runs it)
 # float32 on the yolov8n-pose bncal fixture, in ROUNDS alternating rounds of one run (machine drift hits
 # all four alike). int8 calibrates on a synthetic val set made here (cpose synth, N_CALIB images at IMGSZ).
 # Prints per round the four medians, then min / median / max of the round medians and each ratio to ORT,
@@ -34,6 +35,10 @@ if [ "${FIFO:-0}" = 1 ]; then
     if chrt -f 20 true 2>/dev/null; then rt=(chrt -f 20); export CPOSE_ADAPT_THREADS=0; else echo "bench_lowp.sh: FIFO=1 but chrt -f is not allowed here; running normally" >&2; fi
 fi
 names=(ort f32 bf16 int8)
+# where int8 runs cpose's int16 Winograd (CPUs without VNNI, `cpose checks`), a fifth row runs int8
+# on oneDNN's direct kernels alone (CPOSE_WINO_INT8=0), the path before it
+checks=$("$CPOSE_BIN" checks 2>/dev/null || true)
+[[ $checks == *'int16 Winograd'* ]] && names+=(int8_direct)
 declare -A meds
 cp_run() { "${rt[@]}" "$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
            runs="$RUNS" warmup="$WARMUP" "$@" 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' | head -1; }
@@ -41,8 +46,11 @@ for r in $(seq 1 "$ROUNDS"); do
     o=$(NODE_PATH="$CACHE/node_modules" "${rt[@]}" node "$here/bench_ort.js" "$ONNX" "$IMGSZ" "$RUNS" \
         "$WARMUP" "$THREADS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
     f=$(cp_run); b=$(cp_run half=True); i=$(cp_run int8=True data="$tmp/calib/synth-pose.yaml")
-    meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "
-    echo "round $r: ORT fp32 $o ms | cpose fp32 $f ms | bf16 $b ms | int8 $i ms   (load $(cut -d' ' -f1 /proc/loadavg))"
+    meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "; d=""
+    if [ ${#names[@]} -gt 4 ]; then
+        d=$(CPOSE_WINO_INT8=0 cp_run int8=True data="$tmp/calib/synth-pose.yaml"); meds[int8_direct]+="$d "; d=" | int8 direct $d ms"
+    fi
+    echo "round $r: ORT fp32 $o ms | cpose fp32 $f ms | bf16 $b ms | int8 $i ms$d   (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 stats() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
           printf "%.2f %.2f %.2f", a[1], m, a[NR]}'; }
@@ -51,11 +59,10 @@ echo "| engine | min | median | max | median / ORT |"
 echo "|---|---|---|---|---|"
 # on a CPU without bf16 dot products half=True runs float32 (cpose says so): the row says it too
 bf16_row="bf16"
-checks=$("$CPOSE_BIN" checks 2>/dev/null || true)
 [[ $checks == *'half=True → float32'* ]] && bf16_row="bf16 (half=True runs float32 on this CPU)"
 for n in "${names[@]}"; do
     read -r lo md hi <<<"$(stats "${meds[$n]}")"
-    label=$n; [ "$n" = bf16 ] && label=$bf16_row
+    label=$n; [ "$n" = bf16 ] && label=$bf16_row; [ "$n" = int8_direct ] && label="int8, oneDNN direct only (CPOSE_WINO_INT8=0)"
     awk -v n="$label" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" \
         'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× |\n", n, lo, md, hi, md / o }'
 done

@@ -5,6 +5,7 @@
 #include "core/base/alloc.h"
 #include "core/base/log.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_wino_int8.h"
 #include "core/nn/model.h"
 #include "datasets/dataset.h"
 #include "plugins/plugin_calib.h"
@@ -75,7 +76,9 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
         if (rc == CPOSE_OK)
             cpose_info("int8: convolutions in int8 (%s, %s), the head's output convs and its decode in float32 (the "
                        "first conv too where oneDNN has no fast int8 kernel for 3 channels)", cpose_cpu_isa_name(),
-                       cpose_cpu_has_vnni() ? "VNNI" : "no VNNI: plain multiply-adds");
+                       cpose_cpu_has_vnni() ? "VNNI"
+                       : cpose_wino_i8_on() ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
+                                             : "no VNNI: plain multiply-adds");
         return rc;
     }
     if (!half) return CPOSE_OK;

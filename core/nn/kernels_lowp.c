@@ -10,6 +10,7 @@
  * executor gave one thread would otherwise run on one thread ever after). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_wino_int8.h"
 #include "core/base/log.h"
 
 #include <dnnl_debug.h>
@@ -33,6 +34,11 @@ struct cpose_lowp {
     int res_arg;
     char impl[80];
     struct cpose_conv_threads thr;         /* conv for other thread counts */
+    struct cpose_wino_i8 *wino;            /* int8 3×3 s1 convs: cpose's Winograd runs instead of conv */
+    int wino_dst;                          /* its output kind (enum cpose_wino_i8_dst) */
+    float wino_to_scale;                   /* its hand-off scale */
+    int act;                               /* the conv's activation (for the Winograd) */
+    int64_t n, h, w;                       /* the source's batch and plane */
     dnnl_engine_t eng;                     /* the engine it was built on (not owned) */
 };
 
@@ -64,6 +70,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     if (lp->quant) dnnl_primitive_destroy(lp->quant);
     if (lp->conv) dnnl_primitive_destroy(lp->conv);
     cpose_conv_threads_free(&lp->thr);
+    cpose_wino_i8_free(lp->wino);
     for (int k = 0; k < lp->n_parts; k++) {
         if (lp->part_quant[k]) dnnl_primitive_destroy(lp->part_quant[k]);
         if (lp->part_f32[k]) dnnl_memory_destroy(lp->part_f32[k]);
@@ -239,6 +246,16 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
              p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
     lp->reference = !strncmp(impl, "ref", 3);
+    lp->act = p->act, lp->n = in->dims[0], lp->h = in->dims[2], lp->w = in->dims[3];
+    if (int8 && (ddt == dnnl_f32 || ddt == dnnl_u8 || ddt == dnnl_s8) &&
+        cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
+        if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
+        lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
+        lp->wino_to_scale = to_scale;
+        lp->reference = 0;
+        snprintf(lp->impl, sizeof lp->impl, "int8 wino_i16:avx2%s%s%s", lp->hand_in ? " <hand-off" : "",
+                 p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
+    }
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if ((rc = alloc64(&lp->wbuf, dnnl_memory_desc_get_size(wq))) != CPOSE_OK) goto fail;
@@ -302,6 +319,11 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         if ((st = dnnl_primitive_execute(lp->quant, strm, 2, qargs)) != dnnl_success) goto fail;
     }
     what = "conv";
+    if (lp->wino) {
+        if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
+        return cpose_wino_i8_run(lp->wino, lp->act, qin ? qin : lp->qbuf, lp->n, lp->h, lp->w, res ? res->data : NULL,
+                                 lp->obuf ? lp->obuf : (void *)out->data, lp->wino_dst, lp->wino_to_scale);
+    }
     if (!lp->obuf && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};
     int na = 3;

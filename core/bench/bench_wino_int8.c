@@ -1,0 +1,96 @@
+/* core/bench/bench_wino_int8.c — the int8 3×3 stride-1 convs of YOLOv8n-pose at 640 (batch 1, NHWC,
+ * SiLU, float32 output) on oneDNN's direct int8 kernel (CPOSE_WINO_INT8=0) and on cpose's int16
+ * Winograd (CPOSE_WINO_INT8=1), alternating per run so drift hits both alike: per shape the minimum
+ * and median of `runs` runs, and the totals over the model's convs (each shape times its count).
+ * `bench_wino_int8 [runs=60] [threads=2]`. The minimum is the figure to compare on a shared machine. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/base/log.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "core/nn/tensor.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+struct shape { int cin, cout, hw, count; };
+
+/* YOLOv8n-pose's 3×3 stride-1 convs at 640: channels, plane side, how many */
+static const struct shape shapes[] = {
+    {16, 16, 160, 2}, {32, 32, 80, 6}, {64, 64, 80, 4}, {64, 51, 80, 1}, {51, 51, 80, 1}, {64, 64, 40, 10},
+    {128, 64, 40, 2}, {128, 51, 40, 1}, {51, 51, 40, 1}, {128, 128, 20, 4}, {256, 64, 20, 2}, {256, 51, 20, 1},
+    {64, 64, 20, 2}, {51, 51, 20, 1},
+};
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 60, threads = argc > 2 ? atoi(argv[2]) : 2;
+    if (runs < 3) runs = 3;
+    omp_set_num_threads(threads);
+    double tot[2][2] = {{0}}, *t[2] = {malloc(sizeof(double) * runs), malloc(sizeof(double) * runs)};
+    uint64_t s = 1;
+    printf("shape (×count)            direct min/median      winograd min/median   (ms, %d runs, %d threads)\n", runs, threads);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const struct shape *sh = &shapes[i];
+        size_t nx = (size_t)sh->cin * sh->hw * sh->hw, nw = (size_t)sh->cout * sh->cin * 9;
+        float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw), *b = calloc((size_t)sh->cout, sizeof(float));
+        for (size_t j = 0; j < nx; j++) s = s * 6364136223846793005ull + 1, x[j] = (float)((s >> 40) % 4001) / 1000.0f - 2.0f;
+        for (size_t j = 0; j < nw; j++) s = s * 6364136223846793005ull + 1, w[j] = ((float)((s >> 40) % 2001) / 1000.0f - 1.0f) / 24;
+        struct cpose_tensor in = {0}, out = {0};
+        cpose_tensor_set4(&in, 1, sh->cin, sh->hw, sh->hw, CPOSE_LAYOUT_NHWC);
+        cpose_tensor_set4(&out, 1, sh->cout, sh->hw, sh->hw, CPOSE_LAYOUT_NHWC);
+        in.data = x;
+        out.data = malloc(sizeof(float) * cpose_tensor_size(&out));
+        struct cpose_conv2d_params p[2];
+        const char *impl[2];
+        for (int k = 0; k < 2; k++) {
+            p[k] = (struct cpose_conv2d_params){.cin = sh->cin, .cout = sh->cout, .k = 3, .stride = 1, .pad = 1,
+                                                .act = CPOSE_ACT_SILU, .out_layout = CPOSE_LAYOUT_NHWC, .weight = w,
+                                                .bias = b, .prec = CPOSE_PREC_INT8, .in_lo = -2, .in_hi = 2};
+            setenv("CPOSE_WINO_INT8", k ? "1" : "0", 1);
+            for (int r = 0; r < 3; r++) /* builds the kernel, warms up */
+                if (cpose_conv_kernel_run(&p[k], &in, NULL, &out) != CPOSE_OK) {
+                    fprintf(stderr, "bench_wino_int8: %s\n", cpose_errmsg());
+                    return 1;
+                }
+            impl[k] = cpose_conv_kernel_impl(p[k].kern);
+        }
+        unsetenv("CPOSE_WINO_INT8");
+        for (int r = 0; r < runs; r++)
+            for (int k0 = 0; k0 < 2; k0++) {
+                int k = (r + k0) % 2;
+                double t0 = now();
+                cpose_conv_kernel_run(&p[k], &in, NULL, &out);
+                t[k][r] = (now() - t0) * 1e3;
+            }
+        double mn[2], md[2];
+        for (int k = 0; k < 2; k++) {
+            qsort(t[k], (size_t)runs, sizeof(double), cmp_d);
+            mn[k] = t[k][0], md[k] = t[k][runs / 2];
+            tot[k][0] += mn[k] * sh->count, tot[k][1] += md[k] * sh->count;
+        }
+        printf("%3d→%-3d %3dx%-3d (×%2d)   %7.3f / %7.3f      %7.3f / %7.3f   %.2f×  [%s | %s]\n", sh->cin, sh->cout, sh->hw,
+               sh->hw, sh->count, mn[0], md[0], mn[1], md[1], mn[1] / mn[0], impl[0], impl[1]);
+        for (int k = 0; k < 2; k++) cpose_conv_kernel_free(p[k].kern);
+        free(x), free(w), free(b), free(out.data);
+    }
+    printf("model total (38 convs)    %7.2f / %7.2f      %7.2f / %7.2f   %.2f× (min), %.2f× (median)\n", tot[0][0], tot[0][1],
+           tot[1][0], tot[1][1], tot[1][0] / tot[0][0], tot[1][1] / tot[0][1]);
+    free(t[0]), free(t[1]);
+    return 0;
+}
