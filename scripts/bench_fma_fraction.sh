@@ -12,7 +12,7 @@
 # ceiling its kernels run on: VNNI dot products where the CPU has them, else the AVX-512BW or AVX2
 # multiply-add triple. With VNNI int8 convs all run direct kernels, so its fraction counts executed OPs
 # (the first conv and the head's nine output convs stay float32 and count as int8 work here); without
-# VNNI the 3×3 stride-1 convs of ≥ 32 channels run cpose's int16 Winograd (16/36 of the multiplies), so
+# VNNI the 3×3 stride-1 convs of ≥ 32 channels run cpose's int16 Winograd (F(4×4): 1/4 of the multiplies), so
 # there it reads high (CPOSE_WINO_INT8=0 gives the direct-kernel figure). PREC=bf16 measures
 # `benchmark half=True` against the AVX512_BF16 dot-product ceiling (its 3×3 convs run Winograd: reads high).
 # usage: [PREC=fp32|int8|bf16] scripts/bench_fma_fraction.sh [BUILD_DIR=build] [ROUNDS=3] [MODEL=yolov8n-pose.yaml] [IMGSZ=640]

@@ -249,11 +249,11 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     lp->act = p->act, lp->n = in->dims[0], lp->h = in->dims[2], lp->w = in->dims[3];
     if (int8 && (ddt == dnnl_f32 || ddt == dnnl_u8 || ddt == dnnl_s8) &&
         cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
-        if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
+        if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, cpose_wino_i8_tile(p), &lp->wino)) != CPOSE_OK) goto fail;
         lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
         lp->wino_to_scale = to_scale;
         lp->reference = 0;
-        snprintf(lp->impl, sizeof lp->impl, "int8 wino_i16:avx2%s%s%s", lp->hand_in ? " <hand-off" : "",
+        snprintf(lp->impl, sizeof lp->impl, "int8 wino%d_i16:avx2%s%s%s", cpose_wino_i8_tile(p), lp->hand_in ? " <hand-off" : "",
                  p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
     }
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */

@@ -1,11 +1,12 @@
-/* core/nn/kernels_wino_int8.c — Winograd F(2×2, 3×3) for int8 3×3 stride-1 convs on NHWC u8/s8
- * sources, in 16-bit integers (AVX2); see kernels_wino_int8.h for why and for the contract.
+/* core/nn/kernels_wino_int8.c — Winograd F(m×m, 3×3), m = 4 or 2, for int8 3×3 stride-1 convs on
+ * NHWC u8/s8 sources, in 16-bit integers (AVX2); see kernels_wino_int8.h for why and for the contract.
  *
- * Per chunk of consecutive 2×2 output tiles: V = Bᵀ d B of each 4×4 quantised input tile, 16 channels
- * a vector (u8/s8 widened to int16; exact), into V[ξ][tile][cinp]; the 16 GEMMs
- * M[ξ][tile][o] = Σ_c V[ξ][tile][c]·U[ξ][c][o] with vpmaddwd (two channels a product pair, int32
- * sums); then per tile and 8 output channels y = Aᵀ M A in float32, times the channel's scale, plus
- * bias, SiLU, residual, stored as float32 or as the reader's u8/s8. Bᵀ, G, Aᵀ as in kernels_wino.c. */
+ * Per chunk of consecutive m×m output tiles: V = Bᵀ d B of each (m+2)² quantised input tile, 16
+ * channels a vector (u8/s8 widened to int16; exact), into V[ξ][tile][cinp]; the (m+2)² GEMMs
+ * M[ξ][tile][o] = Σ_c V[ξ][tile][c]·U[ξ][c][o] with vpmaddwd (two channels a product pair), summed in
+ * int32 over groups of 64 channels and in float32 across groups; then per tile and 8 output channels
+ * each M[ξ] times its scale, y = Aᵀ M A in float32, plus bias, SiLU, residual, stored as float32 or as
+ * the reader's u8/s8. F(2×2)'s Bᵀ, G, Aᵀ are those of kernels_wino.c; F(4×4)'s are written below. */
 #include "core/nn/kernels_wino_int8.h"
 #include "core/nn/kernels.h"
 #include "core/base/simd_avx2.h"
@@ -17,9 +18,14 @@
 struct cpose_wino_i8 {
     int cin, cout, cinp, coutp;  /* channels; cinp a multiple of 16, coutp of 8 */
     int src_signed;
-    int16_t *u;                  /* U[16][cinp/2][coutp][2]: channel pairs next to each other */
-    float *oscale, *bias;        /* [coutp]: 1/(in_scale·u_scale[o]); the bias (0 in the padding) */
+    int m, nxi;                  /* output tile side (2: F(2×2,3×3), 4: F(4×4,3×3)); (m + 2)² points */
+    int16_t *u;                  /* U[nxi][cinp/2][coutp][2]: channel pairs next to each other */
+    float *oscale;               /* [nxi][coutp]: 1/(in_scale·u_scale[ξ][o]) (0 in the padding) */
+    float *bias;                 /* [coutp] (0 in the padding) */
 };
+
+/* channels summed in int32 before float32 takes over: the weights' bits depend on it, not on cin */
+#define GROUP 64
 
 static int g_mode = -1;
 
@@ -51,6 +57,14 @@ int cpose_wino_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, in
 #endif
 }
 
+int cpose_wino_i8_tile(const struct cpose_conv2d_params *p)
+{
+    (void)p;
+    const char *env = getenv("CPOSE_WINO_INT8_TILE");
+    if (env && (!strcmp(env, "2") || !strcmp(env, "4"))) return atoi(env);
+    return 4;
+}
+
 void cpose_wino_i8_free(struct cpose_wino_i8 *w)
 {
     if (!w) return;
@@ -58,41 +72,68 @@ void cpose_wino_i8_free(struct cpose_wino_i8 *w)
     cpose_free(w);
 }
 
-int cpose_wino_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, struct cpose_wino_i8 **out)
+/* The filter transform U = G g Gᵀ (T×T, T = m + 2) of a 3×3 filter g, in double. */
+static void filter_transform(int m, const float *g, double *u)
 {
+    static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    static const double G4[6][3] = {{0.25, 0, 0},
+                                    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                    {0, 0, 1}};
+    int T = m + 2;
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) {
+            double acc = 0;
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++)
+                    acc += (m == 2 ? G2[i][a] : G4[i][a]) * g[a * 3 + b] * (m == 2 ? G2[j][b] : G4[j][b]);
+            u[i * T + j] = acc;
+        }
+}
+
+int cpose_wino_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, int tile,
+                          struct cpose_wino_i8 **out)
+{
+    CPOSE_ASSERT(tile == 2 || tile == 4);
     struct cpose_wino_i8 *w = cpose_calloc(1, sizeof *w);
     w->cin = p->cin, w->cout = p->cout, w->src_signed = src_signed;
+    w->m = tile, w->nxi = (tile + 2) * (tile + 2);
     w->cinp = (p->cin + 15) / 16 * 16, w->coutp = (p->cout + 7) / 8 * 8;
-    size_t nu = (size_t)16 * w->cinp * w->coutp;
-    float *uf = malloc((size_t)16 * p->cin * p->cout * sizeof(float));
+    size_t nu = (size_t)w->nxi * w->cinp * w->coutp;
+    double *uf = malloc((size_t)w->nxi * p->cin * sizeof(double));
     if (!uf || posix_memalign((void **)&w->u, 64, nu * sizeof(int16_t)) ||
-        posix_memalign((void **)&w->oscale, 64, w->coutp * sizeof(float)) ||
+        posix_memalign((void **)&w->oscale, 64, (size_t)w->nxi * w->coutp * sizeof(float)) ||
         posix_memalign((void **)&w->bias, 64, w->coutp * sizeof(float))) {
         free(uf);
         cpose_wino_i8_free(w);
         return cpose_err(CPOSE_ENOMEM, "int8 winograd: cannot allocate %zu weights", nu);
     }
     memset(w->u, 0, nu * sizeof(int16_t));
-    memset(w->oscale, 0, w->coutp * sizeof(float));
+    memset(w->oscale, 0, (size_t)w->nxi * w->coutp * sizeof(float));
     memset(w->bias, 0, w->coutp * sizeof(float));
-    /* |V| ≤ 4·qmax (Bᵀ and B each add two values); Σ over cin of |V|·|U| must fit int32 */
-    double vmax = 4.0 * (src_signed ? 128 : 255);
-    double umax = fmin(32767.0, floor(2147483647.0 / (p->cin * vmax)));
+    /* Each point ξ = (a, b) gets its own scale per output channel, so that the small transformed
+     * weights (G's 1/24 rows) keep their bits: F(4×4)'s Aᵀ multiplies them back by up to 64. Its bound:
+     * |V[ξ]| ≤ rs[a]·rs[b]·qmax (rs: Bᵀ's row sums of |·|), and Σ over a GROUP of channels of |V[ξ]|·|U[ξ]|
+     * must fit int32 (the groups' sums are added in float32). */
+    static const double rs2[4] = {2, 2, 2, 2}, rs4[6] = {10, 10, 10, 6, 6, 10};
+    double qmax = src_signed ? 128 : 255;
+    int T = tile + 2;
     for (int o = 0; o < p->cout; o++) {
-        float m = 0;
-        for (int c = 0; c < p->cin; c++) {
-            float *u = uf + ((size_t)o * p->cin + c) * 16;
-            cpose_wino_filter(p->weight + ((size_t)o * p->cin + c) * 9, u);
-            for (int xi = 0; xi < 16; xi++) m = fmaxf(m, fabsf(u[xi]));
-        }
-        double us = m > 0 ? umax / m : 1.0;
-        w->oscale[o] = (float)(1.0 / (in_scale * us));
         if (p->bias) w->bias[o] = p->bias[o];
-        for (int c = 0; c < p->cin; c++)
-            for (int xi = 0; xi < 16; xi++) {
-                double q = nearbyint(uf[((size_t)o * p->cin + c) * 16 + xi] * us);
+        for (int c = 0; c < p->cin; c++) filter_transform(tile, p->weight + ((size_t)o * p->cin + c) * 9, uf + (size_t)c * w->nxi);
+        for (int xi = 0; xi < w->nxi; xi++) {
+            double mx = 0, vmax = (tile == 2 ? rs2[xi / T] * rs2[xi % T] : rs4[xi / T] * rs4[xi % T]) * qmax;
+            double umax = fmin(32767.0, floor(2147483647.0 / ((p->cin < GROUP ? p->cin : GROUP) * vmax)));
+            for (int c = 0; c < p->cin; c++) mx = fmax(mx, fabs(uf[(size_t)c * w->nxi + xi]));
+            double us = mx > 0 ? umax / mx : 1.0;
+            w->oscale[(size_t)xi * w->coutp + o] = (float)(1.0 / (in_scale * us));
+            for (int c = 0; c < p->cin; c++) {
+                double q = nearbyint(uf[(size_t)c * w->nxi + xi] * us);
                 w->u[(((size_t)xi * (w->cinp / 2) + c / 2) * w->coutp + o) * 2 + c % 2] = (int16_t)q;
             }
+        }
     }
     free(uf);
     *out = w;
@@ -110,34 +151,51 @@ static CPOSE_AVX2_FN inline __m256i pair_bcast(const int16_t *v)
     return _mm256_set1_epi32(x);
 }
 
-/* M[r][0..16) = Σ_kp V[r][2kp..2kp+1]·U[kp][0..16)[2] for r < TR (V rows ldv int16 apart, U rows
- * ldu int16 apart, M rows ldm int32 apart), K2 channel pairs. */
-static CPOSE_AVX2_FN void gemm_6x16(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, int32_t *M, int64_t ldm, int K2)
+/* M = acc as float32 (first group of channels), else M + acc. */
+static CPOSE_AVX2_FN inline void put(float *M, __m256i acc, int first)
+{
+    __m256 f = _mm256_cvtepi32_ps(acc);
+    _mm256_store_ps(M, first ? f : _mm256_add_ps(f, _mm256_load_ps(M)));
+}
+
+/* One channel pair of the 6×16 micro-kernel in assembly: with intrinsics gcc 12 kept only some of the
+ * 12 accumulators in registers (spilling the rest inside the loop, 1.5× slower). Rows 0–2 broadcast
+ * from v0, v0 + ld, v0 + 2·ld; rows 3–5 from v3 (= v0 + 3·ld) likewise; ymm12–15 are scratch. */
+#define PAIR_ROW(ADDR, C0, C1)                                                                               \
+    "vpbroadcastd " ADDR ", %%ymm14\n\t"                                                                   \
+    "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\tvpaddd %%ymm15, %[" C0 "], %[" C0 "]\n\t"                       \
+    "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\tvpaddd %%ymm15, %[" C1 "], %[" C1 "]\n\t"
+
+/* M[r][0..16) (+)= Σ_kp V[r][2kp..2kp+1]·U[kp][0..16)[2] for r < TR, over K2 channel pairs summed in
+ * int32, then added in float32 (first: stored) (V rows ldv int16 apart, U rows ldu int16 apart, M rows
+ * ldm floats apart). */
+static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x16(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M,
+                                                              int64_t ldm, int K2, int first)
 {
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
             c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int kp = 0; kp < K2; kp++) {
-        __m256i u0 = _mm256_load_si256((const __m256i *)(U + kp * ldu)), u1 = _mm256_load_si256((const __m256i *)(U + kp * ldu + 16)), b;
-        const int16_t *v = V + 2 * kp;
-        b = pair_bcast(v), c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(b, u0)), c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(b, u1));
-        b = pair_bcast(v + ldv), c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(b, u0)), c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(b, u1));
-        b = pair_bcast(v + 2 * ldv), c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(b, u0)), c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(b, u1));
-        b = pair_bcast(v + 3 * ldv), c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(b, u0)), c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(b, u1));
-        b = pair_bcast(v + 4 * ldv), c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(b, u0)), c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(b, u1));
-        b = pair_bcast(v + 5 * ldv), c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(b, u0)), c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(b, u1));
-    }
-    __m256i *m = (__m256i *)M;
-    int64_t l = ldm / 8;
-    _mm256_store_si256(m, c00), _mm256_store_si256(m + 1, c01);
-    _mm256_store_si256(m + l, c10), _mm256_store_si256(m + l + 1, c11);
-    _mm256_store_si256(m + 2 * l, c20), _mm256_store_si256(m + 2 * l + 1, c21);
-    _mm256_store_si256(m + 3 * l, c30), _mm256_store_si256(m + 3 * l + 1, c31);
-    _mm256_store_si256(m + 4 * l, c40), _mm256_store_si256(m + 4 * l + 1, c41);
-    _mm256_store_si256(m + 5 * l, c50), _mm256_store_si256(m + 5 * l + 1, c51);
+    const int16_t *v0 = V, *v3 = V + 3 * ldv;
+    int64_t ld = ldv * (int64_t)sizeof(int16_t);
+    for (int kp = 0; kp < K2; kp++, v0 += 2, v3 += 2, U += ldu)
+        __asm__("vmovdqa (%[u]), %%ymm12\n\tvmovdqa 32(%[u]), %%ymm13\n\t"
+                PAIR_ROW("(%[v0])", "c00", "c01") PAIR_ROW("(%[v0],%[ld])", "c10", "c11")
+                PAIR_ROW("(%[v0],%[ld],2)", "c20", "c21") PAIR_ROW("(%[v3])", "c30", "c31")
+                PAIR_ROW("(%[v3],%[ld])", "c40", "c41") PAIR_ROW("(%[v3],%[ld],2)", "c50", "c51")
+                : [c00] "+x"(c00), [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20), [c21] "+x"(c21),
+                  [c30] "+x"(c30), [c31] "+x"(c31), [c40] "+x"(c40), [c41] "+x"(c41), [c50] "+x"(c50), [c51] "+x"(c51)
+                : [u] "r"(U), [v0] "r"(v0), [v3] "r"(v3), [ld] "r"(ld)
+                : "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+    put(M, c00, first), put(M + 8, c01, first);
+    put(M + ldm, c10, first), put(M + ldm + 8, c11, first);
+    put(M + 2 * ldm, c20, first), put(M + 2 * ldm + 8, c21, first);
+    put(M + 3 * ldm, c30, first), put(M + 3 * ldm + 8, c31, first);
+    put(M + 4 * ldm, c40, first), put(M + 4 * ldm + 8, c41, first);
+    put(M + 5 * ldm, c50, first), put(M + 5 * ldm + 8, c51, first);
 }
 
 /* The same for 8 output channels. */
-static CPOSE_AVX2_FN void gemm_6x8(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, int32_t *M, int64_t ldm, int K2)
+static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x8(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M, int64_t ldm, int K2,
+                                   int first)
 {
     __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
     for (int kp = 0; kp < K2; kp++) {
@@ -150,10 +208,8 @@ static CPOSE_AVX2_FN void gemm_6x8(const int16_t *V, int64_t ldv, const int16_t 
         c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(pair_bcast(v + 4 * ldv), u0));
         c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(pair_bcast(v + 5 * ldv), u0));
     }
-    __m256i *m = (__m256i *)M;
-    int64_t l = ldm / 8;
-    _mm256_store_si256(m, c0), _mm256_store_si256(m + l, c1), _mm256_store_si256(m + 2 * l, c2);
-    _mm256_store_si256(m + 3 * l, c3), _mm256_store_si256(m + 4 * l, c4), _mm256_store_si256(m + 5 * l, c5);
+    put(M, c0, first), put(M + ldm, c1, first), put(M + 2 * ldm, c2, first);
+    put(M + 3 * ldm, c3, first), put(M + 4 * ldm, c4, first), put(M + 5 * ldm, c5, first);
 }
 
 /* 16 channels of one pixel widened to int16 (rem < 16: the first rem, the rest 0). */
@@ -170,19 +226,27 @@ static CPOSE_AVX2_FN inline __m256i load_px(const uint8_t *px, int rem, int is_s
     return is_signed ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
 }
 
-/* v[ξ] = (Bᵀ d B)[ξ] for the 4×4 tile at (h0, w0) of plane x (H×W pixels of cin bytes), channels
- * c0..c0+15; pixels outside the plane, and all when !valid, are 0. */
+/* d[a·T + b] = channels c0..c0+15 of pixel (h0 + a, w0 + b) of plane x (H×W pixels of cin bytes),
+ * a, b < T; pixels outside the plane, and all when !valid, are 0 (tiles inside skip the checks). */
+static CPOSE_AVX2_FN inline void load_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed, int64_t h0,
+                                           int64_t w0, int valid, int T, __m256i *d)
+{
+    int rem = cin - c0, inside = valid && h0 >= 0 && h0 + T - 1 < H && w0 >= 0 && w0 + T - 1 < W;
+    for (int a = 0; a < T; a++)
+        for (int b = 0; b < T; b++) {
+            int64_t h = h0 + a, ww = w0 + b;
+            d[a * T + b] = inside || (valid && h >= 0 && h < H && ww >= 0 && ww < W)
+                               ? load_px(x + (h * W + ww) * cin + c0, rem, is_signed)
+                               : _mm256_setzero_si256();
+        }
+}
+
+/* v[ξ] = (Bᵀ d B)[ξ] for the 4×4 tile d at (h0, w0) (load_tile), F(2×2, 3×3). */
 static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
                                             int64_t h0, int64_t w0, int valid, __m256i v[16])
 {
     __m256i d[4][4], e[4][4];
-    int rem = cin - c0, inside = valid && h0 >= 0 && h0 + 3 < H && w0 >= 0 && w0 + 3 < W;
-    for (int a = 0; a < 4; a++)
-        for (int b = 0; b < 4; b++) {
-            int64_t h = h0 + a, ww = w0 + b;
-            d[a][b] = inside || (valid && h >= 0 && h < H && ww >= 0 && ww < W) ? load_px(x + (h * W + ww) * cin + c0, rem, is_signed)
-                                                                               : _mm256_setzero_si256();
-        }
+    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, 4, d[0]);
     for (int b = 0; b < 4; b++) {
         e[0][b] = _mm256_sub_epi16(d[0][b], d[2][b]);
         e[1][b] = _mm256_add_epi16(d[1][b], d[2][b]);
@@ -194,6 +258,35 @@ static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t
         v[a * 4 + 1] = _mm256_add_epi16(e[a][1], e[a][2]);
         v[a * 4 + 2] = _mm256_sub_epi16(e[a][2], e[a][1]);
         v[a * 4 + 3] = _mm256_sub_epi16(e[a][1], e[a][3]);
+    }
+}
+
+/* The same for F(4×4, 3×3): the 6×6 tile at (h0, w0) into v[36], Bᵀ d B with
+ * Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1];
+ * exact in int16 (|Bᵀ d B| ≤ 100·255). */
+#define BT6(d0, d1, d2, d3, d4, d5, r)                                                              \
+    do {                                                                                             \
+        __m256i a_ = _mm256_sub_epi16(d4, _mm256_slli_epi16(d2, 2));                                 \
+        __m256i b_ = _mm256_sub_epi16(d3, _mm256_slli_epi16(d1, 2));                                 \
+        __m256i c_ = _mm256_sub_epi16(d4, d2), e_ = _mm256_slli_epi16(_mm256_sub_epi16(d3, d1), 1); \
+        r[0] = _mm256_add_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d0, d2), 2), c_);                 \
+        r[1] = _mm256_add_epi16(a_, b_), r[2] = _mm256_sub_epi16(a_, b_);                            \
+        r[3] = _mm256_add_epi16(c_, e_), r[4] = _mm256_sub_epi16(c_, e_);                            \
+        r[5] = _mm256_add_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d1, d3), 2), _mm256_sub_epi16(d5, d3)); \
+    } while (0)
+
+static CPOSE_AVX2_FN inline void input_tile6(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
+                                             int64_t h0, int64_t w0, int valid, __m256i v[36])
+{
+    __m256i d[6][6], e[6][6], r[6];
+    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, 6, d[0]);
+    for (int b = 0; b < 6; b++) { /* Bᵀ d, column b */
+        BT6(d[0][b], d[1][b], d[2][b], d[3][b], d[4][b], d[5][b], r);
+        for (int a = 0; a < 6; a++) e[a][b] = r[a];
+    }
+    for (int a = 0; a < 6; a++) { /* (Bᵀ d) B, row a */
+        BT6(e[a][0], e[a][1], e[a][2], e[a][3], e[a][4], e[a][5], r);
+        for (int b = 0; b < 6; b++) v[a * 6 + b] = r[b];
     }
 }
 
@@ -239,55 +332,91 @@ struct run_ctx {
     int64_t H, W, tW;
 };
 
-/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of 16·ntp·cinp int16 and 16·ntp·coutp int32. */
+/* y (4 values) = Aᵀ m for m0..m5, Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]. */
+static CPOSE_AVX2_FN inline void at6(__m256 m0, __m256 m1, __m256 m2, __m256 m3, __m256 m4, __m256 m5, __m256 y[4])
+{
+    __m256 s12 = _mm256_add_ps(m1, m2), d12 = _mm256_sub_ps(m1, m2), s34 = _mm256_add_ps(m3, m4), d34 = _mm256_sub_ps(m3, m4);
+    y[0] = _mm256_add_ps(_mm256_add_ps(m0, s12), s34);
+    y[1] = _mm256_fmadd_ps(d34, _mm256_set1_ps(2.0f), d12);
+    y[2] = _mm256_fmadd_ps(s34, _mm256_set1_ps(4.0f), s12);
+    y[3] = _mm256_add_ps(_mm256_fmadd_ps(d34, _mm256_set1_ps(8.0f), d12), m5);
+}
+
+/* Output tile (m×m) of 8 channels at (oh, ow) from its transformed sums m[nxi] (float, scaled): Aᵀ m A
+ * plus bias, SiLU, residual, stored as the run's kind (pixels beyond the plane skipped). */
+static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, int tile, const __m256 *m, __m256 bias, int nc,
+                                             int64_t img, int64_t oh, int64_t ow, int ob)
+{
+    __m256 y[4][4];
+    if (tile == 2) {
+        __m256 s[2][4];
+        for (int b = 0; b < 4; b++) { /* Aᵀ m, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
+            s[0][b] = _mm256_add_ps(_mm256_add_ps(m[b], m[4 + b]), m[8 + b]);
+            s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m[4 + b], m[8 + b]), m[12 + b]);
+        }
+        for (int a = 0; a < 2; a++) {
+            y[a][0] = _mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]);
+            y[a][1] = _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3]);
+        }
+    } else {
+        __m256 s[4][6], col[4];
+        for (int b = 0; b < 6; b++) {
+            at6(m[b], m[6 + b], m[12 + b], m[18 + b], m[24 + b], m[30 + b], col);
+            for (int a = 0; a < 4; a++) s[a][b] = col[a];
+        }
+        for (int a = 0; a < 4; a++) at6(s[a][0], s[a][1], s[a][2], s[a][3], s[a][4], s[a][5], y[a]);
+    }
+    int64_t H = c->H, W = c->W, cout = c->w->cout;
+    for (int a = 0; a < tile && oh + a < H; a++)
+        for (int b = 0; b < tile && ow + b < W; b++) {
+            __m256 v = _mm256_add_ps(y[a][b], bias);
+            if (c->act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
+            int64_t off = img + ((oh + a) * W + ow + b) * cout + ob;
+            if (c->res) v = _mm256_add_ps(v, nc >= 8 ? _mm256_loadu_ps(c->res + off) : _mm256_maskload_ps(c->res + off, lanes(nc)));
+            store_px(c->dst, off, v, nc, c->dst_kind, c->to_scale);
+        }
+}
+
+/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of nxi·ntp·cinp int16 and nxi·ntp·coutp floats. */
 static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt, void *Vv, void *Mv)
 {
     const struct run_ctx *c = ctxv;
     const struct cpose_wino_i8 *w = c->w;
     int16_t *V = Vv;
-    int32_t *M = Mv;
-    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
+    float *M = Mv;
+    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp, tile = w->m, nxi = w->nxi;
     int64_t H = c->H, W = c->W, tW = c->tW;
     const uint8_t *x = c->src + n * H * W * w->cin;
     for (int cb = 0; cb < cinp; cb += 16)
         for (int t = 0; t < ntp; t++) {
-            __m256i v[16];
-            input_tile(x, H, W, w->cin, cb, w->src_signed, 2 * ((t0 + t) / tW) - 1, 2 * ((t0 + t) % tW) - 1, t < nt, v);
-            for (int xi = 0; xi < 16; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)xi * ntp + t) * cinp + cb), v[xi]);
+            __m256i v[36];
+            int64_t h0 = tile * ((t0 + t) / tW) - 1, w0 = tile * ((t0 + t) % tW) - 1;
+            if (tile == 2)
+                input_tile(x, H, W, w->cin, cb, w->src_signed, h0, w0, t < nt, v);
+            else
+                input_tile6(x, H, W, w->cin, cb, w->src_signed, h0, w0, t < nt, v);
+            for (int xi = 0; xi < nxi; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)xi * ntp + t) * cinp + cb), v[xi]);
         }
-    for (int xi = 0; xi < 16; xi++) {
+    for (int xi = 0; xi < nxi; xi++) {
         const int16_t *Vx = V + (int64_t)xi * ntp * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
-        int32_t *Mx = M + (int64_t)xi * ntp * coutp;
-        for (int t = 0; t < ntp; t += TR) {
-            int o = 0;
-            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, Ux + 2 * o, 2 * coutp, Mx + t * coutp + o, coutp, cinp / 2);
-            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, Ux + 2 * o, 2 * coutp, Mx + t * coutp + o, coutp, cinp / 2);
-        }
+        float *Mx = M + (int64_t)xi * ntp * coutp;
+        for (int t = 0; t < ntp; t += TR)
+            for (int k0 = 0; k0 < cinp; k0 += GROUP) { /* int32 sums over GROUP channels, then float32 */
+                int k2 = (cinp - k0 < GROUP ? cinp - k0 : GROUP) / 2, o = 0;
+                const int16_t *Vt = Vx + t * cinp + k0, *Uk = Ux + (int64_t)k0 * coutp;
+                for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, cinp, Uk + 2 * o, 2 * coutp, Mx + t * coutp + o, coutp, k2, k0 == 0);
+                if (o < coutp) gemm_6x8(Vt, cinp, Uk + 2 * o, 2 * coutp, Mx + t * coutp + o, coutp, k2, k0 == 0);
+            }
     }
     int64_t img = n * H * W * w->cout;
     for (int t = 0; t < nt; t++) {
-        int64_t oh = 2 * ((t0 + t) / tW), ow = 2 * ((t0 + t) % tW);
+        int64_t oh = tile * ((t0 + t) / tW), ow = tile * ((t0 + t) % tW);
         for (int ob = 0; ob < coutp; ob += 8) {
-            __m256 m[16], s[2][4];
-            for (int xi = 0; xi < 16; xi++)
-                m[xi] = _mm256_cvtepi32_ps(_mm256_load_si256((const __m256i *)(M + ((int64_t)xi * ntp + t) * coutp + ob)));
-            for (int b = 0; b < 4; b++) { /* Aᵀ m */
-                s[0][b] = _mm256_add_ps(_mm256_add_ps(m[b], m[4 + b]), m[8 + b]);
-                s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m[4 + b], m[8 + b]), m[12 + b]);
-            }
-            __m256 scale = _mm256_load_ps(w->oscale + ob), bias = _mm256_load_ps(w->bias + ob);
+            __m256 m[36];
+            for (int xi = 0; xi < nxi; xi++)
+                m[xi] = _mm256_mul_ps(_mm256_load_ps(M + ((int64_t)xi * ntp + t) * coutp + ob), _mm256_load_ps(w->oscale + (int64_t)xi * coutp + ob));
             int nc = w->cout - ob < 8 ? w->cout - ob : 8;
-            for (int a = 0; a < 2 && oh + a < H; a++) {
-                __m256 r[2] = {_mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]),
-                               _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3])};
-                for (int b = 0; b < 2 && ow + b < W; b++) {
-                    __m256 v = _mm256_fmadd_ps(r[b], scale, bias);
-                    if (c->act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
-                    int64_t off = img + ((oh + a) * W + ow + b) * w->cout + ob;
-                    if (c->res) v = _mm256_add_ps(v, nc >= 8 ? _mm256_loadu_ps(c->res + off) : _mm256_maskload_ps(c->res + off, lanes(nc)));
-                    store_px(c->dst, off, v, nc, c->dst_kind, c->to_scale);
-                }
-            }
+            output_tile(c, tile, m, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob);
         }
     }
 }
@@ -297,11 +426,11 @@ int cpose_wino_i8_run(const struct cpose_wino_i8 *w, int act, const void *src, i
                       const float *res, void *dst, int dst_kind, float to_scale)
 {
 #ifdef CPOSE_X86
-    int64_t tW = (W + 1) / 2, tiles = (H + 1) / 2 * tW, nt, nch;
-    size_t v_bytes = (size_t)w->cinp * sizeof(int16_t), m_bytes = (size_t)w->coutp * sizeof(int32_t);
-    cpose_wino_chunks(tiles, 16 * (int64_t)(v_bytes + m_bytes), TR, &nt, &nch);
+    int64_t tW = (W + w->m - 1) / w->m, tiles = (H + w->m - 1) / w->m * tW, nt, nch;
+    size_t v_bytes = (size_t)w->nxi * w->cinp * sizeof(int16_t), m_bytes = (size_t)w->nxi * w->coutp * sizeof(float);
+    cpose_wino_chunks(tiles, (int64_t)(v_bytes + m_bytes), TR, &nt, &nch);
     struct run_ctx c = {w, act, dst_kind, to_scale, src, res, dst, H, W, tW};
-    return cpose_run_chunks(N, tiles, nt, 16 * nt * v_bytes, 16 * nt * m_bytes, chunk, &c, "int8 winograd");
+    return cpose_run_chunks(N, tiles, nt, nt * v_bytes, nt * m_bytes, chunk, &c, "int8 winograd");
 #else
     (void)w, (void)act, (void)src, (void)N, (void)H, (void)W, (void)res, (void)dst, (void)dst_kind, (void)to_scale;
     return cpose_err(CPOSE_ENOTSUP, "int8 winograd: needs an x86 CPU with AVX2");
