@@ -24,7 +24,7 @@ static float frand(uint64_t *s)
 }
 
 struct kcase {
-    int tile, N, C, O, H, W, act, res, src_signed, dst_kind;
+    int N, C, O, H, W, act, res, src_signed, dst_kind;
     int extreme;  /* every source value at the type's maximum, every weight +1/(9C) */
 };
 
@@ -70,7 +70,7 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
 
     struct cpose_conv2d_params p = {.cin = k->C, .cout = k->O, .k = 3, .stride = 1, .pad = 1, .act = k->act, .weight = wt, .bias = b};
     struct cpose_wino_i8 *w = NULL;
-    CHECK_MSG(cpose_wino_i8_prepare(&p, in_scale, k->src_signed, k->tile, &w) == CPOSE_OK, "%s", cpose_errmsg());
+    CHECK_MSG(cpose_wino_i8_prepare(&p, in_scale, k->src_signed, &w) == CPOSE_OK, "%s", cpose_errmsg());
     double ymax = 0;
     for (size_t i = 0; i < ny; i++) ymax = fmax(ymax, fabs(want[i]));
     float to_scale = (float)(100.0 / (ymax > 0 ? ymax : 1));  /* the largest output at 100: a few saturate
@@ -103,11 +103,11 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
      * output may be one step off where the value sits on a rounding boundary */
     double trms = k->dst_kind == CPOSE_WINO_I8_F32 ? 3e-3 : 1e-2, tmax = k->dst_kind == CPOSE_WINO_I8_F32 ? 1e-2 : 2e-2;
     CHECK_MSG(rms <= trms && mx <= tmax && off_lsb == 0,
-              "F(%d) N%d %d→%d %dx%d act%d res%d %s→%s%s: rel rms %.3g (≤ %g), rel max %.3g (≤ %g), %d outputs > 1 step off",
-              k->tile, k->N, k->C, k->O, k->H, k->W, k->act, k->res, k->src_signed ? "s8" : "u8", kinds[k->dst_kind],
+              "N%d %d→%d %dx%d act%d res%d %s→%s%s: rel rms %.3g (≤ %g), rel max %.3g (≤ %g), %d outputs > 1 step off",
+              k->N, k->C, k->O, k->H, k->W, k->act, k->res, k->src_signed ? "s8" : "u8", kinds[k->dst_kind],
               k->extreme ? " extreme" : "", rms, trms, mx, tmax, off_lsb);
     CHECK_MSG(mw > 0.1, "the case's outputs are all ≈ 0 (max %.3g): it checks nothing", mw);
-    printf("  F(%d) N%d %3d→%-3d %2dx%-2d act%d res%d %s→%s%s: rel rms %.2e, rel max %.2e (max |y| %.3g)\n", k->tile, k->N, k->C, k->O,
+    printf("  N%d %3d→%-3d %2dx%-2d act%d res%d %s→%s%s: rel rms %.2e, rel max %.2e (max |y| %.3g)\n", k->N, k->C, k->O,
            k->H, k->W, k->act, k->res, k->src_signed ? "s8" : "u8", kinds[k->dst_kind], k->extreme ? " extreme" : "", rms, mx, mw);
     cpose_wino_i8_free(w);
     free(xq), free(x), free(want), free(wt), free(b), free(r), free(dst);
@@ -116,20 +116,15 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
 static void test_kernel(void)
 {
     const struct kcase cases[] = {
-        {0, 2, 51, 51, 13, 11, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
-        {0, 1, 64, 40, 9, 7, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 0},
-        {0, 1, 32, 24, 6, 8, CPOSE_ACT_SILU, 0, 0, CPOSE_WINO_I8_U8, 0},
-        {0, 2, 48, 19, 5, 5, CPOSE_ACT_SILU, 1, 1, CPOSE_WINO_I8_S8, 0},
-        {0, 1, 256, 64, 10, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
-        {0, 1, 256, 8, 4, 5, CPOSE_ACT_NONE, 0, 0, CPOSE_WINO_I8_F32, 1},
-        {0, 1, 256, 8, 3, 3, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 1},
+        {2, 51, 51, 13, 11, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
+        {1, 64, 40, 9, 7, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 0},
+        {1, 32, 24, 6, 8, CPOSE_ACT_SILU, 0, 0, CPOSE_WINO_I8_U8, 0},
+        {2, 48, 19, 5, 5, CPOSE_ACT_SILU, 1, 1, CPOSE_WINO_I8_S8, 0},
+        {1, 256, 64, 10, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
+        {1, 256, 8, 4, 5, CPOSE_ACT_NONE, 0, 0, CPOSE_WINO_I8_F32, 1},
+        {1, 256, 8, 3, 3, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 1},
     };
-    for (int tile = 2; tile <= 4; tile += 2)
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-            struct kcase k = cases[i];
-            k.tile = tile;
-            kernel_case(&k, 31 + i);
-        }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }
 
 /* Through conv2d's int8 kernel (NHWC): the default picks the Winograd exactly on CPUs without VNNI

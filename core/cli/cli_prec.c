@@ -76,9 +76,7 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
         if (rc == CPOSE_OK)
             cpose_info("int8: convolutions in int8 (%s, %s), the head's output convs and its decode in float32 (the "
                        "first conv too where oneDNN has no fast int8 kernel for 3 channels)", cpose_cpu_isa_name(),
-                       cpose_cpu_has_vnni() ? "VNNI"
-                       : cpose_wino_i8_on() ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
-                                             : "no VNNI: plain multiply-adds");
+                       cpose_int8_kernels_desc());
         return rc;
     }
     if (!half) return CPOSE_OK;

@@ -112,9 +112,7 @@ int cpose_mode_checks(int argc, char **argv)
            !cpose_cpu_has_bf16()          ? "float32 (no bf16 dot products on this CPU)"
            : cpose_bf16_own_available() ? "bf16 convs (AVX512_BF16: 3×3 stride-1 on cpose's Winograd, 1×1 on its GEMM)"
                                         : "bf16 convs (AMX, oneDNN's kernels)",
-           cpose_cpu_has_vnni() ? "VNNI"
-           : cpose_wino_i8_on() ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
-                                 : "no VNNI: plain multiply-adds");
+           cpose_int8_kernels_desc());
     printf("threads:       %d (OpenMP; %ld CPUs online; threads= or OMP_NUM_THREADS change it)\n", omp_get_max_threads(),
            sysconf(_SC_NPROCESSORS_ONLN));
     char total[64] = "0", avail[64] = "0";

@@ -177,7 +177,7 @@ static void precision_end(struct lua_model *m)
 
 /* model:predict{source = ..., conf, iou, imgsz, save, ...} → a list of results (collect_result),
  * in source order, as `cpose predict` computes them; a saving run's folder becomes a job output.
- * half=true / int8=true run this call in bf16 / int8 (precision_end).
+ * half=true / int8=true run this call in bf16 / int8 (cpose_cli_apply_precision, then precision_end).
  * With a callback, model:predict({...}, function(r) ... end), each result goes to the callback as
  * soon as it is ready (nothing accumulates: for large sources) and the call returns {images = n}. */
 static int run_predict(struct lua_model *m, const struct cpose_args *a, struct method_ctx *c, cJSON **result)

@@ -34,11 +34,10 @@ struct cpose_lowp {
     int res_arg;
     char impl[80];
     struct cpose_conv_threads thr;         /* conv for other thread counts */
-    struct cpose_wino_i8 *wino;            /* int8 3×3 s1 convs: cpose's Winograd runs instead of conv */
+    struct cpose_wino_i8 *wino;            /* int8 3×3 s1 convs: cpose's Winograd, built instead of conv */
     int wino_dst;                          /* its output kind (enum cpose_wino_i8_dst) */
     float wino_to_scale;                   /* its hand-off scale */
     int act;                               /* the conv's activation (for the Winograd) */
-    int64_t n, h, w;                       /* the source's batch and plane */
     dnnl_engine_t eng;                     /* the engine it was built on (not owned) */
 };
 
@@ -165,50 +164,32 @@ fail:
     return rc;
 }
 
-int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
-                     const struct cpose_tensor *in, const struct cpose_tensor *res, const struct cpose_tensor *out,
-                     struct cpose_lowp **lpo)
+/* The oneDNN convolution of lp (all but the source conversion): its descriptor on q_md → dst_md,
+ * int8 output scales and bias in accumulator units, the SiLU / residual / hand-off-scale post-ops,
+ * the weights packed once (bf16, or s8 per output channel), the primitive and its thread record. */
+static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
+                      const struct cpose_tensor *res, const dnnl_memory_desc_t *q_md, const dnnl_memory_desc_t *dst_md,
+                      float sscale, float to_scale, struct cpose_lowp *lp)
 {
     int rc = CPOSE_OK;
     int int8 = p->prec == CPOSE_PREC_INT8;
-    struct cpose_lowp *lp = cpose_calloc(1, sizeof *lp);
-    lp->eng = eng;
     dnnl_primitive_desc_t pd = NULL;
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t po = NULL;
     dnnl_primitive_t wre = NULL;
     dnnl_memory_t wplain = NULL;
     float *wscale = NULL;
-    CPOSE_ASSERT(p->prec == CPOSE_PREC_BF16 || p->prec == CPOSE_PREC_INT8);
-
-    dnnl_data_type_t sdt = dnnl_bf16, wdt = int8 ? dnnl_s8 : dnnl_bf16, ddt = dnnl_f32;
-    float sscale = int8 ? input_scale(p, &sdt) : 1.0f;
-    /* hand-off to the reader: its source type and (int8) its input scale, applied after SiLU and the
-     * residual exactly as its own conversion would */
-    float to_scale = 1.0f;
-    if (p->lowp_to) {
-        CPOSE_ASSERT(p->lowp_to->prec == p->prec);
-        ddt = dnnl_bf16;
-        if (p->lowp_to->prec == CPOSE_PREC_INT8) to_scale = input_scale(p->lowp_to, &ddt);
-    }
-    lp->hand_in = p->lowp_from != NULL;
-    dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
-    dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
+    dnnl_dims_t dd;
+    for (int i = 0; i < 4; i++) dd[i] = dst_md->dims[i];
     dnnl_dims_t wd = {p->cout, p->cin, p->k, p->k}, bd = {p->cout};
     dnnl_dims_t strides = {p->stride, p->stride}, dil = {0, 0}, pad = {p->pad, p->pad};
-    dnnl_memory_desc_t f32_md, q_md, w_md, w_any, b_md, dst_md, res_md;
-    LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, sd, dnnl_f32, tag_of(in->layout)));
-    /* a plain (NCHW) source of a conv writing NHWC, the image an int8 model reads in place
-     * (cpose_model_input_layout), is converted to NHWC in the same reorder */
-    int q_layout = in->layout == CPOSE_LAYOUT_PLAIN && out->layout == CPOSE_LAYOUT_NHWC ? CPOSE_LAYOUT_NHWC : in->layout;
-    LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(q_layout)));
-    LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, ddt, tag_of(out->layout)));
+    dnnl_memory_desc_t w_md, w_any, b_md, res_md;
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
-    LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, wdt, dnnl_format_tag_any));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, int8 ? dnnl_s8 : dnnl_bf16, dnnl_format_tag_any));
     LP_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
     dnnl_convolution_desc_t cd;
-    LP_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &q_md,
-                                                      &w_any, p->bias ? &b_md : NULL, &dst_md, strides, dil, pad, pad));
+    LP_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, q_md,
+                                                      &w_any, p->bias ? &b_md : NULL, dst_md, strides, dil, pad, pad));
     LP_TRY(dnnl_primitive_attr_create(&attr));
     if (int8) {
         /* per output channel: w_q = round(w·ws[o]), acc = Σ x_q·w_q = sscale·ws[o]·Σ x·w, so the
@@ -246,16 +227,6 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
              p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
     lp->reference = !strncmp(impl, "ref", 3);
-    lp->act = p->act, lp->n = in->dims[0], lp->h = in->dims[2], lp->w = in->dims[3];
-    if (int8 && (ddt == dnnl_f32 || ddt == dnnl_u8 || ddt == dnnl_s8) &&
-        cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
-        if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, cpose_wino_i8_tile(p), &lp->wino)) != CPOSE_OK) goto fail;
-        lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
-        lp->wino_to_scale = to_scale;
-        lp->reference = 0;
-        snprintf(lp->impl, sizeof lp->impl, "int8 wino%d_i16:avx2%s%s%s", cpose_wino_i8_tile(p), lp->hand_in ? " <hand-off" : "",
-                 p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
-    }
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     if ((rc = alloc64(&lp->wbuf, dnnl_memory_desc_get_size(wq))) != CPOSE_OK) goto fail;
@@ -265,6 +236,52 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     dnnl_exec_arg_t wargs[2] = {{DNNL_ARG_FROM, wplain}, {DNNL_ARG_TO, lp->wts}};
     LP_TRY(dnnl_primitive_execute(wre, strm, 2, wargs));
     LP_TRY(dnnl_stream_wait(strm));
+    LP_TRY(dnnl_memory_create(&lp->dst, dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
+    if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
+    if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
+    LP_TRY(dnnl_primitive_create(&lp->conv, pd));
+    cpose_conv_threads_init(&lp->thr, &cd, attr, impl);
+    attr = NULL;
+fail:
+    if (wre) dnnl_primitive_destroy(wre);
+    if (wplain) dnnl_memory_destroy(wplain);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (po) dnnl_post_ops_destroy(po);
+    cpose_free(wscale);
+    return rc;
+}
+
+int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
+                     const struct cpose_tensor *in, const struct cpose_tensor *res, const struct cpose_tensor *out,
+                     struct cpose_lowp **lpo)
+{
+    int rc = CPOSE_OK;
+    int int8 = p->prec == CPOSE_PREC_INT8;
+    struct cpose_lowp *lp = cpose_calloc(1, sizeof *lp);
+    lp->eng = eng;
+    CPOSE_ASSERT(p->prec == CPOSE_PREC_BF16 || p->prec == CPOSE_PREC_INT8);
+
+    dnnl_data_type_t sdt = dnnl_bf16, ddt = dnnl_f32;
+    float sscale = int8 ? input_scale(p, &sdt) : 1.0f;
+    /* hand-off to the reader: its source type and (int8) its input scale, applied after SiLU and the
+     * residual exactly as its own conversion would */
+    float to_scale = 1.0f;
+    if (p->lowp_to) {
+        CPOSE_ASSERT(p->lowp_to->prec == p->prec);
+        ddt = dnnl_bf16;
+        if (p->lowp_to->prec == CPOSE_PREC_INT8) to_scale = input_scale(p->lowp_to, &ddt);
+    }
+    lp->hand_in = p->lowp_from != NULL;
+    dnnl_dims_t sd = {in->dims[0], p->cin, in->dims[2], in->dims[3]};
+    dnnl_dims_t dd = {out->dims[0], p->cout, out->dims[2], out->dims[3]};
+    dnnl_memory_desc_t f32_md, q_md, dst_md;
+    LP_TRY(dnnl_memory_desc_init_by_tag(&f32_md, 4, sd, dnnl_f32, tag_of(in->layout)));
+    /* a plain (NCHW) source of a conv writing NHWC, the image an int8 model reads in place
+     * (cpose_model_input_layout), is converted to NHWC in the same reorder */
+    int q_layout = in->layout == CPOSE_LAYOUT_PLAIN && out->layout == CPOSE_LAYOUT_NHWC ? CPOSE_LAYOUT_NHWC : in->layout;
+    LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(q_layout)));
+    LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, ddt, tag_of(out->layout)));
     /* the activation converter and the buffer it fills (a hand-off reader has neither: the source
      * is the producer's output buffer, set at each run) */
     if (lp->hand_in) {
@@ -280,21 +297,20 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
         }
     }
     if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
-    LP_TRY(dnnl_memory_create(&lp->dst, &dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
-    if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
-    if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
-    LP_TRY(dnnl_primitive_create(&lp->conv, pd));
-    cpose_conv_threads_init(&lp->thr, &cd, attr, impl);
-    attr = NULL;
+    /* the convolution: cpose's int16 Winograd where it applies (int8, kernels_wino_int8.h), else oneDNN's */
+    if (int8 && (ddt == dnnl_f32 || ddt == dnnl_u8 || ddt == dnnl_s8) &&
+        cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
+        if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
+        lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
+        lp->wino_to_scale = to_scale, lp->act = p->act;
+        snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s%s", lp->hand_in ? " <hand-off" : "",
+                 p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
+    } else if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) {
+        goto fail;
+    }
     *lpo = lp;
     lp = NULL;
 fail:
-    if (wre) dnnl_primitive_destroy(wre);
-    if (wplain) dnnl_memory_destroy(wplain);
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (po) dnnl_post_ops_destroy(po);
-    cpose_free(wscale);
     cpose_lowp_free(lp);
     return rc;
 }
@@ -321,8 +337,9 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
     what = "conv";
     if (lp->wino) {
         if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
-        return cpose_wino_i8_run(lp->wino, lp->act, qin ? qin : lp->qbuf, lp->n, lp->h, lp->w, res ? res->data : NULL,
-                                 lp->obuf ? lp->obuf : (void *)out->data, lp->wino_dst, lp->wino_to_scale);
+        return cpose_wino_i8_run(lp->wino, lp->act, qin ? qin : lp->qbuf, in->dims[0], in->dims[2], in->dims[3],
+                                 res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data, lp->wino_dst,
+                                 lp->wino_to_scale);
     }
     if (!lp->obuf && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};

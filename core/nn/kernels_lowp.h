@@ -61,7 +61,8 @@ int cpose_lowp_is_reference(const struct cpose_lowp *lp);
 const void *cpose_lowp_handoff(const struct cpose_lowp *lp);
 /* oneDNN's implementation name with the precision ("bf16 brg:avx512_core_bf16"). */
 const char *cpose_lowp_impl(const struct cpose_lowp *lp);
-/* The kernel's convolution primitives by thread count. */
+/* The kernel's convolution primitives by thread count (none where the int16 Winograd runs the conv:
+ * it takes omp_get_max_threads() at each run). */
 const struct cpose_conv_threads *cpose_lowp_threads(const struct cpose_lowp *lp);
 void cpose_lowp_free(struct cpose_lowp *lp);  /* NULL-safe */
 

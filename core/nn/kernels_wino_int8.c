@@ -1,12 +1,12 @@
-/* core/nn/kernels_wino_int8.c — Winograd F(m×m, 3×3), m = 4 or 2, for int8 3×3 stride-1 convs on
- * NHWC u8/s8 sources, in 16-bit integers (AVX2); see kernels_wino_int8.h for why and for the contract.
+/* core/nn/kernels_wino_int8.c — Winograd F(4×4, 3×3) for int8 3×3 stride-1 convs on NHWC u8/s8
+ * sources, in 16-bit integers (AVX2); see kernels_wino_int8.h for why and for the contract.
  *
- * Per chunk of consecutive m×m output tiles: V = Bᵀ d B of each (m+2)² quantised input tile, 16
- * channels a vector (u8/s8 widened to int16; exact), into V[ξ][tile][cinp]; the (m+2)² GEMMs
+ * Per chunk of consecutive 4×4 output tiles: V = Bᵀ d B of each 6×6 quantised input tile, 16
+ * channels a vector (u8/s8 widened to int16; exact), into V[ξ][tile][cinp]; the 36 GEMMs
  * M[ξ][tile][o] = Σ_c V[ξ][tile][c]·U[ξ][c][o] with vpmaddwd (two channels a product pair), summed in
  * int32 over groups of 64 channels and in float32 across groups; then per tile and 8 output channels
  * each M[ξ] times its scale, y = Aᵀ M A in float32, plus bias, SiLU, residual, stored as float32 or as
- * the reader's u8/s8. F(2×2)'s Bᵀ, G, Aᵀ are those of kernels_wino.c; F(4×4)'s are written below. */
+ * the reader's u8/s8. Bᵀ, G and Aᵀ are written below. */
 #include "core/nn/kernels_wino_int8.h"
 #include "core/nn/kernels.h"
 #include "core/base/simd_avx2.h"
@@ -18,14 +18,16 @@
 struct cpose_wino_i8 {
     int cin, cout, cinp, coutp;  /* channels; cinp a multiple of 16, coutp of 8 */
     int src_signed;
-    int m, nxi;                  /* output tile side (2: F(2×2,3×3), 4: F(4×4,3×3)); (m + 2)² points */
-    int16_t *u;                  /* U[nxi][cinp/2][coutp][2]: channel pairs next to each other */
-    float *oscale;               /* [nxi][coutp]: 1/(in_scale·u_scale[ξ][o]) (0 in the padding) */
+    int16_t *u;                  /* U[NXI][cinp/2][coutp][2]: channel pairs next to each other */
+    float *oscale;               /* [NXI][coutp]: 1/(in_scale·u_scale[ξ][o]) (0 in the padding) */
     float *bias;                 /* [coutp] (0 in the padding) */
 };
 
 /* channels summed in int32 before float32 takes over: the weights' bits depend on it, not on cin */
 #define GROUP 64
+#define TILE 4                  /* output tile side */
+#define T6 (TILE + 2)           /* input tile side */
+#define NXI (T6 * T6)           /* transform points */
 
 static int g_mode = -1;
 
@@ -44,6 +46,13 @@ int cpose_wino_i8_on(void)
 #endif
 }
 
+const char *cpose_int8_kernels_desc(void)
+{
+    if (cpose_cpu_has_vnni()) return "VNNI";
+    return cpose_wino_i8_on() ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
+                              : "no VNNI: plain multiply-adds";
+}
+
 int cpose_wino_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, int out_layout, int res_layout)
 {
 #ifdef CPOSE_X86
@@ -57,14 +66,6 @@ int cpose_wino_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, in
 #endif
 }
 
-int cpose_wino_i8_tile(const struct cpose_conv2d_params *p)
-{
-    (void)p;
-    const char *env = getenv("CPOSE_WINO_INT8_TILE");
-    if (env && (!strcmp(env, "2") || !strcmp(env, "4"))) return atoi(env);
-    return 4;
-}
-
 void cpose_wino_i8_free(struct cpose_wino_i8 *w)
 {
     if (!w) return;
@@ -72,65 +73,58 @@ void cpose_wino_i8_free(struct cpose_wino_i8 *w)
     cpose_free(w);
 }
 
-/* The filter transform U = G g Gᵀ (T×T, T = m + 2) of a 3×3 filter g, in double. */
-static void filter_transform(int m, const float *g, double *u)
+/* The filter transform U = G g Gᵀ (6×6) of a 3×3 filter g, in double. */
+static void filter_transform(const float *g, double *u)
 {
-    static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-    static const double G4[6][3] = {{0.25, 0, 0},
+    static const double G[6][3] = {{0.25, 0, 0},
                                     {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                     {-1.0 / 6, 1.0 / 6, -1.0 / 6},
                                     {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                     {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                     {0, 0, 1}};
-    int T = m + 2;
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j < T; j++) {
+    for (int i = 0; i < T6; i++)
+        for (int j = 0; j < T6; j++) {
             double acc = 0;
             for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++)
-                    acc += (m == 2 ? G2[i][a] : G4[i][a]) * g[a * 3 + b] * (m == 2 ? G2[j][b] : G4[j][b]);
-            u[i * T + j] = acc;
+                for (int b = 0; b < 3; b++) acc += G[i][a] * g[a * 3 + b] * G[j][b];
+            u[i * T6 + j] = acc;
         }
 }
 
-int cpose_wino_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, int tile,
-                          struct cpose_wino_i8 **out)
+int cpose_wino_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, struct cpose_wino_i8 **out)
 {
-    CPOSE_ASSERT(tile == 2 || tile == 4);
     struct cpose_wino_i8 *w = cpose_calloc(1, sizeof *w);
     w->cin = p->cin, w->cout = p->cout, w->src_signed = src_signed;
-    w->m = tile, w->nxi = (tile + 2) * (tile + 2);
     w->cinp = (p->cin + 15) / 16 * 16, w->coutp = (p->cout + 7) / 8 * 8;
-    size_t nu = (size_t)w->nxi * w->cinp * w->coutp;
-    double *uf = malloc((size_t)w->nxi * p->cin * sizeof(double));
+    size_t nu = (size_t)NXI * w->cinp * w->coutp;
+    double *uf = malloc((size_t)NXI * p->cin * sizeof(double));
     if (!uf || posix_memalign((void **)&w->u, 64, nu * sizeof(int16_t)) ||
-        posix_memalign((void **)&w->oscale, 64, (size_t)w->nxi * w->coutp * sizeof(float)) ||
+        posix_memalign((void **)&w->oscale, 64, (size_t)NXI * w->coutp * sizeof(float)) ||
         posix_memalign((void **)&w->bias, 64, w->coutp * sizeof(float))) {
         free(uf);
         cpose_wino_i8_free(w);
         return cpose_err(CPOSE_ENOMEM, "int8 winograd: cannot allocate %zu weights", nu);
     }
     memset(w->u, 0, nu * sizeof(int16_t));
-    memset(w->oscale, 0, (size_t)w->nxi * w->coutp * sizeof(float));
+    memset(w->oscale, 0, (size_t)NXI * w->coutp * sizeof(float));
     memset(w->bias, 0, w->coutp * sizeof(float));
     /* Each point ξ = (a, b) gets its own scale per output channel, so that the small transformed
-     * weights (G's 1/24 rows) keep their bits: F(4×4)'s Aᵀ multiplies them back by up to 64. Its bound:
+     * weights (G's 1/24 rows) keep their bits: Aᵀ multiplies them back by up to 64. Its bound:
      * |V[ξ]| ≤ rs[a]·rs[b]·qmax (rs: Bᵀ's row sums of |·|), and Σ over a GROUP of channels of |V[ξ]|·|U[ξ]|
      * must fit int32 (the groups' sums are added in float32). */
-    static const double rs2[4] = {2, 2, 2, 2}, rs4[6] = {10, 10, 10, 6, 6, 10};
+    static const double rs[T6] = {10, 10, 10, 6, 6, 10};
     double qmax = src_signed ? 128 : 255;
-    int T = tile + 2;
     for (int o = 0; o < p->cout; o++) {
         if (p->bias) w->bias[o] = p->bias[o];
-        for (int c = 0; c < p->cin; c++) filter_transform(tile, p->weight + ((size_t)o * p->cin + c) * 9, uf + (size_t)c * w->nxi);
-        for (int xi = 0; xi < w->nxi; xi++) {
-            double mx = 0, vmax = (tile == 2 ? rs2[xi / T] * rs2[xi % T] : rs4[xi / T] * rs4[xi % T]) * qmax;
+        for (int c = 0; c < p->cin; c++) filter_transform(p->weight + ((size_t)o * p->cin + c) * 9, uf + (size_t)c * NXI);
+        for (int xi = 0; xi < NXI; xi++) {
+            double mx = 0, vmax = rs[xi / T6] * rs[xi % T6] * qmax;
             double umax = fmin(32767.0, floor(2147483647.0 / ((p->cin < GROUP ? p->cin : GROUP) * vmax)));
-            for (int c = 0; c < p->cin; c++) mx = fmax(mx, fabs(uf[(size_t)c * w->nxi + xi]));
+            for (int c = 0; c < p->cin; c++) mx = fmax(mx, fabs(uf[(size_t)c * NXI + xi]));
             double us = mx > 0 ? umax / mx : 1.0;
             w->oscale[(size_t)xi * w->coutp + o] = (float)(1.0 / (in_scale * us));
             for (int c = 0; c < p->cin; c++) {
-                double q = nearbyint(uf[(size_t)c * w->nxi + xi] * us);
+                double q = nearbyint(uf[(size_t)c * NXI + xi] * us);
                 w->u[(((size_t)xi * (w->cinp / 2) + c / 2) * w->coutp + o) * 2 + c % 2] = (int16_t)q;
             }
         }
@@ -226,42 +220,22 @@ static CPOSE_AVX2_FN inline __m256i load_px(const uint8_t *px, int rem, int is_s
     return is_signed ? _mm256_cvtepi8_epi16(b) : _mm256_cvtepu8_epi16(b);
 }
 
-/* d[a·T + b] = channels c0..c0+15 of pixel (h0 + a, w0 + b) of plane x (H×W pixels of cin bytes),
- * a, b < T; pixels outside the plane, and all when !valid, are 0 (tiles inside skip the checks). */
+/* d[a·6 + b] = channels c0..c0+15 of pixel (h0 + a, w0 + b) of plane x (H×W pixels of cin bytes),
+ * a, b < 6; pixels outside the plane, and all when !valid, are 0 (tiles inside skip the checks). */
 static CPOSE_AVX2_FN inline void load_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed, int64_t h0,
-                                           int64_t w0, int valid, int T, __m256i *d)
+                                           int64_t w0, int valid, __m256i *d)
 {
-    int rem = cin - c0, inside = valid && h0 >= 0 && h0 + T - 1 < H && w0 >= 0 && w0 + T - 1 < W;
-    for (int a = 0; a < T; a++)
-        for (int b = 0; b < T; b++) {
+    int rem = cin - c0, inside = valid && h0 >= 0 && h0 + T6 - 1 < H && w0 >= 0 && w0 + T6 - 1 < W;
+    for (int a = 0; a < T6; a++)
+        for (int b = 0; b < T6; b++) {
             int64_t h = h0 + a, ww = w0 + b;
-            d[a * T + b] = inside || (valid && h >= 0 && h < H && ww >= 0 && ww < W)
+            d[a * T6 + b] = inside || (valid && h >= 0 && h < H && ww >= 0 && ww < W)
                                ? load_px(x + (h * W + ww) * cin + c0, rem, is_signed)
                                : _mm256_setzero_si256();
         }
 }
 
-/* v[ξ] = (Bᵀ d B)[ξ] for the 4×4 tile d at (h0, w0) (load_tile), F(2×2, 3×3). */
-static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
-                                            int64_t h0, int64_t w0, int valid, __m256i v[16])
-{
-    __m256i d[4][4], e[4][4];
-    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, 4, d[0]);
-    for (int b = 0; b < 4; b++) {
-        e[0][b] = _mm256_sub_epi16(d[0][b], d[2][b]);
-        e[1][b] = _mm256_add_epi16(d[1][b], d[2][b]);
-        e[2][b] = _mm256_sub_epi16(d[2][b], d[1][b]);
-        e[3][b] = _mm256_sub_epi16(d[1][b], d[3][b]);
-    }
-    for (int a = 0; a < 4; a++) {
-        v[a * 4 + 0] = _mm256_sub_epi16(e[a][0], e[a][2]);
-        v[a * 4 + 1] = _mm256_add_epi16(e[a][1], e[a][2]);
-        v[a * 4 + 2] = _mm256_sub_epi16(e[a][2], e[a][1]);
-        v[a * 4 + 3] = _mm256_sub_epi16(e[a][1], e[a][3]);
-    }
-}
-
-/* The same for F(4×4, 3×3): the 6×6 tile at (h0, w0) into v[36], Bᵀ d B with
+/* v[ξ] = (Bᵀ d B)[ξ] for the 6×6 tile d at (h0, w0) (load_tile), with
  * Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1];
  * exact in int16 (|Bᵀ d B| ≤ 100·255). */
 #define BT6(d0, d1, d2, d3, d4, d5, r)                                                              \
@@ -275,11 +249,11 @@ static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t
         r[5] = _mm256_add_epi16(_mm256_slli_epi16(_mm256_sub_epi16(d1, d3), 2), _mm256_sub_epi16(d5, d3)); \
     } while (0)
 
-static CPOSE_AVX2_FN inline void input_tile6(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
-                                             int64_t h0, int64_t w0, int valid, __m256i v[36])
+static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
+                                            int64_t h0, int64_t w0, int valid, __m256i v[NXI])
 {
     __m256i d[6][6], e[6][6], r[6];
-    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, 6, d[0]);
+    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, d[0]);
     for (int b = 0; b < 6; b++) { /* Bᵀ d, column b */
         BT6(d[0][b], d[1][b], d[2][b], d[3][b], d[4][b], d[5][b], r);
         for (int a = 0; a < 6; a++) e[a][b] = r[a];
@@ -342,33 +316,20 @@ static CPOSE_AVX2_FN inline void at6(__m256 m0, __m256 m1, __m256 m2, __m256 m3,
     y[3] = _mm256_add_ps(_mm256_fmadd_ps(d34, _mm256_set1_ps(8.0f), d12), m5);
 }
 
-/* Output tile (m×m) of 8 channels at (oh, ow) from its transformed sums m[nxi] (float, scaled): Aᵀ m A
+/* Output tile (4×4) of 8 channels at (oh, ow) from its transformed sums m[NXI] (float, scaled): Aᵀ m A
  * plus bias, SiLU, residual, stored as the run's kind (pixels beyond the plane skipped). */
-static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, int tile, const __m256 *m, __m256 bias, int nc,
+static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, const __m256 *m, __m256 bias, int nc,
                                              int64_t img, int64_t oh, int64_t ow, int ob)
 {
-    __m256 y[4][4];
-    if (tile == 2) {
-        __m256 s[2][4];
-        for (int b = 0; b < 4; b++) { /* Aᵀ m, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
-            s[0][b] = _mm256_add_ps(_mm256_add_ps(m[b], m[4 + b]), m[8 + b]);
-            s[1][b] = _mm256_sub_ps(_mm256_sub_ps(m[4 + b], m[8 + b]), m[12 + b]);
-        }
-        for (int a = 0; a < 2; a++) {
-            y[a][0] = _mm256_add_ps(_mm256_add_ps(s[a][0], s[a][1]), s[a][2]);
-            y[a][1] = _mm256_sub_ps(_mm256_sub_ps(s[a][1], s[a][2]), s[a][3]);
-        }
-    } else {
-        __m256 s[4][6], col[4];
-        for (int b = 0; b < 6; b++) {
-            at6(m[b], m[6 + b], m[12 + b], m[18 + b], m[24 + b], m[30 + b], col);
-            for (int a = 0; a < 4; a++) s[a][b] = col[a];
-        }
-        for (int a = 0; a < 4; a++) at6(s[a][0], s[a][1], s[a][2], s[a][3], s[a][4], s[a][5], y[a]);
+    __m256 y[TILE][TILE], s[TILE][T6], col[TILE];
+    for (int b = 0; b < T6; b++) { /* Aᵀ m, column b */
+        at6(m[b], m[6 + b], m[12 + b], m[18 + b], m[24 + b], m[30 + b], col);
+        for (int a = 0; a < TILE; a++) s[a][b] = col[a];
     }
+    for (int a = 0; a < TILE; a++) at6(s[a][0], s[a][1], s[a][2], s[a][3], s[a][4], s[a][5], y[a]); /* (Aᵀ m) A */
     int64_t H = c->H, W = c->W, cout = c->w->cout;
-    for (int a = 0; a < tile && oh + a < H; a++)
-        for (int b = 0; b < tile && ow + b < W; b++) {
+    for (int a = 0; a < TILE && oh + a < H; a++)
+        for (int b = 0; b < TILE && ow + b < W; b++) {
             __m256 v = _mm256_add_ps(y[a][b], bias);
             if (c->act == CPOSE_ACT_SILU) v = _mm256_mul_ps(v, cpose_sigmoid8(v));
             int64_t off = img + ((oh + a) * W + ow + b) * cout + ob;
@@ -377,27 +338,23 @@ static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, int tile, 
         }
 }
 
-/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of nxi·ntp·cinp int16 and nxi·ntp·coutp floats. */
+/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of NXI·ntp·cinp int16 and NXI·ntp·coutp floats. */
 static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt, void *Vv, void *Mv)
 {
     const struct run_ctx *c = ctxv;
     const struct cpose_wino_i8 *w = c->w;
     int16_t *V = Vv;
     float *M = Mv;
-    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp, tile = w->m, nxi = w->nxi;
+    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
     int64_t H = c->H, W = c->W, tW = c->tW;
     const uint8_t *x = c->src + n * H * W * w->cin;
     for (int cb = 0; cb < cinp; cb += 16)
         for (int t = 0; t < ntp; t++) {
-            __m256i v[36];
-            int64_t h0 = tile * ((t0 + t) / tW) - 1, w0 = tile * ((t0 + t) % tW) - 1;
-            if (tile == 2)
-                input_tile(x, H, W, w->cin, cb, w->src_signed, h0, w0, t < nt, v);
-            else
-                input_tile6(x, H, W, w->cin, cb, w->src_signed, h0, w0, t < nt, v);
-            for (int xi = 0; xi < nxi; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)xi * ntp + t) * cinp + cb), v[xi]);
+            __m256i v[NXI];
+            input_tile(x, H, W, w->cin, cb, w->src_signed, TILE * ((t0 + t) / tW) - 1, TILE * ((t0 + t) % tW) - 1, t < nt, v);
+            for (int xi = 0; xi < NXI; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)xi * ntp + t) * cinp + cb), v[xi]);
         }
-    for (int xi = 0; xi < nxi; xi++) {
+    for (int xi = 0; xi < NXI; xi++) {
         const int16_t *Vx = V + (int64_t)xi * ntp * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
         float *Mx = M + (int64_t)xi * ntp * coutp;
         for (int t = 0; t < ntp; t += TR)
@@ -410,13 +367,13 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
     }
     int64_t img = n * H * W * w->cout;
     for (int t = 0; t < nt; t++) {
-        int64_t oh = tile * ((t0 + t) / tW), ow = tile * ((t0 + t) % tW);
+        int64_t oh = TILE * ((t0 + t) / tW), ow = TILE * ((t0 + t) % tW);
         for (int ob = 0; ob < coutp; ob += 8) {
-            __m256 m[36];
-            for (int xi = 0; xi < nxi; xi++)
+            __m256 m[NXI];
+            for (int xi = 0; xi < NXI; xi++)
                 m[xi] = _mm256_mul_ps(_mm256_load_ps(M + ((int64_t)xi * ntp + t) * coutp + ob), _mm256_load_ps(w->oscale + (int64_t)xi * coutp + ob));
             int nc = w->cout - ob < 8 ? w->cout - ob : 8;
-            output_tile(c, tile, m, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob);
+            output_tile(c, m, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob);
         }
     }
 }
@@ -426,8 +383,8 @@ int cpose_wino_i8_run(const struct cpose_wino_i8 *w, int act, const void *src, i
                       const float *res, void *dst, int dst_kind, float to_scale)
 {
 #ifdef CPOSE_X86
-    int64_t tW = (W + w->m - 1) / w->m, tiles = (H + w->m - 1) / w->m * tW, nt, nch;
-    size_t v_bytes = (size_t)w->nxi * w->cinp * sizeof(int16_t), m_bytes = (size_t)w->nxi * w->coutp * sizeof(float);
+    int64_t tW = (W + TILE - 1) / TILE, tiles = (H + TILE - 1) / TILE * tW, nt, nch;
+    size_t v_bytes = (size_t)NXI * w->cinp * sizeof(int16_t), m_bytes = (size_t)NXI * w->coutp * sizeof(float);
     cpose_wino_chunks(tiles, (int64_t)(v_bytes + m_bytes), TR, &nt, &nch);
     struct run_ctx c = {w, act, dst_kind, to_scale, src, res, dst, H, W, tW};
     return cpose_run_chunks(N, tiles, nt, nt * v_bytes, nt * m_bytes, chunk, &c, "int8 winograd");
