@@ -2,7 +2,7 @@
  * directly, on a quantised source made here, against a double convolution of the same quantised
  * values (so only the kernel's own weight rounding remains), with odd plane sizes (tile tails),
  * channel counts off the vector widths (51), u8 and s8 sources, float32, u8 and s8 outputs,
- * residuals, batch 2, and a worst-case source (every value at its maximum, 256 channels) that would
+ * residuals, batch 2, the same bytes on 1 and 2 threads, and a worst-case source (every value at its maximum, 256 channels) that would
  * overflow int32 if the weights kept too many bits; then through conv2d's int8 kernel: which
  * kernel the CPU gets, and the result against float32. Skips where the CPU has no AVX2. */
 /* cpose-layer: nn */
@@ -14,6 +14,7 @@
 #include "tests/tl_tensor.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,17 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
     unsigned char *dst = malloc(ny * esz);
     CHECK_MSG(cpose_wino_i8_run(w, k->act, xq, k->N, k->H, k->W, k->res ? r : NULL, dst, k->dst_kind, to_scale) == CPOSE_OK,
               "%s", cpose_errmsg());
+    /* the chunks go to whichever thread is free (cpose_run_chunks): the bytes must not depend on it */
+    unsigned char *again = malloc(ny * esz);
+    int same = 1, saved = omp_get_max_threads();
+    for (int rep = 0; rep < 6; rep++) {
+        omp_set_num_threads(rep % 3 == 0 ? 1 : 2);
+        CHECK(cpose_wino_i8_run(w, k->act, xq, k->N, k->H, k->W, k->res ? r : NULL, again, k->dst_kind, to_scale) == CPOSE_OK);
+        same &= memcmp(again, dst, ny * esz) == 0;
+    }
+    omp_set_num_threads(saved);
+    CHECK_MSG(same, "N%d %d→%d %dx%d: the output differs between runs on 1 and 2 threads", k->N, k->C, k->O, k->H, k->W);
+    free(again);
     double se = 0, sw = 0, me = 0, mw = 0;
     int off_lsb = 0;
     for (size_t i = 0; i < ny; i++) {
@@ -123,6 +135,7 @@ static void test_kernel(void)
         {1, 256, 64, 10, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
         {1, 256, 8, 4, 5, CPOSE_ACT_NONE, 0, 0, CPOSE_WINO_I8_F32, 1},
         {1, 256, 8, 3, 3, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 1},
+        {1, 64, 64, 40, 37, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_U8, 0}, /* 100 tiles: 9 chunks */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }

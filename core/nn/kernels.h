@@ -86,13 +86,14 @@ CPOSE_API void cpose_wino_free(struct cpose_wino *w);  /* NULL-safe */
 /* Shared by the float32 and bf16 Winograd kernels. u16[ξ] = (G g Gᵀ)[ξ / 4][ξ % 4] for one 3×3
  * filter g (row-major), computed in double. */
 CPOSE_API void cpose_wino_filter(const float *g, float u16[16]);
-/* Splits an image's `tiles` 2×2 output tiles into chunks of *nt tiles (a multiple of tr) whose scratch
- * (per_tile bytes a tile) fits in ≈ 256 KiB of a core's L2, at least two a thread: *nt and *nch chunks. */
+/* Splits an image's `tiles` output tiles into chunks of *nt tiles (a multiple of tr) whose scratch
+ * (per_tile bytes a tile) fits in ≈ 256 KiB of a core's L2, at least six a thread: *nt and *nch chunks. */
 CPOSE_API void cpose_wino_chunks(int64_t tiles, int64_t per_tile, int tr, int64_t *nt, int64_t *nch);
 /* One chunk of a chunked kernel: `count` units (tiles, pixels) from `first` of image n, with the running
  * thread's scratch a and b. */
 typedef void (*cpose_chunk_fn)(const void *ctx, int64_t n, int64_t first, int count, void *a, void *b);
-/* Runs fn over images × ⌈units / per⌉ chunks of `per` units on the OpenMP threads (static schedule), each
+/* Runs fn over images × ⌈units / per⌉ chunks of `per` units on the OpenMP threads (each takes the next
+ * chunk when done with one, so a slowed thread takes fewer; the results do not depend on who ran what), each
  * thread with its own 64-byte aligned scratch a (a_bytes) and b (b_bytes). Errors: CPOSE_ENOMEM naming `what`. */
 CPOSE_API int cpose_run_chunks(int64_t images, int64_t units, int64_t per, size_t a_bytes, size_t b_bytes, cpose_chunk_fn fn,
                                const void *ctx, const char *what);

@@ -170,14 +170,21 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
 }
 #endif
 
+/* On a shared VM one vCPU often runs ~1.4× slower than the other for seconds (another guest on its
+ * core); with one static half each, every conv waited for the slow one. Six chunks a thread, handed
+ * out dynamically, took the int8 forward's median from 44.8 to 39 ms on a Zen 3 (12 alternating
+ * pairs, 11 faster; README "An AVX2-only CPU"); 4 and 10 measured alike. */
+#define CHUNKS_PER_THREAD 6
+
 void cpose_wino_chunks(int64_t tiles, int64_t per_tile, int tr, int64_t *nt_out, int64_t *nch_out)
 {
     /* a chunk's V and M within ≈ 256 KiB (the per-core L2 of this kind of CPU is 512 KiB; each
-     * transformed filter slice U[ξ] is read from it once per chunk), and at least two chunks per
-     * thread for balance */
+     * transformed filter slice U[ξ] is read from it once per chunk), and at least CHUNKS_PER_THREAD
+     * chunks a thread, taken in turn (cpose_run_chunks), so that a thread slowed by a neighbour on its
+     * core takes fewer of them */
     int64_t cap = (256 * 1024) / per_tile / tr * tr;
     if (cap < tr) cap = tr;
-    int64_t nch = (tiles + cap - 1) / cap, min_ch = 2 * (int64_t)omp_get_max_threads();
+    int64_t nch = (tiles + cap - 1) / cap, min_ch = CHUNKS_PER_THREAD * (int64_t)omp_get_max_threads();
     if (nch < min_ch) nch = min_ch;
     int64_t nt = ((tiles + nch - 1) / nch + tr - 1) / tr * tr;
     if (nt > cap) nt = cap;
@@ -196,7 +203,7 @@ int cpose_run_chunks(int64_t images, int64_t units, int64_t per, size_t a_bytes,
 #pragma omp atomic write
             fail = 1;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < items; it++) {
             if (!a || !b) continue;
             int64_t n = it / nch, first = (it % nch) * per;
