@@ -8,19 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/base/log.h"
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
 #include "core/nn/tensor.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -74,9 +66,9 @@ int main(int argc, char **argv)
         for (int r = 0; r < runs; r++)
             for (int k0 = 0; k0 < 2; k0++) {
                 int k = (r + k0) % 2;
-                double t0 = now();
+                double t0 = cpose_now();
                 cpose_conv_kernel_run(&p[k], &in, NULL, &out);
-                t[k][r] = (now() - t0) * 1e3;
+                t[k][r] = (cpose_now() - t0) * 1e3;
             }
         double mn[2], md[2];
         for (int k = 0; k < 2; k++) {

@@ -297,9 +297,9 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
         }
     }
     if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
-    /* the convolution: cpose's int16 Winograd where it applies (int8, kernels_wino_int8.h), else oneDNN's */
-    if (int8 && (ddt == dnnl_f32 || ddt == dnnl_u8 || ddt == dnnl_s8) &&
-        cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
+    /* the convolution: cpose's int16 Winograd where it applies (int8, kernels_wino_int8.h; its output
+     * is float32, or the int8 reader's u8/s8), else oneDNN's */
+    if (int8 && cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
         if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
         lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
         lp->wino_to_scale = to_scale, lp->act = p->act;
