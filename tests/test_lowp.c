@@ -8,6 +8,7 @@
 #include "core/nn/exec.h"
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_stem.h"
 #include "core/nn/h5io.h"
 #include "core/nn/model.h"
 #include "core/nn/model_impl.h"
@@ -219,7 +220,7 @@ static void test_model_generated(void)
         cpose_model_precision_count(m, &lowp, &f32);
         /* 72 convs: the head's 9 output convs (no SiLU) stay float32; in bf16 also the first (3 input
          * channels), and the 18 1×1 convs of the C2f and SPPF blocks unless cpose's own bf16 GEMM takes
-         * them; in int8 the first where oneDNN has no JIT kernel for it (it has with AVX-512 VNNI) */
+         * them; in int8 the first where neither cpose's stem kernel (AVX2) nor a oneDNN JIT kernel takes it */
         int first = cpose_model_conv_precision(m, "model.0.conv");
         CHECK_MSG(first == CPOSE_PREC_F32 || (prec == CPOSE_PREC_INT8 && first == CPOSE_PREC_INT8),
                   "the first conv runs in precision %d", first);
@@ -235,6 +236,16 @@ static void test_model_generated(void)
             }
             CHECK_MSG(wino == 36 && gemm == 18, "bf16: %d convs on cpose's Winograd (want 36), %d on its GEMM (want 18)",
                       wino, gemm);
+        }
+        if (prec == CPOSE_PREC_INT8 && cpose_stem_on()) {
+            const char *impl = "";
+            for (int i = 0; i < cpose_graph_size(m->fused); i++) {
+                const struct cpose_node *nd = cpose_graph_node(m->fused, i);
+                if (nd->op == CPOSE_OP_conv2d && !strcmp(nd->name, "model.0.conv"))
+                    impl = cpose_conv_kernel_impl(((const struct cpose_conv2d_params *)nd->params)->kern);
+            }
+            CHECK_MSG(first == CPOSE_PREC_INT8 && strstr(impl, "stem_f32"), "int8 on AVX2: the first conv runs '%s' (precision %d), not the stem",
+                      impl, first);
         }
         if (prec == CPOSE_PREC_INT8 && cpose_cpu_has_vnni())
             CHECK_MSG(first == CPOSE_PREC_INT8, "int8 with VNNI: the first conv runs int8 (precision %d)", first);
@@ -319,7 +330,8 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
  * inputs straight into its source, the concat never run), against the same graph without either
  * (CPOSE_LOWP_HANDOFF=0), on a chain with every case: b → c → d → f hand off (c both reads and
  * writes a hand-off, d also adds a residual, c's int8 range is non-negative so it takes u8 and
- * saturates SiLU's negative values); k reads a channel slice of f, and h the concat of f, k and the
+ * saturates SiLU's negative values), c also to its second reader d2 (the same range as d), q to
+ * neither of its two readers (two ranges); k reads a channel slice of f, and h the concat of f, k and the
  * float32 conv e2, both gathered where slices and concats are not views (NHWC; in a blocked layout
  * they are views or written in place instead); the first conv and the last (no SiLU) stay float32. Run in
  * the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
@@ -328,7 +340,7 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
  * by O(1). */
 static void test_handoff(void)
 {
-    float *w[10];
+    float *w[14];
     uint64_t seed = 21;
     struct cpose_graph *g = NULL;
     int H = 24, W = 20;
@@ -351,9 +363,15 @@ static void test_handoff(void)
             int sl = cpose_graph_add(g, CPOSE_OP_slice, &f, 1, sp, "slice");
             int k = graph_conv(g, sl, -1, 32, 16, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[9], &seed);
             int e2 = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[8], &seed);
-            int fke[3] = {f, k, e2};
-            int cat = cpose_graph_add(g, CPOSE_OP_concat, fke, 3, NULL, "cat");
-            int h = graph_conv(g, cat, -1, 96, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
+            /* c's second reader, with d's range: c hands off to both; q's two readers differ in
+             * range: q hands off to neither */
+            int d2 = graph_conv(g, c, -1, 32, 16, 3, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[10], &seed);
+            int q = graph_conv(g, a, -1, 16, 16, 3, 2, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[11], &seed);
+            int r1 = graph_conv(g, q, -1, 16, 8, 3, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[12], &seed);
+            int r2 = graph_conv(g, q, -1, 16, 8, 3, 1, CPOSE_ACT_SILU, prec, -0.4f, 3.0f, &w[13], &seed);
+            int fke[6] = {f, k, e2, d2, r1, r2};
+            int cat = cpose_graph_add(g, CPOSE_OP_concat, fke, 6, NULL, "cat");
+            int h = graph_conv(g, cat, -1, 128, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
             g->output = graph_conv(g, h, -1, 24, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[7], &seed);
             unsetenv("CPOSE_LAYOUT");
             for (int64_t B = 1; B <= 2; B++) {
@@ -375,8 +393,15 @@ static void test_handoff(void)
                     const char *ci = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, c)->params)->kern);
                     const char *hi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, h)->params)->kern);
                     const char *ki = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, k)->params)->kern);
-                    CHECK_MSG(!!strstr(ci, "<hand-off") == on && !!strstr(ci, ">hand-off") == on, "hand-off %s: c runs '%s'",
+                    /* in a blocked layout d2 writes into the concat, at batch > 1 image by image: then
+                     * c hands off to neither of its readers */
+                    int c_to = on && (gathers || B == 1);
+                    CHECK_MSG(!!strstr(ci, "<hand-off") == on && !!strstr(ci, ">hand-off") == c_to, "hand-off %s: c runs '%s'",
                               on ? "on" : "off", ci);
+                    const char *d2i = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, d2)->params)->kern);
+                    const char *qi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, q)->params)->kern);
+                    CHECK_MSG(!!strstr(d2i, "<hand-off") == c_to && !strstr(qi, ">hand-off"),
+                              "hand-off %s: c's second reader runs '%s'; q (readers of two ranges) '%s'", on ? "on" : "off", d2i, qi);
                     CHECK_MSG(!!strstr(hi, "<gather") == (on && gathers) && !!strstr(ki, "<gather") == (on && gathers),
                               "hand-off %s, %s: h runs '%s', k '%s'", on ? "on" : "off", nhwc ? "NHWC" : "the machine's layout",
                               hi, ki);
@@ -394,7 +419,7 @@ static void test_handoff(void)
                        worst, scale);
                 free(img), free(out[0]), free(out[1]);
             }
-            for (int i = 0; i < 10; i++) free(w[i]);
+            for (int i = 0; i < 14; i++) free(w[i]);
             (void)d;
         }
     cpose_graph_free(g);

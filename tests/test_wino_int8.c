@@ -4,7 +4,8 @@
  * channel counts off the vector widths (51), u8 and s8 sources, float32, u8 and s8 outputs,
  * residuals, batch 2, the same bytes on 1 and 2 threads, and a worst-case source (every value at its maximum, 256 channels) that would
  * overflow int32 if the weights kept too many bits; then through conv2d's int8 kernel: which
- * kernel the CPU gets, and the result against float32. Skips where the CPU has no AVX2. */
+ * kernel the CPU gets, and the result against float32; and the epilogue's SiLU against its formula.
+ * Skips where the CPU has no AVX2. */
 /* cpose-layer: nn */
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
@@ -76,7 +77,7 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
     for (size_t i = 0; i < ny; i++) ymax = fmax(ymax, fabs(want[i]));
     float to_scale = (float)(100.0 / (ymax > 0 ? ymax : 1));  /* the largest output at 100: a few saturate
                                                                * where the residual adds up */
-    size_t esz = k->dst_kind == CPOSE_WINO_I8_F32 ? sizeof(float) : 1;
+    size_t esz = k->dst_kind == CPOSE_I8_DST_F32 ? sizeof(float) : 1;
     unsigned char *dst = malloc(ny * esz);
     CHECK_MSG(cpose_wino_i8_run(w, k->act, xq, k->N, k->H, k->W, k->res ? r : NULL, dst, k->dst_kind, to_scale) == CPOSE_OK,
               "%s", cpose_errmsg());
@@ -95,13 +96,13 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
     int off_lsb = 0;
     for (size_t i = 0; i < ny; i++) {
         double got;
-        if (k->dst_kind == CPOSE_WINO_I8_F32) {
+        if (k->dst_kind == CPOSE_I8_DST_F32) {
             got = ((float *)dst)[i];
         } else {
             /* the quantised output: round(want·to_scale), saturated, within one step */
-            double q = nearbyint(want[i] * to_scale), lo = k->dst_kind == CPOSE_WINO_I8_U8 ? 0 : -128, hi = k->dst_kind == CPOSE_WINO_I8_U8 ? 255 : 127;
+            double q = nearbyint(want[i] * to_scale), lo = k->dst_kind == CPOSE_I8_DST_U8 ? 0 : -128, hi = k->dst_kind == CPOSE_I8_DST_U8 ? 255 : 127;
             q = q < lo ? lo : q > hi ? hi : q;
-            double g = k->dst_kind == CPOSE_WINO_I8_U8 ? dst[i] : (int8_t)dst[i];
+            double g = k->dst_kind == CPOSE_I8_DST_U8 ? dst[i] : (int8_t)dst[i];
             if (fabs(g - q) > 1) off_lsb++;
             got = g / to_scale, want[i] = q / to_scale;
         }
@@ -113,7 +114,7 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
     const char *kinds[3] = {"f32", "u8", "s8"};
     /* the weights keep ≥ 10 bits (weight rounding ≤ 2^-10 of the channel's largest); a quantised
      * output may be one step off where the value sits on a rounding boundary */
-    double trms = k->dst_kind == CPOSE_WINO_I8_F32 ? 3e-3 : 1e-2, tmax = k->dst_kind == CPOSE_WINO_I8_F32 ? 1e-2 : 2e-2;
+    double trms = k->dst_kind == CPOSE_I8_DST_F32 ? 3e-3 : 1e-2, tmax = k->dst_kind == CPOSE_I8_DST_F32 ? 1e-2 : 2e-2;
     CHECK_MSG(rms <= trms && mx <= tmax && off_lsb == 0,
               "N%d %d→%d %dx%d act%d res%d %s→%s%s: rel rms %.3g (≤ %g), rel max %.3g (≤ %g), %d outputs > 1 step off",
               k->N, k->C, k->O, k->H, k->W, k->act, k->res, k->src_signed ? "s8" : "u8", kinds[k->dst_kind],
@@ -125,17 +126,44 @@ static void kernel_case(const struct kcase *k, uint64_t seed)
     free(xq), free(x), free(want), free(wt), free(b), free(r), free(dst);
 }
 
+/* The epilogue's SiLU (cpose_silu8_poly3) within 1e-4 relative of x/(1 + e^−x) in double, from
+ * −100 to 100, and ≈ 0 or x at ±1e30 (the clamp keeps 2^t's exponent in range: −1e30 gives −1e30/2^126). */
+static CPOSE_AVX2_FN void test_silu_poly3(void)
+{
+    double worst = 0, at = 0;
+    int n = 0;
+    for (double x0 = -100; x0 <= 100; x0 += 8 * 0.00037, n += 8) {
+        float in[8], out[8];
+        for (int i = 0; i < 8; i++) in[i] = (float)(x0 + i * 0.00037);
+        _mm256_storeu_ps(out, cpose_silu8_poly3(_mm256_loadu_ps(in)));
+        for (int i = 0; i < 8; i++) {
+            double x = in[i], ref = x / (1 + exp(-x));
+            if (fabs(ref) < 1e-30) continue;
+            double rel = fabs(out[i] - ref) / fabs(ref);
+            if (rel > worst) worst = rel, at = x;
+        }
+    }
+    CHECK_MSG(worst <= 1e-4, "cpose_silu8_poly3: relative error %.3g at x = %g (≤ 1e-4)", worst, at);
+    float big[8] = {1e30f, -1e30f, 88.0f, -88.0f, 0.0f, -0.0f, 1e-20f, -1e-20f}, out[8];
+    _mm256_storeu_ps(out, cpose_silu8_poly3(_mm256_loadu_ps(big)));
+    CHECK_MSG(fabs(out[0] / 1e30 - 1) < 1e-4 && fabsf(out[1]) < 1e-6f && fabs(out[2] / 88 - 1) < 1e-4 && fabsf(out[3]) < 1e-30f &&
+                  out[4] == 0 && out[5] == 0 && isfinite(out[6]) && isfinite(out[7]),
+              "cpose_silu8_poly3 at the extremes: %g %g %g %g %g %g %g %g", out[0], out[1], out[2], out[3], out[4], out[5], out[6],
+              out[7]);
+    printf("  cpose_silu8_poly3: relative error ≤ %.2e over %d values in [-100, 100] (at x = %g)\n", worst, n, at);
+}
+
 static void test_kernel(void)
 {
     const struct kcase cases[] = {
-        {2, 51, 51, 13, 11, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
-        {1, 64, 40, 9, 7, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 0},
-        {1, 32, 24, 6, 8, CPOSE_ACT_SILU, 0, 0, CPOSE_WINO_I8_U8, 0},
-        {2, 48, 19, 5, 5, CPOSE_ACT_SILU, 1, 1, CPOSE_WINO_I8_S8, 0},
-        {1, 256, 64, 10, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_F32, 0},
-        {1, 256, 8, 4, 5, CPOSE_ACT_NONE, 0, 0, CPOSE_WINO_I8_F32, 1},
-        {1, 256, 8, 3, 3, CPOSE_ACT_NONE, 0, 1, CPOSE_WINO_I8_F32, 1},
-        {1, 64, 64, 40, 37, CPOSE_ACT_SILU, 1, 0, CPOSE_WINO_I8_U8, 0}, /* 100 tiles: 9 chunks */
+        {2, 51, 51, 13, 11, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_F32, 0},
+        {1, 64, 40, 9, 7, CPOSE_ACT_NONE, 0, 1, CPOSE_I8_DST_F32, 0},
+        {1, 32, 24, 6, 8, CPOSE_ACT_SILU, 0, 0, CPOSE_I8_DST_U8, 0},
+        {2, 48, 19, 5, 5, CPOSE_ACT_SILU, 1, 1, CPOSE_I8_DST_S8, 0},
+        {1, 256, 64, 10, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_F32, 0},
+        {1, 256, 8, 4, 5, CPOSE_ACT_NONE, 0, 0, CPOSE_I8_DST_F32, 1},
+        {1, 256, 8, 3, 3, CPOSE_ACT_NONE, 0, 1, CPOSE_I8_DST_F32, 1},
+        {1, 64, 64, 40, 37, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_U8, 0}, /* 100 tiles: 9 chunks */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }
@@ -203,6 +231,7 @@ int main(void)
         printf("SKIP: the CPU has no AVX2 (the int8 Winograd is an AVX2 kernel)\n");
         return 77;
     }
+    test_silu_poly3();
     test_kernel();
     test_through_conv();
     return tl_finish();

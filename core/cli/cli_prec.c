@@ -5,6 +5,7 @@
 #include "core/base/alloc.h"
 #include "core/base/log.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_stem.h"
 #include "core/nn/kernels_wino_int8.h"
 #include "core/nn/model.h"
 #include "datasets/dataset.h"
@@ -75,8 +76,9 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
         int rc = calibrate_int8(a, m, imgsz);
         if (rc == CPOSE_OK)
             cpose_info("int8: convolutions in int8 (%s, %s), the head's output convs and its decode in float32 (the "
-                       "first conv too where oneDNN has no fast int8 kernel for 3 channels)", cpose_cpu_isa_name(),
-                       cpose_int8_kernels_desc());
+                       "first conv too: %s)", cpose_cpu_isa_name(), cpose_int8_kernels_desc(),
+                       cpose_stem_on() ? "float32 FMAs on the image, cpose's stem kernel"
+                           : "where oneDNN has no fast int8 kernel for 3 channels");
         return rc;
     }
     if (!half) return CPOSE_OK;

@@ -345,10 +345,13 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
     return 1;
 }
 
-/* Pairs each low-precision conv whose output only one conv of the same precision reads (as its
- * source, not its residual) with that reader: the producer then writes the reader's source type
- * and the reader skips its float32 → bf16/int8 conversion (cpose_conv2d_params.lowp_to). A concat
- * or slice read only by a low-precision conv is gathered by it (can_gather, cpose_conv2d_params.gather).
+/* Pairs each low-precision conv whose output only convs of the same precision read (as their
+ * source, not a residual), all with the same input scale, with those readers: the producer then
+ * writes their source type once and they skip their float32 → bf16/int8 conversion
+ * (cpose_conv2d_params.lowp_to; lowp_from of each). The neck's last convs at each level feed the
+ * next level's stride-2 conv and the head's three branches: four conversions of one tensor became
+ * one. A concat or slice read only by a low-precision conv is gathered by it (can_gather,
+ * cpose_conv2d_params.gather).
  * Inference only, never for a kept output, a node stored inside another's storage, or one that
  * runs image by image. The values are those of the conversion the reader would do. Clears last
  * run's pairs. */
@@ -375,16 +378,34 @@ static void plan_handoff(struct cpose_exec *e, int train)
         }
         pc->n_gather = nj->n_in, e->gathered[j] = 1;
     }
-    for (int c = 0; c < e->n; c++) {
-        struct cpose_node *nc = cpose_graph_node(e->g, c);
-        if (nc->op != CPOSE_OP_conv2d) continue;
-        int i = nc->in[0];
+    for (int i = 0; i < e->n; i++) {
         struct cpose_node *ni = cpose_graph_node(e->g, i);
-        struct cpose_conv2d_params *pc = nc->params, *pi = ni->params;
-        if (ni->op != CPOSE_OP_conv2d || pc->prec == CPOSE_PREC_F32 || pc->bf16_own || pi->bf16_own || pi->prec != pc->prec || e->n_readers[i] != 1 ||
-            e->last_use[i] != c || e->root[i] != i || runs_per_image(e, i) || runs_per_image(e, c))
+        struct cpose_conv2d_params *pi = ni->params, *first = NULL;
+        if (ni->op != CPOSE_OP_conv2d || pi->prec == CPOSE_PREC_F32 || pi->bf16_own || e->n_readers[i] < 1 || e->root[i] != i ||
+            runs_per_image(e, i))
             continue;
-        pi->lowp_to = pc, pc->lowp_from = pi;
+        /* every reader a conv of the same precision that reads i as its source, all converting it
+         * alike (the same calibrated range: the same scale and type), the last of them its last use */
+        int ok = 1, edges = 0, last = -1;
+        for (int c = i + 1; c < e->n && ok; c++) {
+            const struct cpose_node *nc = cpose_graph_node(e->g, c);
+            for (int k = 0; k < nc->n_in; k++) {
+                if (nc->in[k] != i) continue;
+                const struct cpose_conv2d_params *pc = nc->params;
+                edges++, last = c;
+                if (k != 0 || nc->op != CPOSE_OP_conv2d || pc->prec != pi->prec || pc->bf16_own || runs_per_image(e, c) ||
+                    (first && (pc->in_lo != first->in_lo || pc->in_hi != first->in_hi)))
+                    ok = 0;
+                else if (!first)
+                    first = nc->params;
+            }
+        }
+        if (!ok || edges != e->n_readers[i] || e->last_use[i] != last) continue;
+        pi->lowp_to = first;
+        for (int c = i + 1; c <= last; c++) {
+            struct cpose_node *nc = cpose_graph_node(e->g, c);
+            if (nc->op == CPOSE_OP_conv2d && nc->in[0] == i) ((struct cpose_conv2d_params *)nc->params)->lowp_from = pi;
+        }
     }
 }
 

@@ -111,10 +111,11 @@ struct cpose_conv2d_params {
      * and write float32, so the executor gives such a conv no hand-off or gather */
     int bf16_own;
     /* low-precision hand-off, set by the executor for each inference run (core/nn/exec.c), NULL
-     * otherwise: lowp_to is the only reader of this conv's output, a conv of the same precision, so
-     * this conv writes its output once, in lowp_to's source type (bf16, or s8/u8 at lowp_to's input
-     * scale), into a buffer its kernel owns, and leaves the float32 output unwritten; lowp_from is the
-     * conv whose buffer this one reads instead of converting a float32 input. */
+     * otherwise: lowp_to is a reader of this conv's output, whose readers are all convs of the same
+     * precision and input scale reading it as their source, so this conv writes its output once, in
+     * lowp_to's source type (bf16, or s8/u8 at lowp_to's input scale), into a buffer its kernel owns,
+     * and leaves the float32 output unwritten; lowp_from is the conv whose buffer this one reads
+     * instead of converting a float32 input. */
     struct cpose_conv2d_params *lowp_to, *lowp_from;
     /* gathered source, set by the executor for each inference run (n_gather 0 otherwise): the input
      * is a concat or a channel slice that only this low-precision conv reads, so the executor skips

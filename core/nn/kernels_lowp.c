@@ -1,15 +1,19 @@
 /* core/nn/kernels_lowp.c — bf16 and int8 convolution of one conv node on oneDNN 2.6 (kernels_lowp.h):
  * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns,
- * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A conv
- * whose only reader is another low-precision conv (p->lowp_to) writes its output straight in the
- * reader's source type instead, and the reader skips its conversion (p->lowp_from). A conv that
+ * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A
+ * conv whose readers are all low-precision convs at one input scale (p->lowp_to) writes its output
+ * straight in their source type instead, and they skip their conversion (p->lowp_from). A conv that
  * gathers a concat or a slice (p->n_gather) converts each concat input, or the slice's channels of
  * its input, into its channel range of the source buffer, one reorder per part, and the concat or
- * slice itself never runs. The convolution is made again for another OpenMP thread count when a
- * forward runs on one (struct cpose_conv_threads: a kernel made inside a forward that the load-adaptive
- * executor gave one thread would otherwise run on one thread ever after). */
+ * slice itself never runs. cpose's own kernels take some convs instead of oneDNN's: the int16
+ * Winograd (kernels_wino_int8.h) and, for an int8 first conv on the float32 image, the stem
+ * (kernels_stem.h: no converter, no oneDNN primitive). The convolution is made again for another
+ * OpenMP thread count when a forward runs on one (struct cpose_conv_threads: a kernel made inside a
+ * forward that the load-adaptive executor gave one thread would otherwise run on one thread ever
+ * after). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_stem.h"
 #include "core/nn/kernels_wino_int8.h"
 #include "core/base/log.h"
 
@@ -35,9 +39,10 @@ struct cpose_lowp {
     char impl[80];
     struct cpose_conv_threads thr;         /* conv for other thread counts */
     struct cpose_wino_i8 *wino;            /* int8 3×3 s1 convs: cpose's Winograd, built instead of conv */
-    int wino_dst;                          /* its output kind (enum cpose_wino_i8_dst) */
-    float wino_to_scale;                   /* its hand-off scale */
-    int act;                               /* the conv's activation (for the Winograd) */
+    struct cpose_stem *stem;               /* an int8 first conv: cpose's float32 stem, instead of quant and conv */
+    int own_dst;                           /* cpose's kernels: the output kind (enum cpose_i8_dst) */
+    float own_to_scale;                    /* and the hand-off scale */
+    int act;                               /* the conv's activation (for cpose's kernels) */
     dnnl_engine_t eng;                     /* the engine it was built on (not owned) */
 };
 
@@ -70,6 +75,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     if (lp->conv) dnnl_primitive_destroy(lp->conv);
     cpose_conv_threads_free(&lp->thr);
     cpose_wino_i8_free(lp->wino);
+    cpose_stem_free(lp->stem);
     for (int k = 0; k < lp->n_parts; k++) {
         if (lp->part_quant[k]) dnnl_primitive_destroy(lp->part_quant[k]);
         if (lp->part_f32[k]) dnnl_memory_destroy(lp->part_f32[k]);
@@ -282,6 +288,17 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     int q_layout = in->layout == CPOSE_LAYOUT_PLAIN && out->layout == CPOSE_LAYOUT_NHWC ? CPOSE_LAYOUT_NHWC : in->layout;
     LP_TRY(dnnl_memory_desc_init_by_tag(&q_md, 4, sd, sdt, tag_of(q_layout)));
     LP_TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dd, ddt, tag_of(out->layout)));
+    lp->own_dst = ddt == dnnl_f32 ? CPOSE_I8_DST_F32 : ddt == dnnl_u8 ? CPOSE_I8_DST_U8 : CPOSE_I8_DST_S8;
+    lp->own_to_scale = to_scale, lp->act = p->act;
+    if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
+    /* an int8 first conv on the float32 image: cpose's stem kernel reads the image in place (no
+     * converter, no oneDNN conv; kernels_stem.h) */
+    if (int8 && !lp->hand_in && !p->n_gather && cpose_stem_wanted(p, in->layout, out->layout, res != NULL)) {
+        if ((rc = cpose_stem_prepare(p, &lp->stem)) != CPOSE_OK) goto fail;
+        snprintf(lp->impl, sizeof lp->impl, "int8 stem_f32:avx2%s", p->lowp_to ? " >hand-off" : "");
+        *lpo = lp;
+        return CPOSE_OK;
+    }
     /* the activation converter and the buffer it fills (a hand-off reader has neither: the source
      * is the producer's output buffer, set at each run) */
     if (lp->hand_in) {
@@ -296,13 +313,10 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
             LP_TRY(dnnl_memory_create(&lp->src_f32, &f32_md, eng, DNNL_MEMORY_NONE));
         }
     }
-    if (p->lowp_to && (rc = alloc64(&lp->obuf, dnnl_memory_desc_get_size(&dst_md))) != CPOSE_OK) goto fail;
     /* the convolution: cpose's int16 Winograd where it applies (int8, kernels_wino_int8.h; its output
      * is float32, or the int8 reader's u8/s8), else oneDNN's */
     if (int8 && cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
         if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
-        lp->wino_dst = ddt == dnnl_f32 ? CPOSE_WINO_I8_F32 : ddt == dnnl_u8 ? CPOSE_WINO_I8_U8 : CPOSE_WINO_I8_S8;
-        lp->wino_to_scale = to_scale, lp->act = p->act;
         snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s%s", lp->hand_in ? " <hand-off" : "",
                  p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
     } else if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) {
@@ -321,6 +335,9 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
     dnnl_status_t st;
     const char *what = "convert";
     CPOSE_ASSERT(!lp->hand_in == !qin && !lp->n_parts == !parts);
+    if (lp->stem)
+        return cpose_stem_run(lp->stem, lp->act, in->data, in->dims[0], in->dims[2], in->dims[3],
+                              lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst, lp->own_to_scale);
     if (qin) {
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
     } else if (parts) {
@@ -338,8 +355,8 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
     if (lp->wino) {
         if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
         return cpose_wino_i8_run(lp->wino, lp->act, qin ? qin : lp->qbuf, in->dims[0], in->dims[2], in->dims[3],
-                                 res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data, lp->wino_dst,
-                                 lp->wino_to_scale);
+                                 res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst,
+                                 lp->own_to_scale);
     }
     if (!lp->obuf && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};

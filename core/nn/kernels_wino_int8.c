@@ -5,12 +5,12 @@
  * channels a vector (u8/s8 widened to int16; exact), into V[tile][ξ][cinp] (a tile's 36 vectors
  * next to each other, as are its 36 sums in M for the output transform); the 36 GEMMs
  * M[tile][ξ][o] = Σ_c V[tile][ξ][c]·U[ξ][c][o] with vpmaddwd (two channels a product pair), summed in
- * int32 over groups of 64 channels and in float32 across groups; then per tile and 8 output channels
- * each M[ξ] times its scale, y = Aᵀ M A in float32, plus bias, SiLU, residual, stored as float32 or as
- * the reader's u8/s8. Bᵀ, G and Aᵀ are written below. */
+ * int32 over groups of 64 channels, then times the point's scale and summed in float32 across groups;
+ * then per tile and 8 output channels y = Aᵀ M A in float32, plus bias, SiLU, residual, stored as
+ * float32 or as the reader's u8/s8. Bᵀ, G and Aᵀ are written below. */
 #include "core/nn/kernels_wino_int8.h"
 #include "core/nn/kernels.h"
-#include "core/base/simd_avx2.h"
+#include "core/nn/kernels_i8_store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -146,11 +146,12 @@ static CPOSE_AVX2_FN inline __m256i pair_bcast(const int16_t *v)
     return _mm256_set1_epi32(x);
 }
 
-/* M = acc as float32 (first group of channels), else M + acc. */
-static CPOSE_AVX2_FN inline void put(float *M, __m256i acc, int first)
+/* M = acc·scale as float32 (first group of channels), else M + acc·scale: the sums leave the GEMM
+ * scaled, so the output transform reads them as they are. */
+static CPOSE_AVX2_FN inline void put(float *M, __m256i acc, __m256 scale, int first)
 {
     __m256 f = _mm256_cvtepi32_ps(acc);
-    _mm256_store_ps(M, first ? f : _mm256_add_ps(f, _mm256_load_ps(M)));
+    _mm256_store_ps(M, first ? _mm256_mul_ps(f, scale) : _mm256_fmadd_ps(f, scale, _mm256_load_ps(M)));
 }
 
 /* One channel pair of the 6×16 micro-kernel in assembly: with intrinsics gcc 12 kept only some of the
@@ -161,11 +162,11 @@ static CPOSE_AVX2_FN inline void put(float *M, __m256i acc, int first)
     "vpmaddwd %%ymm12, %%ymm14, %%ymm15\n\tvpaddd %%ymm15, %[" C0 "], %[" C0 "]\n\t"                       \
     "vpmaddwd %%ymm13, %%ymm14, %%ymm15\n\tvpaddd %%ymm15, %[" C1 "], %[" C1 "]\n\t"
 
-/* M[r][0..16) (+)= Σ_kp V[r][2kp..2kp+1]·U[kp][0..16)[2] for r < TR, over K2 channel pairs summed in
- * int32, then added in float32 (first: stored) (V rows ldv int16 apart, U rows ldu int16 apart, M rows
- * ldm floats apart). */
+/* M[r][0..16) (+)= S[0..16)·Σ_kp V[r][2kp..2kp+1]·U[kp][0..16)[2] for r < TR, over K2 channel pairs
+ * summed in int32, then scaled and added in float32 (first: stored) (V rows ldv int16 apart, U rows
+ * ldu int16 apart, M rows ldm floats apart). */
 static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x16(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M,
-                                                              int64_t ldm, int K2, int first)
+                                                              int64_t ldm, const float *S, int K2, int first)
 {
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
             c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -180,17 +181,18 @@ static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x16(const int16_t *V, 
                   [c30] "+x"(c30), [c31] "+x"(c31), [c40] "+x"(c40), [c41] "+x"(c41), [c50] "+x"(c50), [c51] "+x"(c51)
                 : [u] "r"(U), [v0] "r"(v0), [v3] "r"(v3), [ld] "r"(ld)
                 : "xmm12", "xmm13", "xmm14", "xmm15", "memory");
-    put(M, c00, first), put(M + 8, c01, first);
-    put(M + ldm, c10, first), put(M + ldm + 8, c11, first);
-    put(M + 2 * ldm, c20, first), put(M + 2 * ldm + 8, c21, first);
-    put(M + 3 * ldm, c30, first), put(M + 3 * ldm + 8, c31, first);
-    put(M + 4 * ldm, c40, first), put(M + 4 * ldm + 8, c41, first);
-    put(M + 5 * ldm, c50, first), put(M + 5 * ldm + 8, c51, first);
+    __m256 s0 = _mm256_load_ps(S), s1 = _mm256_load_ps(S + 8);
+    put(M, c00, s0, first), put(M + 8, c01, s1, first);
+    put(M + ldm, c10, s0, first), put(M + ldm + 8, c11, s1, first);
+    put(M + 2 * ldm, c20, s0, first), put(M + 2 * ldm + 8, c21, s1, first);
+    put(M + 3 * ldm, c30, s0, first), put(M + 3 * ldm + 8, c31, s1, first);
+    put(M + 4 * ldm, c40, s0, first), put(M + 4 * ldm + 8, c41, s1, first);
+    put(M + 5 * ldm, c50, s0, first), put(M + 5 * ldm + 8, c51, s1, first);
 }
 
 /* The same for 8 output channels. */
-static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x8(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M, int64_t ldm, int K2,
-                                   int first)
+static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x8(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M, int64_t ldm,
+                                                             const float *S, int K2, int first)
 {
     __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
     for (int kp = 0; kp < K2; kp++) {
@@ -203,8 +205,9 @@ static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x8(const int16_t *V, i
         c4 = _mm256_add_epi32(c4, _mm256_madd_epi16(pair_bcast(v + 4 * ldv), u0));
         c5 = _mm256_add_epi32(c5, _mm256_madd_epi16(pair_bcast(v + 5 * ldv), u0));
     }
-    put(M, c0, first), put(M + ldm, c1, first), put(M + 2 * ldm, c2, first);
-    put(M + 3 * ldm, c3, first), put(M + 4 * ldm, c4, first), put(M + 5 * ldm, c5, first);
+    __m256 s0 = _mm256_load_ps(S);
+    put(M, c0, s0, first), put(M + ldm, c1, s0, first), put(M + 2 * ldm, c2, s0, first);
+    put(M + 3 * ldm, c3, s0, first), put(M + 4 * ldm, c4, s0, first), put(M + 5 * ldm, c5, s0, first);
 }
 
 /* 16 channels of one pixel widened to int16 (rem < 16: the first rem, the rest 0). */
@@ -265,38 +268,6 @@ static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t
     }
 }
 
-/* The first n of 8 lanes set (a mask for maskload/maskstore). */
-static CPOSE_AVX2_FN inline __m256i lanes(int n)
-{
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-/* Stores 8 channels (n of them real) of a pixel: float32, or ·to_scale rounded and saturated to u8/s8. */
-static CPOSE_AVX2_FN inline void store_px(void *dst, int64_t off, __m256 v, int n, int kind, float to_scale)
-{
-    if (kind == CPOSE_WINO_I8_F32) {
-        float *y = (float *)dst + off;
-        if (n >= 8)
-            _mm256_storeu_ps(y, v);
-        else
-            _mm256_maskstore_ps(y, lanes(n), v);
-        return;
-    }
-    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(to_scale)));  /* nearest even */
-    __m256i s16 = _mm256_packs_epi32(q, q);                                       /* saturates */
-    __m256i b8 = kind == CPOSE_WINO_I8_U8 ? _mm256_packus_epi16(s16, s16) : _mm256_packs_epi16(s16, s16);
-    __m128i lo = _mm256_castsi256_si128(b8), hi = _mm256_extracti128_si256(b8, 1);
-    __m128i bytes = _mm_unpacklo_epi32(lo, hi);  /* lanes 0–3, then 4–7 */
-    uint8_t *y = (uint8_t *)dst + off;
-    if (n >= 8) {
-        _mm_storel_epi64((__m128i *)y, bytes);
-    } else {
-        uint8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, bytes);
-        memcpy(y, tmp, (size_t)n);
-    }
-}
-
 struct run_ctx {
     const struct cpose_wino_i8 *w;
     int act, dst_kind;
@@ -332,11 +303,12 @@ static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, const __m2
     for (int a = 0; a < TILE && oh + a < H; a++)
         for (int b = 0; b < TILE && ow + b < W; b++) {
             __m256 v = _mm256_add_ps(y[a][b], bias);
-            /* no vdivps (it held a fifth of the transforms' time) */
-            if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_rcp(v);
+            /* no vdivps (it held a fifth of the transforms' time), and a degree-3 e^x (the Winograd total
+             * 12.8 → 12.0 ms against cpose_exp8 and vrcpps, minima of bench_wino_int8 on a Zen 3) */
+            if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
             int64_t off = img + ((oh + a) * W + ow + b) * cout + ob;
-            if (c->res) v = _mm256_add_ps(v, nc >= 8 ? _mm256_loadu_ps(c->res + off) : _mm256_maskload_ps(c->res + off, lanes(nc)));
-            store_px(c->dst, off, v, nc, c->dst_kind, c->to_scale);
+            if (c->res) v = _mm256_add_ps(v, nc >= 8 ? _mm256_loadu_ps(c->res + off) : _mm256_maskload_ps(c->res + off, cpose_i8_lanes(nc)));
+            cpose_i8_store8(c->dst, off, v, nc, c->dst_kind, c->to_scale);
         }
 }
 
@@ -360,13 +332,14 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
     for (int xi = 0; xi < NXI; xi++) {
         const int16_t *Vx = V + (int64_t)xi * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
         float *Mx = M + (int64_t)xi * coutp;
+        const float *Sx = w->oscale + (int64_t)xi * coutp;
         for (int t = 0; t < ntp; t += TR)
             for (int k0 = 0; k0 < cinp; k0 += GROUP) { /* int32 sums over GROUP channels, then float32 */
                 int k2 = (cinp - k0 < GROUP ? cinp - k0 : GROUP) / 2, o = 0;
                 const int16_t *Vt = Vx + t * ldv + k0, *Uk = Ux + (int64_t)k0 * coutp;
                 float *Mt = Mx + t * ldm;
-                for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, k2, k0 == 0);
-                if (o < coutp) gemm_6x8(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, k2, k0 == 0);
+                for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0);
+                if (o < coutp) gemm_6x8(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0);
             }
     }
     int64_t img = n * H * W * w->cout;
@@ -375,7 +348,7 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
         for (int ob = 0; ob < coutp; ob += 8) {
             __m256 m[NXI];
             for (int xi = 0; xi < NXI; xi++)
-                m[xi] = _mm256_mul_ps(_mm256_load_ps(M + ((int64_t)t * NXI + xi) * coutp + ob), _mm256_load_ps(w->oscale + (int64_t)xi * coutp + ob));
+                m[xi] = _mm256_load_ps(M + ((int64_t)t * NXI + xi) * coutp + ob);
             int nc = w->cout - ob < 8 ? w->cout - ob : 8;
             output_tile(c, m, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob);
         }

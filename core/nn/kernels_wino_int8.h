@@ -18,13 +18,12 @@
 #define CPOSE_KERNELS_WINO_INT8_H
 
 #include "core/nn/graph.h"
+#include "core/nn/kernels_i8_store.h"
 
 #include <stdint.h>
 
 struct cpose_wino_i8;
 
-/* The kinds of the output: float32, or the reader's source type at its scale (a hand-off). */
-enum cpose_wino_i8_dst { CPOSE_WINO_I8_F32, CPOSE_WINO_I8_U8, CPOSE_WINO_I8_S8 };
 
 /* Whether the int8 conv p should run here: a 3×3 stride-1 pad-1 conv with ≥ 32 input channels (with
  * 16 the transforms cost more than the products saved: 0.70 → 0.84 ms for YOLOv8n's 16→16 at 160×160

@@ -2,6 +2,7 @@
  * cpose_model_set_precision): which convs switch to bf16 or int8, and their int8 input ranges. */
 #include "core/nn/model_impl.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_stem.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -64,14 +65,17 @@ static int bf16_own_kernel(const struct cpose_model *m, const struct cpose_conv2
  *   separate pass, and a 1×1 conv does only 2·cin multiply-adds per input value, so that cost more
  *   than bf16 saved (the 18 1×1 convs of yolov8n-pose at 640 on an AVX-512 bf16 host: 7.3 ms in
  *   oneDNN bf16 against 5.6 ms in float32). The implicit GEMM rounds its input while it reads it;
- * - in int8, a first conv (3 input channels) that oneDNN would run on its reference kernel. Its
+ * - in int8, a first conv (3 input channels) that oneDNN would run on its reference kernel, unless
+ *   cpose's stem kernel takes it (kernels_stem.h: float32 FMAs on the image, an NHWC model). Its
  *   input, pixels k/255 in [0, 1], is exact in u8 at the calibrated scale 255/max when the
  *   calibration images reach white; int8 reads a quarter of the bytes and wins on 1×1 convs too. */
 static int eligible(const struct cpose_model *m, const struct cpose_conv2d_params *p)
 {
     if (p->act != CPOSE_ACT_SILU) return 0;
     if (m->prec == CPOSE_PREC_BF16) return p->cin > 3 && (p->k > 1 || bf16_own_kernel(m, p) == CPOSE_BF16_GEMM);
-    return p->cin > 3 || cpose_lowp_conv_has_jit(p, CPOSE_PREC_INT8, cpose_model_activation_layout(m));
+    int layout = cpose_model_activation_layout(m);
+    return p->cin > 3 || cpose_lowp_conv_has_jit(p, CPOSE_PREC_INT8, layout) ||
+           (cpose_stem_fits(p) && layout == CPOSE_LAYOUT_NHWC);
 }
 
 void cpose_model_apply_precision(struct cpose_model *m)
