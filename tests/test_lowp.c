@@ -364,7 +364,8 @@ static void test_handoff(void)
             int k = graph_conv(g, sl, -1, 32, 16, 3, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[9], &seed);
             int e2 = graph_conv(g, a, -1, 16, 32, 3, 2, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[8], &seed);
             /* c's second reader, with d's range: c hands off to both; q's two readers differ in
-             * range: q hands off to neither */
+             * range: q hands off to neither; k, d2, r1 and r2, read only by the concat, hand off to
+             * h, which gathers it, where cpose's int8 conversion runs */
             int d2 = graph_conv(g, c, -1, 32, 16, 3, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[10], &seed);
             int q = graph_conv(g, a, -1, 16, 16, 3, 2, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[11], &seed);
             int r1 = graph_conv(g, q, -1, 16, 8, 3, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[12], &seed);
@@ -375,20 +376,29 @@ static void test_handoff(void)
             g->output = graph_conv(g, h, -1, 24, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[7], &seed);
             unsetenv("CPOSE_LAYOUT");
             for (int64_t B = 1; B <= 2; B++) {
-                float *img = malloc(sizeof(float) * B * 3 * H * W), *out[2] = {NULL, NULL};
+                float *img = malloc(sizeof(float) * B * 3 * H * W), *out[3] = {NULL, NULL, NULL};
                 for (int64_t i = 0; i < B * 3 * H * W; i++) img[i] = (frand(&seed) + 1) / 2;
                 int64_t n = 0;
-                for (int on = 0; on <= 1; on++) {
+                /* int8 on NHWC converts its sources with cpose's AVX2 loop (kernels_quant.h); run 2 hands
+                 * off and gathers as run 1 does, with oneDNN's reorders instead */
+                int own = prec == CPOSE_PREC_INT8 && gathers && cpose_have_avx2();
+                for (int run = 0; run <= 2; run++) {
                     struct cpose_exec *ex = NULL;
+                    int on = run != 0;
                     if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
+                    if (run == 2) setenv("CPOSE_OWN_QUANT", "0", 1);
+                    /* the convs' kernels live in the graph: a new weights version builds them anew */
+                    for (int i = 0; i < cpose_graph_size(g); i++)
+                        if (cpose_graph_node(g, i)->op == CPOSE_OP_conv2d)
+                            ((struct cpose_conv2d_params *)cpose_graph_node(g, i)->params)->weights_version++;
                     CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
                     unsetenv("CPOSE_LOWP_HANDOFF");
                     cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
                     CHECK_MSG(cpose_exec_run(ex, img, B, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
                     const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
                     n = cpose_tensor_size(o);
-                    out[on] = malloc(sizeof(float) * n);
-                    memcpy(out[on], o->data, sizeof(float) * n);
+                    out[run] = malloc(sizeof(float) * n);
+                    memcpy(out[run], o->data, sizeof(float) * n);
                     /* the pairs and the gather are really taken (or not) */
                     const char *ci = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, c)->params)->kern);
                     const char *hi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, h)->params)->kern);
@@ -405,8 +415,19 @@ static void test_handoff(void)
                     CHECK_MSG(!!strstr(hi, "<gather") == (on && gathers) && !!strstr(ki, "<gather") == (on && gathers),
                               "hand-off %s, %s: h runs '%s', k '%s'", on ? "on" : "off", nhwc ? "NHWC" : "the machine's layout",
                               hi, ki);
+                    const char *bi = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, b)->params)->kern);
+                    int own_run = own && run != 2;
+                    CHECK_MSG(!!strstr(bi, "<cvt:avx2") == own_run && !!strstr(hi, "<gather:avx2") == (own_run && on),
+                              "run %d: b converts its source in '%s', h gathers in '%s'", run, bi, hi);
+                    /* r1, read only by the concat h gathers, writes h's source type for h to copy where
+                     * cpose's conversion gathers */
+                    const char *r1i = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, r1)->params)->kern);
+                    CHECK_MSG(!!strstr(r1i, ">hand-off") == (own_run && on), "run %d: r1 runs '%s'", run, r1i);
+                    unsetenv("CPOSE_OWN_QUANT");
                     cpose_exec_free(ex);
                 }
+                CHECK_MSG(!memcmp(out[1], out[2], sizeof(float) * n), "%s %s batch %lld: cpose's conversion and oneDNN's differ",
+                          prec == 1 ? "bf16" : "int8", nhwc ? "NHWC" : "native", (long long)B);
                 double worst = 0, scale = 0;
                 for (int64_t i = 0; i < n; i++) {
                     worst = fmax(worst, fabs((double)out[1][i] - out[0][i]));
@@ -414,10 +435,10 @@ static void test_handoff(void)
                 }
                 CHECK_MSG(scale > 0.1 && worst <= 1e-5 * scale, "%s %s batch %lld: hand-off changes an output by %.3g (max |output| %.3g)",
                           prec == 1 ? "bf16" : "int8", nhwc ? "NHWC" : "native", (long long)B, worst, scale);
-                printf("  hand-off%s %s %s batch %lld: max |d| %.3g against the conversion (max |output| %.3g)\n",
+                printf("  hand-off%s %s %s batch %lld: max |d| %.3g against the conversion (max |output| %.3g)%s\n",
                        gathers ? " and gather" : "", prec == 1 ? "bf16" : "int8", nhwc ? "NHWC" : "native", (long long)B,
-                       worst, scale);
-                free(img), free(out[0]), free(out[1]);
+                       worst, scale, own ? "; cpose's AVX2 conversion gives oneDNN's reorders' outputs exactly" : "");
+                free(img), free(out[0]), free(out[1]), free(out[2]);
             }
             for (int i = 0; i < 14; i++) free(w[i]);
             (void)d;

@@ -6,6 +6,7 @@
 #include "core/nn/exec.h"
 
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_quant.h"
 #include "core/base/log.h"
 #include "core/base/cpu_load.h"
 #include "core/base/memlimit.h"
@@ -345,13 +346,38 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
     return 1;
 }
 
+/* For each int8 conv that gathers a concat with cpose's conversion loop (kernels_quant.h): an input of
+ * the concat that an int8 conv writes, read by nothing but the concat, is written by that conv in the
+ * gatherer's source type and scale (its lowp_to), and the gatherer copies it (cpose_gather_part.from)
+ * instead of converting its float32: the last bottleneck of every C2f, the neck's stride-2 convs. */
+static void plan_gather_handoff(struct cpose_exec *e)
+{
+    for (int j = 0; j + 1 < e->n; j++) {
+        const struct cpose_node *nj = cpose_graph_node(e->g, j);
+        struct cpose_conv2d_params *pg = cpose_graph_node(e->g, j + 1)->params;
+        if (!e->gathered[j] || nj->op != CPOSE_OP_concat || pg->prec != CPOSE_PREC_INT8 ||
+            !cpose_quant_wanted(e->t[j].layout, e->t[j].layout))
+            continue;
+        for (int k = 0; k < nj->n_in; k++) {
+            int i = nj->in[k];
+            const struct cpose_node *ni = cpose_graph_node(e->g, i);
+            struct cpose_conv2d_params *pi = ni->params;
+            if (ni->op != CPOSE_OP_conv2d || pi->prec != CPOSE_PREC_INT8 || pi->bf16_own || pi->lowp_to || e->n_readers[i] != 1 ||
+                e->last_use[i] != j || e->root[i] != i || runs_per_image(e, i))
+                continue;
+            pi->lowp_to = pg, pg->gather[k].from = pi;
+        }
+    }
+}
+
 /* Pairs each low-precision conv whose output only convs of the same precision read (as their
  * source, not a residual), all with the same input scale, with those readers: the producer then
  * writes their source type once and they skip their float32 → bf16/int8 conversion
  * (cpose_conv2d_params.lowp_to; lowp_from of each). The neck's last convs at each level feed the
  * next level's stride-2 conv and the head's three branches: four conversions of one tensor became
  * one. A concat or slice read only by a low-precision conv is gathered by it (can_gather,
- * cpose_conv2d_params.gather).
+ * cpose_conv2d_params.gather), int8 convs writing the concat's inputs hand off to it where they can
+ * (plan_gather_handoff).
  * Inference only, never for a kept output, a node stored inside another's storage, or one that
  * runs image by image. The values are those of the conversion the reader would do. Clears last
  * run's pairs. */
@@ -371,10 +397,10 @@ static void plan_handoff(struct cpose_exec *e, int train)
         struct cpose_conv2d_params *pc = cpose_graph_node(e->g, j + 1)->params;
         if (nj->op == CPOSE_OP_slice) {
             const struct cpose_slice_params *sp = nj->params;
-            pc->gather[0] = (struct cpose_gather_part){&e->t[nj->in[0]], sp->start, sp->len};
+            pc->gather[0] = (struct cpose_gather_part){&e->t[nj->in[0]], sp->start, sp->len, NULL};
         } else {
             for (int k = 0; k < nj->n_in; k++)
-                pc->gather[k] = (struct cpose_gather_part){&e->t[nj->in[k]], 0, (int)e->t[nj->in[k]].dims[1]};
+                pc->gather[k] = (struct cpose_gather_part){&e->t[nj->in[k]], 0, (int)e->t[nj->in[k]].dims[1], NULL};
         }
         pc->n_gather = nj->n_in, e->gathered[j] = 1;
     }
@@ -407,6 +433,7 @@ static void plan_handoff(struct cpose_exec *e, int train)
             if (nc->op == CPOSE_OP_conv2d && nc->in[0] == i) ((struct cpose_conv2d_params *)nc->params)->lowp_from = pi;
         }
     }
+    plan_gather_handoff(e);
 }
 
 /* Runs node i's forward; at batch > 1, when it or an input lives strided inside another node's

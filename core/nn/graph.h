@@ -80,10 +80,14 @@ CPOSE_API const struct cpose_op_def *cpose_op_get(int id);
 enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 
 #define CPOSE_GATHER_MAX 16  /* the most concat inputs a conv gathers (cpose_conv2d_params.gather) */
-/* One part of a gathered conv source: channels [c0, c0 + len) of t. */
+/* One part of a gathered conv source: channels [c0, c0 + len) of t. from: NULL, or the int8 conv
+ * that writes t (all of it, t's only reader being the gathered concat) already in the gathering
+ * conv's source type and scale (from->lowp_to is the gathering conv), so the part is copied from
+ * from's hand-off buffer instead of converted from t. */
 struct cpose_gather_part {
     const struct cpose_tensor *t;
     int c0, len;
+    const struct cpose_conv2d_params *from;
 };
 
 struct cpose_conv_kernel;  /* core/nn/kernels.h */
@@ -112,7 +116,8 @@ struct cpose_conv2d_params {
     int bf16_own;
     /* low-precision hand-off, set by the executor for each inference run (core/nn/exec.c), NULL
      * otherwise: lowp_to is a reader of this conv's output, whose readers are all convs of the same
-     * precision and input scale reading it as their source, so this conv writes its output once, in
+     * precision and input scale reading it as their source (or, for int8, the conv that gathers the
+     * concat that is its only reader: cpose_gather_part.from), so this conv writes its output once, in
      * lowp_to's source type (bf16, or s8/u8 at lowp_to's input scale), into a buffer its kernel owns,
      * and leaves the float32 output unwritten; lowp_from is the conv whose buffer this one reads
      * instead of converting a float32 input. */

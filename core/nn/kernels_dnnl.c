@@ -399,9 +399,15 @@ int cpose_conv_kernel_run(struct cpose_conv2d_params *p, const struct cpose_tens
     }
     if (k->lowp) {
         const void *qin = NULL;
+        const void *part_q[CPOSE_GATHER_MAX] = {NULL};
         if (p->lowp_from && !(p->lowp_from->kern && (qin = cpose_lowp_handoff(p->lowp_from->kern->lowp))))
             return cpose_err(CPOSE_EINVAL, "low-precision hand-off: the producing conv has not run before its reader");
-        return cpose_lowp_run(k->lowp, g_stream, in, qin, p->n_gather ? p->gather : NULL, res, out);
+        for (int j = 0; j < p->n_gather; j++) {
+            const struct cpose_conv2d_params *f = p->gather[j].from;
+            if (f && !(f->kern && f->kern->lowp && (part_q[j] = cpose_lowp_handoff(f->kern->lowp))))
+                return cpose_err(CPOSE_EINVAL, "low-precision hand-off: a gathered part's conv has not run before its reader");
+        }
+        return cpose_lowp_run(k->lowp, g_stream, in, qin, p->n_gather ? p->gather : NULL, part_q, res, out);
     }
     if (k->wino) return cpose_wino_run(k->wino, p, in, res, out);
     if (k->wino16) return cpose_wino_bf16_run(k->wino16, p, in, res, out);

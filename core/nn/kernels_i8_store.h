@@ -1,5 +1,6 @@
 /* core/nn/kernels_i8_store.h — internal: how cpose's own int8-model kernels (the int16 Winograd of
- * kernels_wino_int8.c, the float32 stem conv of kernels_stem.c) store 8 output channels of a pixel:
+ * kernels_wino_int8.c, the float32 stem conv of kernels_stem.c, the source conversion of
+ * kernels_quant.c) store 8 output channels of a pixel:
  * as float32, or as the int8 reader's u8/s8 source at its scale (a hand-off, kernels_lowp.c), rounded
  * to nearest even and saturated as oneDNN's int8 output conversion does. */
 #ifndef CPOSE_KERNELS_I8_STORE_H
@@ -20,6 +21,14 @@ static CPOSE_AVX2_FN inline __m256i cpose_i8_lanes(int n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* The 8 int32 lanes of q saturated to u8 (is_u8) or s8, in bytes 0–7 of the result (in order). */
+static CPOSE_AVX2_FN inline __m128i cpose_i8_pack8(__m256i q, int is_u8)
+{
+    __m256i s16 = _mm256_packs_epi32(q, q); /* saturates */
+    __m256i b8 = is_u8 ? _mm256_packus_epi16(s16, s16) : _mm256_packs_epi16(s16, s16);
+    return _mm_unpacklo_epi32(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1)); /* lanes 0–3, then 4–7 */
+}
+
 /* Stores 8 channels (n of them real) of a pixel at element off of dst: float32, or ·to_scale rounded
  * and saturated to u8/s8 (kind, enum cpose_i8_dst). */
 static CPOSE_AVX2_FN inline void cpose_i8_store8(void *dst, int64_t off, __m256 v, int n, int kind, float to_scale)
@@ -32,11 +41,7 @@ static CPOSE_AVX2_FN inline void cpose_i8_store8(void *dst, int64_t off, __m256 
             _mm256_maskstore_ps(y, cpose_i8_lanes(n), v);
         return;
     }
-    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(to_scale)));  /* nearest even */
-    __m256i s16 = _mm256_packs_epi32(q, q);                                       /* saturates */
-    __m256i b8 = kind == CPOSE_I8_DST_U8 ? _mm256_packus_epi16(s16, s16) : _mm256_packs_epi16(s16, s16);
-    __m128i lo = _mm256_castsi256_si128(b8), hi = _mm256_extracti128_si256(b8, 1);
-    __m128i bytes = _mm_unpacklo_epi32(lo, hi);  /* lanes 0–3, then 4–7 */
+    __m128i bytes = cpose_i8_pack8(_mm256_cvtps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(to_scale))), kind == CPOSE_I8_DST_U8);
     uint8_t *y = (uint8_t *)dst + off;
     if (n >= 8) {
         _mm_storel_epi64((__m128i *)y, bytes);

@@ -1,5 +1,6 @@
 /* core/nn/kernels_lowp.c — bf16 and int8 convolution of one conv node on oneDNN 2.6 (kernels_lowp.h):
- * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns,
+ * a reorder that converts (and for int8 scales) the float32 activation into a buffer the kernel owns
+ * (for int8 in NHWC on AVX2 cpose's conversion loop instead, kernels_quant.h, gathered parts in one pass),
  * the low-precision convolution with float32 output, and the weights packed once in bf16 or s8. A
  * conv whose readers are all low-precision convs at one input scale (p->lowp_to) writes its output
  * straight in their source type instead, and they skip their conversion (p->lowp_from). A conv that
@@ -13,6 +14,7 @@
  * after). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_quant.h"
 #include "core/nn/kernels_stem.h"
 #include "core/nn/kernels_wino_int8.h"
 #include "core/base/log.h"
@@ -43,6 +45,9 @@ struct cpose_lowp {
     int own_dst;                           /* cpose's kernels: the output kind (enum cpose_i8_dst) */
     float own_to_scale;                    /* and the hand-off scale */
     int act;                               /* the conv's activation (for cpose's kernels) */
+    int own_quant;                         /* int8 NHWC: cpose's conversion (kernels_quant.h) instead of quant / part_quant */
+    int q_signed, cin;                     /* for it: s8 (else u8) and the source's channels */
+    float sscale;                          /* and the input scale */
     dnnl_engine_t eng;                     /* the engine it was built on (not owned) */
 };
 
@@ -126,6 +131,16 @@ fail:
     return rc;
 }
 
+/* How the source reaches the kernel, for its implementation name: from the producer (<hand-off),
+ * gathered from a concat's inputs or a slice (<gather), converted by cpose's loop (:avx2, <cvt:avx2)
+ * or by a oneDNN reorder (nothing more). */
+static const char *source_tag(const struct cpose_lowp *lp, const struct cpose_conv2d_params *p)
+{
+    if (lp->hand_in) return " <hand-off";
+    if (p->n_gather) return lp->own_quant ? " <gather:avx2" : " <gather";
+    return lp->own_quant ? " <cvt:avx2" : "";
+}
+
 static int alloc64(void **ptr, size_t bytes)
 {
     if (posix_memalign(ptr, 64, bytes ? bytes : 64) != 0) {
@@ -135,14 +150,10 @@ static int alloc64(void **ptr, size_t bytes)
     return CPOSE_OK;
 }
 
-/* The gathered source (p->n_gather): per part, a reorder from its channels of its float32 tensor
- * (a oneDNN sub-memory when they are not the whole tensor) into the next channel range of the source
- * buffer (a sub-memory of q_md on lp->qbuf), with the conv's input scale. The parts must cover in's
- * channels, in in's layout and batch/spatial shape. */
-static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
-                        const dnnl_memory_desc_t *q_md, float sscale, struct cpose_lowp *lp)
+/* Whether the gathered source (p->n_gather) fits the conv: each part's channels of a tensor in in's
+ * layout and batch/spatial shape, together in's channels. */
+static int gather_fits(const struct cpose_conv2d_params *p, const struct cpose_tensor *in)
 {
-    int rc = CPOSE_OK;
     int64_t off = 0;
     for (int k = 0; k < p->n_gather; k++) {
         const struct cpose_tensor *t = p->gather[k].t;
@@ -150,6 +161,27 @@ static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, 
         if (t->ndim != 4 || t->layout != in->layout || t->dims[0] != in->dims[0] || t->dims[2] != in->dims[2] ||
             t->dims[3] != in->dims[3] || c0 < 0 || len < 1 || c0 + len > t->dims[1] || off + len > p->cin)
             return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d does not fit", prec_name(p->prec), k);
+        off += len;
+    }
+    if (off != p->cin)
+        return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: the parts hold %lld of %d channels", prec_name(p->prec),
+                         (long long)off, p->cin);
+    return CPOSE_OK;
+}
+
+/* The gathered source (p->n_gather): per part, a reorder from its channels of its float32 tensor
+ * (a oneDNN sub-memory when they are not the whole tensor) into the next channel range of the source
+ * buffer (a sub-memory of q_md on lp->qbuf), with the conv's input scale. The parts must fit
+ * (gather_fits). */
+static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, const struct cpose_tensor *in,
+                        const dnnl_memory_desc_t *q_md, float sscale, struct cpose_lowp *lp)
+{
+    int rc = gather_fits(p, in);
+    if (rc != CPOSE_OK) return rc;
+    int64_t off = 0;
+    for (int k = 0; k < p->n_gather; k++) {
+        const struct cpose_tensor *t = p->gather[k].t;
+        int c0 = p->gather[k].c0, len = p->gather[k].len;
         dnnl_dims_t td = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]}, pd = {t->dims[0], len, t->dims[2], t->dims[3]};
         dnnl_dims_t from = {0, c0, 0, 0}, to = {0, off, 0, 0};
         dnnl_memory_desc_t t_md, f32_md, sub_md;
@@ -163,9 +195,6 @@ static int build_gather(dnnl_engine_t eng, const struct cpose_conv2d_params *p, 
         LP_TRY(dnnl_memory_create(&lp->part_q[k], &sub_md, eng, lp->qbuf));
         off += len;
     }
-    if (off != p->cin)
-        return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: the parts hold %lld of %d channels", prec_name(p->prec),
-                         (long long)off, p->cin);
 fail:
     return rc;
 }
@@ -230,8 +259,7 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     LP_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
     const char *impl = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl) impl = "?";
-    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s%s", prec_name(p->prec), impl, lp->hand_in ? " <hand-off" : "",
-             p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
+    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s", prec_name(p->prec), impl, source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
     lp->reference = !strncmp(impl, "ref", 3);
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
@@ -306,7 +334,17 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     } else {
         if ((rc = alloc64(&lp->qbuf, dnnl_memory_desc_get_size(&q_md))) != CPOSE_OK) goto fail;
         LP_TRY(dnnl_memory_create(&lp->src_q, &q_md, eng, lp->qbuf));
-        if (p->n_gather) {
+        if (int8 && cpose_quant_wanted(in->layout, q_layout)) {
+            /* cpose's conversion, all parts in one pass (kernels_quant.h) */
+            if (p->n_gather && (rc = gather_fits(p, in)) != CPOSE_OK) goto fail;
+            lp->own_quant = 1, lp->n_parts = p->n_gather, lp->q_signed = sdt == dnnl_s8, lp->cin = p->cin, lp->sscale = sscale;
+        } else if (p->n_gather) {
+            for (int k = 0; k < p->n_gather; k++)
+                if (p->gather[k].from) {
+                    rc = cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d is handed off, which only cpose's "
+                                   "int8 NHWC conversion copies", prec_name(p->prec), k);
+                    goto fail;
+                }
             if ((rc = build_gather(eng, p, in, &q_md, sscale, lp)) != CPOSE_OK) goto fail;
         } else {
             if ((rc = make_reorder(eng, p, &f32_md, &q_md, int8 ? 1 : 0, 0, &sscale, &lp->quant)) != CPOSE_OK) goto fail;
@@ -317,8 +355,7 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
      * is float32, or the int8 reader's u8/s8), else oneDNN's */
     if (int8 && cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
         if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
-        snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s%s", lp->hand_in ? " <hand-off" : "",
-                 p->n_gather ? " <gather" : "", p->lowp_to ? " >hand-off" : "");
+        snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
     } else if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) {
         goto fail;
     }
@@ -330,7 +367,8 @@ fail:
 }
 
 int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose_tensor *in, const void *qin,
-                   const struct cpose_gather_part *parts, const struct cpose_tensor *res, struct cpose_tensor *out)
+                   const struct cpose_gather_part *parts, const void *const *part_q, const struct cpose_tensor *res,
+                   struct cpose_tensor *out)
 {
     dnnl_status_t st;
     const char *what = "convert";
@@ -340,6 +378,18 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
                               lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst, lp->own_to_scale);
     if (qin) {
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
+    } else if (lp->own_quant) {
+        struct cpose_quant_part qp[CPOSE_GATHER_MAX];
+        int n = parts ? lp->n_parts : 1;
+        for (int k = 0; k < n; k++) {
+            const struct cpose_tensor *t = parts ? parts[k].t : in;
+            qp[k] = (struct cpose_quant_part){t->data, t->dims[1], parts ? parts[k].c0 : 0, parts ? parts[k].len : lp->cin,
+                                              parts ? part_q[k] : NULL};
+        }
+        const struct cpose_tensor *shape = parts ? parts[0].t : in;  /* a gathered conv's in is not read */
+        int rc = cpose_quant_nhwc(qp, n, shape->dims[0] * shape->dims[2] * shape->dims[3], lp->cin, lp->sscale, lp->q_signed,
+                                  lp->qbuf);
+        if (rc != CPOSE_OK) return rc;
     } else if (parts) {
         for (int k = 0; k < lp->n_parts; k++) {
             if ((st = dnnl_memory_set_data_handle(lp->part_f32[k], parts[k].t->data)) != dnnl_success) goto fail;

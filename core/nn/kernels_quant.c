@@ -1,0 +1,104 @@
+/* core/nn/kernels_quant.c — an int8 conv's source conversion (float32 NHWC → s8/u8 NHWC at its input
+ * scale) on AVX2; see kernels_quant.h for the contract and why.
+ *
+ * The pixels are cut into chunks taken in turn by the threads (cpose_run_chunks); within a chunk each
+ * pixel's parts are converted (or, handed off, copied) one after the other, 32 channels a step (four vectors packed into one
+ * 32-byte store), then 8, then the last few with a masked load. The scaled values are clamped to the
+ * type's range in float32 before vcvtps2dq rounds them (nearest even), so no value wraps. */
+#include "core/nn/kernels_quant.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "core/nn/kernels_i8_store.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PARTS CPOSE_GATHER_MAX
+
+int cpose_quant_wanted(int src_layout, int q_layout)
+{
+#ifdef CPOSE_X86
+    const char *env = getenv("CPOSE_OWN_QUANT");
+    return cpose_have_avx2() && src_layout == CPOSE_LAYOUT_NHWC && q_layout == CPOSE_LAYOUT_NHWC && !(env && !strcmp(env, "0"));
+#else
+    (void)src_layout, (void)q_layout;
+    return 0;
+#endif
+}
+
+#ifdef CPOSE_X86
+struct quant_ctx {
+    const struct cpose_quant_part *parts;
+    int n_parts, cin, is_signed;
+    float scale;
+    uint8_t *dst;
+};
+
+/* The 8 floats at x, scaled, clamped to [lo, hi] and rounded to int32 (nearest even). */
+static CPOSE_AVX2_FN inline __m256i scaled8(__m256 x, __m256 s, __m256 lo, __m256 hi)
+{
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(x, s), lo), hi));
+}
+
+/* len channels from x to y (bytes). */
+static CPOSE_AVX2_FN inline void convert_run(const float *x, uint8_t *y, int len, __m256 s, __m256 lo, __m256 hi, int is_u8)
+{
+    int j = 0;
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (; j + 32 <= len; j += 32) {
+        __m256i a = scaled8(_mm256_loadu_ps(x + j), s, lo, hi), b = scaled8(_mm256_loadu_ps(x + j + 8), s, lo, hi);
+        __m256i c = scaled8(_mm256_loadu_ps(x + j + 16), s, lo, hi), d = scaled8(_mm256_loadu_ps(x + j + 24), s, lo, hi);
+        /* packs work within 128-bit lanes: a0–3 b0–3 c0–3 d0–3 | a4–7 b4–7 c4–7 d4–7, put in order */
+        __m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+        __m256i q = is_u8 ? _mm256_packus_epi16(ab, cd) : _mm256_packs_epi16(ab, cd);
+        _mm256_storeu_si256((__m256i *)(y + j), _mm256_permutevar8x32_epi32(q, order));
+    }
+    for (; j + 8 <= len; j += 8) _mm_storel_epi64((__m128i *)(y + j), cpose_i8_pack8(scaled8(_mm256_loadu_ps(x + j), s, lo, hi), is_u8));
+    if (j < len) {
+        uint8_t tmp[16];
+        __m256 v = _mm256_maskload_ps(x + j, cpose_i8_lanes(len - j));
+        _mm_storeu_si128((__m128i *)tmp, cpose_i8_pack8(scaled8(v, s, lo, hi), is_u8));
+        memcpy(y + j, tmp, (size_t)(len - j));
+    }
+}
+
+static CPOSE_AVX2_FN void quant_chunk(const void *ctxv, int64_t n, int64_t first, int count, void *a, void *b)
+{
+    (void)n, (void)a, (void)b;
+    const struct quant_ctx *c = ctxv;
+    const __m256 s = _mm256_set1_ps(c->scale);
+    const __m256 lo = _mm256_set1_ps(c->is_signed ? -128.0f : 0.0f), hi = _mm256_set1_ps(c->is_signed ? 127.0f : 255.0f);
+    for (int64_t p = first; p < first + count; p++) {
+        uint8_t *y = c->dst + p * c->cin;
+        for (int k = 0; k < c->n_parts; k++) {
+            const struct cpose_quant_part *pt = &c->parts[k];
+            if (pt->q)
+                memcpy(y, (const uint8_t *)pt->q + p * pt->stride + pt->c0, (size_t)pt->len);
+            else
+                convert_run(pt->data + p * pt->stride + pt->c0, y, pt->len, s, lo, hi, !c->is_signed);
+            y += pt->len;
+        }
+    }
+}
+#endif
+
+int cpose_quant_nhwc(const struct cpose_quant_part *parts, int n_parts, int64_t P, int cin, float scale, int is_signed,
+                     void *dst)
+{
+    int64_t sum = 0;
+    for (int k = 0; k < n_parts; k++) sum += parts[k].len;
+    if (n_parts < 1 || n_parts > MAX_PARTS || sum != cin)
+        return cpose_err(CPOSE_EINVAL, "int8 source conversion: %d parts of %lld channels for a %d-channel source", n_parts,
+                         (long long)sum, cin);
+#ifdef CPOSE_X86
+    struct quant_ctx c = {parts, n_parts, cin, is_signed, scale, dst};
+    /* at least 8 chunks a thread (a thread slowed by a neighbour takes fewer), of ≥ 64 pixels */
+    int64_t per = (P + 8 * omp_get_max_threads() - 1) / (8 * omp_get_max_threads());
+    if (per < 64) per = 64;
+    return cpose_run_chunks(1, P, per, 64, 64, quant_chunk, &c, "int8 source conversion");
+#else
+    (void)P, (void)scale, (void)is_signed, (void)dst;
+    return cpose_err(CPOSE_ENOTSUP, "int8 source conversion: needs an x86 CPU with AVX2");
+#endif
+}
