@@ -75,7 +75,7 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
         if (half) cpose_warn("half=True and int8=True: int8 is used (as in Ultralytics' exports)");
         int rc = calibrate_int8(a, m, imgsz);
         if (rc == CPOSE_OK)
-            cpose_info("int8: convolutions in int8 (%s, %s), the head's output convs and its decode in float32 (the "
+            cpose_info("int8: convolutions in int8 (%s, %s), the head's decode in float32 (the "
                        "first conv too: %s)", cpose_cpu_isa_name(), cpose_int8_kernels_desc(),
                        cpose_stem_on() ? "float32 FMAs on the image, cpose's stem kernel"
                            : "where oneDNN has no fast int8 kernel for 3 channels");
