@@ -424,6 +424,8 @@ static void test_handoff(void)
                      * cpose's conversion gathers */
                     const char *r1i = cpose_conv_kernel_impl(((struct cpose_conv2d_params *)cpose_graph_node(g, r1)->params)->kern);
                     CHECK_MSG(!!strstr(r1i, ">hand-off") == (own_run && on), "run %d: r1 runs '%s'", run, r1i);
+                    /* k (32 channels in: the int16 Winograd on AVX2) likewise */
+                    CHECK_MSG(!!strstr(ki, ">hand-off") == (own_run && on), "run %d: k runs '%s'", run, ki);
                     unsetenv("CPOSE_OWN_QUANT");
                     cpose_exec_free(ex);
                 }
