@@ -58,10 +58,17 @@ static int bf16_own_kernel(const struct cpose_model *m, const struct cpose_conv2
     return CPOSE_BF16_ONEDNN;
 }
 
+/* Whether int8 takes the head's output convs (env CPOSE_INT8_HEAD=0: no, for A/B runs). */
+static int int8_head(void)
+{
+    const char *env = getenv("CPOSE_INT8_HEAD");
+    return !(env && !strcmp(env, "0"));
+}
+
 /* Convs that switch: in bf16 those with a SiLU epilogue (the head's last 1×1 convs, whose outputs are
  * decoded, have none), in int8 all of them (as Ultralytics' int8 exports quantise the head too: on
  * synth-seed1-best.h5 and a cpose-trained model, pose mAP50-95 moved 0.0761 → 0.0794 and 0.0745 →
- * 0.0745, the forward at 640 lost 0.3 ms of float32 1×1 convs; env CPOSE_INT8_HEAD=0 keeps those nine
+ * 0.0745, the head at 640 took 0.35 ms less; env CPOSE_INT8_HEAD=0 keeps those nine
  * in float32), except
  * - in bf16, the first conv (on the image: pixels k/255 are not exact in bf16) and the 1×1 convs that
  *   cpose's own implicit GEMM does not take: oneDNN's bf16 1×1 kernel converts its float32 input in a
@@ -72,12 +79,6 @@ static int bf16_own_kernel(const struct cpose_model *m, const struct cpose_conv2
  *   cpose's stem kernel takes it (kernels_stem.h: float32 FMAs on the image, an NHWC model). Its
  *   input, pixels k/255 in [0, 1], is exact in u8 at the calibrated scale 255/max when the
  *   calibration images reach white; int8 reads a quarter of the bytes and wins on 1×1 convs too. */
-static int int8_head(void)
-{
-    const char *env = getenv("CPOSE_INT8_HEAD");
-    return !(env && !strcmp(env, "0"));
-}
-
 static int eligible(const struct cpose_model *m, const struct cpose_conv2d_params *p)
 {
     if (p->act != CPOSE_ACT_SILU && (m->prec == CPOSE_PREC_BF16 || !int8_head())) return 0;
