@@ -379,14 +379,12 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
     if (qin) {
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
     } else if (lp->own_quant) {
-        struct cpose_quant_part qp[CPOSE_GATHER_MAX];
+        /* the whole of in, or each gathered part (a gathered conv's in is not read) */
+        struct cpose_quant_part qp[CPOSE_GATHER_MAX] = {{in->data, in->dims[1], 0, lp->cin, NULL}};
         int n = parts ? lp->n_parts : 1;
-        for (int k = 0; k < n; k++) {
-            const struct cpose_tensor *t = parts ? parts[k].t : in;
-            qp[k] = (struct cpose_quant_part){t->data, t->dims[1], parts ? parts[k].c0 : 0, parts ? parts[k].len : lp->cin,
-                                              parts ? part_q[k] : NULL};
-        }
-        const struct cpose_tensor *shape = parts ? parts[0].t : in;  /* a gathered conv's in is not read */
+        for (int k = 0; parts && k < n; k++)
+            qp[k] = (struct cpose_quant_part){parts[k].t->data, parts[k].t->dims[1], parts[k].c0, parts[k].len, part_q[k]};
+        const struct cpose_tensor *shape = parts ? parts[0].t : in;
         int rc = cpose_quant_nhwc(qp, n, shape->dims[0] * shape->dims[2] * shape->dims[3], lp->cin, lp->sscale, lp->q_signed,
                                   lp->qbuf);
         if (rc != CPOSE_OK) return rc;

@@ -2,8 +2,8 @@
  * scale) on AVX2; see kernels_quant.h for the contract and why.
  *
  * The pixels are cut into chunks taken in turn by the threads (cpose_run_chunks); within a chunk each
- * pixel's parts are converted (or, handed off, copied) one after the other, 32 channels a step (four vectors packed into one
- * 32-byte store), then 8, then the last few with a masked load. The scaled values are clamped to the
+ * pixel's parts are converted (or, handed off, copied) one after the other, 32 channels a step
+ * (four vectors packed into one 32-byte store), then 8, then the last few with a masked load. The scaled values are clamped to the
  * type's range in float32 before vcvtps2dq rounds them (nearest even), so no value wraps. */
 #include "core/nn/kernels_quant.h"
 #include "core/nn/graph.h"
@@ -13,8 +13,6 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_PARTS CPOSE_GATHER_MAX
 
 int cpose_quant_wanted(int src_layout, int q_layout)
 {
@@ -88,7 +86,7 @@ int cpose_quant_nhwc(const struct cpose_quant_part *parts, int n_parts, int64_t 
 {
     int64_t sum = 0;
     for (int k = 0; k < n_parts; k++) sum += parts[k].len;
-    if (n_parts < 1 || n_parts > MAX_PARTS || sum != cin)
+    if (n_parts < 1 || n_parts > CPOSE_GATHER_MAX || sum != cin)
         return cpose_err(CPOSE_EINVAL, "int8 source conversion: %d parts of %lld channels for a %d-channel source", n_parts,
                          (long long)sum, cin);
 #ifdef CPOSE_X86
