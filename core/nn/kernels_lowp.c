@@ -14,6 +14,7 @@
  * after). */
 #include "core/nn/kernels_lowp.h"
 #include "core/nn/kernels.h"
+#include "core/nn/kernels_gemm_int8.h"
 #include "core/nn/kernels_quant.h"
 #include "core/nn/kernels_stem.h"
 #include "core/nn/kernels_wino_int8.h"
@@ -42,6 +43,7 @@ struct cpose_lowp {
     struct cpose_conv_threads thr;         /* conv for other thread counts */
     struct cpose_wino_i8 *wino;            /* int8 3×3 s1 convs: cpose's Winograd, built instead of conv */
     struct cpose_stem *stem;               /* an int8 first conv: cpose's float32 stem, instead of quant and conv */
+    struct cpose_gemm_i8 *gemm;            /* int8 1×1 and 3×3 stride-2 convs: cpose's u8·s8 GEMM, built instead of conv */
     int own_dst;                           /* cpose's kernels: the output kind (enum cpose_i8_dst) */
     float own_to_scale;                    /* and the hand-off scale */
     int act;                               /* the conv's activation (for cpose's kernels) */
@@ -81,6 +83,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     cpose_conv_threads_free(&lp->thr);
     cpose_wino_i8_free(lp->wino);
     cpose_stem_free(lp->stem);
+    cpose_gemm_i8_free(lp->gemm);
     for (int k = 0; k < lp->n_parts; k++) {
         if (lp->part_quant[k]) dnnl_primitive_destroy(lp->part_quant[k]);
         if (lp->part_f32[k]) dnnl_memory_destroy(lp->part_f32[k]);
@@ -356,6 +359,9 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     if (int8 && cpose_wino_i8_wanted(p, q_layout, out->layout, res ? res->layout : -1)) {
         if ((rc = cpose_wino_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->wino)) != CPOSE_OK) goto fail;
         snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
+    } else if (int8 && cpose_gemm_i8_wanted(p, q_layout, out->layout, res != NULL)) {
+        if ((rc = cpose_gemm_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->gemm)) != CPOSE_OK) goto fail;
+        snprintf(lp->impl, sizeof lp->impl, "int8 gemm_u8s8:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
     } else if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) {
         goto fail;
     }
@@ -400,8 +406,11 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         if ((st = dnnl_primitive_execute(lp->quant, strm, 2, qargs)) != dnnl_success) goto fail;
     }
     what = "conv";
-    if (lp->wino) {
+    if (lp->wino || lp->gemm) {
         if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
+        if (lp->gemm)
+            return cpose_gemm_i8_run(lp->gemm, lp->act, qin ? qin : lp->qbuf, in->dims[0], in->dims[2], in->dims[3],
+                                     lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst, lp->own_to_scale);
         return cpose_wino_i8_run(lp->wino, lp->act, qin ? qin : lp->qbuf, in->dims[0], in->dims[2], in->dims[3],
                                  res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst,
                                  lp->own_to_scale);

@@ -9,6 +9,7 @@
  * then per tile and 8 output channels y = Aᵀ M A in float32, plus bias, SiLU, residual, stored as
  * float32 or as the reader's u8/s8. Bᵀ, G and Aᵀ are written below. */
 #include "core/nn/kernels_wino_int8.h"
+#include "core/nn/kernels_gemm_int8.h"
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_i8_store.h"
 
@@ -50,8 +51,13 @@ int cpose_wino_i8_on(void)
 const char *cpose_int8_kernels_desc(void)
 {
     if (cpose_cpu_has_vnni()) return "VNNI";
-    return cpose_wino_i8_on() ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
-                              : "no VNNI: plain multiply-adds";
+    int wino = cpose_wino_i8_on(), gemm = cpose_gemm_i8_on();
+    if (wino && gemm)
+        return "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd, 1×1 convs "
+               "and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
+    if (gemm) return "no VNNI: plain multiply-adds; 1×1 convs and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
+    return wino ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
+                : "no VNNI: plain multiply-adds";
 }
 
 int cpose_wino_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, int out_layout, int res_layout)

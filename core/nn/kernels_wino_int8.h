@@ -35,7 +35,8 @@ int cpose_wino_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, in
 /* Whether the mode and the CPU let it run at all (the shape aside). */
 int cpose_wino_i8_on(void);
 /* What the int8 convs run on this CPU, for `cpose checks` and the int8 message: "VNNI", or "no VNNI:
- * plain multiply-adds" with this Winograd's part where cpose_wino_i8_on(). */
+ * plain multiply-adds" with this Winograd's part where cpose_wino_i8_on() and the u8·s8 GEMM's
+ * (kernels_gemm_int8.h) where cpose_gemm_i8_on(). */
 const char *cpose_int8_kernels_desc(void);
 /* -1: decide as above (the default); 0: never; 1: wherever it applies (tests). */
 void cpose_wino_i8_set_mode(int mode);

@@ -1,0 +1,96 @@
+/* core/bench/bench_gemm_int8.c — the int8 1×1 and 3×3 stride-2 convs of YOLOv8n-pose at 640 (batch 1,
+ * NHWC, SiLU, float32 output, a source with negative values as after a SiLU: s8) on oneDNN's int8 kernels
+ * (CPOSE_GEMM_INT8=0) and on cpose's u8·s8 GEMM (CPOSE_GEMM_INT8=1), alternating per run so drift hits
+ * both alike: per shape the minimum and median of `runs` runs, and the totals over the model's convs
+ * (each shape times its count). `bench_gemm_int8 [runs=60] [threads=2] [silu|none]` (the activation:
+ * oneDNN's SiLU costs it as much as the products on the wide planes). The minimum is the figure to
+ * compare on a shared machine. Each run converts the float32 source too, as a conv whose producer does
+ * not hand off does. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/log.h"
+#include "core/nn/graph.h"
+#include "core/nn/kernels.h"
+#include "core/nn/tensor.h"
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+struct shape { int cin, cout, hw, k, stride, count; }; /* hw: the source's side */
+
+/* YOLOv8n-pose's 1×1 and 3×3 stride-2 convs at 640: channels, source side, kernel, stride, how many */
+static const struct shape shapes[] = {
+    {32, 32, 160, 1, 1, 1},  {48, 32, 160, 1, 1, 1},  {64, 64, 80, 1, 1, 3},   {128, 64, 80, 1, 1, 1},  {192, 64, 80, 1, 1, 1},
+    {96, 64, 80, 1, 1, 1},   {51, 51, 80, 1, 1, 1},   {64, 1, 80, 1, 1, 1},    {128, 128, 40, 1, 1, 1}, {256, 128, 40, 1, 1, 1},
+    {384, 128, 40, 1, 1, 1}, {192, 128, 40, 1, 1, 3}, {64, 64, 40, 1, 1, 1},   {51, 51, 40, 1, 1, 1},   {256, 256, 20, 1, 1, 1},
+    {384, 256, 20, 1, 1, 3}, {256, 128, 20, 1, 1, 1}, {512, 256, 20, 1, 1, 1}, {64, 64, 20, 1, 1, 1},   {51, 51, 20, 1, 1, 1},
+    {16, 32, 320, 3, 2, 1},  {32, 64, 160, 3, 2, 1},  {64, 128, 80, 3, 2, 1},  {128, 256, 40, 3, 2, 1}, {64, 64, 80, 3, 2, 1},
+    {128, 128, 40, 3, 2, 1},
+};
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 60, threads = argc > 2 ? atoi(argv[2]) : 2;
+    int act = argc > 3 && !strcmp(argv[3], "none") ? CPOSE_ACT_NONE : CPOSE_ACT_SILU;
+    if (runs < 3) runs = 3;
+    omp_set_num_threads(threads);
+    double tot[2][2] = {{0}}, *t[2] = {malloc(sizeof(double) * runs), malloc(sizeof(double) * runs)};
+    uint64_t s = 1;
+    printf("shape (×count)                oneDNN min/median      cpose gemm min/median   (ms, %d runs, %d threads)\n", runs, threads);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const struct shape *sh = &shapes[i];
+        int stride = sh->stride, ohw = sh->hw / stride;
+        size_t nx = (size_t)sh->cin * sh->hw * sh->hw, nw = (size_t)sh->cout * sh->cin * sh->k * sh->k;
+        float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw), *b = calloc((size_t)sh->cout, sizeof(float));
+        for (size_t j = 0; j < nx; j++) s = s * 6364136223846793005ull + 1, x[j] = (float)((s >> 40) % 4001) / 1000.0f - 0.3f;
+        for (size_t j = 0; j < nw; j++) s = s * 6364136223846793005ull + 1, w[j] = ((float)((s >> 40) % 2001) / 1000.0f - 1.0f) / (sh->k * sh->k);
+        struct cpose_tensor in = {0}, out = {0};
+        cpose_tensor_set4(&in, 1, sh->cin, sh->hw, sh->hw, CPOSE_LAYOUT_NHWC);
+        cpose_tensor_set4(&out, 1, sh->cout, ohw, ohw, CPOSE_LAYOUT_NHWC);
+        in.data = x;
+        out.data = malloc(sizeof(float) * cpose_tensor_size(&out));
+        struct cpose_conv2d_params p[2];
+        const char *impl[2];
+        for (int k = 0; k < 2; k++) {
+            p[k] = (struct cpose_conv2d_params){.cin = sh->cin, .cout = sh->cout, .k = sh->k, .stride = stride, .pad = sh->k / 2,
+                                                .act = act, .out_layout = CPOSE_LAYOUT_NHWC, .weight = w,
+                                                .bias = b, .prec = CPOSE_PREC_INT8, .in_lo = -0.3f, .in_hi = 3.7f};
+            setenv("CPOSE_GEMM_INT8", k ? "1" : "0", 1);
+            for (int r = 0; r < 3; r++) /* builds the kernel, warms up */
+                if (cpose_conv_kernel_run(&p[k], &in, NULL, &out) != CPOSE_OK) {
+                    fprintf(stderr, "bench_gemm_int8: %s\n", cpose_errmsg());
+                    return 1;
+                }
+            impl[k] = cpose_conv_kernel_impl(p[k].kern);
+        }
+        unsetenv("CPOSE_GEMM_INT8");
+        for (int r = 0; r < runs; r++)
+            for (int k0 = 0; k0 < 2; k0++) {
+                int k = (r + k0) % 2;
+                double t0 = cpose_now();
+                cpose_conv_kernel_run(&p[k], &in, NULL, &out);
+                t[k][r] = (cpose_now() - t0) * 1e3;
+            }
+        double mn[2], md[2];
+        for (int k = 0; k < 2; k++) {
+            qsort(t[k], (size_t)runs, sizeof(double), cmp_d);
+            mn[k] = t[k][0], md[k] = t[k][runs / 2];
+            tot[k][0] += mn[k] * sh->count, tot[k][1] += md[k] * sh->count;
+        }
+        printf("%3d→%-3d %dx%d s%d %3dx%-3d (×%d)   %7.3f / %7.3f      %7.3f / %7.3f   %.2f×  [%s | %s]\n", sh->cin, sh->cout,
+               sh->k, sh->k, stride, sh->hw, sh->hw, sh->count, mn[0], md[0], mn[1], md[1], mn[1] / mn[0], impl[0], impl[1]);
+        for (int k = 0; k < 2; k++) cpose_conv_kernel_free(p[k].kern);
+        free(x), free(w), free(b), free(out.data);
+    }
+    printf("model total (39 convs)        %7.2f / %7.2f      %7.2f / %7.2f   %.2f× (min), %.2f× (median)\n", tot[0][0], tot[0][1],
+           tot[1][0], tot[1][1], tot[1][0] / tot[0][0], tot[1][1] / tot[0][1]);
+    free(t[0]), free(t[1]);
+    return 0;
+}
