@@ -3,13 +3,19 @@
  * products, and against oneDNN's own reorder (the conversion it replaces) byte for byte: parts of 1 to
  * 67 channels at channel offsets inside wider tensors (every 32/8/tail path), ties, values past the
  * range and past int32, s8 and u8; the same bytes on 1 and 2 threads; a handed-off part (a producer's
- * bytes) copied between converted ones; parts that do not add up to the source's channels refused. Skips where the CPU has no AVX2. */
+ * bytes) copied between converted ones; parts that do not add up to the source's channels refused. Then
+ * the epilogue that finishes a oneDNN int8 conv's int32 sums (cpose_i8_finish_nhwc) against its formula in
+ * double (scale, bias, SiLU, residual; float32, u8 and s8 outputs; 19 channels: a tail), and through
+ * conv2d: a 16-channel 3×3 conv with a residual, on oneDNN with cpose's epilogue (the default without
+ * VNNI) and with oneDNN's post-ops (CPOSE_OWN_EPILOGUE=0), within 1 % of each other. Skips where the CPU
+ * has no AVX2. */
 /* cpose-layer: nn */
 #include "core/base/simd_avx2.h"
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_quant.h"
 #include "tests/testlib.h"
+#include "tests/tl_tensor.h"
 
 #include <dnnl.h>
 #include <math.h>
@@ -141,6 +147,81 @@ static void quant_case(const struct qcase *q, uint64_t seed)
     free(got), free(one), free(want), free(dn);
 }
 
+/* cpose_i8_finish_nhwc against y = silu(acc·scale + bias) + res in double, per output kind. */
+static void finish_case(int kind, int with_res, uint64_t seed)
+{
+    enum { P = 203, C = 19 };
+    int32_t *acc = malloc(sizeof(int32_t) * P * C);
+    float scale[C], bias[C], *res = malloc(sizeof(float) * P * C), *f = malloc(sizeof(float) * P * C);
+    uint8_t *q = malloc(P * C);
+    for (int o = 0; o < C; o++) scale[o] = (1 + o % 7) * 1e-4f, bias[o] = frand(&seed);
+    for (int i = 0; i < P * C; i++) acc[i] = (int32_t)(frand(&seed) * 40000), res[i] = frand(&seed);
+    float to_scale = 20.0f;
+    void *dst = kind == CPOSE_I8_DST_F32 ? (void *)f : (void *)q;
+    CHECK(cpose_i8_finish_nhwc(acc, P, C, scale, bias, CPOSE_ACT_SILU, with_res ? res : NULL, dst, kind, to_scale) == CPOSE_OK);
+    double worst = 0;
+    int off = 0;
+    for (int p = 0; p < P; p++)
+        for (int o = 0; o < C; o++) {
+            int i = p * C + o;
+            double a = (double)acc[i] * scale[o] + bias[o], s = a / (1 + exp(-a)), rr = with_res ? res[i] : 0, y = s + rr;
+            if (kind == CPOSE_I8_DST_F32) {
+                /* relative to the terms' size: adding the residual may cancel them */
+                worst = fmax(worst, fabs(f[i] - y) / (fabs(s) + fabs(rr) + 1e-3));
+            } else {
+                double w = nearbyint(y * to_scale), lo = kind == CPOSE_I8_DST_U8 ? 0 : -128, hi = kind == CPOSE_I8_DST_U8 ? 255 : 127;
+                w = w < lo ? lo : w > hi ? hi : w;
+                double g = kind == CPOSE_I8_DST_U8 ? q[i] : (int8_t)q[i];
+                off += fabs(g - w) > 1; /* a value on a rounding boundary may round either way */
+            }
+        }
+    const char *kinds[3] = {"f32", "u8", "s8"};
+    CHECK_MSG(worst <= 2e-4 && off == 0, "int8 epilogue → %s (res %d): relative error %.3g (≤ 2e-4), %d bytes > 1 step off",
+              kinds[kind], with_res, worst, off);
+    printf("  int8 epilogue → %s, residual %d: %d pixels × %d channels, relative error %.2e\n", kinds[kind], with_res, P, C, worst);
+    free(acc), free(res), free(f), free(q);
+}
+
+/* A 16→16 3×3 conv with a residual through conv2d's int8 kernel, with cpose's epilogue (env unset) and
+ * oneDNN's post-ops (CPOSE_OWN_EPILOGUE=0): the default's name says which it ran, and the outputs agree. */
+static void finish_through_conv(void)
+{
+    enum { C = 16, H = 17, W = 15 };
+    uint64_t seed = 5;
+    float *x = malloc(sizeof(float) * C * H * W), *wt = malloc(sizeof(float) * C * C * 9), b[C];
+    float *r = malloc(sizeof(float) * C * H * W);
+    for (int i = 0; i < C * H * W; i++) x[i] = frand(&seed) * 2, r[i] = frand(&seed);
+    for (int i = 0; i < C * C * 9; i++) wt[i] = frand(&seed) / 12;
+    for (int i = 0; i < C; i++) b[i] = frand(&seed);
+    struct cpose_tensor tx = tl_tensor_from_nchw(x, 1, C, H, W, CPOSE_LAYOUT_NHWC), tr = tl_tensor_from_nchw(r, 1, C, H, W, CPOSE_LAYOUT_NHWC);
+    struct cpose_tensor ty[2];
+    int own[2];
+    for (int k = 0; k < 2; k++) {
+        if (k) setenv("CPOSE_OWN_EPILOGUE", "0", 1);
+        struct cpose_conv2d_params p = {.cin = C, .cout = C, .k = 3, .stride = 1, .pad = 1, .act = CPOSE_ACT_SILU,
+                                        .out_layout = CPOSE_LAYOUT_NHWC, .weight = wt, .bias = b, .prec = CPOSE_PREC_INT8,
+                                        .in_lo = -2, .in_hi = 2};
+        memset(&ty[k], 0, sizeof ty[k]);
+        cpose_tensor_set4(&ty[k], 1, C, H, W, CPOSE_LAYOUT_NHWC);
+        ty[k].data = calloc(cpose_tensor_size(&ty[k]), sizeof(float));
+        CHECK_MSG(cpose_conv_kernel_run(&p, &tx, &tr, &ty[k]) == CPOSE_OK, "%s", cpose_errmsg());
+        own[k] = strstr(cpose_conv_kernel_impl(p.kern), "+epi:avx2") != NULL;
+        if (!k) printf("  16→16 3×3 with a residual: %s\n", cpose_conv_kernel_impl(p.kern));
+        cpose_conv_kernel_free(p.kern);
+    }
+    unsetenv("CPOSE_OWN_EPILOGUE");
+    CHECK_MSG(own[0] == !cpose_cpu_has_vnni() && !own[1], "cpose's epilogue: default %d (VNNI %d), CPOSE_OWN_EPILOGUE=0 %d", own[0],
+              cpose_cpu_has_vnni(), own[1]);
+    double e = 0, w2 = 0;
+    for (size_t i = 0; i < cpose_tensor_size(&ty[0]); i++) {
+        double d = ty[0].data[i] - ty[1].data[i];
+        e += d * d, w2 += (double)ty[1].data[i] * ty[1].data[i];
+    }
+    CHECK_MSG(w2 > 0 && sqrt(e / w2) <= 0.01, "cpose's epilogue against oneDNN's post-ops: rel rms %.3g (≤ 0.01)", sqrt(e / w2));
+    printf("  against oneDNN's post-ops: rel rms %.2e\n", sqrt(e / w2));
+    free(x), free(wt), free(r), free(tx.data), free(tr.data), free(ty[0].data), free(ty[1].data);
+}
+
 int main(void)
 {
 #ifdef CPOSE_X86
@@ -183,6 +264,9 @@ int main(void)
     struct cpose_quant_part pt = {x, 16, 0, 8, NULL};
     CHECK(cpose_quant_nhwc(&pt, 1, 1, 16, 1.0f, 1, y) == CPOSE_EINVAL);
     CHECK_MSG(strstr(cpose_errmsg(), "8 channels for a 16-channel source") != NULL, "message: %s", cpose_errmsg());
+    for (int kind = 0; kind < 3; kind++) finish_case(kind, kind != CPOSE_I8_DST_U8, 40 + kind);
+    finish_case(CPOSE_I8_DST_F32, 0, 50);
+    finish_through_conv();
     return tl_finish();
 #else
     printf("SKIP: not an x86 CPU (the conversion is an AVX2 loop)\n");

@@ -38,6 +38,9 @@ struct cpose_lowp {
     dnnl_memory_t part_f32[CPOSE_GATHER_MAX], part_q[CPOSE_GATHER_MAX];
     int reference;                         /* oneDNN chose its reference (slow) implementation */
     float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
+    int32_t *accbuf;                       /* own_epi: oneDNN's int32 sums (owned) */
+    float *fbias;                          /* own_epi: the bias as it is (owned; NULL without one) */
+    int own_epi;                           /* int8 SiLU conv on oneDNN: int32 sums, cpose's epilogue (cpose_i8_finish_nhwc) */
     int res_arg;
     char impl[80];
     struct cpose_conv_threads thr;         /* conv for other thread counts */
@@ -75,6 +78,14 @@ static dnnl_format_tag_t tag_of(int layout)
     }
 }
 
+/* Whether md is a plain 4-D NHWC layout (channels innermost). */
+static int tag_is_nhwc(const dnnl_memory_desc_t *md)
+{
+    dnnl_memory_desc_t nhwc;
+    return dnnl_memory_desc_init_by_tag(&nhwc, 4, md->dims, md->data_type, dnnl_nhwc) == dnnl_success &&
+           dnnl_memory_desc_equal(&nhwc, md);
+}
+
 void cpose_lowp_free(struct cpose_lowp *lp)
 {
     if (!lp) return;
@@ -92,8 +103,8 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     dnnl_memory_t mems[6] = {lp->src_f32, lp->src_q, lp->wts, lp->bias, lp->dst, lp->res};
     for (int i = 0; i < 6; i++)
         if (mems[i]) dnnl_memory_destroy(mems[i]);
-    free(lp->qbuf), free(lp->wbuf), free(lp->obuf);
-    cpose_free(lp->obias), cpose_free(lp->oscale);
+    free(lp->qbuf), free(lp->wbuf), free(lp->obuf), free(lp->accbuf);
+    cpose_free(lp->obias), cpose_free(lp->oscale), cpose_free(lp->fbias);
     cpose_free(lp);
 }
 
@@ -225,9 +236,18 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, int8 ? dnnl_s8 : dnnl_bf16, dnnl_format_tag_any));
     LP_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
+    /* an int8 SiLU conv in NHWC on AVX2 without VNNI: oneDNN leaves its int32 sums, cpose scales them, adds
+     * the bias, applies SiLU and adds the residual (cpose_i8_finish_nhwc): oneDNN 2.6's swish post-op cost
+     * about as much as the 16-channel convs' products */
+    const char *env_epi = getenv("CPOSE_OWN_EPILOGUE");
+    lp->own_epi = int8 && p->act == CPOSE_ACT_SILU && (!res || res->layout == CPOSE_LAYOUT_NHWC) && cpose_have_avx2() &&
+                  !cpose_cpu_has_vnni() && tag_is_nhwc(dst_md) && !(env_epi && !strcmp(env_epi, "0"));
+    dnnl_memory_desc_t acc_md;
+    if (lp->own_epi) LP_TRY(dnnl_memory_desc_init_by_tag(&acc_md, 4, dd, dnnl_s32, dnnl_nhwc));
     dnnl_convolution_desc_t cd;
-    LP_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, q_md,
-                                                      &w_any, p->bias ? &b_md : NULL, dst_md, strides, dil, pad, pad));
+    LP_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, q_md, &w_any,
+                                                      p->bias && !lp->own_epi ? &b_md : NULL, lp->own_epi ? &acc_md : dst_md,
+                                                      strides, dil, pad, pad));
     LP_TRY(dnnl_primitive_attr_create(&attr));
     if (int8) {
         /* per output channel: w_q = round(w·ws[o]), acc = Σ x_q·w_q = sscale·ws[o]·Σ x·w, so the
@@ -246,9 +266,9 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
             lp->obias = cpose_malloc((size_t)p->cout * sizeof(float));
             for (int o = 0; o < p->cout; o++) lp->obias[o] = p->bias[o] / lp->oscale[o];
         }
-        LP_TRY(dnnl_primitive_attr_set_output_scales(attr, p->cout, 1 << 1, lp->oscale));
+        if (!lp->own_epi) LP_TRY(dnnl_primitive_attr_set_output_scales(attr, p->cout, 1 << 1, lp->oscale));
     }
-    if (p->act == CPOSE_ACT_SILU || res || to_scale != 1.0f) {
+    if (!lp->own_epi && (p->act == CPOSE_ACT_SILU || res || to_scale != 1.0f)) {
         LP_TRY(dnnl_post_ops_create(&po));
         if (p->act == CPOSE_ACT_SILU) LP_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f));
         if (res) {
@@ -262,7 +282,8 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     LP_TRY(dnnl_primitive_desc_create(&pd, &cd, attr, eng, NULL));
     const char *impl = NULL;
     if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl) impl = "?";
-    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s", prec_name(p->prec), impl, source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
+    snprintf(lp->impl, sizeof lp->impl, "%s %s%s%s%s", prec_name(p->prec), impl, lp->own_epi ? "+epi:avx2" : "", source_tag(lp, p),
+             p->lowp_to ? " >hand-off" : "");
     lp->reference = !strncmp(impl, "ref", 3);
     /* weights: float32 OIHW → the kernel's packed bf16 / s8 (scaled per output channel) */
     const dnnl_memory_desc_t *wq = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
@@ -273,9 +294,18 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     dnnl_exec_arg_t wargs[2] = {{DNNL_ARG_FROM, wplain}, {DNNL_ARG_TO, lp->wts}};
     LP_TRY(dnnl_primitive_execute(wre, strm, 2, wargs));
     LP_TRY(dnnl_stream_wait(strm));
-    LP_TRY(dnnl_memory_create(&lp->dst, dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
-    if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
-    if (res) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
+    if (lp->own_epi) {
+        if ((rc = alloc64((void **)&lp->accbuf, dnnl_memory_desc_get_size(&acc_md))) != CPOSE_OK) goto fail;
+        LP_TRY(dnnl_memory_create(&lp->dst, &acc_md, eng, lp->accbuf));
+        if (p->bias) {
+            lp->fbias = cpose_malloc((size_t)p->cout * sizeof(float));
+            memcpy(lp->fbias, p->bias, (size_t)p->cout * sizeof(float));
+        }
+    } else {
+        LP_TRY(dnnl_memory_create(&lp->dst, dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
+        if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
+    }
+    if (res && !lp->own_epi) LP_TRY(dnnl_memory_create(&lp->res, &res_md, eng, DNNL_MEMORY_NONE));
     LP_TRY(dnnl_primitive_create(&lp->conv, pd));
     cpose_conv_threads_init(&lp->thr, &cd, attr, impl);
     attr = NULL;
@@ -415,17 +445,21 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
                                  res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data, lp->own_dst,
                                  lp->own_to_scale);
     }
-    if (!lp->obuf && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
+    if (!lp->obuf && !lp->own_epi && (st = dnnl_memory_set_data_handle(lp->dst, out->data)) != dnnl_success) goto fail;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, lp->src_q}, {DNNL_ARG_WEIGHTS, lp->wts}, {DNNL_ARG_DST, lp->dst}};
     int na = 3;
     if (lp->bias) args[na++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, lp->bias};
-    if (res) {
+    if (res && !lp->own_epi) {
         if ((st = dnnl_memory_set_data_handle(lp->res, res->data)) != dnnl_success) goto fail;
         args[na++] = (dnnl_exec_arg_t){lp->res_arg, lp->res};
     }
     dnnl_primitive_t conv = cpose_conv_threads_pick(&lp->thr, lp->eng, lp->conv, lp->wts, omp_get_max_threads());
     if ((st = dnnl_primitive_execute(conv, strm, na, args)) != dnnl_success) goto fail;
     if ((st = dnnl_stream_wait(strm)) != dnnl_success) goto fail;
+    if (lp->own_epi)
+        return cpose_i8_finish_nhwc(lp->accbuf, out->dims[0] * out->dims[2] * out->dims[3], (int)out->dims[1], lp->oscale,
+                                    lp->fbias, lp->act, res ? res->data : NULL, lp->obuf ? lp->obuf : (void *)out->data,
+                                    lp->own_dst, lp->own_to_scale);
     return CPOSE_OK;
 fail:
     return cpose_err(CPOSE_EINVAL, "oneDNN (%s): %s failed (%s)", lp->impl, what, dnnl_status2str(st));

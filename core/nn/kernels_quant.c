@@ -1,5 +1,6 @@
 /* core/nn/kernels_quant.c — an int8 conv's source conversion (float32 NHWC → s8/u8 NHWC at its input
- * scale) on AVX2; see kernels_quant.h for the contract and why.
+ * scale) on AVX2, and the epilogue that finishes a oneDNN int8 conv's int32 sums; see kernels_quant.h
+ * for the contracts and why.
  *
  * The pixels are cut into chunks taken in turn by the threads (cpose_run_chunks); within a chunk each
  * pixel's parts are converted (or, handed off, copied) one after the other, 32 channels a step
@@ -98,5 +99,54 @@ int cpose_quant_nhwc(const struct cpose_quant_part *parts, int n_parts, int64_t 
 #else
     (void)P, (void)scale, (void)is_signed, (void)dst;
     return cpose_err(CPOSE_ENOTSUP, "int8 source conversion: needs an x86 CPU with AVX2");
+#endif
+}
+
+#ifdef CPOSE_X86
+struct finish_ctx {
+    const int32_t *acc;
+    int cout, act, kind;
+    const float *oscale, *bias, *res;
+    float to_scale;
+    void *dst;
+};
+
+static CPOSE_AVX2_FN void finish_chunk(const void *ctxv, int64_t n, int64_t first, int count, void *a, void *b)
+{
+    (void)n, (void)a, (void)b;
+    const struct finish_ctx *c = ctxv;
+    int cout = c->cout;
+    for (int o = 0; o < cout; o += 8) {
+        int nc = cout - o < 8 ? cout - o : 8;
+        __m256i m = cpose_i8_lanes(nc);
+        __m256 scale = _mm256_maskload_ps(c->oscale + o, m);
+        __m256 bias = c->bias ? _mm256_maskload_ps(c->bias + o, m) : _mm256_setzero_ps();
+        for (int64_t p = first; p < first + count; p++) {
+            const int32_t *x = c->acc + p * cout + o;
+            __m256i q = nc == 8 ? _mm256_loadu_si256((const __m256i *)x) : _mm256_maskload_epi32(x, m);
+            __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q), scale, bias);
+            if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
+            if (c->res) {
+                const float *r = c->res + p * cout + o;
+                v = _mm256_add_ps(v, nc == 8 ? _mm256_loadu_ps(r) : _mm256_maskload_ps(r, m));
+            }
+            cpose_i8_store8(c->dst, p * cout + o, v, nc, c->kind, c->to_scale);
+        }
+    }
+}
+#endif
+
+int cpose_i8_finish_nhwc(const int32_t *acc, int64_t P, int cout, const float *oscale, const float *bias, int act,
+                         const float *res, void *dst, int dst_kind, float to_scale)
+{
+#ifdef CPOSE_X86
+    if (!cpose_have_avx2()) return cpose_err(CPOSE_ENOTSUP, "int8 conv epilogue: needs an x86 CPU with AVX2");
+    struct finish_ctx c = {acc, cout, act, dst_kind, oscale, bias, res, to_scale, dst};
+    int64_t per = (P + 8 * omp_get_max_threads() - 1) / (8 * omp_get_max_threads());
+    if (per < 64) per = 64;
+    return cpose_run_chunks(1, P, per, 64, 64, finish_chunk, &c, "int8 conv epilogue");
+#else
+    (void)acc, (void)P, (void)cout, (void)oscale, (void)bias, (void)act, (void)res, (void)dst, (void)dst_kind, (void)to_scale;
+    return cpose_err(CPOSE_ENOTSUP, "int8 conv epilogue: needs an x86 CPU with AVX2");
 #endif
 }

@@ -1,5 +1,6 @@
 /* core/nn/kernels_quant.h — internal: an int8 conv's source conversion on AVX2 (core/nn/kernels_quant.c),
- * run by core/nn/kernels_lowp.c in place of oneDNN's reorders where cpose_quant_wanted says so:
+ * and the epilogue of a oneDNN int8 conv whose int32 sums cpose finishes (cpose_i8_finish_nhwc, below);
+ * the conversion is run by core/nn/kernels_lowp.c in place of oneDNN's reorders where cpose_quant_wanted says so:
  * float32 NHWC channels → s8 or u8 at the conv's input scale, rounded to nearest even and saturated
  * (the values of oneDNN's reorder), for one tensor or for all the parts a conv gathers (a concat's
  * inputs, a slice's channels of its input) in a single pass over the pixels.
@@ -9,6 +10,8 @@
  * forward at 640. Here 8 channels are one vector and a conv's parts share one pass. */
 #ifndef CPOSE_KERNELS_QUANT_H
 #define CPOSE_KERNELS_QUANT_H
+
+#include "core/nn/kernels_i8_store.h"
 
 #include <stdint.h>
 
@@ -34,5 +37,14 @@ int cpose_quant_wanted(int src_layout, int q_layout);
  * CPOSE_ENOMEM. */
 int cpose_quant_nhwc(const struct cpose_quant_part *parts, int n_parts, int64_t P, int cin, float scale, int is_signed,
                      void *dst);
+
+/* The epilogue cpose's own int8 kernels have, for a oneDNN int8 conv run without post-ops into int32
+ * sums: oneDNN 2.6's SiLU post-op (swish) costs about as much as the products of a 16-channel conv, and
+ * cpose_silu8_poly3 a fraction of that. y = acc[p·cout + o]·oscale[o] + bias[o], SiLU where act is
+ * CPOSE_ACT_SILU, plus res[p·cout + o], stored at dst[p·cout + o] as dst_kind (enum cpose_i8_dst:
+ * float32, or u8/s8 at ·to_scale, rounded to nearest even and saturated) for the P pixels; bias and res
+ * may be NULL. Runs on omp_get_max_threads() threads. Errors: CPOSE_ENOMEM; CPOSE_ENOTSUP without AVX2. */
+int cpose_i8_finish_nhwc(const int32_t *acc, int64_t P, int cout, const float *oscale, const float *bias, int act,
+                         const float *res, void *dst, int dst_kind, float to_scale);
 
 #endif
