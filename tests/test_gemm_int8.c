@@ -5,7 +5,7 @@
  * fewer pixels than a micro-kernel's 6, u8 and s8 sources, float32, u8 and s8 outputs, batch 2, the same
  * bytes on 1 and 2 threads, s8 sources whose calibrated minimum is a few steps below 0 (as after a
  * SiLU: the kernel shifts by less than 128 and keeps more weight bits) and whose values go below it
- * (read as the minimum), and worst-case sources (every value at the type's extreme, every weight at
+ * (read as the minimum) or is NaN (the whole s8 range taken), and worst-case sources (every value at the type's extreme, every weight at
  * the channel's maximum) whose 16-bit pair sums saturate if the weights keep too many bits; then through
  * conv2d's int8 kernel: which kernel the CPU gets, and the result against float32 and against oneDNN's
  * int8 kernel. Skips where the CPU has no AVX2. */
@@ -27,6 +27,9 @@ static float frand(uint64_t *s)
     *s = *s * 6364136223846793005ull + 1442695040888963407ull;
     return (float)((*s >> 33) & 0xffffff) / 16777215.0f * 2 - 1;
 }
+
+/* s8_min that stands for a NaN calibrated minimum: the kernel must then take the whole s8 range */
+#define LO_NAN 1
 
 struct gcase {
     int N, C, O, H, W, k, act, src_signed, dst_kind;
@@ -69,12 +72,12 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     /* a u8 source spans 0..127 without VNNI (kernels_lowp.c's input_scale), 0..255 with it */
     double umax = cpose_cpu_has_vnni() ? 255 : 127;
     for (size_t i = 0; i < nx; i++) {
-        int lo = g->below ? g->s8_min - 20 : g->s8_min;
+        int lo = g->s8_min == LO_NAN ? -128 : g->below ? g->s8_min - 20 : g->s8_min;
         int v = g->extreme ? (g->src_signed ? 127 : (int)umax)
                            : (int)lrint(g->src_signed ? lo + (frand(&seed) + 1) / 2 * (127 - lo) : (frand(&seed) + 1) * umax / 2);
         xq[i] = (uint8_t)(int8_t)v;
         int seen = g->src_signed ? (int8_t)xq[i] : xq[i];
-        x[i] = (g->src_signed && seen < g->s8_min ? g->s8_min : seen) / (double)in_scale;
+        x[i] = (g->src_signed && g->s8_min != LO_NAN && seen < g->s8_min ? g->s8_min : seen) / (double)in_scale;
     }
     for (int o = 0; o < g->O; o++) /* per-channel magnitudes spread over 30×: per-channel scales matter */
         for (int i = 0; i < g->C * kk; i++)
@@ -83,7 +86,8 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     ref_conv(g, x, wt, b, want);
 
     struct cpose_conv2d_params p = {.cin = g->C, .cout = g->O, .k = g->k, .stride = g->k == 1 ? 1 : 2, .pad = g->k / 2,
-                                    .act = g->act, .weight = wt, .bias = b, .in_lo = g->s8_min / in_scale};
+                                    .act = g->act, .weight = wt, .bias = b,
+                                    .in_lo = g->s8_min == LO_NAN ? NAN : g->s8_min / in_scale};
     struct cpose_gemm_i8 *k = NULL;
     CHECK_MSG(cpose_gemm_i8_prepare(&p, in_scale, g->src_signed, &k) == CPOSE_OK, "%s", cpose_errmsg());
     double ymax = 0;
@@ -123,6 +127,8 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     }
     double rms = sqrt(se / (sw > 0 ? sw : 1)), mx = me / (mw > 0 ? mw : 1);
     const char *kinds[3] = {"f32", "u8", "s8"};
+    char lo_txt[16];
+    snprintf(lo_txt, sizeof lo_txt, "%d", g->s8_min);
     /* the weights keep 7 bits (s8 source) or 8 (u8 source without VNNI) per output channel: their
      * rounding is ≤ 1/128 of the channel's largest weight, summed over K with random signs */
     double trms = g->dst_kind == CPOSE_I8_DST_F32 ? 1e-2 : 2.5e-2, tmax = 4e-2; /* u8/s8 outputs: steps of 1 % of the max */
@@ -131,8 +137,8 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
               g->C, g->O, g->k, g->H, g->W, g->act, g->src_signed ? "s8" : "u8", kinds[g->dst_kind], g->extreme ? " extreme" : "",
               rms, trms, mx, tmax, off_lsb);
     CHECK_MSG(mw > 0.1, "the case's outputs are all ≈ 0 (max %.3g): it checks nothing", mw);
-    printf("  N%d %3d→%-3d k%d %2dx%-2d act%d %s(min %d)→%s%s: rel rms %.2e, rel max %.2e (max |y| %.3g)\n", g->N, g->C, g->O, g->k,
-           g->H, g->W, g->act, g->src_signed ? "s8" : "u8", g->src_signed ? g->s8_min : 0, kinds[g->dst_kind],
+    printf("  N%d %3d→%-3d k%d %2dx%-2d act%d %s(min %s)→%s%s: rel rms %.2e, rel max %.2e (max |y| %.3g)\n", g->N, g->C, g->O, g->k,
+           g->H, g->W, g->act, g->src_signed ? "s8" : "u8", g->src_signed ? (g->s8_min == LO_NAN ? "NaN" : lo_txt) : "0", kinds[g->dst_kind],
            g->extreme ? " extreme" : g->below ? " (source below its min)" : "", rms, mx, mw);
     cpose_gemm_i8_free(k);
     free(xq), free(x), free(want), free(wt), free(b), free(dst), free(again);
@@ -156,6 +162,7 @@ static void test_kernel(void)
         {1, 64, 64, 40, 37, 1, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_U8, 0, -14, 0}, /* 1480 pixels: several chunks */
         {1, 96, 24, 8, 9, 1, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_F32, 0, -6, 1},
         {1, 64, 24, 9, 8, 3, CPOSE_ACT_NONE, 1, CPOSE_I8_DST_F32, 0, -6, 1},
+        {1, 40, 24, 7, 9, 1, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_F32, 0, LO_NAN, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }

@@ -73,7 +73,7 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
      * by 128 would (oneDNN's); values below it, which calibration never saw, are clamped to it */
     if (src_signed) {
         double lo = floor((double)p->in_lo * in_scale);
-        g->shift = lo >= 0 ? 0 : lo <= -128 ? 128 : (int)-lo;
+        g->shift = lo >= 0 ? 0 : !(lo > -128) ? 128 : (int)-lo; /* a NaN range: the whole s8 range */
     }
     g->coutp = (p->cout + COLS - 1) / COLS * COLS;
     int kk = p->k * p->k, kin = kk * p->cin;
