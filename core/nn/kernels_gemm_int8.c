@@ -2,8 +2,8 @@
  * kernels_gemm_int8.h for why and for the contract).
  *
  * Per chunk of consecutive output pixels: A[row][K4] = the pixel's receptive field as u8 (taps in
- * (kh, kw) order, cin bytes each; padding pixels hold the source's zero: 0 for u8, 128 for a shifted
- * s8), K4 = k·k·cin rounded up to 4 with zeros. Then per 16 output channels and 6 rows, the micro-kernel
+ * (kh, kw) order, cin bytes each; padding pixels hold the source's zero: 0 for u8, the shift for an s8
+ * source), K4 = k·k·cin rounded up to 4 with zeros. Then per 16 output channels and 6 rows, the micro-kernel
  * sums over K4 in int32 (4 bytes a step: vpbroadcastd of a row's 4 bytes, vpmaddubsw against the
  * weights' 16 channels × 4 bytes, vpmaddwd by ones, vpaddd), and the epilogue turns each sum into
  * y = sum·oscale[o] + bias[o] (the s8 shift's compensation inside bias), SiLU, stored as the run's kind. */
