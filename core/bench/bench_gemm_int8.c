@@ -1,6 +1,6 @@
 /* core/bench/bench_gemm_int8.c — the int8 1×1 and 3×3 stride-2 convs of YOLOv8n-pose at 640 (batch 1,
  * NHWC, SiLU, float32 output, a source with negative values as after a SiLU: s8) on oneDNN's int8 kernels
- * (CPOSE_GEMM_INT8=0) and on cpose's u8·s8 GEMM (CPOSE_GEMM_INT8=1), alternating per run so drift hits
+ * (CPOSE_GEMM_INT8=0; with SiLU, finished by cpose's epilogue unless CPOSE_OWN_EPILOGUE=0) and on cpose's u8·s8 GEMM (CPOSE_GEMM_INT8=1), alternating per run so drift hits
  * both alike: per shape the minimum and median of `runs` runs, and the totals over the model's convs
  * (each shape times its count). `bench_gemm_int8 [runs=60] [threads=2] [silu|none]` (the activation:
  * oneDNN's SiLU costs it as much as the products on the wide planes). The minimum is the figure to
@@ -12,16 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/base/log.h"
-#include "core/nn/graph.h"
-#include "core/nn/kernels.h"
-#include "core/nn/tensor.h"
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "core/bench/bench_conv_ab.h"
 
 struct shape { int cin, cout, hw, k, stride, count; }; /* hw: the source's side */
 
@@ -58,32 +49,13 @@ int main(int argc, char **argv)
         out.data = malloc(sizeof(float) * cpose_tensor_size(&out));
         struct cpose_conv2d_params p[2];
         const char *impl[2];
-        for (int k = 0; k < 2; k++) {
-            p[k] = (struct cpose_conv2d_params){.cin = sh->cin, .cout = sh->cout, .k = sh->k, .stride = stride, .pad = sh->k / 2,
-                                                .act = act, .out_layout = CPOSE_LAYOUT_NHWC, .weight = w,
-                                                .bias = b, .prec = CPOSE_PREC_INT8, .in_lo = -0.3f, .in_hi = 3.7f};
-            setenv("CPOSE_GEMM_INT8", k ? "1" : "0", 1);
-            for (int r = 0; r < 3; r++) /* builds the kernel, warms up */
-                if (cpose_conv_kernel_run(&p[k], &in, NULL, &out) != CPOSE_OK) {
-                    fprintf(stderr, "bench_gemm_int8: %s\n", cpose_errmsg());
-                    return 1;
-                }
-            impl[k] = cpose_conv_kernel_impl(p[k].kern);
-        }
-        unsetenv("CPOSE_GEMM_INT8");
-        for (int r = 0; r < runs; r++)
-            for (int k0 = 0; k0 < 2; k0++) {
-                int k = (r + k0) % 2;
-                double t0 = cpose_now();
-                cpose_conv_kernel_run(&p[k], &in, NULL, &out);
-                t[k][r] = (cpose_now() - t0) * 1e3;
-            }
+        p[0] = (struct cpose_conv2d_params){.cin = sh->cin, .cout = sh->cout, .k = sh->k, .stride = stride, .pad = sh->k / 2,
+                                      .act = act, .out_layout = CPOSE_LAYOUT_NHWC, .weight = w,
+                                      .bias = b, .prec = CPOSE_PREC_INT8, .in_lo = -0.3f, .in_hi = 3.7f};
+        p[1] = p[0];
         double mn[2], md[2];
-        for (int k = 0; k < 2; k++) {
-            qsort(t[k], (size_t)runs, sizeof(double), cmp_d);
-            mn[k] = t[k][0], md[k] = t[k][runs / 2];
-            tot[k][0] += mn[k] * sh->count, tot[k][1] += md[k] * sh->count;
-        }
+        if (bench_conv_ab("bench_gemm_int8", "CPOSE_GEMM_INT8", p, &in, &out, runs, t, mn, md, impl)) return 1;
+        for (int k = 0; k < 2; k++) tot[k][0] += mn[k] * sh->count, tot[k][1] += md[k] * sh->count;
         printf("%3d→%-3d %dx%d s%d %3dx%-3d (×%d)   %7.3f / %7.3f      %7.3f / %7.3f   %.2f×  [%s | %s]\n", sh->cin, sh->cout,
                sh->k, sh->k, stride, sh->hw, sh->hw, sh->count, mn[0], md[0], mn[1], md[1], mn[1] / mn[0], impl[0], impl[1]);
         for (int k = 0; k < 2; k++) cpose_conv_kernel_free(p[k].kern);

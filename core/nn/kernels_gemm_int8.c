@@ -220,9 +220,8 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
         __m256 scale = _mm256_load_ps(g->oscale + o), bias = _mm256_load_ps(g->bias + o);
         for (int r = 0; r < nr; r++) {
             __m256 v = _mm256_cvtepi32_ps(_mm256_load_si256((const __m256i *)(acc + r * COLS + h)));
-            v = _mm256_fmadd_ps(v, scale, bias);
-            if (act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
-            cpose_i8_store8(dst, (q + r) * cout + o, v, nc, kind, to_scale);
+            cpose_i8_finish8(dst, (q + r) * cout + o, _mm256_fmadd_ps(v, scale, bias), nc, act == CPOSE_ACT_SILU, NULL, kind,
+                             to_scale);
         }
     }
 }

@@ -39,7 +39,7 @@ struct cpose_lowp {
     int reference;                         /* oneDNN chose its reference (slow) implementation */
     float *obias, *oscale;                 /* int8: bias in accumulator units, output scales (owned) */
     int32_t *accbuf;                       /* own_epi: oneDNN's int32 sums (owned) */
-    float *fbias;                          /* own_epi: the bias as it is (owned; NULL without one) */
+    const float *fbias;                    /* own_epi: the conv's float32 bias (p->bias, not owned; NULL without one) */
     int own_epi;                           /* int8 SiLU conv on oneDNN: int32 sums, cpose's epilogue (cpose_i8_finish_nhwc) */
     int res_arg;
     char impl[80];
@@ -78,14 +78,6 @@ static dnnl_format_tag_t tag_of(int layout)
     }
 }
 
-/* Whether md is a plain 4-D NHWC layout (channels innermost). */
-static int tag_is_nhwc(const dnnl_memory_desc_t *md)
-{
-    dnnl_memory_desc_t nhwc;
-    return dnnl_memory_desc_init_by_tag(&nhwc, 4, md->dims, md->data_type, dnnl_nhwc) == dnnl_success &&
-           dnnl_memory_desc_equal(&nhwc, md);
-}
-
 void cpose_lowp_free(struct cpose_lowp *lp)
 {
     if (!lp) return;
@@ -104,7 +96,7 @@ void cpose_lowp_free(struct cpose_lowp *lp)
     for (int i = 0; i < 6; i++)
         if (mems[i]) dnnl_memory_destroy(mems[i]);
     free(lp->qbuf), free(lp->wbuf), free(lp->obuf), free(lp->accbuf);
-    cpose_free(lp->obias), cpose_free(lp->oscale), cpose_free(lp->fbias);
+    cpose_free(lp->obias), cpose_free(lp->oscale);
     cpose_free(lp);
 }
 
@@ -215,7 +207,9 @@ fail:
 
 /* The oneDNN convolution of lp (all but the source conversion): its descriptor on q_md → dst_md,
  * int8 output scales and bias in accumulator units, the SiLU / residual / hand-off-scale post-ops,
- * the weights packed once (bf16, or s8 per output channel), the primitive and its thread record. */
+ * the weights packed once (bf16, or s8 per output channel), the primitive and its thread record. With
+ * lp->own_epi (set by the caller) it writes int32 sums into lp->accbuf instead, without scales, bias or
+ * post-ops, for cpose_i8_finish_nhwc. */
 static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_conv2d_params *p,
                       const struct cpose_tensor *res, const dnnl_memory_desc_t *q_md, const dnnl_memory_desc_t *dst_md,
                       float sscale, float to_scale, struct cpose_lowp *lp)
@@ -236,12 +230,6 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_md, 4, wd, dnnl_f32, dnnl_oihw));
     LP_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, int8 ? dnnl_s8 : dnnl_bf16, dnnl_format_tag_any));
     LP_TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_x));
-    /* an int8 SiLU conv in NHWC on AVX2 without VNNI: oneDNN leaves its int32 sums, cpose scales them, adds
-     * the bias, applies SiLU and adds the residual (cpose_i8_finish_nhwc): oneDNN 2.6's swish post-op cost
-     * about as much as the 16-channel convs' products */
-    const char *env_epi = getenv("CPOSE_OWN_EPILOGUE");
-    lp->own_epi = int8 && p->act == CPOSE_ACT_SILU && (!res || res->layout == CPOSE_LAYOUT_NHWC) && cpose_have_avx2() &&
-                  !cpose_cpu_has_vnni() && tag_is_nhwc(dst_md) && !(env_epi && !strcmp(env_epi, "0"));
     dnnl_memory_desc_t acc_md;
     if (lp->own_epi) LP_TRY(dnnl_memory_desc_init_by_tag(&acc_md, 4, dd, dnnl_s32, dnnl_nhwc));
     dnnl_convolution_desc_t cd;
@@ -262,7 +250,7 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
             wscale[o] = m > 0 ? 127.0f / m : 1.0f;
             lp->oscale[o] = 1.0f / (sscale * wscale[o]);
         }
-        if (p->bias) {
+        if (p->bias && !lp->own_epi) {
             lp->obias = cpose_malloc((size_t)p->cout * sizeof(float));
             for (int o = 0; o < p->cout; o++) lp->obias[o] = p->bias[o] / lp->oscale[o];
         }
@@ -297,10 +285,7 @@ static int build_conv(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_
     if (lp->own_epi) {
         if ((rc = alloc64((void **)&lp->accbuf, dnnl_memory_desc_get_size(&acc_md))) != CPOSE_OK) goto fail;
         LP_TRY(dnnl_memory_create(&lp->dst, &acc_md, eng, lp->accbuf));
-        if (p->bias) {
-            lp->fbias = cpose_malloc((size_t)p->cout * sizeof(float));
-            memcpy(lp->fbias, p->bias, (size_t)p->cout * sizeof(float));
-        }
+        lp->fbias = p->bias;
     } else {
         LP_TRY(dnnl_memory_create(&lp->dst, dst_md, eng, p->lowp_to ? lp->obuf : DNNL_MEMORY_NONE));
         if (p->bias) LP_TRY(dnnl_memory_create(&lp->bias, &b_md, eng, int8 ? (void *)lp->obias : (void *)p->bias));
@@ -392,8 +377,15 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
     } else if (int8 && cpose_gemm_i8_wanted(p, q_layout, out->layout, res != NULL)) {
         if ((rc = cpose_gemm_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->gemm)) != CPOSE_OK) goto fail;
         snprintf(lp->impl, sizeof lp->impl, "int8 gemm_u8s8:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
-    } else if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) {
-        goto fail;
+    } else {
+        /* an int8 SiLU conv in NHWC on AVX2 without VNNI: oneDNN leaves its int32 sums, cpose scales them,
+         * adds the bias, applies SiLU and adds the residual (cpose_i8_finish_nhwc): oneDNN 2.6's swish
+         * post-op cost about as much as the 16-channel convs' products */
+        const char *env_epi = getenv("CPOSE_OWN_EPILOGUE");
+        lp->own_epi = int8 && p->act == CPOSE_ACT_SILU && out->layout == CPOSE_LAYOUT_NHWC &&
+                      (!res || res->layout == CPOSE_LAYOUT_NHWC) && cpose_have_avx2() && !cpose_cpu_has_vnni() &&
+                      !(env_epi && !strcmp(env_epi, "0"));
+        if ((rc = build_conv(eng, strm, p, res, &q_md, &dst_md, sscale, to_scale, lp)) != CPOSE_OK) goto fail;
     }
     *lpo = lp;
     lp = NULL;

@@ -125,12 +125,7 @@ static CPOSE_AVX2_FN void finish_chunk(const void *ctxv, int64_t n, int64_t firs
             const int32_t *x = c->acc + p * cout + o;
             __m256i q = nc == 8 ? _mm256_loadu_si256((const __m256i *)x) : _mm256_maskload_epi32(x, m);
             __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q), scale, bias);
-            if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
-            if (c->res) {
-                const float *r = c->res + p * cout + o;
-                v = _mm256_add_ps(v, nc == 8 ? _mm256_loadu_ps(r) : _mm256_maskload_ps(r, m));
-            }
-            cpose_i8_store8(c->dst, p * cout + o, v, nc, c->kind, c->to_scale);
+            cpose_i8_finish8(c->dst, p * cout + o, v, nc, c->act == CPOSE_ACT_SILU, c->res, c->kind, c->to_scale);
         }
     }
 }

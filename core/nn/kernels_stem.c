@@ -80,8 +80,7 @@ struct stem_ctx {
  * kind. */
 static CPOSE_AVX2_FN inline void put8(const struct stem_ctx *c, __m256 v, int64_t y, int o)
 {
-    if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
-    cpose_i8_store8(c->dst, y, v, c->s->cout - o < 8 ? c->s->cout - o : 8, c->kind, c->to_scale);
+    cpose_i8_finish8(c->dst, y, v, c->s->cout - o < 8 ? c->s->cout - o : 8, c->act == CPOSE_ACT_SILU, NULL, c->kind, c->to_scale);
 }
 
 /* Output pixels ow..ow+np−1 (np ≤ PX) of row oh of image n, channels ob..ob+8·nb−1 (nb 1 or 2);

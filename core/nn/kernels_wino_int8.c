@@ -315,13 +315,9 @@ static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, const __m2
     int64_t H = c->H, W = c->W, cout = c->w->cout;
     for (int a = 0; a < TILE && oh + a < H; a++)
         for (int b = 0; b < TILE && ow + b < W; b++) {
-            __m256 v = _mm256_add_ps(y[a][b], bias);
-            /* no vdivps (it held a fifth of the transforms' time), and a degree-3 e^x (the Winograd total
-             * 12.8 → 12.0 ms against cpose_exp8 and vrcpps, minima of bench_wino_int8 on a Zen 3) */
-            if (c->act == CPOSE_ACT_SILU) v = cpose_silu8_poly3(v);
             int64_t off = img + ((oh + a) * W + ow + b) * cout + ob;
-            if (c->res) v = _mm256_add_ps(v, nc >= 8 ? _mm256_loadu_ps(c->res + off) : _mm256_maskload_ps(c->res + off, cpose_i8_lanes(nc)));
-            cpose_i8_store8(c->dst, off, v, nc, c->dst_kind, c->to_scale);
+            cpose_i8_finish8(c->dst, off, _mm256_add_ps(y[a][b], bias), nc, c->act == CPOSE_ACT_SILU, c->res, c->dst_kind,
+                             c->to_scale);
         }
 }
 
