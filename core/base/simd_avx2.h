@@ -54,23 +54,50 @@ static CPOSE_AVX2_FN inline __m256 cpose_sigmoid8(__m256 x)
     return _mm256_div_ps(one, _mm256_add_ps(one, cpose_exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
 
-/* x / (1 + e^−x) on 8 lanes to a relative error of 1e-4, for int8 kernels' epilogues (an 8-bit step is
- * ≥ 4e-3 of the range): e^−x = 2^t, t = −x·log₂e clamped to [−126, 126], as 2^round(t) through the
- * exponent bits times a degree-3 polynomial of the rest (relative error ≤ 7.5e-5 on [−½, ½], fitted
- * for the relative error), the reciprocal by vrcpps and one Newton step (no division): 16 operations
- * against 25 with cpose_exp8. */
+/* x[i] / (1 + e^−x[i]) for i < n (n a constant, 1..4) on 8 lanes each, times *scale when scale is set
+ * (an int8 hand-off's output scale, where the quotient's last multiply takes it), to a relative error of 1e-4,
+ * for int8 kernels' epilogues (an 8-bit step is ≥ 4e-3 of the range): e^−x = 2^t, t = −x·log₂e clamped
+ * to [−126, 126], as 2^round(t) through the exponent bits times a degree-3 polynomial of the rest
+ * (relative error ≤ 7.5e-5 on [−½, ½], fitted for the relative error), the reciprocal by vrcpps and one
+ * Newton step (no division): 16 operations against 25 with cpose_exp8. The n vectors go through each
+ * step together, so that their dependency chains (~60 cycles each) overlap (cpose_i8_finish8_n). */
+static CPOSE_AVX2_FN inline __attribute__((always_inline)) void cpose_silu8_poly3_n(__m256 *x, const int n, const float *scale)
+{
+    __m256 t[4], f[4], p[4], d[4], r[4];
+    __m256i k[4];
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) {
+        t[i] = _mm256_mul_ps(x[i], _mm256_set1_ps(-CPOSE_EXP_LOG2E));
+        t[i] = _mm256_min_ps(_mm256_max_ps(t[i], _mm256_set1_ps(-126.0f)), _mm256_set1_ps(126.0f));
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) {
+        __m256 kf = _mm256_round_ps(t[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        f[i] = _mm256_sub_ps(t[i], kf), k[i] = _mm256_slli_epi32(_mm256_cvtps_epi32(kf), 23);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) p[i] = _mm256_fmadd_ps(_mm256_set1_ps(0.055171434f), f[i], _mm256_set1_ps(0.24261081f));
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) p[i] = _mm256_fmadd_ps(p[i], f[i], _mm256_set1_ps(0.69326097f));
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) p[i] = _mm256_fmadd_ps(p[i], f[i], _mm256_set1_ps(0.99992812f));
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) {
+        d[i] = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p[i]), k[i])));
+        r[i] = _mm256_rcp_ps(d[i]);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < n; i++) {
+        __m256 xs = scale ? _mm256_mul_ps(x[i], _mm256_set1_ps(*scale)) : x[i];
+        x[i] = _mm256_mul_ps(xs, _mm256_mul_ps(r[i], _mm256_fnmadd_ps(d[i], r[i], _mm256_set1_ps(2.0f))));
+    }
+}
+
+/* cpose_silu8_poly3_n for one vector. */
 static CPOSE_AVX2_FN inline __m256 cpose_silu8_poly3(__m256 x)
 {
-    __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(-CPOSE_EXP_LOG2E));
-    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-126.0f)), _mm256_set1_ps(126.0f));
-    __m256 k = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), f = _mm256_sub_ps(t, k);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(0.055171434f), f, _mm256_set1_ps(0.24261081f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.69326097f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.99992812f));
-    __m256i e = _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_cvtps_epi32(k), 23));
-    __m256 d = _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_castsi256_ps(e)), r = _mm256_rcp_ps(d);
-    r = _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
-    return _mm256_mul_ps(x, r);
+    cpose_silu8_poly3_n(&x, 1, NULL);
+    return x;
 }
 #endif
 

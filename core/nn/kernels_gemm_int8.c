@@ -215,6 +215,22 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
                                                                          const int act, const int kind)
 {
     int cout = g->cout;
+    if (nr == ROWS && ob + COLS <= cout) { /* a whole block: four vectors at a time, their SiLU chains overlap */
+        __m256 scale[2] = {_mm256_load_ps(g->oscale + ob), _mm256_load_ps(g->oscale + ob + 8)};
+        __m256 bias[2] = {_mm256_load_ps(g->bias + ob), _mm256_load_ps(g->bias + ob + 8)};
+        for (int r = 0; r < ROWS; r += 2) {
+            __m256 v[4];
+            int64_t off[4];
+            int n[4] = {8, 8, 8, 8};
+            for (int i = 0; i < 4; i++) {
+                int rr = r + (i >> 1), h = i & 1;
+                v[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_load_si256((const __m256i *)(acc + rr * COLS + 8 * h))), scale[h], bias[h]);
+                off[i] = (q + rr) * cout + ob + 8 * h;
+            }
+            cpose_i8_finish8_n(dst, off, v, n, 4, act == CPOSE_ACT_SILU, NULL, kind, to_scale);
+        }
+        return;
+    }
     for (int h = 0; h < COLS && ob + h < cout; h += 8) {
         int o = ob + h, nc = cout - o < 8 ? cout - o : 8;
         __m256 scale = _mm256_load_ps(g->oscale + o), bias = _mm256_load_ps(g->bias + o);
@@ -226,20 +242,12 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
     }
 }
 
-#define EPILOGUE_CASE(ACT, KIND) \
-    case (ACT) * 3 + (KIND): epilogue(g, acc, nr, ob, q, dst, to_scale, ACT, KIND); break
+#define EPILOGUE_CASE(SILU, KIND) epilogue(g, acc, nr, ob, q, dst, to_scale, (SILU) ? CPOSE_ACT_SILU : CPOSE_ACT_NONE, KIND)
 
 static CPOSE_AVX2_FN void epilogue_any(const struct cpose_gemm_i8 *g, const int32_t *acc, int nr, int ob, int64_t q, void *dst,
                                        float to_scale, int act, int kind)
 {
-    switch ((act == CPOSE_ACT_SILU) * 3 + kind) {
-        EPILOGUE_CASE(0, CPOSE_I8_DST_F32);
-        EPILOGUE_CASE(0, CPOSE_I8_DST_U8);
-        EPILOGUE_CASE(0, CPOSE_I8_DST_S8);
-        EPILOGUE_CASE(1, CPOSE_I8_DST_F32);
-        EPILOGUE_CASE(1, CPOSE_I8_DST_U8);
-        EPILOGUE_CASE(1, CPOSE_I8_DST_S8);
-    }
+    CPOSE_I8_EPILOGUE_SWITCH(act == CPOSE_ACT_SILU, kind, EPILOGUE_CASE)
 }
 
 /* One chunk: output pixels q0..q0+n−1 (all images in a row); A scratch of ⌈n/6⌉·6 rows, acc scratch. A

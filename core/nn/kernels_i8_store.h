@@ -15,6 +15,18 @@
 enum cpose_i8_dst { CPOSE_I8_DST_F32, CPOSE_I8_DST_U8, CPOSE_I8_DST_S8 };
 
 #ifdef CPOSE_X86
+/* A switch over (silu 0/1, kind) that runs CASE(SILU, KIND) with both as constants, so that an epilogue
+ * inlined into CASE tests neither per vector. */
+#define CPOSE_I8_EPILOGUE_SWITCH(silu, kind, CASE)                                           \
+    switch ((silu) * 3 + (kind)) {                                                             \
+    case 0: CASE(0, CPOSE_I8_DST_F32); break;                                                  \
+    case 1: CASE(0, CPOSE_I8_DST_U8); break;                                                   \
+    case 2: CASE(0, CPOSE_I8_DST_S8); break;                                                   \
+    case 3: CASE(1, CPOSE_I8_DST_F32); break;                                                  \
+    case 4: CASE(1, CPOSE_I8_DST_U8); break;                                                   \
+    case 5: CASE(1, CPOSE_I8_DST_S8); break;                                                   \
+    }
+
 /* The first n of 8 lanes set (a mask for maskload/maskstore). */
 static CPOSE_AVX2_FN inline __m256i cpose_i8_lanes(int n)
 {
@@ -29,6 +41,20 @@ static CPOSE_AVX2_FN inline __m128i cpose_i8_pack8(__m256i q, int is_u8)
     return _mm_unpacklo_epi32(_mm256_castsi256_si128(b8), _mm256_extracti128_si256(b8, 1)); /* lanes 0–3, then 4–7 */
 }
 
+/* The u8/s8 store of cpose_i8_store8 for v already times to_scale: rounded, saturated, n bytes at off. */
+static CPOSE_AVX2_FN inline void cpose_i8_store8_scaled(void *dst, int64_t off, __m256 v, int n, int kind)
+{
+    __m128i bytes = cpose_i8_pack8(_mm256_cvtps_epi32(v), kind == CPOSE_I8_DST_U8);
+    uint8_t *y = (uint8_t *)dst + off;
+    if (n >= 8) {
+        _mm_storel_epi64((__m128i *)y, bytes);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, bytes);
+        memcpy(y, tmp, (size_t)n);
+    }
+}
+
 /* Stores 8 channels (n of them real) of a pixel at element off of dst: float32, or ·to_scale rounded
  * and saturated to u8/s8 (kind, enum cpose_i8_dst). */
 static CPOSE_AVX2_FN inline void cpose_i8_store8(void *dst, int64_t off, __m256 v, int n, int kind, float to_scale)
@@ -41,27 +67,40 @@ static CPOSE_AVX2_FN inline void cpose_i8_store8(void *dst, int64_t off, __m256 
             _mm256_maskstore_ps(y, cpose_i8_lanes(n), v);
         return;
     }
-    __m128i bytes = cpose_i8_pack8(_mm256_cvtps_epi32(_mm256_mul_ps(v, _mm256_set1_ps(to_scale))), kind == CPOSE_I8_DST_U8);
-    uint8_t *y = (uint8_t *)dst + off;
-    if (n >= 8) {
-        _mm_storel_epi64((__m128i *)y, bytes);
-    } else {
-        uint8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, bytes);
-        memcpy(y, tmp, (size_t)n);
+    cpose_i8_store8_scaled(dst, off, _mm256_mul_ps(v, _mm256_set1_ps(to_scale)), n, kind);
+}
+/* The end of every such kernel's epilogue, for N vectors of 8 channels (N a constant, 1..4): v[i] (n[i]
+ * of its lanes real) at element off[i] of dst gets SiLU when silu, plus res[off[i]..] when res is set
+ * (float32, the output's layout), and is stored as kind (cpose_i8_store8; a hand-off without residual
+ * takes to_scale in the SiLU's last multiply). Kernels hand over four vectors where they can: the
+ * SiLU's chains then overlap (cpose_silu8_poly3_n), which one chain after the other did not, the core
+ * waiting on each (one Zen 3 thread, SiLU to s8: the int16 Winograd 64→64 at 80² 1.32 → 1.20 ms, the
+ * u8·s8 GEMM 64→64 1×1 at 80² 0.60 → 0.50 ms, the stem 2.27 → 1.9 ms; README, stop 37). */
+static CPOSE_AVX2_FN inline __attribute__((always_inline)) void cpose_i8_finish8_n(void *dst, const int64_t *off, __m256 *v,
+                                                                                   const int *n, const int N, int silu,
+                                                                                   const float *res, int kind, float to_scale)
+{
+    if (silu && !res && kind != CPOSE_I8_DST_F32) {
+        cpose_silu8_poly3_n(v, N, &to_scale);
+#pragma GCC unroll 4
+        for (int i = 0; i < N; i++) cpose_i8_store8_scaled(dst, off[i], v[i], n[i], kind);
+        return;
+    }
+    if (silu) cpose_silu8_poly3_n(v, N, NULL);
+#pragma GCC unroll 4
+    for (int i = 0; i < N; i++) {
+        __m256 y = v[i];
+        if (res)
+            y = _mm256_add_ps(y, n[i] >= 8 ? _mm256_loadu_ps(res + off[i]) : _mm256_maskload_ps(res + off[i], cpose_i8_lanes(n[i])));
+        cpose_i8_store8(dst, off[i], y, n[i], kind, to_scale);
     }
 }
 
-/* The end of every such kernel's epilogue, for 8 channels (n real) of a pixel at element off of dst:
- * SiLU of v when silu (cpose_silu8_poly3: no division, and a degree-3 e^x, for the Winograd 12.8 →
- * 12.0 ms against cpose_exp8 and vrcpps, minima of bench_wino_int8 on a Zen 3), plus res[off..] when
- * res is set (float32, the output's layout), stored as kind (cpose_i8_store8). */
+/* One vector: v (n channels real) at element off. */
 static CPOSE_AVX2_FN inline void cpose_i8_finish8(void *dst, int64_t off, __m256 v, int n, int silu, const float *res, int kind,
                                                  float to_scale)
 {
-    if (silu) v = cpose_silu8_poly3(v);
-    if (res) v = _mm256_add_ps(v, n >= 8 ? _mm256_loadu_ps(res + off) : _mm256_maskload_ps(res + off, cpose_i8_lanes(n)));
-    cpose_i8_store8(dst, off, v, n, kind, to_scale);
+    cpose_i8_finish8_n(dst, &off, &v, &n, 1, silu, res, kind, to_scale);
 }
 #endif
 

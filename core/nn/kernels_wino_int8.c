@@ -303,22 +303,57 @@ static CPOSE_AVX2_FN inline void at6(__m256 m0, __m256 m1, __m256 m2, __m256 m3,
 
 /* Output tile (4×4) of 8 channels at (oh, ow) from its transformed sums m[NXI] (float, scaled): Aᵀ m A
  * plus bias, SiLU, residual, stored as the run's kind (pixels beyond the plane skipped). */
-static CPOSE_AVX2_FN inline void output_tile(const struct run_ctx *c, const __m256 *m, __m256 bias, int nc,
-                                             int64_t img, int64_t oh, int64_t ow, int ob)
+static CPOSE_AVX2_FN inline __attribute__((always_inline)) void output_tile(const struct run_ctx *c, const float *m, int64_t ld,
+                                                                             __m256 bias, int nc, int64_t img, int64_t oh, int64_t ow,
+                                                                             int ob, const int silu, const int kind)
 {
     __m256 y[TILE][TILE], s[TILE][T6], col[TILE];
+#define M_(xi) _mm256_load_ps(m + (xi) * ld)
     for (int b = 0; b < T6; b++) { /* Aᵀ m, column b */
-        at6(m[b], m[6 + b], m[12 + b], m[18 + b], m[24 + b], m[30 + b], col);
+        at6(M_(b), M_(6 + b), M_(12 + b), M_(18 + b), M_(24 + b), M_(30 + b), col);
+#undef M_
         for (int a = 0; a < TILE; a++) s[a][b] = col[a];
     }
     for (int a = 0; a < TILE; a++) at6(s[a][0], s[a][1], s[a][2], s[a][3], s[a][4], s[a][5], y[a]); /* (Aᵀ m) A */
     int64_t H = c->H, W = c->W, cout = c->w->cout;
+    if (oh + TILE <= H && ow + TILE <= W) { /* a row of the tile at a time: four chains overlap */
+        for (int a = 0; a < TILE; a++) {
+            int64_t off0 = img + ((oh + a) * W + ow) * cout + ob, off[TILE] = {off0, off0 + cout, off0 + 2 * cout, off0 + 3 * cout};
+            int n[TILE] = {nc, nc, nc, nc};
+            for (int b = 0; b < TILE; b++) y[a][b] = _mm256_add_ps(y[a][b], bias);
+            cpose_i8_finish8_n(c->dst, off, y[a], n, TILE, silu, c->res, kind, c->to_scale);
+        }
+        return;
+    }
     for (int a = 0; a < TILE && oh + a < H; a++)
         for (int b = 0; b < TILE && ow + b < W; b++) {
             int64_t off = img + ((oh + a) * W + ow + b) * cout + ob;
-            cpose_i8_finish8(c->dst, off, _mm256_add_ps(y[a][b], bias), nc, c->act == CPOSE_ACT_SILU, c->res, c->dst_kind,
-                             c->to_scale);
+            cpose_i8_finish8(c->dst, off, _mm256_add_ps(y[a][b], bias), nc, silu, c->res, kind, c->to_scale);
         }
+}
+
+/* The output transform and epilogue of tiles t0..t0+nt−1 of image n from their sums M (chunk()), for a
+ * constant (silu, kind): inlined per pair by output_any, so that neither is tested per vector. */
+static CPOSE_AVX2_FN inline __attribute__((always_inline)) void output_tiles(const struct run_ctx *c, const float *M, int64_t n,
+                                                                              int64_t t0, int nt, const int silu, const int kind)
+{
+    const struct cpose_wino_i8 *w = c->w;
+    int coutp = w->coutp;
+    int64_t img = n * c->H * c->W * w->cout;
+    for (int t = 0; t < nt; t++) {
+        int64_t oh = TILE * ((t0 + t) / c->tW), ow = TILE * ((t0 + t) % c->tW);
+        for (int ob = 0; ob < coutp; ob += 8) {
+            int nc = w->cout - ob < 8 ? w->cout - ob : 8;
+            output_tile(c, M + (int64_t)t * NXI * coutp + ob, coutp, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob, silu, kind);
+        }
+    }
+}
+
+#define OUTPUT_CASE(SILU, KIND) output_tiles(c, M, n, t0, nt, SILU, KIND)
+
+static CPOSE_AVX2_FN void output_any(const struct run_ctx *c, const float *M, int64_t n, int64_t t0, int nt)
+{
+    CPOSE_I8_EPILOGUE_SWITCH(c->act == CPOSE_ACT_SILU, c->dst_kind, OUTPUT_CASE)
 }
 
 /* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of NXI·ntp·cinp int16 and NXI·ntp·coutp floats. */
@@ -331,8 +366,8 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
     int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
     int64_t H = c->H, W = c->W, tW = c->tW;
     const uint8_t *x = c->src + n * H * W * w->cin;
-    for (int cb = 0; cb < cinp; cb += 16)
-        for (int t = 0; t < ntp; t++) {
+    for (int t = 0; t < ntp; t++) /* a tile's channel groups one after the other: its V rows stay in L1 */
+        for (int cb = 0; cb < cinp; cb += 16) {
             __m256i v[NXI];
             input_tile(x, H, W, w->cin, cb, w->src_signed, TILE * ((t0 + t) / tW) - 1, TILE * ((t0 + t) % tW) - 1, t < nt, v);
             for (int xi = 0; xi < NXI; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)t * NXI + xi) * cinp + cb), v[xi]);
@@ -351,17 +386,7 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
                 if (o < coutp) gemm_6x8(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0);
             }
     }
-    int64_t img = n * H * W * w->cout;
-    for (int t = 0; t < nt; t++) {
-        int64_t oh = TILE * ((t0 + t) / tW), ow = TILE * ((t0 + t) % tW);
-        for (int ob = 0; ob < coutp; ob += 8) {
-            __m256 m[NXI];
-            for (int xi = 0; xi < NXI; xi++)
-                m[xi] = _mm256_load_ps(M + ((int64_t)t * NXI + xi) * coutp + ob);
-            int nc = w->cout - ob < 8 ? w->cout - ob : 8;
-            output_tile(c, m, _mm256_load_ps(w->bias + ob), nc, img, oh, ow, ob);
-        }
-    }
+    output_any(c, M, n, t0, nt);
 }
 #endif
 
