@@ -12,7 +12,7 @@
 #include "core/nn/kernels.h"
 #include "core/nn/tensor.h"
 
-static int bench_cmp_d(const void *a, const void *b)
+static inline int bench_cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -22,7 +22,7 @@ static int bench_cmp_d(const void *a, const void *b)
  * caller's to free), then `runs` alternating timed runs of each on in → out: per side the minimum mn[k]
  * and median md[k] in ms, and the kernel's implementation name impl[k]. t[k] are the caller's arrays of
  * `runs` doubles. Returns 0, or 1 after printing `prog: <error>`. */
-static int bench_conv_ab(const char *prog, const char *env, struct cpose_conv2d_params p[2], const struct cpose_tensor *in,
+static inline int bench_conv_ab(const char *prog, const char *env, struct cpose_conv2d_params p[2], const struct cpose_tensor *in,
                          struct cpose_tensor *out, int runs, double *t[2], double mn[2], double md[2], const char *impl[2])
 {
     for (int k = 0; k < 2; k++) {
