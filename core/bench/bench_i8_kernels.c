@@ -50,7 +50,9 @@ int main(int argc, char **argv)
     struct cpose_wino_i8 *pw = NULL;
     struct cpose_gemm_i8 *pg = NULL;
     struct cpose_stem *ps = NULL;
-    int rc = wino ? cpose_wino_i8_prepare(&p, 20.0f, 1, &pw) : stem ? cpose_stem_prepare(&p, &ps) : cpose_gemm_i8_prepare(&p, 20.0f, 1, &pg);
+    int rc = wino   ? cpose_wino_i8_prepare(&p, 20.0f, 1, &pw)
+             : stem ? cpose_stem_prepare(&p, &ps)
+                    : cpose_gemm_i8_prepare(&p, 20.0f, 1, &pg);
     for (int r = -3; rc == CPOSE_OK && r < runs; r++) { /* 3 warm-up runs */
         double t0 = omp_get_wtime();
         rc = wino   ? cpose_wino_i8_run(pw, act, x, 1, hw, hw, NULL, y, dst_kind, 10.0f)

@@ -221,13 +221,14 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
         for (int r = 0; r < ROWS; r += 2) {
             __m256 v[4];
             int64_t off[4];
-            int n[4] = {8, 8, 8, 8};
+            int lanes[4] = {8, 8, 8, 8};
             for (int i = 0; i < 4; i++) {
                 int rr = r + (i >> 1), h = i & 1;
-                v[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_load_si256((const __m256i *)(acc + rr * COLS + 8 * h))), scale[h], bias[h]);
+                __m256i a = _mm256_load_si256((const __m256i *)(acc + rr * COLS + 8 * h));
+                v[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(a), scale[h], bias[h]);
                 off[i] = (q + rr) * cout + ob + 8 * h;
             }
-            cpose_i8_finish8_n(dst, off, v, n, 4, act == CPOSE_ACT_SILU, NULL, kind, to_scale);
+            cpose_i8_finish8_n(dst, off, v, lanes, 4, act == CPOSE_ACT_SILU, NULL, kind, to_scale);
         }
         return;
     }

@@ -125,13 +125,13 @@ static CPOSE_AVX2_FN void finish_chunk(const void *ctxv, int64_t n, int64_t firs
         for (; p + 4 <= first + count; p += 4) { /* four pixels at a time: their SiLU chains overlap */
             __m256 v[4];
             int64_t off[4];
-            int n[4] = {nc, nc, nc, nc};
+            int lanes[4] = {nc, nc, nc, nc};
             for (int i = 0; i < 4; i++) {
                 const int32_t *x = c->acc + (p + i) * cout + o;
                 __m256i q = nc == 8 ? _mm256_loadu_si256((const __m256i *)x) : _mm256_maskload_epi32(x, m);
                 v[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(q), scale, bias), off[i] = (p + i) * cout + o;
             }
-            cpose_i8_finish8_n(c->dst, off, v, n, 4, c->act == CPOSE_ACT_SILU, c->res, c->kind, c->to_scale);
+            cpose_i8_finish8_n(c->dst, off, v, lanes, 4, c->act == CPOSE_ACT_SILU, c->res, c->kind, c->to_scale);
         }
         for (; p < first + count; p++) {
             const int32_t *x = c->acc + p * cout + o;

@@ -1,8 +1,8 @@
 /* core/nn/kernels_stem.c — the int8 model's first conv (3→cout, 3×3, stride 2, pad 1) in float32 FMAs
  * on the NCHW image; see kernels_stem.h for why and for the contract.
  *
- * Per output row and block of 16 output channels (two vectors; 8 for a tail): 6 output pixels (4 for a tail) at a
- * time, each of the 27 taps one broadcast input value times the tap's weight vectors, accumulated
+ * Per output row and block of 16 output channels (two vectors; 8 for a tail): 6 output pixels (4 for
+ * a tail) at a time, each of the 27 taps one broadcast input value times the tap's weight vectors, accumulated
  * from the bias; pixels whose window crosses the left or right edge take the checked path, rows
  * outside the image are skipped. Rows are handed out in chunks, taken in turn (cpose_run_chunks). */
 #include "core/nn/kernels_stem.h"
@@ -152,12 +152,12 @@ static CPOSE_AVX2_FN inline void inside16(const struct stem_ctx *c, int64_t n, i
     int64_t y = ((n * c->Ho + oh) * c->Wo + ow) * s->cout + ob;
     for (int j = 0; j < 2 * PX16; j += 4) { /* four at a time: their SiLU chains overlap */
         int64_t off[4];
-        int n[4];
+        int lanes[4];
         for (int i = 0; i < 4; i++) {
             int o = ob + 8 * ((j + i) & 1);
-            off[i] = y + ((j + i) >> 1) * s->cout + 8 * ((j + i) & 1), n[i] = s->cout - o < 8 ? s->cout - o : 8;
+            off[i] = y + ((j + i) >> 1) * s->cout + 8 * ((j + i) & 1), lanes[i] = s->cout - o < 8 ? s->cout - o : 8;
         }
-        cpose_i8_finish8_n(c->dst, off, acc + j, n, 4, c->act == CPOSE_ACT_SILU, NULL, c->kind, c->to_scale);
+        cpose_i8_finish8_n(c->dst, off, acc + j, lanes, 4, c->act == CPOSE_ACT_SILU, NULL, c->kind, c->to_scale);
     }
 }
 

@@ -319,9 +319,9 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void output_tile(cons
     if (oh + TILE <= H && ow + TILE <= W) { /* a row of the tile at a time: four chains overlap */
         for (int a = 0; a < TILE; a++) {
             int64_t off0 = img + ((oh + a) * W + ow) * cout + ob, off[TILE] = {off0, off0 + cout, off0 + 2 * cout, off0 + 3 * cout};
-            int n[TILE] = {nc, nc, nc, nc};
+            int lanes[TILE] = {nc, nc, nc, nc};
             for (int b = 0; b < TILE; b++) y[a][b] = _mm256_add_ps(y[a][b], bias);
-            cpose_i8_finish8_n(c->dst, off, y[a], n, TILE, silu, c->res, kind, c->to_scale);
+            cpose_i8_finish8_n(c->dst, off, y[a], lanes, TILE, silu, c->res, kind, c->to_scale);
         }
         return;
     }
