@@ -37,29 +37,16 @@ int main(int argc, char **argv)
     printf("shape (×count)                oneDNN min/median      cpose gemm min/median   (ms, %d runs, %d threads)\n", runs, threads);
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const struct shape *sh = &shapes[i];
-        int stride = sh->stride, ohw = sh->hw / stride;
-        size_t nx = (size_t)sh->cin * sh->hw * sh->hw, nw = (size_t)sh->cout * sh->cin * sh->k * sh->k;
-        float *x = malloc(sizeof(float) * nx), *w = malloc(sizeof(float) * nw), *b = calloc((size_t)sh->cout, sizeof(float));
-        for (size_t j = 0; j < nx; j++) s = s * 6364136223846793005ull + 1, x[j] = (float)((s >> 40) % 4001) / 1000.0f - 0.3f;
-        for (size_t j = 0; j < nw; j++) s = s * 6364136223846793005ull + 1, w[j] = ((float)((s >> 40) % 2001) / 1000.0f - 1.0f) / (sh->k * sh->k);
-        struct cpose_tensor in = {0}, out = {0};
-        cpose_tensor_set4(&in, 1, sh->cin, sh->hw, sh->hw, CPOSE_LAYOUT_NHWC);
-        cpose_tensor_set4(&out, 1, sh->cout, ohw, ohw, CPOSE_LAYOUT_NHWC);
-        in.data = x;
-        out.data = malloc(sizeof(float) * cpose_tensor_size(&out));
-        struct cpose_conv2d_params p[2];
+        struct cpose_conv2d_params p = {.cin = sh->cin, .cout = sh->cout, .k = sh->k, .stride = sh->stride, .pad = sh->k / 2,
+                                        .act = act, .prec = CPOSE_PREC_INT8, .in_lo = -0.3f, .in_hi = 3.7f};
         const char *impl[2];
-        p[0] = (struct cpose_conv2d_params){.cin = sh->cin, .cout = sh->cout, .k = sh->k, .stride = stride, .pad = sh->k / 2,
-                                      .act = act, .out_layout = CPOSE_LAYOUT_NHWC, .weight = w,
-                                      .bias = b, .prec = CPOSE_PREC_INT8, .in_lo = -0.3f, .in_hi = 3.7f};
-        p[1] = p[0];
         double mn[2], md[2];
-        if (bench_conv_ab("bench_gemm_int8", "CPOSE_GEMM_INT8", p, &in, &out, runs, t, mn, md, impl)) return 1;
+        if (bench_conv_shape("bench_gemm_int8", "CPOSE_GEMM_INT8", p, sh->hw, -0.3f, (float)(sh->k * sh->k), &s, runs, t, mn, md,
+                             impl))
+            return 1;
         for (int k = 0; k < 2; k++) tot[k][0] += mn[k] * sh->count, tot[k][1] += md[k] * sh->count;
         printf("%3d→%-3d %dx%d s%d %3dx%-3d (×%d)   %7.3f / %7.3f      %7.3f / %7.3f   %.2f×  [%s | %s]\n", sh->cin, sh->cout,
-               sh->k, sh->k, stride, sh->hw, sh->hw, sh->count, mn[0], md[0], mn[1], md[1], mn[1] / mn[0], impl[0], impl[1]);
-        for (int k = 0; k < 2; k++) cpose_conv_kernel_free(p[k].kern);
-        free(x), free(w), free(b), free(out.data);
+               sh->k, sh->k, sh->stride, sh->hw, sh->hw, sh->count, mn[0], md[0], mn[1], md[1], mn[1] / mn[0], impl[0], impl[1]);
     }
     printf("model total (39 convs)        %7.2f / %7.2f      %7.2f / %7.2f   %.2f× (min), %.2f× (median)\n", tot[0][0], tot[0][1],
            tot[1][0], tot[1][1], tot[1][0] / tot[0][0], tot[1][1] / tot[0][1]);
