@@ -332,16 +332,17 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
  * (CPOSE_LOWP_HANDOFF=0), on a chain with every case: b → c → d → f hand off (c both reads and
  * writes a hand-off, d also adds a residual, c's int8 range is non-negative so it takes u8 and
  * saturates SiLU's negative values), c also to its second reader d2 (the same range as d), q to
- * neither of its two readers (two ranges); k reads a channel slice of f, and h the concat of f, k and the
- * float32 conv e2, both gathered where slices and concats are not views (NHWC; in a blocked layout
- * they are views or written in place instead); the first conv and the last (no SiLU) stay float32. Run in
+ * neither of its two readers (two ranges); k reads a channel slice of f, and h the concat of f, k, the
+ * float32 conv e2 and a 2× upsample of the float32 conv t, both gathered where slices and concats are not
+ * views (NHWC; in a blocked layout they are views or written in place instead), h reading t through the
+ * upsample where cpose's int8 conversion gathers; the first conv and the last (no SiLU) stay float32. Run in
  * the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
  * producer applies the very rounding (bf16) or scale, rounding and saturation (int8) of the
  * conversion it replaces (measured: identical); a wrong type, scale, buffer or channel offset is off
  * by O(1). */
 static void test_handoff(void)
 {
-    float *w[14];
+    float *w[15];
     uint64_t seed = 21;
     struct cpose_graph *g = NULL;
     int H = 24, W = 20;
@@ -371,9 +372,15 @@ static void test_handoff(void)
             int q = graph_conv(g, a, -1, 16, 16, 3, 2, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[11], &seed);
             int r1 = graph_conv(g, q, -1, 16, 8, 3, 1, CPOSE_ACT_SILU, prec, -0.3f, 3.0f, &w[12], &seed);
             int r2 = graph_conv(g, q, -1, 16, 8, 3, 1, CPOSE_ACT_SILU, prec, -0.4f, 3.0f, &w[13], &seed);
-            int fke[6] = {f, k, e2, d2, r1, r2};
-            int cat = cpose_graph_add(g, CPOSE_OP_concat, fke, 6, NULL, "cat");
-            int h = graph_conv(g, cat, -1, 128, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
+            /* t at half the concat's size, upsampled 2× right before the concat: an int8 h reads t
+             * through the upsample, which is not run */
+            int t = graph_conv(g, a, -1, 16, 16, 3, 4, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[14], &seed);
+            struct cpose_upsample_params *upp = cpose_calloc(1, sizeof *upp);
+            upp->scale = 2;
+            int u = cpose_graph_add(g, CPOSE_OP_upsample, &t, 1, upp, "upsample");
+            int fke[7] = {f, k, e2, d2, r1, r2, u};
+            int cat = cpose_graph_add(g, CPOSE_OP_concat, fke, 7, NULL, "cat");
+            int h = graph_conv(g, cat, -1, 144, 24, 1, 1, CPOSE_ACT_SILU, prec, -0.5f, 5.0f, &w[6], &seed);
             g->output = graph_conv(g, h, -1, 24, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[7], &seed);
             unsetenv("CPOSE_LAYOUT");
             for (int64_t B = 1; B <= 2; B++) {
@@ -426,6 +433,9 @@ static void test_handoff(void)
                     CHECK_MSG(!!strstr(r1i, ">hand-off") == (own_run && on), "run %d: r1 runs '%s'", run, r1i);
                     /* k (32 channels in: the int16 Winograd on AVX2) likewise */
                     CHECK_MSG(!!strstr(ki, ">hand-off") == (own_run && on), "run %d: k runs '%s'", run, ki);
+                    /* the upsample is read through (not run) where h gathers with cpose's int8 conversion */
+                    CHECK_MSG(cpose_exec_ran(ex, u) == !(own_run && on), "run %d: the upsample %s", run,
+                              cpose_exec_ran(ex, u) ? "ran" : "did not run");
                     unsetenv("CPOSE_OWN_QUANT");
                     cpose_exec_free(ex);
                 }
@@ -443,7 +453,7 @@ static void test_handoff(void)
                        worst, scale, own ? "; cpose's AVX2 conversion gives oneDNN's reorders' outputs exactly" : "");
                 free(img), free(out[0]), free(out[1]), free(out[2]);
             }
-            for (int i = 0; i < 14; i++) free(w[i]);
+            for (int i = 0; i < 15; i++) free(w[i]);
             (void)d;
         }
     cpose_graph_free(g);

@@ -3,7 +3,7 @@
  * products, and against oneDNN's own reorder (the conversion it replaces) byte for byte: parts of 1 to
  * 67 channels at channel offsets inside wider tensors (every 32/8/tail path), ties, values past the
  * range and past int32, s8 and u8; the same bytes on 1 and 2 threads; a handed-off part (a producer's
- * bytes) copied between converted ones; parts that do not add up to the source's channels refused. Then
+ * bytes) copied between converted ones; a part read through a 2× upsample; parts that do not add up to the source's channels refused. Then
  * the epilogue that finishes a oneDNN int8 conv's int32 sums (cpose_i8_finish_nhwc) against its formula in
  * double (scale, bias, SiLU, residual; float32, u8 and s8 outputs; 19 channels: a tail), and through
  * conv2d: a 16-channel 3×3 conv with a residual, on oneDNN with cpose's epilogue (the default without
@@ -110,7 +110,7 @@ static void quant_case(const struct qcase *q, uint64_t seed)
     int cin = 0;
     for (int k = 0; k < q->n; k++) {
         src[k] = make_tensor(q->P, q->stride[k], scale, 1, &seed);
-        pt[k] = (struct cpose_quant_part){src[k], q->stride[k], q->c0[k], q->len[k], NULL};
+        pt[k] = (struct cpose_quant_part){src[k], q->stride[k], q->c0[k], q->len[k], NULL, 0, 0, 0};
         cin += q->len[k];
     }
     size_t bytes = (size_t)q->P * cin;
@@ -246,7 +246,7 @@ int main(void)
         float *a = make_tensor(P, 8, 0.25f, 0, &seed), *c = make_tensor(P, 5, 0.25f, 0, &seed);
         uint8_t qb[P * 24], out[P * 29];
         for (int i = 0; i < P * 24; i++) qb[i] = (uint8_t)(i * 37 + 11);
-        struct cpose_quant_part parts[3] = {{a, 8, 0, 8, NULL}, {NULL, 24, 4, 16, qb}, {c, 5, 0, 5, NULL}};
+        struct cpose_quant_part parts[3] = {{a, 8, 0, 8, NULL, 0, 0, 0}, {NULL, 24, 4, 16, qb, 0, 0, 0}, {c, 5, 0, 5, NULL, 0, 0, 0}};
         CHECK(cpose_quant_nhwc(parts, 3, P, 29, 0.25f, 1, out) == CPOSE_OK);
         size_t bad = 0;
         for (int p = 0; p < P; p++) {
@@ -258,10 +258,31 @@ int main(void)
         printf("  %4d pixels, a handed-off part copied between two converted ones\n", P);
         free(a), free(c);
     }
+    /* a part read through a 2× nearest upsample (up: 2 images of 3×5 pixels, 12 channels of 20, at 6×10),
+     * then a full-size one: each destination pixel (h, w) takes the small part's (h/2, w/2) */
+    {
+        enum { N = 2, SH = 3, SW = 5, P = N * 4 * SH * SW };
+        uint64_t seed = 5;
+        float *s = make_tensor(N * SH * SW, 20, 0.25f, 0, &seed), *c = make_tensor(P, 9, 0.25f, 0, &seed);
+        uint8_t out[P * 21];
+        struct cpose_quant_part parts[2] = {{s, 20, 3, 12, NULL, 2, SH, SW}, {c, 9, 0, 9, NULL, 0, 0, 0}};
+        CHECK(cpose_quant_nhwc(parts, 2, P, 21, 0.25f, 0, out) == CPOSE_OK);
+        size_t bad = 0;
+        for (int n = 0; n < N; n++)
+            for (int h = 0; h < 2 * SH; h++)
+                for (int w = 0; w < 2 * SW; w++) {
+                    int p = (n * 2 * SH + h) * 2 * SW + w, q = (n * SH + h / 2) * SW + w / 2;
+                    for (int j = 0; j < 12; j++) bad += out[p * 21 + j] != ref_byte(s[q * 20 + 3 + j], 0.25f, 0);
+                    for (int j = 0; j < 9; j++) bad += out[p * 21 + 12 + j] != ref_byte(c[p * 9 + j], 0.25f, 0);
+                }
+        CHECK_MSG(bad == 0, "a part read through an upsample: %zu of %d bytes wrong", bad, P * 21);
+        printf("  %4d pixels, a part read through a 2x upsample next to a full-size one\n", P);
+        free(s), free(c);
+    }
     /* parts that do not add up to the source are refused, naming the counts */
     float x[16] = {0};
     uint8_t y[16];
-    struct cpose_quant_part pt = {x, 16, 0, 8, NULL};
+    struct cpose_quant_part pt = {x, 16, 0, 8, NULL, 0, 0, 0};
     CHECK(cpose_quant_nhwc(&pt, 1, 1, 16, 1.0f, 1, y) == CPOSE_EINVAL);
     CHECK_MSG(strstr(cpose_errmsg(), "8 channels for a 16-channel source") != NULL, "message: %s", cpose_errmsg());
     for (int kind = 0; kind < 3; kind++) finish_case(kind, kind != CPOSE_I8_DST_U8, 40 + kind);

@@ -1,6 +1,7 @@
 /* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
  * inputs written in place, slices as views), low-precision hand-offs (a conv writing its reader's
- * bf16/int8 source, a conv converting a concat's inputs or a slice's channels itself), op dispatch,
+ * bf16/int8 source, a conv converting a concat's inputs, through an upsample, or a slice's channels
+ * itself), op dispatch,
  * profiling (CPOSE_PROFILE=1|layers), and the load-adaptive thread count of inference forwards (core/base/cpu_load.c: on a busy machine a forward
  * runs on the CPUs other processes leave free; the values are the same whatever the count). */
 #include "core/nn/exec.h"
@@ -187,6 +188,17 @@ static int acquire(struct cpose_exec *e, size_t n)
     return best;
 }
 
+/* The first node whose storage releases (rel) happen once node i has run; they run for every node from it
+ * to i. A gathered node (a concat, slice or upsample whose forward the next conv does while converting
+ * its source) holds its releases until that conv has run: the conv reads storage the gathered nodes'
+ * inputs own, which a release would let acquire hand out, or free to grow it, before the conv read it. */
+static int releases_from(const struct cpose_exec *e, int i)
+{
+    if (e->gathered[i]) return i + 1;
+    while (i > 0 && e->gathered[i - 1]) i--;
+    return i;
+}
+
 /* Peak activation bytes of the current plan (what acquire will hold at once), or UINT64_MAX when a
  * size overflows. Checked against the machine before anything is allocated. */
 static uint64_t plan_peak_bytes(const struct cpose_exec *e)
@@ -201,12 +213,13 @@ static uint64_t plan_peak_bytes(const struct cpose_exec *e)
                 return UINT64_MAX;
             if (live > peak) peak = live;
         }
-        for (int k = e->rel[i]; k >= 0; k = e->rel_next[k]) {
-            uint64_t bytes = 0;
-            if (cpose_mul_checked(e->t[k].ndim, e->t[k].dims, &bytes)) continue;
-            bytes *= sizeof(float);
-            live -= bytes < live ? bytes : live; /* a plain input was never counted */
-        }
+        for (int j = releases_from(e, i); j <= i; j++)
+            for (int k = e->rel[j]; k >= 0; k = e->rel_next[k]) {
+                uint64_t bytes = 0;
+                if (cpose_mul_checked(e->t[k].ndim, e->t[k].dims, &bytes)) continue;
+                bytes *= sizeof(float);
+                live -= bytes < live ? bytes : live; /* a plain input was never counted */
+            }
     }
     return peak;
 }
@@ -346,6 +359,22 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
     return 1;
 }
 
+/* Whether input u of concat j, gathered by the int8 conv j + 1, is a nearest upsample that conv can read
+ * through (cpose_gather_part.up): u is the node right before j, j its only reader, neither it nor its
+ * input stored inside another node or run image by image, and the conv converts with cpose's NHWC loop
+ * (the only one that maps pixels). u's forward is then skipped: the neck's two 2× upsamples wrote
+ * 1.6 and 3.3 MB of float32 a forward at 640 for the next conv to convert. */
+static int can_read_through(const struct cpose_exec *e, int u, int j)
+{
+    const struct cpose_node *nu = cpose_graph_node(e->g, u);
+    const struct cpose_conv2d_params *pc = cpose_graph_node(e->g, j + 1)->params;
+    if (nu->op != CPOSE_OP_upsample || u != j - 1 || e->n_readers[u] != 1 || e->last_use[u] != j || e->root[u] != u ||
+        runs_per_image(e, u) || pc->prec != CPOSE_PREC_INT8 || !cpose_quant_wanted(e->t[j].layout, e->t[j].layout))
+        return 0;
+    int x = nu->in[0];
+    return e->root[x] == x && e->t[x].layout == e->t[u].layout && cpose_graph_node(e->g, x)->op != CPOSE_OP_input;
+}
+
 /* For each int8 conv that gathers a concat with cpose's conversion loop (kernels_quant.h): an input of
  * the concat that an int8 conv writes, read by nothing but the concat, is written by that conv in the
  * gatherer's source type and scale (its lowp_to), and the gatherer copies it (cpose_gather_part.from)
@@ -376,8 +405,8 @@ static void plan_gather_handoff(struct cpose_exec *e)
  * (cpose_conv2d_params.lowp_to; lowp_from of each). The neck's last convs at each level feed the
  * next level's stride-2 conv and the head's three branches: four conversions of one tensor became
  * one. A concat or slice read only by a low-precision conv is gathered by it (can_gather,
- * cpose_conv2d_params.gather), int8 convs writing the concat's inputs hand off to it where they can
- * (plan_gather_handoff).
+ * cpose_conv2d_params.gather), through an upsample feeding the concat where it can (can_read_through),
+ * int8 convs writing the concat's inputs hand off to it where they can (plan_gather_handoff).
  * Inference only, never for a kept output, a node stored inside another's storage, or one that
  * runs image by image. The values are those of the conversion the reader would do. Clears last
  * run's pairs. */
@@ -397,10 +426,17 @@ static void plan_handoff(struct cpose_exec *e, int train)
         struct cpose_conv2d_params *pc = cpose_graph_node(e->g, j + 1)->params;
         if (nj->op == CPOSE_OP_slice) {
             const struct cpose_slice_params *sp = nj->params;
-            pc->gather[0] = (struct cpose_gather_part){&e->t[nj->in[0]], sp->start, sp->len, NULL};
+            pc->gather[0] = (struct cpose_gather_part){&e->t[nj->in[0]], sp->start, sp->len, NULL, 0};
         } else {
-            for (int k = 0; k < nj->n_in; k++)
-                pc->gather[k] = (struct cpose_gather_part){&e->t[nj->in[k]], 0, (int)e->t[nj->in[k]].dims[1], NULL};
+            for (int k = 0; k < nj->n_in; k++) {
+                int u = nj->in[k];
+                pc->gather[k] = (struct cpose_gather_part){&e->t[u], 0, (int)e->t[u].dims[1], NULL, 0};
+                if (can_read_through(e, u, j)) {
+                    const struct cpose_upsample_params *up = cpose_graph_node(e->g, u)->params;
+                    pc->gather[k].t = &e->t[cpose_graph_node(e->g, u)->in[0]], pc->gather[k].up = up->scale;
+                    e->gathered[u] = 1;
+                }
+            }
         }
         pc->n_gather = nj->n_in, e->gathered[j] = 1;
     }
@@ -517,9 +553,10 @@ static int exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t
                 }
             }
         }
-        /* release the storage whose last reader this was */
-        for (int k = e->rel[i]; k >= 0; k = e->rel_next[k])
-            if (e->buf_of[k] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[k]).busy = 0;
+        /* release the storage whose last reader this was (or, after a gathering conv, the gathered nodes') */
+        for (int j = releases_from(e, i); j <= i; j++)
+            for (int k = e->rel[j]; k >= 0; k = e->rel_next[k])
+                if (e->buf_of[k] >= 0) CPOSE_VEC_AT(&e->bufs, struct exec_buf, e->buf_of[k]).busy = 0;
     }
     if (rc == CPOSE_OK && !train) rc = check_finite_output(e);
     return rc;
@@ -539,6 +576,12 @@ int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t 
 }
 
 int cpose_exec_last_threads(const struct cpose_exec *e) { return e->last_threads; }
+
+int cpose_exec_ran(const struct cpose_exec *e, int id)
+{
+    CPOSE_ASSERT(id >= 0 && id < e->n);
+    return e->runs > 0 && !e->view[id] && !e->gathered[id];
+}
 
 const struct cpose_tensor *cpose_exec_tensor(const struct cpose_exec *e, int id)
 {

@@ -28,7 +28,9 @@ CPOSE_API void cpose_exec_set_input_layout(struct cpose_exec *e, int layout);
  * int8 conv whose output only one conv of the same precision reads writes that reader's source type
  * directly, and the reader skips its conversion (cpose_conv2d_params.lowp_to); a concat or slice that
  * only the next bf16/int8 conv reads is not run, that conv converts its parts itself
- * (cpose_conv2d_params.gather). The values are the same either way. */
+ * (cpose_conv2d_params.gather); an int8 one reads a nearest upsample that feeds the concat right before
+ * it through (the upsample's input, each pixel read for the pixels it would fill), and the upsample is
+ * not run either. The values are the same either way. */
 CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
 /* Runs the graph on input [B, C, H, W] float32 NCHW (borrowed: with a plain input layout it is
  * read in place, never written). train selects batchnorm's batch statistics. Errors name the
@@ -38,6 +40,9 @@ CPOSE_API void cpose_exec_set_views(struct cpose_exec *e, int on);
  * busy neighbours); the output values are the same whatever count it picks. */
 CPOSE_API int cpose_exec_run(struct cpose_exec *e, const float *input, int64_t B, int64_t C, int64_t H, int64_t W,
                              int train);
+/* Whether node id's forward ran in the last run: 0 for a view of another node's storage and for a
+ * node the conv reading it did (gathered; see the hand-off above). */
+CPOSE_API int cpose_exec_ran(const struct cpose_exec *e, int id);
 /* The thread count the last run used (0 before any run). */
 CPOSE_API int cpose_exec_last_threads(const struct cpose_exec *e);
 /* The output tensor of node id after a run (valid for kept nodes and the output). */

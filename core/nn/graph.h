@@ -83,11 +83,14 @@ enum cpose_act { CPOSE_ACT_NONE = 0, CPOSE_ACT_SILU = 1 };
 /* One part of a gathered conv source: channels [c0, c0 + len) of t. from: NULL, or the int8 conv
  * that writes t (all of it, t's only reader being the gathered concat) already in the gathering
  * conv's source type and scale (from->lowp_to is the gathering conv), so the part is copied from
- * from's hand-off buffer instead of converted from t. */
+ * from's hand-off buffer instead of converted from t. up: 0 or 1, or the scale of a nearest
+ * upsample the conv reads through (t is the upsample's input, 1/up of the source's height and
+ * width: source pixel (h, w) is t's (h/up, w/up); cpose's int8 NHWC conversion only). */
 struct cpose_gather_part {
     const struct cpose_tensor *t;
     int c0, len;
     const struct cpose_conv2d_params *from;
+    int up;
 };
 
 struct cpose_conv_kernel;  /* core/nn/kernels.h */

@@ -157,15 +157,15 @@ static int alloc64(void **ptr, size_t bytes)
 }
 
 /* Whether the gathered source (p->n_gather) fits the conv: each part's channels of a tensor in in's
- * layout and batch/spatial shape, together in's channels. */
+ * layout and batch/spatial shape (an upsampled part's times its scale), together in's channels. */
 static int gather_fits(const struct cpose_conv2d_params *p, const struct cpose_tensor *in)
 {
     int64_t off = 0;
     for (int k = 0; k < p->n_gather; k++) {
         const struct cpose_tensor *t = p->gather[k].t;
-        int c0 = p->gather[k].c0, len = p->gather[k].len;
-        if (t->ndim != 4 || t->layout != in->layout || t->dims[0] != in->dims[0] || t->dims[2] != in->dims[2] ||
-            t->dims[3] != in->dims[3] || c0 < 0 || len < 1 || c0 + len > t->dims[1] || off + len > p->cin)
+        int c0 = p->gather[k].c0, len = p->gather[k].len, up = p->gather[k].up > 1 ? p->gather[k].up : 1;
+        if (t->ndim != 4 || t->layout != in->layout || t->dims[0] != in->dims[0] || t->dims[2] * up != in->dims[2] ||
+            t->dims[3] * up != in->dims[3] || c0 < 0 || len < 1 || c0 + len > t->dims[1] || off + len > p->cin)
             return cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d does not fit", prec_name(p->prec), k);
         off += len;
     }
@@ -358,9 +358,10 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
             lp->own_quant = 1, lp->n_parts = p->n_gather, lp->q_signed = sdt == dnnl_s8, lp->cin = p->cin, lp->sscale = sscale;
         } else if (p->n_gather) {
             for (int k = 0; k < p->n_gather; k++)
-                if (p->gather[k].from) {
-                    rc = cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d is handed off, which only cpose's "
-                                   "int8 NHWC conversion copies", prec_name(p->prec), k);
+                if (p->gather[k].from || p->gather[k].up > 1) {
+                    rc = cpose_err(CPOSE_EINVAL, "%s conv gathering its source: part %d is %s, which only cpose's "
+                                   "int8 NHWC conversion reads", prec_name(p->prec), k,
+                                   p->gather[k].from ? "handed off" : "read through an upsample");
                     goto fail;
                 }
             if ((rc = build_gather(eng, p, in, &q_md, sscale, lp)) != CPOSE_OK) goto fail;
@@ -408,13 +409,14 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         if ((st = dnnl_memory_set_data_handle(lp->src_q, (void *)qin)) != dnnl_success) goto fail;
     } else if (lp->own_quant) {
         /* the whole of in, or each gathered part (a gathered conv's in is not read) */
-        struct cpose_quant_part qp[CPOSE_GATHER_MAX] = {{in->data, in->dims[1], 0, lp->cin, NULL}};
+        struct cpose_quant_part qp[CPOSE_GATHER_MAX] = {{in->data, in->dims[1], 0, lp->cin, NULL, 0, 0, 0}};
         int n = parts ? lp->n_parts : 1;
-        for (int k = 0; parts && k < n; k++)
-            qp[k] = (struct cpose_quant_part){parts[k].t->data, parts[k].t->dims[1], parts[k].c0, parts[k].len, part_q[k]};
-        const struct cpose_tensor *shape = parts ? parts[0].t : in;
-        int rc = cpose_quant_nhwc(qp, n, shape->dims[0] * shape->dims[2] * shape->dims[3], lp->cin, lp->sscale, lp->q_signed,
-                                  lp->qbuf);
+        for (int k = 0; parts && k < n; k++) {
+            const struct cpose_tensor *t = parts[k].t;
+            qp[k] = (struct cpose_quant_part){t->data, t->dims[1], parts[k].c0, parts[k].len, part_q[k], parts[k].up, t->dims[2], t->dims[3]};
+        }
+        /* the pixels: in's shape (a gathered conv's in is the concat's, never run but shaped) */
+        int rc = cpose_quant_nhwc(qp, n, in->dims[0] * in->dims[2] * in->dims[3], lp->cin, lp->sscale, lp->q_signed, lp->qbuf);
         if (rc != CPOSE_OK) return rc;
     } else if (parts) {
         for (int k = 0; k < lp->n_parts; k++) {

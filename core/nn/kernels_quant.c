@@ -62,6 +62,13 @@ static CPOSE_AVX2_FN inline void convert_run(const float *x, uint8_t *y, int len
     }
 }
 
+/* The pixel of upsampled part pt that destination pixel p reads (see cpose_quant_part.up). */
+static inline int64_t source_pixel(const struct cpose_quant_part *pt, int64_t p)
+{
+    int64_t W = pt->src_w * pt->up, HW = pt->src_h * pt->up * W, n = p / HW, h = p % HW / W, w = p % W;
+    return (n * pt->src_h + h / pt->up) * pt->src_w + w / pt->up;
+}
+
 static CPOSE_AVX2_FN void quant_chunk(const void *ctxv, int64_t n, int64_t first, int count, void *a, void *b)
 {
     (void)n, (void)a, (void)b;
@@ -72,10 +79,11 @@ static CPOSE_AVX2_FN void quant_chunk(const void *ctxv, int64_t n, int64_t first
         uint8_t *y = c->dst + p * c->cin;
         for (int k = 0; k < c->n_parts; k++) {
             const struct cpose_quant_part *pt = &c->parts[k];
+            int64_t sp = pt->up > 1 ? source_pixel(pt, p) : p;
             if (pt->q)
-                memcpy(y, (const uint8_t *)pt->q + p * pt->stride + pt->c0, (size_t)pt->len);
+                memcpy(y, (const uint8_t *)pt->q + sp * pt->stride + pt->c0, (size_t)pt->len);
             else
-                convert_run(pt->data + p * pt->stride + pt->c0, y, pt->len, s, lo, hi, !c->is_signed);
+                convert_run(pt->data + sp * pt->stride + pt->c0, y, pt->len, s, lo, hi, !c->is_signed);
             y += pt->len;
         }
     }

@@ -18,12 +18,16 @@
 /* One part of a conv's source: channels c0..c0+len−1 of a float32 NHWC tensor whose pixels are
  * `stride` floats apart (its channel count); or, with q set, of an NHWC buffer of the destination's
  * type and scale whose pixels are `stride` bytes apart (a producer's hand-off buffer), copied. The
- * parts fill the destination's channels in order. */
+ * parts fill the destination's channels in order. up > 1: the part is at 1/up of the destination's
+ * height and width (src_h × src_w pixels an image), read as nearest upsampling: destination pixel
+ * (h, w) of an image takes the part's (h/up, w/up). */
 struct cpose_quant_part {
     const float *data;
     int64_t stride;
     int c0, len;
     const void *q;
+    int up;
+    int64_t src_h, src_w;
 };
 
 /* Whether this kernel converts a source in src_layout into a buffer in q_layout: both NHWC, an AVX2
@@ -32,7 +36,8 @@ int cpose_quant_wanted(int src_layout, int q_layout);
 /* dst[p·cin + off_k + j] = sat(nearbyint(parts[k].data[p·stride_k + c0_k + j]·scale)) for the P
  * pixels p (images × rows × columns), each part k's len_k channels at off_k = Σ len of the parts
  * before it (Σ len = cin); s8 (−128..127) when is_signed, else u8 (0..255); a part with q set gives
- * q[p·stride_k + c0_k + j] as it is. Runs on
+ * q[p·stride_k + c0_k + j] as it is; an upsampled part (up > 1) reads pixel p's source pixel in place
+ * of p. Runs on
  * omp_get_max_threads() threads. Errors: CPOSE_EINVAL when the parts do not add up to cin,
  * CPOSE_ENOMEM. */
 int cpose_quant_nhwc(const struct cpose_quant_part *parts, int n_parts, int64_t P, int cin, float scale, int is_signed,
