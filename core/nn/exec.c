@@ -1,9 +1,9 @@
 /* core/nn/exec.c — graph executor: shape inference, storage planning (liveness-based buffer reuse, concat
  * inputs written in place, slices as views), low-precision hand-offs (a conv writing its reader's
  * bf16/int8 source, a conv converting a concat's inputs, through an upsample, or a slice's channels
- * itself), op dispatch,
- * profiling (CPOSE_PROFILE=1|layers), and the load-adaptive thread count of inference forwards (core/base/cpu_load.c: on a busy machine a forward
- * runs on the CPUs other processes leave free; the values are the same whatever the count). */
+ * itself), op dispatch, profiling (CPOSE_PROFILE=1|layers), and the load-adaptive thread count of
+ * inference forwards (core/base/cpu_load.c: on a busy machine a forward runs on the CPUs other processes
+ * leave free; the values are the same whatever the count). */
 #include "core/nn/exec.h"
 
 #include "core/nn/kernels.h"

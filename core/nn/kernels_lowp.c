@@ -413,10 +413,12 @@ int cpose_lowp_run(struct cpose_lowp *lp, dnnl_stream_t strm, const struct cpose
         int n = parts ? lp->n_parts : 1;
         for (int k = 0; parts && k < n; k++) {
             const struct cpose_tensor *t = parts[k].t;
-            qp[k] = (struct cpose_quant_part){t->data, t->dims[1], parts[k].c0, parts[k].len, part_q[k], parts[k].up, t->dims[2], t->dims[3]};
+            qp[k] = (struct cpose_quant_part){t->data,   t->dims[1], parts[k].c0, parts[k].len,
+                                              part_q[k], parts[k].up, t->dims[2], t->dims[3]};
         }
         /* the pixels: in's shape (a gathered conv's in is the concat's, never run but shaped) */
-        int rc = cpose_quant_nhwc(qp, n, in->dims[0] * in->dims[2] * in->dims[3], lp->cin, lp->sscale, lp->q_signed, lp->qbuf);
+        int rc = cpose_quant_nhwc(qp, n, in->dims[0] * in->dims[2] * in->dims[3], lp->cin, lp->sscale, lp->q_signed,
+                                  lp->qbuf);
         if (rc != CPOSE_OK) return rc;
     } else if (parts) {
         for (int k = 0; k < lp->n_parts; k++) {
