@@ -3,7 +3,8 @@
  * ranges), the model's precision switch (which convs switch, int8 refused without ranges), and whole
  * forwards against the float32 forward on a generated model and on the bncal parity fixture (int8
  * calibrated with plugins/plugin_calib.h), and the hand-off between low-precision convs against the
- * conversion it replaces. bf16 parts skip with a message on CPUs without bf16. */
+ * conversion it replaces, including a gathering conv whose sources must outlive the concat it skips.
+ * bf16 parts skip with a message on CPUs without bf16. */
 /* cpose-layer: plugins */
 #include "core/nn/exec.h"
 #include "core/nn/graph.h"
@@ -459,6 +460,58 @@ static void test_handoff(void)
     cpose_graph_free(g);
 }
 
+/* The storage a gathering conv converts from stays its inputs' until that conv has run: a and b, read
+ * only by the concat the int8 conv c gathers, must not be released at the concat (c's output, 8× their
+ * size, would then grow one of their buffers, freeing it, before c converted it). In NHWC, where the
+ * concat is gathered; c's outputs with and without hand-offs (CPOSE_LOWP_HANDOFF=0: the concat runs,
+ * then c converts it) must match exactly, on the first run (when the buffers are made) and the next. */
+static void test_gather_release(void)
+{
+    float *w[4];
+    uint64_t seed = 33;
+    setenv("CPOSE_LAYOUT", "nhwc", 1);
+    struct cpose_graph *g = cpose_graph_new();
+    int x = cpose_graph_add(g, CPOSE_OP_input, NULL, 0, NULL, "input");
+    int a = graph_conv(g, x, -1, 3, 16, 3, 1, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[0], &seed);
+    int b = graph_conv(g, x, -1, 3, 16, 3, 1, CPOSE_ACT_SILU, CPOSE_PREC_F32, 0, 0, &w[1], &seed);
+    int ab[2] = {a, b};
+    int cat = cpose_graph_add(g, CPOSE_OP_concat, ab, 2, NULL, "cat");
+    int c = graph_conv(g, cat, -1, 32, 256, 1, 1, CPOSE_ACT_SILU, CPOSE_PREC_INT8, -0.3f, 3.0f, &w[2], &seed);
+    g->output = graph_conv(g, c, -1, 256, 8, 1, 1, CPOSE_ACT_NONE, CPOSE_PREC_F32, 0, 0, &w[3], &seed);
+    unsetenv("CPOSE_LAYOUT");
+    enum { H = 12, W = 10 };
+    float img[3 * H * W], *out[2][2] = {{NULL}};
+    for (int i = 0; i < 3 * H * W; i++) img[i] = (frand(&seed) + 1) / 2;
+    int64_t n = 0, gathered = 0;
+    for (int on = 0; on <= 1; on++) {
+        struct cpose_exec *ex = NULL;
+        if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
+        for (int i = 0; i < cpose_graph_size(g); i++)
+            if (cpose_graph_node(g, i)->op == CPOSE_OP_conv2d)
+                ((struct cpose_conv2d_params *)cpose_graph_node(g, i)->params)->weights_version++;
+        CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
+        unsetenv("CPOSE_LOWP_HANDOFF");
+        cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
+        for (int run = 0; run < 2; run++) {
+            CHECK_MSG(cpose_exec_run(ex, img, 1, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
+            const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
+            n = cpose_tensor_size(o);
+            out[on][run] = malloc(sizeof(float) * n);
+            memcpy(out[on][run], o->data, sizeof(float) * n);
+        }
+        if (on) gathered = !cpose_exec_ran(ex, cat);
+        cpose_exec_free(ex);
+    }
+    for (int run = 0; run < 2; run++)
+        CHECK_MSG(!memcmp(out[0][run], out[1][run], sizeof(float) * n), "run %d: the gathering conv's output differs from the "
+                  "concat's (its sources were released before it read them?)", run + 1);
+    printf("  gathered concat%s: the gathering conv's output equals the concat's on the first and second run\n",
+           gathered ? "" : " (not gathered on this CPU)");
+    for (int i = 0; i < 2; i++) free(out[i][0]), free(out[i][1]);
+    for (int i = 0; i < 4; i++) free(w[i]);
+    cpose_graph_free(g);
+}
+
 /* A conv kernel made while a forward runs on one thread (a forward the load-adaptive executor gave one
  * thread) must get a convolution made for two when a later forward runs on two, with the same values;
  * and one made on two threads gets one for a single thread. oneDNN fixes a primitive's thread count
@@ -518,6 +571,7 @@ int main(int argc, char **argv)
     TL_GENERATED(test_thread_counts());
     TL_GENERATED(test_model_generated());
     TL_GENERATED(test_handoff());
+    TL_GENERATED(test_gather_release());
     TL_FIXTURES(test_model_fixture());
     return tl_finish();
 }
