@@ -327,6 +327,22 @@ static int graph_conv(struct cpose_graph *g, int x, int res, int cin, int cout, 
     return cpose_graph_add(g, CPOSE_OP_conv2d, in, res >= 0 ? 2 : 1, p, "conv");
 }
 
+/* An executor for g reading a plain NCHW input, with the low-precision hand-offs and gathering on or
+ * off (CPOSE_LOWP_HANDOFF=0 is read when it is made), every conv's kernel rebuilt: the kernels live in
+ * the graph, and a new weights version builds them anew for this executor's plan. */
+static struct cpose_exec *handoff_exec(struct cpose_graph *g, int handoff)
+{
+    struct cpose_exec *ex = NULL;
+    for (int i = 0; i < cpose_graph_size(g); i++)
+        if (cpose_graph_node(g, i)->op == CPOSE_OP_conv2d)
+            ((struct cpose_conv2d_params *)cpose_graph_node(g, i)->params)->weights_version++;
+    if (!handoff) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
+    CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
+    unsetenv("CPOSE_LOWP_HANDOFF");
+    cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
+    return ex;
+}
+
 /* The hand-off between low-precision convs (a producer writing its reader's source type, the reader
  * skipping its conversion) and the gathered concat (a low-precision conv converting a concat's
  * inputs straight into its source, the concat never run), against the same graph without either
@@ -392,17 +408,9 @@ static void test_handoff(void)
                  * off and gathers as run 1 does, with oneDNN's reorders instead */
                 int own = prec == CPOSE_PREC_INT8 && gathers && cpose_have_avx2();
                 for (int run = 0; run <= 2; run++) {
-                    struct cpose_exec *ex = NULL;
                     int on = run != 0;
-                    if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
                     if (run == 2) setenv("CPOSE_OWN_QUANT", "0", 1);
-                    /* the convs' kernels live in the graph: a new weights version builds them anew */
-                    for (int i = 0; i < cpose_graph_size(g); i++)
-                        if (cpose_graph_node(g, i)->op == CPOSE_OP_conv2d)
-                            ((struct cpose_conv2d_params *)cpose_graph_node(g, i)->params)->weights_version++;
-                    CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
-                    unsetenv("CPOSE_LOWP_HANDOFF");
-                    cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
+                    struct cpose_exec *ex = handoff_exec(g, on);
                     CHECK_MSG(cpose_exec_run(ex, img, B, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
                     const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
                     n = cpose_tensor_size(o);
@@ -484,14 +492,7 @@ static void test_gather_release(void)
     for (int i = 0; i < 3 * H * W; i++) img[i] = (frand(&seed) + 1) / 2;
     int64_t n = 0, gathered = 0;
     for (int on = 0; on <= 1; on++) {
-        struct cpose_exec *ex = NULL;
-        if (!on) setenv("CPOSE_LOWP_HANDOFF", "0", 1);
-        for (int i = 0; i < cpose_graph_size(g); i++)
-            if (cpose_graph_node(g, i)->op == CPOSE_OP_conv2d)
-                ((struct cpose_conv2d_params *)cpose_graph_node(g, i)->params)->weights_version++;
-        CHECK(cpose_exec_new(g, NULL, &ex) == CPOSE_OK);
-        unsetenv("CPOSE_LOWP_HANDOFF");
-        cpose_exec_set_input_layout(ex, CPOSE_LAYOUT_PLAIN);
+        struct cpose_exec *ex = handoff_exec(g, on);
         for (int run = 0; run < 2; run++) {
             CHECK_MSG(cpose_exec_run(ex, img, 1, 3, H, W, 0) == CPOSE_OK, "%s", cpose_errmsg());
             const struct cpose_tensor *o = cpose_exec_tensor(ex, g->output);
