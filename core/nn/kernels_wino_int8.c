@@ -216,6 +216,47 @@ static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_6x8(const int16_t *V, i
     put(M + 3 * ldm, c3, s0, first), put(M + 4 * ldm, c4, s0, first), put(M + 5 * ldm, c5, s0, first);
 }
 
+/* The same for the r < TR rows of a chunk's last tiles (r a constant, 1..3; two: 16 output channels,
+ * else 8): a chunk of nt tiles multiplies only its nt rows. 20² planes have 25 tiles, chunks of
+ * 6, 6, 6, 6 and 1, and the last one's padding rows had cost as much as a whole block. */
+static CPOSE_AVX2_FN inline __attribute__((always_inline)) void gemm_rows(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu,
+                                                                          float *M, int64_t ldm, const float *S, int K2, int first,
+                                                                          const int r, const int two)
+{
+    __m256i c[3][2];
+    for (int i = 0; i < r; i++) c[i][0] = c[i][1] = _mm256_setzero_si256();
+    for (int kp = 0; kp < K2; kp++) {
+        const int16_t *u = U + kp * ldu, *v = V + 2 * kp;
+        __m256i u0 = _mm256_load_si256((const __m256i *)u), u1 = two ? _mm256_load_si256((const __m256i *)(u + 16)) : u0;
+        for (int i = 0; i < r; i++) {
+            __m256i b = pair_bcast(v + i * ldv);
+            c[i][0] = _mm256_add_epi32(c[i][0], _mm256_madd_epi16(b, u0));
+            if (two) c[i][1] = _mm256_add_epi32(c[i][1], _mm256_madd_epi16(b, u1));
+        }
+    }
+    for (int i = 0; i < r; i++) {
+        put(M + i * ldm, c[i][0], _mm256_load_ps(S), first);
+        if (two) put(M + i * ldm + 8, c[i][1], _mm256_load_ps(S + 8), first);
+    }
+}
+
+#define GEMM_ROWS_CASE(R) \
+    case R: two ? gemm_rows(V, ldv, U, ldu, M, ldm, S, K2, first, R, 1) : gemm_rows(V, ldv, U, ldu, M, ldm, S, K2, first, R, 0); break;
+
+/* gemm_rows for a run-time r (1..5), at most 3 rows at a time: 4 and 5 rows of 16 channels kept
+ * some of their accumulators on the stack. */
+static CPOSE_AVX2_FN __attribute__((noinline)) void gemm_tail(const int16_t *V, int64_t ldv, const int16_t *U, int64_t ldu, float *M,
+                                                              int64_t ldm, const float *S, int K2, int first, int r, int two)
+{
+    while (r > 0) {
+        int q = r == 4 ? 2 : r > 3 ? 3 : r;
+        switch (q) {
+            GEMM_ROWS_CASE(1) GEMM_ROWS_CASE(2) GEMM_ROWS_CASE(3)
+        }
+        V += q * ldv, M += q * ldm, r -= q;
+    }
+}
+
 /* 16 channels of one pixel widened to int16 (rem < 16: the first rem, the rest 0). in_buf: 16 bytes
  * from px lie inside the source, so a short group loads them all and masks (a byte copy to the stack
  * and a 16-byte load of it stalls store forwarding: 51-channel convs ran at two thirds of the 64-channel
@@ -237,16 +278,16 @@ static CPOSE_AVX2_FN inline __m256i load_px(const uint8_t *px, int rem, int is_s
 }
 
 /* d[a·6 + b] = channels c0..c0+15 of pixel (h0 + a, w0 + b) of plane x (H×W pixels of cin bytes),
- * a, b < 6; pixels outside the plane, and all when !valid, are 0 (tiles inside skip the checks). */
+ * a, b < 6; pixels outside the plane are 0 (tiles inside skip the checks). */
 static CPOSE_AVX2_FN inline void load_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed, int64_t h0,
-                                           int64_t w0, int valid, __m256i *d)
+                                           int64_t w0, __m256i *d)
 {
-    int rem = cin - c0, inside = valid && h0 >= 0 && h0 + T6 - 1 < H && w0 >= 0 && w0 + T6 - 1 < W;
+    int rem = cin - c0, inside = h0 >= 0 && h0 + T6 - 1 < H && w0 >= 0 && w0 + T6 - 1 < W;
     int64_t last = H * W - 1; /* the one pixel whose short group may end past the source */
     for (int a = 0; a < T6; a++)
         for (int b = 0; b < T6; b++) {
             int64_t h = h0 + a, ww = w0 + b, q = h * W + ww;
-            d[a * T6 + b] = inside || (valid && h >= 0 && h < H && ww >= 0 && ww < W)
+            d[a * T6 + b] = inside || (h >= 0 && h < H && ww >= 0 && ww < W)
                                ? load_px(x + q * cin + c0, rem, is_signed, q < last)
                                : _mm256_setzero_si256();
         }
@@ -267,10 +308,10 @@ static CPOSE_AVX2_FN inline void load_tile(const uint8_t *x, int64_t H, int64_t 
     } while (0)
 
 static CPOSE_AVX2_FN inline void input_tile(const uint8_t *x, int64_t H, int64_t W, int cin, int c0, int is_signed,
-                                            int64_t h0, int64_t w0, int valid, __m256i v[NXI])
+                                            int64_t h0, int64_t w0, __m256i v[NXI])
 {
     __m256i d[6][6], e[6][6], r[6];
-    load_tile(x, H, W, cin, c0, is_signed, h0, w0, valid, d[0]);
+    load_tile(x, H, W, cin, c0, is_signed, h0, w0, d[0]);
     for (int b = 0; b < 6; b++) { /* Bᵀ d, column b */
         BT6(d[0][b], d[1][b], d[2][b], d[3][b], d[4][b], d[5][b], r);
         for (int a = 0; a < 6; a++) e[a][b] = r[a];
@@ -356,20 +397,21 @@ static CPOSE_AVX2_FN void output_any(const struct run_ctx *c, const float *M, in
     CPOSE_I8_EPILOGUE_SWITCH(c->act == CPOSE_ACT_SILU, c->dst_kind, OUTPUT_CASE)
 }
 
-/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of NXI·ntp·cinp int16 and NXI·ntp·coutp floats. */
+/* One chunk: tiles t0..t0+nt−1 of image n; V and M scratch of NXI·cinp int16 and NXI·coutp floats a
+ * tile (nt rounded up to TR's multiple of them). */
 static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt, void *Vv, void *Mv)
 {
     const struct run_ctx *c = ctxv;
     const struct cpose_wino_i8 *w = c->w;
     int16_t *V = Vv;
     float *M = Mv;
-    int ntp = (nt + TR - 1) / TR * TR, cinp = w->cinp, coutp = w->coutp;
+    int cinp = w->cinp, coutp = w->coutp;
     int64_t H = c->H, W = c->W, tW = c->tW;
     const uint8_t *x = c->src + n * H * W * w->cin;
-    for (int t = 0; t < ntp; t++) /* a tile's channel groups one after the other: its V rows stay in L1 */
+    for (int t = 0; t < nt; t++) /* a tile's channel groups one after the other: its V rows stay in L1 */
         for (int cb = 0; cb < cinp; cb += 16) {
             __m256i v[NXI];
-            input_tile(x, H, W, w->cin, cb, w->src_signed, TILE * ((t0 + t) / tW) - 1, TILE * ((t0 + t) % tW) - 1, t < nt, v);
+            input_tile(x, H, W, w->cin, cb, w->src_signed, TILE * ((t0 + t) / tW) - 1, TILE * ((t0 + t) % tW) - 1, v);
             for (int xi = 0; xi < NXI; xi++) _mm256_store_si256((__m256i *)(V + ((int64_t)t * NXI + xi) * cinp + cb), v[xi]);
         }
     int64_t ldv = (int64_t)NXI * cinp, ldm = (int64_t)NXI * coutp;
@@ -377,11 +419,15 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
         const int16_t *Vx = V + (int64_t)xi * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
         float *Mx = M + (int64_t)xi * coutp;
         const float *Sx = w->oscale + (int64_t)xi * coutp;
-        for (int t = 0; t < ntp; t += TR)
+        for (int t = 0; t < nt; t += TR)
             for (int k0 = 0; k0 < cinp; k0 += GROUP) { /* int32 sums over GROUP channels, then float32 */
-                int k2 = (cinp - k0 < GROUP ? cinp - k0 : GROUP) / 2, o = 0;
+                int k2 = (cinp - k0 < GROUP ? cinp - k0 : GROUP) / 2, o = 0, r = nt - t < TR ? nt - t : TR;
                 const int16_t *Vt = Vx + t * ldv + k0, *Uk = Ux + (int64_t)k0 * coutp;
                 float *Mt = Mx + t * ldm;
+                if (r < TR) {
+                    for (; o < coutp; o += 16) gemm_tail(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0, r, o + 16 <= coutp);
+                    continue;
+                }
                 for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0);
                 if (o < coutp) gemm_6x8(Vt, ldv, Uk + 2 * o, 2 * coutp, Mt + o, ldm, Sx + o, k2, k0 == 0);
             }
