@@ -3,7 +3,8 @@
  * products, and against oneDNN's own reorder (the conversion it replaces) byte for byte: parts of 1 to
  * 67 channels at channel offsets inside wider tensors (every 32/8/tail path), ties, values past the
  * range and past int32, s8 and u8; the same bytes on 1 and 2 threads; a handed-off part (a producer's
- * bytes) copied between converted ones; a part read through a 2× upsample; parts that do not add up to the source's channels refused. Then
+ * bytes) copied between converted ones; a part read through a 2× or 3× upsample; parts that do not add
+ * up to the source's channels refused. Then
  * the epilogue that finishes a oneDNN int8 conv's int32 sums (cpose_i8_finish_nhwc) against its formula in
  * double (scale, bias, SiLU, residual; float32, u8 and s8 outputs; 19 channels: a tail), and through
  * conv2d: a 16-channel 3×3 conv with a residual, on oneDNN with cpose's epilogue (the default without
@@ -258,26 +259,28 @@ int main(void)
         printf("  %4d pixels, a handed-off part copied between two converted ones\n", P);
         free(a), free(c);
     }
-    /* a part read through a 2× nearest upsample (up: 2 images of 3×5 pixels, 12 channels of 20, at 6×10),
-     * then a full-size one: each destination pixel (h, w) takes the small part's (h/2, w/2) */
-    {
-        enum { N = 2, SH = 3, SW = 5, P = N * 4 * SH * SW };
+    /* a part read through a 2× and a 3× nearest upsample (up: 2 images of 3×5 pixels, 12 channels of 20,
+     * at 6×10 or 9×15), then a full-size one: each destination pixel (h, w) takes the small part's (h/up,
+     * w/up); the second chunk starts at pixel 64, inside a row and, at 3×, inside a source pixel's run */
+    for (int up = 2; up <= 3; up++) {
+        enum { N = 2, SH = 3, SW = 5 };
+        int P = N * up * up * SH * SW;
         uint64_t seed = 5;
         float *s = make_tensor(N * SH * SW, 20, 0.25f, 0, &seed), *c = make_tensor(P, 9, 0.25f, 0, &seed);
-        uint8_t out[P * 21];
-        struct cpose_quant_part parts[2] = {{s, 20, 3, 12, NULL, 2, SH, SW}, {c, 9, 0, 9, NULL, 0, 0, 0}};
+        uint8_t *out = malloc((size_t)P * 21);
+        struct cpose_quant_part parts[2] = {{s, 20, 3, 12, NULL, up, SH, SW}, {c, 9, 0, 9, NULL, 0, 0, 0}};
         CHECK(cpose_quant_nhwc(parts, 2, P, 21, 0.25f, 0, out) == CPOSE_OK);
         size_t bad = 0;
         for (int n = 0; n < N; n++)
-            for (int h = 0; h < 2 * SH; h++)
-                for (int w = 0; w < 2 * SW; w++) {
-                    int p = (n * 2 * SH + h) * 2 * SW + w, q = (n * SH + h / 2) * SW + w / 2;
+            for (int h = 0; h < up * SH; h++)
+                for (int w = 0; w < up * SW; w++) {
+                    int p = (n * up * SH + h) * up * SW + w, q = (n * SH + h / up) * SW + w / up;
                     for (int j = 0; j < 12; j++) bad += out[p * 21 + j] != ref_byte(s[q * 20 + 3 + j], 0.25f, 0);
                     for (int j = 0; j < 9; j++) bad += out[p * 21 + 12 + j] != ref_byte(c[p * 9 + j], 0.25f, 0);
                 }
-        CHECK_MSG(bad == 0, "a part read through an upsample: %zu of %d bytes wrong", bad, P * 21);
-        printf("  %4d pixels, a part read through a 2x upsample next to a full-size one\n", P);
-        free(s), free(c);
+        CHECK_MSG(bad == 0, "a part read through a %dx upsample: %zu of %d bytes wrong", up, bad, P * 21);
+        printf("  %4d pixels, a part read through a %dx upsample next to a full-size one\n", P, up);
+        free(s), free(c), free(out);
     }
     /* parts that do not add up to the source are refused, naming the counts */
     float x[16] = {0};

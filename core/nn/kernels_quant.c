@@ -75,17 +75,33 @@ static CPOSE_AVX2_FN void quant_chunk(const void *ctxv, int64_t n, int64_t first
     const struct quant_ctx *c = ctxv;
     const __m256 s = _mm256_set1_ps(c->scale);
     const __m256 lo = _mm256_set1_ps(c->is_signed ? -128.0f : 0.0f), hi = _mm256_set1_ps(c->is_signed ? 127.0f : 255.0f);
+    /* an upsampled part's source pixel (src[k]) steps by one every up destination pixels (phase[k]) along
+     * a destination row of W pixels, and is found anew (source_pixel) where a row or the chunk starts */
+    int64_t W = 0, w = 0, src[CPOSE_GATHER_MAX];
+    int phase[CPOSE_GATHER_MAX];
+    for (int k = 0; k < c->n_parts; k++)
+        if (c->parts[k].up > 1) W = c->parts[k].src_w * c->parts[k].up;
     for (int64_t p = first; p < first + count; p++) {
+        if (W && (p == first || w == 0)) {
+            w = p % W;
+            for (int k = 0; k < c->n_parts; k++)
+                if (c->parts[k].up > 1) src[k] = source_pixel(&c->parts[k], p), phase[k] = (int)(w % c->parts[k].up);
+        }
         uint8_t *y = c->dst + p * c->cin;
         for (int k = 0; k < c->n_parts; k++) {
             const struct cpose_quant_part *pt = &c->parts[k];
-            int64_t sp = pt->up > 1 ? source_pixel(pt, p) : p;
+            int64_t sp = p;
+            if (pt->up > 1) {
+                sp = src[k];
+                if (++phase[k] == pt->up) phase[k] = 0, src[k]++;
+            }
             if (pt->q)
                 memcpy(y, (const uint8_t *)pt->q + sp * pt->stride + pt->c0, (size_t)pt->len);
             else
                 convert_run(pt->data + sp * pt->stride + pt->c0, y, pt->len, s, lo, hi, !c->is_signed);
             y += pt->len;
         }
+        if (W && ++w == W) w = 0;
     }
 }
 #endif
