@@ -341,9 +341,32 @@ static int runs_per_image(const struct cpose_exec *e, int i)
     return strided;
 }
 
+/* Whether every channel range a gather of concat or slice j would convert starts on a block of j's
+ * layout and ends on one or at its tensor's last channel (always, in a plain layout). In a blocked
+ * layout the conversion is a oneDNN reorder between sub-memories, which oneDNN refuses elsewhere
+ * ("unimplemented": a slice from channel 8 of nChw16c, a concat of 64 + 8 + ... channels). */
+static int gather_aligned(const struct cpose_exec *e, int j)
+{
+    const struct cpose_node *nj = cpose_graph_node(e->g, j);
+    int64_t b = cpose_layout_block(e->t[j].layout);
+    if (!b) return 1;
+    if (nj->op == CPOSE_OP_slice) {
+        const struct cpose_slice_params *sp = nj->params;
+        return sp->start % b == 0 && (sp->len % b == 0 || sp->start + sp->len == e->t[nj->in[0]].dims[1]);
+    }
+    int64_t off = 0;
+    for (int k = 0; k < nj->n_in; k++) {
+        int64_t len = e->t[nj->in[k]].dims[1];
+        if (off % b || (len % b && off + len != e->t[j].dims[1])) return 0;
+        off += len;
+    }
+    return 1;
+}
+
 /* Whether concat or slice node j can be gathered by conv c, its next node: c is a low-precision conv
  * whose source (not residual) is j and its only reader, j is not kept, nothing is stored inside
- * another node's storage, and neither runs image by image. j's inputs then stay unreleased until c
+ * another node's storage, neither runs image by image, and the ranges converted sit on the
+ * layout's blocks (gather_aligned). j's inputs then stay unreleased until c
  * has converted them: their last use is j or later, j is right before c, and c's conversions all run
  * before its convolution writes an output that may reuse their storage. */
 static int can_gather(const struct cpose_exec *e, int j, int c)
@@ -352,7 +375,7 @@ static int can_gather(const struct cpose_exec *e, int j, int c)
     const struct cpose_conv2d_params *pc = nc->params;
     if ((nj->op != CPOSE_OP_concat && nj->op != CPOSE_OP_slice) || nc->op != CPOSE_OP_conv2d || c != j + 1 ||
         nc->in[0] != j || pc->prec == CPOSE_PREC_F32 || pc->bf16_own || nj->n_in > CPOSE_GATHER_MAX || e->n_readers[j] != 1 ||
-        e->last_use[j] != c || e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c))
+        e->last_use[j] != c || e->root[j] != j || runs_per_image(e, j) || runs_per_image(e, c) || !gather_aligned(e, j))
         return 0;
     for (int k = 0; k < nj->n_in; k++)
         if (e->root[nj->in[k]] != nj->in[k] || cpose_graph_node(e->g, nj->in[k])->op == CPOSE_OP_input) return 0;
