@@ -12,6 +12,7 @@
 #include "plugins/plugin_calib.h"
 #include "plugins/plugin_view.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,8 +84,15 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
     }
     if (!half) return CPOSE_OK;
     if (!cpose_cpu_has_bf16()) {
+        /* an ISA cap hides bf16 from a CPU that has it: say which setting did */
+        const char *cap = getenv("ONEDNN_MAX_CPU_ISA") ? getenv("ONEDNN_MAX_CPU_ISA") : getenv("DNNL_MAX_CPU_ISA");
+        char why[96] = "";
+        if (getenv("CPOSE_NO_BF16"))
+            snprintf(why, sizeof why, " (CPOSE_NO_BF16 is set)");
+        else if (cap && *cap)
+            snprintf(why, sizeof why, " (oneDNN's ISA is capped at %.40s)", cap);
         cpose_warn("half=True: this CPU (%s) has no bf16 dot products (AVX512_BF16 or AMX)%s; running float32",
-                   cpose_cpu_isa_name(), getenv("CPOSE_NO_BF16") ? " (CPOSE_NO_BF16 is set)" : "");
+                   cpose_cpu_isa_name(), why);
         return CPOSE_OK;
     }
     if (cpose_bf16_own_available())
