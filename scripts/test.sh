@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the README's test command: install, build, run the fast test suite, then the
-# parity tests on the direct conv kernel, the inference tests with oneDNN's ISA capped at AVX2, then the same tests again in an AddressSanitizer +
-# UndefinedBehaviorSanitizer build. Every pass runs to its end; the script then prints one line per
+# parity tests on the direct conv kernel, the inference tests with oneDNN's ISA capped at AVX2, then
+# the same tests again in an AddressSanitizer + UndefinedBehaviorSanitizer build. Every pass runs to its end; the script then prints one line per
 # pass, "<pass>: N passed, M failed, K skipped" (scripts/lib/ctest_summary.sh), after the reasons the
 # skipped tests gave, and exits 1 when any test failed.
 # Set CPOSE_TEST_SLOW=1 to include tests labelled slow.

@@ -352,9 +352,9 @@ static struct cpose_exec *handoff_exec(struct cpose_graph *g, int handoff)
  * neither of its two readers (two ranges); k reads a channel slice of f, and h the concat of f, k, the
  * float32 conv e2 and a 2× upsample of the float32 conv t, both gathered where slices and concats are not
  * views (NHWC; in a blocked layout they are views or written in place instead where their channel
- * ranges sit on the blocks, and run as nodes where not: slice from 8 and a slot at 120 in nChw16c), h reading t through the
- * upsample where cpose's int8 conversion gathers; the first conv and the last (no SiLU) stay float32. Run in
- * the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
+ * ranges sit on the blocks, and run as nodes where not: the slice from 8 and the slot at 120 in
+ * nChw16c), h reading t through the upsample where cpose's int8 conversion gathers; the first conv
+ * and the last (no SiLU) stay float32. Run in the machine's layout and in NHWC (the int8 layout). Bound: 1e-5 of the outputs' scale, since the
  * producer applies the very rounding (bf16) or scale, rounding and saturation (int8) of the
  * conversion it replaces (measured: identical); a wrong type, scale, buffer or channel offset is off
  * by O(1). */
