@@ -39,6 +39,12 @@ CPOSE_API int cpose_kernel_activation_layout(void);
  * AMD Zen 4), where it is nChw8c so that 3×3 stride-1 convs run Winograd (less arithmetic) — unless
  * Winograd is off (CPOSE_WINOGRAD=0) or CPOSE_LAYOUT is set. Training keeps the kernels' layout. */
 CPOSE_API int cpose_kernel_inference_layout(void);
+/* The layout graph g's convs run in at precision prec (float32 or bf16), given the one preferred
+ * (cpose_kernel_activation_layout or _inference_layout): nChw16c becomes nChw8c (float32) or NHWC
+ * (bf16, whose kernels want 16-channel blocks) when g has a conv of 4 to 15 input channels, which
+ * oneDNN 2.6 runs only on its reference kernel in nChw16c (a width below YOLOv8's n scale). Unless
+ * CPOSE_LAYOUT is set; every other layout is returned as given. */
+CPOSE_API int cpose_kernel_layout_for_graph(int preferred, const struct cpose_graph *g, int prec);
 /* Whether oneDNN has a JIT (not its slow reference) kernel for conv p at precision prec (bf16 or int8,
  * with p's int8 input range) on activations in `layout` (probed on a 32×32 input; the choice does not
  * depend on the spatial size). 0 for float32 or when oneDNN cannot build it. */

@@ -54,7 +54,9 @@ void cpose_model_free_ranges(struct cpose_model *m);
 /* The activation layout of m's forward: in float32 cpose_kernel_inference_layout (the kernels' layout,
  * or nChw8c for Winograd where AVX-512 multiplies no faster than AVX2); in bf16 the kernels' layout
  * (oneDNN 2.6 runs blocked bf16 on its jit_bf16 kernels); NHWC in int8, where it has its int8 kernels
- * (blocked int8 falls back to a reference kernel). Env CPOSE_LAYOUT overrides each. */
+ * (blocked int8 falls back to a reference kernel). A model with convs of 4–15 input channels runs
+ * nChw8c (float32) or NHWC (bf16) instead of nChw16c (cpose_kernel_layout_for_graph). Env
+ * CPOSE_LAYOUT overrides each. */
 int cpose_model_activation_layout(const struct cpose_model *m);
 /* The layout g's executor takes the image in: plain NCHW, read in place, where activations are
  * blocked (the first conv reads NCHW) or where they are NHWC and every reader of the image is a

@@ -148,7 +148,10 @@ int cpose_model_input_layout(const struct cpose_model *m, const struct cpose_gra
 int cpose_model_activation_layout(const struct cpose_model *m)
 {
     const char *env = getenv("CPOSE_LAYOUT");
-    if (m->prec == CPOSE_PREC_F32) return cpose_kernel_inference_layout(); /* both honour CPOSE_LAYOUT */
-    if (m->prec == CPOSE_PREC_BF16 || (env && *env)) return cpose_kernel_activation_layout();
+    const struct cpose_graph *g = m->fused ? m->fused : m->graph;
+    if (m->prec == CPOSE_PREC_F32) /* all three honour CPOSE_LAYOUT */
+        return cpose_kernel_layout_for_graph(cpose_kernel_inference_layout(), g, CPOSE_PREC_F32);
+    if (m->prec == CPOSE_PREC_BF16) return cpose_kernel_layout_for_graph(cpose_kernel_activation_layout(), g, CPOSE_PREC_BF16);
+    if (env && *env) return cpose_kernel_activation_layout();
     return CPOSE_LAYOUT_NHWC;
 }

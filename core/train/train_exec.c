@@ -81,7 +81,7 @@ int cpose_train_exec_new(struct cpose_model *m, struct cpose_train_exec **out)
         off += p->numel, k++;
     }
     /* point the nodes' gradient slots at the table */
-    int layout = cpose_kernel_activation_layout();
+    int layout = cpose_kernel_layout_for_graph(cpose_kernel_activation_layout(), ex->g, CPOSE_PREC_F32);
     for (int i = 0; i < ex->n; i++) {
         struct cpose_node *nd = cpose_graph_node(ex->g, i);
         float **pairs[2][2] = {{NULL, NULL}, {NULL, NULL}};
