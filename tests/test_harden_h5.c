@@ -1,8 +1,9 @@
 /* tests/test_harden_h5.c — hostile HDF5 weight files (issue 11, items 1, 2, 13): the seal of cpose's
  * own files catches a flipped byte and truncation before libhdf5 reads anything; a foreign file whose
  * variable-length string heap is damaged becomes an error instead of a crash; a 2^32 x 2^32 dataset is
- * refused by checked size arithmetic; NaN weights are refused at load, and a forward that produces
- * NaN says so. All inputs are generated here. */
+ * refused by checked size arithmetic; a file on which libhdf5 loops is refused after the probe's time
+ * limit; NaN weights are refused at load, and a forward that produces NaN says so. All inputs but the
+ * looping file (a fuzzer's mutation of a file generated here) are generated here. */
 /* cpose-layer: nn */
 #define _GNU_SOURCE
 #include "core/base/alloc.h"
@@ -13,8 +14,12 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *read_all(const char *path, size_t *n)
 {
@@ -120,6 +125,44 @@ static void foreign_damaged_heap(const char *dir)
     cpose_free(path), cpose_free(bad);
 }
 
+/* A foreign file on which libhdf5 1.10 loops in its global heap (H5HG_read, converting a
+ * variable-length attribute): found by fuzz_h5_weights, mutating cpose's own foreign seed, and kept
+ * as tests/inputs/h5_global_heap_loop.h5. The probe's child is still reading when its time runs out
+ * (CPOSE_H5_PROBE_SECONDS=2 here): the load is an error naming the file and the limit. A libhdf5
+ * that refuses the file instead must still give an error naming it. An alarm ends the test should
+ * the load itself hang; its handler is inherited by the probe's child, which must not run it. */
+static void on_hang(int sig)
+{
+    (void)sig;
+    static const char msg[] = "FAIL test_harden_h5: loading the looping file did not return within 60 s\n";
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(1);
+    _exit(1);
+}
+
+static void probe_hang(void)
+{
+    const char *src = getenv("CPOSE_SOURCE_DIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/inputs/h5_global_heap_loop.h5", src && *src ? src : CPOSE_SOURCE_DIR);
+    setenv("CPOSE_H5_PROBE_SECONDS", "2", 1);
+    signal(SIGALRM, on_hang);
+    alarm(60);
+    struct cpose_model *t = NULL;
+    int rc = cpose_model_load(path, "yolov8n-pose.yaml", &t);
+    alarm(0);
+    unsetenv("CPOSE_H5_PROBE_SECONDS");
+    CHECK(rc == CPOSE_EINVAL && t == NULL);
+    CHECK_CONTAINS(cpose_errmsg(), "h5_global_heap_loop.h5");
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    if (maj == 1 && min == 10) /* Debian 12's 1.10.8 loops on it */
+        CHECK_CONTAINS(cpose_errmsg(), "still reading its structure after 2 s");
+    else if (strstr(cpose_errmsg(), "still reading"))
+        CHECK_CONTAINS(cpose_errmsg(), "after 2 s");
+    printf("  looping heap: %s\n", cpose_errmsg());
+    cpose_model_free(t);
+}
+
 /* A dataset declaring 2^32 x 2^32 elements (chunked, so libhdf5 stores it without allocating). */
 static void huge_dataset(const char *dir)
 {
@@ -189,6 +232,7 @@ int main(void)
         nonfinite(dir, m);
     }
     foreign_damaged_heap(dir);
+    probe_hang();
     huge_dataset(dir);
     cpose_model_free(m);
     cpose_remove_tree(dir);

@@ -20,7 +20,8 @@ int cpose_h5_seal(const char *tmp_path);
  * is present and the content does not match it. */
 int cpose_h5_verify_seal(const char *path, int *sealed);
 /* Walks the whole file with libhdf5 in a forked child; a crash, sanitizer report or hang there is
- * CPOSE_EINVAL naming the file, and the calling process never ran libhdf5 on it. */
+ * CPOSE_EINVAL naming the file, and the calling process never ran libhdf5 on it. A hang is a child
+ * still reading after 30 s (env CPOSE_H5_PROBE_SECONDS: another base) plus 1 s per 50 MB. */
 int cpose_h5_probe(const char *path);
 
 #endif
