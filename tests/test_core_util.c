@@ -1,9 +1,11 @@
 /* tests/test_core_util.c — status messages, counted allocation, argument table parsing, atomic
- * writes, sha256 and the image API (core/nn/image.h: read, write, letterbox pads, decode errors). */
+ * writes, sha256, the image API (core/nn/image.h: read, write, letterbox pads, decode errors) and the
+ * saturating float-to-integer conversions (core/base/num_convert.h). */
 /* cpose-layer: nn */
 #include "core/base/alloc.h"
 #include "core/base/args.h"
 #include "core/base/fsutil.h"
+#include "core/base/num_convert.h"
 #include "core/nn/image.h"
 #include "tests/testlib.h"
 
@@ -175,8 +177,23 @@ static void test_image(void)
     cpose_remove_tree(dir);
 }
 
+/* Float-to-integer conversions of untrusted values: truncation inside the range, saturation outside
+ * it, 0 for NaN (a plain cast of 1e34 gives INT64_MIN on x86, and is undefined). */
+static void test_num_convert(void)
+{
+    CHECK(cpose_float_to_i64(2.9f) == 2 && cpose_float_to_i64(-2.9f) == -2 && cpose_float_to_i64(0.0f) == 0);
+    CHECK(cpose_float_to_i64(1.36086e34f) == INT64_MAX && cpose_float_to_i64(-1e34f) == INT64_MIN);
+    CHECK(cpose_float_to_i64(9.2233720368547758e18f) == INT64_MAX);
+    CHECK(cpose_float_to_i64(4.0e18f) == (int64_t)4.0e18f);
+    CHECK(cpose_float_to_i64(__builtin_nanf("")) == 0 && cpose_float_to_i64(__builtin_inff()) == INT64_MAX);
+    CHECK(cpose_float_to_i32(2.0f) == 2 && cpose_float_to_i32(3e9f) == INT32_MAX && cpose_float_to_i32(-3e9f) == INT32_MIN);
+    CHECK(cpose_float_to_i32(2147483520.0f) == 2147483520 && cpose_float_to_i32(-__builtin_inff()) == INT32_MIN);
+    CHECK(cpose_float_to_i32(__builtin_nanf("")) == 0);
+}
+
 int main(void)
 {
+    test_num_convert();
     test_args();
     test_alloc();
     test_files();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/base/fsutil.h"
+#include "core/base/num_convert.h"
 #include "core/nn/coreml_read.h"
 
 int cml_rerr(const struct cml_reader *r, int rc, char *take)
@@ -202,7 +203,7 @@ static int read_immediate(struct cml_reader *r, const struct pb_field *imm, stru
                     if (h.wire != PB_WIRE_LEN || h.len % 4) RERR(CPOSE_EINVAL, "packed floats of %zu bytes", h.len);
                     for (size_t q = 0; q < h.len / 4; q++, n++) {
                         if (n >= v->numel) RERR(CPOSE_EINVAL, "more values than the type's %lld", (long long)v->numel);
-                        memcpy(&v->f[n], h.data + 4 * q, 4), v->i[n] = (int64_t)v->f[n];
+                        memcpy(&v->f[n], h.data + 4 * q, 4), v->i[n] = cpose_float_to_i64(v->f[n]);
                     }
                 } else if (g.num == 2 || g.num == 3 || g.num == 5) { /* ints, bools, longInts, packed varints */
                     int want = g.num == 2 ? CML_DT_INT32 : g.num == 3 ? CML_DT_BOOL : CML_DT_INT64;
@@ -312,7 +313,7 @@ static int read_blob(struct cml_reader *r, const struct pb_field *bf, struct cml
         } else {
             memcpy(&v->f[q], p + 4 * q, 4);
         }
-        v->i[q] = (int64_t)v->f[q];
+        v->i[q] = cpose_float_to_i64(v->f[q]);
     }
     return CPOSE_OK;
 }

@@ -6,6 +6,7 @@
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
 #include "core/base/log.h"
+#include "core/base/num_convert.h"
 #include "core/nn/model_impl.h"
 
 #include <stdlib.h>
@@ -319,7 +320,7 @@ static int imp_resize(struct importer *im, const Onnx__NodeProto *n)
     if (strcmp(mode, "nearest")) return NODE_ERR(CPOSE_ENOTSUP, n, "mode=%s: cpose upsamples with nearest only", mode);
     if (!sc || sc->numel != 4)
         return NODE_ERR(CPOSE_ENOTSUP, n, "scales must be a constant of 4 values (sizes= resizes are not supported)");
-    int s = (int)sc->f[2];
+    int s = cpose_float_to_i32(sc->f[2]);
     if (sc->f[0] != 1 || sc->f[1] != 1 || sc->f[2] != sc->f[3] || sc->f[2] != (float)s || s < 1)
         return NODE_ERR(CPOSE_ENOTSUP, n, "scales [%g, %g, %g, %g]: cpose upsamples H and W by one integer factor",
                         sc->f[0], sc->f[1], sc->f[2], sc->f[3]);

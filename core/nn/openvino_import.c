@@ -13,6 +13,7 @@
 
 #include "core/base/alloc.h"
 #include "core/base/fsutil.h"
+#include "core/base/num_convert.h"
 #include "core/nn/export_meta.h"
 #include "core/nn/onnx_restate.h"
 
@@ -223,11 +224,11 @@ static int read_const(const struct ovreader *r, struct ovlayer *l, const uint8_t
     l->i = cpose_malloc((size_t)(l->numel ? l->numel : 1) * sizeof(int64_t));
     const uint8_t *p = bin + off;
     for (int64_t q = 0; q < l->numel; q++) {
-        if (l->elem == 1) memcpy(&l->f[q], p + 4 * q, 4), l->i[q] = (int64_t)l->f[q];
+        if (l->elem == 1) memcpy(&l->f[q], p + 4 * q, 4), l->i[q] = cpose_float_to_i64(l->f[q]);
         else if (l->elem == 2) {
             uint16_t hv;
             memcpy(&hv, p + 2 * q, 2);
-            l->f[q] = half_to_float(hv), l->i[q] = (int64_t)l->f[q];
+            l->f[q] = half_to_float(hv), l->i[q] = cpose_float_to_i64(l->f[q]);
         } else if (l->elem == 3) memcpy(&l->i[q], p + 8 * q, 8), l->f[q] = (float)l->i[q];
         else {
             int32_t v;
