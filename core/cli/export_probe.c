@@ -22,11 +22,17 @@ int cpose_export_probe(struct cpose_model *src, const char *path, int64_t H, int
     memset(p, 0, sizeof *p);
     struct cpose_model *m = NULL;
     float *x = NULL, *a = NULL, *b = NULL;
+    if (!cpose_model_has_reader(path)) {
+        snprintf(p->msg, sizeof p->msg, "no reader in cpose");
+        return p->status = CPOSE_ENOTSUP;
+    }
+    /* a kind cpose reads: any refusal (CPOSE_ENOTSUP included, e.g. an op its importer does not
+     * take) is a failure of the read-back, reported as such, not "no reader" */
     int rc = cpose_model_load(path, NULL, &m);
     if (rc != CPOSE_OK) {
-        snprintf(p->msg, sizeof p->msg, "%s", rc == CPOSE_ENOTSUP ? "no reader in cpose" : cpose_errmsg());
+        snprintf(p->msg, sizeof p->msg, "%s", cpose_errmsg());
         cpose_err_clear();
-        return p->status = rc;
+        return p->status = rc == CPOSE_ENOTSUP ? CPOSE_EINVAL : rc;
     }
     if (src) {
         const struct cpose_model_info *si = cpose_model_get_info(src), *mi = cpose_model_get_info(m);

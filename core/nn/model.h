@@ -27,6 +27,10 @@ struct cpose_model_info {
 /* model: a YAML name/path (fresh weights, seeded) or an .h5 file (flat state_dict or cpose
  * checkpoint); cfg: YAML for weights that carry none (may be NULL). Returns an owned model. */
 CPOSE_API int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out);
+/* Whether cpose_model_load has a reader for path's kind (by its name, or the files of an export
+ * folder): 0 for formats it only writes (TorchScript, TF, TF Lite, TF.js, ...). A file of a kind it
+ * reads can still be refused, with an error saying why. */
+CPOSE_API int cpose_model_has_reader(const char *path);
 CPOSE_API void cpose_model_free(struct cpose_model *m); /* NULL-safe */
 CPOSE_API const struct cpose_model_info *cpose_model_get_info(const struct cpose_model *m);
 /* Number of anchors A for an H×W input (H, W multiples of max_stride). */

@@ -47,6 +47,14 @@ int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, s
     return cpose_err(CPOSE_ENOTSUP, "%s: unknown model file type (expected .yaml, .h5, .pt, .onnx, or an _ncnn_model, _openvino_model, _paddle_model or .mlpackage folder)", model);
 }
 
+int cpose_model_has_reader(const char *path)
+{
+    return path && (ends_with(path, ".yaml") || ends_with(path, ".yml") || ends_with(path, ".h5") ||
+                    ends_with(path, ".hdf5") || ends_with(path, ".onnx") || ends_with(path, ".pt") ||
+                    cpose_ncnn_is_model(path) || cpose_openvino_is_model(path) || cpose_paddle_is_model(path) ||
+                    cpose_coreml_is_model(path));
+}
+
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)
 {
     return cpose_model_load_seeded(model, cfg, 0, out);

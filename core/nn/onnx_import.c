@@ -9,6 +9,7 @@
 #include "core/base/num_convert.h"
 #include "core/nn/model_impl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -474,10 +475,11 @@ static int mark_tail(struct importer *im, const Onnx__NodeProto *n)
     }
     if (!strcmp(n->op_type, "Softmax")) im->n_softmax++;
     if (!strcmp(n->op_type, "Conv")) {
-        /* the DFL: a 1×1 conv with weights 0..reg_max-1 */
+        /* the DFL: a 1×1 conv with weights 0..reg_max-1, to float rounding: an EMA of the frozen
+         * weights in float32 (cpose's, Ultralytics') leaves bins like 6.9999995 and 10.999999 */
         const struct cpose_onnx_const *w = input_const(im, n, 1);
         int arange = w && w->ndim == 4 && w->dims[0] == 1 && w->dims[2] == 1 && w->dims[3] == 1 && w->dims[1] > 1;
-        for (int64_t k = 0; arange && k < w->numel; k++) arange = w->f[k] == (float)k;
+        for (int64_t k = 0; arange && k < w->numel; k++) arange = fabsf(w->f[k] - (float)k) <= 1e-3f;
         if (!arange) return NODE_ERR(CPOSE_ENOTSUP, n, "a convolution inside the head that is not the DFL (weights 0..reg_max-1)");
         if (im->reg_max && im->reg_max != (int)w->dims[1])
             return NODE_ERR(CPOSE_ENOTSUP, n, "DFL convs with %d and %d bins", im->reg_max, (int)w->dims[1]);

@@ -5,7 +5,8 @@
 # openvino are read back and match the source (max |Δ| under 1e-2); formats without a reader are
 # "exported, no reader" with a size; engine fails naming TensorRT (when trtexec is absent);
 # formats= narrows, an unknown one is refused; cpose.export_probe sees a real difference (an export
-# of seed 1 weights against the seed 0 source) and reports "no reader" for a foreign file.
+# of seed 1 weights against the seed 0 source), reports "no reader" for a foreign file and "failed"
+# with the importer's reason for an ONNX file it refuses.
 set -u
 CPOSE=${CPOSE_BIN:?CPOSE_BIN not set}
 SRC=${CPOSE_SOURCE_DIR:?CPOSE_SOURCE_DIR not set}
@@ -64,9 +65,21 @@ print("SELF " .. same.status .. " " .. tostring(same.max_delta))
 local f = io.open("foreign.bin", "wb"); f:write("x"); f:close()
 local q = cpose.export_probe("yolov8n-pose.yaml", "foreign.bin", 64)
 print("FOREIGN " .. q.status)
+-- a hand-made ONNX ModelProto with one Relu node: a kind cpose reads, refused by its importer
+-- (CPOSE_ENOTSUP there), which is a failed read-back, not "no reader"
+local function varint(n) local s = "" repeat local b = n % 128; n = n // 128; if n > 0 then b = b + 128 end; s = s .. string.char(b) until n == 0 return s end
+local function field(num, bytes) return varint(num * 8 + 2) .. varint(#bytes) .. bytes end
+local tensor_type = field(1, varint(8) .. varint(1))
+local graph = field(1, field(1, "x") .. field(2, "y") .. field(4, "Relu")) .. field(2, "g") ..
+  field(11, field(1, "x") .. field(2, tensor_type)) .. field(12, field(1, "y") .. field(2, tensor_type))
+local g = io.open("relu.onnx", "wb"); g:write(varint(8) .. varint(8) .. field(7, graph) .. field(8, varint(16) .. varint(17))); g:close()
+local r = cpose.export_probe("yolov8n-pose.yaml", "relu.onnx", 64)
+print("REFUSED " .. r.status .. " " .. tostring(r.message))
 LUA
 out=$("$CPOSE" run probe.lua save_dir=p 2>&1)
 echo "$out" | grep -qE "^DIFF ok [0-9.e+-]+$" && awk '/^DIFF/ {exit !($3 > 1e-3)}' <<<"$out" && ok "probe sees other weights" || bad "probe: $out"
 echo "$out" | grep -q "^SELF ok nil$" && ok "probe without a source reads back only" || bad "self: $out"
 echo "$out" | grep -q "^FOREIGN no reader$" && ok "foreign file: no reader" || bad "foreign: $out"
+echo "$out" | grep -q "^REFUSED failed relu.onnx: .*op Relu is not supported" && ok "a refused ONNX file: failed, with the reason" \
+    || bad "refused: $out"
 exit $fail
