@@ -141,9 +141,8 @@ static void on_hang(int sig)
 
 static void probe_hang(void)
 {
-    const char *src = getenv("CPOSE_SOURCE_DIR");
     char path[512];
-    snprintf(path, sizeof path, "%s/tests/inputs/h5_global_heap_loop.h5", src && *src ? src : CPOSE_SOURCE_DIR);
+    snprintf(path, sizeof path, "%s/tests/inputs/h5_global_heap_loop.h5", tl_source_dir());
     setenv("CPOSE_H5_PROBE_SECONDS", "2", 1);
     signal(SIGALRM, on_hang);
     alarm(60);

@@ -26,8 +26,7 @@ static const char *narrow_yaml(const char *dir)
 {
     static char out[512];
     char in[512];
-    const char *src = getenv("CPOSE_SOURCE_DIR");
-    snprintf(in, sizeof in, "%s/core/cfg/models/yolov8-pose.yaml", src && *src ? src : CPOSE_SOURCE_DIR);
+    snprintf(in, sizeof in, "%s/core/cfg/models/yolov8-pose.yaml", tl_source_dir());
     snprintf(out, sizeof out, "%s/yolov8n-pose.yaml", dir);
     FILE *f = fopen(in, "r"), *g = fopen(out, "w");
     CHECK_MSG(f && g, "cannot read %s or write %s", in, out);

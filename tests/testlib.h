@@ -55,14 +55,20 @@ static __attribute__((unused)) unsigned long long tl_rand_u64(void)
     return tl_rng_state;
 }
 
+/* The source tree: env CPOSE_SOURCE_DIR (ctest sets it), else the one this test was built from. */
+static __attribute__((unused)) const char *tl_source_dir(void)
+{
+    const char *src = getenv("CPOSE_SOURCE_DIR");
+    return src && *src ? src : CPOSE_SOURCE_DIR;
+}
+
 /* The fixtures folder (../shared/fixtures beside the source tree), or NULL. */
 static __attribute__((unused)) const char *tl_fixtures(void)
 {
     static char path[4096];
     const char *env = getenv("CPOSE_FIXTURES");
     if (env && *env) return access(env, R_OK) == 0 ? env : NULL;
-    const char *src = getenv("CPOSE_SOURCE_DIR");
-    snprintf(path, sizeof path, "%s/../shared/fixtures", src ? src : CPOSE_SOURCE_DIR);
+    snprintf(path, sizeof path, "%s/../shared/fixtures", tl_source_dir());
     return access(path, R_OK) == 0 ? path : NULL;
 }
 

@@ -85,7 +85,8 @@ int cpose_cli_apply_precision(const struct cpose_args *a, struct cpose_model *m,
     if (!half) return CPOSE_OK;
     if (!cpose_cpu_has_bf16()) {
         /* an ISA cap hides bf16 from a CPU that has it: say which setting did */
-        const char *cap = getenv("ONEDNN_MAX_CPU_ISA") ? getenv("ONEDNN_MAX_CPU_ISA") : getenv("DNNL_MAX_CPU_ISA");
+        const char *cap = getenv("ONEDNN_MAX_CPU_ISA");
+        if (!cap) cap = getenv("DNNL_MAX_CPU_ISA");
         char why[96] = "";
         if (getenv("CPOSE_NO_BF16"))
             snprintf(why, sizeof why, " (CPOSE_NO_BF16 is set)");

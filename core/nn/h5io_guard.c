@@ -222,7 +222,8 @@ int cpose_h5_probe(const char *path)
      * CPOSE_H5_PROBE_SECONDS (1–3600) replaces the 30 s base (the fuzz targets use 5 s, under
      * libFuzzer's 25 s timeout, so that a hang inside libhdf5 is this error, not a finding) */
     const char *env = getenv("CPOSE_H5_PROBE_SECONDS");
-    unsigned base = env && atoi(env) >= 1 && atoi(env) <= 3600 ? (unsigned)atoi(env) : 30;
+    int set = env ? atoi(env) : 0;
+    unsigned base = set >= 1 && set <= 3600 ? (unsigned)set : 30;
     unsigned limit = base + (unsigned)(st.st_size / (50u << 20));
     fflush(NULL);
     pid_t pid = fork();

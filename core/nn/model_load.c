@@ -22,37 +22,49 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* The reader cpose_model_load takes for path: by its name, or by the files of an export folder. */
+enum reader { READER_NONE, READER_YAML, READER_H5, READER_ONNX, READER_NCNN, READER_OPENVINO, READER_PADDLE, READER_COREML, READER_PT };
+
+static enum reader reader_of(const char *path)
+{
+    if (ends_with(path, ".yaml") || ends_with(path, ".yml")) return READER_YAML;
+    if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return READER_H5;
+    if (ends_with(path, ".onnx")) return READER_ONNX;
+    if (cpose_ncnn_is_model(path)) return READER_NCNN;
+    if (cpose_openvino_is_model(path)) return READER_OPENVINO;
+    if (cpose_paddle_is_model(path)) return READER_PADDLE;
+    if (cpose_coreml_is_model(path)) return READER_COREML;
+    if (ends_with(path, ".pt")) return READER_PT;
+    return READER_NONE;
+}
+
+int cpose_model_has_reader(const char *path) { return path && reader_of(path) != READER_NONE; }
+
 int cpose_model_load_seeded(const char *model, const char *cfg, uint64_t seed, struct cpose_model **out)
 {
     int rc;
     *out = NULL;
     if (!model || !*model) return cpose_err(CPOSE_EINVAL, "no model given (model=yolov8n-pose.yaml or weights .h5)");
-    if (ends_with(model, ".yaml") || ends_with(model, ".yml")) {
+    switch (reader_of(model)) {
+    case READER_YAML: {
         struct cpose_model *m;
         if ((rc = cpose_model_from_yaml_name(model, 0, &m)) != CPOSE_OK) return rc;
         cpose_model_init_weights(m, seed);
         *out = m;
         return CPOSE_OK;
     }
-    if (ends_with(model, ".h5") || ends_with(model, ".hdf5")) return cpose_model_load_flat_or_ckpt(model, cfg, out);
-    if (ends_with(model, ".onnx")) return cpose_onnx_model_load(model, out);
-    if (cpose_ncnn_is_model(model)) return cpose_ncnn_model_load(model, out);
-    if (cpose_openvino_is_model(model)) return cpose_openvino_model_load(model, out);
-    if (cpose_paddle_is_model(model)) return cpose_paddle_model_load(model, out);
-    if (cpose_coreml_is_model(model)) return cpose_coreml_model_load(model, out);
-    if (ends_with(model, ".pt")) {
-        int rc2 = cpose_pt_model_load(model, cfg, out);
-        return rc2 ? cpose_err_context(rc2, "loading %s", model) : CPOSE_OK;
+    case READER_H5: return cpose_model_load_flat_or_ckpt(model, cfg, out);
+    case READER_ONNX: return cpose_onnx_model_load(model, out);
+    case READER_NCNN: return cpose_ncnn_model_load(model, out);
+    case READER_OPENVINO: return cpose_openvino_model_load(model, out);
+    case READER_PADDLE: return cpose_paddle_model_load(model, out);
+    case READER_COREML: return cpose_coreml_model_load(model, out);
+    case READER_PT:
+        rc = cpose_pt_model_load(model, cfg, out);
+        return rc ? cpose_err_context(rc, "loading %s", model) : CPOSE_OK;
+    case READER_NONE: break;
     }
     return cpose_err(CPOSE_ENOTSUP, "%s: unknown model file type (expected .yaml, .h5, .pt, .onnx, or an _ncnn_model, _openvino_model, _paddle_model or .mlpackage folder)", model);
-}
-
-int cpose_model_has_reader(const char *path)
-{
-    return path && (ends_with(path, ".yaml") || ends_with(path, ".yml") || ends_with(path, ".h5") ||
-                    ends_with(path, ".hdf5") || ends_with(path, ".onnx") || ends_with(path, ".pt") ||
-                    cpose_ncnn_is_model(path) || cpose_openvino_is_model(path) || cpose_paddle_is_model(path) ||
-                    cpose_coreml_is_model(path));
 }
 
 int cpose_model_load(const char *model, const char *cfg, struct cpose_model **out)
