@@ -166,6 +166,7 @@ static void test_kernel(void)
         {1, 64, 64, 40, 37, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_U8, 0}, /* 100 tiles: 9 chunks */
         {1, 128, 40, 20, 20, CPOSE_ACT_SILU, 0, 1, CPOSE_I8_DST_S8, 0}, /* 25 tiles: a last chunk of 1 */
         {2, 32, 24, 4, 19, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_F32, 0},  /* 5 tiles: 5 rows, 16 + 8 channels */
+        {1, 80, 56, 7, 9, CPOSE_ACT_SILU, 1, 0, CPOSE_I8_DST_U8, 0},    /* U's blocks: a short last group (64 + 16), 16·3 + 8 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }
