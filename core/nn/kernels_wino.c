@@ -17,7 +17,7 @@
 
 struct cpose_wino {
     int cin, cout, cinp, coutp;  /* channels and their block-8 padding */
-    float *u;                    /* U[16][cinp][coutp], zero rows/columns in the padding */
+    float *u;                    /* U blocked as u_at() says, zero rows/columns in the padding */
     float *bias;                 /* [coutp], zero padded */
 };
 
@@ -70,6 +70,16 @@ void cpose_wino_filter(const float *g, float u16[16])
     }
 }
 
+/* Where U[ξ][c][o] lives: per transform point ξ, per block of 16 output channels (ob..; the last one 8
+ * wide where coutp is not a multiple of 16), the cinp rows of the block's bw channels one after the
+ * other. A micro-kernel reads one block's rows: one contiguous run, which the hardware prefetchers
+ * stream from memory (rows of coutp floats read 64 bytes at a time had been a strided walk through U). */
+static inline size_t u_at(const struct cpose_wino *w, int xi, int c, int o)
+{
+    int ob = o / 16 * 16, bw = w->coutp - ob < 16 ? w->coutp - ob : 16;
+    return (size_t)xi * w->cinp * w->coutp + (size_t)ob * w->cinp + (size_t)c * bw + (size_t)(o - ob);
+}
+
 int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **out)
 {
     struct cpose_wino *w = cpose_calloc(1, sizeof *w);
@@ -87,7 +97,7 @@ int cpose_wino_prepare(const struct cpose_conv2d_params *p, struct cpose_wino **
         for (int c = 0; c < p->cin; c++) {
             float u[16];
             cpose_wino_filter(p->weight + ((size_t)o * p->cin + c) * 9, u);
-            for (int xi = 0; xi < 16; xi++) w->u[((size_t)xi * w->cinp + c) * w->coutp + o] = u[xi];
+            for (int xi = 0; xi < 16; xi++) w->u[u_at(w, xi, c, o)] = u[xi];
         }
     }
     *out = w;
@@ -159,8 +169,8 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
         float *Mx = M + (int64_t)xi * ntp * coutp;
         for (int t = 0; t < ntp; t += TR) {
             int o = 0;
-            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, Ux + o, coutp, Mx + t * coutp + o, coutp, cinp);
-            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, Ux + o, coutp, Mx + t * coutp + o, coutp, cinp);
+            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, Ux + (int64_t)o * cinp, 16, Mx + t * coutp + o, coutp, cinp);
+            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, Ux + (int64_t)o * cinp, 8, Mx + t * coutp + o, coutp, cinp);
         }
     }
     /* output transform + bias, SiLU, residual */
