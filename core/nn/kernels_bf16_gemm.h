@@ -4,9 +4,10 @@
  *
  * M[r][o] = Σ_k V[r][k]·U[k][o] in float32 on vdpbf16ps (AVX512_BF16), which multiplies a pair of
  * bf16 from each operand and adds both products to a float32 lane. V holds CPOSE_BF16_TR rows of bf16
- * with consecutive k adjacent (a pair, broadcast as one 32-bit value); U holds pair rows
- * [k/2][o][2] (16 output columns to a 512-bit register). Rows of 12 × 32 columns keep 24
- * accumulators in registers. Call only where cpose_bf16_gemm_cpu() said yes. */
+ * with consecutive k adjacent (a pair, broadcast as one 32-bit value); U holds, per block of 32 output
+ * columns, the block's pair rows [k/2][o][2] (16 output columns to a 512-bit register), so that a
+ * micro-kernel reads one contiguous run of U. Rows of 12 × 32 columns keep 24 accumulators in
+ * registers. Call only where cpose_bf16_gemm_cpu() said yes. */
 #ifndef CPOSE_KERNELS_BF16_GEMM_H
 #define CPOSE_KERNELS_BF16_GEMM_H
 
@@ -26,8 +27,15 @@ static inline uint16_t cpose_bf16_round(float f)
     return (uint16_t)(u >> 16);
 }
 
-/* Where U[k][o] lives in pair rows of coutp columns. */
-static inline size_t cpose_bf16_pair_index(int k, int o, int coutp) { return ((size_t)(k / 2) * coutp + o) * 2 + (k & 1); }
+/* Where U[k][o] (K rows, K even; coutp columns, a multiple of 16) lives: per block of 32 columns (ob..;
+ * the last one 16 wide where coutp is an odd multiple of 16), the block's K/2 pair rows of bw columns
+ * one after the other. (Pair rows of all coutp columns, of which a micro-kernel reads 128 bytes each,
+ * had been a strided walk through U, slow on its first pass from memory.) */
+static inline size_t cpose_bf16_pair_index(int k, int o, int coutp, int K)
+{
+    int ob = o / 32 * 32, bw = coutp - ob < 32 ? coutp - ob : 32;
+    return (size_t)ob * K + ((size_t)(k / 2) * bw + (size_t)(o - ob)) * 2 + (k & 1);
+}
 
 #ifdef CPOSE_X86
 #define CPOSE_BF16_FN __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq,avx512bf16")))
@@ -74,15 +82,15 @@ CPOSE_GEMM_BF16(cpose_gemm_bf16_32, 2)
 CPOSE_GEMM_BF16(cpose_gemm_bf16_16, 1)
 
 /* M[0..rows)[0..coutp) = V·U for rows a multiple of CPOSE_BF16_TR, coutp a multiple of 16, kp pairs:
- * V rows ldv bf16 apart, U pair rows of coutp columns, M rows of coutp floats. */
+ * V rows ldv bf16 apart, U as cpose_bf16_pair_index(·, ·, coutp, 2·kp) places it, M rows of coutp floats. */
 static CPOSE_BF16_FN inline void cpose_gemm_bf16(const uint16_t *V, int64_t ldv, const uint16_t *U, float *M, int rows,
                                                  int coutp, int kp)
 {
     for (int t = 0; t < rows; t += CPOSE_BF16_TR) {
         int o = 0;
         for (; o + 32 <= coutp; o += 32)
-            cpose_gemm_bf16_32(V + t * ldv, ldv, U + 2 * o, 2 * (int64_t)coutp, M + (int64_t)t * coutp + o, coutp, kp);
-        if (o < coutp) cpose_gemm_bf16_16(V + t * ldv, ldv, U + 2 * o, 2 * (int64_t)coutp, M + (int64_t)t * coutp + o, coutp, kp);
+            cpose_gemm_bf16_32(V + t * ldv, ldv, U + (int64_t)2 * kp * o, 64, M + (int64_t)t * coutp + o, coutp, kp);
+        if (o < coutp) cpose_gemm_bf16_16(V + t * ldv, ldv, U + (int64_t)2 * kp * o, 32, M + (int64_t)t * coutp + o, coutp, kp);
     }
 }
 #endif

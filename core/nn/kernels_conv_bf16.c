@@ -62,7 +62,7 @@ int cpose_conv_bf16_prepare(const struct cpose_conv2d_params *p, struct cpose_co
         if (p->bias) w->bias[o] = p->bias[o];
         for (int c = 0; c < p->cin; c++)
             for (int t = 0; t < taps; t++)
-                w->u[cpose_bf16_pair_index(t * w->cinp + c, o, w->coutp)] =
+                w->u[cpose_bf16_pair_index(t * w->cinp + c, o, w->coutp, taps * w->cinp)] =
                     cpose_bf16_round(p->weight[((size_t)o * p->cin + c) * taps + t]);
     }
     *out = w;

@@ -62,7 +62,7 @@ int cpose_wino_bf16_prepare(const struct cpose_conv2d_params *p, struct cpose_wi
             float u[16];
             cpose_wino_filter(p->weight + ((size_t)o * p->cin + c) * 9, u);
             for (int xi = 0; xi < 16; xi++)
-                w->u[(size_t)xi * w->cinp * w->coutp + cpose_bf16_pair_index(c, o, w->coutp)] = cpose_bf16_round(u[xi]);
+                w->u[(size_t)xi * w->cinp * w->coutp + cpose_bf16_pair_index(c, o, w->coutp, w->cinp)] = cpose_bf16_round(u[xi]);
         }
     }
     *out = w;
