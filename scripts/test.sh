@@ -33,10 +33,10 @@ run_pass normal build -- "${label[@]}"
 # the parity tests again on oneDNN's direct 3x3 kernel (the default is Winograd: core/nn/kernels.h)
 run_pass direct build CPOSE_WINOGRAD=0 -- -R "^(test_parity|test_forward_nms|test_predict_e2e)$"
 # the inference tests again with oneDNN's ISA capped at AVX2: on an AVX-512/VNNI machine, cpose then takes
-# the path of a CPU without VNNI or bf16 (int8 on its stem, int16 Winograd and u8·s8 GEMM with u8 at 0..127;
+# the path of a CPU without VNNI or bf16 (int8 on its stem, int16 Winograd and u8·s8 GEMM (its pair kernel) with u8 at 0..127;
 # half=True falling back to float32), so CI checks both paths whatever CPU it runs on
 run_pass avx2 build ONEDNN_MAX_CPU_ISA=AVX2 -- \
-    -R "^(test_lowp|test_lowp_fixtures|test_parity|test_forward_nms|test_predict_e2e|test_stem|test_quant|test_exec_views|test_exec_adapt|test_val_overlap|test_val_trained|cli_precision|lua_precision)$"
+    -R "^(test_lowp|test_lowp_fixtures|test_parity|test_forward_nms|test_predict_e2e|test_stem|test_quant|test_gemm_int8|test_wino_int8|test_exec_views|test_exec_adapt|test_val_overlap|test_val_trained|cli_precision|lua_precision)$"
 
 bash scripts/build.sh build-asan -DCPOSE_SANITIZE=ON >/dev/null
 run_pass asan build-asan ASAN_OPTIONS=detect_leaks=0 -- -LE "slow|nosan"

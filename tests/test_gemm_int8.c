@@ -2,7 +2,7 @@
  * directly, on a quantised source made here, against a double convolution of the same quantised values
  * (so only the kernel's weight rounding remains), with odd plane sizes (stride-2 edges), channel counts
  * off the vector widths (51 in: a row padded to 4 bytes; 1, 19, 40 out: partial 16-channel blocks),
- * fewer pixels than a micro-kernel's 6, u8 and s8 sources, float32, u8 and s8 outputs, batch 2, the same
+ * fewer pixels than a micro-kernel's rows (6; 4 for the pair kernel), rows padded from 20 and 108 bytes to the pair kernel's 8, u8 and s8 sources, float32, u8 and s8 outputs, batch 2, the same
  * bytes on 1 and 2 threads, s8 sources whose calibrated minimum is a few steps below 0 (as after a
  * SiLU: the kernel shifts by less than 128 and keeps more weight bits) and whose values go below it
  * (read as the minimum) or is NaN (the whole s8 range taken), and worst-case sources (every value at the type's extreme, every weight at
@@ -129,9 +129,17 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     const char *kinds[3] = {"f32", "u8", "s8"};
     char lo_txt[16];
     snprintf(lo_txt, sizeof lo_txt, "%d", g->s8_min);
-    /* the weights keep 7 bits (s8 source) or 8 (u8 source without VNNI) per output channel: their
-     * rounding is ≤ 1/128 of the channel's largest weight, summed over K with random signs */
-    double trms = g->dst_kind == CPOSE_I8_DST_F32 ? 1e-2 : 2.5e-2, tmax = 4e-2; /* u8/s8 outputs: steps of 1 % of the max */
+    /* the weights keep `steps` a side per output channel (≈ 120 with the one-step kernel, ≈ 60 with the
+     * pair kernel): their rounding is ≤ 1/(2·steps) of the channel's largest weight, summed over K with
+     * random signs; the bounds below were set for 127 steps and grow as the steps shrink */
+    int steps = cpose_gemm_i8_weight_steps(k);
+    double wide = 127.0 / steps;
+    double trms = (g->dst_kind == CPOSE_I8_DST_F32 ? 1e-2 : 2.5e-2) * wide, tmax = 4e-2 * wide; /* u8/s8 outputs: steps of 1 % of the max */
+    CHECK_MSG(steps >= 48, "N%d %d→%d k%d: the weights keep %d steps a side (≥ 48 expected)", g->N, g->C, g->O, g->k, steps);
+    /* a u8 source without VNNI runs the pair kernel (unless turned off): 4·127·64 ≤ 32767 */
+    const char *pairs_env = getenv("CPOSE_GEMM_INT8_PAIRS");
+    if (!g->src_signed && !cpose_cpu_has_vnni() && !(pairs_env && !strcmp(pairs_env, "0")))
+        CHECK_MSG(steps == 64, "N%d %d→%d k%d u8: %d weight steps, the pair kernel's 64 expected", g->N, g->C, g->O, g->k, steps);
     CHECK_MSG(rms <= trms && mx <= tmax && off_lsb == 0,
               "N%d %d→%d k%d %dx%d act%d %s→%s%s: rel rms %.3g (≤ %g), rel max %.3g (≤ %g), %d outputs > 2 steps off", g->N,
               g->C, g->O, g->k, g->H, g->W, g->act, g->src_signed ? "s8" : "u8", kinds[g->dst_kind], g->extreme ? " extreme" : "",
@@ -163,6 +171,8 @@ static void test_kernel(void)
         {1, 96, 24, 8, 9, 1, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_F32, 0, -6, 1},
         {1, 64, 24, 9, 8, 3, CPOSE_ACT_NONE, 1, CPOSE_I8_DST_F32, 0, -6, 1},
         {1, 40, 24, 7, 9, 1, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_F32, 0, LO_NAN, 0},
+        {1, 20, 24, 1, 3, 1, CPOSE_ACT_SILU, 0, CPOSE_I8_DST_F32, 0, 0, 0}, /* pairs: a row of 20 bytes padded to 24, 3 pixels */
+        {1, 12, 40, 5, 5, 3, CPOSE_ACT_SILU, 1, CPOSE_I8_DST_F32, 0, -3, 0}, /* pairs: 108 bytes padded to 112 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) kernel_case(&cases[i], 31 + i);
 }

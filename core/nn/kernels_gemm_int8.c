@@ -3,10 +3,12 @@
  *
  * Per chunk of consecutive output pixels: A[row][K4] = the pixel's receptive field as u8 (taps in
  * (kh, kw) order, cin bytes each; padding pixels hold the source's zero: 0 for u8, the shift for an s8
- * source), K4 = k·k·cin rounded up to 4 with zeros. Then per 16 output channels and 6 rows, the micro-kernel
- * sums over K4 in int32 (4 bytes a step: vpbroadcastd of a row's 4 bytes, vpmaddubsw against the
- * weights' 16 channels × 4 bytes, vpmaddwd by ones, vpaddd), and the epilogue turns each sum into
- * y = sum·oscale[o] + bias[o] (the s8 shift's compensation inside bias), SiLU, stored as the run's kind. */
+ * source), K4 = k·k·cin rounded up to 4 (8 for the pair kernel) with zeros. Then per 16 output channels
+ * and 6 rows (4 for the pair kernel), the micro-kernel sums over K4 in int32 (4 bytes a step:
+ * vpbroadcastd of a row's 4 bytes, vpmaddubsw against the weights' 16 channels × 4 bytes, vpmaddwd by
+ * ones, vpaddd; the pair kernel adds two steps' vpmaddubsw in int16 before the one vpmaddwd), and the
+ * epilogue turns each sum into y = sum·oscale[o] + bias[o] (the s8 shift's compensation inside bias),
+ * SiLU, stored as the run's kind. */
 #include "core/nn/kernels_gemm_int8.h"
 #include "core/nn/kernels.h"
 
@@ -16,14 +18,17 @@
 
 struct cpose_gemm_i8 {
     int cin, cout, coutp, k, stride, pad;
-    int k4;                    /* k·k·cin rounded up to 4: the bytes of a packed row */
+    int k4;                    /* k·k·cin rounded up to 4 (pairs: 8): the bytes of a packed row */
+    int pairs;                 /* 1: kernel_4x16, two steps summed in int16 (weights to half the bits) */
+    int rows;                  /* output pixels per micro-kernel: 6, or 4 with pairs */
+    int wsteps;                /* wmax: each output channel's largest |weight| quantised to it */
     int src_signed;            /* s8 source: shifted by +shift when packed (below −shift clamped) */
     int shift;                 /* −(the calibrated minimum) of an s8 source, 0..128; 0 for u8 */
     int8_t *w;                 /* W[coutp/16][k4/4][16][4]: per 16 output channels, 4 consecutive row bytes of each */
     float *oscale, *bias;      /* [coutp]: 1/(in_scale·w_scale[o]); bias with the shift's compensation */
 };
 
-#define ROWS 6                 /* output pixels per micro-kernel */
+#define ROWS_MAX 6             /* output pixels per micro-kernel, at most */
 #define COLS 16                /* output channels per micro-kernel */
 
 static int g_mode = -1;
@@ -46,6 +51,17 @@ static int shapes_on(void)
 
 int cpose_gemm_i8_on(void) { return shapes_on() != 0; }
 
+/* Whether the pair kernel may run (env CPOSE_GEMM_INT8_PAIRS=0: never), read once. */
+static int pairs_on(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        const char *env = getenv("CPOSE_GEMM_INT8_PAIRS");
+        cached = !(env && !strcmp(env, "0"));
+    }
+    return cached;
+}
+
 int cpose_gemm_i8_wanted(const struct cpose_conv2d_params *p, int src_layout, int out_layout, int has_res)
 {
     /* fewer than 8 output channels (the head's 64→1 convs) waste most of a 16-channel micro-kernel, and a
@@ -64,6 +80,8 @@ void cpose_gemm_i8_free(struct cpose_gemm_i8 *g)
     cpose_free(g);
 }
 
+int cpose_gemm_i8_weight_steps(const struct cpose_gemm_i8 *g) { return g->wsteps; }
+
 int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, struct cpose_gemm_i8 **out)
 {
     struct cpose_gemm_i8 *g = cpose_calloc(1, sizeof *g);
@@ -77,7 +95,14 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
     }
     g->coutp = (p->cout + COLS - 1) / COLS * COLS;
     int kk = p->k * p->k, kin = kk * p->cin;
-    g->k4 = (kin + 3) / 4 * 4;
+    /* vpmaddubsw's s16 pair sums: 2·umax·wmax ≤ 32767 for the source's largest u8 (a shifted s8:
+     * 127 + shift; u8: 127 without VNNI, input_scale of kernels_lowp.c, 255 with it); the pair kernel
+     * adds two of them in int16, 4·umax·wmax ≤ 32767: the weights keep ≥ 48 steps a side (a shift of up
+     * to 43, as after a SiLU), else the one-step kernel runs */
+    double umax = src_signed ? 127.0 + g->shift : cpose_cpu_has_vnni() ? 255.0 : 127.0;
+    g->pairs = pairs_on() && floor(32767.0 / (4.0 * umax)) >= 48;
+    g->rows = g->pairs ? 4 : 6;
+    g->k4 = g->pairs ? (kin + 7) / 8 * 8 : (kin + 3) / 4 * 4;
     size_t nw = (size_t)g->k4 * g->coutp;
     if (posix_memalign((void **)&g->w, 64, nw) || posix_memalign((void **)&g->oscale, 64, g->coutp * sizeof(float)) ||
         posix_memalign((void **)&g->bias, 64, g->coutp * sizeof(float))) {
@@ -87,10 +112,8 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
     memset(g->w, 0, nw);
     memset(g->oscale, 0, g->coutp * sizeof(float));
     memset(g->bias, 0, g->coutp * sizeof(float));
-    /* vpmaddubsw's s16 pair sums: 2·umax·wmax ≤ 32767 for the source's largest u8 (a shifted s8:
-     * 127 + shift; u8: 127 without VNNI, input_scale of kernels_lowp.c, 255 with it) */
-    double umax = src_signed ? 127.0 + g->shift : cpose_cpu_has_vnni() ? 255.0 : 127.0;
-    double wmax = fmin(127.0, floor(32767.0 / (2.0 * umax)));
+    double wmax = fmin(127.0, floor(32767.0 / ((g->pairs ? 4.0 : 2.0) * umax)));
+    g->wsteps = (int)wmax;
     for (int o = 0; o < p->cout; o++) {
         const float *wo = p->weight + (size_t)o * kin; /* OIHW: [c][kh][kw] */
         float m = 0;
@@ -145,6 +168,41 @@ static CPOSE_AVX2_FN __attribute__((noinline)) void kernel_6x16(const uint8_t *A
     _mm256_store_si256(o + 3, c11), _mm256_store_si256(o + 4, c20), _mm256_store_si256(o + 5, c21);
     _mm256_store_si256(o + 6, c30), _mm256_store_si256(o + 7, c31), _mm256_store_si256(o + 8, c40);
     _mm256_store_si256(o + 9, c41), _mm256_store_si256(o + 10, c50), _mm256_store_si256(o + 11, c51);
+}
+
+/* Two 4-byte steps of a row: their vpmaddubsw pair sums added in int16 (exact: 4·umax·wmax ≤ 32767),
+ * then widened once (vpmaddwd by ones) into C0, C1: three multiplies for 64 products, not four. ymm8–11
+ * hold the two steps' weights, ymm12/13 the row's broadcasts, ymm14/15 are scratch. */
+#define PAIR_ROW(ADDR, ADDR4, C0, C1)                                                                       \
+    "vpbroadcastd " ADDR ", %%ymm12\n\tvpbroadcastd " ADDR4 ", %%ymm13\n\t"                             \
+    "vpmaddubsw %%ymm8, %%ymm12, %%ymm14\n\tvpmaddubsw %%ymm10, %%ymm13, %%ymm15\n\t"                   \
+    "vpaddw %%ymm15, %%ymm14, %%ymm14\n\tvpmaddwd %[ones], %%ymm14, %%ymm14\n\t"                        \
+    "vpaddd %%ymm14, %[" C0 "], %[" C0 "]\n\t"                                                          \
+    "vpmaddubsw %%ymm9, %%ymm12, %%ymm14\n\tvpmaddubsw %%ymm11, %%ymm13, %%ymm15\n\t"                   \
+    "vpaddw %%ymm15, %%ymm14, %%ymm14\n\tvpmaddwd %[ones], %%ymm14, %%ymm14\n\t"                        \
+    "vpaddd %%ymm14, %[" C1 "], %[" C1 "]\n\t"
+
+/* acc[r][0..16) = Σ_j A[r][j]·W[j][0..16) for r < 4 over k8 bytes (a multiple of 8; A rows lda bytes
+ * apart, W's 4-byte steps 64 bytes apart), stored to acc (int32 [4][16]). Four rows, not six: the two
+ * steps' weights take four registers, which keep them out of the loads (six loads of each weight
+ * vector a step had bound the loop on the load ports). */
+static CPOSE_AVX2_FN __attribute__((noinline)) void kernel_4x16(const uint8_t *A, int64_t lda, const int8_t *W, int k8, int32_t *acc)
+{
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const __m256i ones = _mm256_set1_epi16(1);
+    const uint8_t *a0 = A, *a2 = A + 2 * lda;
+    for (int j = 0; j < k8; j += 8, a0 += 8, a2 += 8, W += 2 * COLS * 4)
+        __asm__("vmovdqa (%[w]), %%ymm8\n\tvmovdqa 32(%[w]), %%ymm9\n\tvmovdqa 64(%[w]), %%ymm10\n\tvmovdqa 96(%[w]), %%ymm11\n\t"
+                PAIR_ROW("(%[a0])", "4(%[a0])", "c00", "c01") PAIR_ROW("(%[a0],%[ld])", "4(%[a0],%[ld])", "c10", "c11")
+                PAIR_ROW("(%[a2])", "4(%[a2])", "c20", "c21") PAIR_ROW("(%[a2],%[ld])", "4(%[a2],%[ld])", "c30", "c31")
+                : [c00] "+x"(c00), [c01] "+x"(c01), [c10] "+x"(c10), [c11] "+x"(c11), [c20] "+x"(c20), [c21] "+x"(c21),
+                  [c30] "+x"(c30), [c31] "+x"(c31)
+                : [w] "r"(W), [a0] "r"(a0), [a2] "r"(a2), [ld] "r"(lda), [ones] "m"(ones)
+                : "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory");
+    __m256i *o = (__m256i *)acc;
+    _mm256_store_si256(o + 0, c00), _mm256_store_si256(o + 1, c01), _mm256_store_si256(o + 2, c10);
+    _mm256_store_si256(o + 3, c11), _mm256_store_si256(o + 4, c20), _mm256_store_si256(o + 5, c21);
+    _mm256_store_si256(o + 6, c30), _mm256_store_si256(o + 7, c31);
 }
 
 /* n bytes from src to dst as the kernel's u8: an s8 source's max(x, −shift) + shift (shift 0..128), a
@@ -215,10 +273,10 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
                                                                          const int act, const int kind)
 {
     int cout = g->cout;
-    if (nr == ROWS && ob + COLS <= cout) { /* a whole block: four vectors at a time, their SiLU chains overlap */
+    if (nr == g->rows && ob + COLS <= cout) { /* a whole block: four vectors at a time, their SiLU chains overlap */
         __m256 scale[2] = {_mm256_load_ps(g->oscale + ob), _mm256_load_ps(g->oscale + ob + 8)};
         __m256 bias[2] = {_mm256_load_ps(g->bias + ob), _mm256_load_ps(g->bias + ob + 8)};
-        for (int r = 0; r < ROWS; r += 2) {
+        for (int r = 0; r < nr; r += 2) {
             __m256 v[4];
             int64_t off[4];
             int lanes[4] = {8, 8, 8, 8};
@@ -251,7 +309,8 @@ static CPOSE_AVX2_FN void epilogue_any(const struct cpose_gemm_i8 *g, const int3
     CPOSE_I8_EPILOGUE_SWITCH(act == CPOSE_ACT_SILU, kind, EPILOGUE_CASE)
 }
 
-/* One chunk: output pixels q0..q0+n−1 (all images in a row); A scratch of ⌈n/6⌉·6 rows, acc scratch. A
+/* One chunk: output pixels q0..q0+n−1 (all images in a row); A scratch of n rows rounded up to the
+ * micro-kernel's, acc scratch. A
  * 1×1 conv's rows are its source's pixels: read in place where they need no change (u8, cin a multiple
  * of 4, whole micro-kernel blocks), else copied in one pass. */
 static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t img_unused, int64_t q0, int n, void *Av, void *accv)
@@ -260,7 +319,7 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t img_unused, int64_t q0
     const struct run_ctx *c = ctxv;
     const struct cpose_gemm_i8 *g = c->g;
     int32_t *acc = accv;
-    int rows = (n + ROWS - 1) / ROWS * ROWS, k4 = g->k4, cin = g->cin;
+    int R = g->rows, rows = (n + R - 1) / R * R, k4 = g->k4, cin = g->cin;
     const uint8_t *A = Av;
     if (g->k == 1 && k4 == cin) {
         const uint8_t *px = c->src + q0 * cin;
@@ -278,9 +337,12 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t img_unused, int64_t q0
     }
     if (A == Av && rows > n) memset((uint8_t *)Av + (int64_t)n * k4, 0, (size_t)(rows - n) * k4);
     for (int ob = 0; ob < g->coutp; ob += COLS)
-        for (int r0 = 0; r0 < n; r0 += ROWS) {
-            kernel_6x16(A + (int64_t)r0 * k4, k4, g->w + (int64_t)ob * k4, COLS * 4, k4, acc);
-            epilogue_any(g, acc, n - r0 < ROWS ? n - r0 : ROWS, ob, q0 + r0, c->dst, c->to_scale, c->act, c->dst_kind);
+        for (int r0 = 0; r0 < n; r0 += R) {
+            if (g->pairs)
+                kernel_4x16(A + (int64_t)r0 * k4, k4, g->w + (int64_t)ob * k4, k4, acc);
+            else
+                kernel_6x16(A + (int64_t)r0 * k4, k4, g->w + (int64_t)ob * k4, COLS * 4, k4, acc);
+            epilogue_any(g, acc, n - r0 < R ? n - r0 : R, ob, q0 + r0, c->dst, c->to_scale, c->act, c->dst_kind);
         }
 }
 #endif
@@ -292,10 +354,10 @@ int cpose_gemm_i8_run(const struct cpose_gemm_i8 *g, int act, const void *src, i
     int64_t OH = (H + 2 * g->pad - g->k) / g->stride + 1, OW = (W + 2 * g->pad - g->k) / g->stride + 1;
     int64_t pixels = N * OH * OW, per, nch;
     /* a chunk's packed rows within ≈ 128 KiB of L2 (each is read once per 16 output channels) */
-    cpose_wino_chunks(pixels, 2 * (int64_t)g->k4, ROWS, &per, &nch);
+    cpose_wino_chunks(pixels, 2 * (int64_t)g->k4, g->rows, &per, &nch);
     struct run_ctx c = {g, act, dst_kind, to_scale, src, dst, H, W, OH, OW};
-    return cpose_run_chunks(1, pixels, per, (size_t)((per + ROWS - 1) / ROWS * ROWS) * g->k4,
-                            ROWS * COLS * sizeof(int32_t), chunk, &c, "int8 gemm conv");
+    return cpose_run_chunks(1, pixels, per, (size_t)((per + g->rows - 1) / g->rows * g->rows) * g->k4,
+                            ROWS_MAX * COLS * sizeof(int32_t), chunk, &c, "int8 gemm conv");
 #else
     (void)g, (void)act, (void)src, (void)N, (void)H, (void)W, (void)dst, (void)dst_kind, (void)to_scale;
     return cpose_err(CPOSE_ENOTSUP, "int8 gemm conv: needs an x86 CPU with AVX2");

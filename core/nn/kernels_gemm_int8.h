@@ -16,7 +16,12 @@
  * quantised per output channel to as many bits as keep vpmaddubsw's saturating 16-bit pair sums exact,
  * 2·umax·wmax ≤ 32767 with umax the largest packed byte: 127 for a u8 source without VNNI (wmax 127),
  * 127 + shift for an s8 one. After a SiLU (≥ −0.28) the shift is a few steps and wmax ≈ 114, where
- * oneDNN, which shifts every s8 source by 128, halves the weights to 64. */
+ * oneDNN, which shifts every s8 source by 128, halves the weights to 64.
+ *
+ * The pair kernel (the default where it keeps wmax ≥ 48; CPOSE_GEMM_INT8_PAIRS=0 turns it off) adds two
+ * steps' pair sums in int16 before widening them: 3 multiplies for 64 products instead of 4, so the
+ * products run 4/3 as fast, and the weights keep half the steps (4·umax·wmax ≤ 32767: 64 for a u8
+ * source, ≈ 60 after a SiLU, oneDNN's 64), which doubles their rounding error. */
 #ifndef CPOSE_KERNELS_GEMM_INT8_H
 #define CPOSE_KERNELS_GEMM_INT8_H
 
@@ -48,5 +53,8 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
 int cpose_gemm_i8_run(const struct cpose_gemm_i8 *g, int act, const void *src, int64_t N, int64_t H, int64_t W, void *dst,
                       int dst_kind, float to_scale);
 void cpose_gemm_i8_free(struct cpose_gemm_i8 *g);  /* NULL-safe */
+/* The steps a side of g's weights (wmax above: the largest |weight| of each output channel is quantised
+ * to it), for the tests' tolerances. */
+int cpose_gemm_i8_weight_steps(const struct cpose_gemm_i8 *g);
 
 #endif
