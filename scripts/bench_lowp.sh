@@ -3,7 +3,9 @@
 # (and int8 without cpose's int16 Winograd where the CPU runs it)
 # float32 on the yolov8n-pose bncal fixture, in ROUNDS alternating rounds of one run (machine drift hits
 # all four alike). int8 calibrates on a synthetic val set made here (cpose synth, N_CALIB images at IMGSZ).
-# Prints per round the four medians, then min / median / max of the round medians and each ratio to ORT,
+# Prints per round the four medians, then min / median / max of the round medians, each median's ratio to
+# ORT's, and the median (and range) of the per-round ratios to ORT (each round's engines against that
+# round's ORT: a paired figure that a machine slowing down for a while shifts less),
 # the load average and the CPU. ORT is installed as in scripts/bench_ort.sh (onnxruntime-node, npm cache).
 # FIFO=1 runs every engine under SCHED_FIFO (chrt -f 20; needs root or CAP_SYS_NICE), so that other
 # processes on a shared machine wait while one engine measures; the kernel still keeps 5 % of each
@@ -39,7 +41,7 @@ names=(ort f32 bf16 int8)
 # on oneDNN's direct kernels alone (CPOSE_WINO_INT8=0), the path before it
 checks=$("$CPOSE_BIN" checks 2>/dev/null || true)
 [[ $checks == *'int16 Winograd'* ]] && names+=(int8_direct)
-declare -A meds
+declare -A meds ratios
 cp_run() { "${rt[@]}" "$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
            runs="$RUNS" warmup="$WARMUP" "$@" 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 for r in $(seq 1 "$ROUNDS"); do
@@ -47,24 +49,30 @@ for r in $(seq 1 "$ROUNDS"); do
         "$WARMUP" "$THREADS" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
     f=$(cp_run); b=$(cp_run half=True); i=$(cp_run int8=True data="$tmp/calib/synth-pose.yaml")
     meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "; d=""
+    # each engine's round median over ORT's of the same round: a paired ratio, which a machine that
+    # slows down for a while (another guest on the host) moves less than the ratio of the medians
+    for kv in "f32 $f" "bf16 $b" "int8 $i"; do set -- $kv; ratios[$1]+="$(awk -v a="$2" -v o="$o" 'BEGIN { printf "%.4f", a / o }') "; done
     if [ ${#names[@]} -gt 4 ]; then
-        d=$(CPOSE_WINO_INT8=0 cp_run int8=True data="$tmp/calib/synth-pose.yaml"); meds[int8_direct]+="$d "; d=" | int8 direct $d ms"
+        d=$(CPOSE_WINO_INT8=0 cp_run int8=True data="$tmp/calib/synth-pose.yaml"); meds[int8_direct]+="$d "
+        ratios[int8_direct]+="$(awk -v a="$d" -v o="$o" 'BEGIN { printf "%.4f", a / o }') "; d=" | int8 direct $d ms"
     fi
     echo "round $r: ORT fp32 $o ms | cpose fp32 $f ms | bf16 $b ms | int8 $i ms$d   (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 stats() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
           printf "%.2f %.2f %.2f", a[1], m, a[NR]}'; }
 read -r _ om _ <<<"$(stats "${meds[ort]}")"
-echo "| engine | min | median | max | median / ORT |"
-echo "|---|---|---|---|---|"
+echo "| engine | min | median | max | median / ORT | per round / ORT: median (min–max) |"
+echo "|---|---|---|---|---|---|"
 # on a CPU without bf16 dot products half=True runs float32 (cpose says so): the row says it too
 bf16_row="bf16"
 [[ $checks == *'half=True → float32'* ]] && bf16_row="bf16 (half=True runs float32 on this CPU)"
 for n in "${names[@]}"; do
     read -r lo md hi <<<"$(stats "${meds[$n]}")"
     label=$n; [ "$n" = bf16 ] && label=$bf16_row; [ "$n" = int8_direct ] && label="int8, oneDNN direct only (CPOSE_WINO_INT8=0)"
-    awk -v n="$label" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" \
-        'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× |\n", n, lo, md, hi, md / o }'
+    pr="1.00×"
+    [ "$n" != ort ] && { read -r rlo rmd rhi <<<"$(stats "${ratios[$n]}")"; pr=$(printf '%.2f× (%.2f–%.2f)' "$rmd" "$rlo" "$rhi"); }
+    awk -v n="$label" -v lo="$lo" -v md="$md" -v hi="$hi" -v o="$om" -v pr="$pr" \
+        'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.1f ms | %.2f× | %s |\n", n, lo, md, hi, md / o, pr }'
 done
 echo "(round medians over $ROUNDS rounds of $RUNS runs; imgsz $IMGSZ, batch 1, $THREADS threads${rt:+, SCHED_FIFO}; $(uptime | sed 's/.*load/load/'))"
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'); $(grep -o -w -E 'avx512f|avx512_bf16|avx512_vnni|amx_bf16|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
