@@ -19,7 +19,7 @@
 struct cpose_gemm_i8 {
     int cin, cout, coutp, k, stride, pad;
     int k4;                    /* k·k·cin rounded up to 4 (pairs: 8): the bytes of a packed row */
-    int pairs;                 /* 1: kernel_4x16, two steps summed in int16 (weights to half the bits) */
+    int pairs;                 /* 1: kernel_4x16, two steps summed in int16 (the weights at half the levels) */
     int rows;                  /* output pixels per micro-kernel: 6, or 4 with pairs */
     int wsteps;                /* wmax: each output channel's largest |weight| quantised to it */
     int src_signed;            /* s8 source: shifted by +shift when packed (below −shift clamped) */
@@ -184,8 +184,8 @@ static CPOSE_AVX2_FN __attribute__((noinline)) void kernel_6x16(const uint8_t *A
 
 /* acc[r][0..16) = Σ_j A[r][j]·W[j][0..16) for r < 4 over k8 bytes (a multiple of 8; A rows lda bytes
  * apart, W's 4-byte steps 64 bytes apart), stored to acc (int32 [4][16]). Four rows, not six: the two
- * steps' weights take four registers, which keep them out of the loads (six loads of each weight
- * vector a step had bound the loop on the load ports). */
+ * steps' weights take four registers (as memory operands, as in kernel_6x16, each would be loaded once
+ * a row), the accumulators eight, the broadcasts and sums the other four. */
 static CPOSE_AVX2_FN __attribute__((noinline)) void kernel_4x16(const uint8_t *A, int64_t lda, const int8_t *W, int k8, int32_t *acc)
 {
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
