@@ -139,7 +139,8 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     /* a u8 source without VNNI runs the pair kernel (unless turned off): 4·127·64 ≤ 32767 */
     const char *pairs_env = getenv("CPOSE_GEMM_INT8_PAIRS");
     if (!g->src_signed && !cpose_cpu_has_vnni() && !(pairs_env && !strcmp(pairs_env, "0")))
-        CHECK_MSG(steps == 64, "N%d %d→%d k%d u8: %d weight steps, the pair kernel's 64 expected", g->N, g->C, g->O, g->k, steps);
+        CHECK_MSG(steps == 64 && cpose_gemm_i8_pairs(k), "N%d %d→%d k%d u8: %d weight steps (pairs %d), the pair kernel's 64 expected",
+                  g->N, g->C, g->O, g->k, steps, cpose_gemm_i8_pairs(k));
     CHECK_MSG(rms <= trms && mx <= tmax && off_lsb == 0,
               "N%d %d→%d k%d %dx%d act%d %s→%s%s: rel rms %.3g (≤ %g), rel max %.3g (≤ %g), %d outputs > 2 steps off", g->N,
               g->C, g->O, g->k, g->H, g->W, g->act, g->src_signed ? "s8" : "u8", kinds[g->dst_kind], g->extreme ? " extreme" : "",

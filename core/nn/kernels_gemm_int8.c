@@ -82,6 +82,8 @@ void cpose_gemm_i8_free(struct cpose_gemm_i8 *g)
 
 int cpose_gemm_i8_weight_steps(const struct cpose_gemm_i8 *g) { return g->wsteps; }
 
+int cpose_gemm_i8_pairs(const struct cpose_gemm_i8 *g) { return g->pairs; }
+
 int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, int src_signed, struct cpose_gemm_i8 **out)
 {
     struct cpose_gemm_i8 *g = cpose_calloc(1, sizeof *g);

@@ -56,5 +56,7 @@ void cpose_gemm_i8_free(struct cpose_gemm_i8 *g);  /* NULL-safe */
 /* The steps a side of g's weights (wmax above: the largest |weight| of each output channel is quantised
  * to it), for the tests' tolerances. */
 int cpose_gemm_i8_weight_steps(const struct cpose_gemm_i8 *g);
+/* 1 where g runs the pair kernel (the conv's implementation name then ends in "+pairs"), else 0. */
+int cpose_gemm_i8_pairs(const struct cpose_gemm_i8 *g);
 
 #endif

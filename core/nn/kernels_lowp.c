@@ -377,7 +377,8 @@ int cpose_lowp_build(dnnl_engine_t eng, dnnl_stream_t strm, const struct cpose_c
         snprintf(lp->impl, sizeof lp->impl, "int8 wino4_i16:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
     } else if (int8 && cpose_gemm_i8_wanted(p, q_layout, out->layout, res != NULL)) {
         if ((rc = cpose_gemm_i8_prepare(p, sscale, sdt == dnnl_s8, &lp->gemm)) != CPOSE_OK) goto fail;
-        snprintf(lp->impl, sizeof lp->impl, "int8 gemm_u8s8:avx2%s%s", source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
+        snprintf(lp->impl, sizeof lp->impl, "int8 gemm_u8s8:avx2%s%s%s", cpose_gemm_i8_pairs(lp->gemm) ? "+pairs" : "",
+                 source_tag(lp, p), p->lowp_to ? " >hand-off" : "");
     } else {
         /* an int8 SiLU conv in NHWC on AVX2 without VNNI: oneDNN leaves its int32 sums, cpose scales them,
          * adds the bias, applies SiLU and adds the residual (cpose_i8_finish_nhwc): oneDNN 2.6's swish
