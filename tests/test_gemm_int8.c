@@ -8,11 +8,13 @@
  * (read as the minimum) or is NaN (the whole s8 range taken), and worst-case sources (every value at the type's extreme, every weight at
  * the channel's maximum) whose 16-bit pair sums saturate if the weights keep too many bits; then through
  * conv2d's int8 kernel: which kernel the CPU gets, and the result against float32 and against oneDNN's
- * int8 kernel. Skips where the CPU has no AVX2. */
+ * int8 kernel; and that the int8 kernels' description names the pair kernel where it may run. Skips where the CPU
+ * has no AVX2. */
 /* cpose-layer: nn */
 #include "core/nn/graph.h"
 #include "core/nn/kernels.h"
 #include "core/nn/kernels_gemm_int8.h"
+#include "core/nn/kernels_wino_int8.h"
 #include "core/base/simd_avx2.h"
 #include "tests/testlib.h"
 #include "tests/tl_tensor.h"
@@ -236,6 +238,15 @@ static void test_through_conv(int ksize)
     free(x), free(wt), free(b), free(tx.data);
 }
 
+/* `cpose checks` and the int8 message name the pair kernel exactly where it may run (no VNNI, the GEMM on,
+ * CPOSE_GEMM_INT8_PAIRS not 0). */
+static void test_desc(void)
+{
+    const char *d = cpose_int8_kernels_desc();
+    int want = !cpose_cpu_has_vnni() && cpose_gemm_i8_on() && cpose_gemm_i8_pairs_on();
+    CHECK_MSG(!strstr(d, "pair kernel") == !want, "int8 kernels: \"%s\" (pair kernel expected: %d)", d, want);
+}
+
 int main(void)
 {
 #ifdef CPOSE_X86
@@ -246,6 +257,7 @@ int main(void)
     test_kernel();
     test_through_conv(1);
     test_through_conv(3);
+    test_desc();
     return tl_finish();
 #else
     printf("SKIP: not an x86 CPU (the int8 GEMM is an AVX2 kernel)\n");

@@ -51,8 +51,7 @@ static int shapes_on(void)
 
 int cpose_gemm_i8_on(void) { return shapes_on() != 0; }
 
-/* Whether the pair kernel may run (env CPOSE_GEMM_INT8_PAIRS=0: never), read once. */
-static int pairs_on(void)
+int cpose_gemm_i8_pairs_on(void)
 {
     static int cached = -1;
     if (cached < 0) {
@@ -102,7 +101,7 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
      * adds two of them in int16, 4·umax·wmax ≤ 32767: the weights keep ≥ 48 steps a side (a shift of up
      * to 43, as after a SiLU), else the one-step kernel runs */
     double umax = src_signed ? 127.0 + g->shift : cpose_cpu_has_vnni() ? 255.0 : 127.0;
-    g->pairs = pairs_on() && floor(32767.0 / (4.0 * umax)) >= 48;
+    g->pairs = cpose_gemm_i8_pairs_on() && floor(32767.0 / (4.0 * umax)) >= 48;
     g->rows = g->pairs ? 4 : 6;
     g->k4 = g->pairs ? (kin + 7) / 8 * 8 : (kin + 3) / 4 * 4;
     size_t nw = (size_t)g->k4 * g->coutp;

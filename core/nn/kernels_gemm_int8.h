@@ -56,6 +56,8 @@ void cpose_gemm_i8_free(struct cpose_gemm_i8 *g);  /* NULL-safe */
 /* The steps a side of g's weights (wmax above: the largest |weight| of each output channel is quantised
  * to it), for the tests' tolerances. */
 int cpose_gemm_i8_weight_steps(const struct cpose_gemm_i8 *g);
+/* Whether the pair kernel may run at all (env CPOSE_GEMM_INT8_PAIRS=0: never), read once. */
+int cpose_gemm_i8_pairs_on(void);
 /* 1 where g runs the pair kernel (the conv's implementation name then ends in "+pairs"), else 0. */
 int cpose_gemm_i8_pairs(const struct cpose_gemm_i8 *g);
 

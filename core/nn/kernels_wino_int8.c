@@ -51,11 +51,16 @@ int cpose_wino_i8_on(void)
 const char *cpose_int8_kernels_desc(void)
 {
     if (cpose_cpu_has_vnni()) return "VNNI";
-    int wino = cpose_wino_i8_on(), gemm = cpose_gemm_i8_on();
+    int wino = cpose_wino_i8_on(), gemm = cpose_gemm_i8_on(), pairs = cpose_gemm_i8_pairs_on();
     if (wino && gemm)
-        return "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd, 1×1 convs "
-               "and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
-    if (gemm) return "no VNNI: plain multiply-adds; 1×1 convs and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
+        return pairs ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd, 1×1 convs "
+                       "and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM (its pair kernel, weights at ≈ 60 levels)"
+                     : "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd, 1×1 convs "
+                       "and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
+    if (gemm)
+        return pairs ? "no VNNI: plain multiply-adds; 1×1 convs and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM "
+                       "(its pair kernel, weights at ≈ 60 levels)"
+                     : "no VNNI: plain multiply-adds; 1×1 convs and stride-2 convs of ≥ 32 channels on cpose's u8·s8 GEMM";
     return wino ? "no VNNI: plain multiply-adds; 3×3 stride-1 convs of ≥ 32 channels on cpose's int16 Winograd"
                 : "no VNNI: plain multiply-adds";
 }
