@@ -42,6 +42,8 @@ names=(ort f32 bf16 int8)
 checks=$("$CPOSE_BIN" checks 2>/dev/null || true)
 [[ $checks == *'int16 Winograd'* ]] && names+=(int8_direct)
 declare -A meds ratios
+# add_ratio ENGINE MS ORT_MS: one round's engine median over that round's ORT median
+add_ratio() { ratios[$1]+="$(awk -v a="$2" -v o="$3" 'BEGIN { printf "%.4f", a / o }') "; }
 cp_run() { "${rt[@]}" "$CPOSE_BIN" benchmark model="$FIX/yolov8n-pose-seed0-bncal.h5" imgsz="$IMGSZ" batch=1 threads="$THREADS" \
            runs="$RUNS" warmup="$WARMUP" "$@" 2>/dev/null | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p' | head -1; }
 for r in $(seq 1 "$ROUNDS"); do
@@ -51,10 +53,10 @@ for r in $(seq 1 "$ROUNDS"); do
     meds[ort]+="$o "; meds[f32]+="$f "; meds[bf16]+="$b "; meds[int8]+="$i "; d=""
     # each engine's round median over ORT's of the same round: a paired ratio, which a machine that
     # slows down for a while (another guest on the host) moves less than the ratio of the medians
-    for kv in "f32 $f" "bf16 $b" "int8 $i"; do set -- $kv; ratios[$1]+="$(awk -v a="$2" -v o="$o" 'BEGIN { printf "%.4f", a / o }') "; done
+    add_ratio f32 "$f" "$o"; add_ratio bf16 "$b" "$o"; add_ratio int8 "$i" "$o"
     if [ ${#names[@]} -gt 4 ]; then
         d=$(CPOSE_WINO_INT8=0 cp_run int8=True data="$tmp/calib/synth-pose.yaml"); meds[int8_direct]+="$d "
-        ratios[int8_direct]+="$(awk -v a="$d" -v o="$o" 'BEGIN { printf "%.4f", a / o }') "; d=" | int8 direct $d ms"
+        add_ratio int8_direct "$d" "$o"; d=" | int8 direct $d ms"
     fi
     echo "round $r: ORT fp32 $o ms | cpose fp32 $f ms | bf16 $b ms | int8 $i ms$d   (load $(cut -d' ' -f1 /proc/loadavg))"
 done

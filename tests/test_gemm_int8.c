@@ -139,8 +139,7 @@ static void kernel_case(const struct gcase *g, uint64_t seed)
     double trms = (g->dst_kind == CPOSE_I8_DST_F32 ? 1e-2 : 2.5e-2) * wide, tmax = 4e-2 * wide; /* u8/s8 outputs: steps of 1 % of the max */
     CHECK_MSG(steps >= 48, "N%d %d→%d k%d: the weights keep %d steps a side (≥ 48 expected)", g->N, g->C, g->O, g->k, steps);
     /* a u8 source without VNNI runs the pair kernel (unless turned off): 4·127·64 ≤ 32767 */
-    const char *pairs_env = getenv("CPOSE_GEMM_INT8_PAIRS");
-    if (!g->src_signed && !cpose_cpu_has_vnni() && !(pairs_env && !strcmp(pairs_env, "0")))
+    if (!g->src_signed && !cpose_cpu_has_vnni() && cpose_gemm_i8_pairs_on())
         CHECK_MSG(steps == 64 && cpose_gemm_i8_pairs(k), "N%d %d→%d k%d u8: %d weight steps (pairs %d), the pair kernel's 64 expected",
                   g->N, g->C, g->O, g->k, steps, cpose_gemm_i8_pairs(k));
     CHECK_MSG(rms <= trms && mx <= tmax && off_lsb == 0,

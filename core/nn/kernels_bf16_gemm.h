@@ -89,8 +89,9 @@ static CPOSE_BF16_FN inline void cpose_gemm_bf16(const uint16_t *V, int64_t ldv,
     for (int t = 0; t < rows; t += CPOSE_BF16_TR) {
         int o = 0;
         for (; o + 32 <= coutp; o += 32)
-            cpose_gemm_bf16_32(V + t * ldv, ldv, U + (int64_t)2 * kp * o, 64, M + (int64_t)t * coutp + o, coutp, kp);
-        if (o < coutp) cpose_gemm_bf16_16(V + t * ldv, ldv, U + (int64_t)2 * kp * o, 32, M + (int64_t)t * coutp + o, coutp, kp);
+            cpose_gemm_bf16_32(V + t * ldv, ldv, U + cpose_bf16_pair_index(0, o, coutp, 2 * kp), 64, M + (int64_t)t * coutp + o, coutp, kp);
+        if (o < coutp)
+            cpose_gemm_bf16_16(V + t * ldv, ldv, U + cpose_bf16_pair_index(0, o, coutp, 2 * kp), 32, M + (int64_t)t * coutp + o, coutp, kp);
     }
 }
 #endif

@@ -20,7 +20,6 @@ struct cpose_gemm_i8 {
     int cin, cout, coutp, k, stride, pad;
     int k4;                    /* k·k·cin rounded up to 4 (pairs: 8): the bytes of a packed row */
     int pairs;                 /* 1: kernel_4x16, two steps summed in int16 (the weights at half the levels) */
-    int rows;                  /* output pixels per micro-kernel: 6, or 4 with pairs */
     int wsteps;                /* wmax: each output channel's largest |weight| quantised to it */
     int src_signed;            /* s8 source: shifted by +shift when packed (below −shift clamped) */
     int shift;                 /* −(the calibrated minimum) of an s8 source, 0..128; 0 for u8 */
@@ -30,6 +29,9 @@ struct cpose_gemm_i8 {
 
 #define ROWS_MAX 6             /* output pixels per micro-kernel, at most */
 #define COLS 16                /* output channels per micro-kernel */
+
+/* output pixels per micro-kernel: kernel_4x16's 4 with pairs, else kernel_6x16's 6 */
+static inline int kernel_rows(const struct cpose_gemm_i8 *g) { return g->pairs ? 4 : ROWS_MAX; }
 
 static int g_mode = -1;
 
@@ -102,7 +104,6 @@ int cpose_gemm_i8_prepare(const struct cpose_conv2d_params *p, float in_scale, i
      * to 43, as after a SiLU), else the one-step kernel runs */
     double umax = src_signed ? 127.0 + g->shift : cpose_cpu_has_vnni() ? 255.0 : 127.0;
     g->pairs = cpose_gemm_i8_pairs_on() && floor(32767.0 / (4.0 * umax)) >= 48;
-    g->rows = g->pairs ? 4 : 6;
     g->k4 = g->pairs ? (kin + 7) / 8 * 8 : (kin + 3) / 4 * 4;
     size_t nw = (size_t)g->k4 * g->coutp;
     if (posix_memalign((void **)&g->w, 64, nw) || posix_memalign((void **)&g->oscale, 64, g->coutp * sizeof(float)) ||
@@ -274,7 +275,7 @@ static CPOSE_AVX2_FN inline __attribute__((always_inline)) void epilogue(const s
                                                                          const int act, const int kind)
 {
     int cout = g->cout;
-    if (nr == g->rows && ob + COLS <= cout) { /* a whole block: four vectors at a time, their SiLU chains overlap */
+    if (nr == kernel_rows(g) && ob + COLS <= cout) { /* a whole block: four vectors at a time, their SiLU chains overlap */
         __m256 scale[2] = {_mm256_load_ps(g->oscale + ob), _mm256_load_ps(g->oscale + ob + 8)};
         __m256 bias[2] = {_mm256_load_ps(g->bias + ob), _mm256_load_ps(g->bias + ob + 8)};
         for (int r = 0; r < nr; r += 2) {
@@ -320,7 +321,7 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t img_unused, int64_t q0
     const struct run_ctx *c = ctxv;
     const struct cpose_gemm_i8 *g = c->g;
     int32_t *acc = accv;
-    int R = g->rows, rows = (n + R - 1) / R * R, k4 = g->k4, cin = g->cin;
+    int R = kernel_rows(g), rows = (n + R - 1) / R * R, k4 = g->k4, cin = g->cin;
     const uint8_t *A = Av;
     if (g->k == 1 && k4 == cin) {
         const uint8_t *px = c->src + q0 * cin;
@@ -355,9 +356,10 @@ int cpose_gemm_i8_run(const struct cpose_gemm_i8 *g, int act, const void *src, i
     int64_t OH = (H + 2 * g->pad - g->k) / g->stride + 1, OW = (W + 2 * g->pad - g->k) / g->stride + 1;
     int64_t pixels = N * OH * OW, per, nch;
     /* a chunk's packed rows within ≈ 128 KiB of L2 (each is read once per 16 output channels) */
-    cpose_wino_chunks(pixels, 2 * (int64_t)g->k4, g->rows, &per, &nch);
+    int R = kernel_rows(g);
+    cpose_wino_chunks(pixels, 2 * (int64_t)g->k4, R, &per, &nch);
     struct run_ctx c = {g, act, dst_kind, to_scale, src, dst, H, W, OH, OW};
-    return cpose_run_chunks(1, pixels, per, (size_t)((per + g->rows - 1) / g->rows * g->rows) * g->k4,
+    return cpose_run_chunks(1, pixels, per, (size_t)((per + R - 1) / R * R) * g->k4,
                             ROWS_MAX * COLS * sizeof(int32_t), chunk, &c, "int8 gemm conv");
 #else
     (void)g, (void)act, (void)src, (void)N, (void)H, (void)W, (void)dst, (void)dst_kind, (void)to_scale;

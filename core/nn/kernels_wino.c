@@ -165,12 +165,12 @@ static CPOSE_AVX2_FN void chunk(const struct cpose_wino *w, int act, const float
     }
     /* 16 GEMMs [ntp × cinp] · [cinp × coutp] */
     for (int xi = 0; xi < 16; xi++) {
-        const float *Vx = V + (int64_t)xi * ntp * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
+        const float *Vx = V + (int64_t)xi * ntp * cinp;
         float *Mx = M + (int64_t)xi * ntp * coutp;
         for (int t = 0; t < ntp; t += TR) {
             int o = 0;
-            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, Ux + (int64_t)o * cinp, 16, Mx + t * coutp + o, coutp, cinp);
-            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, Ux + (int64_t)o * cinp, 8, Mx + t * coutp + o, coutp, cinp);
+            for (; o + 16 <= coutp; o += 16) gemm_6x16(Vx + t * cinp, cinp, w->u + u_at(w, xi, 0, o), 16, Mx + t * coutp + o, coutp, cinp);
+            if (o < coutp) gemm_6x8(Vx + t * cinp, cinp, w->u + u_at(w, xi, 0, o), 8, Mx + t * coutp + o, coutp, cinp);
         }
     }
     /* output transform + bias, SiLU, residual */

@@ -435,24 +435,25 @@ static CPOSE_AVX2_FN void chunk(const void *ctxv, int64_t n, int64_t t0, int nt,
         }
     int64_t ldv = (int64_t)NXI * cinp, ldm = (int64_t)NXI * coutp;
     for (int xi = 0; xi < NXI; xi++) {
-        const int16_t *Vx = V + (int64_t)xi * cinp, *Ux = w->u + (int64_t)xi * cinp * coutp;
+        const int16_t *Vx = V + (int64_t)xi * cinp;
         float *Mx = M + (int64_t)xi * coutp;
         const float *Sx = w->oscale + (int64_t)xi * coutp;
         for (int t = 0; t < nt; t += TR)
             for (int k0 = 0; k0 < cinp; k0 += GROUP) { /* int32 sums over GROUP channels, then float32 */
                 int k2 = (cinp - k0 < GROUP ? cinp - k0 : GROUP) / 2, o = 0, r = nt - t < TR ? nt - t : TR;
-                const int16_t *Vt = Vx + t * ldv + k0, *Uk = Ux + (int64_t)k0 * coutp;
+                const int16_t *Vt = Vx + t * ldv + k0;
                 float *Mt = Mx + t * ldm;
-                /* the block of output channels o.. starts 2·k2·o int16 into the group's (u_index) */
+                /* the slice of group k0 and output block o.. starts at u_index(ξ, k0, o), pair rows of 2·16
+                 * int16 (2·8 for a last 8-wide block) */
                 if (r < TR) {
                     for (; o < coutp; o += 16) {
                         int two = o + 16 <= coutp;
-                        gemm_tail(Vt, ldv, Uk + 2 * k2 * o, two ? 32 : 16, Mt + o, ldm, Sx + o, k2, k0 == 0, r, two);
+                        gemm_tail(Vt, ldv, w->u + u_index(w, xi, k0, o), two ? 32 : 16, Mt + o, ldm, Sx + o, k2, k0 == 0, r, two);
                     }
                     continue;
                 }
-                for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, ldv, Uk + 2 * k2 * o, 32, Mt + o, ldm, Sx + o, k2, k0 == 0);
-                if (o < coutp) gemm_6x8(Vt, ldv, Uk + 2 * k2 * o, 16, Mt + o, ldm, Sx + o, k2, k0 == 0);
+                for (; o + 16 <= coutp; o += 16) gemm_6x16(Vt, ldv, w->u + u_index(w, xi, k0, o), 32, Mt + o, ldm, Sx + o, k2, k0 == 0);
+                if (o < coutp) gemm_6x8(Vt, ldv, w->u + u_index(w, xi, k0, o), 16, Mt + o, ldm, Sx + o, k2, k0 == 0);
             }
     }
     output_any(c, M, n, t0, nt);
